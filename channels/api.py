@@ -1,0 +1,87 @@
+"""Admin API for brands and connected accounts. Credentials are write-only."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .models import Brand, BrandAccount, Platform
+from .registry import supported_platforms
+from .services import brand_account_connect
+
+
+class IsAdminOrReadOnlyAgent(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return bool(user.is_staff or hasattr(user, "agent_profile"))
+        return bool(user.is_staff)
+
+
+class BrandSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Brand
+        fields = ["id", "name", "created_at"]
+
+
+class BrandAccountSerializer(serializers.ModelSerializer):
+    credentials = serializers.DictField(write_only=True, required=False, default=dict)
+    platform = serializers.ChoiceField(choices=Platform.choices)
+
+    class Meta:
+        model = BrandAccount
+        fields = [
+            "id",
+            "brand",
+            "platform",
+            "handle",
+            "platform_user_id",
+            "base_url",
+            "credentials",
+            "status",
+            "last_polled_at",
+            "last_error",
+            "created_at",
+        ]
+        read_only_fields = ["platform_user_id", "status", "last_polled_at", "last_error", "created_at"]
+
+    def validate_platform(self, value: str) -> str:
+        if value not in supported_platforms():
+            raise serializers.ValidationError(f"Hovor has no connector for {value} yet.")
+        return value
+
+    def create(self, validated_data: dict[str, Any]) -> BrandAccount:
+        return brand_account_connect(
+            brand=validated_data["brand"],
+            platform=validated_data["platform"],
+            handle=validated_data["handle"],
+            base_url=validated_data.get("base_url", ""),
+            credentials=validated_data.get("credentials") or {},
+        )
+
+
+class BrandViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAdminOrReadOnlyAgent]
+    serializer_class = BrandSerializer
+    queryset = Brand.objects.order_by("id")
+
+
+class BrandAccountViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = [IsAdminOrReadOnlyAgent]
+    serializer_class = BrandAccountSerializer
+
+    def get_queryset(self) -> QuerySet[BrandAccount]:
+        return BrandAccount.objects.select_related("brand").order_by("id")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account = serializer.save()
+        return Response(self.get_serializer(account).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    name = "channels"
+    label = "channels"
+    verbose_name = "Channels"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,76 @@
+"""One error family for every outbound call, so tasks decide retries the same way for all
+platforms, and one requests session factory with default timeouts."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+logger = logging.getLogger("hovor.channels.http")
+
+
+class ApiError(Exception):
+    """Base of every platform error. `message` is safe to show an agent."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class ApiRateLimited(ApiError):
+    """The platform said 'not now'; nothing was done. Retry at `retry_at`."""
+
+    def __init__(self, message: str, *, retry_at: datetime, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_at = retry_at
+
+
+class ApiOutcomeUnknown(ApiError):
+    """Timeout, dropped connection or 5xx: the platform may or may not have acted.
+    Before trying again, a sender must check whether the first attempt went through."""
+
+
+class ApiUnavailable(ApiError):
+    """The platform refused before acting (e.g. connection refused): safe to retry."""
+
+
+class ApiAuthError(ApiError):
+    """Credentials refused or revoked: the account needs an admin."""
+
+
+class ApiPermanentError(ApiError):
+    """The platform rejected this request; retrying the same request cannot help."""
+
+
+class TimeoutAdapter(HTTPAdapter):
+    """Applies the default timeout to every request that does not set one, and optionally
+    rewrites a canonical API prefix to a configured base URL (for self-hosted proxies and
+    the loopback fakes) after auth has been computed over the canonical URL."""
+
+    def __init__(self, *, timeout: float | None = None, rewrite: tuple[str, str] | None = None, **kwargs: Any) -> None:
+        self.timeout = timeout if timeout is not None else settings.HOVOR_HTTP_TIMEOUT
+        self.rewrite = rewrite
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        if self.rewrite and request.url and request.url.startswith(self.rewrite[0]):
+            request.url = self.rewrite[1] + request.url[len(self.rewrite[0]) :]
+        return super().send(request, **kwargs)
+
+
+def make_session(*, canonical: str | None = None, base_url: str | None = None) -> requests.Session:
+    session = requests.Session()
+    rewrite = None
+    if canonical and base_url and base_url.rstrip("/") != canonical.rstrip("/"):
+        rewrite = (canonical.rstrip("/"), base_url.rstrip("/"))
+    adapter = TimeoutAdapter(rewrite=rewrite)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from .crypto import decrypt_credentials, encrypt_credentials
+
+
+class Platform(models.TextChoices):
+    X = "x", "X"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    TELEGRAM = "telegram", "Telegram"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Live chat"
+
+
+class Brand(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    BROKEN = "broken", "Broken (credentials refused)"
+    DISABLED = "disabled", "Disconnected"
+
+
+class BrandAccount(models.Model):
+    """One connected account of a brand on one platform (e.g. @AcmeCare on X)."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="accounts")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(max_length=200)
+    platform_user_id = models.CharField(max_length=100, blank=True)
+    base_url = models.URLField(max_length=500, blank=True)
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    poll_cursor = models.JSONField(default=dict, blank=True)
+    poll_lease_until = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    last_error = models.TextField(blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "platform", "handle"], name="uniq_account_handle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.get_platform_display()} {self.handle}"
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        return decrypt_credentials(self.credentials_encrypted)
+
+    @credentials.setter
+    def credentials(self, value: dict[str, Any]) -> None:
+        self.credentials_encrypted = encrypt_credentials(value)
+
+
+class InboundEventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+
+
+class InboundEvent(models.Model):
+    """A raw platform object, stored before anything else is done with it."""
+
+    account = models.ForeignKey(BrandAccount, on_delete=models.CASCADE, related_name="inbound_events")
+    platform_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=50)
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=InboundEventStatus.choices, default=InboundEventStatus.RECEIVED)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "platform_id"], name="uniq_inbound_event"),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="inbound_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.platform_id}"
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    UNKNOWN = "unknown", "Outcome unknown, checking"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboundMessage(models.Model):
+    """The outbox: one row per reply to deliver, written in the reply's transaction."""
+
+    account = models.ForeignKey(BrandAccount, on_delete=models.CASCADE, related_name="outbound_messages")
+    message = models.OneToOneField("inbox.Message", on_delete=models.CASCADE, related_name="outbound")
+    kind = models.CharField(max_length=30, default="reply")
+    text = models.TextField()
+    in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
+    recipient_platform_id = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    platform_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_due_idx")]
+
+    def __str__(self) -> str:
+        return f"outbound {self.pk} {self.status}"

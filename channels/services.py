@@ -1,0 +1,268 @@
+"""Connector-side services: polling, storing raw events, turning them into inbox
+messages, and delivering the outbox. Tasks call these; they call inbox actions."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from inbox.actions.replies import reply_mark_failed, reply_mark_sent
+from inbox.actions.tickets import ticket_ingest_message
+from inbox.models import Message
+
+from .base import UnsupportedEventType
+from .http import ApiAuthError, ApiError, ApiOutcomeUnknown, ApiPermanentError, ApiRateLimited
+from .models import (
+    AccountStatus,
+    Brand,
+    BrandAccount,
+    InboundEvent,
+    InboundEventStatus,
+    OutboundMessage,
+    OutboundStatus,
+)
+from .registry import get_connector
+from .types import OutboundRequest, RawEvent
+
+logger = logging.getLogger("hovor.channels")
+
+POLL_LEASE = timedelta(minutes=5)
+MAX_DELIVERY_ATTEMPTS = 20
+INGEST_CHUNK = 100
+
+
+# --- accounts -------------------------------------------------------------------------
+@transaction.atomic
+def brand_account_connect(
+    *, brand: Brand, platform: str, handle: str, base_url: str = "", credentials: dict[str, Any]
+) -> BrandAccount:
+    get_connector(platform)  # raises UnknownPlatform for a platform we have no connector for
+    account = BrandAccount(brand=brand, platform=platform, handle=handle, base_url=base_url)
+    account.credentials = credentials
+    account.save()
+    return account
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** max(attempts, 1), 300))
+
+
+def _account_failed(account: BrandAccount, exc: ApiError) -> None:
+    """Broken credentials stop polling until an admin acts; other errors back off."""
+    fields: dict[str, Any] = {"last_error": exc.message[:2000], "consecutive_failures": F("consecutive_failures") + 1}
+    if isinstance(exc, ApiAuthError):
+        fields["status"] = AccountStatus.BROKEN
+    elif isinstance(exc, ApiRateLimited):
+        fields["rate_limited_until"] = exc.retry_at
+        fields.pop("consecutive_failures")
+    else:
+        fields["rate_limited_until"] = timezone.now() + _backoff(account.consecutive_failures + 1)
+    BrandAccount.objects.filter(pk=account.pk).update(**fields)
+    logger.warning("account %s (%s): %s", account.pk, account.platform, exc.message)
+
+
+# --- inbound --------------------------------------------------------------------------
+def inbound_events_record(*, account: BrandAccount, events: list[RawEvent]) -> list[int]:
+    """Store raw events (before anything else happens to them); returns the ids of the
+    ones not yet processed. A redelivered event is stored once (unique per account)."""
+    if not events:
+        return []
+    InboundEvent.objects.bulk_create(
+        [InboundEvent(account=account, platform_id=e.platform_id, kind=e.kind, payload=e.payload) for e in events],
+        ignore_conflicts=True,
+    )
+    return list(
+        InboundEvent.objects.filter(
+            account=account,
+            platform_id__in=[e.platform_id for e in events],
+            status=InboundEventStatus.RECEIVED,
+        ).values_list("id", flat=True)
+    )
+
+
+def account_poll(*, account_id: int) -> int:
+    """Fetch what is new on a polling platform. Returns how many new events were stored.
+    A lease on the row keeps two workers from polling the same account at once."""
+    from .tasks import ingest_events
+
+    now = timezone.now()
+    leased = (
+        BrandAccount.objects.filter(pk=account_id, status=AccountStatus.ACTIVE)
+        .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
+        .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
+        .update(poll_lease_until=now + POLL_LEASE)
+    )
+    if not leased:
+        return 0
+    account = BrandAccount.objects.select_related("brand").get(pk=account_id)
+    stored = 0
+
+    def record(events: list[RawEvent]) -> None:
+        nonlocal stored
+        ids = inbound_events_record(account=account, events=events)
+        stored += len(ids)
+        for start in range(0, len(ids), INGEST_CHUNK):
+            ingest_events.delay(ids[start : start + INGEST_CHUNK])
+
+    try:
+        cursor = get_connector(account.platform).poll(account, dict(account.poll_cursor), record)
+    except ApiError as exc:
+        _account_failed(account, exc)
+    else:
+        BrandAccount.objects.filter(pk=account.pk).update(
+            poll_cursor=cursor, last_polled_at=timezone.now(), consecutive_failures=0, last_error="",
+            rate_limited_until=None,
+        )
+    finally:
+        BrandAccount.objects.filter(pk=account.pk).update(poll_lease_until=None)
+    return stored
+
+
+def due_polling_accounts() -> list[int]:
+    now = timezone.now()
+    return list(
+        BrandAccount.objects.filter(status=AccountStatus.ACTIVE, platform__in=["x"])
+        .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
+        .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
+        .values_list("id", flat=True)
+    )
+
+
+def inbound_event_process(*, event_id: int, account: BrandAccount | None = None) -> list[int]:
+    """Parse one stored event and ingest its messages. Returns ids of new tickets (to route).
+    Idempotent: a processed event is skipped, and ingest itself dedupes messages."""
+    event = InboundEvent.objects.filter(pk=event_id).first()
+    if event is None or event.status != InboundEventStatus.RECEIVED:
+        return []
+    if account is None or account.pk != event.account_id:
+        account = BrandAccount.objects.select_related("brand").get(pk=event.account_id)
+    event.account = account
+    connector = get_connector(account.platform)
+    try:
+        messages = connector.parse(event.kind, event.payload)
+    except UnsupportedEventType:
+        InboundEvent.objects.filter(pk=event.pk).update(status=InboundEventStatus.IGNORED, processed_at=timezone.now())
+        return []
+    except (ValueError, TypeError, KeyError) as exc:
+        logger.warning("inbound event %s could not be parsed: %s", event.pk, exc)
+        InboundEvent.objects.filter(pk=event.pk).update(
+            status=InboundEventStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], processed_at=timezone.now()
+        )
+        return []
+    new_tickets = []
+    with transaction.atomic():
+        for incoming in messages:
+            result = ticket_ingest_message(account=account, incoming=incoming, inbound_event_id=event.pk)
+            if result.new_ticket:
+                new_tickets.append(result.message.ticket_id)
+        InboundEvent.objects.filter(pk=event.pk).update(
+            status=InboundEventStatus.PROCESSED, processed_at=timezone.now()
+        )
+    return new_tickets
+
+
+# --- outbound -------------------------------------------------------------------------
+def _outbound_request(row: OutboundMessage) -> OutboundRequest:
+    ours = (
+        Message.objects.filter(account_id=row.account_id, in_reply_to_platform_id=row.in_reply_to_platform_id)
+        .exclude(pk=row.message_id)
+        .exclude(platform_id__isnull=True)
+        .values_list("platform_id", flat=True)
+    )
+    return OutboundRequest(
+        text=row.text,
+        kind=row.kind,
+        in_reply_to=row.in_reply_to_platform_id,
+        recipient=row.recipient_platform_id,
+        not_before=row.first_attempt_at,
+        exclude_ids=frozenset(p for p in ours if p),
+    )
+
+
+def outbound_deliver(*, outbound_id: int) -> datetime | None:
+    """Try to deliver one outbox row. Returns when to try again, or None when done (sent,
+    failed for good, not due, or someone else holds it).
+
+    Exactly-once: a row is claimed with a conditional UPDATE; after an unknown outcome
+    (timeout, 5xx, crash while sending) the next attempt first asks the platform whether
+    the earlier one went through, and only sends if it did not."""
+    row = OutboundMessage.objects.select_related("account").filter(pk=outbound_id).first()
+    now = timezone.now()
+    if row is None or row.status not in (OutboundStatus.QUEUED, OutboundStatus.UNKNOWN):
+        return None
+    if row.next_attempt_at > now:
+        return row.next_attempt_at
+    was_unknown = row.status == OutboundStatus.UNKNOWN
+    claimed = OutboundMessage.objects.filter(pk=row.pk, status=row.status, attempts=row.attempts).update(
+        status=OutboundStatus.SENDING,
+        attempts=F("attempts") + 1,
+        attempt_started_at=now,
+        first_attempt_at=Coalesce("first_attempt_at", now),
+    )
+    if not claimed:
+        return None
+    row.refresh_from_db()
+    account = row.account
+    connector = get_connector(account.platform)
+    request = _outbound_request(row)
+    try:
+        if account.status == AccountStatus.BROKEN:
+            raise ApiAuthError(f"The brand's {account.get_platform_display()} account needs reconnecting by an admin.")
+        platform_id = connector.find_sent(account, request) if was_unknown else None
+        if platform_id is None:
+            platform_id = connector.send(account, request)
+    except ApiRateLimited as exc:
+        return _reschedule(row, OutboundStatus.UNKNOWN if was_unknown else OutboundStatus.QUEUED, exc.retry_at, exc)
+    except ApiOutcomeUnknown as exc:
+        return _reschedule(row, OutboundStatus.UNKNOWN, now + _backoff(row.attempts), exc)
+    except ApiAuthError as exc:
+        _account_failed(account, exc)
+        reply_mark_failed(outbound=row, error=exc.message)
+        return None
+    except ApiPermanentError as exc:
+        reply_mark_failed(outbound=row, error=exc.message)
+        return None
+    except ApiError as exc:  # ApiUnavailable and friends: nothing was sent
+        status = OutboundStatus.UNKNOWN if was_unknown else OutboundStatus.QUEUED
+        return _reschedule(row, status, now + _backoff(row.attempts), exc)
+    reply_mark_sent(outbound=row, platform_id=platform_id)
+    return None
+
+
+def _reschedule(row: OutboundMessage, status: str, at: datetime, exc: ApiError) -> datetime | None:
+    if row.attempts >= MAX_DELIVERY_ATTEMPTS:
+        reply_mark_failed(outbound=row, error=f"Gave up after {row.attempts} attempts: {exc.message}")
+        return None
+    OutboundMessage.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(
+        status=status, next_attempt_at=at, last_error=exc.message[:2000]
+    )
+    logger.info("outbound %s: %s; next attempt at %s", row.pk, exc.message, at.isoformat())
+    return at
+
+
+def sweep_stuck() -> dict[str, list[int]]:
+    """Find rows a crash left mid-way and hand them back to the step that owns them."""
+    now = timezone.now()
+    stuck_before = now - settings.HOVOR_STUCK_AFTER
+    # A worker died while sending: we cannot know whether the platform got it.
+    OutboundMessage.objects.filter(status=OutboundStatus.SENDING, attempt_started_at__lt=stuck_before).update(
+        status=OutboundStatus.UNKNOWN, next_attempt_at=now
+    )
+    due_outbound = list(
+        OutboundMessage.objects.filter(
+            status__in=[OutboundStatus.QUEUED, OutboundStatus.UNKNOWN], next_attempt_at__lte=now - timedelta(seconds=20)
+        ).values_list("id", flat=True)[:1000]
+    )
+    stale_inbound = list(
+        InboundEvent.objects.filter(status=InboundEventStatus.RECEIVED, received_at__lt=stuck_before).values_list(
+            "id", flat=True
+        )[:1000]
+    )
+    BrandAccount.objects.filter(poll_lease_until__lt=now).update(poll_lease_until=None)
+    return {"outbound": due_outbound, "inbound": stale_inbound}

@@ -1,0 +1,125 @@
+"""A simulated crowd of customers writing to the brand through a platform fake's
+control endpoint (`POST /_fake/inbound`), in English, Czech, Polish and Bulgarian.
+Sometimes a customer answers the brand's last reply to them, so threads grow.
+
+    python -m channels.simulator --fake http://127.0.0.1:8081 --every 4
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import sys
+import time
+from typing import Any
+
+import requests
+
+CUSTOMERS = [
+    ("@jnovakova", "Jana Nováková", "cs"),
+    ("@petr_svoboda", "Petr Svoboda", "cs"),
+    ("@zuzka_k", "Zuzana Křížová", "cs"),
+    ("@kowalski_m", "Marek Kowalski", "pl"),
+    ("@ania_wisniewska", "Anna Wiśniewska", "pl"),
+    ("@lukasz_zielinski", "Łukasz Zieliński", "pl"),
+    ("@ivan_petrov", "Иван Петров", "bg"),
+    ("@desi_g", "Десислава Георгиева", "bg"),
+    ("@sarah_m", "Sarah Miller", "en"),
+    ("@tom_h", "Tom Hughes", "en"),
+    ("@emoji_fan", "Alex 🚀", "en"),
+]
+MESSAGES = {
+    "cs": [
+        "Dobrý den, objednávka č. {n} stále nedorazila. Můžete mi říct, kde je?",
+        "Děkuji za rychlou pomoc včera, jste skvělí! 👏",
+        "Proč mi nejde přihlášení do aplikace? Píše to chybu {n}.",
+        "Už třetí den čekám na vrácení peněz. Tohle je opravdu špatné.",
+    ],
+    "pl": [
+        "Dzień dobry, moje zamówienie {n} jest opóźnione. Co się dzieje?",
+        "Czy mogę zmienić adres dostawy? Pilne! 🙏",
+        "Aplikacja znowu nie działa, błąd {n}. Bardzo frustrujące.",
+        "Dziękuję za pomoc, wszystko działa! 😊",
+    ],
+    "bg": [
+        "Здравейте, поръчка {n} още не е пристигнала. Кога да я очаквам?",
+        "Благодаря за бързия отговор! 👍",
+        "Не мога да вляза в профила си, грешка {n}. Помощ?",
+        "Много съм разочарован от обслужването днес.",
+    ],
+    "en": [
+        "Hi, my order #{n} hasn't arrived yet. Any update?",
+        "Your app keeps crashing since the last update (error {n}) 😤",
+        "Thanks for sorting that out so quickly, great service!",
+        "Can I change my delivery slot for order {n}? See https://example.com/orders/{n}",
+    ],
+}
+FOLLOW_UPS = {
+    "cs": ["Díky, ale pořád to nefunguje.", "Super, děkuji! 🙂"],
+    "pl": ["Dziękuję, ale nadal nie działa.", "Świetnie, dziękuję!"],
+    "bg": ["Благодаря, но все още не работи.", "Супер, благодаря!"],
+    "en": ["Thanks, but it's still not working.", "Perfect, thank you!"],
+}
+
+
+def _post(session: requests.Session, fake: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        response = session.post(f"{fake}/_fake/inbound", json=body, timeout=5)
+    except requests.RequestException as exc:
+        print(f"crowd: fake not reachable: {exc}", file=sys.stderr)
+        return None
+    if response.status_code >= 400:
+        print(f"crowd: fake said {response.status_code}: {response.text[:200]}", file=sys.stderr)
+        return None
+    data: dict[str, Any] = response.json().get("data") or {}
+    return data
+
+
+def _brand_reply_to(session: requests.Session, fake: str, handle: str, sent: dict[str, str]) -> str | None:
+    """The brand's newest reply to one of this customer's tweets, if any."""
+    try:
+        outbound = session.get(f"{fake}/_fake/outbound", timeout=5).json().get("data") or []
+    except (requests.RequestException, ValueError):
+        return None
+    for tweet in reversed(outbound):
+        if sent.get(str(tweet.get("in_reply_to_tweet_id"))) == handle:
+            return str(tweet["id"])
+    return None
+
+
+def run(fake: str, every: float, count: int | None, seed: int | None) -> None:
+    rng = random.Random(seed)
+    session = requests.Session()
+    sent: dict[str, str] = {}  # tweet id -> handle of its author
+    posted = 0
+    while count is None or posted < count:
+        handle, name, lang = rng.choice(CUSTOMERS)
+        reply_to = _brand_reply_to(session, fake, handle, sent) if rng.random() < 0.35 else None
+        if reply_to:
+            body = {"author": handle, "name": name, "text": rng.choice(FOLLOW_UPS[lang]), "in_reply_to": reply_to}
+        else:
+            text = rng.choice(MESSAGES[lang]).format(n=rng.randint(10000, 99999))
+            body = {"author": handle, "name": name, "text": text, "kind": "mention"}
+        tweet = _post(session, fake, body)
+        if tweet:
+            sent[str(tweet.get("id"))] = handle
+            posted += 1
+        time.sleep(max(0.05, rng.uniform(every * 0.5, every * 1.5)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fake", required=True, help="base URL of the platform fake")
+    parser.add_argument("--every", type=float, default=4.0, help="mean seconds between messages")
+    parser.add_argument("--count", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run(args.fake, args.every, args.count, args.seed)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

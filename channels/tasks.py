@@ -1,0 +1,93 @@
+"""Celery tasks: thin, take ids, own their retry policy. Queues: inbound, routing, outbound."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+from django.utils import timezone
+
+from . import services
+
+logger = logging.getLogger("hovor.channels.tasks")
+
+
+@shared_task(name="channels.poll_due_accounts", ignore_result=True)
+def poll_due_accounts() -> None:
+    for account_id in services.due_polling_accounts():
+        poll_account.delay(account_id)
+
+
+@shared_task(
+    name="channels.poll_account",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def poll_account(account_id: int) -> int:
+    return services.account_poll(account_id=account_id)
+
+
+@shared_task(
+    name="channels.ingest_events",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+    acks_late=True,
+)
+def ingest_events(event_ids: list[int]) -> None:
+    from inbox.tasks import route_ticket
+
+    account = None
+    for event_id in event_ids:
+        for ticket_id in services.inbound_event_process(event_id=event_id, account=account):
+            route_ticket.delay(ticket_id)
+
+
+@shared_task(
+    name="channels.ingest_event",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+    acks_late=True,
+)
+def ingest_event(event_id: int) -> None:
+    ingest_events([event_id])
+
+
+@shared_task(
+    name="channels.deliver_outbound",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+    acks_late=True,
+)
+def deliver_outbound(outbound_id: int) -> None:
+    """The retry policy lives with the outbox row (rate-limit resets, unknown outcomes);
+    this task re-enqueues itself for the time the service asks for. The sweep catches
+    anything whose wait is longer than a broker should hold a message."""
+    next_at = services.outbound_deliver(outbound_id=outbound_id)
+    if next_at is None:
+        return
+    delay = max((next_at - timezone.now()).total_seconds(), 0.0)
+    if delay <= settings.HOVOR_MAX_RETRY_DELAY:
+        deliver_outbound.apply_async((outbound_id,), countdown=delay + 0.05)
+
+
+@shared_task(name="channels.sweep_stuck", ignore_result=True)
+def sweep_stuck() -> None:
+    found = services.sweep_stuck()
+    for outbound_id in found["outbound"]:
+        deliver_outbound.delay(outbound_id)
+    if found["inbound"]:
+        logger.warning("re-queueing %d inbound events left unprocessed", len(found["inbound"]))
+        for start in range(0, len(found["inbound"]), services.INGEST_CHUNK):
+            ingest_events.delay(found["inbound"][start : start + services.INGEST_CHUNK])
+
+

@@ -1,0 +1,60 @@
+"""Channel-neutral types: what connectors hand to the inbox, and what the inbox hands back."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NormalizedAuthor:
+    external_id: str
+    handle: str = ""
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class NormalizedMessage:
+    """One customer message, parsed from a platform payload at the edge."""
+
+    platform_id: str
+    author: NormalizedAuthor
+    text: str
+    sent_at: datetime
+    kind: str  # mention, dm, comment, email, chat ...
+    thread_key: str = ""
+    in_reply_to: str = ""
+    subject: str = ""
+    language: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    automated: str | None = None
+    public: bool = True
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """A platform object as fetched, before parsing; stored as an InboundEvent."""
+
+    platform_id: str
+    kind: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    """What to send: everything a connector needs, nothing of the inbox's models."""
+
+    text: str
+    kind: str = "reply"
+    in_reply_to: str = ""
+    recipient: str = ""
+    not_before: datetime | None = None  # for reconciling: the first attempt's start
+    exclude_ids: frozenset[str] = frozenset()  # our own earlier sends, never "found" again

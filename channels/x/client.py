@@ -1,0 +1,149 @@
+"""tweepy's v2 Client pointed at the account's base URL, with X's errors mapped to the
+channels error family. tweepy hard-codes https://api.twitter.com, so a session adapter
+rewrites the prefix after OAuth 1.0a has signed the canonical URL."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import tweepy
+from django.conf import settings
+
+from channels.http import (
+    ApiAuthError,
+    ApiOutcomeUnknown,
+    ApiPermanentError,
+    ApiRateLimited,
+    ApiUnavailable,
+    make_session,
+)
+
+logger = logging.getLogger("hovor.channels.x")
+
+CANONICAL_BASE = "https://api.twitter.com"
+TWEET_FIELDS = ["created_at", "conversation_id", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang"]
+USER_FIELDS = ["name", "username"]
+
+
+def _reset_from(response: requests.Response | None) -> datetime:
+    """When a 429 ends: the 15-minute window's reset, or the 24-hour cap's when that one is spent."""
+    now = datetime.now(UTC)
+    if response is None:
+        return now + timedelta(seconds=60)
+    headers = response.headers
+    candidates = []
+    for prefix in ("x-user-limit-24hour", "x-app-limit-24hour"):
+        if headers.get(f"{prefix}-remaining") == "0" and headers.get(f"{prefix}-reset", "").isdigit():
+            candidates.append(int(headers[f"{prefix}-reset"]))
+    if not candidates and headers.get("x-rate-limit-reset", "").isdigit():
+        candidates.append(int(headers["x-rate-limit-reset"]))
+    if not candidates:
+        return now + timedelta(seconds=60)
+    return max(datetime.fromtimestamp(max(candidates), UTC), now)
+
+
+def _describe(exc: tweepy.HTTPException) -> str:
+    parts = [m for m in exc.api_messages if m] or [str(exc.response.reason or "")]
+    return f"X {exc.response.status_code}: " + "; ".join(parts)
+
+
+class XClient:
+    def __init__(self, *, base_url: str, credentials: dict[str, Any], account_ref: str = "") -> None:
+        self.account_ref = account_ref
+        self.user_context = bool(credentials.get("consumer_key") and credentials.get("access_token"))
+        self.client = tweepy.Client(
+            bearer_token=credentials.get("bearer_token"),
+            consumer_key=credentials.get("consumer_key"),
+            consumer_secret=credentials.get("consumer_secret"),
+            access_token=credentials.get("access_token"),
+            access_token_secret=credentials.get("access_token_secret"),
+            return_type=dict,
+            # Workers must never sleep inside a call: a 429 becomes ApiRateLimited and the
+            # task reschedules itself for the reset time.
+            wait_on_rate_limit=False,
+        )
+        self.client.session = make_session(canonical=CANONICAL_BASE, base_url=base_url or settings.X_API_BASE)
+
+    def _call(self, what: str, fn: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = fn(**kwargs)
+            return result
+        except tweepy.TooManyRequests as exc:
+            raise ApiRateLimited(_describe(exc), retry_at=_reset_from(exc.response)) from exc
+        except tweepy.Unauthorized as exc:
+            raise ApiAuthError(_describe(exc), status=401) from exc
+        except tweepy.TwitterServerError as exc:
+            raise ApiOutcomeUnknown(_describe(exc), status=exc.response.status_code) from exc
+        except tweepy.HTTPException as exc:
+            raise ApiPermanentError(_describe(exc), status=exc.response.status_code) from exc
+        except requests.ConnectTimeout as exc:
+            raise ApiUnavailable(f"X unreachable ({what}): connect timeout") from exc
+        except requests.Timeout as exc:
+            raise ApiOutcomeUnknown(f"X did not answer in time ({what})") from exc
+        except requests.ConnectionError as exc:
+            # Refused before any byte was sent is safe to retry blindly; a reset mid-way is not.
+            if "refused" in str(exc).lower():
+                raise ApiUnavailable(f"X unreachable ({what})") from exc
+            raise ApiOutcomeUnknown(f"connection to X lost ({what})") from exc
+        except (ValueError, tweepy.TweepyException) as exc:
+            raise ApiOutcomeUnknown(f"unreadable answer from X ({what}): {exc}") from exc
+
+    def me(self) -> dict[str, Any]:
+        data = self._call("users/me", self.client.get_me, user_auth=self.user_context)
+        return dict(data.get("data") or {})
+
+    def mentions_pages(self, *, user_id: str, since_id: str | None) -> Iterator[dict[str, Any]]:
+        """Yields the raw pages of the mentions timeline newer than since_id, newest first."""
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "id": user_id,
+                "max_results": 100,
+                "expansions": ["author_id", "referenced_tweets.id"],
+                "tweet_fields": TWEET_FIELDS,
+                "user_fields": USER_FIELDS,
+                "user_auth": self.user_context,
+            }
+            if since_id:
+                kwargs["since_id"] = since_id
+            if token:
+                kwargs["pagination_token"] = token
+            page = self._call("mentions", self.client.get_users_mentions, **kwargs)
+            yield page
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                return
+
+    def recent_own_tweets(self, *, user_id: str, since_id: str, max_pages: int = 5) -> Iterator[dict[str, Any]]:
+        token: str | None = None
+        for _ in range(max_pages):
+            kwargs: dict[str, Any] = {
+                "id": user_id,
+                "max_results": 100,
+                "since_id": since_id,
+                "tweet_fields": TWEET_FIELDS,
+                "user_auth": self.user_context,
+            }
+            if token:
+                kwargs["pagination_token"] = token
+            page = self._call("own tweets", self.client.get_users_tweets, **kwargs)
+            yield from page.get("data") or []
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                return
+
+    def create_reply(self, *, text: str, in_reply_to: str) -> str:
+        data = self._call(
+            "create tweet",
+            self.client.create_tweet,
+            text=text,
+            in_reply_to_tweet_id=in_reply_to or None,
+            user_auth=True,
+        )
+        tweet_id = (data.get("data") or {}).get("id")
+        if not tweet_id:
+            raise ApiOutcomeUnknown("X accepted the tweet but returned no id")
+        return str(tweet_id)

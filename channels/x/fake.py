@@ -1,0 +1,1079 @@
+"""A loopback fake of the X (Twitter) API v2, faithful to the wire format Hovor relies on.
+
+Run standalone::
+
+    python -m channels.x.fake --port 0          # prints FAKE_X_READY http://127.0.0.1:<port>
+
+or in-process (tests)::
+
+    fake = FakeX(rate_limit_scale=1e9).start()
+    fake.inbound("@jana", "Jana N.", "Hello!")
+    ...
+    fake.stop()
+
+Implemented /2/ endpoints: ``GET /2/users/me``, ``GET /2/users/:id/mentions``, ``GET /2/users/:id/tweets``,
+``POST /2/tweets``; each carries X's rate-limit headers and answers with X's problem JSON on errors.
+OAuth 1.0a signatures are verified over the canonical ``https://api.twitter.com<path>`` URL (what a client
+that rewrites the URL after signing sends) or over the loopback URL itself.
+
+Control endpoints (no auth, not rate limited): ``POST /_fake/inbound``, ``POST /_fake/inbound/bulk``,
+``GET /_fake/outbound``, ``POST /_fake/fail``, ``POST /_fake/reset``, ``GET /_fake/requests``.
+
+Standard library only, plus ``twitter_text`` (length rules) and ``oauthlib`` (signatures). No Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import bisect
+import collections
+import hashlib
+import hmac
+import http
+import json
+import random
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import unicodedata
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+from oauthlib.oauth1.rfc5849 import signature as oauth_signature
+from oauthlib.oauth1.rfc5849 import utils as oauth_utils
+from twitter_text import parse_tweet
+
+CANONICAL_BASE = "https://api.twitter.com"
+
+# Well-known demo credentials (not secrets): what the seeded demo account is configured with.
+DEMO_CONSUMER_KEY = "demo-consumer-key"
+DEMO_CONSUMER_SECRET = "demo-consumer-secret"
+DEMO_ACCESS_TOKEN = "demo-access-token"
+DEMO_ACCESS_TOKEN_SECRET = "demo-access-token-secret"
+DEMO_BEARER_TOKEN = "demo-bearer-token"
+
+FIRST_TWEET_ID = 1_860_000_000_000_000_000
+FIRST_USER_ID = 2_000_000_000_000_000_000
+
+WINDOW_15MIN = 15 * 60
+WINDOW_24H = 24 * 60 * 60
+
+# Per-endpoint limits per 15-minute window (before rate_limit_scale).
+ENDPOINT_LIMITS = {
+    "users_me": 75,
+    "mentions": 180,
+    "user_tweets": 900,
+    "create_tweet": 100,
+}
+CREATE_TWEET_24H_LIMIT = 2400
+
+MENTIONS_REACHABLE = 800
+USER_TWEETS_REACHABLE = 3200
+
+OPTIONAL_TWEET_FIELDS = (
+    "created_at",
+    "conversation_id",
+    "author_id",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "lang",
+)
+FULL_TWEET_ORDER = (
+    "id",
+    "text",
+    "author_id",
+    "created_at",
+    "conversation_id",
+    "edit_history_tweet_ids",
+    "lang",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+)
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+INVALID_REQUEST_TYPE = "https://api.twitter.com/2/problems/invalid-request"
+INVALID_REQUEST_DETAIL = "One or more parameters to your request was invalid."
+
+UNAUTHORIZED_BODY = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+TOO_MANY_REQUESTS_BODY = {
+    "title": "Too Many Requests",
+    "detail": "Too Many Requests",
+    "type": "about:blank",
+    "status": 429,
+}
+UNSUPPORTED_AUTH_BODY = {
+    "title": "Unsupported Authentication",
+    "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
+    "Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
+    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+    "status": 403,
+}
+DUPLICATE_BODY = {
+    "detail": "You are not allowed to create a Tweet with duplicate content.",
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+}
+
+USERNAME_MENTION_RE = re.compile(r"(?<![A-Za-z0-9_@])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_])")
+NUMERIC_ID_RE = re.compile(r"^[0-9]{1,19}$")
+
+CZECH_LETTERS = set("ěščřžýáíéůúďťň")
+POLISH_LETTERS = set("ąćęłńóśźż")
+
+
+class FakeXError(Exception):
+    """A problem answer: HTTP status plus X's JSON body (and optional extra headers)."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status}: {body}")
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def invalid_request(message: str, parameters: dict[str, list[str]] | None = None) -> FakeXError:
+    error: dict[str, Any] = {"message": message}
+    if parameters:
+        error = {"parameters": parameters, "message": message}
+    return FakeXError(
+        400,
+        {"errors": [error], "title": "Invalid Request", "detail": INVALID_REQUEST_DETAIL, "type": INVALID_REQUEST_TYPE},
+    )
+
+
+def problem_body(status: int) -> dict[str, Any]:
+    """X's generic problem JSON for an injected failure with this status."""
+    if status == 401:
+        return dict(UNAUTHORIZED_BODY)
+    if status == 429:
+        return dict(TOO_MANY_REQUESTS_BODY)
+    if status == 400:
+        return invalid_request("Injected failure").body
+    if status == 404:
+        return {
+            "title": "Not Found Error",
+            "detail": "Could not find the requested resource.",
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+            "status": 404,
+        }
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return {"title": phrase, "detail": phrase, "type": "about:blank", "status": status}
+
+
+def not_found(detail: str) -> FakeXError:
+    return FakeXError(
+        404,
+        {
+            "title": "Not Found Error",
+            "detail": detail,
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+            "status": 404,
+        },
+    )
+
+
+def guess_lang(text: str) -> str:
+    lowered = text.lower()
+    letters = set(lowered)
+    if any("\u0400" <= ch <= "\u04ff" for ch in letters):
+        return "bg"
+    if letters & CZECH_LETTERS:
+        return "cs"
+    if letters & POLISH_LETTERS:
+        return "pl"
+    return "en"
+
+
+def iso_ms(ts: float) -> str:
+    """2026-11-23T22:10:05.123Z"""
+    dt = datetime.fromtimestamp(ts, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def parse_iso(value: str) -> float:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+class _Window:
+    __slots__ = ("length", "limit", "reset_at", "used")
+
+    def __init__(self, limit: int, length: int) -> None:
+        self.limit = limit
+        self.length = length
+        self.reset_at = 0
+        self.used = 0
+
+    def roll(self, now: float) -> None:
+        if now >= self.reset_at:
+            self.reset_at = int(now) + self.length
+            self.used = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+
+class FakeX:
+    """In-process fake X API v2 server. ``start()`` serves on 127.0.0.1 in a daemon thread."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        brand_handle: str = "AcmeCare",
+        brand_id: str = "1000000000000000001",
+        brand_name: str = "Acme Care",
+        consumer_key: str = DEMO_CONSUMER_KEY,
+        consumer_secret: str = DEMO_CONSUMER_SECRET,
+        access_token: str = DEMO_ACCESS_TOKEN,
+        access_token_secret: str = DEMO_ACCESS_TOKEN_SECRET,
+        bearer_token: str = DEMO_BEARER_TOKEN,
+        rate_limit_scale: float = 1.0,
+        host: str = "127.0.0.1",
+        verbose: bool = False,
+        seed: int = 20261123,
+        mentions_reachable: int = MENTIONS_REACHABLE,
+    ) -> None:
+        self.host = host
+        self.port = int(port)
+        self.brand_handle = brand_handle.lstrip("@")
+        self.brand_id = str(brand_id)
+        self.brand_name = brand_name
+        self.consumer_key = consumer_key
+        self.consumer_secret = consumer_secret
+        self.access_token = access_token
+        self.access_token_secret = access_token_secret
+        self.bearer_token = bearer_token
+        self.rate_limit_scale = float(rate_limit_scale)
+        self.verbose = verbose
+        self.mentions_reachable = int(mentions_reachable)
+
+        self._lock = threading.RLock()
+        self._random = random.Random(seed)
+        self._last_tweet_id = FIRST_TWEET_ID - 1
+        self._next_user_id = FIRST_USER_ID
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._token_key = hashlib.sha256(f"fake-x:{seed}".encode()).digest()
+        self._reset_state()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer((self.host, self.port), _Handler)
+        server.daemon_threads = True
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-x", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # ------------------------------------------------------------------ state
+
+    def _reset_state(self) -> None:
+        with self._lock:
+            self._users: dict[str, dict[str, str]] = {
+                self.brand_id: {"id": self.brand_id, "name": self.brand_name, "username": self.brand_handle}
+            }
+            self._by_username: dict[str, str] = {self.brand_handle.lower(): self.brand_id}
+            self._tweets: dict[int, dict[str, Any]] = {}
+            self._tweet_ts: dict[int, float] = {}
+            self._mentions: dict[str, list[int]] = collections.defaultdict(list)
+            self._authored: dict[str, list[int]] = collections.defaultdict(list)
+            self._recent_texts: dict[tuple[str, str], float] = {}
+            self._outbound: list[dict[str, Any]] = []
+            self._failures: list[dict[str, Any]] = []
+            self._windows: dict[str, _Window] = {}
+            self._requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+
+    def reset(self) -> None:
+        """Forget tweets, customer users, armed failures, rate-limit counters and the request log."""
+        self._reset_state()
+
+    def _scaled(self, limit: int) -> int:
+        return max(1, int(limit * self.rate_limit_scale))
+
+    def _window(self, key: str, limit: int, length: int) -> _Window:
+        window = self._windows.get(key)
+        if window is None:
+            window = self._windows[key] = _Window(self._scaled(limit), length)
+        return window
+
+    def _new_tweet_id(self) -> int:
+        self._last_tweet_id += self._random.randint(1 << 12, 1 << 22)
+        return self._last_tweet_id
+
+    def _ensure_user(self, author: str | int, name: str | None) -> dict[str, str]:
+        raw = str(author).strip()
+        if NUMERIC_ID_RE.match(raw):
+            user = self._users.get(raw)
+            if user is None:
+                user = {"id": raw, "name": name or f"user{raw[-6:]}", "username": f"user{raw[-6:]}"}
+                self._users[raw] = user
+                self._by_username.setdefault(user["username"].lower(), raw)
+        else:
+            handle = raw.lstrip("@")
+            if not re.fullmatch(r"[A-Za-z0-9_]{1,15}", handle):
+                raise invalid_request(f"Invalid author handle [{raw}]")
+            user_id = self._by_username.get(handle.lower())
+            if user_id is None:
+                user_id = str(self._next_user_id)
+                self._next_user_id += 1
+                user = {"id": user_id, "name": name or handle, "username": handle}
+                self._users[user_id] = user
+                self._by_username[handle.lower()] = user_id
+            user = self._users[user_id]
+        if name:
+            user["name"] = name
+        return user
+
+    def _create_tweet(
+        self, author_id: str, text: str, in_reply_to: str | None, created_ts: float | None
+    ) -> dict[str, Any]:
+        """Caller holds the lock and has validated in_reply_to."""
+        tweet_id = self._new_tweet_id()
+        sid = str(tweet_id)
+        ts = time.time() if created_ts is None else created_ts
+        tweet: dict[str, Any] = {
+            "id": sid,
+            "text": text,
+            "author_id": author_id,
+            "created_at": iso_ms(ts),
+            "conversation_id": sid,
+            "edit_history_tweet_ids": [sid],
+            "lang": guess_lang(text),
+        }
+        parent_author = None
+        if in_reply_to is not None:
+            parent = self._tweets[int(in_reply_to)]
+            parent_author = parent["author_id"]
+            tweet["conversation_id"] = parent["conversation_id"]
+            tweet["in_reply_to_user_id"] = parent_author
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": parent["id"]}]
+        self._tweets[tweet_id] = tweet
+        self._tweet_ts[tweet_id] = ts
+        self._authored[author_id].append(tweet_id)
+        mentioned = set()
+        for match in USERNAME_MENTION_RE.finditer(text):
+            uid = self._by_username.get(match.group(1).lower())
+            if uid is not None:
+                mentioned.add(uid)
+        if parent_author is not None:
+            mentioned.add(parent_author)
+        mentioned.discard(author_id)
+        for uid in mentioned:
+            self._mentions[uid].append(tweet_id)
+        self._recent_texts[(author_id, text)] = max(ts, self._recent_texts.get((author_id, text), 0.0))
+        return tweet
+
+    def _inbound_locked(self, item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        if not isinstance(item, dict):
+            raise invalid_request("Each inbound item must be a JSON object")
+        author = item.get("author")
+        text = item.get("text")
+        if author in (None, "") or not isinstance(author, (str, int)):
+            raise invalid_request('`author` is required ("@handle" or numeric id)')
+        if not isinstance(text, str):
+            raise invalid_request("`text` is required")
+        name = item.get("name")
+        kind = item.get("kind") or "mention"
+        in_reply_to = item.get("in_reply_to")
+        if in_reply_to is not None:
+            in_reply_to = str(in_reply_to)
+            if not NUMERIC_ID_RE.match(in_reply_to) or int(in_reply_to) not in self._tweets:
+                raise invalid_request(f"Unknown in_reply_to tweet [{in_reply_to}]")
+        created_ts = None
+        if item.get("created_at"):
+            try:
+                created_ts = parse_iso(str(item["created_at"]))
+            except ValueError as exc:
+                raise invalid_request(f"Invalid created_at [{item['created_at']}]") from exc
+        user = self._ensure_user(author, name if isinstance(name, str) and name else None)
+        if kind == "mention" and in_reply_to is None:
+            pattern = re.compile(
+                r"(?<![A-Za-z0-9_])@" + re.escape(self.brand_handle) + r"(?![A-Za-z0-9_])", re.IGNORECASE
+            )
+            if not pattern.search(text):
+                text = f"@{self.brand_handle} {text}"
+        tweet = self._create_tweet(user["id"], text, in_reply_to, created_ts)
+        return tweet, user
+
+    # ------------------------------------------------------------------ in-process helpers
+
+    def inbound(
+        self,
+        author: str | int,
+        name: str | None = None,
+        text: str = "",
+        in_reply_to: str | None = None,
+        kind: str = "mention",
+        created_at: str | None = None,
+    ) -> dict[str, Any]:
+        """Same as POST /_fake/inbound; returns {"data": tweet, "includes": {"users": [author]}}."""
+        item: dict[str, Any] = {"author": author, "name": name, "text": text, "kind": kind}
+        if in_reply_to is not None:
+            item["in_reply_to"] = in_reply_to
+        if created_at is not None:
+            item["created_at"] = created_at
+        with self._lock:
+            tweet, user = self._inbound_locked(item)
+            return {"data": dict(tweet), "includes": {"users": [dict(user)]}}
+
+    def inbound_bulk(self, items: list[dict[str, Any]]) -> int:
+        with self._lock:
+            for item in items:
+                self._inbound_locked(item)
+        return len(items)
+
+    def outbound(self) -> list[dict[str, Any]]:
+        """The tweets the brand posted through POST /2/tweets, oldest first."""
+        with self._lock:
+            return [dict(entry) for entry in self._outbound]
+
+    def fail(
+        self,
+        status: int = 503,
+        times: int = 1,
+        path: str | None = None,
+        method: str | None = None,
+        reset_in: float = 2,
+        mode: str | None = None,
+        delay: float = 5,
+    ) -> int:
+        """Arm the next `times` matching /2/ calls to fail (see POST /_fake/fail)."""
+        times = int(times)
+        if times < 1:
+            return 0
+        with self._lock:
+            self._failures.append(
+                {
+                    "status": int(status),
+                    "times": times,
+                    "path": path or "/2/",
+                    "method": method.upper() if method else None,
+                    "reset_in": float(reset_in),
+                    "mode": mode,
+                    "delay": float(delay),
+                }
+            )
+        return times
+
+    def requests_log(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(entry) for entry in self._requests]
+
+    def tweet(self, tweet_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._tweets.get(int(tweet_id)) if NUMERIC_ID_RE.match(str(tweet_id)) else None
+            return dict(found) if found else None
+
+    # ------------------------------------------------------------------ auth
+
+    def _authenticate(self, method: str, path: str, query: str, headers: Any, body: bytes) -> str:
+        """Returns "bearer" or "oauth1"; raises 401 otherwise."""
+        header = headers.get("Authorization") or ""
+        if header.startswith("Bearer "):
+            if hmac.compare_digest(header[len("Bearer ") :].strip(), self.bearer_token):
+                return "bearer"
+            raise FakeXError(401, dict(UNAUTHORIZED_BODY))
+        if header.startswith("OAuth ") and self._verify_oauth1(method, path, query, header, headers, body):
+            return "oauth1"
+        raise FakeXError(401, dict(UNAUTHORIZED_BODY))
+
+    def _verify_oauth1(self, method: str, path: str, query: str, header: str, headers: Any, body: bytes) -> bool:
+        try:
+            oauth_params = {k: oauth_utils.unescape(v) for k, v in oauth_utils.parse_authorization_header(header)}
+            if oauth_params.get("oauth_consumer_key") != self.consumer_key:
+                return False
+            if oauth_params.get("oauth_token") != self.access_token:
+                return False
+            if oauth_params.get("oauth_signature_method", "HMAC-SHA1") != "HMAC-SHA1":
+                return False
+            given = oauth_params.get("oauth_signature") or ""
+            form_body = None
+            content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if body and content_type == "application/x-www-form-urlencoded":
+                form_body = body.decode("utf-8")
+            params = oauth_signature.collect_parameters(
+                uri_query=query, body=form_body, headers={"Authorization": header}, exclude_oauth_signature=True
+            )
+            normalized = oauth_signature.normalize_parameters(params)
+        except (ValueError, TypeError, UnicodeDecodeError):
+            return False
+        host_header = headers.get("Host") or f"{self.host}:{self.port}"
+        key = f"{oauth_utils.escape(self.consumer_secret)}&{oauth_utils.escape(self.access_token_secret)}".encode()
+        candidates = [CANONICAL_BASE + path, f"http://{host_header}{path}", f"http://{self.host}:{self.port}{path}"]
+        for uri in dict.fromkeys(candidates):
+            try:
+                base = oauth_signature.signature_base_string(
+                    method.upper(), oauth_signature.base_string_uri(uri), normalized
+                )
+            except ValueError:
+                continue
+            expected = base64.b64encode(hmac.new(key, base.encode("utf-8"), hashlib.sha1).digest()).decode("ascii")
+            if hmac.compare_digest(expected, given):
+                return True
+        return False
+
+    # ------------------------------------------------------------------ rate limits
+
+    def _rate_headers(self, endpoint: str) -> dict[str, str]:
+        window = self._window(endpoint, ENDPOINT_LIMITS[endpoint], WINDOW_15MIN)
+        window.roll(time.time())
+        headers = {
+            "x-rate-limit-limit": str(window.limit),
+            "x-rate-limit-remaining": str(window.remaining),
+            "x-rate-limit-reset": str(window.reset_at),
+        }
+        if endpoint == "create_tweet":
+            day = self._window("create_tweet_24h", CREATE_TWEET_24H_LIMIT, WINDOW_24H)
+            day.roll(time.time())
+            headers.update(
+                {
+                    "x-user-limit-24hour-limit": str(day.limit),
+                    "x-user-limit-24hour-remaining": str(day.remaining),
+                    "x-user-limit-24hour-reset": str(day.reset_at),
+                }
+            )
+        return headers
+
+    def _consume(self, endpoint: str) -> dict[str, str]:
+        now = time.time()
+        window = self._window(endpoint, ENDPOINT_LIMITS[endpoint], WINDOW_15MIN)
+        window.roll(now)
+        day = None
+        if endpoint == "create_tweet":
+            day = self._window("create_tweet_24h", CREATE_TWEET_24H_LIMIT, WINDOW_24H)
+            day.roll(now)
+        if window.remaining <= 0 or (day is not None and day.remaining <= 0):
+            raise FakeXError(429, dict(TOO_MANY_REQUESTS_BODY), self._rate_headers(endpoint))
+        window.used += 1
+        if day is not None:
+            day.used += 1
+        return self._rate_headers(endpoint)
+
+    # ------------------------------------------------------------------ paging helpers
+
+    def _encode_token(self, kind: str, position: int) -> str:
+        raw = position.to_bytes(8, "big")
+        mac = hmac.new(self._token_key, kind.encode() + raw, hashlib.sha256).digest()[:7]
+        return base64.b32encode(raw + mac).decode().lower().rstrip("=")
+
+    def _decode_token(self, kind: str, token: str) -> int:
+        try:
+            padded = token.upper() + "=" * (-len(token) % 8)
+            blob = base64.b32decode(padded)
+        except (ValueError, TypeError) as exc:
+            raise invalid_request(
+                f"The `pagination_token` query parameter value [{token}] is not valid",
+                {"pagination_token": [token]},
+            ) from exc
+        raw, mac = blob[:8], blob[8:]
+        expected = hmac.new(self._token_key, kind.encode() + raw, hashlib.sha256).digest()[:7]
+        if len(blob) != 15 or not hmac.compare_digest(mac, expected):
+            raise invalid_request(
+                f"The `pagination_token` query parameter value [{token}] is not valid",
+                {"pagination_token": [token]},
+            )
+        return int.from_bytes(raw, "big")
+
+    @staticmethod
+    def _single(params: dict[str, list[str]], name: str) -> str | None:
+        values = params.get(name)
+        if not values:
+            return None
+        return values[-1]
+
+    @staticmethod
+    def _csv(params: dict[str, list[str]], name: str) -> list[str]:
+        out: list[str] = []
+        for value in params.get(name, []):
+            out.extend(part.strip() for part in value.split(",") if part.strip())
+        return out
+
+    def _id_param(self, params: dict[str, list[str]], name: str) -> int | None:
+        value = self._single(params, name)
+        if value is None:
+            return None
+        if not NUMERIC_ID_RE.match(value):
+            raise invalid_request(
+                f"The `{name}` query parameter value [{value}] does not match ^[0-9]{{1,19}}$", {name: [value]}
+            )
+        return int(value)
+
+    def _time_param(self, params: dict[str, list[str]], name: str) -> float | None:
+        value = self._single(params, name)
+        if value is None:
+            return None
+        try:
+            return parse_iso(value)
+        except ValueError as exc:
+            raise invalid_request(
+                f"Invalid '{name}':'{value}'. '{name}' must be a valid ISO 8601 date", {name: [value]}
+            ) from exc
+
+    def _render_tweet(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in FULL_TWEET_ORDER:
+            if key not in tweet:
+                continue
+            if key in ("id", "text", "edit_history_tweet_ids") or key in fields:
+                value = tweet[key]
+                if key == "text":
+                    # X's v2 API returns tweet text with &, < and > as HTML entities.
+                    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                elif key == "referenced_tweets":
+                    value = [dict(ref) for ref in value]
+                elif isinstance(value, list):
+                    value = list(value)
+                out[key] = value
+        return out
+
+    def _timeline(self, kind: str, user_id: str, params: dict[str, list[str]]) -> dict[str, Any]:
+        max_raw = self._single(params, "max_results")
+        max_results = 10
+        if max_raw is not None:
+            try:
+                max_results = int(max_raw)
+            except ValueError:
+                max_results = -1
+            if not 5 <= max_results <= 100:
+                raise invalid_request(
+                    f"The `max_results` query parameter value [{max_raw}] is not between 5 and 100",
+                    {"max_results": [max_raw]},
+                )
+        since_id = self._id_param(params, "since_id")
+        until_id = self._id_param(params, "until_id")
+        start_ts = self._time_param(params, "start_time")
+        end_ts = self._time_param(params, "end_time")
+        token = self._single(params, "pagination_token")
+        token_pos = self._decode_token(kind, token) if token else None
+        expansions = set(self._csv(params, "expansions"))
+        fields = set(self._csv(params, "tweet.fields")) & set(OPTIONAL_TWEET_FIELDS)
+
+        index = self._mentions.get(user_id, []) if kind == "mentions" else self._authored.get(user_id, [])
+        reachable = self.mentions_reachable if kind == "mentions" else USER_TWEETS_REACHABLE
+        lo = max(0, len(index) - reachable)
+        if since_id is not None:
+            lo = max(lo, bisect.bisect_right(index, since_id))
+        hi = len(index)
+        if until_id is not None:
+            hi = min(hi, bisect.bisect_left(index, until_id))
+        if token_pos is not None:
+            hi = min(hi, bisect.bisect_left(index, token_pos))
+
+        picked: list[int] = []
+        more = False
+        i = hi - 1
+        while i >= lo:
+            tid = index[i]
+            ts = self._tweet_ts[tid]
+            i -= 1
+            if start_ts is not None and ts < start_ts:
+                continue
+            if end_ts is not None and ts >= end_ts:
+                continue
+            if len(picked) == max_results:
+                more = True
+                break
+            picked.append(tid)
+
+        if not picked:
+            return {"meta": {"result_count": 0}}
+
+        tweets = [self._tweets[tid] for tid in picked]
+        response: dict[str, Any] = {"data": [self._render_tweet(t, fields) for t in tweets]}
+        includes: dict[str, list[dict[str, Any]]] = {}
+        user_ids: list[str] = []
+        if "author_id" in expansions:
+            user_ids.extend(t["author_id"] for t in tweets)
+        if "in_reply_to_user_id" in expansions:
+            user_ids.extend(t["in_reply_to_user_id"] for t in tweets if "in_reply_to_user_id" in t)
+        referenced: list[dict[str, Any]] = []
+        if "referenced_tweets.id" in expansions:
+            seen_refs: set[str] = set()
+            for t in tweets:
+                for ref in t.get("referenced_tweets", []):
+                    target = self._tweets.get(int(ref["id"]))
+                    if target is not None and ref["id"] not in seen_refs:
+                        seen_refs.add(ref["id"])
+                        referenced.append(target)
+        users = [self._users[uid] for uid in dict.fromkeys(user_ids) if uid in self._users]
+        if users:
+            includes["users"] = [dict(u) for u in users]
+        if referenced:
+            includes["tweets"] = [self._render_tweet(t, fields) for t in referenced]
+        if includes:
+            response["includes"] = includes
+        meta: dict[str, Any] = {
+            "result_count": len(picked),
+            "newest_id": str(picked[0]),
+            "oldest_id": str(picked[-1]),
+        }
+        if more:
+            meta["next_token"] = self._encode_token(kind, picked[-1])
+        response["meta"] = meta
+        return response
+
+    # ------------------------------------------------------------------ request handling
+
+    def _match_failure(self, method: str, path: str) -> dict[str, Any] | None:
+        for rule in self._failures:
+            if not path.startswith(rule["path"]):
+                continue
+            if rule["method"] and rule["method"] != method:
+                continue
+            rule["times"] -= 1
+            if rule["times"] <= 0:
+                self._failures.remove(rule)
+            return rule
+        return None
+
+    @staticmethod
+    def _route(method: str, path: str) -> tuple[str, str | None] | None:
+        """Returns (endpoint, user_id) for a known /2/ route."""
+        if path == "/2/users/me" and method == "GET":
+            return "users_me", None
+        if path == "/2/tweets" and method == "POST":
+            return "create_tweet", None
+        m = re.fullmatch(r"/2/users/([^/]+)/(mentions|tweets)", path)
+        if m and method == "GET":
+            return ("mentions" if m.group(2) == "mentions" else "user_tweets"), m.group(1)
+        return None
+
+    def handle_api(
+        self, method: str, path: str, query: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str], float]:
+        """Handle a /2/ request; returns (status, body, headers, delay_before_sending)."""
+        with self._lock:
+            status, payload, extra, delay = self._handle_api_locked(method, path, query, headers, body)
+            self._requests.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "query": {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()},
+                    "status": status,
+                    "at": iso_ms(time.time()),
+                }
+            )
+            return status, payload, extra, delay
+
+    def _handle_api_locked(
+        self, method: str, path: str, query: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str], float]:
+        route = self._route(method, path)
+        rate_headers = self._rate_headers(route[0]) if route else {}
+        rule = self._match_failure(method, path)
+        delay = 0.0
+        if rule is not None:
+            if rule["mode"] == "timeout_after_commit":
+                delay = rule["delay"]
+            else:
+                status = rule["status"]
+                extra = dict(rate_headers)
+                if status == 429:
+                    extra["x-rate-limit-remaining"] = "0"
+                    extra["x-rate-limit-reset"] = str(int(time.time() + rule["reset_in"]))
+                    extra.setdefault("x-rate-limit-limit", str(rate_headers.get("x-rate-limit-limit", "1")))
+                return status, problem_body(status), extra, 0.0
+        if route is None:
+            err = not_found(f"No route matches {method} {path}")
+            return err.status, err.body, {}, delay
+        endpoint, user_id = route
+        try:
+            auth = self._authenticate(method, path, query, headers, body)
+            if auth == "bearer" and endpoint in ("create_tweet", "users_me"):
+                raise FakeXError(403, dict(UNSUPPORTED_AUTH_BODY))
+            rate_headers = self._consume(endpoint)
+            params = parse_qs(query, keep_blank_values=True)
+            if endpoint == "users_me":
+                status, payload = 200, {"data": dict(self._users[self.brand_id])}
+            elif endpoint == "create_tweet":
+                status, payload = self._post_tweet(body)
+                rate_headers = self._rate_headers(endpoint)
+            else:
+                assert user_id is not None
+                if not NUMERIC_ID_RE.match(user_id):
+                    raise invalid_request(
+                        f"The `id` query parameter value [{user_id}] does not match ^[0-9]{{1,19}}$", {"id": [user_id]}
+                    )
+                status, payload = (
+                    200,
+                    self._timeline("mentions" if endpoint == "mentions" else "tweets", user_id, params),
+                )
+        except FakeXError as err:
+            extra = dict(rate_headers)
+            extra.update(err.headers)
+            return err.status, err.body, extra, delay
+        return status, payload, rate_headers, delay
+
+    def _post_tweet(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        try:
+            data = json.loads(body.decode("utf-8")) if body else None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise invalid_request("Request body is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise invalid_request("Request body must be a JSON object")
+        text = data.get("text")
+        if not isinstance(text, str) or not text:
+            raise invalid_request("$.text: is missing but it is required")
+        reply = data.get("reply")
+        parent_id = None
+        if reply is not None:
+            if not isinstance(reply, dict) or not isinstance(reply.get("in_reply_to_tweet_id"), str):
+                raise invalid_request("$.reply.in_reply_to_tweet_id: is missing but it is required")
+            parent_id = reply["in_reply_to_tweet_id"]
+            if not NUMERIC_ID_RE.match(parent_id):
+                raise invalid_request("$.reply.in_reply_to_tweet_id: does not match the regex pattern ^[0-9]{1,19}$")
+            if int(parent_id) not in self._tweets:
+                raise invalid_request(f"The tweet [{parent_id}] you are replying to does not exist or is not visible")
+        parsed = parse_tweet(unicodedata.normalize("NFC", text))
+        if not parsed.valid:
+            if parsed.weightedLength > 280:
+                raise invalid_request("Tweet text is too long")
+            raise invalid_request("Tweet text is not valid")
+        last = self._recent_texts.get((self.brand_id, text))
+        if last is not None and time.time() - last < WINDOW_24H:
+            raise FakeXError(403, dict(DUPLICATE_BODY))
+        tweet = self._create_tweet(self.brand_id, text, parent_id, None)
+        self._outbound.append(
+            {
+                "id": tweet["id"],
+                "text": tweet["text"],
+                "in_reply_to_tweet_id": parent_id,
+                "conversation_id": tweet["conversation_id"],
+                "created_at": tweet["created_at"],
+                "auth": "oauth1",
+            }
+        )
+        return 201, {"data": {"edit_history_tweet_ids": [tweet["id"]], "id": tweet["id"], "text": tweet["text"]}}
+
+    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+        """Handle a /_fake/ request; returns (status, body)."""
+
+        def load() -> Any:
+            if not body:
+                return {}
+            try:
+                return json.loads(body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise invalid_request("Request body is not valid JSON") from exc
+
+        try:
+            if method == "POST" and path == "/_fake/inbound":
+                data = load()
+                with self._lock:
+                    tweet, user = self._inbound_locked(data)
+                    return 201, {"data": dict(tweet), "includes": {"users": [dict(user)]}}
+            if method == "POST" and path == "/_fake/inbound/bulk":
+                data = load()
+                items = data.get("items") if isinstance(data, dict) else None
+                if not isinstance(items, list):
+                    raise invalid_request("`items` must be a list")
+                return 201, {"count": self.inbound_bulk(items)}
+            if method == "GET" and path == "/_fake/outbound":
+                return 200, {"data": self.outbound()}
+            if method == "POST" and path == "/_fake/fail":
+                data = load()
+                if not isinstance(data, dict):
+                    raise invalid_request("Body must be a JSON object")
+                try:
+                    armed = self.fail(
+                        status=int(data.get("status", 503)),
+                        times=int(data.get("times", 1)),
+                        path=data.get("path"),
+                        method=data.get("method"),
+                        reset_in=float(data.get("reset_in", 2)),
+                        mode=data.get("mode"),
+                        delay=float(data.get("delay", 5)),
+                    )
+                except (TypeError, ValueError) as exc:
+                    raise invalid_request(f"Invalid failure spec: {exc}") from exc
+                return 200, {"armed": armed}
+            if method == "POST" and path == "/_fake/reset":
+                self.reset()
+                return 200, {"reset": True}
+            if method == "GET" and path == "/_fake/requests":
+                return 200, {"data": self.requests_log()}
+        except FakeXError as err:
+            return err.status, err.body
+        missing = not_found(f"No route matches {method} {path}")
+        return missing.status, missing.body
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeX/1.0"
+    sys_version = ""
+
+    @property
+    def fake(self) -> FakeX:
+        return self.server.fake  # type: ignore[attr-defined,no-any-return]
+
+    def setup(self) -> None:
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.fake.verbose:
+            sys.stderr.write(f"fake-x: {self.address_string()} - {format % args}\n")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size_line = self.rfile.readline()
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", JSON_CONTENT_TYPE)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            # Headers and body in one write: two small segments would meet Nagle + delayed ACK (~40 ms).
+            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+            if self.command != "HEAD":
+                self._headers_buffer.append(data)  # type: ignore[attr-defined]
+            self.flush_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _dispatch(self) -> None:
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            return
+        split = urlsplit(self.path)
+        path, query = split.path, split.query
+        if path.startswith("/2/"):
+            status, payload, headers, delay = self.fake.handle_api(self.command, path, query, self.headers, body)
+            if delay > 0:
+                time.sleep(delay)
+            self._send_json(status, payload, headers)
+        elif path.startswith("/_fake/"):
+            status, payload = self.fake.handle_control(self.command, path, body)
+            self._send_json(status, payload)
+        else:
+            err = not_found(f"No route matches {self.command} {path}")
+            self._send_json(err.status, err.body)
+
+    do_GET = _dispatch
+    do_POST = _dispatch
+    do_PUT = _dispatch
+    do_DELETE = _dispatch
+    do_PATCH = _dispatch
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m channels.x.fake", description="Loopback fake of the X API v2")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--brand-handle", default="AcmeCare")
+    parser.add_argument("--brand-id", default="1000000000000000001")
+    parser.add_argument("--brand-name", default="Acme Care")
+    parser.add_argument("--consumer-key", default=DEMO_CONSUMER_KEY)
+    parser.add_argument("--consumer-secret", default=DEMO_CONSUMER_SECRET)
+    parser.add_argument("--access-token", default=DEMO_ACCESS_TOKEN)
+    parser.add_argument("--access-token-secret", default=DEMO_ACCESS_TOKEN_SECRET)
+    parser.add_argument("--bearer-token", default=DEMO_BEARER_TOKEN)
+    parser.add_argument("--rate-limit-scale", type=float, default=1.0)
+    parser.add_argument(
+        "--mentions-reachable",
+        type=int,
+        default=MENTIONS_REACHABLE,
+        help="how many of the most recent mentions paging can reach (X: 800)",
+    )
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    fake = FakeX(
+        args.port,
+        host=args.host,
+        brand_handle=args.brand_handle,
+        brand_id=args.brand_id,
+        brand_name=args.brand_name,
+        consumer_key=args.consumer_key,
+        consumer_secret=args.consumer_secret,
+        access_token=args.access_token,
+        access_token_secret=args.access_token_secret,
+        bearer_token=args.bearer_token,
+        rate_limit_scale=args.rate_limit_scale,
+        verbose=args.verbose,
+        mentions_reachable=args.mentions_reachable,
+    ).start()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"FAKE_X_READY {fake.base_url}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

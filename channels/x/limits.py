@@ -1,0 +1,21 @@
+"""X's length rules: weighted counting from twitter-text config v3 (URLs 23, CJK/emoji 2,
+NFC-normalised), with a 280 budget for tweets and 10,000 characters for DMs."""
+from __future__ import annotations
+
+import unicodedata
+
+from twitter_text import parse_tweet
+
+from channels.base import ChannelLimits
+
+TWEET_LIMITS = ChannelLimits(max_length=280, counting="x-weighted", public=True, sla_class="social")
+DM_MAX_LENGTH = 10_000
+
+
+def weighted_length(text: str) -> int:
+    """X's weighted length of `text` (what the 280 budget is measured in)."""
+    return int(parse_tweet(unicodedata.normalize("NFC", text)).weightedLength)
+
+
+def fits_tweet(text: str) -> bool:
+    return bool(text.strip()) and weighted_length(text) <= TWEET_LIMITS.max_length

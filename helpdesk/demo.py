@@ -1,0 +1,87 @@
+"""`make run`: everything a person needs to try Hovor on one machine, no servers.
+
+Migrates SQLite, starts the fake X, seeds demo data, then runs the web app, a Celery
+worker with beat on the embedded filesystem broker, and a simulated crowd of customers.
+Ctrl-C stops all of it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def main() -> int:
+    web_port = os.environ.get("HOVOR_PORT", "8000")
+    fake_port = os.environ.get("HOVOR_FAKE_X_PORT", "8081")
+    env = dict(os.environ)
+    env.setdefault("DEBUG", "1")
+    env.setdefault("HOVOR_POLL_INTERVAL", "5")
+    env["PYTHONUNBUFFERED"] = "1"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        print(f"[demo] starting {name}: {' '.join(args)}", flush=True)
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
+        procs.append(proc)
+        return proc
+
+    def stop_all(*_: object) -> None:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.time() + 10
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    try:
+        subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        fake_url = f"http://127.0.0.1:{fake_port}"
+        start("fake X", [PY, "-m", "channels.x.fake", "--port", fake_port])
+        _wait_for(f"{fake_url}/_fake/outbound")
+        subprocess.run([PY, "manage.py", "seed_demo", "--x-base-url", fake_url], cwd=ROOT, env=env, check=True)
+        start(
+            "worker+beat",
+            [PY, "-m", "celery", "-A", "helpdesk", "worker", "-B", "-Q", "default,inbound,routing,outbound",
+             "--concurrency", "2", "-l", "warning"],
+        )
+        start("web", [PY, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"])
+        start("crowd", [PY, "-m", "channels.simulator", "--fake", fake_url, "--every", "4"])
+        print(f"\n[demo] Hovor is up: http://127.0.0.1:{web_port}/  (Ctrl-C stops everything)\n", flush=True)
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        failed = [p.args for p in procs if p.poll() not in (None, 0)]
+        if failed:
+            print(f"[demo] a process stopped: {failed}", file=sys.stderr)
+            return 1
+        return 0
+    except KeyboardInterrupt:
+        print("\n[demo] stopping…", flush=True)
+        return 0
+    finally:
+        stop_all()
+
+
+def _wait_for(url: str, timeout: float = 20) -> None:
+    import requests
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from channels.api import BrandAccountViewSet, BrandViewSet
+from inbox.api.views import CustomerViewSet, TicketViewSet
+
+from .health import healthz
+
+router = DefaultRouter()
+router.register("brands", BrandViewSet, basename="brand")
+router.register("accounts", BrandAccountViewSet, basename="account")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("customers", CustomerViewSet, basename="customer")
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include(router.urls)),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("inbox.urls")),
+]

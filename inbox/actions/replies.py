@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from channels.models import OutboundMessage, OutboundStatus
+from channels.registry import get_connector
+
+from .. import events
+from ..enums import DeliveryStatus, Direction, TicketStatus
+from ..live import bump_on_commit
+from ..models import AgentProfile, Message, Ticket
+from ..variables import UnknownVariable, render_variables
+from .tickets import TicketActionError
+
+
+class ReplyError(TicketActionError):
+    pass
+
+
+@dataclass(frozen=True)
+class ComposedReply:
+    text: str  # exactly what the platform will receive
+    length: int  # in the channel's own counting
+    max_length: int
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def agent_signature(agent: User) -> str:
+    profile = AgentProfile.objects.filter(user=agent).first()
+    return profile.signature if profile else ""
+
+
+def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
+    profile = AgentProfile.objects.filter(user=agent).first()
+    agent_name = profile.display_name if profile else agent.get_username()
+    identity = ticket.customer.identities.filter(platform=ticket.account.platform).first()
+    handle = identity.handle if identity else ""
+    return {
+        "customer.first_name": ticket.customer.first_name or handle.lstrip("@"),
+        "customer.name": ticket.customer.name or handle.lstrip("@"),
+        "customer.handle": handle,
+        "agent.name": agent_name,
+        "agent.first_name": agent_name.split()[0] if agent_name.strip() else "",
+        "brand.name": ticket.brand.name,
+        "ticket.id": str(ticket.pk),
+    }
+
+
+def reply_compose(*, ticket: Ticket, agent: User, text: str) -> ComposedReply:
+    """Variables filled in, the agent's signature appended, measured the channel's way.
+    Pure: the composer's live preview and ticket_reply use the same function."""
+    connector = get_connector(ticket.account.platform)
+    limits = connector.limits
+    try:
+        body = render_variables(text, _variables(ticket=ticket, agent=agent)).strip()
+    except UnknownVariable as exc:
+        return ComposedReply(text=text, length=connector.count(text), max_length=limits.max_length, error=str(exc))
+    signature = agent_signature(agent)
+    full = f"{body}{limits.signature_separator}{signature}" if signature and body else body
+    length = connector.count(full)
+    error = ""
+    if not body:
+        error = "The reply is empty."
+    elif length > limits.max_length:
+        error = f"Too long for {ticket.account.get_platform_display()}: {length}/{limits.max_length}."
+    return ComposedReply(text=full, length=length, max_length=limits.max_length, error=error)
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    agent: User,
+    text: str,
+    client_token: str | None = None,
+    then_status: str = TicketStatus.PENDING,
+) -> Message:
+    """Queue an agent's reply in the customer's channel. The outbox row is written in the
+    same transaction as the message, and delivery starts only after commit."""
+    if client_token:
+        existing = Message.objects.filter(client_token=client_token).first()
+        if existing is not None:
+            if existing.ticket_id != ticket.pk:
+                raise ReplyError("This reply token belongs to another conversation.")
+            return existing
+    ticket = Ticket.objects.select_for_update().select_related("account", "brand", "customer").get(pk=ticket.pk)
+    composed = reply_compose(ticket=ticket, agent=agent, text=text)
+    if not composed.ok:
+        raise ReplyError(composed.error)
+    last_in = (
+        ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).order_by("-sent_at", "-id").first()
+    )
+    if last_in is None:
+        raise ReplyError("There is no customer message to reply to.")
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        account=ticket.account,
+        direction=Direction.OUT,
+        text=composed.text,
+        author_user=agent,
+        in_reply_to_platform_id=last_in.platform_id or "",
+        thread_key=last_in.thread_key,
+        delivery_status=DeliveryStatus.QUEUED,
+        sent_at=now,
+        created_at=now,
+        client_token=client_token or None,
+    )
+    outbound = OutboundMessage.objects.create(
+        account=ticket.account,
+        message=message,
+        kind="reply",
+        text=composed.text,
+        in_reply_to_platform_id=last_in.platform_id or "",
+        recipient_platform_id=last_in.author_identity.external_id if last_in.author_identity else "",
+        status=OutboundStatus.QUEUED,
+        next_attempt_at=now,
+    )
+    events.reply_queued(ticket=ticket, message=message, actor=agent)
+    update = ["waiting_since", "updated_at", "status"]
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        update.append("first_response_at")
+    ticket.waiting_since = None
+    ticket.updated_at = now
+    if then_status in (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.OPEN):
+        if ticket.status != then_status:
+            events.status_changed(ticket=ticket, actor=agent, old=ticket.status, new=then_status)
+        ticket.status = then_status
+    if ticket.assignee_id is None:
+        ticket.assignee_id = agent.pk
+        update.append("assignee")
+        events.ticket_assigned(ticket=ticket, actor=agent, assignee_id=agent.pk, previous_id=None)
+    ticket.save(update_fields=update)
+
+    from channels.tasks import deliver_outbound
+
+    transaction.on_commit(lambda: deliver_outbound.delay(outbound.pk))
+    bump_on_commit()
+    return message
+
+
+@transaction.atomic
+def reply_mark_sent(*, outbound: OutboundMessage, platform_id: str) -> None:
+    now = timezone.now()
+    updated = OutboundMessage.objects.filter(pk=outbound.pk).exclude(status=OutboundStatus.SENT).update(
+        status=OutboundStatus.SENT, platform_id=platform_id, sent_at=now, last_error=""
+    )
+    if not updated:
+        return
+    Message.objects.filter(pk=outbound.message_id).update(
+        platform_id=platform_id, delivery_status=DeliveryStatus.SENT, sent_at=now
+    )
+    message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
+    events.reply_sent(ticket=message.ticket, message=message, platform_id=platform_id)
+    bump_on_commit()
+
+
+@transaction.atomic
+def reply_mark_failed(*, outbound: OutboundMessage, error: str) -> None:
+    updated = OutboundMessage.objects.filter(pk=outbound.pk).exclude(status=OutboundStatus.SENT).update(
+        status=OutboundStatus.FAILED, last_error=error
+    )
+    if not updated:
+        return
+    Message.objects.filter(pk=outbound.message_id).update(delivery_status=DeliveryStatus.FAILED)
+    message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
+    events.reply_failed(ticket=message.ticket, message=message, error=error)
+    bump_on_commit()
+
+
+@transaction.atomic
+def reply_retry(*, message: Message, actor: User) -> Message:
+    """An agent asks to try a failed reply again (e.g. after an admin fixed the account)."""
+    outbound = OutboundMessage.objects.select_for_update().get(message=message)
+    if outbound.status != OutboundStatus.FAILED:
+        raise ReplyError("Only a failed reply can be retried.")
+    outbound.status = OutboundStatus.QUEUED
+    outbound.next_attempt_at = timezone.now()
+    outbound.save(update_fields=["status", "next_attempt_at"])
+    Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
+    events.reply_retried(ticket=message.ticket, message=message, actor=actor)
+
+    from channels.tasks import deliver_outbound
+
+    transaction.on_commit(lambda: deliver_outbound.delay(outbound.pk))
+    bump_on_commit()
+    message.refresh_from_db()
+    return message

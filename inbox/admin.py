@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from .models import AgentProfile, Customer, Identity, Message, Ticket, TicketEvent
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "user", "signature"]
+
+
+class IdentityInline(admin.TabularInline):
+    model = Identity
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "brand", "created_at"]
+    inlines = [IdentityInline]
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    # Read-only here: every change goes through inbox actions so the event log stays whole.
+    list_display = ["id", "brand", "customer", "status", "assignee", "waiting_since"]
+    list_filter = ["status", "brand"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "ticket", "direction", "delivery_status", "sent_at"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "ticket", "type", "actor", "created_at"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ..enums import TicketStatus
+from ..models import Customer, Identity, Message, Ticket
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Identity
+        fields = ["id", "platform", "external_id", "handle", "display_name"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    identities = IdentitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "brand", "identities", "created_at"]
+
+
+class AttachmentSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    attachments = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "direction",
+            "text",
+            "platform_id",
+            "in_reply_to_platform_id",
+            "delivery_status",
+            "error",
+            "attachments",
+            "automated",
+            "language",
+            "author",
+            "sent_at",
+        ]
+
+    def get_attachments(self, obj: Message) -> list[dict[str, Any]]:
+        return [
+            {"filename": a.get("filename", ""), "content_type": a.get("content_type", ""), "size": a.get("size")}
+            for a in obj.attachments or []
+        ]
+
+    def get_author(self, obj: Message) -> dict[str, Any] | None:
+        if obj.author_identity_id:
+            i = obj.author_identity
+            return {"type": "customer", "handle": i.handle, "name": i.display_name} if i else None
+        if obj.author_user_id and obj.author_user:
+            return {"type": "agent", "id": obj.author_user_id, "username": obj.author_user.get_username()}
+        return None
+
+    def get_error(self, obj: Message) -> str:
+        outbound = getattr(obj, "outbound", None) if obj.direction == "out" else None
+        return outbound.last_error if outbound is not None and obj.delivery_status == "failed" else ""
+
+
+class TicketListSerializer(serializers.ModelSerializer):
+    customer = CustomerSerializer(read_only=True)
+    platform = serializers.CharField(source="account.platform", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "brand",
+            "account",
+            "platform",
+            "subject",
+            "status",
+            "assignee",
+            "customer",
+            "language",
+            "waiting_since",
+            "first_response_due_at",
+            "first_response_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class TicketDetailSerializer(TicketListSerializer):
+    messages = MessageSerializer(many=True, read_only=True)
+
+    class Meta(TicketListSerializer.Meta):
+        fields = [*TicketListSerializer.Meta.fields, "messages"]
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20000, trim_whitespace=False)
+    client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    then_status = serializers.ChoiceField(
+        choices=[TicketStatus.PENDING, TicketStatus.OPEN, TicketStatus.SOLVED], default=TicketStatus.PENDING
+    )
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True)
+
+
+class StatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TicketStatus.choices)

@@ -1,0 +1,47 @@
+"""One constructor per TicketEvent type. Actions call these; nothing else writes events."""
+from __future__ import annotations
+
+from typing import Any
+
+from .enums import TicketEventType
+from .models import Message, Ticket, TicketEvent
+
+
+def _event(ticket: Ticket, type: TicketEventType, actor: Any = None, **payload: Any) -> TicketEvent:
+    return TicketEvent.objects.create(ticket=ticket, type=type, actor=actor, payload=payload)
+
+
+def ticket_created(*, ticket: Ticket, message: Message) -> TicketEvent:
+    return _event(ticket, TicketEventType.CREATED, message_id=message.pk)
+
+
+def message_received(*, ticket: Ticket, message: Message) -> TicketEvent:
+    return _event(ticket, TicketEventType.MESSAGE_RECEIVED, message_id=message.pk)
+
+
+def ticket_reopened(*, ticket: Ticket, message: Message) -> TicketEvent:
+    return _event(ticket, TicketEventType.REOPENED, message_id=message.pk)
+
+
+def reply_queued(*, ticket: Ticket, message: Message, actor: Any) -> TicketEvent:
+    return _event(ticket, TicketEventType.REPLIED, actor=actor, message_id=message.pk)
+
+
+def reply_sent(*, ticket: Ticket, message: Message, platform_id: str) -> TicketEvent:
+    return _event(ticket, TicketEventType.REPLY_SENT, message_id=message.pk, platform_id=platform_id)
+
+
+def reply_failed(*, ticket: Ticket, message: Message, error: str) -> TicketEvent:
+    return _event(ticket, TicketEventType.REPLY_FAILED, message_id=message.pk, error=error)
+
+
+def reply_retried(*, ticket: Ticket, message: Message, actor: Any) -> TicketEvent:
+    return _event(ticket, TicketEventType.REPLY_RETRIED, actor=actor, message_id=message.pk)
+
+
+def ticket_assigned(*, ticket: Ticket, actor: Any, assignee_id: int | None, previous_id: int | None) -> TicketEvent:
+    return _event(ticket, TicketEventType.ASSIGNED, actor=actor, assignee_id=assignee_id, previous_id=previous_id)
+
+
+def status_changed(*, ticket: Ticket, actor: Any, old: str, new: str) -> TicketEvent:
+    return _event(ticket, TicketEventType.STATUS_CHANGED, actor=actor, old=old, new=new)

@@ -1,0 +1,61 @@
+"""Demo data: a brand, its X account pointed at the fake, agents with signatures.
+Idempotent: running it again changes nothing but the account's base URL."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from channels.models import Brand, BrandAccount
+from channels.services import brand_account_connect
+from inbox.models import AgentProfile
+
+DEMO_AGENTS = [
+    # username, display name, signature, password
+    ("jana", "Jana Dvořáková", "^JD", "hovor-demo-jana"),
+    ("piotr", "Piotr Nowak", "^PN", "hovor-demo-piotr"),
+    ("maria", "Мария Иванова", "^МИ", "hovor-demo-maria"),
+]
+DEMO_X_CREDENTIALS = {
+    "consumer_key": "demo-consumer-key",
+    "consumer_secret": "demo-consumer-secret",
+    "access_token": "demo-access-token",
+    "access_token_secret": "demo-access-token-secret",
+    "bearer_token": "demo-bearer-token",
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo brand, its X account (on the fake X) and demo agents."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--x-base-url", required=True)
+        parser.add_argument("--single-agent", action="store_true", help="only Jana (every ticket routes to her)")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        User = get_user_model()
+        brand, _ = Brand.objects.get_or_create(name="Acme")
+        account = BrandAccount.objects.filter(brand=brand, platform="x", handle="@AcmeCare").first()
+        if account is None:
+            account = brand_account_connect(
+                brand=brand, platform="x", handle="@AcmeCare", base_url=options["x_base_url"],
+                credentials=DEMO_X_CREDENTIALS,
+            )
+        else:
+            BrandAccount.objects.filter(pk=account.pk).update(base_url=options["x_base_url"])
+        agents = DEMO_AGENTS[:1] if options["single_agent"] else DEMO_AGENTS
+        lines = []
+        for username, name, signature, password in agents:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User.objects.create_user(username=username, password=password, first_name=name.split()[0])
+            AgentProfile.objects.update_or_create(user=user, defaults={"display_name": name, "signature": signature})
+            lines.append(f"  agent  {username:<8} password {password}")
+        if not User.objects.filter(username="admin").exists():
+            admin = User.objects.create_superuser("admin", "admin@example.com", "hovor-demo-admin")
+            AgentProfile.objects.create(user=admin, display_name="Admin", signature="^Acme")
+        lines.append("  admin  admin    password hovor-demo-admin")
+        self.stdout.write("Demo users (log in at http://127.0.0.1:8000/):\n" + "\n".join(lines))

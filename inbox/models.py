@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from channels.models import Brand, BrandAccount
+
+from .enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
+
+
+class Customer(models.Model):
+    """A person writing to a brand. Scoped to the brand: never merged across brands."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="customers")
+    name = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name or f"customer {self.pk}"
+
+    @property
+    def first_name(self) -> str:
+        name = (self.name or "").strip()
+        return name.split()[0] if name else ""
+
+
+class Identity(models.Model):
+    """A customer's presence on one platform (an X user, a Messenger PSID, an address)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=200)
+    handle = models.CharField(max_length=300, blank=True)
+    display_name = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "identities"
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "platform", "external_id"], name="uniq_identity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.handle or self.external_id}"
+
+
+class AgentProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    display_name = models.CharField(max_length=200)
+    # Appended to every public reply, e.g. "^JD" on X (counted inside the 280 budget).
+    signature = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Ticket(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="tickets")
+    account = models.ForeignKey(BrandAccount, on_delete=models.PROTECT, related_name="tickets")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    subject = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Since when the customer has been waiting for us (null when the ball is in their court).
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "waiting_since"], name="ticket_queue_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            models.Index(fields=["customer", "account", "status"], name="ticket_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    account = models.ForeignKey(BrandAccount, on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    text = models.TextField()
+    author_identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The platform's id for this message; null until an outbound one is sent.
+    platform_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (NULL is outside the unique)
+    in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
+    # The platform's conversation key (X conversation_id, email thread root, chat session).
+    thread_key = models.CharField(max_length=200, blank=True)
+    delivery_status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED)
+    attachments = models.JSONField(default=list, blank=True)
+    # null (a person wrote it), or auto_reply / bulk / bounce: the API contract's values.
+    automated = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
+    language = models.CharField(max_length=10, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The composer's idempotency key: a double-submitted reply is stored once.
+    client_token = models.CharField(max_length=64, null=True, blank=True, unique=True)  # noqa: DJ001
+    inbound_event = models.ForeignKey(
+        "channels.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "platform_id"],
+                condition=Q(platform_id__isnull=False),
+                name="uniq_message_platform_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "thread_key"], name="message_thread_idx"),
+            models.Index(fields=["ticket", "sent_at"], name="message_ticket_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.pk}"
+
+
+class TicketEvent(models.Model):
+    """Append-only log of everything that happened to a ticket. Built in inbox/events.py."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30, choices=TicketEventType.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} on {self.ticket_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("TicketEvent is append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

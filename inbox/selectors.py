@@ -1,0 +1,81 @@
+"""Reads. Each returns a queryset with what its screen needs already loaded."""
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db.models import Prefetch, QuerySet
+
+from .enums import Direction, TicketStatus
+from .models import Customer, Identity, Message, Ticket, TicketEvent
+
+INBOX_VIEWS = {
+    "waiting": "Waiting for reply",
+    "mine": "Assigned to me",
+    "unassigned": "Unassigned",
+    "pending": "Pending",
+    "solved": "Solved",
+    "all": "All",
+}
+
+
+def tickets_visible_to(*, user: User) -> QuerySet[Ticket]:
+    # Every active staff member sees every brand for now; per-brand teams come with shifts.
+    return Ticket.objects.all()
+
+
+def inbox_for_agent(*, agent: User, view: str = "waiting") -> QuerySet[Ticket]:
+    """Oldest waiting first: the customer who has waited longest is at the top."""
+    qs = tickets_visible_to(user=agent).select_related("customer", "account", "assignee", "brand")
+    if view == "waiting":
+        qs = qs.filter(waiting_since__isnull=False).exclude(status=TicketStatus.SOLVED).order_by("waiting_since", "id")
+    elif view == "mine":
+        qs = qs.filter(assignee=agent).exclude(status=TicketStatus.SOLVED).order_by("waiting_since", "-updated_at")
+    elif view == "unassigned":
+        qs = qs.filter(assignee__isnull=True).exclude(status=TicketStatus.SOLVED).order_by("waiting_since", "id")
+    elif view == "pending":
+        qs = qs.filter(status=TicketStatus.PENDING).order_by("-updated_at")
+    elif view == "solved":
+        qs = qs.filter(status=TicketStatus.SOLVED).order_by("-updated_at")
+    else:
+        qs = qs.order_by("-updated_at")
+    last_in = Message.objects.filter(direction=Direction.IN).order_by("-sent_at", "-id")
+    return qs.prefetch_related(Prefetch("messages", queryset=last_in, to_attr="inbound_messages"))
+
+
+def inbox_counts(*, agent: User) -> dict[str, int]:
+    base = tickets_visible_to(user=agent).exclude(status=TicketStatus.SOLVED)
+    return {
+        "waiting": base.filter(waiting_since__isnull=False).count(),
+        "mine": base.filter(assignee=agent).count(),
+        "unassigned": base.filter(assignee__isnull=True).count(),
+    }
+
+
+def ticket_detail(*, ticket_id: int) -> Ticket:
+    return (
+        Ticket.objects.select_related("customer", "account", "assignee", "brand")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("author_identity", "author_user", "outbound").order_by(
+                    "sent_at", "id"
+                ),
+            ),
+            Prefetch("customer__identities", queryset=Identity.objects.order_by("platform", "id")),
+        )
+        .get(pk=ticket_id)
+    )
+
+
+def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.select_related("actor").order_by("created_at", "id")
+
+
+def customer_history(*, customer: Customer, exclude_ticket_id: int | None = None) -> QuerySet[Ticket]:
+    qs = customer.tickets.select_related("account").order_by("-created_at")
+    if exclude_ticket_id:
+        qs = qs.exclude(pk=exclude_ticket_id)
+    return qs
+
+
+def customers_list() -> QuerySet[Customer]:
+    return Customer.objects.prefetch_related("identities").order_by("-id")

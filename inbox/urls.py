@@ -1,0 +1,16 @@
+from django.urls import path
+
+from .views import agent
+
+app_name = "inbox"
+urlpatterns = [
+    path("", agent.inbox, name="inbox"),
+    path("inbox/list/", agent.inbox_list, name="inbox_list"),
+    path("tickets/<int:ticket_id>/", agent.ticket_view, name="ticket"),
+    path("tickets/<int:ticket_id>/messages/", agent.ticket_messages, name="ticket_messages"),
+    path("tickets/<int:ticket_id>/reply/", agent.ticket_reply_view, name="ticket_reply"),
+    path("tickets/<int:ticket_id>/reply/preview/", agent.reply_preview, name="reply_preview"),
+    path("tickets/<int:ticket_id>/assign/", agent.ticket_assign_view, name="ticket_assign"),
+    path("tickets/<int:ticket_id>/status/", agent.ticket_status_view, name="ticket_status"),
+    path("messages/<int:message_id>/retry/", agent.reply_retry_view, name="reply_retry"),
+]

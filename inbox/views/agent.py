@@ -1,0 +1,180 @@
+"""The agent's screens. Views parse, authorise, call one action or selector, render."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import quote_etag
+from django.views.decorators.http import require_GET, require_POST
+
+from channels.registry import get_connector
+
+from ..actions.replies import reply_compose, reply_retry, ticket_reply
+from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
+from ..enums import Direction, TicketStatus
+from ..live import current_version
+from ..models import Message
+from ..permissions import access_ticket, is_agent
+from ..selectors import INBOX_VIEWS, customer_history, inbox_counts, inbox_for_agent, ticket_events
+from ..variables import AVAILABLE
+
+INBOX_PAGE = 200
+
+
+def _agent_required(request: HttpRequest) -> None:
+    if not is_agent(request.user):
+        raise Http404("Not an agent")
+
+
+def _not_modified(request: HttpRequest, etag: str) -> bool:
+    return request.headers.get("If-None-Match") == etag
+
+
+def _inbox_context(request: HttpRequest) -> dict[str, Any]:
+    view = request.GET.get("view", "waiting")
+    if view not in INBOX_VIEWS:
+        view = "waiting"
+    tickets = list(inbox_for_agent(agent=request.user, view=view)[: INBOX_PAGE + 1])
+    counts = inbox_counts(agent=request.user)
+    return {
+        "view": view,
+        "nav": [(key, label, counts.get(key)) for key, label in INBOX_VIEWS.items()],
+        "tickets": tickets[:INBOX_PAGE],
+        "truncated": len(tickets) > INBOX_PAGE,
+    }
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    _agent_required(request)
+    return render(request, "inbox/inbox.html", _inbox_context(request))
+
+
+@login_required
+@require_GET
+def inbox_list(request: HttpRequest) -> HttpResponse:
+    """Polled by htmx every 2 s; answers 304 until something in the inbox changed."""
+    _agent_required(request)
+    etag = quote_etag(f"{current_version()}-{request.user.pk}-{request.GET.urlencode()}")
+    if _not_modified(request, etag):
+        return HttpResponseNotModified()
+    response = render(request, "inbox/_ticket_list.html", _inbox_context(request))
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _ticket_context(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    ticket = access_ticket(request.user, ticket_id)
+    connector = get_connector(ticket.account.platform)
+    agents = get_user_model().objects.filter(is_active=True, agent_profile__isnull=False).select_related(
+        "agent_profile"
+    )
+    return {
+        "ticket": ticket,
+        "thread": ticket.messages.all(),
+        "identities": ticket.customer.identities.all(),
+        "history": customer_history(customer=ticket.customer, exclude_ticket_id=ticket.pk)[:10],
+        "events": ticket_events(ticket=ticket),
+        "limits": connector.limits,
+        "variables": AVAILABLE,
+        "agents": agents,
+        "statuses": TicketStatus.choices,
+        "client_token": uuid.uuid4().hex,
+        "can_reply": ticket.messages.filter(direction=Direction.IN).exists(),
+    }
+
+
+@login_required
+@require_GET
+def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    context = _ticket_context(request, ticket_id)
+    context.update(_inbox_context(request))
+    return render(request, "inbox/ticket.html", context)
+
+
+@login_required
+@require_GET
+def ticket_messages(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = access_ticket(request.user, ticket_id)
+    etag = quote_etag(f"{current_version()}-{ticket.pk}")
+    if _not_modified(request, etag):
+        return HttpResponseNotModified()
+    response = render(request, "inbox/_thread.html", {"ticket": ticket, "thread": ticket.messages.all()})
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
+@require_POST
+def reply_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = access_ticket(request.user, ticket_id)
+    composed = reply_compose(ticket=ticket, agent=request.user, text=request.POST.get("text", ""))
+    return render(request, "inbox/_reply_preview.html", {"composed": composed, "ticket": ticket})
+
+
+@login_required
+@require_POST
+def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = access_ticket(request.user, ticket_id)
+    then_status = request.POST.get("then_status", TicketStatus.PENDING)
+    try:
+        ticket_reply(
+            ticket=ticket,
+            agent=request.user,
+            text=request.POST.get("text", ""),
+            client_token=request.POST.get("client_token") or None,
+            then_status=then_status,
+        )
+    except TicketActionError as exc:
+        flash.error(request, str(exc))
+        return redirect("inbox:ticket", ticket_id=ticket.pk)
+    flash.success(request, "Reply queued." if then_status != TicketStatus.SOLVED else "Reply queued; solved.")
+    return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def reply_retry_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_object_or_404(Message.objects.only("id", "ticket_id"), pk=message_id)
+    access_ticket(request.user, message.ticket_id)
+    try:
+        reply_retry(message=message, actor=request.user)
+    except TicketActionError as exc:
+        flash.error(request, str(exc))
+    return redirect("inbox:ticket", ticket_id=message.ticket_id)
+
+
+@login_required
+@require_POST
+def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = access_ticket(request.user, ticket_id)
+    raw = request.POST.get("assignee", "")
+    assignee = None
+    if raw == "me":
+        assignee = request.user
+    elif raw:
+        assignee = get_user_model().objects.filter(pk=raw, is_active=True, agent_profile__isnull=False).first()
+        if assignee is None:
+            flash.error(request, "No such agent.")
+            return redirect("inbox:ticket", ticket_id=ticket.pk)
+    ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+    return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_status_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = access_ticket(request.user, ticket_id)
+    try:
+        ticket_set_status(ticket=ticket, status=request.POST.get("status", ""), actor=request.user)
+    except TicketActionError as exc:
+        flash.error(request, str(exc))
+    return redirect("inbox:ticket", ticket_id=ticket.pk)

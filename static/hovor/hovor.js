@@ -1,0 +1,63 @@
+// Live waiting timers and composer helpers. Works without a framework; htmx swaps call init again.
+(function () {
+  function fmt(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600),
+        m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    if (d > 0) return d + "d " + h + "h";
+    if (h > 0) return h + "h " + String(m).padStart(2, "0") + "m";
+    return m + "m " + String(s).padStart(2, "0") + "s";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var since = Date.parse(el.dataset.since);
+      if (isNaN(since)) return;
+      el.textContent = fmt((now - since) / 1000);
+      var due = Date.parse(el.dataset.due || "");
+      el.classList.remove("soon", "overdue");
+      if (!isNaN(due)) {
+        if (now > due) el.classList.add("overdue");
+        else if (due - now < 15 * 60 * 1000) el.classList.add("soon");
+        el.title = now > due ? "First-response target missed" : "First response due " + new Date(due).toLocaleTimeString();
+      }
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSwap", tick);
+
+  document.addEventListener("click", function (e) {
+    var code = e.target.closest("[data-insert]");
+    if (!code) return;
+    var ta = document.getElementById("reply-text");
+    if (!ta) return;
+    var start = ta.selectionStart, end = ta.selectionEnd, ins = code.dataset.insert;
+    ta.value = ta.value.slice(0, start) + ins + ta.value.slice(end);
+    ta.focus();
+    ta.selectionStart = ta.selectionEnd = start + ins.length;
+    ta.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.target.id === "reply-text" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      e.target.form.requestSubmit();
+    }
+  });
+  // Polled fragments: skip the swap when nothing changed (no flicker, scroll kept), and
+  // keep the newest message in view only if the agent was already at the bottom.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var t = e.detail.target;
+    if (!t.hasAttribute("data-poll")) return;
+    if (t.dataset.last === e.detail.serverResponse) { e.detail.shouldSwap = false; return; }
+    t.dataset.last = e.detail.serverResponse;
+    t.dataset.atBottom = (t.scrollHeight - t.scrollTop - t.clientHeight < 40) ? "1" : "";
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "thread" && e.target.dataset.atBottom) e.target.scrollTop = e.target.scrollHeight;
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var t = document.getElementById("thread");
+    if (t) t.scrollTop = t.scrollHeight;
+  });
+})();

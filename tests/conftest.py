@@ -1,0 +1,165 @@
+"""Shared fixtures. What needs PostgreSQL, Redis or Chromium is marked; when one is
+missing such tests are skipped with a reason, or fail when HOVOR_REQUIRE_SERVICES=1 (CI)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from helpdesk.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE = os.environ.get("HOVOR_REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("HOVOR_CHROMIUM", "/usr/bin/chromium")
+
+X_CREDENTIALS = {
+    "consumer_key": "test-consumer-key",
+    "consumer_secret": "test-consumer-secret",
+    "access_token": "test-access-token",
+    "access_token_secret": "test-access-token-secret",
+    "bearer_token": "test-bearer-token",
+}
+
+
+def _missing_services() -> list[str]:
+    missing = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        missing.append("PostgreSQL (DATABASE_URL is not postgres)")
+    if not settings.REDIS_URL:
+        missing.append("Redis (REDIS_URL is not set)")
+    return missing
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"required for this run but missing: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    missing = _missing_services()
+    chromium = shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)
+    for item in items:
+        if "integration" in item.keywords and missing and not REQUIRE:
+            item.add_marker(pytest.mark.skip(reason="integration: needs " + ", ".join(missing)))
+        if "browser" in item.keywords and not chromium and not REQUIRE:
+            item.add_marker(pytest.mark.skip(reason=f"browser: no Chromium at {CHROMIUM}"))
+
+
+@pytest.fixture(autouse=True)
+def _celery_mode(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Unit tests run tasks eagerly in-process; integration tests use a real worker."""
+    # The app reads Django settings under the CELERY_ namespace, so set the namespaced key.
+    eager = "integration" not in request.keywords
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = eager
+    yield
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Unit tests get a private in-memory cache; integration tests share Redis with the worker."""
+    if "integration" not in request.keywords:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def fake_x() -> Iterator[Any]:
+    from channels.x.fake import FakeX
+
+    fake = FakeX(
+        consumer_key=X_CREDENTIALS["consumer_key"],
+        consumer_secret=X_CREDENTIALS["consumer_secret"],
+        access_token=X_CREDENTIALS["access_token"],
+        access_token_secret=X_CREDENTIALS["access_token_secret"],
+        bearer_token=X_CREDENTIALS["bearer_token"],
+        rate_limit_scale=1000,
+    ).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def brand(db: None) -> Any:
+    from channels.models import Brand
+
+    return Brand.objects.create(name="Acme")
+
+
+@pytest.fixture
+def x_account(brand: Any, fake_x: Any) -> Any:
+    from channels.services import brand_account_connect
+
+    return brand_account_connect(
+        brand=brand, platform="x", handle="@AcmeCare", base_url=fake_x.base_url, credentials=dict(X_CREDENTIALS)
+    )
+
+
+@pytest.fixture
+def agent(db: None) -> Any:
+    from django.contrib.auth.models import User
+
+    from inbox.models import AgentProfile
+
+    user = User.objects.create_user("jana", password="pw-jana-123")
+    AgentProfile.objects.create(user=user, display_name="Jana Dvořáková", signature="^JD")
+    return user
+
+
+# --- real worker ----------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[None]:
+    """A real `celery -A helpdesk worker` process on Redis, against the test database."""
+    missing = _missing_services()
+    if missing:
+        skip_or_fail(", ".join(missing))
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env["REDIS_URL"] = settings.REDIS_URL
+    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
+    env["HOVOR_HTTP_TIMEOUT"] = "2"
+    env["CONN_MAX_AGE"] = "0"
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "-Q", "default,inbound,routing,outbound",
+             "-c", "2", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    deadline = time.time() + 60
+    while b"ready." not in log.read_bytes():
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            pytest.fail("celery worker did not start:\n" + log.read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
+    yield
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if os.environ.get("HOVOR_SHOW_WORKER_LOG"):
+        print(log.read_text(errors="replace")[-5000:])
+
+
+def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
