@@ -15,18 +15,12 @@ import pytest
 from django.conf import settings
 
 from helpdesk.celery import app as celery_app
+from tests.support import X_CREDENTIALS
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE = os.environ.get("HOVOR_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("HOVOR_CHROMIUM", "/usr/bin/chromium")
 
-X_CREDENTIALS = {
-    "consumer_key": "test-consumer-key",
-    "consumer_secret": "test-consumer-secret",
-    "access_token": "test-access-token",
-    "access_token_secret": "test-access-token-secret",
-    "bearer_token": "test-bearer-token",
-}
 
 
 def _missing_services() -> list[str]:
@@ -153,13 +147,3 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: Any, tmp_pat
         proc.kill()
     if os.environ.get("HOVOR_SHOW_WORKER_LOG"):
         print(log.read_text(errors="replace")[-5000:])
-
-
-def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()

@@ -2,12 +2,14 @@
 signed reply tweet. Tasks run eagerly here; tests/integration runs the same with a worker."""
 from __future__ import annotations
 
+import time
 from typing import Any
+from unittest import mock
 
 import pytest
 
 from channels.models import InboundEvent, OutboundMessage, OutboundStatus
-from channels.services import account_poll
+from channels.services import account_poll, outbound_deliver
 from inbox.actions.replies import ticket_reply
 from inbox.enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
 from inbox.models import Message, Ticket
@@ -59,12 +61,7 @@ def test_rate_limit_then_outage_then_ok_sends_exactly_once(fake_x: Any, x_accoun
     ticket = Ticket.objects.get()
     fake_x.fail(status=429, times=1, path="/2/tweets", reset_in=1)
     fake_x.fail(status=503, times=1, path="/2/tweets")
-
-    from channels.services import outbound_deliver
-
     # Eager mode would re-run the task at once; drive the attempts by hand instead.
-    from unittest import mock
-
     with mock.patch("channels.tasks.deliver_outbound.delay"):
         reply = ticket_reply(ticket=ticket, agent=agent, text="Sprawdzam, {{ customer.first_name }}!")
     outbound = OutboundMessage.objects.get(message=reply)
@@ -72,8 +69,6 @@ def test_rate_limit_then_outage_then_ok_sends_exactly_once(fake_x: Any, x_accoun
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.QUEUED and retry_at is not None
     assert outbound_deliver(outbound_id=outbound.pk) == retry_at  # not before the reset
-    import time
-
     time.sleep(max(0.0, (retry_at - outbound.created_at).total_seconds()) + 0.2)
     outbound_deliver(outbound_id=outbound.pk)  # 503: outcome unknown
     outbound.refresh_from_db()
@@ -85,16 +80,14 @@ def test_rate_limit_then_outage_then_ok_sends_exactly_once(fake_x: Any, x_accoun
     assert len(fake_x.outbound()) == 1
 
 
-def test_response_lost_after_x_posted_does_not_duplicate(fake_x: Any, x_account: Any, agent: Any, settings: Any) -> None:
+def test_response_lost_after_x_posted_does_not_duplicate(
+    fake_x: Any, x_account: Any, agent: Any, settings: Any
+) -> None:
     settings.HOVOR_HTTP_TIMEOUT = 0.5
     fake_x.inbound(author="@sarah_m", name="Sarah Miller", text="My order is late")
     account_poll(account_id=x_account.pk)
     ticket = Ticket.objects.get()
     fake_x.fail(status=201, times=1, path="/2/tweets", mode="timeout_after_commit", delay=1.5)
-    from unittest import mock
-
-    from channels.services import outbound_deliver
-
     with mock.patch("channels.tasks.deliver_outbound.delay"):
         reply = ticket_reply(ticket=ticket, agent=agent, text="On it, {{ customer.first_name }}!")
     outbound = OutboundMessage.objects.get(message=reply)
