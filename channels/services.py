@@ -12,8 +12,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from inbox.actions.ingest import IncomingItem, tickets_ingest_batch
 from inbox.actions.replies import reply_mark_failed, reply_mark_sent
-from inbox.actions.tickets import ticket_ingest_message
 from inbox.models import Message
 
 from .base import UnsupportedEventType
@@ -134,36 +134,41 @@ def due_polling_accounts() -> list[int]:
     )
 
 
-def inbound_event_process(*, event_id: int, account: BrandAccount | None = None) -> list[int]:
-    """Parse one stored event and ingest its messages. Returns ids of new tickets (to route).
-    Idempotent: a processed event is skipped, and ingest itself dedupes messages."""
-    event = InboundEvent.objects.filter(pk=event_id).first()
-    if event is None or event.status != InboundEventStatus.RECEIVED:
-        return []
-    if account is None or account.pk != event.account_id:
-        account = BrandAccount.objects.select_related("brand").get(pk=event.account_id)
-    event.account = account
-    connector = get_connector(account.platform)
-    try:
-        messages = connector.parse(event.kind, event.payload)
-    except UnsupportedEventType:
-        InboundEvent.objects.filter(pk=event.pk).update(status=InboundEventStatus.IGNORED, processed_at=timezone.now())
-        return []
-    except (ValueError, TypeError, KeyError) as exc:
-        logger.warning("inbound event %s could not be parsed: %s", event.pk, exc)
-        InboundEvent.objects.filter(pk=event.pk).update(
-            status=InboundEventStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], processed_at=timezone.now()
-        )
-        return []
-    new_tickets = []
-    with transaction.atomic():
-        for incoming in messages:
-            result = ticket_ingest_message(account=account, incoming=incoming, inbound_event_id=event.pk)
-            if result.new_ticket:
-                new_tickets.append(result.message.ticket_id)
-        InboundEvent.objects.filter(pk=event.pk).update(
-            status=InboundEventStatus.PROCESSED, processed_at=timezone.now()
-        )
+def inbound_events_process(*, event_ids: list[int]) -> list[int]:
+    """Parse stored events and ingest their messages, a batch per account. Returns the ids
+    of new tickets (to route). Idempotent: processed events are skipped, and ingest
+    dedupes messages. An event that cannot be parsed is marked failed with the reason and
+    never blocks the others."""
+    pending = list(InboundEvent.objects.filter(pk__in=event_ids, status=InboundEventStatus.RECEIVED).order_by("id"))
+    accounts = BrandAccount.objects.select_related("brand").in_bulk({e.account_id for e in pending})
+    new_tickets: list[int] = []
+    for account_id, account in accounts.items():
+        connector = get_connector(account.platform)
+        items: list[IncomingItem] = []
+        parsed: list[int] = []
+        ignored: list[int] = []
+        for event in (e for e in pending if e.account_id == account_id):
+            try:
+                items.extend(IncomingItem(m, event.pk) for m in connector.parse(event.kind, event.payload))
+                parsed.append(event.pk)
+            except UnsupportedEventType:
+                ignored.append(event.pk)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                logger.warning("inbound event %s could not be parsed: %s", event.pk, exc)
+                InboundEvent.objects.filter(pk=event.pk).update(
+                    status=InboundEventStatus.FAILED,
+                    error=f"{type(exc).__name__}: {exc}"[:2000],
+                    processed_at=timezone.now(),
+                )
+        with transaction.atomic():
+            result = tickets_ingest_batch(account=account, items=items)
+            InboundEvent.objects.filter(pk__in=parsed).update(
+                status=InboundEventStatus.PROCESSED, processed_at=timezone.now()
+            )
+            InboundEvent.objects.filter(pk__in=ignored).update(
+                status=InboundEventStatus.IGNORED, processed_at=timezone.now()
+            )
+        new_tickets.extend(result.new_ticket_ids)
     return new_tickets
 
 

@@ -40,12 +40,11 @@ def poll_account(account_id: int) -> int:
     acks_late=True,
 )
 def ingest_events(event_ids: list[int]) -> None:
-    from inbox.tasks import route_ticket
+    from inbox.tasks import route_tickets
 
-    account = None
-    for event_id in event_ids:
-        for ticket_id in services.inbound_event_process(event_id=event_id, account=account):
-            route_ticket.delay(ticket_id)
+    new_tickets = services.inbound_events_process(event_ids=event_ids)
+    if new_tickets:
+        route_tickets.delay(new_tickets)
 
 
 @shared_task(

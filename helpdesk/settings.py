@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -133,7 +134,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "channels.poll_*": {"queue": "inbound"},
     "channels.ingest_*": {"queue": "inbound"},
-    "inbox.route_ticket": {"queue": "routing"},
+    "inbox.route_ticket*": {"queue": "routing"},
     "channels.deliver_outbound": {"queue": "outbound"},
 }
 CELERY_TASK_TIME_LIMIT = 120
@@ -184,3 +185,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Static files: WhiteNoise serves them from the app itself (self-hosted, no CDN); finders
+# let it work without collectstatic in the embedded mode too.
+WHITENOISE_USE_FINDERS = True

@@ -11,16 +11,26 @@ def _event(ticket: Ticket, type: TicketEventType, actor: Any = None, **payload: 
     return TicketEvent.objects.create(ticket=ticket, type=type, actor=actor, payload=payload)
 
 
+def _unsaved(ticket: Ticket, type: TicketEventType, **payload: Any) -> TicketEvent:
+    return TicketEvent(ticket=ticket, type=type, payload=payload)
+
+
+def record(events: list[TicketEvent]) -> None:
+    """Store events built unsaved (batch ingest writes them in one INSERT)."""
+    TicketEvent.objects.bulk_create(events)
+
+
+# Ingest builds these unsaved and records them together.
 def ticket_created(*, ticket: Ticket, message: Message) -> TicketEvent:
-    return _event(ticket, TicketEventType.CREATED, message_id=message.pk)
+    return _unsaved(ticket, TicketEventType.CREATED, message_id=message.pk)
 
 
 def message_received(*, ticket: Ticket, message: Message) -> TicketEvent:
-    return _event(ticket, TicketEventType.MESSAGE_RECEIVED, message_id=message.pk)
+    return _unsaved(ticket, TicketEventType.MESSAGE_RECEIVED, message_id=message.pk)
 
 
 def ticket_reopened(*, ticket: Ticket, message: Message) -> TicketEvent:
-    return _event(ticket, TicketEventType.REOPENED, message_id=message.pk)
+    return _unsaved(ticket, TicketEventType.REOPENED, message_id=message.pk)
 
 
 def reply_queued(*, ticket: Ticket, message: Message, actor: Any) -> TicketEvent:

@@ -13,6 +13,8 @@ def is_agent(user: User | AnonymousUser) -> bool:
 
 def access_ticket(user: User | AnonymousUser, ticket_id: int) -> Ticket:
     """The ticket, with what its screen needs loaded, if this user may see it; else 404."""
-    if not isinstance(user, User) or not is_agent(user) or not tickets_visible_to(user=user).filter(pk=ticket_id).exists():
+    if not isinstance(user, User) or not is_agent(user):
+        raise Http404("No such ticket")
+    if not tickets_visible_to(user=user).filter(pk=ticket_id).exists():
         raise Http404("No such ticket")
     return ticket_detail(ticket_id=ticket_id)

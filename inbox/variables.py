@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-VARIABLE_RE = re.compile(r"{{\s*([a-z_]+(?:\.[a-z_]+)?)\s*}}")
+# Anything in double braces is meant as a variable: a mistyped one is refused rather than
+# sent to the customer as "{{ Customer.Name }}".
+VARIABLE_RE = re.compile(r"{{\s*(.*?)\s*}}")
 
 AVAILABLE = (
     "customer.first_name",

@@ -15,14 +15,14 @@ class MalformedPayload(ValueError):
     pass
 
 
-def _str(obj: dict[str, Any], key: str, *, required: bool = True) -> str:
+def _str(obj: dict[str, Any], key: str, *, required: bool = True, id_like: bool = False) -> str:
     value = obj.get(key)
     if value is None:
         if required:
             raise MalformedPayload(f"missing {key}")
         return ""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+    if id_like and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # ids are strings in v2, numbers in some v1.1-shaped payloads
     if not isinstance(value, str):
         raise MalformedPayload(f"{key} is not a string")
     return value
@@ -46,7 +46,7 @@ def replied_to(tweet: dict[str, Any]) -> str:
         raise MalformedPayload("referenced_tweets is not a list")
     for ref in refs:
         if isinstance(ref, dict) and ref.get("type") == "replied_to":
-            return _str(ref, "id")
+            return _str(ref, "id", id_like=True)
     return ""
 
 
@@ -57,11 +57,11 @@ def parse_mention(payload: dict[str, Any]) -> list[NormalizedMessage]:
     author = payload.get("author") or {}
     if not isinstance(author, dict):
         raise MalformedPayload("author is not an object")
-    author_id = _str(tweet, "author_id")
+    author_id = _str(tweet, "author_id", id_like=True)
     username = _str(author, "username", required=False)
     created = tweet.get("created_at")
     lang = _str(tweet, "lang", required=False)
-    tweet_id = _str(tweet, "id")
+    tweet_id = _str(tweet, "id", id_like=True)
     return [
         NormalizedMessage(
             platform_id=tweet_id,
@@ -73,7 +73,7 @@ def parse_mention(payload: dict[str, Any]) -> list[NormalizedMessage]:
             text=unescape_text(_str(tweet, "text")),
             sent_at=parse_time(created) if isinstance(created, str) else datetime.now(UTC),
             kind="mention",
-            thread_key=_str(tweet, "conversation_id", required=False) or tweet_id,
+            thread_key=_str(tweet, "conversation_id", required=False, id_like=True) or tweet_id,
             in_reply_to=replied_to(tweet),
             language="" if lang in ("", "und", "zxx", "qme", "qht") else lang,
             public=True,

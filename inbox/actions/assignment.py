@@ -7,13 +7,12 @@ from ..models import Ticket
 from .tickets import ticket_assign
 
 
-def ticket_route(*, ticket: Ticket) -> Ticket:
+def tickets_route(*, ticket_ids: list[int]) -> list[Ticket]:
     """First routing rule: with exactly one active agent, they get every new conversation;
     with several, tickets wait unassigned in the shared queue (skills and shifts come with
     the shifts app). Idempotent: an assigned or solved ticket is left alone."""
-    if ticket.assignee_id is not None or ticket.status == TicketStatus.SOLVED:
-        return ticket
     agents = list(get_user_model().objects.filter(is_active=True, agent_profile__isnull=False)[:2])
     if len(agents) != 1:
-        return ticket
-    return ticket_assign(ticket=ticket, assignee=agents[0], actor=None)
+        return []
+    waiting = Ticket.objects.filter(pk__in=ticket_ids, assignee__isnull=True).exclude(status=TicketStatus.SOLVED)
+    return [ticket_assign(ticket=t, assignee=agents[0], actor=None) for t in waiting]

@@ -3,19 +3,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Coalesce, Greatest
+from django.db import transaction
 from django.utils import timezone
 
 from channels.models import BrandAccount
 from channels.types import NormalizedMessage
 
 from .. import events
-from ..enums import DeliveryStatus, Direction, TicketStatus
+from ..enums import TicketStatus
 from ..live import bump_on_commit
-from ..models import Identity, Message, Ticket
-from ..sla import first_response_due
-from .customers import identity_resolve
+from ..models import Message, Ticket
+from .ingest import IncomingItem, tickets_ingest_batch
 
 
 class TicketActionError(Exception):
@@ -29,107 +27,17 @@ class IngestResult:
     new_ticket: bool
 
 
-def _thread(*, account: BrandAccount, identity: Identity, incoming: NormalizedMessage) -> Ticket | None:
-    """The ticket this message continues: its parent's, its platform conversation's, or
-    the customer's open ticket on this account. None starts a new ticket."""
-    if incoming.in_reply_to:
-        parent = (
-            Message.objects.filter(account=account, platform_id=incoming.in_reply_to)
-            .select_related("ticket")
-            .first()
-        )
-        if parent is not None:
-            return parent.ticket
-    if incoming.thread_key and incoming.thread_key != incoming.platform_id:
-        sibling = (
-            Message.objects.filter(account=account, thread_key=incoming.thread_key)
-            .select_related("ticket")
-            .order_by("-id")
-            .first()
-        )
-        if sibling is not None:
-            return sibling.ticket
-    return (
-        Ticket.objects.filter(account=account, customer_id=identity.customer_id)
-        .exclude(status=TicketStatus.SOLVED)
-        .order_by("-id")
-        .first()
-    )
-
-
-@transaction.atomic
 def ticket_ingest_message(
     *, account: BrandAccount, incoming: NormalizedMessage, inbound_event_id: int | None = None
 ) -> IngestResult:
-    """Thread one customer message into the inbox. Idempotent: the same platform message
-    ingested twice (redelivery, overlapping polls, two workers) yields one Message."""
-    existing = Message.objects.filter(account=account, platform_id=incoming.platform_id).first()
-    if existing is not None:
-        return IngestResult(message=existing, created=False, new_ticket=False)
-
-    identity = identity_resolve(brand=account.brand, platform=account.platform, author=incoming.author)
-    ticket = _thread(account=account, identity=identity, incoming=incoming)
-    new_ticket = ticket is None
-    now = timezone.now()
-    if ticket is None:
-        ticket = Ticket.objects.create(
-            brand_id=account.brand_id,
-            account=account,
-            customer_id=identity.customer_id,
-            subject=incoming.subject,
-            status=TicketStatus.NEW,
-            language=incoming.language,
-            created_at=now,
-            updated_at=now,
-            waiting_since=incoming.sent_at,
-            first_response_due_at=first_response_due(platform=account.platform, received_at=incoming.sent_at),
-            last_message_at=incoming.sent_at,
-        )
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                ticket=ticket,
-                account=account,
-                direction=Direction.IN,
-                text=incoming.text,
-                author_identity=identity,
-                platform_id=incoming.platform_id,
-                in_reply_to_platform_id=incoming.in_reply_to,
-                thread_key=incoming.thread_key,
-                delivery_status=DeliveryStatus.RECEIVED,
-                attachments=[a.__dict__ for a in incoming.attachments],
-                automated=incoming.automated,
-                language=incoming.language,
-                sent_at=incoming.sent_at,
-                created_at=now,
-                inbound_event_id=inbound_event_id,
-            )
-    except IntegrityError:
-        # A concurrent ingest of the same platform message won the race.
-        transaction.set_rollback(True)
-        return IngestResult(
-            message=Message.objects.get(account=account, platform_id=incoming.platform_id),
-            created=False,
-            new_ticket=False,
-        )
-
-    if new_ticket:
-        events.ticket_created(ticket=ticket, message=message)
-    else:
-        if ticket.status == TicketStatus.SOLVED:
-            events.ticket_reopened(ticket=ticket, message=message)
-        else:
-            events.message_received(ticket=ticket, message=message)
-        # F-expressions: a concurrent ingest into the same ticket must not be overwritten.
-        Ticket.objects.filter(pk=ticket.pk).update(
-            status=TicketStatus.OPEN,
-            waiting_since=Coalesce("waiting_since", incoming.sent_at),
-            last_message_at=Greatest("last_message_at", incoming.sent_at),
-            updated_at=now,
-        )
-        ticket.refresh_from_db()
-    bump_on_commit()
-    return IngestResult(message=message, created=True, new_ticket=new_ticket)
+    """Thread one customer message into the inbox (a batch of one; see ingest.py).
+    Idempotent: the same platform message ingested twice yields one Message."""
+    result = tickets_ingest_batch(account=account, items=[IncomingItem(incoming, inbound_event_id)])
+    if result.created:
+        message = result.created[0]
+        return IngestResult(message=message, created=True, new_ticket=message.ticket_id in result.new_ticket_ids)
+    existing = Message.objects.get(account=account, platform_id=incoming.platform_id)
+    return IngestResult(message=existing, created=False, new_ticket=False)
 
 
 @transaction.atomic

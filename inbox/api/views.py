@@ -66,7 +66,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             qs = qs.filter(brand_id=params["brand"])
         if params.get("assignee"):
             value = params["assignee"]
-            qs = qs.filter(assignee__isnull=True) if value in ("none", "null") else qs.filter(assignee_id=int(value) if value.isdigit() else -1)
+            if value in ("none", "null"):
+                qs = qs.filter(assignee__isnull=True)
+            else:
+                qs = qs.filter(assignee_id=int(value) if value.isdigit() else -1)
         return qs.order_by("-id")
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

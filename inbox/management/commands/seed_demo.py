@@ -55,7 +55,7 @@ class Command(BaseCommand):
             AgentProfile.objects.update_or_create(user=user, defaults={"display_name": name, "signature": signature})
             lines.append(f"  agent  {username:<8} password {password}")
         if not User.objects.filter(username="admin").exists():
-            admin = User.objects.create_superuser("admin", "admin@example.com", "hovor-demo-admin")
-            AgentProfile.objects.create(user=admin, display_name="Admin", signature="^Acme")
+            # Staff without an agent profile: can see everything, is not routed conversations.
+            User.objects.create_superuser("admin", "admin@example.com", "hovor-demo-admin")
         lines.append("  admin  admin    password hovor-demo-admin")
         self.stdout.write("Demo users (log in at http://127.0.0.1:8000/):\n" + "\n".join(lines))

@@ -1,0 +1,10 @@
+# One image for web, workers and beat (docker-compose.yml picks the command).
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOVOR_VAR_DIR=/var/lib/hovor
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt gunicorn==23.0.0
+COPY . .
+RUN mkdir -p /var/lib/hovor && python manage.py collectstatic --noinput -v 0
+EXPOSE 8000
+CMD ["gunicorn", "helpdesk.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,255 @@
+"""Threading customer messages into tickets, in batches. A poll hands over up to a page of
+messages at once; doing them together costs a fixed handful of queries per batch instead
+of a dozen per message. One message (a webhook) is a batch of one: there is one code path."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
+
+from channels.models import BrandAccount
+from channels.types import NormalizedAuthor, NormalizedMessage
+
+from .. import events
+from ..enums import DeliveryStatus, Direction, TicketStatus
+from ..live import bump_on_commit
+from ..models import Customer, Identity, Message, Ticket, TicketEvent
+from ..sla import first_response_due
+
+
+@dataclass(frozen=True)
+class IncomingItem:
+    incoming: NormalizedMessage
+    inbound_event_id: int | None = None
+
+
+@dataclass
+class BatchResult:
+    created: list[Message] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # platform ids already in the inbox
+    new_ticket_ids: list[int] = field(default_factory=list)
+
+    def extend(self, other: BatchResult) -> None:
+        self.created.extend(other.created)
+        self.duplicates.extend(other.duplicates)
+        self.new_ticket_ids.extend(other.new_ticket_ids)
+
+
+def identities_resolve(*, account: BrandAccount, authors: list[NormalizedAuthor]) -> dict[str, Identity]:
+    """external id -> Identity for these platform users of this brand, creating Customers
+    and Identities on first contact and refreshing the handle/name the platform now shows."""
+    latest = {a.external_id: a for a in authors}
+    found = {
+        i.external_id: i
+        for i in Identity.objects.filter(brand_id=account.brand_id, platform=account.platform, external_id__in=latest)
+    }
+    missing = [a for external_id, a in latest.items() if external_id not in found]
+    if missing:
+        customers = Customer.objects.bulk_create(
+            [Customer(brand_id=account.brand_id, name=a.display_name or a.handle.lstrip("@")) for a in missing]
+        )
+        Identity.objects.bulk_create(
+            [
+                Identity(
+                    customer=c, brand_id=account.brand_id, platform=account.platform, external_id=a.external_id,
+                    handle=a.handle, display_name=a.display_name,
+                )
+                for c, a in zip(customers, missing, strict=True)
+            ],
+            ignore_conflicts=True,  # a concurrent ingest may have created some of them
+        )
+        found.update(
+            (i.external_id, i)
+            for i in Identity.objects.filter(
+                brand_id=account.brand_id, platform=account.platform, external_id__in=[a.external_id for a in missing]
+            )
+        )
+        orphans = [c.pk for c, a in zip(customers, missing, strict=True) if found[a.external_id].customer_id != c.pk]
+        if orphans:
+            Customer.objects.filter(pk__in=orphans).delete()
+    changed = []
+    for external_id, author in latest.items():
+        identity = found[external_id]
+        if (author.handle and identity.handle != author.handle) or (
+            author.display_name and identity.display_name != author.display_name
+        ):
+            identity.handle = author.handle or identity.handle
+            identity.display_name = author.display_name or identity.display_name
+            changed.append(identity)
+    if changed:
+        Identity.objects.bulk_update(changed, ["handle", "display_name"])
+    return found
+
+
+def tickets_ingest_batch(*, account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
+    """Thread customer messages into the inbox. Idempotent: a platform message already
+    stored (redelivery, overlapping polls, a concurrent worker) is reported as a duplicate
+    and changes nothing. If a concurrent worker wins a race mid-batch, the batch is redone
+    one message at a time."""
+    if not items:
+        return BatchResult()
+    try:
+        with transaction.atomic():
+            return _ingest(account, items)
+    except IntegrityError:
+        if len(items) > 1:
+            result = BatchResult()
+            for item in items:
+                result.extend(tickets_ingest_batch(account=account, items=[item]))
+            return result
+        # A single message lost a race: what it raced with is committed now; read again.
+        with transaction.atomic():
+            return _ingest(account, items)
+
+
+def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
+    result = BatchResult()
+    now = timezone.now()
+    unique: dict[str, IncomingItem] = {}
+    for item in items:
+        if item.incoming.platform_id in unique:
+            result.duplicates.append(item.incoming.platform_id)
+        else:
+            unique[item.incoming.platform_id] = item
+    stored = set(
+        Message.objects.filter(account=account, platform_id__in=list(unique)).values_list("platform_id", flat=True)
+    )
+    result.duplicates.extend(p for p in unique if p in stored)
+    todo = sorted(
+        (item for pid, item in unique.items() if pid not in stored),
+        key=lambda i: (i.incoming.sent_at, i.incoming.platform_id),
+    )
+    if not todo:
+        return result
+
+    identities = identities_resolve(account=account, authors=[i.incoming.author for i in todo])
+    customer_ids = sorted({i.customer_id for i in identities.values()})
+    if connection.features.has_select_for_update:
+        # Two workers threading messages of the same customer must not both open a ticket.
+        list(Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+
+    # Everything threading needs, in three queries for the whole batch.
+    reply_to = {i.incoming.in_reply_to for i in todo if i.incoming.in_reply_to}
+    keys = {i.incoming.thread_key for i in todo if i.incoming.thread_key}
+    by_platform_id = dict(
+        Message.objects.filter(account=account, platform_id__in=reply_to).values_list("platform_id", "ticket_id")
+    )
+    by_thread: dict[str, int] = {}
+    siblings = Message.objects.filter(account=account, thread_key__in=keys).order_by("id")
+    for key, ticket_id in siblings.values_list("thread_key", "ticket_id"):
+        by_thread[key] = ticket_id  # the latest ticket of that platform conversation
+    tickets = Ticket.objects.in_bulk(set(by_platform_id.values()) | set(by_thread.values()))
+    open_by_customer: dict[int, Ticket] = {}
+    for ticket in (
+        Ticket.objects.filter(account=account, customer_id__in=customer_ids)
+        .exclude(status=TicketStatus.SOLVED)
+        .order_by("id")
+    ):
+        open_by_customer[ticket.customer_id] = ticket
+        tickets[ticket.pk] = ticket
+
+    placed: list[tuple[IncomingItem, Identity, Ticket]] = []
+    batch_tickets: dict[str, Ticket] = {}  # platform id / thread key -> ticket, within this batch
+    new_tickets: list[Ticket] = []
+    for item in todo:
+        msg = item.incoming
+        identity = identities[msg.author.external_id]
+        found: Ticket | None = None
+        if msg.in_reply_to:
+            found = batch_tickets.get(msg.in_reply_to) or tickets.get(by_platform_id.get(msg.in_reply_to, 0))
+        if found is None and msg.thread_key and msg.thread_key != msg.platform_id:
+            found = batch_tickets.get("thread:" + msg.thread_key) or tickets.get(by_thread.get(msg.thread_key, 0))
+        if found is None:
+            found = open_by_customer.get(identity.customer_id)
+        if found is not None:
+            ticket = found
+            if ticket.pk is None:  # created earlier in this batch; items come oldest first
+                ticket.last_message_at = msg.sent_at
+        else:
+            ticket = Ticket(
+                brand_id=account.brand_id,
+                account=account,
+                customer_id=identity.customer_id,
+                subject=msg.subject,
+                status=TicketStatus.NEW,
+                language=msg.language,
+                created_at=now,
+                updated_at=now,
+                waiting_since=msg.sent_at,
+                first_response_due_at=first_response_due(platform=account.platform, received_at=msg.sent_at),
+                last_message_at=msg.sent_at,
+            )
+            new_tickets.append(ticket)
+        # A message into a solved ticket reopens it: it is this customer's open ticket now.
+        open_by_customer[identity.customer_id] = ticket
+        batch_tickets[msg.platform_id] = ticket
+        if msg.thread_key:
+            batch_tickets["thread:" + msg.thread_key] = ticket
+        placed.append((item, identity, ticket))
+
+    Ticket.objects.bulk_create(new_tickets)
+    messages = Message.objects.bulk_create(
+        [
+            Message(
+                ticket=ticket,
+                account=account,
+                direction=Direction.IN,
+                text=item.incoming.text,
+                author_identity=identity,
+                platform_id=item.incoming.platform_id,
+                in_reply_to_platform_id=item.incoming.in_reply_to,
+                thread_key=item.incoming.thread_key,
+                delivery_status=DeliveryStatus.RECEIVED,
+                attachments=[a.__dict__ for a in item.incoming.attachments],
+                automated=item.incoming.automated,
+                language=item.incoming.language,
+                sent_at=item.incoming.sent_at,
+                created_at=now,
+                inbound_event_id=item.inbound_event_id,
+            )
+            for item, identity, ticket in placed
+        ]
+    )
+    new_ids = {t.pk for t in new_tickets}
+    log: list[TicketEvent] = []
+    earliest: dict[int, datetime] = {}
+    latest: dict[int, datetime] = {}
+    seen: set[int] = set()
+    for message, (_, _, ticket) in zip(messages, placed, strict=True):
+        first_in_batch = ticket.pk not in seen
+        seen.add(ticket.pk)
+        if ticket.pk in new_ids and first_in_batch:
+            log.append(events.ticket_created(ticket=ticket, message=message))
+        elif ticket.status == TicketStatus.SOLVED and first_in_batch:
+            log.append(events.ticket_reopened(ticket=ticket, message=message))
+        else:
+            log.append(events.message_received(ticket=ticket, message=message))
+        if ticket.pk not in new_ids:
+            earliest[ticket.pk] = min(earliest.get(ticket.pk, message.sent_at), message.sent_at)
+            latest[ticket.pk] = max(latest.get(ticket.pk, message.sent_at), message.sent_at)
+    events.record(log)
+    if earliest:
+        # One UPDATE for every continued ticket. Expressions, not values: a concurrent
+        # change to the same ticket is kept, and the customer waits since their oldest
+        # unanswered message even when pages arrive newest first.
+        Ticket.objects.filter(pk__in=list(earliest)).update(
+            status=TicketStatus.OPEN,
+            waiting_since=Case(
+                *(
+                    When(pk=pk, then=Least(Coalesce("waiting_since", Value(at)), Value(at)))
+                    for pk, at in earliest.items()
+                )
+            ),
+            last_message_at=Case(
+                *(When(pk=pk, then=Greatest("last_message_at", Value(at))) for pk, at in latest.items())
+            ),
+            updated_at=now,
+        )
+    bump_on_commit()
+    result.created = messages
+    result.new_ticket_ids = [t.pk for t in new_tickets]
+    return result

@@ -1,0 +1,143 @@
+"""Management commands: createapitoken (DESIGN.md "Contracts") and seed_demo."""
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from channels.models import Brand, BrandAccount
+from inbox.models import AgentProfile
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+# --- createapitoken -----------------------------------------------------------------------
+def test_createapitoken_prints_a_working_token(agent: User) -> None:
+    key = _run("createapitoken", "jana").strip()
+    assert key
+    assert len(key.split()) == 1  # the token alone, easy to capture in a shell
+    assert Token.objects.get(user=agent).key == key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get("/api/v1/tickets/")
+    assert response.status_code == 200
+    assert "results" in response.json()
+
+
+def test_createapitoken_twice_prints_the_same_token(agent: User) -> None:
+    first = _run("createapitoken", "jana").strip()
+    second = _run("createapitoken", "jana").strip()
+    assert first == second
+    assert Token.objects.filter(user=agent).count() == 1
+
+
+def test_createapitoken_unknown_user() -> None:
+    with pytest.raises(CommandError):
+        call_command("createapitoken", "nobody-here", stdout=StringIO())
+    assert not Token.objects.exists()
+
+
+# --- seed_demo ----------------------------------------------------------------------------
+EXPECTED_AGENTS = {"jana": "^JD", "piotr": "^PN", "maria": "^МИ"}
+
+
+def _snapshot() -> tuple[int, ...]:
+    return (
+        Brand.objects.count(),
+        BrandAccount.objects.count(),
+        User.objects.count(),
+        AgentProfile.objects.count(),
+    )
+
+
+def test_seed_demo_creates_brand_account_and_agents() -> None:
+    output = _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
+    brand = Brand.objects.get(name="Acme")
+    account = BrandAccount.objects.get(brand=brand, platform="x")
+    assert account.handle == "@AcmeCare"
+    assert account.base_url == "http://127.0.0.1:9"
+    from channels.x.fake import DEMO_ACCESS_TOKEN, DEMO_CONSUMER_KEY
+
+    credentials = account.credentials
+    assert credentials["consumer_key"] == DEMO_CONSUMER_KEY and credentials["access_token"] == DEMO_ACCESS_TOKEN
+    assert DEMO_CONSUMER_KEY not in account.credentials_encrypted
+    for username, signature in EXPECTED_AGENTS.items():
+        profile = AgentProfile.objects.get(user__username=username)
+        assert profile.signature == signature
+        assert profile.display_name
+        assert username in output
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    assert authenticate(username="jana", password="hovor-demo-jana") is not None
+    assert "jana" in output and "password" in output
+
+
+def test_seed_demo_twice_does_not_duplicate() -> None:
+    _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
+    before = _snapshot()
+    jana_pw = User.objects.get(username="jana").password
+    _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
+    assert _snapshot() == before
+    assert before == (1, 1, 4, 4)  # Acme, @AcmeCare, jana/piotr/maria/admin, four profiles
+    assert User.objects.get(username="jana").password == jana_pw
+
+
+def test_seed_demo_again_moves_the_account_to_a_new_base_url() -> None:
+    _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
+    _run("seed_demo", "--x-base-url", "http://127.0.0.1:19")
+    assert list(BrandAccount.objects.values_list("base_url", flat=True)) == ["http://127.0.0.1:19"]
+
+
+def test_seed_demo_keeps_an_existing_agents_signature_fixed() -> None:
+    User.objects.create_user("jana", password="own-password-1")
+    _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
+    assert AgentProfile.objects.get(user__username="jana").signature == "^JD"
+    assert authenticate(username="jana", password="own-password-1") is not None  # not overwritten
+
+
+def test_seed_demo_single_agent() -> None:
+    _run("seed_demo", "--x-base-url", "http://127.0.0.1:9", "--single-agent")
+    agents = set(AgentProfile.objects.values_list("user__username", flat=True))
+    assert "jana" in agents and "piotr" not in agents and "maria" not in agents
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="seed_demo gives the admin user an AgentProfile too (seed_demo.py, admin creation), so with "
+    "--single-agent there are two active agents and ticket_route leaves every ticket unassigned",
+)
+def test_seed_demo_single_agent_routes_every_ticket_to_jana() -> None:
+    """--single-agent promises "every ticket routes to her": routing gives a ticket to the one
+    active agent, so Jana must be the only one."""
+    from datetime import UTC, datetime
+
+    from channels.types import NormalizedAuthor, NormalizedMessage
+    from inbox.actions.assignment import ticket_route
+    from inbox.actions.tickets import ticket_ingest_message
+
+    _run("seed_demo", "--x-base-url", "http://127.0.0.1:9", "--single-agent")
+    account = BrandAccount.objects.get()
+    ticket = ticket_ingest_message(
+        account=account,
+        incoming=NormalizedMessage(
+            platform_id="1",
+            author=NormalizedAuthor(external_id="7", handle="@someone", display_name="Some One"),
+            text="@AcmeCare hi",
+            sent_at=datetime(2026, 1, 1, tzinfo=UTC),
+            kind="mention",
+        ),
+    ).message.ticket
+    ticket = ticket_route(ticket=ticket)
+    assert ticket.assignee is not None and ticket.assignee.username == "jana"
