@@ -39,8 +39,8 @@ def ensure_chromium() -> bool:
     say("installing Debian's chromium for the browser tests (apt-get)…")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-dejavu-core"], env=env, check=False,
-                   stdout=subprocess.DEVNULL)
+    packages = ["chromium", "fonts-dejavu-core", "fonts-noto-color-emoji"]
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], env=env, check=False, stdout=subprocess.DEVNULL)
     return os.path.exists(CHROMIUM)
 
 

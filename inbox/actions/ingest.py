@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Value, When
-from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from channels.models import BrandAccount
@@ -233,23 +232,44 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             latest[ticket.pk] = max(latest.get(ticket.pk, message.sent_at), message.sent_at)
     events.record(log)
     if earliest:
-        # One UPDATE for every continued ticket. Expressions, not values: a concurrent
-        # change to the same ticket is kept, and the customer waits since their oldest
-        # unanswered message even when pages arrive newest first.
-        Ticket.objects.filter(pk__in=list(earliest)).update(
-            status=TicketStatus.OPEN,
-            waiting_since=Case(
-                *(
-                    When(pk=pk, then=Least(Coalesce("waiting_since", Value(at)), Value(at)))
-                    for pk, at in earliest.items()
-                )
-            ),
-            last_message_at=Case(
-                *(When(pk=pk, then=Greatest("last_message_at", Value(at))) for pk, at in latest.items())
-            ),
-            updated_at=now,
+        _continue_tickets(
+            rows=[
+                (pk, at, latest[pk], first_response_due(platform=account.platform, received_at=at))
+                for pk, at in earliest.items()
+            ],
+            now=now,
         )
     bump_on_commit()
     result.created = messages
     result.new_ticket_ids = [t.pk for t in new_tickets]
     return result
+
+
+def _continue_tickets(*, rows: list[tuple[int, datetime, datetime, datetime]], now: datetime) -> None:
+    """One UPDATE for every ticket a batch continued: reopen it, and let the customer wait
+    since their oldest unanswered message (X pages newest first, so an older message can
+    arrive after a newer one), with the first-response target following while unanswered.
+    Computed in SQL from the row's current values, so a concurrent change is kept. Raw SQL
+    because the ORM's CASE-per-row equivalent cost more than the rest of ingest together."""
+    pg = connection.vendor == "postgresql"
+    least, greatest = ("LEAST", "GREATEST") if pg else ("MIN", "MAX")
+    adapt = connection.ops.adapt_datetimefield_value
+    table = Ticket._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    params: list[Any] = []
+    for pk, first_at, last_at, due_at in rows:
+        params.extend([pk, adapt(first_at), adapt(last_at), adapt(due_at)])
+    sql = f"""
+        WITH v(id, first_at, last_at, due_at) AS (VALUES {values})
+        UPDATE {table} SET
+            status = %s,
+            updated_at = %s,
+            waiting_since = {least}(COALESCE({table}.waiting_since, v.first_at), v.first_at),
+            last_message_at = {greatest}({table}.last_message_at, v.last_at),
+            first_response_due_at = CASE WHEN {table}.first_response_at IS NULL
+                THEN {least}(COALESCE({table}.first_response_due_at, v.due_at), v.due_at)
+                ELSE {table}.first_response_due_at END
+        FROM v WHERE {table}.id = v.id
+    """  # noqa: S608 (identifiers are ours; every value is a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, TicketStatus.OPEN, adapt(now)])

@@ -52,6 +52,7 @@ class IsAgent(permissions.BasePermission):
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgent]
     serializer_class = TicketListSerializer
+    lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
 
     def get_queryset(self) -> QuerySet[Ticket]:
         qs = tickets_visible_to(user=_agent(self.request)).select_related("customer", "account").prefetch_related(
@@ -63,7 +64,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if params.get("platform"):
             qs = qs.filter(account__platform=params["platform"])
         if params.get("brand"):
-            qs = qs.filter(brand_id=params["brand"])
+            qs = qs.filter(brand_id=int(params["brand"]) if params["brand"].isdigit() else -1)
         if params.get("assignee"):
             value = params["assignee"]
             if value in ("none", "null"):
@@ -120,6 +121,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgent]
+    lookup_value_regex = r"\d+"
     serializer_class = CustomerSerializer
 
     def get_queryset(self) -> QuerySet[Customer]:

@@ -161,7 +161,11 @@ def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if raw == "me":
         assignee = request.user
     elif raw:
-        assignee = get_user_model().objects.filter(pk=raw, is_active=True, agent_profile__isnull=False).first()
+        assignee = (
+            get_user_model().objects.filter(pk=int(raw), is_active=True, agent_profile__isnull=False).first()
+            if raw.isdigit()
+            else None
+        )
         if assignee is None:
             flash.error(request, "No such agent.")
             return redirect("inbox:ticket", ticket_id=ticket.pk)

@@ -327,12 +327,6 @@ def test_waiting_since_restarts_after_an_answer(x_account: Any, agent: Any) -> N
     assert ticket.waiting_since == T0 + timedelta(minutes=30)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG inbox/actions/ingest.py _ingest: first_response_due_at is set only when the ticket is created "
-    "(from the message that created it); when an older unanswered message joins later (X pages newest first, "
-    "so page 2 of a poll is older) waiting_since moves back via Least() but the SLA due time does not",
-)
 def test_first_response_due_follows_the_earliest_message(x_account: Any) -> None:
     """The SLA clock starts when the customer first wrote, not when Hovor saw it first."""
     newer = ingest(x_account, mention(minutes=10)).message

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.template.exceptions import TemplateSyntaxError
 from django.test import Client
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -26,15 +25,6 @@ IMG = "<img src=x onerror=alert(1)>"
 SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 IMG_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
-# templates/inbox/ticket.html writes a literal "{{" as {{ '{{' }} and "}}" as {{ '}}' }}; Django's
-# lexer ends the variable tag at the first "}}", so {{ '}}' }} is read as {{ ' }} and the
-# template does not compile: every GET /tickets/<id>/ raises TemplateSyntaxError (500).
-# ({% templatetag openvariable %} / closevariable is the way to write them.)
-TICKET_PAGE_BROKEN = pytest.mark.xfail(
-    strict=True,
-    raises=TemplateSyntaxError,
-    reason="templates/inbox/ticket.html lines 39 and 51: {{ '}}' }} is a TemplateSyntaxError",
-)
 
 
 def make_ticket(fake_x: Any, account: BrandAccount, author: str, name: str, text: str) -> tuple[Ticket, dict[str, Any]]:
@@ -156,7 +146,6 @@ def test_customer_text_is_escaped_everywhere(agent_client: Client, fake_x: Any, 
     assert_escaped(preview.content.decode(), "reply preview")
 
 
-@TICKET_PAGE_BROKEN
 def test_ticket_page_escapes_customer_text(agent_client: Client, fake_x: Any, x_account: BrandAccount) -> None:
     ticket, _ = make_ticket(fake_x, x_account, "@eve_hacks", f"Eve {IMG}", f"hi {SCRIPT} and {IMG}")
     ticket_page = agent_client.get(f"/tickets/{ticket.pk}/")
@@ -209,7 +198,6 @@ def test_thread_partial_etag_changes_after_reply(agent_client: Client, fake_x: A
 
 
 # --- the ticket page and composer ---------------------------------------------------------
-@TICKET_PAGE_BROKEN
 def test_ticket_page_shows_customer_and_composer(agent_client: Client, fake_x: Any, x_account: BrandAccount) -> None:
     ticket, _ = make_ticket(fake_x, x_account, "@jnovakova", "Jana Nováková", "Kde je moje objednávka?")
     response = agent_client.get(f"/tickets/{ticket.pk}/")
@@ -425,7 +413,6 @@ def test_unknown_ticket_is_404(agent_client: Client) -> None:
     assert agent_client.post("/messages/987654/retry/").status_code == 404
 
 
-@TICKET_PAGE_BROKEN
 def test_ticket_page_shows_failed_reply_retry_and_activity(
     agent_client: Client, agent: User, fake_x: Any, x_account: BrandAccount
 ) -> None:
@@ -443,7 +430,6 @@ def test_ticket_page_shows_failed_reply_retry_and_activity(
     assert "Jana Dvořáková" in html  # the actor
 
 
-@TICKET_PAGE_BROKEN
 def test_redirect_after_reply_lands_on_a_working_page(
     agent_client: Client, fake_x: Any, x_account: BrandAccount
 ) -> None:
@@ -453,18 +439,18 @@ def test_redirect_after_reply_lands_on_a_working_page(
     assert "Reply queued" in response.content.decode()
 
 
-def test_empty_reply_preview_says_so(agent_client: Client, fake_x: Any, x_account: BrandAccount) -> None:
+def test_empty_reply_is_counted_and_not_sent(agent_client: Client, fake_x: Any, x_account: BrandAccount) -> None:
     ticket, _ = make_ticket(fake_x, x_account, "@empty_pre", "Empty Preview", "hi")
     html = agent_client.post(f"/tickets/{ticket.pk}/reply/preview/", {"text": "   "}).content.decode()
-    assert "0/280" in html and "empty" in html
+    assert "0/280" in html
+    assert "Sends as" not in html
+    response = agent_client.post(f"/tickets/{ticket.pk}/reply/", {"text": "   "})
+    assert response.status_code == 302
+    assert "empty" in agent_client.get("/").content.decode()  # the flash message
+    assert fake_x.outbound() == []
+    assert not Message.objects.filter(direction=Direction.OUT).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="inbox/views/agent.py ticket_assign_view: User.objects.filter(pk=raw) with a non-numeric "
-    "assignee raises ValueError -> 500 (expected the 'No such agent.' flash and a redirect)",
-)
 def test_assign_with_garbage_value_is_not_a_server_error(
     agent: User, fake_x: Any, x_account: BrandAccount
 ) -> None:
