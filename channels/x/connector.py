@@ -8,7 +8,7 @@ from channels.base import ChannelLimits, RecordEvents
 from channels.types import NormalizedMessage, OutboundRequest, RawEvent
 
 from . import parser
-from .client import XClient
+from .client import CANONICAL_BASE, XClient
 from .limits import TWEET_LIMITS, weighted_length
 
 if TYPE_CHECKING:
@@ -71,6 +71,12 @@ class XConnector:
 
     def count(self, text: str) -> int:
         return weighted_length(text)
+
+    def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str:
+        """Where an agent sees this tweet on X (only for the real API, not a fake)."""
+        if account.base_url and account.base_url.rstrip("/") != CANONICAL_BASE:
+            return ""  # a proxy or a fake: there is no public page to link to
+        return f"https://x.com/i/web/status/{platform_id}"
 
     def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
         return client_for(account).create_reply(text=outbound.text, in_reply_to=outbound.in_reply_to)

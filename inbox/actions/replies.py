@@ -174,7 +174,32 @@ def reply_mark_failed(*, outbound: OutboundMessage, error: str) -> None:
     Message.objects.filter(pk=outbound.message_id).update(delivery_status=DeliveryStatus.FAILED)
     message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
     events.reply_failed(ticket=message.ticket, message=message, error=error)
+    # The customer got nothing: the conversation is waiting again, and still unanswered
+    # if this was the only reply.
+    _ticket_recount_answered(ticket=message.ticket)
     bump_on_commit()
+
+
+def _ticket_recount_answered(*, ticket: Ticket) -> None:
+    """Derive 'answered' state from the replies that did not fail: first response time,
+    since when the customer waits, and a pending/solved ticket back to open if waiting."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    replies = ticket.messages.filter(direction=Direction.OUT).exclude(delivery_status=DeliveryStatus.FAILED)
+    first_ok = replies.order_by("created_at", "id").first()
+    last_ok = replies.order_by("-created_at", "-id").first()
+    unanswered = ticket.messages.filter(direction=Direction.IN)
+    if last_ok is not None:
+        unanswered = unanswered.filter(sent_at__gt=last_ok.created_at)
+    oldest_unanswered = unanswered.order_by("sent_at", "id").first()
+    ticket.first_response_at = first_ok.created_at if first_ok else None
+    ticket.waiting_since = oldest_unanswered.sent_at if oldest_unanswered else None
+    update = ["first_response_at", "waiting_since", "updated_at"]
+    if ticket.waiting_since is not None and ticket.status in (TicketStatus.PENDING, TicketStatus.SOLVED):
+        events.status_changed(ticket=ticket, actor=None, old=ticket.status, new=TicketStatus.OPEN)
+        ticket.status = TicketStatus.OPEN
+        update.append("status")
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=update)
 
 
 @transaction.atomic
@@ -188,6 +213,7 @@ def reply_retry(*, message: Message, actor: User) -> Message:
     outbound.save(update_fields=["status", "next_attempt_at"])
     Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
     events.reply_retried(ticket=message.ticket, message=message, actor=actor)
+    _ticket_recount_answered(ticket=message.ticket)
 
     from channels.tasks import deliver_outbound
 

@@ -16,7 +16,7 @@ from channels.registry import get_connector
 
 from ..actions.replies import reply_compose, reply_retry, ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
-from ..enums import Direction, TicketStatus
+from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import current_version
 from ..models import Message
 from ..permissions import access_ticket, is_agent
@@ -64,13 +64,15 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     etag = quote_etag(f"{current_version()}-{request.user.pk}-{request.GET.urlencode()}")
     if _not_modified(request, etag):
         return HttpResponseNotModified()
-    response = render(request, "inbox/_ticket_list.html", _inbox_context(request))
+    context = _inbox_context(request)
+    context["oob_nav"] = True  # the view counts refresh with the list
+    response = render(request, "inbox/_ticket_list.html", context)
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
     return response
 
 
-def _ticket_context(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") -> dict[str, Any]:
     ticket = access_ticket(request.user, ticket_id)
     connector = get_connector(ticket.account.platform)
     agents = get_user_model().objects.filter(is_active=True, agent_profile__isnull=False).select_related(
@@ -87,6 +89,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
         "agents": agents,
         "statuses": TicketStatus.choices,
         "client_token": uuid.uuid4().hex,
+        "draft": draft,
         "can_reply": ticket.messages.filter(direction=Direction.IN).exists(),
     }
 
@@ -125,18 +128,28 @@ def reply_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     then_status = request.POST.get("then_status", TicketStatus.PENDING)
+    text = request.POST.get("text", "")
     try:
-        ticket_reply(
+        message = ticket_reply(
             ticket=ticket,
             agent=request.user,
-            text=request.POST.get("text", ""),
+            text=text,
             client_token=request.POST.get("client_token") or None,
             then_status=then_status,
         )
     except TicketActionError as exc:
+        # Keep the agent's draft: show the page again with the reason, nothing lost.
         flash.error(request, str(exc))
-        return redirect("inbox:ticket", ticket_id=ticket.pk)
-    flash.success(request, "Reply queued." if then_status != TicketStatus.SOLVED else "Reply queued; solved.")
+        context = _ticket_context(request, ticket_id, draft=text)
+        context.update(_inbox_context(request))
+        return render(request, "inbox/ticket.html", context, status=400)
+    message.refresh_from_db()
+    if message.delivery_status == DeliveryStatus.SENT:
+        flash.success(request, "Reply sent.")
+    elif message.delivery_status == DeliveryStatus.FAILED:
+        flash.error(request, "The reply could not be sent; see the reason below.")
+    else:
+        flash.success(request, "Reply queued; it goes out in a moment.")
     return redirect("inbox:ticket", ticket_id=ticket.pk)
 
 

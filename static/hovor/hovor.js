@@ -23,6 +23,30 @@
       }
     });
   }
+  // Times are rendered in UTC by the server; show them in the agent's own time zone.
+  function localTimes() {
+    document.querySelectorAll("time[data-local]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      var kind = el.dataset.local;
+      var opts = kind === "time" ? { hour: "2-digit", minute: "2-digit" }
+        : kind === "date" ? { day: "numeric", month: "short", year: "numeric" }
+        : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+      el.textContent = d.toLocaleString([], opts);
+      el.title = d.toString();
+    });
+  }
+  // Send is off while the preview reports a problem (too long, unknown variable, empty).
+  function composerState() {
+    var send = document.getElementById("send"), meter = document.getElementById("reply-meter");
+    if (!send || !meter) return;
+    var ta = document.getElementById("reply-text");
+    send.disabled = !!meter.querySelector(".counter.over, .error") || !(ta && ta.value.trim());
+  }
+  document.addEventListener("DOMContentLoaded", localTimes);
+  document.addEventListener("htmx:afterSwap", localTimes);
+  document.addEventListener("htmx:afterSwap", composerState);
+  document.addEventListener("input", function (e) { if (e.target.id === "reply-text") composerState(); });
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSwap", tick);
@@ -41,7 +65,8 @@
   document.addEventListener("keydown", function (e) {
     if (e.target.id === "reply-text" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      e.target.form.requestSubmit();
+      var send = document.getElementById("send");
+      if (!send || !send.disabled) e.target.form.requestSubmit();
     }
   });
   // Polled fragments: skip the swap when nothing changed (no flicker, scroll kept), and

@@ -228,10 +228,13 @@ def test_too_long_reply_is_flagged_and_not_sent(
     expect(page.locator("#reply-meter .preview .error")).to_contain_text("Too long")
     shot(page, "too_long")
 
-    # The server refuses it too: nothing reaches X, the agent is told why.
-    page.click(".composer button[type=submit]")
+    # Send is off while the draft is too long; if it is submitted anyway (Ctrl+Enter,
+    # a stale page) the server refuses it, says why, and keeps the draft.
+    expect(page.locator("#send")).to_be_disabled()
+    page.evaluate("document.querySelector('.composer').submit()")
     page.wait_for_load_state()
     expect(page.locator(".flash .error")).to_contain_text("Too long")
+    expect(page.locator("#reply-text")).to_have_value("a" * 300)
     shot(page, "too_long_rejected")
     assert fake_x.outbound() == []
     assert problems.errors == [], problems.errors

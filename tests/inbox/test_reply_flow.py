@@ -101,3 +101,27 @@ def test_response_lost_after_x_posted_does_not_duplicate(
     assert outbound.status == OutboundStatus.SENT
     assert outbound.platform_id == fake_x.outbound()[0]["id"]
     assert len(fake_x.outbound()) == 1
+
+
+def test_failed_reply_puts_the_conversation_back_in_the_queue(fake_x: Any, x_account: Any, agent: Any) -> None:
+    fake_x.inbound(author="@tom_h", name="Tom Hughes", text="Refund?")
+    account_poll(account_id=x_account.pk)
+    ticket = Ticket.objects.get()
+    waiting = ticket.waiting_since
+    fake_x.fail(status=403, times=1, path="/2/tweets")
+    reply = ticket_reply(ticket=ticket, agent=agent, text="Checking, {{ customer.first_name }}.", then_status="solved")
+    reply.refresh_from_db()
+    ticket.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.FAILED
+    assert reply.outbound.last_error.startswith("X 403")
+    # The customer got nothing: still waiting since their message, unanswered, open.
+    assert ticket.waiting_since == waiting and ticket.first_response_at is None
+    assert ticket.status == TicketStatus.OPEN
+
+    from inbox.actions.replies import reply_retry
+
+    reply_retry(message=reply, actor=agent)
+    reply.refresh_from_db()
+    ticket.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT and len(fake_x.outbound()) == 1
+    assert ticket.waiting_since is None and ticket.first_response_at is not None
