@@ -21,7 +21,7 @@ CUSTOMERS = [
     ("@zuzka_k", "Zuzana Křížová", "cs"),
     ("@kowalski_m", "Marek Kowalski", "pl"),
     ("@ania_wisniewska", "Anna Wiśniewska", "pl"),
-    ("@lukasz_zielinski", "Łukasz Zieliński", "pl"),
+    ("@l_zielinski", "Łukasz Zieliński", "pl"),
     ("@ivan_petrov", "Иван Петров", "bg"),
     ("@desi_g", "Десислава Георгиева", "bg"),
     ("@sarah_m", "Sarah Miller", "en"),

@@ -34,7 +34,7 @@ def main() -> int:
     def stop_all(*_: object) -> None:
         for proc in reversed(procs):
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                proc.terminate()  # the leader shuts its own children down (Celery: warm shutdown)
         deadline = time.time() + 10
         for proc in procs:
             try:
@@ -42,6 +42,11 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
 
+    def on_signal(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM/SIGHUP stop everything the same way Ctrl-C does
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     try:
         subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         fake_url = f"http://127.0.0.1:{fake_port}"
