@@ -3,42 +3,28 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
 from django.utils import timezone
+
+from helpdesk.celery import step_task
 
 from . import services
 
 logger = logging.getLogger("hovor.channels.tasks")
 
 
-@shared_task(name="channels.poll_due_accounts", ignore_result=True)
+@step_task("channels.poll_due_accounts")
 def poll_due_accounts() -> None:
     for account_id in services.due_polling_accounts():
         poll_account.delay(account_id)
 
 
-@shared_task(
-    name="channels.poll_account",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-)
+@step_task("channels.poll_account", max_retries=5)
 def poll_account(account_id: int) -> int:
     return services.account_poll(account_id=account_id)
 
 
-@shared_task(
-    name="channels.ingest_events",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=8,
-    acks_late=True,
-)
+@step_task("channels.ingest_events")
 def ingest_events(event_ids: list[int]) -> None:
     from inbox.tasks import route_tickets
 
@@ -47,26 +33,12 @@ def ingest_events(event_ids: list[int]) -> None:
         route_tickets.delay(new_tickets)
 
 
-@shared_task(
-    name="channels.ingest_event",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=8,
-    acks_late=True,
-)
+@step_task("channels.ingest_event")
 def ingest_event(event_id: int) -> None:
     ingest_events([event_id])
 
 
-@shared_task(
-    name="channels.deliver_outbound",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=8,
-    acks_late=True,
-)
+@step_task("channels.deliver_outbound")
 def deliver_outbound(outbound_id: int) -> None:
     """The retry policy lives with the outbox row (rate-limit resets, unknown outcomes);
     this task re-enqueues itself for the time the service asks for. The sweep catches
@@ -79,7 +51,7 @@ def deliver_outbound(outbound_id: int) -> None:
         deliver_outbound.apply_async((outbound_id,), countdown=delay + 0.05)
 
 
-@shared_task(name="channels.sweep_stuck", ignore_result=True)
+@step_task("channels.sweep_stuck")
 def sweep_stuck() -> None:
     found = services.sweep_stuck()
     for outbound_id in found["outbound"]:

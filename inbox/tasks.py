@@ -1,30 +1,15 @@
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import OperationalError
+from helpdesk.celery import step_task
 
 from .actions.assignment import tickets_route
 
 
-@shared_task(
-    name="inbox.route_ticket",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-)
+@step_task("inbox.route_ticket", max_retries=5)
 def route_ticket(ticket_id: int) -> None:
     tickets_route(ticket_ids=[ticket_id])
 
 
-@shared_task(
-    name="inbox.route_tickets",
-    ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    acks_late=True,
-)
+@step_task("inbox.route_tickets", max_retries=5)
 def route_tickets(ticket_ids: list[int]) -> None:
     tickets_route(ticket_ids=ticket_ids)

@@ -13,6 +13,17 @@ X_CREDENTIALS = {
 }
 
 
+def make_ticket(fake_x: Any, account: Any, author: str, name: str, text: str) -> tuple[Any, dict[str, Any]]:
+    """A customer mentions the brand on the fake X and one poll brings it into a ticket."""
+    from channels.services import account_poll
+    from inbox.models import Message
+
+    tweet = fake_x.inbound(author=author, name=name, text=text)["data"]
+    account_poll(account_id=account.pk)
+    message = Message.objects.select_related("ticket").get(account=account, platform_id=tweet["id"])
+    return message.ticket, tweet
+
+
 def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
     """Poll until predicate() is truthy (for work a separate worker process does)."""
     deadline = time.time() + timeout

@@ -13,22 +13,15 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from channels.models import Brand, BrandAccount, OutboundMessage
-from channels.services import account_poll, brand_account_connect
+from channels.services import brand_account_connect
 from channels.types import NormalizedAuthor, NormalizedMessage
 from inbox.actions.tickets import ticket_ingest_message
 from inbox.enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
 from inbox.models import Message, Ticket
+from tests.support import X_CREDENTIALS, make_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The same values tests/conftest.py gives the fake X and the x_account fixture.
-X_CREDENTIALS = {
-    "consumer_key": "test-consumer-key",
-    "consumer_secret": "test-consumer-secret",
-    "access_token": "test-access-token",
-    "access_token_secret": "test-access-token-secret",
-    "bearer_token": "test-bearer-token",
-}
 
 SECRETS = list(X_CREDENTIALS.values())
 EVIL = "<script>alert(1)</script> Dobrý den, kde je moje objednávka? Příliš žluťoučký kůň 😀🇨🇿 & <b>bold</b>"
@@ -43,13 +36,6 @@ def api(user: User | None = None) -> APIClient:
         token, _ = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
-
-
-def make_ticket(fake_x: Any, account: BrandAccount, author: str, name: str, text: str) -> tuple[Ticket, dict[str, Any]]:
-    tweet = fake_x.inbound(author=author, name=name, text=text)["data"]
-    account_poll(account_id=account.pk)
-    message = Message.objects.select_related("ticket").get(account=account, platform_id=tweet["id"])
-    return message.ticket, tweet
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from channels.models import BrandAccount, OutboundMessage, OutboundStatus
-from channels.services import account_poll
 from inbox.enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
 from inbox.models import AgentProfile, Message, Ticket
+from tests.support import make_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,13 +25,6 @@ IMG = "<img src=x onerror=alert(1)>"
 SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 IMG_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
-
-
-def make_ticket(fake_x: Any, account: BrandAccount, author: str, name: str, text: str) -> tuple[Ticket, dict[str, Any]]:
-    tweet = fake_x.inbound(author=author, name=name, text=text)["data"]
-    account_poll(account_id=account.pk)
-    message = Message.objects.select_related("ticket").get(account=account, platform_id=tweet["id"])
-    return message.ticket, tweet
 
 
 @pytest.fixture
