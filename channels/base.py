@@ -1,19 +1,41 @@
 """The connector interface. Connectors know nothing of tickets; the inbox knows nothing of
-wire formats."""
+wire formats. Every platform package exposes `connector`, an instance of a BaseConnector
+subclass, and overrides what its platform does (poll or webhooks or both, send, limits)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from .types import NormalizedMessage, OutboundRequest, RawEvent
+from .types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
     from .models import BrandAccount
 
 
 class UnsupportedEventType(Exception):
     pass
+
+
+class WebhookRejected(Exception):
+    """A webhook request we refuse; `status` is the HTTP status to answer with."""
+
+    status = 400
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SignatureInvalid(WebhookRejected):
+    status = 403
+
+
+class MalformedWebhook(WebhookRejected):
+    status = 400
 
 
 # A poller hands each page of raw events to this as soon as it has it (stored first).
@@ -23,7 +45,8 @@ RecordEvents = Callable[[list[RawEvent]], None]
 @dataclass(frozen=True)
 class ChannelLimits:
     max_length: int
-    # "x-weighted" counts like X (URLs 23, CJK/emoji 2); "chars" counts code points.
+    # "x-weighted" counts like X (URLs 23, CJK/emoji 2); "chars" counts code points;
+    # "utf8-bytes" counts encoded bytes (Instagram).
     counting: str = "chars"
     public: bool = True
     # SLA class for first-response targets: "social" or "email".
@@ -31,18 +54,63 @@ class ChannelLimits:
     signature_separator: str = " "
 
 
-class Connector(Protocol):
-    platform: str
-    limits: ChannelLimits
+@dataclass(frozen=True)
+class ReplyContext:
+    """What a connector needs to judge whether a reply may go out now."""
 
-    def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]: ...
+    kind: str  # the kind of the customer message being answered (dm, comment, mention …)
+    last_customer_message_at: datetime | None
+    now: datetime
 
-    def parse(self, kind: str, payload: dict[str, Any]) -> list[NormalizedMessage]: ...
 
-    def send(self, account: BrandAccount, outbound: OutboundRequest) -> str: ...
+class BaseConnector:
+    platform: str = ""
+    limits: ChannelLimits = ChannelLimits(max_length=4096)
+    polls: bool = False  # beat polls accounts of platforms that set this
 
-    def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None: ...
+    # --- inbound --------------------------------------------------------------------
+    def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:
+        raise NotImplementedError(f"{self.platform} is not polled")
 
-    def count(self, text: str) -> int: ...
+    def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
+        """Answer a platform's GET verification (Meta hub.challenge, X CRC); None: 405."""
+        return None
 
-    def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str: ...
+    def verify(self, request: HttpRequest, account: BrandAccount) -> None:
+        """Raise SignatureInvalid unless the request is signed by the platform."""
+        raise SignatureInvalid(f"{self.platform} does not take webhooks")
+
+    def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
+        """Split a verified delivery into raw events; raise MalformedWebhook if unreadable."""
+        raise MalformedWebhook(f"{self.platform} does not take webhooks")
+
+    def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
+        raise UnsupportedEventType(kind)
+
+    # --- outbound -------------------------------------------------------------------
+    def limits_for(self, kind: str) -> ChannelLimits:
+        """Limits of a reply to a customer message of this kind (a DM may allow more)."""
+        return self.limits
+
+    def check_reply(self, context: ReplyContext) -> str:
+        """Why a reply cannot go out now (a closed 24 h window …), or "" if it can."""
+        return ""
+
+    def count(self, text: str) -> int:
+        if self.limits.counting == "utf8-bytes":
+            return len(text.encode("utf-8"))
+        return len(text)
+
+    def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
+        raise NotImplementedError
+
+    def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
+        """After an unknown outcome: the platform id of our earlier send, if it got there.
+        Platforms with no way to look it up return None (and the send is retried)."""
+        return None
+
+    def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str:
+        return ""
+
+
+Connector = BaseConnector

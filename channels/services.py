@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inbox.actions.ingest import IncomingItem, tickets_ingest_batch
-from inbox.actions.replies import reply_mark_failed, reply_mark_sent
+from inbox.actions.replies import reply_delivery_update, reply_mark_failed, reply_mark_sent
 from inbox.models import Message
 
 from .base import UnsupportedEventType
@@ -27,8 +27,8 @@ from .models import (
     OutboundMessage,
     OutboundStatus,
 )
-from .registry import get_connector
-from .types import OutboundRequest, RawEvent
+from .registry import get_connector, polling_platforms
+from .types import NormalizedStatus, OutboundRequest, RawEvent
 
 logger = logging.getLogger("hovor.channels")
 
@@ -127,7 +127,7 @@ def account_poll(*, account_id: int) -> int:
 def due_polling_accounts() -> list[int]:
     now = timezone.now()
     return list(
-        BrandAccount.objects.filter(status=AccountStatus.ACTIVE, platform__in=["x"])
+        BrandAccount.objects.filter(status=AccountStatus.ACTIVE, platform__in=polling_platforms())
         .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
         .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
         .values_list("id", flat=True)
@@ -145,11 +145,16 @@ def inbound_events_process(*, event_ids: list[int]) -> list[int]:
     for account_id, account in accounts.items():
         connector = get_connector(account.platform)
         items: list[IncomingItem] = []
+        statuses: list[NormalizedStatus] = []
         parsed: list[int] = []
         ignored: list[int] = []
         for event in (e for e in pending if e.account_id == account_id):
             try:
-                items.extend(IncomingItem(m, event.pk) for m in connector.parse(event.kind, event.payload))
+                for item in connector.parse(event.kind, event.payload):
+                    if isinstance(item, NormalizedStatus):
+                        statuses.append(item)
+                    else:
+                        items.append(IncomingItem(item, event.pk))
                 parsed.append(event.pk)
             except UnsupportedEventType:
                 ignored.append(event.pk)
@@ -162,6 +167,8 @@ def inbound_events_process(*, event_ids: list[int]) -> list[int]:
                 )
         with transaction.atomic():
             result = tickets_ingest_batch(account=account, items=items)
+            for status in sorted(statuses, key=lambda st: st.at):
+                reply_delivery_update(account=account, status=status)
             InboundEvent.objects.filter(pk__in=parsed).update(
                 status=InboundEventStatus.PROCESSED, processed_at=timezone.now()
             )
@@ -180,11 +187,21 @@ def _outbound_request(row: OutboundMessage) -> OutboundRequest:
         .exclude(platform_id__isnull=True)
         .values_list("platform_id", flat=True)
     )
+    answered = (
+        Message.objects.select_related("ticket")
+        .filter(account_id=row.account_id, platform_id=row.in_reply_to_platform_id)
+        .first()
+        if row.in_reply_to_platform_id
+        else None
+    )
     return OutboundRequest(
         text=row.text,
         kind=row.kind,
         in_reply_to=row.in_reply_to_platform_id,
         recipient=row.recipient_platform_id,
+        thread_key=answered.thread_key if answered else "",
+        subject=answered.ticket.subject if answered else "",
+        extra=dict(answered.extra) if answered else {},
         not_before=row.first_attempt_at,
         exclude_ids=frozenset(p for p in ours if p),
     )

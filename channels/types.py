@@ -1,7 +1,8 @@
 """Channel-neutral types: what connectors hand to the inbox, and what the inbox hands back."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +38,18 @@ class NormalizedMessage:
     attachments: tuple[Attachment, ...] = ()
     automated: str | None = None
     public: bool = True
+    # Channel-specific threading data to keep for replies (e.g. email Message-ID/References).
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NormalizedStatus:
+    """A platform's report on a message we sent (WhatsApp sent/delivered/read/failed)."""
+
+    platform_id: str  # the id the platform gave our message
+    status: str  # sent | delivered | read | failed
+    at: datetime
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,13 @@ class OutboundRequest:
     """What to send: everything a connector needs, nothing of the inbox's models."""
 
     text: str
-    kind: str = "reply"
-    in_reply_to: str = ""
-    recipient: str = ""
+    kind: str = "reply"  # the kind of the customer message answered: dm, comment, mention …
+    in_reply_to: str = ""  # platform id of that message
+    recipient: str = ""  # platform id of the customer (PSID, chat id, wa_id, address …)
+    thread_key: str = ""
+    subject: str = ""
+    # Channel-specific threading data the inbox keeps for the connector (e.g. email
+    # References), as stored on the message answered.
+    extra: Mapping[str, Any] = field(default_factory=dict)
     not_before: datetime | None = None  # for reconciling: the first attempt's start
     exclude_ids: frozenset[str] = frozenset()  # our own earlier sends, never "found" again

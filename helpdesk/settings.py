@@ -159,6 +159,9 @@ FIRST_RESPONSE_TARGETS = {
 }
 # A row left "in flight" longer than this is picked up again by the sweep.
 HOVOR_STUCK_AFTER = timedelta(seconds=env.int("HOVOR_STUCK_AFTER_SECONDS", default=120))
+# Larger webhook bodies are refused with 413 before they are read (Meta batches stay far below).
+HOVOR_WEBHOOK_MAX_BYTES = env.int("HOVOR_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = HOVOR_WEBHOOK_MAX_BYTES
 # The largest outbound delay honoured from a rate-limit reset before the row waits for the sweep.
 HOVOR_MAX_RETRY_DELAY = env.int("HOVOR_MAX_RETRY_DELAY", default=900)
 

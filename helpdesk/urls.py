@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from channels.api import BrandAccountViewSet, BrandViewSet
+from channels.webhooks import webhook
 from inbox.api.views import CustomerViewSet, TicketViewSet
 
 from .health import healthz
@@ -17,6 +18,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("webhooks/<str:platform>/<int:account_id>/", webhook, name="webhook"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(router.urls)),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

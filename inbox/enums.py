@@ -19,7 +19,13 @@ class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
     FAILED = "failed", "Failed"
+
+
+# How far a sent message has got; a platform's late or repeated report never moves it back.
+DELIVERY_PROGRESS = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 
 
 class TicketEventType(models.TextChoices):
@@ -29,6 +35,7 @@ class TicketEventType(models.TextChoices):
     REPLY_SENT = "reply_sent", "Reply delivered"
     REPLY_FAILED = "reply_failed", "Reply failed"
     REPLY_RETRIED = "reply_retried", "Reply retried"
+    REPLY_DELIVERY = "reply_delivery", "Reply delivery update"
     ASSIGNED = "assigned", "Assigned"
     STATUS_CHANGED = "status_changed", "Status changed"
     REOPENED = "reopened", "Reopened"

@@ -55,3 +55,7 @@ def ticket_assigned(*, ticket: Ticket, actor: Any, assignee_id: int | None, prev
 
 def status_changed(*, ticket: Ticket, actor: Any, old: str, new: str) -> TicketEvent:
     return _event(ticket, TicketEventType.STATUS_CHANGED, actor=actor, old=old, new=new)
+
+
+def reply_delivery(*, ticket: Ticket, message: Message, status: str, error: str = "") -> TicketEvent:
+    return _event(ticket, TicketEventType.REPLY_DELIVERY, message_id=message.pk, status=status, error=error)

@@ -90,6 +90,9 @@ class Message(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     account = models.ForeignKey(BrandAccount, on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(max_length=10, choices=Direction.choices)
+    # The platform's kind of message: mention, dm, comment, email, chat … (a reply goes
+    # back the same way: a comment gets a comment, a DM a DM).
+    kind = models.CharField(max_length=30, blank=True)
     text = models.TextField()
     author_identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     author_user = models.ForeignKey(
@@ -102,6 +105,8 @@ class Message(models.Model):
     thread_key = models.CharField(max_length=200, blank=True)
     delivery_status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED)
     attachments = models.JSONField(default=list, blank=True)
+    # Channel-specific threading data kept for replies (e.g. email Message-ID/References).
+    extra = models.JSONField(default=dict, blank=True)
     # null (a person wrote it), or auto_reply / bulk / bounce: the API contract's values.
     automated = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
     language = models.CharField(max_length=10, blank=True)

@@ -1,11 +1,12 @@
 """The X connector: mentions by polling, replies by POST /2/tweets."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from channels.base import ChannelLimits, RecordEvents
-from channels.types import NormalizedMessage, OutboundRequest, RawEvent
+from channels.base import BaseConnector, ChannelLimits, RecordEvents
+from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
 from .client import CANONICAL_BASE, XClient
@@ -39,9 +40,10 @@ def mention_events(page: dict[str, Any]) -> list[RawEvent]:
     return events
 
 
-class XConnector:
+class XConnector(BaseConnector):
     platform = "x"
     limits: ChannelLimits = TWEET_LIMITS
+    polls = True
 
     def ensure_user_id(self, account: BrandAccount, client: XClient) -> str:
         if not account.platform_user_id:
@@ -66,7 +68,7 @@ class XConnector:
             new_cursor["mentions_since_id"] = newest
         return new_cursor
 
-    def parse(self, kind: str, payload: dict[str, Any]) -> list[NormalizedMessage]:
+    def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
         return parser.parse(kind, payload)
 
     def count(self, text: str) -> int:

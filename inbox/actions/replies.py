@@ -6,11 +6,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from channels.models import OutboundMessage, OutboundStatus
+from channels.base import ReplyContext
+from channels.models import BrandAccount, OutboundMessage, OutboundStatus
 from channels.registry import get_connector
+from channels.types import NormalizedStatus
 
 from .. import events
-from ..enums import DeliveryStatus, Direction, TicketStatus
+from ..enums import DELIVERY_PROGRESS, DeliveryStatus, Direction, TicketStatus
 from ..live import bump_on_commit
 from ..models import AgentProfile, Message, Ticket
 from ..variables import UnknownVariable, render_variables
@@ -54,11 +56,24 @@ def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
     }
 
 
+def _answered_message(ticket: Ticket) -> Message | None:
+    """The customer message a reply answers: the newest one the platform knows."""
+    return (
+        ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False)
+        .select_related("author_identity")
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+
+
 def reply_compose(*, ticket: Ticket, agent: User, text: str) -> ComposedReply:
-    """Variables filled in, the agent's signature appended, measured the channel's way.
-    Pure: the composer's live preview and ticket_reply use the same function."""
+    """Variables filled in, the agent's signature appended, measured the channel's way,
+    and the channel's rules checked (e.g. a closed 24-hour window). Pure: the composer's
+    live preview and ticket_reply use the same function."""
     connector = get_connector(ticket.account.platform)
-    limits = connector.limits
+    answered = _answered_message(ticket)
+    kind = answered.kind if answered else ""
+    limits = connector.limits_for(kind)
     try:
         body = render_variables(text, _variables(ticket=ticket, agent=agent)).strip()
     except UnknownVariable as exc:
@@ -71,6 +86,10 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str) -> ComposedReply:
         error = "The reply is empty."
     elif length > limits.max_length:
         error = f"Too long for {ticket.account.get_platform_display()}: {length}/{limits.max_length}."
+    elif answered is not None:
+        error = connector.check_reply(
+            ReplyContext(kind=kind, last_customer_message_at=answered.sent_at, now=timezone.now())
+        )
     return ComposedReply(text=full, length=length, max_length=limits.max_length, error=error)
 
 
@@ -95,9 +114,7 @@ def ticket_reply(
     composed = reply_compose(ticket=ticket, agent=agent, text=text)
     if not composed.ok:
         raise ReplyError(composed.error)
-    last_in = (
-        ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).order_by("-sent_at", "-id").first()
-    )
+    last_in = _answered_message(ticket)
     if last_in is None:
         raise ReplyError("There is no customer message to reply to.")
     now = timezone.now()
@@ -117,7 +134,7 @@ def ticket_reply(
     outbound = OutboundMessage.objects.create(
         account=ticket.account,
         message=message,
-        kind="reply",
+        kind=last_in.kind or "reply",
         text=composed.text,
         in_reply_to_platform_id=last_in.platform_id or "",
         recipient_platform_id=last_in.author_identity.external_id if last_in.author_identity else "",
@@ -221,3 +238,34 @@ def reply_retry(*, message: Message, actor: User) -> Message:
     bump_on_commit()
     message.refresh_from_db()
     return message
+
+
+@transaction.atomic
+def reply_delivery_update(*, account: BrandAccount, status: NormalizedStatus) -> bool:
+    """A platform reports how far one of our replies got (sent → delivered → read, or
+    failed). Idempotent and order-proof: a repeated or late report never moves it back."""
+    message = (
+        Message.objects.select_for_update()
+        .select_related("ticket")
+        .filter(account=account, platform_id=status.platform_id, direction=Direction.OUT)
+        .first()
+    )
+    if message is None:
+        return False
+    if status.status == DeliveryStatus.FAILED:
+        if message.delivery_status == DeliveryStatus.FAILED:
+            return False
+        error = status.error or "The platform reported the message as not delivered."
+        OutboundMessage.objects.filter(message=message).update(status=OutboundStatus.FAILED, last_error=error)
+        Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.FAILED)
+        events.reply_failed(ticket=message.ticket, message=message, error=error)
+        _ticket_recount_answered(ticket=message.ticket)
+    else:
+        new = DELIVERY_PROGRESS.get(status.status)
+        old = DELIVERY_PROGRESS.get(message.delivery_status)
+        if new is None or old is None or new <= old:
+            return False
+        Message.objects.filter(pk=message.pk).update(delivery_status=status.status)
+        events.reply_delivery(ticket=message.ticket, message=message, status=status.status)
+    bump_on_commit()
+    return True

@@ -1,0 +1,63 @@
+"""One webhook endpoint for every platform: /webhooks/<platform>/<account id>/.
+
+It only verifies, stores and enqueues: the connector checks the signature first (403 when
+bad or missing), splits the body into raw events (400 when unreadable), the events are
+stored (a redelivery is stored once) and ingestion is queued after commit. Nothing is
+created for a request that fails any check."""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .base import WebhookRejected
+from .models import AccountStatus, BrandAccount
+from .registry import UnknownPlatform, get_connector
+from .services import inbound_events_record
+
+logger = logging.getLogger("hovor.channels.webhooks")
+
+
+def _reject(status: int, reason: str, *, platform: str, account_id: int) -> JsonResponse:
+    logger.warning("webhook %s/%s rejected (%s): %s", platform, account_id, status, reason)
+    return JsonResponse({"error": reason}, status=status)
+
+
+@csrf_exempt
+def webhook(request: HttpRequest, platform: str, account_id: int) -> HttpResponse:
+    try:
+        connector = get_connector(platform)
+    except UnknownPlatform:
+        return _reject(404, "unknown platform", platform=platform, account_id=account_id)
+    account = BrandAccount.objects.select_related("brand").filter(pk=account_id, platform=platform).first()
+    if account is None or account.status == AccountStatus.DISABLED:
+        return _reject(404, "unknown account", platform=platform, account_id=account_id)
+
+    if request.method == "GET":
+        try:
+            response = connector.handshake(request, account)
+        except WebhookRejected as exc:
+            return _reject(exc.status, exc.reason, platform=platform, account_id=account_id)
+        return response if response is not None else HttpResponse(status=405)
+    if request.method != "POST":
+        return HttpResponse(status=405)
+
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > settings.HOVOR_WEBHOOK_MAX_BYTES:
+        return _reject(413, "body too large", platform=platform, account_id=account_id)
+    try:
+        connector.verify(request, account)
+        events = connector.webhook_events(request, account)
+    except WebhookRejected as exc:
+        return _reject(exc.status, exc.reason, platform=platform, account_id=account_id)
+
+    from .tasks import ingest_events
+
+    with transaction.atomic():
+        ids = inbound_events_record(account=account, events=events)
+        if ids:
+            transaction.on_commit(lambda: ingest_events.delay(ids))
+    return JsonResponse({"received": len(events), "new": len(ids)}, status=200)
