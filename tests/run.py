@@ -16,7 +16,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM = os.environ.get("HOVOR_CHROMIUM", "/usr/bin/chromium")
 
 
 def say(msg: str) -> None:
@@ -31,17 +30,23 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-def ensure_chromium() -> bool:
-    if os.path.exists(CHROMIUM):
-        return True
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return False
-    say("installing Debian's chromium for the browser tests (apt-get)…")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, stdout=subprocess.DEVNULL)
-    packages = ["chromium", "fonts-dejavu-core", "fonts-noto-color-emoji"]
-    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], env=env, check=False, stdout=subprocess.DEVNULL)
-    return os.path.exists(CHROMIUM)
+# Debian packages the tests drive for real: the browser, and an IMAP server for email.
+SYSTEM_PACKAGES = {
+    "/usr/bin/chromium": ["chromium", "fonts-dejavu-core", "fonts-noto-color-emoji"],
+    "/usr/sbin/dovecot": ["dovecot-imapd"],
+}
+
+
+def ensure_system_packages() -> list[str]:
+    """Install what is missing (as root, with apt); return the paths still missing."""
+    missing = [path for path in SYSTEM_PACKAGES if not os.path.exists(path)]
+    if missing and os.geteuid() == 0 and shutil.which("apt-get"):
+        packages = [pkg for path in missing for pkg in SYSTEM_PACKAGES[path]]
+        say(f"installing Debian packages for the tests: {' '.join(packages)}")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *packages], env=env, check=False, stdout=subprocess.DEVNULL)
+    return [path for path in SYSTEM_PACKAGES if not os.path.exists(path)]
 
 
 def main() -> int:
@@ -59,8 +64,8 @@ def main() -> int:
             env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
         else:
             (problems if CI else skipped).append("Redis (nothing on 127.0.0.1:6379)")
-    if not ensure_chromium():
-        (problems if CI else skipped).append(f"Chromium ({CHROMIUM} missing): browser tests skipped")
+    for path in ensure_system_packages():
+        (problems if CI else skipped).append(f"{path} is missing: the tests that need it are skipped")
     if problems:
         for p in problems:
             say(f"REQUIRED BUT MISSING: {p}")
