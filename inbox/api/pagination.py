@@ -18,7 +18,7 @@ class ResultsPagination(PageNumberPagination):
                 "results": data,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
-                "count": self.page.paginator.count,
+                "count": self.page.paginator.count if self.page is not None else len(data),
             }
         )
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages as flash
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import quote_etag
@@ -26,9 +27,12 @@ from ..variables import AVAILABLE
 INBOX_PAGE = 200
 
 
-def _agent_required(request: HttpRequest) -> None:
-    if not is_agent(request.user):
+def _agent(request: HttpRequest) -> User:
+    """The logged-in agent; anyone else gets a 404 (agent pages do not exist for them)."""
+    user = request.user
+    if not isinstance(user, User) or not is_agent(user):
         raise Http404("Not an agent")
+    return user
 
 
 def _not_modified(request: HttpRequest, etag: str) -> bool:
@@ -39,8 +43,8 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
     view = request.GET.get("view", "waiting")
     if view not in INBOX_VIEWS:
         view = "waiting"
-    tickets = list(inbox_for_agent(agent=request.user, view=view)[: INBOX_PAGE + 1])
-    counts = inbox_counts(agent=request.user)
+    tickets = list(inbox_for_agent(agent=_agent(request), view=view)[: INBOX_PAGE + 1])
+    counts = inbox_counts(agent=_agent(request))
     return {
         "view": view,
         "nav": [(key, label, counts.get(key)) for key, label in INBOX_VIEWS.items()],
@@ -52,7 +56,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    _agent_required(request)
+    _agent(request)
     return render(request, "inbox/inbox.html", _inbox_context(request))
 
 
@@ -60,7 +64,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def inbox_list(request: HttpRequest) -> HttpResponse:
     """Polled by htmx every 2 s; answers 304 until something in the inbox changed."""
-    _agent_required(request)
+    _agent(request)
     etag = quote_etag(f"{current_version()}-{request.user.pk}-{request.GET.urlencode()}")
     if _not_modified(request, etag):
         return HttpResponseNotModified()
@@ -119,7 +123,7 @@ def ticket_messages(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def reply_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
-    composed = reply_compose(ticket=ticket, agent=request.user, text=request.POST.get("text", ""))
+    composed = reply_compose(ticket=ticket, agent=_agent(request), text=request.POST.get("text", ""))
     return render(request, "inbox/_reply_preview.html", {"composed": composed, "ticket": ticket})
 
 
@@ -132,7 +136,7 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     try:
         message = ticket_reply(
             ticket=ticket,
-            agent=request.user,
+            agent=_agent(request),
             text=text,
             client_token=request.POST.get("client_token") or None,
             then_status=then_status,
@@ -159,7 +163,7 @@ def reply_retry_view(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.only("id", "ticket_id"), pk=message_id)
     access_ticket(request.user, message.ticket_id)
     try:
-        reply_retry(message=message, actor=request.user)
+        reply_retry(message=message, actor=_agent(request))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     return redirect("inbox:ticket", ticket_id=message.ticket_id)
@@ -170,19 +174,19 @@ def reply_retry_view(request: HttpRequest, message_id: int) -> HttpResponse:
 def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     raw = request.POST.get("assignee", "")
-    assignee = None
+    assignee: User | None = None
     if raw == "me":
-        assignee = request.user
+        assignee = _agent(request)
     elif raw:
         assignee = (
-            get_user_model().objects.filter(pk=int(raw), is_active=True, agent_profile__isnull=False).first()
+            User.objects.filter(pk=int(raw), is_active=True, agent_profile__isnull=False).first()
             if raw.isdigit()
             else None
         )
         if assignee is None:
             flash.error(request, "No such agent.")
             return redirect("inbox:ticket", ticket_id=ticket.pk)
-    ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+    ticket_assign(ticket=ticket, assignee=assignee, actor=_agent(request))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
 
 
@@ -191,7 +195,7 @@ def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_status_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     try:
-        ticket_set_status(ticket=ticket, status=request.POST.get("status", ""), actor=request.user)
+        ticket_set_status(ticket=ticket, status=request.POST.get("status", ""), actor=_agent(request))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
