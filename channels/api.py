@@ -43,6 +43,7 @@ class BrandAccountSerializer(serializers.ModelSerializer):
             "platform_user_id",
             "base_url",
             "credentials",
+            "options",
             "status",
             "last_polled_at",
             "last_error",
@@ -62,6 +63,7 @@ class BrandAccountSerializer(serializers.ModelSerializer):
             handle=validated_data["handle"],
             base_url=validated_data.get("base_url", ""),
             credentials=validated_data.get("credentials") or {},
+            options=validated_data.get("options") or {},
         )
 
 

@@ -61,6 +61,7 @@ class ReplyContext:
     kind: str  # the kind of the customer message being answered (dm, comment, mention …)
     last_customer_message_at: datetime | None
     now: datetime
+    mode: str = ""  # "" answers in kind; "private" moves the conversation to a private message
 
 
 class BaseConnector:
@@ -91,6 +92,11 @@ class BaseConnector:
     def limits_for(self, kind: str) -> ChannelLimits:
         """Limits of a reply to a customer message of this kind (a DM may allow more)."""
         return self.limits
+
+    def can_reply_privately(self, kind: str) -> bool:
+        """Whether a public conversation of this kind can move to a private message
+        (an X mention to a DM, a Page comment to a Messenger private reply …)."""
+        return False
 
     def check_reply(self, context: ReplyContext) -> str:
         """Why a reply cannot go out now (a closed 24 h window …), or "" if it can."""

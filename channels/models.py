@@ -44,6 +44,8 @@ class BrandAccount(models.Model):
     platform_user_id = models.CharField(max_length=100, blank=True)
     base_url = models.URLField(max_length=500, blank=True)
     credentials_encrypted = models.TextField(blank=True, editable=False)
+    # Non-secret connector settings an admin chooses (search keywords, read budget, mode …).
+    options = models.JSONField(default=dict, blank=True)
     poll_cursor = models.JSONField(default=dict, blank=True)
     poll_lease_until = models.DateTimeField(null=True, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
@@ -116,6 +118,8 @@ class OutboundMessage(models.Model):
     text = models.TextField()
     in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
     recipient_platform_id = models.CharField(max_length=200, blank=True)
+    # "" answers where the customer wrote; "private" moves a public conversation to a DM.
+    mode = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=20, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

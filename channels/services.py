@@ -40,10 +40,16 @@ INGEST_CHUNK = 100
 # --- accounts -------------------------------------------------------------------------
 @transaction.atomic
 def brand_account_connect(
-    *, brand: Brand, platform: str, handle: str, base_url: str = "", credentials: dict[str, Any]
+    *,
+    brand: Brand,
+    platform: str,
+    handle: str,
+    base_url: str = "",
+    credentials: dict[str, Any],
+    options: dict[str, Any] | None = None,
 ) -> BrandAccount:
     get_connector(platform)  # raises UnknownPlatform for a platform we have no connector for
-    account = BrandAccount(brand=brand, platform=platform, handle=handle, base_url=base_url)
+    account = BrandAccount(brand=brand, platform=platform, handle=handle, base_url=base_url, options=options or {})
     account.credentials = credentials
     account.save()
     return account
@@ -197,6 +203,7 @@ def _outbound_request(row: OutboundMessage) -> OutboundRequest:
     return OutboundRequest(
         text=row.text,
         kind=row.kind,
+        mode=row.mode,
         in_reply_to=row.in_reply_to_platform_id,
         recipient=row.recipient_platform_id,
         thread_key=answered.thread_key if answered else "",

@@ -67,6 +67,7 @@ class OutboundRequest:
 
     text: str
     kind: str = "reply"  # the kind of the customer message answered: dm, comment, mention …
+    mode: str = ""  # "" answers in kind; "private" moves a public conversation to a DM
     in_reply_to: str = ""  # platform id of that message
     recipient: str = ""  # platform id of the customer (PSID, chat id, wa_id, address …)
     thread_key: str = ""

@@ -33,8 +33,8 @@ def ticket_reopened(*, ticket: Ticket, message: Message) -> TicketEvent:
     return _unsaved(ticket, TicketEventType.REOPENED, message_id=message.pk)
 
 
-def reply_queued(*, ticket: Ticket, message: Message, actor: Any) -> TicketEvent:
-    return _event(ticket, TicketEventType.REPLIED, actor=actor, message_id=message.pk)
+def reply_queued(*, ticket: Ticket, message: Message, actor: Any, mode: str = "") -> TicketEvent:
+    return _event(ticket, TicketEventType.REPLIED, actor=actor, message_id=message.pk, mode=mode)
 
 
 def reply_sent(*, ticket: Ticket, message: Message, platform_id: str) -> TicketEvent:

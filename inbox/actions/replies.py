@@ -66,14 +66,16 @@ def _answered_message(ticket: Ticket) -> Message | None:
     )
 
 
-def reply_compose(*, ticket: Ticket, agent: User, text: str) -> ComposedReply:
+def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> ComposedReply:
     """Variables filled in, the agent's signature appended, measured the channel's way,
     and the channel's rules checked (e.g. a closed 24-hour window). Pure: the composer's
     live preview and ticket_reply use the same function."""
     connector = get_connector(ticket.account.platform)
     answered = _answered_message(ticket)
     kind = answered.kind if answered else ""
-    limits = connector.limits_for(kind)
+    if mode == "private" and not connector.can_reply_privately(kind):
+        return ComposedReply(text=text, length=0, max_length=0, error="This conversation cannot move to private.")
+    limits = connector.limits_for("dm" if mode == "private" else kind)
     try:
         body = render_variables(text, _variables(ticket=ticket, agent=agent)).strip()
     except UnknownVariable as exc:
@@ -88,7 +90,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str) -> ComposedReply:
         error = f"Too long for {ticket.account.get_platform_display()}: {length}/{limits.max_length}."
     elif answered is not None:
         error = connector.check_reply(
-            ReplyContext(kind=kind, last_customer_message_at=answered.sent_at, now=timezone.now())
+            ReplyContext(kind=kind, mode=mode, last_customer_message_at=answered.sent_at, now=timezone.now())
         )
     return ComposedReply(text=full, length=length, max_length=limits.max_length, error=error)
 
@@ -101,6 +103,7 @@ def ticket_reply(
     text: str,
     client_token: str | None = None,
     then_status: str = TicketStatus.PENDING,
+    mode: str = "",
 ) -> Message:
     """Queue an agent's reply in the customer's channel. The outbox row is written in the
     same transaction as the message, and delivery starts only after commit."""
@@ -111,7 +114,7 @@ def ticket_reply(
                 raise ReplyError("This reply token belongs to another conversation.")
             return existing
     ticket = Ticket.objects.select_for_update().select_related("account", "brand", "customer").get(pk=ticket.pk)
-    composed = reply_compose(ticket=ticket, agent=agent, text=text)
+    composed = reply_compose(ticket=ticket, agent=agent, text=text, mode=mode)
     if not composed.ok:
         raise ReplyError(composed.error)
     last_in = _answered_message(ticket)
@@ -135,13 +138,14 @@ def ticket_reply(
         account=ticket.account,
         message=message,
         kind=last_in.kind or "reply",
+        mode=mode,
         text=composed.text,
         in_reply_to_platform_id=last_in.platform_id or "",
         recipient_platform_id=last_in.author_identity.external_id if last_in.author_identity else "",
         status=OutboundStatus.QUEUED,
         next_attempt_at=now,
     )
-    events.reply_queued(ticket=ticket, message=message, actor=agent)
+    events.reply_queued(ticket=ticket, message=message, actor=agent, mode=mode)
     update = ["waiting_since", "updated_at", "status"]
     if ticket.first_response_at is None:
         ticket.first_response_at = now

@@ -90,6 +90,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 text=data.validated_data["text"],
                 client_token=data.validated_data.get("client_token") or None,
                 then_status=data.validated_data["then_status"],
+                mode=data.validated_data.get("mode", ""),
             )
         except TicketActionError as exc:
             raise ValidationError({"text": [str(exc)]}) from exc

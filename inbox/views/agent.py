@@ -79,6 +79,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") -> dict[str, Any]:
     ticket = access_ticket(request.user, ticket_id)
     connector = get_connector(ticket.account.platform)
+    answered = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).order_by("-sent_at").first()
     agents = get_user_model().objects.filter(is_active=True, agent_profile__isnull=False).select_related(
         "agent_profile"
     )
@@ -94,7 +95,9 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "statuses": TicketStatus.choices,
         "client_token": uuid.uuid4().hex,
         "draft": draft,
-        "can_reply": ticket.messages.filter(direction=Direction.IN).exists(),
+        "can_reply": answered is not None,
+        "can_reply_privately": answered is not None and connector.can_reply_privately(answered.kind),
+        "answered_kind": answered.kind if answered else "",
     }
 
 
@@ -123,7 +126,9 @@ def ticket_messages(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def reply_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
-    composed = reply_compose(ticket=ticket, agent=_agent(request), text=request.POST.get("text", ""))
+    composed = reply_compose(
+        ticket=ticket, agent=_agent(request), text=request.POST.get("text", ""), mode=request.POST.get("mode", "")
+    )
     return render(request, "inbox/_reply_preview.html", {"composed": composed, "ticket": ticket})
 
 
@@ -140,6 +145,7 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             text=text,
             client_token=request.POST.get("client_token") or None,
             then_status=then_status,
+            mode=request.POST.get("mode", ""),
         )
     except TicketActionError as exc:
         # Keep the agent's draft: show the page again with the reason, nothing lost.
