@@ -3,7 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOVOR_VAR_DIR=/var/lib/hovor
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt gunicorn==23.0.0
+RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN mkdir -p /var/lib/hovor && python manage.py collectstatic --noinput -v 0
 EXPOSE 8000
