@@ -12,6 +12,10 @@ class NormalizedAuthor:
     external_id: str
     handle: str = ""
     display_name: str = ""
+    # What a platform tells about the person that can match them across channels.
+    email: str = ""
+    phone: str = ""  # E.164 digits, with or without "+"
+    avatar_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,4 @@ class TicketEventType(models.TextChoices):
     ASSIGNED = "assigned", "Assigned"
     STATUS_CHANGED = "status_changed", "Status changed"
     REOPENED = "reopened", "Reopened"
+    CUSTOMER_MERGED = "customer_merged", "Customer merged"

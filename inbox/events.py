@@ -59,3 +59,7 @@ def status_changed(*, ticket: Ticket, actor: Any, old: str, new: str) -> TicketE
 
 def reply_delivery(*, ticket: Ticket, message: Message, status: str, error: str = "") -> TicketEvent:
     return _event(ticket, TicketEventType.REPLY_DELIVERY, message_id=message.pk, status=status, error=error)
+
+
+def customer_merged(*, ticket: Ticket, actor: Any, source_id: int, target_id: int) -> TicketEvent:
+    return _event(ticket, TicketEventType.CUSTOMER_MERGED, actor=actor, source_id=source_id, target_id=target_id)

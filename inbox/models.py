@@ -35,12 +35,20 @@ class Identity(models.Model):
     external_id = models.CharField(max_length=200)
     handle = models.CharField(max_length=300, blank=True)
     display_name = models.CharField(max_length=300, blank=True)
+    # Normalised keys for suggesting that two customers are one person (never auto-merged).
+    email = models.CharField(max_length=320, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    avatar_url = models.URLField(max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name_plural = "identities"
         constraints = [
             models.UniqueConstraint(fields=["brand", "platform", "external_id"], name="uniq_identity"),
+        ]
+        indexes = [
+            models.Index(fields=["brand", "email"], name="identity_email_idx"),
+            models.Index(fields=["brand", "phone"], name="identity_phone_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .enums import Direction, TicketStatus
 from .models import Customer, Identity, Message, Ticket, TicketEvent
@@ -79,3 +79,32 @@ def customer_history(*, customer: Customer, exclude_ticket_id: int | None = None
 
 def customers_list() -> QuerySet[Customer]:
     return Customer.objects.prefetch_related("identities").order_by("-id")
+
+
+def merge_suggestions(*, customer: Customer) -> list[tuple[Customer, str]]:
+    """Other customers of the same brand who are probably this person: a shared email or
+    phone number, or the same name with the same avatar. Suggestions only."""
+    mine = list(customer.identities.all())
+    emails = {i.email for i in mine if i.email}
+    phones = {i.phone for i in mine if i.phone}
+    name_avatar = {(i.display_name.casefold(), i.avatar_url) for i in mine if i.display_name and i.avatar_url}
+    if not (emails or phones or name_avatar):
+        return []
+    query = Q(email__in=emails) | Q(phone__in=phones)
+    for name, avatar in name_avatar:
+        query |= Q(display_name__iexact=name, avatar_url=avatar)
+    found: dict[int, tuple[Customer, str]] = {}
+    others = (
+        Identity.objects.filter(query, brand_id=customer.brand_id)
+        .exclude(customer_id=customer.pk)
+        .select_related("customer")[:20]
+    )
+    for identity in others:
+        if identity.email and identity.email in emails:
+            reason = f"same email {identity.email}"
+        elif identity.phone and identity.phone in phones:
+            reason = f"same phone +{identity.phone}"
+        else:
+            reason = "same name and picture"
+        found.setdefault(identity.customer_id, (identity.customer, reason))
+    return list(found.values())

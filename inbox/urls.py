@@ -13,4 +13,5 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/assign/", agent.ticket_assign_view, name="ticket_assign"),
     path("tickets/<int:ticket_id>/status/", agent.ticket_status_view, name="ticket_status"),
     path("messages/<int:message_id>/retry/", agent.reply_retry_view, name="reply_retry"),
+    path("tickets/<int:ticket_id>/merge-customer/", agent.customer_merge_view, name="customer_merge"),
 ]

@@ -55,7 +55,7 @@ def identities_resolve(*, account: BrandAccount, authors: list[NormalizedAuthor]
             [
                 Identity(
                     customer=c, brand_id=account.brand_id, platform=account.platform, external_id=a.external_id,
-                    handle=a.handle, display_name=a.display_name,
+                    handle=a.handle, display_name=a.display_name, **match_keys(a),
                 )
                 for c, a in zip(customers, missing, strict=True)
             ],
@@ -71,17 +71,24 @@ def identities_resolve(*, account: BrandAccount, authors: list[NormalizedAuthor]
         if orphans:
             Customer.objects.filter(pk__in=orphans).delete()
     changed = []
+    fields = ["handle", "display_name", "email", "phone", "avatar_url"]
     for external_id, author in latest.items():
         identity = found[external_id]
-        if (author.handle and identity.handle != author.handle) or (
-            author.display_name and identity.display_name != author.display_name
-        ):
-            identity.handle = author.handle or identity.handle
-            identity.display_name = author.display_name or identity.display_name
+        fresh = {"handle": author.handle, "display_name": author.display_name, **match_keys(author)}
+        updates = {k: v for k, v in fresh.items() if v and getattr(identity, k) != v}
+        if updates:
+            for key, value in updates.items():
+                setattr(identity, key, value)
             changed.append(identity)
     if changed:
-        Identity.objects.bulk_update(changed, ["handle", "display_name"])
+        Identity.objects.bulk_update(changed, fields)
     return found
+
+
+def match_keys(author: NormalizedAuthor) -> dict[str, str]:
+    """Normalised email/phone/avatar: what may later suggest two customers are one person."""
+    phone = "".join(ch for ch in author.phone if ch.isdigit())
+    return {"email": author.email.strip().lower(), "phone": phone, "avatar_url": author.avatar_url}
 
 
 def tickets_ingest_batch(*, account: BrandAccount, items: list[IncomingItem]) -> BatchResult:

@@ -15,13 +15,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels.registry import get_connector
 
+from ..actions.customers import customers_merge
 from ..actions.replies import reply_compose, reply_retry, ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import current_version
-from ..models import Message
+from ..models import Customer, Message
 from ..permissions import access_ticket, is_agent
-from ..selectors import INBOX_VIEWS, customer_history, inbox_counts, inbox_for_agent, ticket_events
+from ..selectors import (
+    INBOX_VIEWS,
+    customer_history,
+    inbox_counts,
+    inbox_for_agent,
+    merge_suggestions,
+    ticket_events,
+)
 from ..variables import AVAILABLE
 
 INBOX_PAGE = 200
@@ -88,6 +96,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "thread": ticket.messages.all(),
         "identities": ticket.customer.identities.all(),
         "history": customer_history(customer=ticket.customer, exclude_ticket_id=ticket.pk)[:10],
+        "merge_suggestions": merge_suggestions(customer=ticket.customer),
         "events": ticket_events(ticket=ticket),
         "limits": connector.limits,
         "variables": AVAILABLE,
@@ -204,4 +213,22 @@ def ticket_status_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         ticket_set_status(ticket=ticket, status=request.POST.get("status", ""), actor=_agent(request))
     except TicketActionError as exc:
         flash.error(request, str(exc))
+    return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def customer_merge_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Merge a suggested customer into the one this conversation belongs to."""
+    ticket = access_ticket(request.user, ticket_id)
+    raw = request.POST.get("source", "")
+    source = Customer.objects.filter(pk=int(raw), brand_id=ticket.brand_id).first() if raw.isdigit() else None
+    if source is None:
+        flash.error(request, "No such customer.")
+    else:
+        try:
+            customers_merge(source=source, target=ticket.customer, actor=_agent(request))
+            flash.success(request, "Customers merged: their conversations and identities are together now.")
+        except TicketActionError as exc:
+            flash.error(request, str(exc))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
