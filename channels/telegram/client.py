@@ -1,0 +1,210 @@
+"""A plain requests client for the Telegram Bot API (`{base}/bot<token>/<method>`, JSON
+POST bodies), with Telegram's answers mapped onto the channels error family.
+
+The bot token is part of every URL. Nothing this module raises or logs contains it:
+error messages are built from Telegram's `description`, transport errors are re-raised
+without their chained cause (requests puts the URL in its messages), and a logging filter
+scrubs urllib3's debug lines ("POST /bot<token>/sendMessage …")."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+
+import requests
+
+from channels.http import (
+    ApiAuthError,
+    ApiError,
+    ApiOutcomeUnknown,
+    ApiPermanentError,
+    ApiRateLimited,
+    ApiUnavailable,
+    make_session,
+)
+
+from .limits import text_problem
+
+logger = logging.getLogger("hovor.channels.telegram")
+
+CANONICAL_BASE = "https://api.telegram.org"
+# What Hovor asks Telegram for (polling and webhook alike); everything else is noise.
+ALLOWED_UPDATES = ["message", "edited_message"]
+DEFAULT_RETRY_AFTER = 5
+
+_TOKEN_RE = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+
+
+def redact(text: str, token: str = "") -> str:
+    """`text` with any bot token replaced by <token>."""
+    if token:
+        text = text.replace(token, "<token>")
+    return _TOKEN_RE.sub("bot<token>", text)
+
+
+class _RedactTokens(logging.Filter):
+    """urllib3 logs each request line at DEBUG, URL (and so the token) included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "bot" in str(record.msg) or any("bot" in str(a) for a in record.args or ()):
+            record.msg = redact(record.getMessage())
+            record.args = None
+        return True
+
+
+_urllib3_logger = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _RedactTokens) for f in _urllib3_logger.filters):
+    _urllib3_logger.addFilter(_RedactTokens())
+
+
+class ChatMigrated(ApiPermanentError):
+    """A group became a supergroup and has a new chat id (400 with migrate_to_chat_id)."""
+
+    def __init__(self, message: str, *, new_chat_id: int) -> None:
+        super().__init__(message, status=400)
+        self.new_chat_id = new_chat_id
+
+
+def _forbidden_message(description: str) -> str:
+    """What the agent sees when Telegram refuses to deliver to this chat (403)."""
+    lowered = description.lower()
+    if "blocked by the user" in lowered:
+        return "The customer has blocked the brand's Telegram bot, so Telegram will not deliver this reply."
+    if "can't initiate conversation" in lowered or "bot can't send messages to bots" in lowered:
+        return "Telegram bots can only write to people who started a chat with the bot first."
+    if "kicked" in lowered or "not a member" in lowered:
+        return "The brand's Telegram bot is no longer a member of this group, so it cannot reply there."
+    if "deactivated" in lowered:
+        return "The customer's Telegram account has been deleted."
+    return f"Telegram refused to deliver the reply ({description or '403 Forbidden'})."
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def error_for(status: int, body: Any, *, what: str) -> ApiError:
+    """Telegram's error answer -> the channels error family (safe to show an agent)."""
+    data: dict[str, Any] = body if isinstance(body, dict) else {}
+    raw_code = data.get("error_code")
+    code: int = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else status
+    description = redact(str(data.get("description") or _phrase(status)))
+    raw_parameters = data.get("parameters")
+    parameters: dict[str, Any] = raw_parameters if isinstance(raw_parameters, dict) else {}
+    text = f"Telegram {code}: {description}"
+    if code == 429:
+        retry_after = parameters.get("retry_after")
+        seconds = retry_after if isinstance(retry_after, int) and retry_after >= 0 else DEFAULT_RETRY_AFTER
+        return ApiRateLimited(text, retry_at=datetime.now(UTC) + timedelta(seconds=seconds))
+    if code in (401, 404):
+        # 401: the token was revoked or is wrong; 404: Telegram does not know this bot URL.
+        return ApiAuthError(f"{text} (check the bot token)", status=status)
+    if code == 403:
+        return ApiPermanentError(_forbidden_message(description), status=403)
+    migrate_to = parameters.get("migrate_to_chat_id")
+    if isinstance(migrate_to, int) and not isinstance(migrate_to, bool):
+        return ChatMigrated(text, new_chat_id=migrate_to)
+    if code == 409 and what == "getUpdates":
+        return ApiPermanentError(
+            f"{text}. Telegram refuses polling while a webhook is set or another program polls this bot: "
+            "delete the webhook, stop the other program, or switch the account to webhook mode.",
+            status=409,
+        )
+    if code >= 500 or status >= 500:
+        return ApiOutcomeUnknown(text, status=status)
+    return ApiPermanentError(text, status=status)
+
+
+class TelegramClient:
+    def __init__(self, *, base_url: str, token: str, account_ref: str = "") -> None:
+        if not token:
+            raise ApiAuthError("The Telegram account has no bot_token.")
+        self.base = (base_url or CANONICAL_BASE).rstrip("/")
+        self.token = token
+        self.account_ref = account_ref
+        self.session = make_session()
+
+    def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        """POST one Bot API method; returns `result`, or raises an ApiError."""
+        url = f"{self.base}/bot{self.token}/{method}"
+        try:
+            response = self.session.post(url, json=params or {}, timeout=timeout)
+        except requests.ConnectTimeout:
+            raise ApiUnavailable(f"Telegram unreachable ({method}): connect timeout") from None
+        except requests.Timeout:
+            raise ApiOutcomeUnknown(f"Telegram did not answer in time ({method})") from None
+        except requests.ConnectionError as exc:
+            # Refused before a byte was sent is safe to retry; a connection lost mid-way is not.
+            if "refused" in str(exc).lower():
+                raise ApiUnavailable(f"Telegram unreachable ({method}): connection refused") from None
+            raise ApiOutcomeUnknown(f"connection to Telegram lost ({method})") from None
+        except requests.RequestException as exc:
+            raise ApiOutcomeUnknown(f"request to Telegram failed ({method}): {redact(str(exc), self.token)}") from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.ok and isinstance(body, dict) and body.get("ok") is True and "result" in body:
+            return body["result"]
+        if response.ok:
+            raise ApiOutcomeUnknown(f"unreadable answer from Telegram ({method})", status=response.status_code)
+        error = error_for(response.status_code, body, what=method)
+        logger.info("telegram %s for account %s: %s", method, self.account_ref, error.message)
+        raise error
+
+    # --- methods -----------------------------------------------------------------------
+    def get_me(self) -> dict[str, Any]:
+        result = self.call("getMe")
+        if not isinstance(result, dict):
+            raise ApiOutcomeUnknown("unreadable getMe answer from Telegram")
+        return result
+
+    def get_updates(
+        self, *, offset: int | None, limit: int = 100, timeout: int = 0, allowed_updates: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": limit, "timeout": timeout}
+        if offset is not None:
+            params["offset"] = offset
+        if allowed_updates is not None:
+            params["allowed_updates"] = allowed_updates
+        result = self.call("getUpdates", params)
+        if not isinstance(result, list):
+            raise ApiOutcomeUnknown("unreadable getUpdates answer from Telegram")
+        return result
+
+    def set_webhook(
+        self, *, url: str, secret_token: str, allowed_updates: list[str], drop_pending_updates: bool = False
+    ) -> bool:
+        params: dict[str, Any] = {"url": url, "allowed_updates": allowed_updates}
+        if secret_token:
+            params["secret_token"] = secret_token
+        if drop_pending_updates:
+            params["drop_pending_updates"] = True
+        return self.call("setWebhook", params) is True
+
+    def delete_webhook(self, *, drop_pending_updates: bool = False) -> bool:
+        return self.call("deleteWebhook", {"drop_pending_updates": drop_pending_updates}) is True
+
+    def get_webhook_info(self) -> dict[str, Any]:
+        result = self.call("getWebhookInfo")
+        return result if isinstance(result, dict) else {}
+
+    def send_message(self, *, chat_id: int, text: str, reply_to: int | None = None) -> dict[str, Any]:
+        """sendMessage as plain text (no parse_mode: nothing the agent types is read as
+        HTML or Markdown). A reply that quotes a message Telegram no longer has is still
+        delivered (allow_sending_without_reply)."""
+        problem = text_problem(text)
+        if problem:
+            raise ApiPermanentError(problem, status=400)
+        params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if reply_to:
+            params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+        result = self.call("sendMessage", params)
+        if not isinstance(result, dict) or not isinstance(result.get("message_id"), int):
+            raise ApiOutcomeUnknown("Telegram accepted the message but returned no message_id")
+        return result

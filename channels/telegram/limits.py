@@ -1,0 +1,31 @@
+"""Telegram's length rule for a text message: 1–4096 characters after entity parsing.
+
+Hovor never sends a parse_mode, so no entity parsing happens and the text goes out as
+typed. Telegram measures message text and entity offsets in UTF-16 code units; counting
+the same way is exact for Latin, Czech, Cyrillic and other BMP text and never lets an
+emoji-heavy reply slip past the limit (an emoji outside the BMP counts 2)."""
+from __future__ import annotations
+
+from channels.base import ChannelLimits
+
+MAX_TEXT_LENGTH = 4096
+
+# A private chat is a one-to-one conversation; group messages are seen by the group.
+PRIVATE_LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="utf16", public=False, sla_class="social")
+GROUP_LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="utf16", public=True, sla_class="social")
+
+
+def text_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text_problem(text: str) -> str:
+    """Why Telegram would refuse this text ("" when it would take it). Telegram strips
+    leading and trailing whitespace, so a blank text counts as empty."""
+    if not text.strip():
+        return "The message text is empty."
+    length = text_length(text)
+    if length > MAX_TEXT_LENGTH:
+        return f"Too long for Telegram: {length}/{MAX_TEXT_LENGTH} characters."
+    return ""

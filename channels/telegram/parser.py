@@ -1,0 +1,359 @@
+"""Telegram Bot API Updates -> NormalizedMessage.
+
+A stored event's payload is one whole `Update` (as getUpdates returns it and as the
+webhook POSTs it), so it can be parsed again later. The event's kind is the Update's type
+(`message`, `edited_message`, `callback_query` …); `EVENT_HANDLERS` and `IGNORED_EVENTS`
+dispatch on it.
+
+Identity: a message is identified by (chat.id, message_id), written `<chat id>:<message id>`.
+The same message reaches us with the same identity whether it was polled or pushed, and
+however often Telegram redelivers it, so that is the dedupe key. An edit is a new version
+of a message: `<chat id>:<message id>:edit:<edit_date>`. `update_id` only drives the polling
+cursor; updates that never become messages are keyed `update:<update_id>`."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from channels.base import UnsupportedEventType
+from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, RawEvent
+
+
+class MalformedPayload(ValueError):
+    pass
+
+
+# Update types that carry a customer's message (what Hovor asks Telegram for).
+MESSAGE_UPDATES = ("message", "edited_message")
+
+KIND_MESSAGE = "message"  # in a private chat with the bot
+KIND_GROUP_MESSAGE = "group_message"  # in a group or supergroup the bot is in
+KIND_MESSAGE_EDIT = "message_edit"  # a new version of an earlier message (either chat type)
+
+GROUP_CHAT_TYPES = frozenset({"group", "supergroup"})
+
+# Messages that are events in the chat, not something a person wrote to the brand.
+SERVICE_MESSAGE_FIELDS = frozenset(
+    {
+        "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo", "delete_chat_photo",
+        "group_chat_created", "supergroup_chat_created", "channel_chat_created",
+        "message_auto_delete_timer_changed", "migrate_to_chat_id", "migrate_from_chat_id", "pinned_message",
+        "successful_payment", "refunded_payment", "users_shared", "chat_shared", "connected_website",
+        "write_access_allowed", "passport_data", "proximity_alert_triggered", "boost_added",
+        "chat_background_set", "forum_topic_created", "forum_topic_edited", "forum_topic_closed",
+        "forum_topic_reopened", "general_forum_topic_hidden", "general_forum_topic_unhidden",
+        "giveaway_created", "giveaway_completed", "giveaway_winners", "video_chat_scheduled",
+        "video_chat_started", "video_chat_ended", "video_chat_participants_invited", "web_app_data",
+        "gift", "unique_gift", "paid_message_price_changed", "checklist_tasks_done", "checklist_tasks_added",
+        "direct_message_price_changed",
+    }
+)
+
+
+# --- typed accessors ---------------------------------------------------------------------
+def _obj(parent: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:
+    value = parent.get(key)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"{key} is not an object")
+    return value
+
+
+def _int(parent: dict[str, Any], key: str, *, required: bool = True) -> int:
+    value = parent.get(key)
+    if value is None and not required:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MalformedPayload(f"{key} is not an integer")
+    return value
+
+
+def _str(parent: dict[str, Any], key: str, *, required: bool = False) -> str:
+    value = parent.get(key)
+    if value is None:
+        if required:
+            raise MalformedPayload(f"missing {key}")
+        return ""
+    if not isinstance(value, str):
+        raise MalformedPayload(f"{key} is not a string")
+    return value
+
+
+def _time(value: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise MalformedPayload(f"bad unix time {value!r}") from exc
+
+
+def message_id_of(chat_id: int | str, message_id: int | str) -> str:
+    """The platform id of a message: `<chat id>:<message id>`."""
+    return f"{chat_id}:{message_id}"
+
+
+def edit_id_of(chat_id: int | str, message_id: int | str, edit_date: int) -> str:
+    return f"{message_id_of(chat_id, message_id)}:edit:{edit_date}"
+
+
+def split_message_id(platform_id: str) -> tuple[int, int] | None:
+    """(chat id, message id) from `<chat>:<message>[:edit:<date>]`, or None."""
+    parts = platform_id.split(":")
+    if len(parts) < 2:
+        return None
+    try:
+        return int(parts[0]), int(parts[1])
+    except ValueError:
+        return None
+
+
+# --- storable text ------------------------------------------------------------------------
+# NUL cannot be stored in PostgreSQL text or jsonb, and a lone surrogate cannot be encoded
+# as UTF-8 at all; neither is something a person typed.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogates(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_SURROGATE.search(value))
+    if isinstance(value, dict):
+        return any(has_lone_surrogates(k) or has_lone_surrogates(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogates(v) for v in value)
+    return False
+
+
+def storable(value: Any) -> Any:
+    """`value` with NUL and lone surrogates replaced by U+FFFD in every string."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+# --- Update -> RawEvent --------------------------------------------------------------------
+def update_id(update: dict[str, Any]) -> int:
+    if not isinstance(update, dict):
+        raise MalformedPayload("an Update is not an object")
+    return _int(update, "update_id")
+
+
+def update_type(update: dict[str, Any]) -> str:
+    """The Update's one optional field that is set (message, callback_query …)."""
+    for key, value in update.items():
+        if key != "update_id" and value is not None:
+            return key
+    raise MalformedPayload("the Update carries nothing besides update_id")
+
+
+def update_event(update: dict[str, Any]) -> RawEvent:
+    """One Update as a raw event keyed by the message's identity (see module docstring)."""
+    uid = update_id(update)
+    kind = update_type(update)
+    if kind not in MESSAGE_UPDATES:
+        return RawEvent(platform_id=f"update:{uid}", kind=kind, payload=update)
+    message = _obj(update, kind)
+    chat_id = _int(_obj(message, "chat"), "id")
+    mid = _int(message, "message_id")
+    if kind == "edited_message":
+        platform_id = edit_id_of(chat_id, mid, _int(message, "edit_date"))
+    else:
+        platform_id = message_id_of(chat_id, mid)
+    return RawEvent(platform_id=platform_id, kind=kind, payload=update)
+
+
+# --- message content ---------------------------------------------------------------------
+def _file(media: dict[str, Any], *, filename: str, content_type: str) -> Attachment:
+    size = media.get("file_size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool)):
+        raise MalformedPayload("file_size is not an integer")
+    # Telegram serves files only through getFile and a URL that embeds the bot token, so
+    # no URL is stored; the file_id stays in the message's stored event.
+    return Attachment(
+        filename=_str(media, "file_name") or filename,
+        content_type=_str(media, "mime_type") or content_type,
+        size=size,
+        url="",
+    )
+
+
+def _photo(message: dict[str, Any]) -> Attachment:
+    sizes = message.get("photo")
+    if not isinstance(sizes, list) or not sizes or not all(isinstance(s, dict) for s in sizes):
+        raise MalformedPayload("photo is not a list of PhotoSize")
+    # Telegram lists the sizes smallest first; the largest is the original.
+    largest = max(sizes, key=lambda s: (_int(s, "width", required=False) * _int(s, "height", required=False)))
+    return _file(largest, filename="photo.jpg", content_type="image/jpeg")
+
+
+def _sticker(sticker: dict[str, Any]) -> Attachment:
+    if sticker.get("is_animated") is True:
+        return _file(sticker, filename="sticker.tgs", content_type="application/x-tgsticker")
+    if sticker.get("is_video") is True:
+        return _file(sticker, filename="sticker.webm", content_type="video/webm")
+    return _file(sticker, filename="sticker.webp", content_type="image/webp")
+
+
+# Media a customer can send with an optional caption: field -> default file name, type.
+MEDIA_FIELDS: dict[str, tuple[str, str]] = {
+    "animation": ("animation.mp4", "video/mp4"),
+    "audio": ("audio.mp3", "audio/mpeg"),
+    "document": ("document", "application/octet-stream"),
+    "video": ("video.mp4", "video/mp4"),
+    "video_note": ("video_note.mp4", "video/mp4"),
+    "voice": ("voice.ogg", "audio/ogg"),
+}
+
+
+def _placeholder(message: dict[str, Any]) -> str | None:
+    """A readable stand-in for content that has no text (a location, a contact …)."""
+    if "location" in message:
+        loc = _obj(message, "location")
+        return f"[location {loc.get('latitude')}, {loc.get('longitude')}]"
+    if "venue" in message:
+        venue = _obj(message, "venue")
+        return f"[venue {_str(venue, 'title')}, {_str(venue, 'address')}]"
+    if "contact" in message:
+        contact = _obj(message, "contact")
+        fields = (_str(contact, "first_name"), _str(contact, "last_name"), _str(contact, "phone_number"))
+        return "[contact " + " ".join(p for p in fields if p) + "]"
+    if "dice" in message:
+        dice = _obj(message, "dice")
+        return f"[dice {_str(dice, 'emoji')} {dice.get('value')}]"
+    if "poll" in message:
+        return f"[poll: {_str(_obj(message, 'poll'), 'question')}]"
+    for key in ("story", "game", "invoice", "paid_media", "giveaway", "checklist"):
+        if key in message:
+            return f"[{key.replace('_', ' ')}]"
+    return None
+
+
+def message_content(message: dict[str, Any]) -> tuple[str, tuple[Attachment, ...]]:
+    """The text exactly as written (text, or the media caption) and the attachments."""
+    if "text" in message:
+        return _str(message, "text", required=True), ()
+    attachments: list[Attachment] = []
+    if "sticker" in message:
+        sticker = _obj(message, "sticker")
+        emoji = _str(sticker, "emoji")
+        return (f"[sticker {emoji}]" if emoji else "[sticker]"), (_sticker(sticker),)
+    if "photo" in message:
+        attachments.append(_photo(message))
+    for key, (filename, content_type) in MEDIA_FIELDS.items():
+        if key == "document" and "animation" in message:
+            continue  # Telegram repeats an animation as `document` for old clients
+        if key in message:
+            attachments.append(_file(_obj(message, key), filename=filename, content_type=content_type))
+    if attachments:
+        return _str(message, "caption"), tuple(attachments)
+    placeholder = _placeholder(message)
+    if placeholder is not None:
+        return placeholder, ()
+    service = SERVICE_MESSAGE_FIELDS.intersection(message)
+    if service:
+        raise UnsupportedEventType(f"service message: {sorted(service)[0]}")
+    return "[a Telegram message Hovor cannot show]", ()
+
+
+def message_author(message: dict[str, Any]) -> NormalizedAuthor:
+    """`from` (a person), or `sender_chat` when the message was sent on behalf of a chat (an
+    anonymous group admin, a linked channel): then `from` is only a stand-in bot user."""
+    if message.get("sender_chat") is None:
+        user = _obj(message, "from")
+        username = _str(user, "username")
+        name = " ".join(p for p in (_str(user, "first_name", required=True), _str(user, "last_name")) if p)
+        return NormalizedAuthor(
+            external_id=str(_int(user, "id")), handle=f"@{username}" if username else "", display_name=name
+        )
+    chat = _obj(message, "sender_chat")
+    username = _str(chat, "username")
+    return NormalizedAuthor(
+        external_id=str(_int(chat, "id")), handle=f"@{username}" if username else "", display_name=_str(chat, "title")
+    )
+
+
+def _normalize(message: dict[str, Any], *, edited: bool) -> NormalizedMessage:
+    chat = _obj(message, "chat")
+    chat_id = _int(chat, "id")
+    chat_type = _str(chat, "type", required=True)
+    if chat_type == "channel":
+        raise UnsupportedEventType("channel post")
+    mid = _int(message, "message_id")
+    author = message_author(message)
+    text, attachments = message_content(message)
+    extra: dict[str, Any] = {"chat_id": chat_id, "message_id": mid, "chat_type": chat_type}
+    thread_id = _int(message, "message_thread_id", required=False)
+    if thread_id and message.get("is_topic_message") is True:
+        extra["message_thread_id"] = thread_id
+    group = chat_type in GROUP_CHAT_TYPES
+    if edited:
+        edit_date = _int(message, "edit_date")
+        platform_id = edit_id_of(chat_id, mid, edit_date)
+        # The edit joins the ticket of the message it changes.
+        in_reply_to = message_id_of(chat_id, mid)
+        extra["edit_of"] = in_reply_to
+        sent_at = _time(edit_date)
+        kind = KIND_MESSAGE_EDIT
+    else:
+        platform_id = message_id_of(chat_id, mid)
+        replied = _obj(message, "reply_to_message", required=False)
+        in_reply_to = message_id_of(chat_id, _int(replied, "message_id")) if replied else ""
+        sent_at = _time(_int(message, "date"))
+        kind = KIND_GROUP_MESSAGE if group else KIND_MESSAGE
+    return NormalizedMessage(
+        platform_id=platform_id,
+        author=author,
+        text=text,
+        sent_at=sent_at,
+        kind=kind,
+        thread_key=str(chat_id),
+        in_reply_to=in_reply_to,
+        attachments=attachments,
+        public=group,
+        extra=extra,
+    )
+
+
+def parse_message(update: dict[str, Any]) -> list[NormalizedMessage]:
+    return [_normalize(_obj(update, "message"), edited=False)]
+
+
+def parse_edited_message(update: dict[str, Any]) -> list[NormalizedMessage]:
+    return [_normalize(_obj(update, "edited_message"), edited=True)]
+
+
+EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], list[NormalizedMessage]]] = {
+    "message": parse_message,
+    "edited_message": parse_edited_message,
+}
+
+# Update types Hovor knowingly does nothing with: button presses and inline mode (Hovor
+# sends no keyboards), membership changes (a user blocking the bot arrives as a
+# my_chat_member update; the next reply then fails with a clear 403), polls, reactions,
+# payments, channel posts (the brand's own broadcasts) and Business-account traffic.
+IGNORED_EVENTS: frozenset[str] = frozenset(
+    {
+        "callback_query", "inline_query", "chosen_inline_result", "shipping_query", "pre_checkout_query",
+        "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member", "chat_join_request",
+        "message_reaction", "message_reaction_count", "chat_boost", "removed_chat_boost", "channel_post",
+        "edited_channel_post", "business_connection", "business_message", "edited_business_message",
+        "deleted_business_messages",
+    }
+)
+
+
+def parse(kind: str, payload: dict[str, Any]) -> list[NormalizedMessage]:
+    if kind in IGNORED_EVENTS:
+        raise UnsupportedEventType(kind)
+    handler = EVENT_HANDLERS.get(kind)
+    if handler is None:
+        raise UnsupportedEventType(kind)
+    if not isinstance(payload, dict):
+        raise MalformedPayload("payload is not an object")
+    return handler(payload)
