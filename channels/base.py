@@ -118,5 +118,11 @@ class BaseConnector:
     def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str:
         return ""
 
+    # --- admin ----------------------------------------------------------------------
+    def test_connection(self, account: BrandAccount) -> dict[str, str]:
+        """Call the platform with the account's credentials; return what it says about the
+        account (name, id, permissions). Raise a channels.http ApiError if refused."""
+        raise NotImplementedError(f"no connection test for {self.platform} yet")
+
 
 Connector = BaseConnector

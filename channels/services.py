@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +54,50 @@ def brand_account_connect(
     account = BrandAccount(brand=brand, platform=platform, handle=handle, base_url=base_url, options=options or {})
     account.credentials = credentials
     account.save()
+    return account
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    details: dict[str, str]
+    error: str = ""
+
+
+def brand_account_test(*, account: BrandAccount) -> ConnectionCheck:
+    """The admin's "test connection": ask the platform who these credentials are."""
+    try:
+        details = get_connector(account.platform).test_connection(account)
+    except NotImplementedError as exc:
+        return ConnectionCheck(ok=False, details={}, error=str(exc))
+    except ApiError as exc:
+        return ConnectionCheck(ok=False, details={}, error=exc.message)
+    if account.platform_user_id == "" and details.get("id"):
+        BrandAccount.objects.filter(pk=account.pk).update(platform_user_id=details["id"])
+    return ConnectionCheck(ok=True, details=details)
+
+
+@transaction.atomic
+def brand_account_update_credentials(*, account: BrandAccount, credentials: dict[str, Any]) -> BrandAccount:
+    """New credentials (a re-authorised token): the account is healthy again until proven not."""
+    merged = {**account.credentials, **{k: v for k, v in credentials.items() if v not in ("", None)}}
+    account.credentials = merged
+    account.status = AccountStatus.ACTIVE
+    account.last_error = ""
+    account.consecutive_failures = 0
+    account.rate_limited_until = None
+    account.save(
+        update_fields=["credentials_encrypted", "status", "last_error", "consecutive_failures", "rate_limited_until"]
+    )
+    return account
+
+
+@transaction.atomic
+def brand_account_disconnect(*, account: BrandAccount) -> BrandAccount:
+    """Stop polling and refuse its webhooks; the stored credentials are wiped."""
+    account.credentials = {}
+    account.status = AccountStatus.DISABLED
+    account.save(update_fields=["credentials_encrypted", "status"])
     return account
 
 

@@ -24,5 +24,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("settings/accounts/", include("channels.urls")),
     path("", include("inbox.urls")),
 ]
