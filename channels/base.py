@@ -62,6 +62,7 @@ class ReplyContext:
     last_customer_message_at: datetime | None
     now: datetime
     mode: str = ""  # "" answers in kind; "private" moves the conversation to a private message
+    account: BrandAccount | None = None  # whose rules apply (e.g. to name its approved templates)
 
 
 class BaseConnector:

@@ -37,6 +37,8 @@ logger = logging.getLogger("hovor.channels")
 POLL_LEASE = timedelta(minutes=5)
 MAX_DELIVERY_ATTEMPTS = 20
 INGEST_CHUNK = 100
+# How long a delivery status for a message we cannot find yet is offered again.
+STATUS_GRACE = timedelta(minutes=10)
 
 
 # --- accounts -------------------------------------------------------------------------
@@ -203,14 +205,14 @@ def inbound_events_process(*, event_ids: list[int]) -> list[int]:
     for account_id, account in accounts.items():
         connector = get_connector(account.platform)
         items: list[IncomingItem] = []
-        statuses: list[NormalizedStatus] = []
+        statuses: list[tuple[InboundEvent, NormalizedStatus]] = []
         parsed: list[int] = []
         ignored: list[int] = []
         for event in (e for e in pending if e.account_id == account_id):
             try:
                 for item in connector.parse(event.kind, event.payload):
                     if isinstance(item, NormalizedStatus):
-                        statuses.append(item)
+                        statuses.append((event, item))
                     else:
                         items.append(IncomingItem(item, event.pk))
                 parsed.append(event.pk)
@@ -225,8 +227,13 @@ def inbound_events_process(*, event_ids: list[int]) -> list[int]:
                 )
         with transaction.atomic():
             result = tickets_ingest_batch(account=account, items=items)
-            for status in sorted(statuses, key=lambda st: st.at):
-                reply_delivery_update(account=account, status=status)
+            young = timezone.now() - STATUS_GRACE
+            for event, status in sorted(statuses, key=lambda pair: pair[1].at):
+                # A status can overtake the commit that records our message's platform id:
+                # a young one stays "received" so the sweep offers it again.
+                found = reply_delivery_update(account=account, status=status)
+                if not found and event.pk in parsed and event.received_at > young:
+                    parsed.remove(event.pk)
             InboundEvent.objects.filter(pk__in=parsed).update(
                 status=InboundEventStatus.PROCESSED, processed_at=timezone.now()
             )

@@ -90,7 +90,13 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
         error = f"Too long for {ticket.account.get_platform_display()}: {length}/{limits.max_length}."
     elif answered is not None:
         error = connector.check_reply(
-            ReplyContext(kind=kind, mode=mode, last_customer_message_at=answered.sent_at, now=timezone.now())
+            ReplyContext(
+                kind=kind,
+                mode=mode,
+                last_customer_message_at=answered.sent_at,
+                now=timezone.now(),
+                account=ticket.account,
+            )
         )
     return ComposedReply(text=full, length=length, max_length=limits.max_length, error=error)
 

@@ -1,0 +1,122 @@
+"""The WhatsApp Cloud API client: POST /{PHONE_NUMBER_ID}/messages on the Graph API (or
+the account's base URL), for text replies, approved templates and read receipts.
+
+Errors come out as the channels error family through Meta's Graph mapping
+(channels.meta.graph_error: 130429/131056/131048/80007/4 rate limited, 190 auth, 5xx
+unknown outcome), with one WhatsApp refinement: 131047 (the 24-hour window has closed)
+becomes a permanent error that says so in words an agent understands."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+
+from channels.http import ApiError, ApiOutcomeUnknown, ApiPermanentError, ApiUnavailable
+from channels.meta import GRAPH_VERSION, GraphClient, graph_error
+
+logger = logging.getLogger("hovor.channels.whatsapp")
+
+WINDOW_CLOSED_CODE = 131047  # "Re-engagement message"
+WINDOW_CLOSED_SUBCODE = 2018278
+WINDOW_CLOSED_SENT = (
+    "WhatsApp refused the reply: more than 24 hours have passed since the customer's last message "
+    "(error 131047, re-engagement message). Only an approved template can reach the customer now."
+)
+
+
+def _error_of(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def whatsapp_error(response: requests.Response) -> ApiError:
+    error = _error_of(response)
+    if error.get("code") == WINDOW_CLOSED_CODE:
+        return ApiPermanentError(WINDOW_CLOSED_SENT, status=response.status_code)
+    return graph_error(response)
+
+
+class WhatsAppClient(GraphClient):
+    def __init__(
+        self, *, base_url: str, access_token: str, phone_number_id: str, version: str = GRAPH_VERSION,
+        account_ref: str = "",
+    ) -> None:
+        super().__init__(base_url=base_url, access_token=access_token, version=version)
+        self.phone_number_id = phone_number_id
+        self.account_ref = account_ref
+
+    def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """GraphClient.request with WhatsApp's error refinement (it needs the error code,
+        which graph_error folds into a message)."""
+        try:
+            response = self.session.request(method, self.url(path), **kwargs)
+        except requests.ConnectTimeout as exc:
+            raise ApiUnavailable("WhatsApp unreachable: connect timeout") from exc
+        except requests.Timeout as exc:
+            raise ApiOutcomeUnknown("WhatsApp did not answer in time") from exc
+        except requests.ConnectionError as exc:
+            if "refused" in str(exc).lower():
+                raise ApiUnavailable("WhatsApp unreachable") from exc
+            raise ApiOutcomeUnknown("connection to WhatsApp lost") from exc
+        if response.status_code >= 400:
+            raise self._failed(response)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ApiOutcomeUnknown("unreadable answer from WhatsApp") from exc
+        if not isinstance(data, dict):
+            raise ApiOutcomeUnknown("unreadable answer from WhatsApp")
+        if "error" in data:
+            raise self._failed(response)
+        return data
+
+    def _failed(self, response: requests.Response) -> ApiError:
+        exc = whatsapp_error(response)
+        logger.warning("whatsapp account %s: %s", self.account_ref, exc.message)
+        return exc
+
+    def _send(self, payload: dict[str, Any]) -> str:
+        data = self.post(f"{self.phone_number_id}/messages", {"messaging_product": "whatsapp", **payload})
+        messages = data.get("messages")
+        first = messages[0] if isinstance(messages, list) and messages else None
+        wamid = first.get("id") if isinstance(first, dict) else None
+        if not isinstance(wamid, str) or not wamid:
+            raise ApiOutcomeUnknown("WhatsApp accepted the message but returned no id")
+        return wamid
+
+    def send_text(self, *, to: str, body: str, reply_to: str = "") -> str:
+        """A free-form text message (inside the 24-hour window), quoting `reply_to` if given."""
+        payload: dict[str, Any] = {
+            "recipient_type": "individual",
+            "to": to,
+            "type": "text",
+            "text": {"body": body, "preview_url": False},
+        }
+        if reply_to:
+            payload["context"] = {"message_id": reply_to}
+        return self._send(payload)
+
+    def send_template(self, *, to: str, name: str, language: str, params: list[str]) -> str:
+        """An approved template (allowed outside the window); `params` fill {{1}}…{{n}} of its body."""
+        template: dict[str, Any] = {"name": name, "language": {"code": language}}
+        if params:
+            template["components"] = [
+                {"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}
+            ]
+        return self._send({"recipient_type": "individual", "to": to, "type": "template", "template": template})
+
+    def phone_number(self) -> dict[str, Any]:
+        """What WhatsApp says about the account's number (the admin's connection test)."""
+        return self.get(self.phone_number_id, {"fields": "verified_name,display_phone_number,quality_rating"})
+
+    def mark_read(self, *, message_id: str) -> bool:
+        data = self.post(
+            f"{self.phone_number_id}/messages",
+            {"messaging_product": "whatsapp", "status": "read", "message_id": message_id},
+        )
+        return bool(data.get("success"))

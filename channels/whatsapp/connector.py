@@ -1,0 +1,260 @@
+"""The WhatsApp Cloud API connector: webhooks in (Meta's handshake and signature), text
+replies out through POST /{PHONE_NUMBER_ID}/messages, delivery statuses back in.
+
+There is no polling API and no way to look a sent message up, so `find_sent` returns None:
+after an unknown outcome (timeout, 5xx) the reply is sent again, which can duplicate it."""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from channels import meta
+from channels.base import BaseConnector, ChannelLimits, MalformedWebhook, ReplyContext, UnsupportedEventType
+from channels.http import ApiPermanentError
+from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+
+from . import parser
+from .client import WhatsAppClient
+from .limits import (
+    LIMITS,
+    MAX_TEXT_LENGTH,
+    Template,
+    hours_since,
+    templates_from,
+    window_closed,
+    window_closed_message,
+)
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from channels.models import BrandAccount
+
+logger = logging.getLogger("hovor.channels.whatsapp")
+
+OBJECT = "whatsapp_business_account"
+TOKEN_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+MAX_ID_LENGTH = 180  # InboundEvent.platform_id holds 200, and a status adds ":<status>"
+
+
+def client_for(account: BrandAccount) -> WhatsAppClient:
+    credentials = account.credentials
+    return WhatsAppClient(
+        base_url=account.base_url,
+        access_token=str(credentials.get("access_token") or ""),
+        phone_number_id=str(credentials.get("phone_number_id") or ""),
+        account_ref=str(account.pk),
+    )
+
+
+def account_templates(account: BrandAccount) -> list[Template]:
+    """The approved templates an admin listed on the account (credential `templates`, or
+    the account option of the same name)."""
+    listed = account.credentials.get("templates")
+    if listed is None:
+        listed = (account.options or {}).get("templates")
+    return templates_from(listed)
+
+
+# --- webhooks -------------------------------------------------------------------------
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedWebhook(f"{what} is not a list")
+    return value
+
+
+def _id(item: dict[str, Any], what: str) -> str:
+    value = item.get("id")
+    if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
+        raise MalformedWebhook(f"{what} has no usable id")
+    return value
+
+
+def _kind(prefix: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise MalformedWebhook(f"{prefix} has no {'type' if prefix == 'message' else 'status'}")
+    # An unexpected value still gets stored (and marked ignored), under a bounded kind.
+    return f"{prefix}.{value}" if TOKEN_RE.fullmatch(value) else f"{prefix}.other"
+
+
+def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[RawEvent]:
+    """One raw event per messages[] item (platform id: the wamid) and per statuses[] item
+    (platform id: wamid:status, so each transition dedupes on its own), each carrying the
+    sender's contact profile and the metadata it came with. Raises MalformedWebhook when the
+    envelope cannot be read; changes of other fields (template reviews, account updates,
+    echoes from the WhatsApp Business app) are logged and skipped."""
+    events: list[RawEvent] = []
+    for entry in _list(data.get("entry"), "entry"):
+        if not isinstance(entry, dict):
+            raise MalformedWebhook("entry item is not an object")
+        for change in _list(entry.get("changes"), "changes"):
+            if not isinstance(change, dict):
+                raise MalformedWebhook("changes item is not an object")
+            value = change.get("value")
+            if change.get("field") != "messages":
+                logger.info("whatsapp: skipping a %r change", change.get("field"))
+                continue
+            if not isinstance(value, dict):
+                raise MalformedWebhook("change value is not an object")
+            metadata = value.get("metadata") or {}
+            if not isinstance(metadata, dict):
+                raise MalformedWebhook("metadata is not an object")
+            number = metadata.get("phone_number_id")
+            if phone_number_id and number and str(number) != phone_number_id:
+                # Accepted all the same: dropping would lose the customer's message. Meta sends
+                # every number of an app to its one callback URL unless overridden (doc.md).
+                logger.warning("whatsapp: delivery for phone number %s reached the account of %s", number,
+                               phone_number_id)
+            contacts = {}
+            for contact in _list(value.get("contacts"), "contacts"):
+                if isinstance(contact, dict) and isinstance(contact.get("wa_id"), str):
+                    contacts[contact["wa_id"]] = contact
+            for message in _list(value.get("messages"), "messages"):
+                if not isinstance(message, dict):
+                    raise MalformedWebhook("messages item is not an object")
+                contact = contacts.get(message.get("from"))
+                if contact is None and len(contacts) == 1:
+                    contact = next(iter(contacts.values()))
+                events.append(
+                    RawEvent(
+                        platform_id=_id(message, "message"),
+                        kind=_kind("message", message.get("type")),
+                        payload={"message": message, "contact": contact, "metadata": metadata},
+                    )
+                )
+            for status in _list(value.get("statuses"), "statuses"):
+                if not isinstance(status, dict):
+                    raise MalformedWebhook("statuses item is not an object")
+                kind = _kind("status", status.get("status"))
+                events.append(
+                    RawEvent(
+                        platform_id=f"{_id(status, 'status')}:{kind.removeprefix('status.')}",
+                        kind=kind,
+                        payload={"status": status, "metadata": metadata},
+                    )
+                )
+            for error in _list(value.get("errors"), "errors"):
+                logger.warning("whatsapp: error reported in a delivery: %s", error)
+    return events
+
+
+def validate_events(events: list[RawEvent]) -> None:
+    """Types are checked at the edge: a delivery whose items would not parse is refused
+    (400) before anything is stored. Unknown types are fine; they are stored and ignored."""
+    for event in events:
+        try:
+            parser.parse(event.kind, event.payload)
+        except UnsupportedEventType:
+            continue
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise MalformedWebhook(f"{event.kind} {event.platform_id}: {exc}") from exc
+
+
+class WhatsAppConnector(BaseConnector):
+    platform = "whatsapp"
+    limits: ChannelLimits = LIMITS
+    polls = False
+
+    # --- inbound ----------------------------------------------------------------------
+    def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
+        return meta.handshake(request, str(account.credentials.get("verify_token") or ""))
+
+    def verify(self, request: HttpRequest, account: BrandAccount) -> None:
+        meta.verify_signature(request, str(account.credentials.get("app_secret") or ""))
+
+    def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
+        data = meta.json_body(request, expected_object=OBJECT)
+        events = split_delivery(data, phone_number_id=str(account.credentials.get("phone_number_id") or ""))
+        validate_events(events)
+        return events
+
+    def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
+        return parser.parse(kind, payload)
+
+    # --- outbound ---------------------------------------------------------------------
+    def limits_for(self, kind: str) -> ChannelLimits:
+        return LIMITS
+
+    def check_reply(self, context: ReplyContext) -> str:
+        """Free text only within 24 hours of the customer's last message; after that the
+        composer says so and names the account's approved templates."""
+        if not window_closed(context.last_customer_message_at, context.now):
+            return ""
+        assert context.last_customer_message_at is not None
+        templates = account_templates(context.account) if context.account is not None else None
+        return window_closed_message(templates, hours_since(context.last_customer_message_at, context.now))
+
+    def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
+        to = outbound.recipient or outbound.thread_key
+        if not to:
+            raise ApiPermanentError("There is no WhatsApp number to reply to.")
+        if len(outbound.text) > MAX_TEXT_LENGTH:
+            raise ApiPermanentError(f"Too long for WhatsApp: {len(outbound.text)}/{MAX_TEXT_LENGTH} characters.")
+        last = _customer_wrote_at(outbound.extra)
+        now = timezone.now()
+        if window_closed(last, now):
+            assert last is not None
+            raise ApiPermanentError(window_closed_message(account_templates(account), hours_since(last, now)))
+        return client_for(account).send_text(to=to, body=outbound.text, reply_to=outbound.in_reply_to)
+
+    def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
+        """The Cloud API has no endpoint to list or look up sent messages: None, so an
+        unknown outcome is followed by a second send (which may duplicate the reply)."""
+        return None
+
+    def send_template(
+        self, account: BrandAccount, to: str, template_name: str, language: str, params: Sequence[str] = ()
+    ) -> str:
+        """Send an approved template (allowed outside the 24-hour window). When the account
+        lists its templates, the name, language and parameter count are checked first."""
+        templates = account_templates(account)
+        if templates:
+            match = next((t for t in templates if t.name == template_name and t.language == language), None)
+            if match is None:
+                listed = ", ".join(t.label for t in templates)
+                raise ApiPermanentError(
+                    f"{template_name} ({language}) is not one of this account's approved templates: {listed}."
+                )
+            expected = match.placeholders()
+            if match.body and expected != len(params):
+                raise ApiPermanentError(
+                    f"Template {match.label} takes {expected} parameter(s), {len(params)} given."
+                )
+        return client_for(account).send_template(to=to, name=template_name, language=language, params=list(params))
+
+    def mark_read(self, account: BrandAccount, wamid: str) -> bool:
+        """Tell WhatsApp the customer's message was read (blue ticks on their side)."""
+        return client_for(account).mark_read(message_id=wamid)
+
+    def test_connection(self, account: BrandAccount) -> dict[str, str]:
+        number = client_for(account).phone_number()
+        return {
+            "id": str(number.get("id") or ""),
+            "name": str(number.get("verified_name") or ""),
+            "display_phone_number": str(number.get("display_phone_number") or ""),
+            "quality_rating": str(number.get("quality_rating") or ""),
+        }
+
+    def can_reply_privately(self, kind: str) -> bool:
+        return False  # a WhatsApp conversation is private already
+
+    def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str:
+        return ""  # WhatsApp messages have no web address
+
+
+def _customer_wrote_at(extra: Any) -> datetime | None:
+    """The answered message's own timestamp, kept in its `extra` by the parser."""
+    value = extra.get("timestamp") if hasattr(extra, "get") else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    return None
+
+
+connector = WhatsAppConnector()

@@ -1,0 +1,1018 @@
+"""A loopback fake of the WhatsApp Cloud API, faithful to the wire format Hovor relies on.
+
+Run standalone::
+
+    python -m channels.whatsapp.fake --port 8083 --webhook http://127.0.0.1:8000/webhooks/whatsapp/1/ \\
+        --app-secret S --verify-token T --phone-number-id P      # prints FAKE_WHATSAPP_READY <base url>
+
+or in-process (tests)::
+
+    fake = FakeWhatsApp(app_secret="s", access_token="t", phone_number_id="p").start()
+    fake.inbound("420601234567", "Hi", name="Jana")   # a customer writes
+    for delivery in fake.take_deliveries():           # the signed webhook POSTs Meta would send
+        client.post(url, data=delivery.body, content_type="application/json", **delivery.django_headers())
+    fake.stop()
+
+Graph side: ``POST /vNN.N/{phone_number_id}/messages`` with ``type`` ``text`` (≤ 4096 characters,
+only inside the 24-hour customer service window, else error 131047) or ``template`` (an approved
+template, allowed any time), and ``{"status": "read", "message_id": …}`` read receipts. Bearer token
+checked (190 when wrong), Graph error JSON with WhatsApp's ``error_data``.
+
+Webhook side: every customer message and every status of an accepted send (sent → delivered →
+read, or failed with ``errors[]`` when armed) becomes a delivery: the ``whatsapp_business_account``
+envelope serialised as Meta does (``ensure_ascii``, ``\\/``) and signed over exactly those bytes
+(``X-Hub-Signature-256``, and the legacy SHA-1 ``X-Hub-Signature``). With ``--webhook`` each
+delivery is POSTed there in order, with retries; in-process they also queue for
+``take_deliveries()``. ``verify_webhook()`` performs Meta's ``hub.challenge`` GET.
+
+Control endpoints (no auth): ``POST /_fake/inbound``, ``GET /_fake/outbound``, ``GET /_fake/reads``,
+``POST /_fake/fail``, ``POST /_fake/redeliver``, ``GET /_fake/deliveries``, ``POST /_fake/verify``,
+``POST /_fake/clock``, ``POST /_fake/reset``, ``GET /_fake/requests``.
+
+Standard library only. No Django.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import hashlib
+import hmac
+import itertools
+import json
+import queue
+import re
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+DEMO_ACCESS_TOKEN = "demo-whatsapp-access-token"
+DEMO_APP_SECRET = "demo-whatsapp-app-secret"
+DEMO_VERIFY_TOKEN = "demo-whatsapp-verify-token"
+DEMO_PHONE_NUMBER_ID = "106540352242922"
+DEMO_DISPLAY_PHONE_NUMBER = "15550783881"
+DEMO_WABA_ID = "102290129340398"
+DEMO_TEMPLATES = (
+    {"name": "hello_world", "language": "en_US", "body": "Hello World"},
+    {"name": "follow_up", "language": "en_US", "body": "Hi {{1}}, we have an update on your request {{2}}."},
+)
+
+SERVICE_WINDOW = 24 * 60 * 60
+KEEP_DELIVERIES = 5000
+MAX_TEXT_LENGTH = 4096
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+PHONE_PATH_RE = re.compile(r"^/v\d+\.\d+/([^/]+)/?$")
+MESSAGES_PATH_RE = re.compile(r"^/v(\d+)\.(\d+)/([^/]+)/messages/?$")
+GRAPH_PATH_RE = re.compile(r"^/v\d+\.\d+/")
+ERROR_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+
+# code -> (HTTP status, title, details); titles and details as WhatsApp words them.
+ERRORS: dict[int, tuple[int, str, str]] = {
+    1: (500, "An unknown error occurred", "Invalid request or possible server error."),
+    2: (503, "Service temporarily unavailable", "Temporary due to downtime or due to being overloaded."),
+    4: (400, "Application request limit reached", "The app has reached its API call rate limit."),
+    100: (400, "Invalid parameter", "The request included one or more unsupported or misspelled parameters."),
+    190: (401, "Access token has expired", "Error validating access token: The session has been invalidated."),
+    80007: (400, "Rate limit issues", "The WhatsApp Business Account has reached its rate limit."),
+    130429: (400, "Rate limit hit", "Cloud API message throughput has been reached."),
+    131000: (500, "Something went wrong", "Message failed to send due to an unknown error."),
+    131026: (400, "Message undeliverable", "Message Undeliverable."),
+    131047: (
+        400,
+        "Re-engagement message",
+        "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+    ),
+    131048: (
+        400,
+        "Spam rate limit hit",
+        "Message failed to send because there are restrictions on how many messages can be sent from this phone "
+        "number. This may be because too many previous messages were blocked or flagged as spam.",
+    ),
+    131051: (400, "Message type unknown", "Message type is currently not supported."),
+    131056: (
+        400,
+        "(Business Account, Consumer Account) pair rate limit hit",
+        "Message failed to send because there were too many messages sent from this phone number to the same phone "
+        "number in a short period of time.",
+    ),
+    132000: (400, "Number of parameters does not match the expected number of params",
+             "body: number of localizable_params does not match the expected number of params"),
+    132001: (404, "Template name does not exist in the translation", "template name does not exist in the language"),
+}
+SUBCODES = {131047: 2018278, 190: 460}
+STATUS_CODES = {429: 130429, 401: 190, 500: 1, 502: 1, 503: 2}
+
+MEDIA_DEFAULTS = {
+    "image": "image/jpeg",
+    "video": "video/mp4",
+    "audio": "audio/ogg; codecs=opus",
+    "document": "application/pdf",
+    "sticker": "image/webp",
+}
+TEXT_KINDS = {"text", "mention", "dm", "message", "comment"}
+
+
+class FakeGraphError(Exception):
+    """A Graph error answer: HTTP status plus Meta's error JSON."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status}: {body}")
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def graph_error(code: int, *, status: int | None = None, message: str = "", details: str = "") -> FakeGraphError:
+    default_status, title, default_details = ERRORS.get(code, (400, "Invalid parameter", ""))
+    error: dict[str, Any] = {
+        "message": message or f"(#{code}) {title}",
+        "type": "OAuthException",
+        "code": code,
+    }
+    if code not in (1, 2, 4, 100, 190):
+        error["error_data"] = {"messaging_product": "whatsapp", "details": details or default_details}
+    elif details:
+        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
+    if code in SUBCODES:
+        error["error_subcode"] = SUBCODES[code]
+    if code in (1, 2):
+        error["is_transient"] = True
+    error["fbtrace_id"] = "A" + secrets.token_urlsafe(16)
+    headers = {}
+    if code == 190:
+        headers["WWW-Authenticate"] = 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"'
+    if code in (4, 80007):
+        headers["X-Business-Use-Case-Usage"] = json.dumps(
+            {DEMO_WABA_ID: [{"type": "whatsapp", "call_count": 100, "total_cputime": 1, "total_time": 1,
+                             "estimated_time_to_regain_access": 1}]}
+        )
+    return FakeGraphError(status or default_status, {"error": error}, headers)
+
+
+def unsupported_request(method: str, object_id: str) -> FakeGraphError:
+    """Graph's answer for an id the token cannot reach (e.g. another phone number)."""
+    return FakeGraphError(
+        400,
+        {"error": {"message": f"Unsupported {method} request. Object with ID '{object_id}' does not exist, cannot be "
+                   "loaded due to missing permissions, or does not support this operation. Please read the Graph API "
+                   "documentation at https://developers.facebook.com/docs/graph-api",
+                   "type": "GraphMethodException", "code": 100, "error_subcode": 33,
+                   "fbtrace_id": "A" + secrets.token_urlsafe(16)}},
+    )
+
+
+def invalid_parameter(message: str) -> FakeGraphError:
+    return graph_error(100, message=message)
+
+
+def meta_json(payload: Any) -> bytes:
+    """Serialise as Meta does: ASCII only (non-ASCII as lowercase \\uXXXX), slashes escaped."""
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
+
+
+def wa_id_for(author: str | int) -> str:
+    """A customer's WhatsApp id: digits of a phone number. "@handle" (the X-style crowd)
+    maps to a stable made-up Czech mobile number."""
+    raw = str(author).strip()
+    digits = raw.lstrip("+").replace(" ", "")
+    if digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15:
+        return digits
+    if not raw:
+        raise invalid_parameter("`author` is required (a wa_id such as 420601234567)")
+    number = int.from_bytes(hashlib.sha256(raw.lower().encode()).digest()[:8], "big") % 10**8
+    return f"4206{number:08d}"
+
+
+def parse_when(value: Any, now: float) -> float:
+    if value is None or value == "":
+        return now
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return float(text)
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None:
+                return parsed.timestamp()
+    raise invalid_parameter(f"`at` must be Unix seconds or an ISO time with a zone, not {value!r}")
+
+
+@dataclass
+class Delivery:
+    """One webhook POST as Meta sends it: the exact bytes and the headers signed over them."""
+
+    kind: str  # "messages" or "statuses"
+    body: bytes
+    headers: dict[str, str]
+    payload: dict[str, Any]
+    pushed: list[int] = field(default_factory=list)  # HTTP statuses our webhook answered
+
+    def django_headers(self) -> dict[str, str]:
+        """Keyword arguments for Django's test client (HTTP_X_HUB_SIGNATURE_256=…)."""
+        return {
+            "HTTP_" + k.upper().replace("-", "_"): v for k, v in self.headers.items() if k.lower() != "content-type"
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "body": self.body.decode("ascii"), "headers": dict(self.headers),
+                "pushed": list(self.pushed)}
+
+
+class FakeWhatsApp:
+    """In-process fake WhatsApp Cloud API. ``start()`` serves on 127.0.0.1 in a daemon thread."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        webhook_url: str | None = None,
+        app_secret: str = DEMO_APP_SECRET,
+        verify_token: str = DEMO_VERIFY_TOKEN,
+        access_token: str = DEMO_ACCESS_TOKEN,
+        phone_number_id: str = DEMO_PHONE_NUMBER_ID,
+        display_phone_number: str = DEMO_DISPLAY_PHONE_NUMBER,
+        verified_name: str = "Acme Care",
+        waba_id: str = DEMO_WABA_ID,
+        templates: list[dict[str, str]] | tuple[dict[str, str], ...] | None = None,
+        status_delay: float = 0.3,
+        push_retries: int = 4,
+        push_backoff: float = 0.5,
+        verbose: bool = False,
+    ) -> None:
+        self.host = host
+        self.port = int(port)
+        self.webhook_url = webhook_url
+        self.app_secret = app_secret
+        self.verify_token = verify_token
+        self.access_token = access_token
+        self.phone_number_id = str(phone_number_id)
+        self.display_phone_number = display_phone_number
+        self.verified_name = verified_name
+        self.waba_id = waba_id
+        self.templates = {
+            (t["name"], t["language"]): t.get("body", "") for t in (DEMO_TEMPLATES if templates is None else templates)
+        }
+        self.status_delay = status_delay
+        self.push_retries = push_retries
+        self.push_backoff = push_backoff
+        self.verbose = verbose
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._pusher: threading.Thread | None = None
+        self._push_queue: queue.Queue[tuple[Delivery, float] | None] = queue.Queue()
+        self._reset_state()
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer((self.host, self.port), _Handler)
+        server.daemon_threads = True
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-whatsapp", daemon=True
+        )
+        self._thread.start()
+        self.start_pushing()
+        return self
+
+    def start_pushing(self) -> None:
+        """Start POSTing deliveries to `webhook_url` (start() does it when one was given)."""
+        if self.webhook_url and self._pusher is None:
+            self._pusher = threading.Thread(target=self._push_loop, name="fake-whatsapp-push", daemon=True)
+            self._pusher.start()
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if self._pusher is not None:
+            self._push_queue.put(None)
+            self._pusher.join(timeout=5)
+            self._pusher = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # ------------------------------------------------------------------ state
+    def _reset_state(self) -> None:
+        with self._lock:
+            self._ids = itertools.count(1)
+            self._clock_offset = 0.0
+            self._customers: dict[str, dict[str, Any]] = {}  # wa_id -> {"name", "last_inbound"}
+            self._messages: dict[str, dict[str, Any]] = {}  # wamid -> {"direction", "wa_id"}
+            self._outbound: list[dict[str, Any]] = []
+            self._reads: list[dict[str, Any]] = []
+            self._failures: list[dict[str, Any]] = []
+            self._status_failures: list[dict[str, Any]] = []
+            # Bounded: a standalone fake pushing for days keeps only the recent ones.
+            self._deliveries: collections.deque[Delivery] = collections.deque(maxlen=KEEP_DELIVERIES)
+            self._pending: collections.deque[Delivery] = collections.deque(maxlen=KEEP_DELIVERIES)
+            self._requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+
+    def reset(self) -> None:
+        """Forget customers, messages, sends, armed failures, deliveries and the clock offset."""
+        self._reset_state()
+
+    def now(self) -> float:
+        return time.time() + self._clock_offset
+
+    def advance(self, seconds: float) -> float:
+        """Move the fake's clock (e.g. 25 hours, to close every customer service window)."""
+        with self._lock:
+            self._clock_offset += float(seconds)
+            return self.now()
+
+    def _wamid(self, wa_id: str) -> str:
+        # Real wamids are base64 of a protobuf-ish blob naming the chat; opaque to clients.
+        serial = next(self._ids)
+        raw = b"\x15\x02\x00\x12\x18" + f"{wa_id}:{serial:012d}:{secrets.token_hex(6)}".encode()
+        return "wamid." + base64.b64encode(raw).decode("ascii")
+
+    def _media_id(self) -> str:
+        return str(1_000_000_000_000_000 + next(self._ids) * 7919)
+
+    # ------------------------------------------------------------------ deliveries
+    def envelope(self, value: dict[str, Any]) -> dict[str, Any]:
+        """The webhook envelope around one change value, as Meta sends it."""
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": self.waba_id,
+                    "changes": [
+                        {
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": self.display_phone_number,
+                                    "phone_number_id": self.phone_number_id,
+                                },
+                                **value,
+                            },
+                            "field": "messages",
+                        }
+                    ],
+                }
+            ],
+        }
+
+    def sign(self, payload: dict[str, Any] | bytes, kind: str = "messages") -> Delivery:
+        """A signed delivery of `payload` (a dict serialised as Meta does, or exact bytes)."""
+        body = payload if isinstance(payload, bytes) else meta_json(payload)
+        secret = self.app_secret.encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "facebookexternalua",
+            "X-Hub-Signature": "sha1=" + hmac.new(secret, body, hashlib.sha1).hexdigest(),
+            "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
+        }
+        return Delivery(kind=kind, body=body, headers=headers, payload=payload if isinstance(payload, dict) else {})
+
+    def _emit(self, delivery: Delivery, delay: float = 0.0) -> Delivery:
+        """Caller holds the lock."""
+        self._deliveries.append(delivery)
+        self._pending.append(delivery)
+        if self.webhook_url and self._pusher is not None:
+            self._push_queue.put((delivery, delay))
+        return delivery
+
+    def take_deliveries(self) -> list[Delivery]:
+        """The deliveries made since the last call, oldest first (in-process tests POST them)."""
+        with self._lock:
+            taken = list(self._pending)
+            self._pending.clear()
+            return taken
+
+    def deliveries(self) -> list[Delivery]:
+        with self._lock:
+            return list(self._deliveries)
+
+    def redeliver(self, index: int = -1, times: int = 1) -> list[Delivery]:
+        """Meta redelivers: the same bytes and signature again (it retries for up to 7 days)."""
+        with self._lock:
+            if not self._deliveries:
+                raise invalid_parameter("nothing has been delivered yet")
+            try:
+                original = self._deliveries[index]
+            except IndexError as exc:
+                raise invalid_parameter(f"no delivery at index {index}") from exc
+            copies = []
+            for _ in range(max(1, int(times))):
+                copy = Delivery(original.kind, original.body, dict(original.headers), original.payload)
+                copies.append(self._emit(copy))
+            return copies
+
+    def _push_loop(self) -> None:
+        while True:
+            item = self._push_queue.get()
+            if item is None:
+                return
+            delivery, delay = item
+            if delay > 0:
+                time.sleep(delay)
+            self._push(delivery)
+
+    def _push(self, delivery: Delivery) -> None:
+        assert self.webhook_url
+        backoff = self.push_backoff
+        for attempt in range(self.push_retries + 1):
+            request = urllib.request.Request(  # noqa: S310 (a URL the operator gave on the command line)
+                self.webhook_url, data=delivery.body, headers=delivery.headers, method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+                    delivery.pushed.append(response.status)
+                    return
+            except urllib.error.HTTPError as exc:
+                delivery.pushed.append(exc.code)
+            except (urllib.error.URLError, OSError):
+                delivery.pushed.append(0)
+            if attempt < self.push_retries:
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 8.0)
+        if self.verbose:
+            sys.stderr.write(f"fake-whatsapp: gave up delivering {delivery.kind} after {self.push_retries + 1} tries\n")
+
+    def verify_webhook(self, url: str | None = None) -> dict[str, Any]:
+        """Meta's subscription check: GET ?hub.mode=subscribe&hub.verify_token&hub.challenge,
+        expecting the challenge back as the body."""
+        target = url or self.webhook_url
+        if not target:
+            raise invalid_parameter("no webhook URL to verify")
+        challenge = str(secrets.randbelow(10**9) + 10**9)
+        query = urllib.parse.urlencode(
+            {"hub.mode": "subscribe", "hub.verify_token": self.verify_token, "hub.challenge": challenge}
+        )
+        joiner = "&" if "?" in target else "?"
+        try:
+            with urllib.request.urlopen(f"{target}{joiner}{query}", timeout=10) as response:  # noqa: S310
+                status, body = response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read().decode("utf-8", "replace")
+        except (urllib.error.URLError, OSError) as exc:
+            return {"verified": False, "status": 0, "error": str(exc)}
+        return {"verified": status == 200 and body == challenge, "status": status, "challenge": challenge, "body": body}
+
+    # ------------------------------------------------------------------ customers write
+    def inbound(
+        self,
+        author: str | int,
+        text: str = "",
+        *,
+        name: str | None = None,
+        kind: str = "text",
+        in_reply_to: str | None = None,
+        at: Any = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A customer writes to the brand's number; returns the message object (its `id` is
+        the wamid) after queueing (and pushing) the signed delivery."""
+        with self._lock:
+            return self._inbound_locked(author, text, name=name, kind=kind, in_reply_to=in_reply_to, at=at,
+                                        fields=fields)
+
+    def _inbound_locked(
+        self, author: str | int, text: Any, *, name: Any, kind: Any, in_reply_to: Any, at: Any, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not isinstance(text, str):
+            raise invalid_parameter("`text` must be a string")
+        if name is not None and not isinstance(name, str):
+            raise invalid_parameter("`name` must be a string")
+        if not isinstance(kind, str):
+            raise invalid_parameter("`kind` must be a string")
+        if in_reply_to is not None and not isinstance(in_reply_to, str):
+            raise invalid_parameter("`in_reply_to` must be a wamid string")
+        wa_id = wa_id_for(author)
+        ts = parse_when(at, self.now())
+        customer = self._customers.setdefault(wa_id, {"name": name or f"+{wa_id}", "last_inbound": None})
+        if name:
+            customer["name"] = name
+        message_type = "text" if kind in TEXT_KINDS else kind
+        message: dict[str, Any] = {"from": wa_id, "id": self._wamid(wa_id), "timestamp": str(int(ts))}
+        if in_reply_to and message_type != "reaction":
+            quoted = self._messages.get(in_reply_to)
+            quoted_from = self.display_phone_number if not quoted or quoted["direction"] == "out" else quoted["wa_id"]
+            message["context"] = {"from": quoted_from, "id": in_reply_to}
+        message["type"] = message_type
+        message.update(self._content(message_type, text, in_reply_to, fields))
+        self._messages[message["id"]] = {"direction": "in", "wa_id": wa_id}
+        if message_type not in ("reaction", "system", "unsupported"):
+            # Any customer message (re)opens the 24-hour customer service window.
+            last = customer["last_inbound"]
+            customer["last_inbound"] = ts if last is None else max(last, ts)
+        contact = {"profile": {"name": customer["name"]}, "wa_id": wa_id}
+        self._emit(self.sign(self.envelope({"contacts": [contact], "messages": [message]})))
+        return message
+
+    def _content(self, message_type: str, text: str, in_reply_to: str | None, fields: dict[str, Any]) -> dict[str, Any]:
+        if message_type == "text":
+            if not text:
+                raise invalid_parameter("`text` is required for a text message")
+            return {"text": {"body": text}}
+        if message_type in MEDIA_DEFAULTS:
+            media: dict[str, Any] = {}
+            if text and message_type in ("image", "video", "document"):
+                media["caption"] = text
+            if message_type == "document":
+                media["filename"] = str(fields.get("filename") or "document.pdf")
+            media["mime_type"] = str(fields.get("mime_type") or MEDIA_DEFAULTS[message_type])
+            media_id = self._media_id()
+            media["sha256"] = base64.b64encode(hashlib.sha256(f"{text}:{media_id}".encode()).digest()).decode()
+            media["id"] = media_id
+            if message_type == "audio":
+                media["voice"] = bool(fields.get("voice", True))
+            if message_type == "sticker":
+                media["animated"] = bool(fields.get("animated", False))
+            return {message_type: media}
+        if message_type == "location":
+            location: dict[str, Any] = {
+                "latitude": float(fields.get("latitude", 50.0874654)),
+                "longitude": float(fields.get("longitude", 14.4212503)),
+            }
+            for key in ("name", "address", "url"):
+                if fields.get(key):
+                    location[key] = str(fields[key])
+            return {"location": location}
+        if message_type == "interactive":
+            reply_type = "list_reply" if fields.get("list") else "button_reply"
+            reply = {"id": str(fields.get("reply_id") or "reply-1"), "title": text}
+            if reply_type == "list_reply" and fields.get("description"):
+                reply["description"] = str(fields["description"])
+            return {"interactive": {"type": reply_type, reply_type: reply}}
+        if message_type == "button":
+            return {"button": {"payload": str(fields.get("payload") or text), "text": text}}
+        if message_type == "reaction":
+            if not in_reply_to:
+                raise invalid_parameter("a reaction needs `in_reply_to` (the wamid reacted to)")
+            reaction: dict[str, Any] = {"message_id": in_reply_to}
+            if text:
+                reaction["emoji"] = text  # no emoji: the customer removed their reaction
+            return {"reaction": reaction}
+        if message_type == "unsupported":
+            _, title, details = ERRORS[131051]
+            return {"errors": [{"code": 131051, "title": title, "message": title,
+                                "error_data": {"details": details}, "href": ERROR_HREF}]}
+        raise invalid_parameter(
+            f"`kind` {message_type!r} is not one the fake can send (text, image, video, audio, document, sticker, "
+            "location, interactive, button, reaction, unsupported)"
+        )
+
+    # ------------------------------------------------------------------ failures
+    def fail(self, *, code: int | None = None, status: int | None = None, times: int = 1, mode: str = "before") -> dict:
+        """The next `times` Graph calls fail with WhatsApp error `code` (HTTP `status`).
+        mode "before" fails without acting; "after" sends the message, then answers with
+        the error (what a timeout or 5xx after the fact looks like to a client)."""
+        if code is None:
+            code = STATUS_CODES.get(int(status or 500), 100)
+        if mode not in ("before", "after"):
+            raise invalid_parameter("`mode` is before or after")
+        rule = {"code": int(code), "status": int(status) if status else None, "times": int(times), "mode": mode}
+        with self._lock:
+            self._failures.append(rule)
+        return dict(rule)
+
+    def fail_delivery(self, *, code: int = 131026, times: int = 1) -> dict:
+        """The next `times` accepted sends end in a `failed` status webhook with errors[]."""
+        rule = {"code": int(code), "times": int(times)}
+        with self._lock:
+            self._status_failures.append(rule)
+        return dict(rule)
+
+    @staticmethod
+    def _take(rules: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if not rules:
+            return None
+        rule = rules[0]
+        rule["times"] -= 1
+        if rule["times"] <= 0:
+            rules.pop(0)
+        return rule
+
+    # ------------------------------------------------------------------ Graph API
+    def handle_api(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any, dict[str, str]]:
+        with self._lock:
+            try:
+                status, payload, extra = self._handle_api_locked(method, path, headers, body)
+            except FakeGraphError as err:
+                status, payload, extra = err.status, err.body, err.headers
+            self._requests.append({"method": method, "path": path, "status": status, "at": self.now()})
+            return status, payload, extra
+
+    def _handle_api_locked(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any, dict[str, str]]:
+        rule = self._take(self._failures)
+        if rule is not None and rule["mode"] == "before":
+            raise graph_error(rule["code"], status=rule["status"])
+        number = PHONE_PATH_RE.match(path)
+        if number is not None and method == "GET":
+            self._authenticate(headers)
+            if number.group(1) != self.phone_number_id:
+                raise unsupported_request("get", number.group(1))
+            return 200, {"verified_name": self.verified_name, "display_phone_number": self.display_phone_number,
+                         "quality_rating": "GREEN", "id": self.phone_number_id}, {}
+        match = MESSAGES_PATH_RE.match(path)
+        if match is None or method != "POST":
+            raise FakeGraphError(
+                400,
+                {"error": {"message": f"Unsupported {method.lower()} request.", "type": "GraphMethodException",
+                           "code": 100, "error_subcode": 33, "fbtrace_id": "A" + secrets.token_urlsafe(16)}},
+            )
+        self._authenticate(headers)
+        if match.group(3) != self.phone_number_id:
+            raise unsupported_request("post", match.group(3))
+        try:
+            data = json.loads(body.decode("utf-8")) if body else None
+        except (ValueError, UnicodeDecodeError):
+            raise invalid_parameter("(#100) Invalid parameter") from None
+        if not isinstance(data, dict):
+            raise invalid_parameter("(#100) Invalid parameter")
+        if data.get("messaging_product") != "whatsapp":
+            raise invalid_parameter("(#100) The parameter messaging_product is required.")
+        if "status" in data:
+            status, payload = self._mark_read(data)
+        else:
+            status, payload = self._send(data)
+        if rule is not None:  # mode "after": it went out, but the client hears an error
+            raise graph_error(rule["code"], status=rule["status"])
+        return status, payload, {}
+
+    def _authenticate(self, headers: Any) -> None:
+        given = headers.get("Authorization") or ""
+        if not given:
+            raise FakeGraphError(
+                400,
+                {"error": {"message": "An active access token must be used to query information about the current "
+                           "user.", "type": "OAuthException", "code": 2500,
+                           "fbtrace_id": "A" + secrets.token_urlsafe(16)}},
+            )
+        token = given[7:] if given.startswith("Bearer ") else ""
+        if not hmac.compare_digest(token.encode(), self.access_token.encode()):
+            raise graph_error(190, message="Invalid OAuth access token - Cannot parse access token")
+
+    def _mark_read(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if data.get("status") != "read":
+            raise invalid_parameter(f"(#100) Param status must be one of {{READ}} - got \"{data.get('status')}\".")
+        wamid = data.get("message_id")
+        known = self._messages.get(wamid) if isinstance(wamid, str) else None
+        if known is None or known["direction"] != "in":
+            raise invalid_parameter("(#100) Invalid parameter")
+        self._reads.append({"message_id": wamid, "wa_id": known["wa_id"], "at": self.now()})
+        return 200, {"success": True}
+
+    def _window_open(self, wa_id: str) -> bool:
+        customer = self._customers.get(wa_id)
+        last = customer["last_inbound"] if customer else None
+        return last is not None and self.now() - last < SERVICE_WINDOW
+
+    def _send(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        to = data.get("to")
+        if not isinstance(to, str) or not to.strip():
+            raise invalid_parameter("(#100) The parameter to is required.")
+        wa_id = to.strip().lstrip("+").replace(" ", "")
+        if not (wa_id.isascii() and wa_id.isdigit()):
+            raise invalid_parameter("(#100) Invalid parameter")
+        if data.get("recipient_type", "individual") != "individual":
+            raise invalid_parameter("(#100) Param recipient_type must be one of {INDIVIDUAL, GROUP}")
+        message_type = data.get("type", "text")
+        context = data.get("context")
+        reply_to = None
+        if context is not None:
+            if not isinstance(context, dict) or not isinstance(context.get("message_id"), str):
+                raise invalid_parameter("(#100) Param context['message_id'] must be a string.")
+            reply_to = context["message_id"]
+        record: dict[str, Any] = {"to": wa_id, "type": message_type, "context_message_id": reply_to}
+        if message_type == "text":
+            text = data.get("text")
+            if not isinstance(text, dict) or not isinstance(text.get("body"), str) or not text["body"]:
+                raise invalid_parameter("(#100) The parameter text['body'] is required.")
+            if len(text["body"]) > MAX_TEXT_LENGTH:
+                raise invalid_parameter(f"(#100) Param text['body'] must be at most {MAX_TEXT_LENGTH} characters long.")
+            preview = text.get("preview_url", False)
+            if not isinstance(preview, bool):
+                raise invalid_parameter("(#100) Param text['preview_url'] must be a boolean.")
+            if not self._window_open(wa_id):
+                raise graph_error(131047)
+            record.update(text=text["body"], preview_url=preview)
+        elif message_type == "template":
+            record.update(self._template(data.get("template")))
+        else:
+            raise invalid_parameter(
+                f"(#100) Param type must be one of {{TEXT, TEMPLATE}} in this fake - got \"{message_type}\"."
+            )
+        wamid = self._wamid(wa_id)
+        self._messages[wamid] = {"direction": "out", "wa_id": wa_id}
+        record.update(id=wamid, at=self.now(), phone_number_id=self.phone_number_id)
+        self._outbound.append(record)
+        self._emit_statuses(wamid, wa_id, template=message_type == "template")
+        answer: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": wa_id}],
+            "messages": [{"id": wamid, "message_status": "accepted"} if message_type == "template" else {"id": wamid}],
+        }
+        return 200, answer
+
+    def _template(self, template: Any) -> dict[str, Any]:
+        if not isinstance(template, dict) or not isinstance(template.get("name"), str):
+            raise invalid_parameter("(#100) The parameter template['name'] is required.")
+        language = template.get("language")
+        code = language.get("code") if isinstance(language, dict) else None
+        if not isinstance(code, str):
+            raise invalid_parameter("(#100) The parameter template['language']['code'] is required.")
+        body = self.templates.get((template["name"], code))
+        if body is None:
+            raise graph_error(132001, details=f"template name ({template['name']}) does not exist in {code}")
+        params: list[str] = []
+        for component in template.get("components") or []:
+            if not isinstance(component, dict):
+                raise invalid_parameter("(#100) Invalid parameter")
+            if component.get("type") == "body":
+                for parameter in component.get("parameters") or []:
+                    if not isinstance(parameter, dict) or not isinstance(parameter.get("text"), str):
+                        raise invalid_parameter("(#100) Invalid parameter")
+                    params.append(parameter["text"])
+        expected = 0
+        while "{{" + str(expected + 1) + "}}" in body:
+            expected += 1
+        if expected != len(params):
+            raise graph_error(132000, details=f"body: number of localizable_params ({len(params)}) does not match the "
+                                              f"expected number of params ({expected})")
+        rendered = body
+        for number, value in enumerate(params, 1):
+            rendered = rendered.replace("{{" + str(number) + "}}", value)
+        return {"template": {"name": template["name"], "language": code, "params": params}, "text": rendered}
+
+    def _emit_statuses(self, wamid: str, wa_id: str, *, template: bool) -> None:
+        now = int(self.now())
+        failure = self._take(self._status_failures)
+        if failure is not None:
+            code = failure["code"]
+            _, title, details = ERRORS.get(code, (400, "Message failed to send", ""))
+            status = {
+                "id": wamid, "status": "failed", "timestamp": str(now), "recipient_id": wa_id,
+                "errors": [{"code": code, "title": title, "message": title, "error_data": {"details": details},
+                            "href": ERROR_HREF}],
+            }
+            self._emit(self.sign(self.envelope({"statuses": [status]}), "statuses"), self.status_delay)
+            return
+        conversation = {"id": hashlib.md5(f"{wa_id}:{now // SERVICE_WINDOW}".encode()).hexdigest(),  # noqa: S324
+                        "origin": {"type": "utility" if template else "service"}}
+        pricing = {"billable": True, "pricing_model": "PMP", "category": "utility" if template else "service",
+                   "type": "regular"}
+        for offset, value in enumerate(("sent", "delivered", "read")):
+            status: dict[str, Any] = {
+                "id": wamid, "status": value, "timestamp": str(now + offset), "recipient_id": wa_id,
+            }
+            if value == "sent":
+                status["conversation"] = {**conversation, "expiration_timestamp": str(now + SERVICE_WINDOW)}
+            if value != "read":
+                status["pricing"] = pricing
+                if value == "delivered":
+                    status["conversation"] = conversation
+            self._emit(self.sign(self.envelope({"statuses": [status]}), "statuses"), self.status_delay)
+
+    # ------------------------------------------------------------------ inspection
+    def outbound(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._outbound]
+
+    def reads(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._reads]
+
+    def requests_log(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._requests)
+
+    # ------------------------------------------------------------------ control endpoints
+    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+        def load() -> dict[str, Any]:
+            if not body:
+                return {}
+            try:
+                data = json.loads(body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise invalid_parameter("request body is not JSON") from exc
+            if not isinstance(data, dict):
+                raise invalid_parameter("request body must be a JSON object")
+            return data
+
+        try:
+            if method == "POST" and path == "/_fake/inbound":
+                data = load()
+                extra = {k: v for k, v in data.items() if k not in ("author", "text", "name", "kind", "in_reply_to",
+                                                                   "at")}
+                author = data.get("author")
+                if not isinstance(author, str | int) or isinstance(author, bool):
+                    raise invalid_parameter("`author` is required (a wa_id such as 420601234567)")
+                with self._lock:
+                    message = self._inbound_locked(
+                        author, data.get("text", ""), name=data.get("name"), kind=data.get("kind") or "text",
+                        in_reply_to=data.get("in_reply_to"), at=data.get("at"), fields=extra,
+                    )
+                    delivery = self._deliveries[-1]
+                return 201, {"data": message, "delivery": delivery.as_json()}
+            if method == "GET" and path == "/_fake/outbound":
+                return 200, {"data": self.outbound()}
+            if method == "GET" and path == "/_fake/reads":
+                return 200, {"data": self.reads()}
+            if method == "POST" and path == "/_fake/fail":
+                data = load()
+                try:
+                    if data.get("delivery") == "failed":
+                        armed = self.fail_delivery(code=int(data.get("code", 131026)), times=int(data.get("times", 1)))
+                    else:
+                        code = data.get("code")
+                        status = data.get("status")
+                        armed = self.fail(
+                            code=int(code) if code is not None else None,
+                            status=int(status) if status is not None else None,
+                            times=int(data.get("times", 1)),
+                            mode=str(data.get("mode", "before")),
+                        )
+                except (TypeError, ValueError) as exc:
+                    raise invalid_parameter(f"invalid failure spec: {exc}") from exc
+                return 200, {"armed": armed}
+            if method == "POST" and path == "/_fake/redeliver":
+                data = load()
+                try:
+                    copies = self.redeliver(index=int(data.get("index", -1)), times=int(data.get("times", 1)))
+                except (TypeError, ValueError) as exc:
+                    raise invalid_parameter(f"invalid redelivery spec: {exc}") from exc
+                return 200, {"redelivered": len(copies), "delivery": copies[0].as_json()}
+            if method == "GET" and path == "/_fake/deliveries":
+                return 200, {"data": [d.as_json() for d in self.deliveries()]}
+            if method == "POST" and path == "/_fake/verify":
+                data = load()
+                return 200, self.verify_webhook(data.get("url"))
+            if method == "POST" and path == "/_fake/clock":
+                data = load()
+                try:
+                    return 200, {"now": self.advance(float(data.get("advance", 0)))}
+                except (TypeError, ValueError) as exc:
+                    raise invalid_parameter(f"invalid clock spec: {exc}") from exc
+            if method == "POST" and path == "/_fake/reset":
+                self.reset()
+                return 200, {"reset": True}
+            if method == "GET" and path == "/_fake/requests":
+                return 200, {"data": self.requests_log()}
+        except FakeGraphError as err:
+            return err.status, err.body
+        return 404, {"error": {"message": f"No route matches {method} {path}", "code": 404}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeWhatsApp/1.0"
+    sys_version = ""
+
+    @property
+    def fake(self) -> FakeWhatsApp:
+        return self.server.fake  # type: ignore[attr-defined,no-any-return]
+
+    def setup(self) -> None:
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.fake.verbose:
+            sys.stderr.write(f"fake-whatsapp: {self.address_string()} - {format % args}\n")
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", JSON_CONTENT_TYPE)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            # Headers and body in one write (two small segments meet Nagle + delayed ACK).
+            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+            if self.command != "HEAD":
+                self._headers_buffer.append(data)  # type: ignore[attr-defined]
+            self.flush_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _dispatch(self) -> None:
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            return
+        path = urllib.parse.urlsplit(self.path).path
+        if path.startswith("/_fake/"):
+            status, payload = self.fake.handle_control(self.command, path, body)
+            self._send_json(status, payload)
+        elif GRAPH_PATH_RE.match(path):
+            status, payload, headers = self.fake.handle_api(self.command, path, self.headers, body)
+            self._send_json(status, payload, headers)
+        else:
+            self._send_json(400, {"error": {"message": "Unknown path components: " + path, "type": "OAuthException",
+                                            "code": 2500, "fbtrace_id": "A" + secrets.token_urlsafe(16)}})
+
+    do_GET = _dispatch
+    do_POST = _dispatch
+    do_PUT = _dispatch
+    do_DELETE = _dispatch
+
+
+def _template_arg(value: str) -> dict[str, str]:
+    name, sep, rest = value.partition(":")
+    language, _, body = rest.partition(":")
+    if not sep or not name or not language:
+        raise argparse.ArgumentTypeError("templates are NAME:LANGUAGE[:BODY with {{1}} placeholders]")
+    return {"name": name, "language": language, "body": body}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m channels.whatsapp.fake",
+                                     description="Loopback fake of the WhatsApp Cloud API")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--webhook", default=None, help="URL to POST signed webhook deliveries to")
+    parser.add_argument("--app-secret", default=DEMO_APP_SECRET, help="signs deliveries (X-Hub-Signature-256)")
+    parser.add_argument("--verify-token", default=DEMO_VERIFY_TOKEN, help="sent in the hub.challenge handshake")
+    parser.add_argument("--access-token", default=DEMO_ACCESS_TOKEN, help="the Bearer token the API accepts")
+    parser.add_argument("--phone-number-id", default=DEMO_PHONE_NUMBER_ID)
+    parser.add_argument("--display-phone-number", default=DEMO_DISPLAY_PHONE_NUMBER)
+    parser.add_argument("--waba-id", default=DEMO_WABA_ID)
+    parser.add_argument("--template", action="append", type=_template_arg, default=None,
+                        help="an approved template NAME:LANGUAGE[:BODY]; repeatable (default: hello_world, follow_up)")
+    parser.add_argument("--status-delay", type=float, default=0.3,
+                        help="seconds between an accepted send and each of its status webhooks")
+    parser.add_argument("--verify", action="store_true", help="perform the hub.challenge handshake on start")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    fake = FakeWhatsApp(
+        args.port,
+        host=args.host,
+        webhook_url=args.webhook,
+        app_secret=args.app_secret,
+        verify_token=args.verify_token,
+        access_token=args.access_token,
+        phone_number_id=args.phone_number_id,
+        display_phone_number=args.display_phone_number,
+        waba_id=args.waba_id,
+        templates=args.template,
+        status_delay=args.status_delay,
+        verbose=args.verbose,
+    ).start()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"FAKE_WHATSAPP_READY {fake.base_url}", flush=True)
+    if args.verify and args.webhook:
+        print(f"FAKE_WHATSAPP_VERIFY {json.dumps(fake.verify_webhook())}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
