@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -37,6 +38,8 @@ logger = logging.getLogger("hovor.channels")
 POLL_LEASE = timedelta(minutes=5)
 MAX_DELIVERY_ATTEMPTS = 20
 INGEST_CHUNK = 100
+# Seconds a webhook burst is gathered into one ingest task.
+INGEST_DEBOUNCE = 0.05
 # How long a delivery status for a message we cannot find yet is offered again.
 STATUS_GRACE = timedelta(minutes=10)
 
@@ -91,6 +94,7 @@ def brand_account_update_credentials(*, account: BrandAccount, credentials: dict
     account.save(
         update_fields=["credentials_encrypted", "status", "last_error", "consecutive_failures", "rate_limited_until"]
     )
+    _forget_cached(account.pk)
     return account
 
 
@@ -100,7 +104,14 @@ def brand_account_disconnect(*, account: BrandAccount) -> BrandAccount:
     account.credentials = {}
     account.status = AccountStatus.DISABLED
     account.save(update_fields=["credentials_encrypted", "status"])
+    _forget_cached(account.pk)
     return account
+
+
+def _forget_cached(account_id: int) -> None:
+    from .webhooks import forget_account
+
+    forget_account(account_id)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -144,6 +155,37 @@ def inbound_events_record(*, account: BrandAccount, events: list[RawEvent]) -> l
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _pending_key(account_id: int) -> str:
+    return f"hovor:ingest-pending:{account_id}"
+
+
+def ingest_soon(*, account_id: int) -> None:
+    """Ask for this account's stored events to be ingested. A burst of deliveries shares
+    one task: only the first in a short window enqueues it (the marker is cleared by the
+    task before it looks, so nothing that arrives later is left waiting)."""
+    from .tasks import ingest_account
+
+    if cache.add(_pending_key(account_id), 1, timeout=5):
+        ingest_account.apply_async((account_id,), countdown=INGEST_DEBOUNCE)
+
+
+def account_ingest_pending(*, account_id: int) -> list[int]:
+    """Ingest every event of this account still waiting, oldest first, in chunks; returns
+    the new tickets. Runs after ingest_soon; idempotent like everything it calls."""
+    cache.delete(_pending_key(account_id))
+    new_tickets: list[int] = []
+    for _ in range(100):  # bounded: what arrives during a huge burst gets its own task
+        ids = list(
+            InboundEvent.objects.filter(account_id=account_id, status=InboundEventStatus.RECEIVED)
+            .order_by("id")
+            .values_list("id", flat=True)[:INGEST_CHUNK * 5]
+        )
+        if not ids:
+            break
+        new_tickets += inbound_events_process(event_ids=ids)
+    return new_tickets
 
 
 def account_poll(*, account_id: int) -> int:

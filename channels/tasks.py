@@ -33,6 +33,15 @@ def ingest_events(event_ids: list[int]) -> None:
         route_tickets.delay(new_tickets)
 
 
+@step_task("channels.ingest_account")
+def ingest_account(account_id: int) -> None:
+    from inbox.tasks import route_tickets
+
+    new_tickets = services.account_ingest_pending(account_id=account_id)
+    if new_tickets:
+        route_tickets.delay(new_tickets)
+
+
 @step_task("channels.ingest_event")
 def ingest_event(event_id: int) -> None:
     ingest_events([event_id])

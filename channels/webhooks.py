@@ -7,16 +7,16 @@ created for a request that fails any check."""
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .base import WebhookRejected
 from .models import AccountStatus, BrandAccount
 from .registry import UnknownPlatform, get_connector
-from .services import inbound_events_record
+from .services import inbound_events_record, ingest_soon
 
 logger = logging.getLogger("hovor.channels.webhooks")
 
@@ -32,7 +32,7 @@ def webhook(request: HttpRequest, platform: str, account_id: int) -> HttpRespons
         connector = get_connector(platform)
     except UnknownPlatform:
         return _reject(404, "unknown platform", platform=platform, account_id=account_id)
-    account = BrandAccount.objects.select_related("brand").filter(pk=account_id, platform=platform).first()
+    account = _account(account_id, platform)
     if account is None or account.status == AccountStatus.DISABLED:
         return _reject(404, "unknown account", platform=platform, account_id=account_id)
 
@@ -54,10 +54,36 @@ def webhook(request: HttpRequest, platform: str, account_id: int) -> HttpRespons
     except WebhookRejected as exc:
         return _reject(exc.status, exc.reason, platform=platform, account_id=account_id)
 
-    from .tasks import ingest_events
-
-    with transaction.atomic():
-        ids = inbound_events_record(account=account, events=events)
-        if ids:
-            transaction.on_commit(lambda: ingest_events.delay(ids))
+    # One INSERT in autocommit: stored (durably) before we answer 200.
+    ids = inbound_events_record(account=account, events=events)
+    if ids:
+        ingest_soon(account_id=account.pk)
     return JsonResponse({"received": len(events), "new": len(ids)}, status=200)
+
+
+# Webhook bursts hit the same account many times a second; its row (and decrypted
+# credentials) is kept per process for a few seconds. A disconnect takes effect within that.
+_ACCOUNT_TTL = 5.0
+_accounts: dict[tuple[int, str], tuple[float, BrandAccount | None]] = {}
+
+
+def forget_account(account_id: int | None = None) -> None:
+    """Drop cached accounts (after new credentials or a disconnect, and between tests)."""
+    if account_id is None:
+        _accounts.clear()
+    else:
+        for key in [k for k in _accounts if k[0] == account_id]:
+            _accounts.pop(key, None)
+
+
+def _account(account_id: int, platform: str) -> BrandAccount | None:
+    key = (account_id, platform)
+    hit = _accounts.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < _ACCOUNT_TTL:
+        return hit[1]
+    account = BrandAccount.objects.select_related("brand").filter(pk=account_id, platform=platform).first()
+    if len(_accounts) > 10_000:
+        _accounts.clear()
+    _accounts[key] = (now, account)
+    return account

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "channels.apps.ChannelsConfig",
     "inbox.apps.InboxConfig",
+    "channels.chat.apps.ChatConfig",
 ]
 
 MIDDLEWARE = [

@@ -26,4 +26,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("settings/accounts/", include("channels.urls")),
     path("", include("inbox.urls")),
+    path("chat/", include("channels.chat.urls")),
 ]

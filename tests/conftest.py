@@ -60,6 +60,16 @@ def _celery_mode(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_account_cache() -> Iterator[None]:
+    """Ids are reused between tests on SQLite: never serve an earlier test's account."""
+    from channels.webhooks import forget_account
+
+    forget_account()
+    yield
+    forget_account()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(request: pytest.FixtureRequest, settings: Any) -> None:
     """Unit tests get a private in-memory cache; integration tests share Redis with the worker."""
     if "integration" not in request.keywords:

@@ -1,10 +1,12 @@
 """tweepy's v2 Client pointed at the account's base URL, with X's errors mapped to the
 channels error family. tweepy hard-codes https://api.twitter.com, so a session adapter
-rewrites the prefix after OAuth 1.0a has signed the canonical URL."""
+rewrites the prefix after OAuth 1.0a has signed the canonical URL. A response hook keeps
+the rate-limit headers of the last answer, which tweepy's dict results drop."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,6 +28,31 @@ logger = logging.getLogger("hovor.channels.x")
 CANONICAL_BASE = "https://api.twitter.com"
 TWEET_FIELDS = ["created_at", "conversation_id", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang"]
 USER_FIELDS = ["name", "username"]
+DM_EVENT_FIELDS = ["id", "text", "event_type", "created_at", "sender_id", "dm_conversation_id", "attachments"]
+DM_EXPANSIONS = ["sender_id", "attachments.media_keys"]
+MEDIA_FIELDS = ["type", "url", "preview_image_url"]
+
+
+@dataclass(frozen=True)
+class RateState:
+    """x-rate-limit-* of one response (None when the response did not carry them)."""
+
+    limit: int | None
+    remaining: int | None
+    reset: datetime | None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateState:
+        def number(name: str) -> int | None:
+            value = headers.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        reset = number("x-rate-limit-reset")
+        return cls(
+            limit=number("x-rate-limit-limit"),
+            remaining=number("x-rate-limit-remaining"),
+            reset=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
+        )
 
 
 def _reset_from(response: requests.Response | None) -> datetime:
@@ -66,6 +93,11 @@ class XClient:
             wait_on_rate_limit=False,
         )
         self.client.session = make_session(canonical=CANONICAL_BASE, base_url=base_url or settings.X_API_BASE)
+        self.client.session.hooks["response"].append(self._remember)
+        self.rate = RateState(None, None, None)
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.rate = RateState.from_headers(response.headers)
 
     def _call(self, what: str, fn: Any, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -95,27 +127,91 @@ class XClient:
         data = self._call("users/me", self.client.get_me, user_auth=self.user_context)
         return dict(data.get("data") or {})
 
+    def mentions_page(
+        self, *, user_id: str, since_id: str | None, token: str | None = None, max_results: int = 100
+    ) -> dict[str, Any]:
+        """One page of the mentions timeline newer than since_id, newest first."""
+        kwargs: dict[str, Any] = {
+            "id": user_id,
+            "max_results": max_results,
+            "expansions": ["author_id", "referenced_tweets.id"],
+            "tweet_fields": TWEET_FIELDS,
+            "user_fields": USER_FIELDS,
+            "user_auth": self.user_context,
+        }
+        if since_id:
+            kwargs["since_id"] = since_id
+        if token:
+            kwargs["pagination_token"] = token
+        return self._call("mentions", self.client.get_users_mentions, **kwargs)
+
     def mentions_pages(self, *, user_id: str, since_id: str | None) -> Iterator[dict[str, Any]]:
         """Yields the raw pages of the mentions timeline newer than since_id, newest first."""
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {
-                "id": user_id,
-                "max_results": 100,
-                "expansions": ["author_id", "referenced_tweets.id"],
-                "tweet_fields": TWEET_FIELDS,
-                "user_fields": USER_FIELDS,
-                "user_auth": self.user_context,
-            }
-            if since_id:
-                kwargs["since_id"] = since_id
-            if token:
-                kwargs["pagination_token"] = token
-            page = self._call("mentions", self.client.get_users_mentions, **kwargs)
+            page = self.mentions_page(user_id=user_id, since_id=since_id, token=token)
             yield page
             token = (page.get("meta") or {}).get("next_token")
             if not token:
                 return
+
+    def search_page(
+        self, *, query: str, since_id: str | None, token: str | None = None, max_results: int = 100
+    ) -> dict[str, Any]:
+        """One page of GET /2/tweets/search/recent (last 7 days), newest first."""
+        kwargs: dict[str, Any] = {
+            "query": query,
+            "max_results": max_results,
+            "expansions": ["author_id", "referenced_tweets.id"],
+            "tweet_fields": TWEET_FIELDS,
+            "user_fields": USER_FIELDS,
+            "user_auth": self.user_context,
+        }
+        if since_id:
+            kwargs["since_id"] = since_id
+        if token:
+            kwargs["next_token"] = token
+        return self._call("search", self.client.search_recent_tweets, **kwargs)
+
+    def dm_events_page(
+        self, *, token: str | None = None, max_results: int = 100, participant_id: str | None = None
+    ) -> dict[str, Any]:
+        """One page of GET /2/dm_events (or of one 1:1 conversation), newest first. DMs need
+        user context: X refuses app-only tokens here."""
+        kwargs: dict[str, Any] = {
+            "dm_event_fields": DM_EVENT_FIELDS,
+            "event_types": "MessageCreate",
+            "expansions": DM_EXPANSIONS,
+            "user_fields": USER_FIELDS,
+            "media_fields": MEDIA_FIELDS,
+            "max_results": max_results,
+            "user_auth": True,
+        }
+        if participant_id:
+            kwargs["participant_id"] = participant_id
+        if token:
+            kwargs["pagination_token"] = token
+        return self._call("dm events", self.client.get_direct_message_events, **kwargs)
+
+    def conversation_dm_events(self, *, participant_id: str, max_pages: int = 3) -> Iterator[dict[str, Any]]:
+        """The DM events of the 1:1 conversation with this user, newest first."""
+        token: str | None = None
+        for _ in range(max_pages):
+            page = self.dm_events_page(token=token, participant_id=participant_id)
+            yield from page.get("data") or []
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                return
+
+    def create_dm(self, *, participant_id: str, text: str) -> str:
+        """POST /2/dm_conversations/with/:participant_id/messages; returns the dm_event_id."""
+        data = self._call(
+            "create dm", self.client.create_direct_message, participant_id=participant_id, text=text, user_auth=True
+        )
+        event_id = (data.get("data") or {}).get("dm_event_id")
+        if not event_id:
+            raise ApiOutcomeUnknown("X accepted the direct message but returned no dm_event_id")
+        return str(event_id)
 
     def recent_own_tweets(self, *, user_id: str, since_id: str, max_pages: int = 5) -> Iterator[dict[str, Any]]:
         token: str | None = None

@@ -1,22 +1,50 @@
-"""The X connector: mentions by polling, replies by POST /2/tweets."""
+"""The X connector: mentions, direct messages and an optional brand-keyword search by
+polling (paced by X's rate-limit headers and a monthly read budget), the same posts and
+DMs by Account Activity webhooks, replies as reply posts or DMs."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from channels.base import BaseConnector, ChannelLimits, RecordEvents
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from channels.base import (
+    BaseConnector,
+    ChannelLimits,
+    MalformedWebhook,
+    RecordEvents,
+    ReplyContext,
+    SignatureInvalid,
+)
+from channels.http import ApiAuthError, ApiError, ApiPermanentError, ApiRateLimited
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
 from .client import CANONICAL_BASE, XClient
-from .limits import TWEET_LIMITS, weighted_length
+from .limits import DM_LIMITS, TWEET_LIMITS, weighted_length
+from .pacing import Pacer
 
 if TYPE_CHECKING:
     from channels.models import BrandAccount
 
+logger = logging.getLogger("hovor.channels.x")
+
 # Clock skew tolerated between us and X when matching a reply we may already have sent.
 RECONCILE_SKEW = timedelta(seconds=30)
+# How long an optional feed (DMs, search) rests after X refused it or failed.
+FEED_ERROR_PAUSE = timedelta(minutes=1)
+FEED_REFUSED_PAUSE = timedelta(hours=1)
+SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+URL_HINT = re.compile(r"https?://|\b[\w-]+\.[a-z]{2,}\b", re.IGNORECASE)
 
 
 def client_for(account: BrandAccount) -> XClient:
@@ -25,19 +53,45 @@ def client_for(account: BrandAccount) -> XClient:
 
 def mention_events(page: dict[str, Any]) -> list[RawEvent]:
     """Split one mentions page into self-contained raw events (tweet + its author)."""
-    users = {u.get("id"): u for u in (page.get("includes") or {}).get("users") or [] if isinstance(u, dict)}
-    events = []
-    for tweet in page.get("data") or []:
-        if not isinstance(tweet, dict) or not tweet.get("id"):
-            continue
-        events.append(
-            RawEvent(
-                platform_id=str(tweet["id"]),
-                kind="mention",
-                payload={"tweet": tweet, "author": users.get(tweet.get("author_id"))},
-            )
-        )
-    return events
+    return parser.tweet_events(page, "mention")
+
+
+def crc_response_token(consumer_secret: str, crc_token: str) -> str:
+    digest = hmac.new(consumer_secret.encode(), crc_token.encode(), hashlib.sha256).digest()
+    return "sha256=" + base64.b64encode(digest).decode("ascii")
+
+
+def signature_for(consumer_secret: str, body: bytes) -> str:
+    """The x-twitter-webhooks-signature X sends for this exact body."""
+    return "sha256=" + base64.b64encode(hmac.new(consumer_secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def _newest(page: dict[str, Any]) -> str | None:
+    newest = (page.get("meta") or {}).get("newest_id")
+    if newest:
+        return str(newest)
+    data = page.get("data") or []
+    ids = [int(item["id"]) for item in data if isinstance(item, dict) and str(item.get("id")).isdigit()]
+    return str(max(ids)) if ids else None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One paged read: how to fetch a page, split it, and where its cursor lives."""
+
+    name: str  # mentions | dms | search
+    cursor_key: str  # mentions_since_id | dms_newest_id | search_since_id
+    min_results: int
+    fetch: Callable[[str | None, str | None, int], dict[str, Any]]  # (since, token, max_results)
+    split: Callable[[dict[str, Any]], list[RawEvent]]
+    # DMs have no since_id: page until an id already stored shows up.
+    stop_at_seen: bool = False
+    # Search without a cursor reads one page (the latest posts) instead of 7 days back.
+    baseline_page_only: bool = False
+    # Mentions are the account's main feed: their errors fail the poll, as they always did.
+    primary: bool = False
+    # X's monthly post cap counts posts from the mention timeline and search, not DM events.
+    budgeted: bool = True
 
 
 class XConnector(BaseConnector):
@@ -52,27 +106,197 @@ class XConnector(BaseConnector):
             account.save(update_fields=["platform_user_id"])
         return account.platform_user_id
 
+    # --- polling --------------------------------------------------------------------
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:
-        """Pages through every mention newer than the stored since_id, handing each page to
-        `record` as it arrives; only when the last page is read does the first page's
-        newest_id become the next since_id (a crash mid-way re-reads, and dedupe absorbs it)."""
+        """Mentions, then DMs, then the brand-keyword search (if configured). Each feed
+        hands every page to `record` as it arrives and advances its cursor only once its
+        last page is read; a feed interrupted by pacing or the budget keeps its place in
+        `<feed>_resume` and carries on from there next time."""
         client = client_for(account)
         user_id = self.ensure_user_id(account, client)
         new_cursor = dict(cursor)
-        newest: str | None = None
-        for page in client.mentions_pages(user_id=user_id, since_id=cursor.get("mentions_since_id")):
-            if newest is None:
-                newest = (page.get("meta") or {}).get("newest_id")
-            record(mention_events(page))
-        if newest:
-            new_cursor["mentions_since_id"] = newest
+        notes: dict[str, str] = {}
+        pacer = Pacer(new_cursor, now=timezone.now(), budget=self._budget(account, notes))
+        feeds = [
+            Feed(
+                name="mentions",
+                cursor_key="mentions_since_id",
+                min_results=5,
+                fetch=lambda since, token, n: client.mentions_page(
+                    user_id=user_id, since_id=since, token=token, max_results=n
+                ),
+                split=lambda page: parser.tweet_events(page, "mention", brand_id=user_id),
+                primary=True,
+            )
+        ]
+        options = account.options or {}
+        if not client.user_context:
+            notes["dms"] = "not polled: reading DMs needs the user-context tokens (access_token and secret)"
+        elif options.get("poll_dms", True) is False:
+            notes["dms"] = "not polled: switched off in the account options (poll_dms)"
+        else:
+            feeds.append(
+                Feed(
+                    name="dms",
+                    cursor_key="dms_newest_id",
+                    min_results=1,
+                    fetch=lambda since, token, n: client.dm_events_page(token=token, max_results=n),
+                    split=lambda page: parser.dm_events(page, brand_id=user_id),
+                    stop_at_seen=True,
+                    budgeted=False,
+                )
+            )
+        query = options.get("search_query")
+        if isinstance(query, str) and query.strip():
+            feeds.append(
+                Feed(
+                    name="search",
+                    cursor_key="search_since_id",
+                    min_results=10,
+                    fetch=lambda since, token, n: client.search_page(
+                        query=query.strip(), since_id=since, token=token, max_results=n
+                    ),
+                    split=lambda page: parser.tweet_events(page, "search", brand_id=user_id),
+                    baseline_page_only=True,
+                )
+            )
+        for feed in feeds:
+            if feed.primary:
+                self._run_feed(feed, client, new_cursor, pacer, record)
+                continue
+            try:
+                self._run_feed(feed, client, new_cursor, pacer, record)
+            except ApiAuthError:
+                raise
+            except ApiRateLimited as exc:
+                pacer.pause(feed.name, exc.retry_at, exc.message)
+            except ApiPermanentError as exc:
+                # e.g. 403: the app has no DM permission, or the access level has no search.
+                pacer.pause(feed.name, pacer.now + FEED_REFUSED_PAUSE, exc.message)
+            except ApiError as exc:
+                pacer.pause(feed.name, pacer.now + FEED_ERROR_PAUSE, exc.message)
+        new_cursor["notes"] = notes
         return new_cursor
+
+    @staticmethod
+    def _budget(account: BrandAccount, notes: dict[str, str]) -> int | None:
+        raw = (account.options or {}).get("monthly_read_budget")
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())):
+            notes["read_budget"] = f"ignored: monthly_read_budget {raw!r} is not a whole number"
+            return None
+        return int(raw)
+
+    def _run_feed(
+        self, feed: Feed, client: XClient, cursor: dict[str, Any], pacer: Pacer, record: RecordEvents
+    ) -> None:
+        if pacer.is_paused(feed.name):
+            return
+        resume_key = f"{feed.name}_resume"
+        resume = cursor.get(resume_key)
+        if not isinstance(resume, dict):
+            resume = None
+        stored = cursor.get(feed.cursor_key)
+        since: str | None = resume.get("since") if resume else stored
+        token: str | None = resume.get("token") if resume else None
+        newest: str | None = resume.get("newest") if resume else None
+        while True:
+            if feed.budgeted and pacer.spent():
+                if token:
+                    cursor[resume_key] = {"token": token, "newest": newest, "since": since}
+                return
+            try:
+                page = feed.fetch(since, token, pacer.page_size(feed.min_results) if feed.budgeted else 100)
+            except ApiPermanentError:
+                if resume is None or token is None:
+                    raise
+                # The saved pagination token expired: start this read over from its cursor.
+                logger.info("%s: pagination token refused, re-reading from the cursor", feed.name)
+                cursor.pop(resume_key, None)
+                resume, token, newest = None, None, None
+                continue
+            except ApiError:
+                if token:  # retry this very page next time
+                    cursor[resume_key] = {"token": token, "newest": newest, "since": since}
+                raise
+            pacer.observe(feed.name, client.rate)
+            if feed.budgeted:
+                pacer.spend(len(page.get("data") or []))
+            events = feed.split(page)
+            reached = False
+            if feed.stop_at_seen and since:
+                fresh = [e for e in events if int(e.platform_id) > int(since)]
+                reached = len(fresh) < len(events)
+                events = fresh
+            record(events)
+            if newest is None:
+                newest = _newest(page)
+            next_token = (page.get("meta") or {}).get("next_token")
+            if not next_token or reached or (feed.baseline_page_only and not since):
+                if newest and (not stored or int(newest) > int(stored)):
+                    cursor[feed.cursor_key] = newest
+                cursor.pop(resume_key, None)
+                return
+            token = str(next_token)
+            if pacer.is_paused(feed.name) or (feed.budgeted and pacer.spent()):
+                cursor[resume_key] = {"token": token, "newest": newest, "since": since}
+                return
+
+    # --- webhooks (Account Activity API) --------------------------------------------
+    def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
+        """X's challenge-response check: GET ?crc_token=… answered with
+        {"response_token": "sha256=" + base64(HMAC-SHA256(consumer_secret, crc_token))}."""
+        crc_token = request.GET.get("crc_token", "")
+        if not crc_token:
+            raise MalformedWebhook("no crc_token")
+        secret = str(account.credentials.get("consumer_secret") or "")
+        if not secret:
+            raise SignatureInvalid("the account has no consumer_secret to answer the CRC with")
+        return JsonResponse({"response_token": crc_response_token(secret, crc_token)})
+
+    def verify(self, request: HttpRequest, account: BrandAccount) -> None:
+        secret = str(account.credentials.get("consumer_secret") or "")
+        if not secret:
+            raise SignatureInvalid("the account has no consumer_secret to check signatures with")
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        if not given.startswith("sha256="):
+            raise SignatureInvalid(f"missing {SIGNATURE_HEADER}")
+        if not hmac.compare_digest(given.encode(), signature_for(secret, request.body).encode()):
+            raise SignatureInvalid(f"bad {SIGNATURE_HEADER}")
+
+    def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
+        try:
+            body = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MalformedWebhook(f"body is not JSON: {exc}") from exc
+        events = parser.aaa_events(body, brand_id=account.platform_user_id)
+        if account.platform_user_id and body["for_user_id"] != account.platform_user_id:
+            # Signed by our app, but for another subscribed user: not this account's to keep.
+            logger.warning("x account %s: delivery for user %s ignored", account.pk, body["for_user_id"])
+            return []
+        return events
 
     def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
         return parser.parse(kind, payload)
 
+    # --- limits ---------------------------------------------------------------------
+    def limits_for(self, kind: str) -> ChannelLimits:
+        return DM_LIMITS if kind == "dm" else TWEET_LIMITS
+
+    def can_reply_privately(self, kind: str) -> bool:
+        """A public post can move to a DM (if the customer accepts DMs from the brand)."""
+        return kind in ("mention", "search_mention")
+
+    def check_reply(self, context: ReplyContext) -> str:
+        return ""  # X has no reply windows for posts or DMs
+
     def count(self, text: str) -> int:
         return weighted_length(text)
+
+    def count_for(self, kind: str, text: str) -> int:
+        """Length in the units of limits_for(kind): weighted for posts, characters for DMs."""
+        return len(text) if self.limits_for(kind).counting == "chars" else weighted_length(text)
 
     def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str:
         """Where an agent sees this tweet on X (only for the real API, not a fake)."""
@@ -80,12 +304,48 @@ class XConnector(BaseConnector):
             return ""  # a proxy or a fake: there is no public page to link to
         return f"https://x.com/i/web/status/{platform_id}"
 
+    # --- admin ----------------------------------------------------------------------
+    def test_connection(self, account: BrandAccount) -> dict[str, str]:
+        """GET /2/users/me with the account's credentials: who they are, and how they sign."""
+        client = client_for(account)
+        me = client.me()
+        username = str(me.get("username") or "")
+        return {
+            "id": str(me.get("id") or ""),
+            "name": str(me.get("name") or ""),
+            "username": f"@{username}" if username else "",
+            "auth": "user context (OAuth 1.0a): reads mentions and DMs, posts replies"
+            if client.user_context
+            else "app-only bearer token: reads mentions only, cannot reply or read DMs",
+        }
+
+    # --- sending --------------------------------------------------------------------
+    @staticmethod
+    def _is_dm(outbound: OutboundRequest) -> bool:
+        return outbound.kind == "dm" or outbound.mode == "private"
+
+    @staticmethod
+    def _participant(account: BrandAccount, outbound: OutboundRequest) -> str:
+        """Whom a DM goes to: the customer (their X user id)."""
+        if outbound.recipient.isdigit():
+            return outbound.recipient
+        if outbound.kind == "dm" and "-" in outbound.thread_key:
+            others = [p for p in outbound.thread_key.split("-") if p != account.platform_user_id]
+            if len(others) == 1 and others[0].isdigit():
+                return others[0]
+        raise ApiPermanentError("No X user to send the direct message to.")
+
     def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
-        return client_for(account).create_reply(text=outbound.text, in_reply_to=outbound.in_reply_to)
+        client = client_for(account)
+        if self._is_dm(outbound):
+            return client.create_dm(participant_id=self._participant(account, outbound), text=outbound.text)
+        return client.create_reply(text=outbound.text, in_reply_to=outbound.in_reply_to)
 
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
-        """After an unknown outcome: did our reply reach X? A reply to the same tweet,
-        posted by us since the first attempt started, is taken to be it."""
+        """After an unknown outcome: did our reply reach X? A reply to the same tweet (or a
+        DM to the same customer), sent by us since the first attempt started, is taken to be it."""
+        if self._is_dm(outbound):
+            return self._find_sent_dm(account, outbound)
         if not outbound.in_reply_to:
             return None
         client = client_for(account)
@@ -105,6 +365,26 @@ class XConnector(BaseConnector):
             candidates.append(str(tweet["id"]))
         # X rewrites links to t.co, so a changed text can still be ours.
         return candidates[-1] if candidates else None
+
+    def _find_sent_dm(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
+        participant = self._participant(account, outbound)
+        client = client_for(account)
+        user_id = self.ensure_user_id(account, client)
+        candidates = []
+        for event in client.conversation_dm_events(participant_id=participant):
+            created = event.get("created_at")
+            if isinstance(created, str) and outbound.not_before is not None and (
+                parser.parse_time(created) < outbound.not_before - RECONCILE_SKEW
+            ):
+                break  # newest first: everything after this is older still
+            event_id = str(event.get("id"))
+            if str(event.get("sender_id")) != user_id or event_id in outbound.exclude_ids:
+                continue
+            if parser.unescape_text(str(event.get("text", ""))) == outbound.text:
+                return event_id
+            candidates.append(event_id)
+        # Links come back as t.co: only then can a different text still be ours.
+        return candidates[-1] if candidates and URL_HINT.search(outbound.text) else None
 
 
 connector = XConnector()

@@ -12,12 +12,26 @@ or in-process (tests)::
     fake.stop()
 
 Implemented /2/ endpoints: ``GET /2/users/me``, ``GET /2/users/:id/mentions``, ``GET /2/users/:id/tweets``,
-``POST /2/tweets``; each carries X's rate-limit headers and answers with X's problem JSON on errors.
-OAuth 1.0a signatures are verified over the canonical ``https://api.twitter.com<path>`` URL (what a client
-that rewrites the URL after signing sends) or over the loopback URL itself.
+``POST /2/tweets``, ``GET /2/tweets/search/recent`` (keywords, "phrases", @/#, from:/to:/is:/lang:/has:,
+-negation, OR, parentheses; 7 days; since_id; max_results 10-100; next_token), ``GET /2/dm_events`` and
+``GET /2/dm_conversations/with/:id/dm_events`` (30 days, newest first, no since_id, pagination_token,
+dm_event.fields / event_types validated, sender_id expansion; user context only) and
+``POST /2/dm_conversations/with/:id/messages`` (201 ``{"data": {"dm_conversation_id", "dm_event_id"}}``,
+10,000 characters, 403 for customers who do not accept DMs; user context only). Each carries X's
+rate-limit headers (sends also the 24-hour ones) and answers with X's problem JSON on errors. OAuth 1.0a
+signatures are verified over the canonical ``https://api.twitter.com<path>`` URL (what a client that
+rewrites the URL after signing sends) or over the loopback URL itself.
 
-Control endpoints (no auth, not rate limited): ``POST /_fake/inbound``, ``POST /_fake/inbound/bulk``,
-``GET /_fake/outbound``, ``POST /_fake/fail``, ``POST /_fake/reset``, ``GET /_fake/requests``.
+Account Activity API push (``--webhook URL`` / ``register_webhook(url)``): a CRC GET first, then signed
+(``x-twitter-webhooks-signature``, HMAC-SHA256 with the consumer secret, base64) v1.1-shaped
+``tweet_create_events`` for posts that mention or reply to the brand and for the brand's own posts, and
+``direct_message_events`` for every DM sent or received. ``signed_delivery(id)`` returns the exact body and
+headers in-process.
+
+Control endpoints (no auth, not rate limited): ``POST /_fake/inbound`` (``"kind"``: ``"mention"`` |
+``"tweet"`` (only names the brand) | ``"dm"``; ``"dms_open": false``), ``POST /_fake/inbound/bulk``,
+``GET /_fake/outbound`` (``"kind": "tweet" | "dm"``), ``POST /_fake/fail``, ``POST /_fake/reset``,
+``GET /_fake/requests``, ``POST /_fake/webhook {"url"}``, ``POST /_fake/webhook/crc``, ``GET /_fake/webhook``.
 
 Standard library only, plus ``twitter_text`` (length rules) and ``oauthlib`` (signatures). No Django.
 """
@@ -32,6 +46,7 @@ import hashlib
 import hmac
 import http
 import json
+import queue
 import random
 import re
 import signal
@@ -40,6 +55,8 @@ import sys
 import threading
 import time
 import unicodedata
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -70,8 +87,28 @@ ENDPOINT_LIMITS = {
     "mentions": 180,
     "user_tweets": 900,
     "create_tweet": 100,
+    "search_recent": 450,
+    "dm_events": 300,
+    "dm_conversation_events": 300,
+    "create_dm": 200,
 }
 CREATE_TWEET_24H_LIMIT = 2400
+# Endpoints with a per-user 24-hour cap besides the 15-minute window.
+DAY_LIMITS = {"create_tweet": CREATE_TWEET_24H_LIMIT, "create_dm": 1000}
+# Endpoints X refuses with an app-only bearer token.
+USER_CONTEXT_ONLY = {"create_tweet", "users_me", "dm_events", "dm_conversation_events", "create_dm"}
+
+DM_MAX_LENGTH = 10_000
+DM_LOOKBACK = 30 * 24 * 60 * 60
+SEARCH_LOOKBACK = 7 * 24 * 60 * 60
+SEARCH_QUERY_MAX = 512
+DM_EVENT_FIELDS = (
+    "id", "text", "event_type", "created_at", "dm_conversation_id", "sender_id", "participant_ids",
+    "referenced_tweets", "attachments",
+)
+DM_EVENT_TYPES = ("MessageCreate", "ParticipantsJoin", "ParticipantsLeave")
+FAKE_APP_ID = "17470001"
+CRC_TIMEOUT = 3.0
 
 MENTIONS_REACHABLE = 800
 USER_TWEETS_REACHABLE = 3200
@@ -115,12 +152,20 @@ UNSUPPORTED_AUTH_BODY = {
     "type": "https://api.twitter.com/2/problems/unsupported-authentication",
     "status": 403,
 }
+DM_FORBIDDEN_BODY = {
+    "detail": "You cannot send messages to this user.",
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+}
 DUPLICATE_BODY = {
     "detail": "You are not allowed to create a Tweet with duplicate content.",
     "type": "about:blank",
     "title": "Forbidden",
     "status": 403,
 }
+
+INBOUND_KINDS = ("mention", "tweet", "dm")
 
 USERNAME_MENTION_RE = re.compile(r"(?<![A-Za-z0-9_@])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_])")
 NUMERIC_ID_RE = re.compile(r"^[0-9]{1,19}$")
@@ -183,6 +228,27 @@ def not_found(detail: str) -> FakeXError:
     )
 
 
+def dm_conversation_key(a: str, b: str) -> str:
+    """X's one-to-one conversation id: "{smaller user id}-{larger user id}"."""
+    low, high = sorted((a, b), key=int)
+    return f"{low}-{high}"
+
+
+def html_escape(text: str) -> str:
+    """X escapes exactly &, < and > in post and DM text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def v1_time(ts: float) -> str:
+    """v1.1's created_at: "Wed Oct 10 20:19:24 +0000 2018" (English names whatever the locale)."""
+    dt = datetime.fromtimestamp(int(ts), UTC)
+    return f"{_DAYS[dt.weekday()]} {_MONTHS[dt.month - 1]} {dt.day:02d} {dt:%H:%M:%S} +0000 {dt.year}"
+
+
 def guess_lang(text: str) -> str:
     lowered = text.lower()
     letters = set(lowered)
@@ -230,6 +296,129 @@ class _Window:
         return max(0, self.limit - self.used)
 
 
+class SearchQuery:
+    """X's recent-search query language, the part Hovor and admins use: keywords (a
+    tokenized, case-insensitive match), "quoted phrases", @mentions, #hashtags, from:,
+    to:, is:retweet / is:reply / is:quote, lang:, negation with -, OR, and parentheses."""
+
+    TOKEN_RE = re.compile(r'\(|\)|-?"[^"]*"|[^\s()]+')
+    OPERATORS = {"from", "to", "is", "lang", "has"}
+
+    def __init__(self, node: tuple[Any, ...]) -> None:
+        self.node = node
+
+    @classmethod
+    def compile(cls, query: str) -> SearchQuery:
+        tokens = cls.TOKEN_RE.findall(query)
+        if query.count('"') % 2:
+            raise invalid_request("There were errors processing your request: Unbalanced quotes in query")
+        node, rest = cls._or(tokens)
+        if rest:
+            raise invalid_request(f"There were errors processing your request: Unexpected '{rest[0]}' in query")
+        if not cls._has_positive(node):
+            raise invalid_request(
+                "There were errors processing your request: Rules must contain a non-negation term (at position 1)"
+            )
+        return cls(node)
+
+    @classmethod
+    def _or(cls, tokens: list[str]) -> tuple[tuple[Any, ...], list[str]]:
+        left, tokens = cls._and(tokens)
+        parts = [left]
+        while tokens and tokens[0] == "OR":
+            right, tokens = cls._and(tokens[1:])
+            parts.append(right)
+        return (("or", parts) if len(parts) > 1 else left), tokens
+
+    @classmethod
+    def _and(cls, tokens: list[str]) -> tuple[tuple[Any, ...], list[str]]:
+        parts = []
+        while tokens and tokens[0] not in (")", "OR"):
+            part, tokens = cls._unary(tokens)
+            parts.append(part)
+        if not parts:
+            raise invalid_request("There were errors processing your request: Empty query or group")
+        return (("and", parts) if len(parts) > 1 else parts[0]), tokens
+
+    @classmethod
+    def _unary(cls, tokens: list[str]) -> tuple[tuple[Any, ...], list[str]]:
+        token = tokens[0]
+        if token == "(":
+            inner, rest = cls._or(tokens[1:])
+            if not rest or rest[0] != ")":
+                raise invalid_request("There were errors processing your request: Unbalanced parentheses")
+            return inner, rest[1:]
+        if token.startswith("-") and len(token) > 1:
+            atom, rest = cls._unary([token[1:], *tokens[1:]])
+            return ("not", atom), rest
+        return cls._atom(token), tokens[1:]
+
+    @classmethod
+    def _atom(cls, token: str) -> tuple[Any, ...]:
+        if token.startswith('"'):
+            return ("phrase", token.strip('"'))
+        name, sep, value = token.partition(":")
+        if sep and value and name.lower() in cls.OPERATORS:
+            return ("op", name.lower(), value)
+        if sep and value and re.fullmatch(r"[a-z_]+", name):
+            raise invalid_request(
+                f"There were errors processing your request: Reference to invalid operator '{name}'"
+            )
+        return ("word", token)
+
+    @classmethod
+    def _has_positive(cls, node: tuple[Any, ...]) -> bool:
+        kind = node[0]
+        if kind == "not":
+            return False
+        if kind in ("and", "or"):
+            return any(cls._has_positive(n) for n in node[1])
+        return not (kind == "op" and node[1] in ("is", "lang", "has"))  # X: these need company
+
+    def matches(self, tweet: dict[str, Any], author: dict[str, str], fake: FakeX) -> bool:
+        return self._eval(self.node, tweet, author, fake)
+
+    def _eval(self, node: tuple[Any, ...], tweet: dict[str, Any], author: dict[str, str], fake: FakeX) -> bool:
+        kind = node[0]
+        if kind == "and":
+            return all(self._eval(n, tweet, author, fake) for n in node[1])
+        if kind == "or":
+            return any(self._eval(n, tweet, author, fake) for n in node[1])
+        if kind == "not":
+            return not self._eval(node[1], tweet, author, fake)
+        text = tweet["text"]
+        if kind == "phrase":
+            return self._contains(text, node[1])
+        if kind == "word":
+            word = node[1]
+            if word.startswith(("@", "#", "$")) and len(word) > 1:
+                return re.search(re.escape(word) + r"(?![\w])", text, re.IGNORECASE) is not None
+            return self._contains(text, word)
+        _, name, value = node
+        refs = {r["type"] for r in tweet.get("referenced_tweets", [])}
+        if name == "from":
+            value = value.lstrip("@").lower()
+            return value in (author.get("username", "").lower(), author.get("id", ""))
+        if name == "to":
+            parent = fake._users.get(tweet.get("in_reply_to_user_id", ""), {})
+            return value.lstrip("@").lower() in (parent.get("username", "").lower(), parent.get("id", "x"))
+        if name == "is":
+            return {"retweet": "retweeted" in refs, "reply": "replied_to" in refs, "quote": "quoted" in refs}.get(
+                value.lower(), False
+            )
+        if name == "lang":
+            return tweet.get("lang") == value
+        if name == "has":
+            return value == "links" and re.search(r"https?://", text) is not None
+        return False
+
+    @staticmethod
+    def _contains(text: str, term: str) -> bool:
+        """A tokenized match: the term stands as whole words (not inside @handles, #tags or words)."""
+        pattern = r"(?<![\w@#$])" + re.escape(term) + r"(?![\w])"
+        return re.search(pattern, text, re.IGNORECASE) is not None
+
+
 class FakeX:
     """In-process fake X API v2 server. ``start()`` serves on 127.0.0.1 in a daemon thread."""
 
@@ -250,6 +439,7 @@ class FakeX:
         verbose: bool = False,
         seed: int = 20261123,
         mentions_reachable: int = MENTIONS_REACHABLE,
+        webhook_url: str | None = None,
     ) -> None:
         self.host = host
         self.port = int(port)
@@ -272,6 +462,11 @@ class FakeX:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._token_key = hashlib.sha256(f"fake-x:{seed}".encode()).digest()
+        # Account Activity push: deliveries go out in order from one worker thread.
+        self._webhook_url: str | None = webhook_url or None
+        self._webhook_valid = False
+        self._push_queue: queue.Queue[dict[str, Any] | str | None] = queue.Queue()
+        self._push_thread: threading.Thread | None = None
         self._reset_state()
 
     # ------------------------------------------------------------------ lifecycle
@@ -288,6 +483,10 @@ class FakeX:
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-x", daemon=True
         )
         self._thread.start()
+        self._push_thread = threading.Thread(target=self._push_worker, name="fake-x-webhook", daemon=True)
+        self._push_thread.start()
+        if self._webhook_url:
+            self._push_queue.put("crc")  # X checks a registered URL first; deliveries queue behind it
         return self
 
     def stop(self) -> None:
@@ -296,6 +495,10 @@ class FakeX:
             return
         server.shutdown()
         server.server_close()
+        if self._push_thread is not None:
+            self._push_queue.put(None)
+            self._push_thread.join(timeout=5)
+            self._push_thread = None
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -324,9 +527,20 @@ class FakeX:
             self._authored: dict[str, list[int]] = collections.defaultdict(list)
             self._recent_texts: dict[tuple[str, str], float] = {}
             self._outbound: list[dict[str, Any]] = []
+            self._all_tweets: list[int] = []
+            self._dm_events: dict[int, dict[str, Any]] = {}
+            self._dm_ts: dict[int, float] = {}
+            self._dm_index: list[int] = []
+            self._dm_closed: set[str] = set()
+            self._deliveries: list[dict[str, Any]] = []
             self._failures: list[dict[str, Any]] = []
             self._windows: dict[str, _Window] = {}
             self._requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+
+    def reset_windows(self) -> None:
+        """Start every rate-limit window afresh (as if 15 minutes and a day had passed)."""
+        with self._lock:
+            self._windows = {}
 
     def reset(self) -> None:
         """Forget tweets, customer users, armed failures, rate-limit counters and the request log."""
@@ -380,7 +594,7 @@ class FakeX:
             "id": sid,
             "text": text,
             "author_id": author_id,
-            "created_at": iso_ms(ts),
+            "created_at": iso_ms(int(ts)),  # X reports whole seconds: "…:05.000Z"
             "conversation_id": sid,
             "edit_history_tweet_ids": [sid],
             "lang": guess_lang(text),
@@ -405,8 +619,32 @@ class FakeX:
         mentioned.discard(author_id)
         for uid in mentioned:
             self._mentions[uid].append(tweet_id)
+        self._all_tweets.append(tweet_id)
         self._recent_texts[(author_id, text)] = max(ts, self._recent_texts.get((author_id, text), 0.0))
+        if author_id == self.brand_id or self.brand_id in mentioned:
+            # Account Activity sends the subscribed user's own posts and the posts that
+            # mention or reply to it (not those that only name it).
+            self._push(self._aaa_tweet_body(tweet_id))
         return tweet
+
+    def _create_dm(self, sender_id: str, recipient_id: str, text: str, created_ts: float | None) -> dict[str, Any]:
+        """Caller holds the lock. A one-to-one DM between the brand and a customer."""
+        event_id = self._new_tweet_id()  # one snowflake space for posts and DM events, as on X
+        ts = time.time() if created_ts is None else created_ts
+        event: dict[str, Any] = {
+            "id": str(event_id),
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": sender_id,
+            "dm_conversation_id": dm_conversation_key(sender_id, recipient_id),
+            "created_at": iso_ms(int(ts)),
+            "recipient_id": recipient_id,  # internal: X shows it only in v1.1 shapes
+        }
+        self._dm_events[event_id] = event
+        self._dm_ts[event_id] = ts
+        self._dm_index.append(event_id)
+        self._push(self._aaa_dm_body(event_id))
+        return event
 
     def _inbound_locked(self, item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         if not isinstance(item, dict):
@@ -419,6 +657,10 @@ class FakeX:
             raise invalid_request("`text` is required")
         name = item.get("name")
         kind = item.get("kind") or "mention"
+        if kind not in INBOUND_KINDS:
+            raise invalid_request(f"`kind` must be one of {', '.join(INBOUND_KINDS)}")
+        if kind == "dm":
+            return self._inbound_dm_locked(item, author, text, name)
         in_reply_to = item.get("in_reply_to")
         if in_reply_to is not None:
             in_reply_to = str(in_reply_to)
@@ -431,6 +673,7 @@ class FakeX:
             except ValueError as exc:
                 raise invalid_request(f"Invalid created_at [{item['created_at']}]") from exc
         user = self._ensure_user(author, name if isinstance(name, str) and name else None)
+        self._dms_open_option(user, item)
         if kind == "mention" and in_reply_to is None:
             pattern = re.compile(
                 r"(?<![A-Za-z0-9_])@" + re.escape(self.brand_handle) + r"(?![A-Za-z0-9_])", re.IGNORECASE
@@ -439,6 +682,35 @@ class FakeX:
                 text = f"@{self.brand_handle} {text}"
         tweet = self._create_tweet(user["id"], text, in_reply_to, created_ts)
         return tweet, user
+
+    def _dms_open_option(self, user: dict[str, str], item: dict[str, Any]) -> None:
+        if "dms_open" in item:
+            if item["dms_open"] is False:
+                self._dm_closed.add(user["id"])
+            else:
+                self._dm_closed.discard(user["id"])
+
+    def _inbound_dm_locked(
+        self, item: dict[str, Any], author: Any, text: str, name: Any
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        if item.get("in_reply_to") is not None:
+            raise invalid_request("`in_reply_to` is for posts; a DM belongs to its conversation")
+        if not text:
+            raise invalid_request("`text` is required")
+        if len(text) > DM_MAX_LENGTH:
+            raise invalid_request(f"DM text is longer than {DM_MAX_LENGTH} characters")
+        created_ts = None
+        if item.get("created_at"):
+            try:
+                created_ts = parse_iso(str(item["created_at"]))
+            except ValueError as exc:
+                raise invalid_request(f"Invalid created_at [{item['created_at']}]") from exc
+        user = self._ensure_user(author, name if isinstance(name, str) and name else None)
+        if user["id"] == self.brand_id:
+            raise invalid_request("The brand cannot write a DM to itself")
+        self._dms_open_option(user, item)
+        event = self._create_dm(user["id"], self.brand_id, text, created_ts)
+        return self._render_dm(event, set(DM_EVENT_FIELDS)), user
 
     # ------------------------------------------------------------------ in-process helpers
 
@@ -450,13 +722,18 @@ class FakeX:
         in_reply_to: str | None = None,
         kind: str = "mention",
         created_at: str | None = None,
+        dms_open: bool | None = None,
     ) -> dict[str, Any]:
-        """Same as POST /_fake/inbound; returns {"data": tweet, "includes": {"users": [author]}}."""
+        """Same as POST /_fake/inbound; returns {"data": tweet or DM event, "includes": {"users": [author]}}.
+        kind: "mention" (tags the brand), "tweet" (only names it, for search), "dm".
+        dms_open=False: the author does not accept DMs from the brand (until they write one)."""
         item: dict[str, Any] = {"author": author, "name": name, "text": text, "kind": kind}
         if in_reply_to is not None:
             item["in_reply_to"] = in_reply_to
         if created_at is not None:
             item["created_at"] = created_at
+        if dms_open is not None:
+            item["dms_open"] = dms_open
         with self._lock:
             tweet, user = self._inbound_locked(item)
             return {"data": dict(tweet), "includes": {"users": [dict(user)]}}
@@ -567,8 +844,8 @@ class FakeX:
             "x-rate-limit-remaining": str(window.remaining),
             "x-rate-limit-reset": str(window.reset_at),
         }
-        if endpoint == "create_tweet":
-            day = self._window("create_tweet_24h", CREATE_TWEET_24H_LIMIT, WINDOW_24H)
+        if endpoint in DAY_LIMITS:
+            day = self._window(f"{endpoint}_24h", DAY_LIMITS[endpoint], WINDOW_24H)
             day.roll(time.time())
             headers.update(
                 {
@@ -584,8 +861,8 @@ class FakeX:
         window = self._window(endpoint, ENDPOINT_LIMITS[endpoint], WINDOW_15MIN)
         window.roll(now)
         day = None
-        if endpoint == "create_tweet":
-            day = self._window("create_tweet_24h", CREATE_TWEET_24H_LIMIT, WINDOW_24H)
+        if endpoint in DAY_LIMITS:
+            day = self._window(f"{endpoint}_24h", DAY_LIMITS[endpoint], WINDOW_24H)
             day.roll(now)
         if window.remaining <= 0 or (day is not None and day.remaining <= 0):
             raise FakeXError(429, dict(TOO_MANY_REQUESTS_BODY), self._rate_headers(endpoint))
@@ -671,30 +948,44 @@ class FakeX:
                 out[key] = value
         return out
 
-    def _timeline(self, kind: str, user_id: str, params: dict[str, list[str]]) -> dict[str, Any]:
+    def _max_results(self, params: dict[str, list[str]], low: int, high: int, default: int) -> int:
         max_raw = self._single(params, "max_results")
-        max_results = 10
-        if max_raw is not None:
-            try:
-                max_results = int(max_raw)
-            except ValueError:
-                max_results = -1
-            if not 5 <= max_results <= 100:
-                raise invalid_request(
-                    f"The `max_results` query parameter value [{max_raw}] is not between 5 and 100",
-                    {"max_results": [max_raw]},
-                )
-        since_id = self._id_param(params, "since_id")
-        until_id = self._id_param(params, "until_id")
-        start_ts = self._time_param(params, "start_time")
-        end_ts = self._time_param(params, "end_time")
-        token = self._single(params, "pagination_token")
-        token_pos = self._decode_token(kind, token) if token else None
-        expansions = set(self._csv(params, "expansions"))
-        fields = set(self._csv(params, "tweet.fields")) & set(OPTIONAL_TWEET_FIELDS)
+        if max_raw is None:
+            return default
+        try:
+            value = int(max_raw)
+        except ValueError:
+            value = -1
+        if not low <= value <= high:
+            raise invalid_request(
+                f"The `max_results` query parameter value [{max_raw}] is not between {low} and {high}",
+                {"max_results": [max_raw]},
+            )
+        return value
 
-        index = self._mentions.get(user_id, []) if kind == "mentions" else self._authored.get(user_id, [])
-        reachable = self.mentions_reachable if kind == "mentions" else USER_TWEETS_REACHABLE
+    def _select(
+        self,
+        kind: str,
+        index: list[int],
+        stamps: dict[int, float],
+        params: dict[str, list[str]],
+        *,
+        max_results: int,
+        reachable: int,
+        token_param: tuple[str, ...] = ("pagination_token",),
+        since_until: bool = True,
+        keep: Any = None,
+    ) -> tuple[list[int], bool]:
+        """Newest-first selection over an ascending id index: since_id/until_id/start_time/
+        end_time, a signed pagination token, and an optional predicate. Returns (ids, more)."""
+        since_id = self._id_param(params, "since_id") if since_until else None
+        until_id = self._id_param(params, "until_id") if since_until else None
+        start_ts = self._time_param(params, "start_time") if since_until else None
+        end_ts = self._time_param(params, "end_time") if since_until else None
+        token = None
+        for name in token_param:
+            token = token or self._single(params, name)
+        token_pos = self._decode_token(kind, token) if token else None
         lo = max(0, len(index) - reachable)
         if since_id is not None:
             lo = max(lo, bisect.bisect_right(index, since_id))
@@ -703,26 +994,32 @@ class FakeX:
             hi = min(hi, bisect.bisect_left(index, until_id))
         if token_pos is not None:
             hi = min(hi, bisect.bisect_left(index, token_pos))
-
         picked: list[int] = []
         more = False
         i = hi - 1
         while i >= lo:
-            tid = index[i]
-            ts = self._tweet_ts[tid]
+            item_id = index[i]
+            ts = stamps[item_id]
             i -= 1
             if start_ts is not None and ts < start_ts:
                 continue
             if end_ts is not None and ts >= end_ts:
                 continue
+            if keep is not None and not keep(item_id):
+                continue
             if len(picked) == max_results:
                 more = True
                 break
-            picked.append(tid)
+            picked.append(item_id)
+        return picked, more
 
+    def _tweets_page(
+        self, kind: str, picked: list[int], more: bool, params: dict[str, list[str]]
+    ) -> dict[str, Any]:
         if not picked:
             return {"meta": {"result_count": 0}}
-
+        expansions = set(self._csv(params, "expansions"))
+        fields = set(self._csv(params, "tweet.fields")) & set(OPTIONAL_TWEET_FIELDS)
         tweets = [self._tweets[tid] for tid in picked]
         response: dict[str, Any] = {"data": [self._render_tweet(t, fields) for t in tweets]}
         includes: dict[str, list[dict[str, Any]]] = {}
@@ -757,6 +1054,432 @@ class FakeX:
         response["meta"] = meta
         return response
 
+    def _timeline(self, kind: str, user_id: str, params: dict[str, list[str]]) -> dict[str, Any]:
+        max_results = self._max_results(params, 5, 100, 10)
+        index = self._mentions.get(user_id, []) if kind == "mentions" else self._authored.get(user_id, [])
+        reachable = self.mentions_reachable if kind == "mentions" else USER_TWEETS_REACHABLE
+        picked, more = self._select(kind, index, self._tweet_ts, params, max_results=max_results, reachable=reachable)
+        return self._tweets_page(kind, picked, more, params)
+
+    # ------------------------------------------------------------------ recent search
+
+    def _search(self, params: dict[str, list[str]]) -> dict[str, Any]:
+        query = self._single(params, "query")
+        if query is None or not query.strip():
+            raise invalid_request("The `query` query parameter can not be empty", {"query": [query or ""]})
+        if len(query) > SEARCH_QUERY_MAX:
+            raise invalid_request(
+                f"The `query` query parameter value is longer than {SEARCH_QUERY_MAX} characters", {"query": [query]}
+            )
+        matcher = SearchQuery.compile(query)
+        max_results = self._max_results(params, 10, 100, 10)
+        oldest = time.time() - SEARCH_LOOKBACK
+
+        def keep(tweet_id: int) -> bool:
+            if self._tweet_ts[tweet_id] < oldest:
+                return False
+            tweet = self._tweets[tweet_id]
+            return matcher.matches(tweet, self._users.get(tweet["author_id"], {}), self)
+
+        picked, more = self._select(
+            "search",
+            self._all_tweets,
+            self._tweet_ts,
+            params,
+            max_results=max_results,
+            reachable=len(self._all_tweets),
+            token_param=("next_token", "pagination_token"),
+            keep=keep,
+        )
+        return self._tweets_page("search", picked, more, params)
+
+    # ------------------------------------------------------------------ direct messages
+
+    def _render_dm(self, event: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": event["id"], "event_type": event["event_type"]}
+        if event["event_type"] == "MessageCreate":
+            out["text"] = html_escape(event["text"])
+        for key in ("created_at", "sender_id", "dm_conversation_id"):
+            if key in fields:
+                out[key] = event[key]
+        return out
+
+    def _dm_lookup(self, params: dict[str, list[str]], participant_id: str | None) -> dict[str, Any]:
+        fields = self._csv(params, "dm_event.fields")
+        bad = [f for f in fields if f not in DM_EVENT_FIELDS]
+        if bad:
+            raise invalid_request(
+                f"The `dm_event.fields` query parameter value [{bad[0]}] is not one of "
+                f"[{','.join(DM_EVENT_FIELDS)}]",
+                {"dm_event.fields": [bad[0]]},
+            )
+        types = self._csv(params, "event_types") or list(DM_EVENT_TYPES)
+        wrong = [t for t in types if t not in DM_EVENT_TYPES]
+        if wrong:
+            raise invalid_request(
+                f"The `event_types` query parameter value [{wrong[0]}] is not one of [{','.join(DM_EVENT_TYPES)}]",
+                {"event_types": [wrong[0]]},
+            )
+        conversation = None
+        kind = "dm_events"
+        if participant_id is not None:
+            if not NUMERIC_ID_RE.match(participant_id):
+                raise invalid_request(
+                    f"The `participant_id` query parameter value [{participant_id}] does not match ^[0-9]{{1,19}}$",
+                    {"participant_id": [participant_id]},
+                )
+            conversation = dm_conversation_key(self.brand_id, participant_id)
+            kind = f"dm_with_{participant_id}"
+        max_results = self._max_results(params, 1, 100, 100)
+        oldest = time.time() - DM_LOOKBACK
+
+        def keep(event_id: int) -> bool:
+            event = self._dm_events[event_id]
+            if self._dm_ts[event_id] < oldest or event["event_type"] not in types:
+                return False
+            return conversation is None or event["dm_conversation_id"] == conversation
+
+        picked, more = self._select(
+            kind,
+            self._dm_index,
+            self._dm_ts,
+            params,
+            max_results=max_results,
+            reachable=len(self._dm_index),
+            since_until=False,  # X's DM lookup has no since_id/until_id
+            keep=keep,
+        )
+        if not picked:
+            return {"meta": {"result_count": 0}}
+        events = [self._dm_events[i] for i in picked]
+        response: dict[str, Any] = {"data": [self._render_dm(e, set(fields)) for e in events]}
+        expansions = set(self._csv(params, "expansions"))
+        if "sender_id" in expansions:
+            senders = [self._users[e["sender_id"]] for e in events if e["sender_id"] in self._users]
+            unique = {u["id"]: dict(u) for u in senders}
+            if unique:
+                response["includes"] = {"users": list(unique.values())}
+        meta: dict[str, Any] = {"result_count": len(picked)}
+        if more:
+            meta["next_token"] = self._encode_token(kind, picked[-1])
+        response["meta"] = meta
+        return response
+
+    def _post_dm(self, participant_id: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        if not NUMERIC_ID_RE.match(participant_id):
+            raise invalid_request(
+                f"The `participant_id` path parameter value [{participant_id}] does not match ^[0-9]{{1,19}}$",
+                {"participant_id": [participant_id]},
+            )
+        try:
+            data = json.loads(body.decode("utf-8")) if body else None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise invalid_request("Request body is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise invalid_request("Request body must be a JSON object")
+        text = data.get("text")
+        if data.get("attachments") is None and (not isinstance(text, str) or not text):
+            raise invalid_request("$.text: is missing but it is required")
+        if not isinstance(text, str):
+            raise invalid_request("$.text: string expected")
+        if len(text) > DM_MAX_LENGTH:
+            raise invalid_request(f"$.text: must be at most {DM_MAX_LENGTH} characters long")
+        if participant_id == self.brand_id:
+            raise invalid_request("You cannot send a direct message to yourself")
+        if participant_id not in self._users:
+            raise invalid_request(f"Could not find user with participant_id: [{participant_id}]")
+        conversation = dm_conversation_key(self.brand_id, participant_id)
+        wrote_first = any(
+            e["dm_conversation_id"] == conversation and e["sender_id"] == participant_id
+            for e in self._dm_events.values()
+        )
+        if participant_id in self._dm_closed and not wrote_first:
+            raise FakeXError(403, dict(DM_FORBIDDEN_BODY))
+        event = self._create_dm(self.brand_id, participant_id, text, None)
+        self._outbound.append(
+            {
+                "kind": "dm",
+                "id": event["id"],
+                "dm_event_id": event["id"],
+                "dm_conversation_id": event["dm_conversation_id"],
+                "participant_id": participant_id,
+                "text": text,
+                "created_at": event["created_at"],
+                "auth": "oauth1",
+            }
+        )
+        return 201, {"data": {"dm_conversation_id": event["dm_conversation_id"], "dm_event_id": event["id"]}}
+
+    # ------------------------------------------------------------------ Account Activity API
+
+    def _v1_user(self, user_id: str) -> dict[str, Any]:
+        user = self._users[user_id]
+        return {
+            "id": int(user_id),
+            "id_str": user_id,
+            "name": user["name"],
+            "screen_name": user["username"],
+            "location": None,
+            "url": None,
+            "description": None,
+            "protected": False,
+            "verified": False,
+            "followers_count": 0,
+            "friends_count": 0,
+            "listed_count": 0,
+            "favourites_count": 0,
+            "statuses_count": len(self._authored.get(user_id, [])),
+            "created_at": v1_time(1_262_304_000),
+            "profile_image_url_https": "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png",
+            "default_profile": True,
+            "default_profile_image": True,
+        }
+
+    def _v1_entities(self, text: str) -> dict[str, Any]:
+        mentions = []
+        for match in USERNAME_MENTION_RE.finditer(text):
+            uid = self._by_username.get(match.group(1).lower())
+            if uid is None:
+                continue
+            user = self._users[uid]
+            mentions.append(
+                {
+                    "screen_name": user["username"],
+                    "name": user["name"],
+                    "id": int(uid),
+                    "id_str": uid,
+                    "indices": [match.start(), match.end()],
+                }
+            )
+        return {"hashtags": [], "urls": [], "user_mentions": mentions, "symbols": []}
+
+    def _v1_tweet(self, tweet_id: int) -> dict[str, Any]:
+        tweet = self._tweets[tweet_id]
+        ts = self._tweet_ts[tweet_id]
+        text = html_escape(tweet["text"])
+        parent_id = next((r["id"] for r in tweet.get("referenced_tweets", []) if r["type"] == "replied_to"), None)
+        parent_user = self._users.get(tweet.get("in_reply_to_user_id", ""), {})
+        obj: dict[str, Any] = {
+            "created_at": v1_time(ts),
+            "id": tweet_id,
+            "id_str": tweet["id"],
+            "text": text,
+            "source": '<a href="https://mobile.twitter.com" rel="nofollow">Twitter Web App</a>',
+            "truncated": False,
+            "in_reply_to_status_id": int(parent_id) if parent_id else None,
+            "in_reply_to_status_id_str": parent_id,
+            "in_reply_to_user_id": int(parent_user["id"]) if parent_user else None,
+            "in_reply_to_user_id_str": parent_user.get("id"),
+            "in_reply_to_screen_name": parent_user.get("username"),
+            "user": self._v1_user(tweet["author_id"]),
+            "geo": None,
+            "coordinates": None,
+            "place": None,
+            "contributors": None,
+            "is_quote_status": False,
+            "quote_count": 0,
+            "reply_count": 0,
+            "retweet_count": 0,
+            "favorite_count": 0,
+            "entities": self._v1_entities(tweet["text"]),
+            "favorited": False,
+            "retweeted": False,
+            "filter_level": "low",
+            "lang": tweet["lang"],
+            "timestamp_ms": str(int(ts * 1000)),
+        }
+        if parse_tweet(tweet["text"]).weightedLength > 140:
+            # Compatibility mode: text cut to fit 140 with a link; the whole post in extended_tweet.
+            link = f"https://t.co/{hashlib.sha256(tweet['id'].encode()).hexdigest()[:10]}"
+            obj["text"] = html_escape(tweet["text"][:113].rstrip()) + "\u2026 " + link
+            obj["truncated"] = True
+            obj["extended_tweet"] = {
+                "full_text": text,
+                "display_text_range": [0, len(tweet["text"])],
+                "entities": obj["entities"],
+            }
+            end = len(obj["text"])
+            obj["entities"] = {
+                "hashtags": [], "urls": [{"url": link, "indices": [end - 23, end]}], "user_mentions": [], "symbols": []
+            }
+        return obj
+
+    def _aaa_tweet_body(self, tweet_id: int) -> dict[str, Any]:
+        tweet = self._tweets[tweet_id]
+        body: dict[str, Any] = {"for_user_id": self.brand_id}
+        if tweet["author_id"] != self.brand_id:
+            body["user_has_blocked"] = "false"  # as in X's documented mention example
+        body["tweet_create_events"] = [self._v1_tweet(tweet_id)]
+        return body
+
+    def _v1_dm_user(self, user_id: str) -> dict[str, Any]:
+        user = self._users[user_id]
+        return {
+            "id": user_id,
+            "created_timestamp": "1262304000000",
+            "name": user["name"],
+            "screen_name": user["username"],
+            "protected": False,
+            "verified": False,
+            "followers_count": 0,
+            "friends_count": 0,
+            "statuses_count": len(self._authored.get(user_id, [])),
+            "profile_image_url": "http://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png",
+            "profile_image_url_https": "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png",
+        }
+
+    def _aaa_dm_body(self, event_id: int) -> dict[str, Any]:
+        event = self._dm_events[event_id]
+        create: dict[str, Any] = {
+            "target": {"recipient_id": event["recipient_id"]},
+            "sender_id": event["sender_id"],
+        }
+        own = event["sender_id"] == self.brand_id
+        if own:
+            create["source_app_id"] = FAKE_APP_ID
+        create["message_data"] = {
+            "text": html_escape(event["text"]),
+            "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []},
+        }
+        body: dict[str, Any] = {
+            "for_user_id": self.brand_id,
+            "direct_message_events": [
+                {
+                    "type": "message_create",
+                    "id": event["id"],
+                    "created_timestamp": str(int(self._dm_ts[event_id] * 1000)),
+                    "message_create": create,
+                }
+            ],
+        }
+        if own:
+            body["apps"] = {FAKE_APP_ID: {"id": FAKE_APP_ID, "name": "Hovor", "url": "https://hovor.example"}}
+        body["users"] = {uid: self._v1_dm_user(uid) for uid in (event["sender_id"], event["recipient_id"])}
+        return body
+
+    def aaa_body(self, platform_id: str) -> dict[str, Any]:
+        """The Account Activity delivery X sends for this post or DM event."""
+        with self._lock:
+            key = int(platform_id) if NUMERIC_ID_RE.match(str(platform_id)) else -1
+            if key in self._tweets:
+                return self._aaa_tweet_body(key)
+            if key in self._dm_events:
+                return self._aaa_dm_body(key)
+        raise KeyError(platform_id)
+
+    def sign(self, body: bytes) -> str:
+        """x-twitter-webhooks-signature: sha256= + base64(HMAC-SHA256(consumer secret, body))."""
+        digest = hmac.new(self.consumer_secret.encode(), body, hashlib.sha256).digest()
+        return "sha256=" + base64.b64encode(digest).decode("ascii")
+
+    def crc_response_token(self, crc_token: str) -> str:
+        return self.sign(crc_token.encode())
+
+    @staticmethod
+    def encode_delivery(body: dict[str, Any]) -> bytes:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def signed_delivery(self, platform_id: str) -> tuple[bytes, dict[str, str]]:
+        """The exact bytes and headers X would POST to the webhook for this post or DM."""
+        body = self.encode_delivery(self.aaa_body(platform_id))
+        signature = self.sign(body)
+        return body, {"Content-Type": "application/json; charset=utf-8", "x-twitter-webhooks-signature": signature}
+
+    def register_webhook(self, url: str | None) -> bool:
+        """Register (or clear) the webhook URL; X first checks it with a CRC GET."""
+        with self._lock:
+            self._webhook_url = url or None
+            self._webhook_valid = False
+        return self.check_webhook() if url else False
+
+    def check_webhook(self) -> bool:
+        """GET url?crc_token=… expecting 200 {"response_token": "sha256=<b64>"} within 3 s."""
+        url = self._webhook_url
+        if not url:
+            return False
+        crc_token = base64.urlsafe_b64encode(self._random.randbytes(24)).decode().rstrip("=")
+        entry: dict[str, Any] = {"type": "crc", "url": url, "at": iso_ms(time.time())}
+        valid = False
+        try:
+            sep = "&" if "?" in url else "?"
+            with urllib.request.urlopen(f"{url}{sep}crc_token={crc_token}", timeout=CRC_TIMEOUT) as resp:  # noqa: S310
+                entry["status"] = resp.status
+                answer = json.loads(resp.read().decode("utf-8"))
+            valid = isinstance(answer, dict) and hmac.compare_digest(
+                str(answer.get("response_token", "")), self.crc_response_token(crc_token)
+            )
+        except urllib.error.HTTPError as exc:
+            entry["status"] = exc.code
+        except (OSError, ValueError) as exc:
+            entry["error"] = str(exc)
+        entry["valid"] = valid
+        with self._lock:
+            self._webhook_valid = valid
+            self._deliveries.append(entry)
+        return valid
+
+    def _push(self, body: dict[str, Any]) -> None:
+        """Caller holds the lock: queue a delivery for the registered webhook, if any."""
+        if self._webhook_url:
+            self._push_queue.put(body)
+
+    def _push_worker(self) -> None:
+        while True:
+            body = self._push_queue.get()
+            try:
+                if body is None:
+                    return
+                if body == "crc":
+                    self.check_webhook()
+                elif isinstance(body, dict):
+                    self._deliver(body)
+            finally:
+                self._push_queue.task_done()
+
+    def _deliver(self, body: dict[str, Any]) -> None:
+        url = self._webhook_url
+        if not url:
+            return
+        if not self._webhook_valid and not self.check_webhook():
+            with self._lock:
+                self._deliveries.append(
+                    {"type": "skipped", "url": url, "reason": "CRC failed", "at": iso_ms(time.time())}
+                )
+            return
+        data = self.encode_delivery(body)
+        request = urllib.request.Request(  # noqa: S310
+            url,
+            data=data,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "x-twitter-webhooks-signature": self.sign(data),
+            },
+        )
+        entry: dict[str, Any] = {"type": "post", "url": url, "at": iso_ms(time.time()), "body": body}
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310
+                entry["status"] = resp.status
+        except urllib.error.HTTPError as exc:
+            entry["status"] = exc.code
+        except OSError as exc:
+            entry["error"] = str(exc)
+        with self._lock:
+            self._deliveries.append(entry)
+
+    def wait_deliveries(self, timeout: float = 10.0) -> bool:
+        """Block until every queued webhook delivery was attempted (tests)."""
+        deadline = time.monotonic() + timeout
+        while self._push_queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def webhook_log(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(entry) for entry in self._deliveries]
+
     # ------------------------------------------------------------------ request handling
 
     def _match_failure(self, method: str, path: str) -> dict[str, Any] | None:
@@ -778,6 +1501,15 @@ class FakeX:
             return "users_me", None
         if path == "/2/tweets" and method == "POST":
             return "create_tweet", None
+        if path == "/2/tweets/search/recent" and method == "GET":
+            return "search_recent", None
+        if path == "/2/dm_events" and method == "GET":
+            return "dm_events", None
+        m = re.fullmatch(r"/2/dm_conversations/with/([^/]+)/(dm_events|messages)", path)
+        if m and m.group(2) == "dm_events" and method == "GET":
+            return "dm_conversation_events", m.group(1)
+        if m and m.group(2) == "messages" and method == "POST":
+            return "create_dm", m.group(1)
         m = re.fullmatch(r"/2/users/([^/]+)/(mentions|tweets)", path)
         if m and method == "GET":
             return ("mentions" if m.group(2) == "mentions" else "user_tweets"), m.group(1)
@@ -824,7 +1556,7 @@ class FakeX:
         endpoint, user_id = route
         try:
             auth = self._authenticate(method, path, query, headers, body)
-            if auth == "bearer" and endpoint in ("create_tweet", "users_me"):
+            if auth == "bearer" and endpoint in USER_CONTEXT_ONLY:
                 raise FakeXError(403, dict(UNSUPPORTED_AUTH_BODY))
             rate_headers = self._consume(endpoint)
             params = parse_qs(query, keep_blank_values=True)
@@ -833,6 +1565,14 @@ class FakeX:
             elif endpoint == "create_tweet":
                 status, payload = self._post_tweet(body)
                 rate_headers = self._rate_headers(endpoint)
+            elif endpoint == "create_dm":
+                assert user_id is not None
+                status, payload = self._post_dm(user_id, body)
+                rate_headers = self._rate_headers(endpoint)
+            elif endpoint == "search_recent":
+                status, payload = 200, self._search(params)
+            elif endpoint in ("dm_events", "dm_conversation_events"):
+                status, payload = 200, self._dm_lookup(params, user_id)
             else:
                 assert user_id is not None
                 if not NUMERIC_ID_RE.match(user_id):
@@ -880,6 +1620,7 @@ class FakeX:
         tweet = self._create_tweet(self.brand_id, text, parent_id, None)
         self._outbound.append(
             {
+                "kind": "tweet",
                 "id": tweet["id"],
                 "text": tweet["text"],
                 "in_reply_to_tweet_id": parent_id,
@@ -932,6 +1673,17 @@ class FakeX:
                 except (TypeError, ValueError) as exc:
                     raise invalid_request(f"Invalid failure spec: {exc}") from exc
                 return 200, {"armed": armed}
+            if method == "POST" and path == "/_fake/webhook":
+                data = load()
+                url = data.get("url") if isinstance(data, dict) else None
+                if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+                    raise invalid_request("`url` must be an http(s) URL or null")
+                return 200, {"url": url, "valid": self.register_webhook(url)}
+            if method == "POST" and path == "/_fake/webhook/crc":
+                return 200, {"url": self._webhook_url, "valid": self.check_webhook()}
+            if method == "GET" and path == "/_fake/webhook":
+                self.wait_deliveries(timeout=5)
+                return 200, {"url": self._webhook_url, "valid": self._webhook_valid, "data": self.webhook_log()}
             if method == "POST" and path == "/_fake/reset":
                 self.reset()
                 return 200, {"reset": True}
@@ -1041,6 +1793,12 @@ def main(argv: list[str] | None = None) -> int:
         default=MENTIONS_REACHABLE,
         help="how many of the most recent mentions paging can reach (X: 800)",
     )
+    parser.add_argument(
+        "--webhook",
+        default=None,
+        help="Account Activity webhook URL: checked with a CRC GET, then sent signed deliveries "
+        "(signed with --consumer-secret)",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
 
@@ -1058,6 +1816,7 @@ def main(argv: list[str] | None = None) -> int:
         rate_limit_scale=args.rate_limit_scale,
         verbose=args.verbose,
         mentions_reachable=args.mentions_reachable,
+        webhook_url=args.webhook,
     ).start()
     stop = threading.Event()
 

@@ -1,0 +1,43 @@
+"""The website chat connector: no platform behind it. Visitors' messages arrive through the
+widget endpoints (views.py), which store raw events like a webhook does; replies are
+"sent" by storing them where the widget's event stream reads them (immediate delivery)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from channels.base import BaseConnector, ChannelLimits
+from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest
+
+from . import parser
+
+if TYPE_CHECKING:
+    from channels.models import BrandAccount
+
+# Chat is private, one to one and answered while the visitor waits: social SLA. A reply of
+# a few screens is the most a chat bubble should carry; the widget enforces the same cap.
+CHAT_LIMITS = ChannelLimits(max_length=5000, counting="chars", public=False, sla_class="social")
+
+
+class ChatConnector(BaseConnector):
+    platform = "chat"
+    limits: ChannelLimits = CHAT_LIMITS
+    polls = False
+    # verify / webhook_events stay unsupported (the base refuses): the widget endpoints
+    # under /chat/<account>/ are the only way in.
+
+    def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
+        return parser.parse(kind, payload)
+
+    def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
+        from .services import chat_reply_store
+
+        return chat_reply_store(account=account, outbound=outbound)
+
+    def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
+        from .selectors import chat_reply_find
+
+        return chat_reply_find(account=account, outbound=outbound)
+
+
+connector = ChatConnector()

@@ -1,0 +1,221 @@
+"""Simulated website visitors for the live chat. There is no platform to fake: Hovor itself
+serves the chat. This drives Hovor's widget protocol from the visitor's side, the way the
+widget does (a session per visitor, UUID client_msg_ids, the server-sent event stream), so
+the demo crowd and tests can chat without a browser.
+
+    python -m channels.chat.fake --port 8086 --hovor http://127.0.0.1:8000 --account 3
+
+Control endpoints (the same shape as the platform fakes'):
+    POST /_fake/inbound  {"author": "jana", "name": "Jana Nováková", "text": "…", "email": ""}
+                         → {"data": {"id": "<client_msg_id>", "seq": 1, "author": "jana"}}
+    GET  /_fake/outbound → {"data": [{"id", "author", "text", "seq", "at"}, …]} agents' replies,
+                           in the order the visitors' event streams delivered them
+    POST /_fake/fail     {"times": N} → the next N messages lose their response (a dropped
+                           connection): the visitor resends with the same client_msg_id,
+                           as the widget does, and Hovor must store it once.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import requests
+
+
+class Visitor:
+    def __init__(self, owner: FakeVisitors, author: str) -> None:
+        self.owner = owner
+        self.author = author
+        self.visitor_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"hovor-fake-visitor:{author}"))
+        self.session = ""
+        self.cursor = 0
+        self.listener: threading.Thread | None = None
+
+    def open(self, name: str, email: str) -> None:
+        body = {"visitor_id": self.visitor_id, "session": self.session, "name": name, "email": email}
+        response = self.owner.http.post(self.owner.api("sessions"), data=json.dumps(body), timeout=10)
+        response.raise_for_status()
+        self.session = response.json()["session"]
+        if self.listener is None:
+            self.listener = threading.Thread(target=self.listen, daemon=True)
+            self.listener.start()
+
+    def write(self, text: str, name: str, email: str) -> dict[str, Any]:
+        if not self.session:
+            self.open(name, email)
+        body = {"session": self.session, "client_msg_id": str(uuid.uuid4()), "text": text, "name": name,
+                "email": email}
+        if self.owner.take_failure():
+            self.owner.http.post(self.owner.api("messages"), data=json.dumps(body), timeout=10)  # response "lost"
+        response = self.owner.http.post(self.owner.api("messages"), data=json.dumps(body), timeout=10)
+        response.raise_for_status()
+        return {"id": body["client_msg_id"], "seq": response.json()["seq"], "author": self.author,
+                "duplicate": response.json()["duplicate"]}
+
+    def listen(self) -> None:
+        """Follow the event stream for ever, resuming after each end (Last-Event-ID)."""
+        while not self.owner.stopped.is_set():
+            try:
+                with requests.get(
+                    self.owner.api("events"),
+                    params={"session": self.session, "after": self.cursor},
+                    headers={"Last-Event-ID": str(self.cursor)},
+                    stream=True,
+                    timeout=(5, 40),
+                ) as response:
+                    fields: dict[str, str] = {}
+                    for line in response.iter_lines(decode_unicode=True):
+                        if self.owner.stopped.is_set():
+                            return
+                        if line:
+                            if not line.startswith(":"):
+                                name, _, value = line.partition(":")
+                                fields[name] = value[1:] if value.startswith(" ") else value
+                            continue
+                        self.dispatch(fields)
+                        fields = {}
+            except requests.RequestException:
+                pass
+            self.owner.stopped.wait(0.5)
+
+    def dispatch(self, fields: dict[str, str]) -> None:
+        if "id" in fields and fields["id"].isdigit():
+            self.cursor = max(self.cursor, int(fields["id"]))
+        if fields.get("event") != "message" or "data" not in fields:
+            return
+        data = json.loads(fields["data"])
+        if data.get("from") == "agent":
+            with self.owner.lock:
+                self.owner.replies.append(
+                    {"id": f"{self.author}:{data['seq']}", "author": self.author, "text": data["text"],
+                     "seq": data["seq"], "at": data["at"]}
+                )
+
+
+class FakeVisitors:
+    def __init__(self, *, hovor_url: str, account_id: int, port: int = 0) -> None:
+        self.hovor_url = hovor_url.rstrip("/")
+        self.account_id = account_id
+        self.port = port
+        self.http = requests.Session()
+        self.http.headers["Content-Type"] = "text/plain;charset=UTF-8"
+        self.visitors: dict[str, Visitor] = {}
+        self.replies: list[dict[str, Any]] = []
+        self.failures = 0
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.server: ThreadingHTTPServer | None = None
+
+    def api(self, path: str) -> str:
+        return f"{self.hovor_url}/chat/{self.account_id}/{path}"
+
+    # --- in-process API (tests) ---------------------------------------------------------
+    def inbound(self, *, author: str, text: str, name: str = "", email: str = "") -> dict[str, Any]:
+        with self.lock:
+            visitor = self.visitors.setdefault(author, Visitor(self, author))
+        return visitor.write(text, name, email)
+
+    def outbound(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.replies)
+
+    def fail(self, times: int = 1) -> None:
+        with self.lock:
+            self.failures += times
+
+    def take_failure(self) -> bool:
+        with self.lock:
+            if self.failures > 0:
+                self.failures -= 1
+                return True
+            return False
+
+    # --- control server -----------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> FakeVisitors:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def body(self) -> dict[str, Any]:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                value = json.loads(raw or b"{}")
+                return value if isinstance(value, dict) else {}
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.startswith("/_fake/outbound"):
+                    self.answer(200, {"data": fake.outbound()})
+                else:
+                    self.answer(404, {"error": "not found"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                try:
+                    body = self.body()
+                except ValueError:
+                    self.answer(400, {"error": "body must be JSON"})
+                    return
+                if self.path.startswith("/_fake/inbound"):
+                    author, text = str(body.get("author") or "visitor"), body.get("text")
+                    if not isinstance(text, str) or not text.strip():
+                        self.answer(400, {"error": "text is required"})
+                        return
+                    try:
+                        data = fake.inbound(author=author.lstrip("@"), text=text, name=str(body.get("name") or ""),
+                                            email=str(body.get("email") or ""))
+                    except requests.RequestException as exc:
+                        self.answer(502, {"error": f"Hovor did not take it: {exc}"})
+                        return
+                    self.answer(200, {"data": data})
+                elif self.path.startswith("/_fake/fail"):
+                    fake.fail(int(body.get("times") or 1))
+                    self.answer(200, {"armed": fake.failures})
+                else:
+                    self.answer(404, {"error": "not found"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8086)
+    parser.add_argument("--hovor", default="http://127.0.0.1:8000", help="Hovor's base URL")
+    parser.add_argument("--account", type=int, required=True, help="the chat account's id")
+    args = parser.parse_args()
+    fake = FakeVisitors(hovor_url=args.hovor, account_id=args.account, port=args.port).start()
+    print(f"chat visitors fake on {fake.base_url}, writing to {fake.api('')}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

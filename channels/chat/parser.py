@@ -1,0 +1,79 @@
+"""Stored chat raw events → NormalizedMessage. The payload is ours (written by
+services.chat_message_receive from a validated widget request), but it is read back from the
+database like any platform's, so it is checked again at this edge."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from channels.base import UnsupportedEventType
+from channels.types import NormalizedAuthor, NormalizedMessage, NormalizedStatus
+
+ANONYMOUS_NAME = "Website visitor"
+
+
+class MalformedChatEvent(ValueError):
+    pass
+
+
+def _str(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str:
+    value = payload.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise MalformedChatEvent(f"{key!r} must be a non-empty string")
+    return value
+
+
+def _time(value: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise MalformedChatEvent(f"bad timestamp {value!r}")
+    if at.tzinfo is None:
+        raise MalformedChatEvent(f"timestamp without a time zone: {value!r}")
+    return at
+
+
+def platform_id_for(session_key: str, client_msg_id: str) -> str:
+    return f"{session_key}:{client_msg_id}"
+
+
+def parse_visitor_message(payload: Mapping[str, Any]) -> list[NormalizedMessage]:
+    session = _str(payload, "session")
+    client_msg_id = _str(payload, "client_msg_id")
+    name = _str(payload, "name", required=False).strip()
+    email = _str(payload, "email", required=False).strip()
+    page = _str(payload, "page", required=False)
+    return [
+        NormalizedMessage(
+            platform_id=platform_id_for(session, client_msg_id),
+            author=NormalizedAuthor(
+                external_id=_str(payload, "visitor_id"), handle=email, display_name=name or ANONYMOUS_NAME
+            ),
+            text=_str(payload, "text"),
+            sent_at=_time(_str(payload, "received_at")),
+            kind="chat",
+            thread_key=session,
+            public=False,
+            extra={"page": page} if page else {},
+        )
+    ]
+
+
+EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any]], Sequence[NormalizedMessage | NormalizedStatus]]] = {
+    "chat": parse_visitor_message,
+}
+# Never stored as raw events by Hovor itself, but named so an old or hand-made row is
+# ignored rather than failed: typing and presence are ephemeral and live in the cache.
+IGNORED_EVENTS = frozenset({"typing", "presence"})
+
+
+def parse(kind: str, payload: Mapping[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
+    if not isinstance(payload, Mapping):
+        raise MalformedChatEvent("payload must be an object")
+    handler = EVENT_HANDLERS.get(kind)
+    if handler is None:
+        raise UnsupportedEventType(kind)
+    return handler(payload)

@@ -1,0 +1,246 @@
+"""Writes for the chat: sessions, visitor messages (stored first as raw events, then
+ingested like any platform's), agents' replies (the connector's send), typing, presence,
+contact details and transcript requests. Views and the connector call these."""
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from channels.http import ApiPermanentError
+from channels.models import BrandAccount
+from channels.services import inbound_events_record
+from channels.types import OutboundRequest, RawEvent
+
+from .models import AgentPresence, ChatEvent, ChatEventKind, ChatSession
+from .parser import platform_id_for
+from .selectors import TYPING_TTL_SECONDS, chat_transcript, token_hash, typing_key
+
+logger = logging.getLogger("hovor.channels.chat")
+
+# At most this many transcripts per session: the endpoint is open to anyone with a
+# session, so it must not become a way to mail strangers.
+MAX_TRANSCRIPTS = 3
+# A widget whose stream was open this recently is taken to be looking at the reply.
+CONNECTED_WITHIN = timedelta(seconds=40)
+# Presence is written at most this often per agent (the UI pings far more often).
+PRESENCE_WRITE_EVERY = 30
+
+
+class ChatRequestError(Exception):
+    """A widget request we refuse; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _next_seq(session_id: int) -> int:
+    """The session's next event number. The UPDATE locks the session row until commit, so
+    events commit in number order and a stream reading `seq > cursor` never skips one."""
+    ChatSession.objects.filter(pk=session_id).update(last_seq=F("last_seq") + 1)
+    return ChatSession.objects.filter(pk=session_id).values_list("last_seq", flat=True).get()
+
+
+# --- sessions ---------------------------------------------------------------------------
+def chat_session_open(
+    *, account: BrandAccount, visitor_id: str, token: str = "", name: str = "", email: str = ""
+) -> tuple[ChatSession, str, bool]:
+    """Resume the visitor's session if the token is theirs; otherwise start a new one.
+    Returns (session, token, created)."""
+    if token:
+        session = ChatSession.objects.filter(account=account, token_hash=token_hash(token)).first()
+        if session is not None and session.visitor_id == visitor_id:
+            chat_contact_update(session=session, name=name, email=email)
+            return session, token, False
+    token = secrets.token_urlsafe(32)
+    session = ChatSession.objects.create(
+        account=account,
+        key=uuid.uuid4().hex,
+        token_hash=token_hash(token),
+        visitor_id=visitor_id,
+        name=name,
+        email=email,
+    )
+    return session, token, True
+
+
+def chat_contact_update(*, session: ChatSession, name: str = "", email: str = "", followup: bool | None = None) -> None:
+    """The visitor's name and email as they last gave them; `followup` asks for replies by
+    email too (offered when no agent is online)."""
+    fields = []
+    if name and name != session.name:
+        session.name = name
+        fields.append("name")
+    if email and email != session.email:
+        session.email = email
+        fields.append("email")
+    if followup is not None and followup != session.followup_by_email:
+        if followup and not session.email:
+            raise ChatRequestError("An email address is needed for a follow-up by email.")
+        session.followup_by_email = followup
+        fields.append("followup_by_email")
+    if fields:
+        session.save(update_fields=fields)
+
+
+def chat_session_seen(*, session: ChatSession) -> None:
+    """The widget has the stream open (at most one write per stream connection)."""
+    now = timezone.now()
+    ChatSession.objects.filter(pk=session.pk, last_seen_at__lt=now - timedelta(seconds=5)).update(last_seen_at=now)
+
+
+# --- visitor messages -------------------------------------------------------------------
+@transaction.atomic
+def chat_message_receive(
+    *,
+    account: BrandAccount,
+    session: ChatSession,
+    client_msg_id: uuid.UUID,
+    text: str,
+    name: str = "",
+    email: str = "",
+    page: str = "",
+) -> tuple[ChatEvent, bool]:
+    """Store a visitor's message for the widget's stream and as a raw event for the inbox,
+    in one transaction; ingestion is queued after commit, exactly as for a webhook.
+    Idempotent on client_msg_id: a resend after a reconnect returns the stored message."""
+    from channels.tasks import ingest_events
+
+    existing = ChatEvent.objects.filter(session=session, client_msg_id=client_msg_id).first()
+    if existing is not None:
+        return existing, False
+    seq = _next_seq(session.pk)
+    existing = ChatEvent.objects.filter(session=session, client_msg_id=client_msg_id).first()
+    if existing is not None:  # a concurrent resend of the same message committed first
+        return existing, False
+    chat_contact_update(session=session, name=name, email=email)
+    now = timezone.now()
+    event = ChatEvent.objects.create(
+        session=session, seq=seq, kind=ChatEventKind.VISITOR, text=text, client_msg_id=client_msg_id, created_at=now
+    )
+    payload = {
+        "session": session.key,
+        "client_msg_id": str(client_msg_id),
+        "visitor_id": session.visitor_id,
+        "text": text,
+        "name": session.name,
+        "email": session.email,
+        "page": page,
+        "received_at": now.isoformat(),
+    }
+    raw = RawEvent(platform_id=platform_id_for(session.key, str(client_msg_id)), kind="chat", payload=payload)
+    ids = inbound_events_record(account=account, events=[raw])
+    if ids:
+        transaction.on_commit(lambda: ingest_events.delay(ids))
+    cache.delete(typing_key(session.key, "visitor"))
+    return event, True
+
+
+# --- agents' replies (the connector's send) ---------------------------------------------
+def chat_reply_store(*, account: BrandAccount, outbound: OutboundRequest) -> str:
+    """Deliver an agent's reply: store it where the widget's stream reads it. Delivery is
+    this one transaction, so it is immediate; returns the reply's platform id."""
+    from .tasks import chat_followup
+
+    session = ChatSession.objects.filter(account=account, key=outbound.thread_key).first()
+    if session is None:
+        raise ApiPermanentError("This chat conversation no longer exists; the visitor cannot receive replies.")
+    with transaction.atomic():
+        seq = _next_seq(session.pk)
+        event = ChatEvent.objects.create(session=session, seq=seq, kind=ChatEventKind.AGENT, text=outbound.text)
+        cache.delete(typing_key(session.key, "agent"))
+        session.refresh_from_db(fields=["followup_by_email", "email", "last_seen_at"])
+        away = session.last_seen_at < timezone.now() - CONNECTED_WITHIN
+        if session.followup_by_email and session.email and away:
+            transaction.on_commit(lambda: chat_followup.delay(event.pk))
+    return f"{session.key}:agent:{seq}"
+
+
+# --- typing and presence ----------------------------------------------------------------
+def chat_typing_set(*, session_key: str, who: str, typing: bool) -> None:
+    """Ephemeral, so in the cache (Redis in production): never a row per keystroke."""
+    if typing:
+        cache.set(typing_key(session_key, who), 1, timeout=TYPING_TTL_SECONDS)
+    else:
+        cache.delete(typing_key(session_key, who))
+
+
+def chat_presence_touch(*, user: AbstractBaseUser) -> None:
+    """Record that an agent is here; written at most every PRESENCE_WRITE_EVERY seconds."""
+    if not cache.add(f"hovor:chat:presence:{user.pk}", 1, timeout=PRESENCE_WRITE_EVERY):
+        return
+    AgentPresence.objects.update_or_create(user_id=user.pk, defaults={"last_seen_at": timezone.now()})
+
+
+# --- email ------------------------------------------------------------------------------
+def chat_transcript_request(*, session: ChatSession, email: str) -> None:
+    """Queue the conversation's transcript to this address (sent by a task, after commit)."""
+    from .tasks import chat_transcript_send
+
+    if not ChatEvent.objects.filter(session=session).exists():
+        raise ChatRequestError("There is nothing to send yet.")
+    with transaction.atomic():
+        claimed = ChatSession.objects.filter(pk=session.pk, transcripts_sent__lt=MAX_TRANSCRIPTS).update(
+            transcripts_sent=F("transcripts_sent") + 1
+        )
+        if not claimed:
+            raise ChatRequestError("The transcript has already been sent several times.", status=429)
+        chat_contact_update(session=session, email=email)
+        transaction.on_commit(lambda: chat_transcript_send.delay(session.pk, email))
+
+
+def _from_email(account: BrandAccount) -> str:
+    options = account.options if isinstance(account.options, dict) else {}
+    sender = options.get("from_email")
+    return sender if isinstance(sender, str) and sender else settings.DEFAULT_FROM_EMAIL
+
+
+def _local(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
+def chat_transcript_email(*, session_id: int, email: str) -> None:
+    session = ChatSession.objects.select_related("account__brand").get(pk=session_id)
+    brand = session.account.brand.name
+    lines = [f"Your conversation with {brand}", ""]
+    for event in chat_transcript(session=session):
+        who = "You" if event.kind == ChatEventKind.VISITOR else brand
+        lines.append(f"[{_local(event.created_at)}] {who}:")
+        lines.extend(f"  {line}" for line in event.text.splitlines() or [""])
+        lines.append("")
+    send_mail(
+        subject=f"Your conversation with {brand}",
+        message="\n".join(lines),
+        from_email=_from_email(session.account),
+        recipient_list=[email],
+    )
+
+
+def chat_followup_email(*, event_id: int) -> None:
+    """An agent answered while the visitor was away, and they asked for email follow-up."""
+    event = ChatEvent.objects.select_related("session__account__brand").get(pk=event_id)
+    session = event.session
+    if not session.email:
+        return
+    brand = session.account.brand.name
+    body = (
+        f"{brand} answered your chat message:\n\n{event.text}\n\n"
+        "You can reply by opening the chat on our website again."
+    )
+    send_mail(
+        subject=f"{brand} answered your message",
+        message=body,
+        from_email=_from_email(session.account),
+        recipient_list=[session.email],
+    )
