@@ -108,6 +108,10 @@ class BaseConnector:
             return len(text.encode("utf-8"))
         return len(text)
 
+    def count_for(self, kind: str, text: str) -> int:
+        """Length of a reply to a message of this kind, in the units of limits_for(kind)."""
+        return self.count(text)
+
     def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
         raise NotImplementedError
 

@@ -75,14 +75,16 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     kind = answered.kind if answered else ""
     if mode == "private" and not connector.can_reply_privately(kind):
         return ComposedReply(text=text, length=0, max_length=0, error="This conversation cannot move to private.")
-    limits = connector.limits_for("dm" if mode == "private" else kind)
+    reply_kind = "dm" if mode == "private" else kind
+    limits = connector.limits_for(reply_kind)
     try:
         body = render_variables(text, _variables(ticket=ticket, agent=agent)).strip()
     except UnknownVariable as exc:
-        return ComposedReply(text=text, length=connector.count(text), max_length=limits.max_length, error=str(exc))
+        length = connector.count_for(reply_kind, text)
+        return ComposedReply(text=text, length=length, max_length=limits.max_length, error=str(exc))
     signature = agent_signature(agent)
     full = f"{body}{limits.signature_separator}{signature}" if signature and body else body
-    length = connector.count(full)
+    length = connector.count_for(reply_kind, full)
     error = ""
     if not body:
         error = "The reply is empty."
