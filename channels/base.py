@@ -46,7 +46,7 @@ RecordEvents = Callable[[list[RawEvent]], None]
 class ChannelLimits:
     max_length: int
     # "x-weighted" counts like X (URLs 23, CJK/emoji 2); "chars" counts code points;
-    # "utf8-bytes" counts encoded bytes (Instagram).
+    # "utf8-bytes" counts encoded bytes (Instagram DMs); "utf16" counts code units (Telegram).
     counting: str = "chars"
     public: bool = True
     # SLA class for first-response targets: "social" or "email".
@@ -109,7 +109,16 @@ class BaseConnector:
         return len(text)
 
     def count_for(self, kind: str, text: str) -> int:
-        """Length of a reply to a message of this kind, in the units of limits_for(kind)."""
+        """Length of a reply to a message of this kind, in the units of limits_for(kind):
+        "chars" (code points), "utf8-bytes", "utf16" (code units); anything else is the
+        connector's own count (X's weighting)."""
+        counting = self.limits_for(kind).counting
+        if counting == "chars":
+            return len(text)
+        if counting == "utf8-bytes":
+            return len(text.encode("utf-8"))
+        if counting == "utf16":
+            return len(text.encode("utf-16-le")) // 2
         return self.count(text)
 
     def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:

@@ -1,0 +1,1423 @@
+"""A loopback fake of Meta's Graph API and webhooks for a Facebook Page (Messenger and Page
+comments) or, in ``instagram`` mode, the Instagram professional account connected to it.
+
+Run standalone::
+
+    python -m channels.facebook.fake --port 8082 --webhook http://127.0.0.1:8000/webhooks/facebook/1/ \\
+        --app-secret S --verify-token T --page-id P       # prints FAKE_FACEBOOK_READY http://127.0.0.1:8082
+    python -m channels.instagram.fake ...                  # the same server in instagram mode
+
+or in-process (tests)::
+
+    fake = FakeMeta(page_id="104512345678901", app_secret="s", verify_token="t").start()
+    item = fake.inbound(author="jana", name="Jana", text="Dobrý den")   # a customer writes
+    body, headers = fake.last_delivery.body, fake.last_delivery.headers  # POST these to Hovor
+    fake.stop()
+
+What it does as Meta does:
+
+- Webhooks: a verification GET (``hub.mode=subscribe&hub.verify_token=…&hub.challenge=…``,
+  expecting the challenge echoed as the body) before the first push; signed POSTs of
+  ``object: "page"`` / ``"instagram"`` deliveries serialised the way Meta does (compact,
+  non-ASCII as lowercase ``\\uXXXX``, ``/`` as ``\\/``) with ``X-Hub-Signature-256``
+  (HMAC-SHA256, app secret, lowercase hex, over exactly those bytes) and the older SHA-1
+  ``X-Hub-Signature``; several entries and items per delivery when asked
+  (``delivery(events, per_entry=N)``); failed pushes retried in the background; echoes
+  (``is_echo``) of every message the Page sends, Messenger delivery receipts, and feed /
+  comments changes for the Page's own comment replies.
+- Graph API (``/vNN.N/`` optional): ``POST /{page-id}/messages`` and ``/me/messages`` (Send
+  API: ``messaging_type`` RESPONSE/UPDATE only within 24 hours of the person's last message,
+  MESSAGE_TAG + HUMAN_AGENT up to 7 days, otherwise error 10/2018278; 2000 characters on
+  Messenger, 1000 UTF-8 bytes on Instagram; 551 for a person who blocked the Page; private
+  replies with ``recipient.comment_id``, once per comment (10900) within 7 days (10903));
+  ``POST /{comment-id}/comments`` (Facebook, 8000 characters) and ``POST /{ig-comment-id}/replies``
+  (Instagram, 2200 characters); ``GET`` of a comment's replies, of a comment's
+  ``can_reply_privately``, and of ``/{page-id}/conversations?platform=&user_id=``.
+  Every answer carries ``X-App-Usage``, ``x-fb-trace-id`` and ``facebook-api-version``;
+  errors are Graph error JSON ``{"error": {"message", "type", "code", "error_subcode",
+  "fbtrace_id"}}``; a bad token is 190 with ``WWW-Authenticate``.
+- Injected failures (``POST /_fake/fail {"code", "status", "times", "subcode", "path",
+  "after", "regain_minutes"}``): throttling codes carry ``X-Business-Use-Case-Usage`` with
+  ``estimated_time_to_regain_access``; ``after: true`` makes the call take effect and then
+  fail (an unknown outcome, for reconciliation tests).
+
+Control endpoints (no auth): ``POST /_fake/inbound`` ``{"author", "name", "text", "kind":
+"dm"|"comment", "in_reply_to", "at", "attachments", "post_id", "push"}``, ``POST
+/_fake/inbound/bulk`` ``{"items": [...], "per_entry": N}``, ``POST /_fake/edit``
+``{"comment_id", "text"}``, ``POST /_fake/remove`` ``{"comment_id"}``, ``POST /_fake/unsend``
+``{"mid"}``, ``POST /_fake/read`` ``{"author"}``, ``POST /_fake/block`` ``{"author"}``,
+``GET /_fake/outbound``, ``POST /_fake/fail``, ``GET /_fake/deliveries``, ``POST
+/_fake/redeliver`` ``{"index"}``, ``POST /_fake/verify``, ``GET /_fake/requests``,
+``POST /_fake/reset``.
+
+Standard library only. No Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import random
+import re
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+GRAPH_VERSION = "v21.0"
+
+# Well-known demo values (not secrets): what the seeded demo account is configured with.
+DEMO_PAGE_ID = "104512345678901"
+DEMO_IG_USER_ID = "17841405793187218"
+DEMO_APP_ID = "1517776481860111"
+DEMO_APP_SECRET = "demo-app-secret"
+DEMO_VERIFY_TOKEN = "demo-verify-token"
+DEMO_PAGE_TOKEN = "demo-page-access-token"
+
+STANDARD_WINDOW = 24 * 3600
+HUMAN_AGENT_WINDOW = 7 * 24 * 3600
+PRIVATE_REPLY_WINDOW = 7 * 24 * 3600
+MESSENGER_MAX_CHARS = 2000
+INSTAGRAM_MAX_BYTES = 1000
+FB_COMMENT_MAX_CHARS = 8000
+IG_COMMENT_MAX_CHARS = 2200
+
+THROTTLING_CODES = {4, 17, 32, 341, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80007, 80008, 80009, 80014}
+PAGE_TAGS = {"HUMAN_AGENT", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"}
+
+ERROR_MESSAGES: dict[int, tuple[str, str]] = {
+    1: ("An unknown error has occurred.", "OAuthException"),
+    2: ("An unexpected error has occurred. Please retry your request later.", "OAuthException"),
+    4: ("(#4) Application request limit reached", "OAuthException"),
+    10: ("(#10) This message is sent outside of allowed window.", "OAuthException"),
+    17: ("(#17) User request limit reached", "OAuthException"),
+    32: ("(#32) Page request limit reached", "OAuthException"),
+    100: ("(#100) Invalid parameter", "OAuthException"),
+    190: (
+        "Error validating access token: The session has been invalidated because the user changed their "
+        "password or Facebook has changed the session for security reasons.",
+        "OAuthException",
+    ),
+    200: ("(#200) Requires pages_messaging permission to manage the object", "OAuthException"),
+    341: ("(#341) Application limit reached", "OAuthException"),
+    551: ("(#551) This person isn't available right now.", "OAuthException"),
+    613: ("(#613) Calls to this api have exceeded the rate limit.", "OAuthException"),
+    10900: ("(#10900) Activity already replied to", "OAuthException"),
+    10903: ("(#10903) This user can't reply to this activity", "OAuthException"),
+    80001: ("(#80001) There have been too many calls to this Page account. Wait a bit and try again.",
+            "OAuthException"),
+    80002: ("(#80002) There have been too many calls to this Instagram account. Wait a bit and try again.",
+            "OAuthException"),
+    80006: ("(#80006) There have been too many messenger api calls to this Page account. Wait a bit and try "
+            "again.", "OAuthException"),
+}
+DEFAULT_SUBCODES = {10: 2018278, 551: 1545041, 190: 460}
+STATUS_CODES = {500: 1, 502: 2, 503: 2, 504: 2, 429: 4, 401: 190, 403: 200, 400: 100, 404: 100}
+
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+ID_RE = re.compile(r"^[0-9]+(_[0-9]+)?$")
+VERSION_RE = re.compile(r"^/v[0-9]+(\.[0-9]+)?(/|$)")
+
+
+def meta_json(payload: Any) -> bytes:
+    """Serialise as Meta does: compact, non-ASCII as lowercase \\uXXXX, '/' as '\\/'."""
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
+
+
+def graph_time(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def parse_at(value: Any) -> float:
+    """An ISO time (or Unix seconds) for backdating an inbound message."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        raise FakeGraphError(400, 100, "`at` must be an ISO 8601 time")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise FakeGraphError(400, 100, f"`at` is not an ISO 8601 time: {value!r}") from exc
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+class FakeGraphError(Exception):
+    """A Graph error answer: HTTP status, Graph code/subcode, message, extra headers."""
+
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str | None = None,
+        *,
+        subcode: int | None = None,
+        error_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        default_message, default_type = ERROR_MESSAGES.get(code, (f"(#{code}) Error", "OAuthException"))
+        self.status = status
+        self.code = code
+        self.message = message or default_message
+        self.subcode = subcode
+        self.error_type = error_type or default_type
+        self.headers = dict(headers or {})
+        super().__init__(f"{status} #{code}: {self.message}")
+
+    def body(self, trace_id: str) -> dict[str, Any]:
+        error: dict[str, Any] = {"message": self.message, "type": self.error_type, "code": self.code}
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        error["fbtrace_id"] = trace_id
+        return {"error": error}
+
+
+def unsupported(method: str, object_id: str) -> FakeGraphError:
+    return FakeGraphError(
+        400,
+        100,
+        f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist, cannot be loaded due "
+        "to missing permissions, or does not support this operation. Please read the Graph API documentation at "
+        "https://developers.facebook.com/docs/graph-api",
+        subcode=33,
+        error_type="GraphMethodException",
+    )
+
+
+def bad_param(message: str, subcode: int | None = None) -> FakeGraphError:
+    return FakeGraphError(400, 100, f"(#100) {message}", subcode=subcode)
+
+
+@dataclass
+class Delivery:
+    """One webhook POST: the exact bytes and headers Meta would send."""
+
+    body: bytes
+    headers: dict[str, str]
+    events: list[dict[str, Any]]
+    attempts: int = 0
+    status: int | None = None  # HTTP status of the last push attempt (None: not pushed)
+    error: str = ""
+    pushed: bool = False  # delivered with a 2xx
+    created: float = field(default_factory=time.time)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.body)
+        return result
+
+    def summary(self, index: int) -> dict[str, Any]:
+        return {
+            "index": index,
+            "attempts": self.attempts,
+            "status": self.status,
+            "pushed": self.pushed,
+            "error": self.error,
+            "events": len(self.events),
+            "body": self.body.decode("ascii"),
+            "signature": self.headers.get("X-Hub-Signature-256", ""),
+        }
+
+
+@dataclass
+class _User:
+    key: str
+    name: str
+    username: str
+    psid: str  # Messenger PSID / Instagram IGSID
+    commenter_id: str  # the id Page comments carry (app-scoped on Facebook; the IGSID on Instagram)
+    blocked: bool = False
+
+
+@dataclass
+class _Comment:
+    id: str
+    post_id: str  # Facebook post id, or Instagram media id
+    parent_id: str  # Facebook: post id for a top-level comment; Instagram: "" for top-level
+    author_id: str
+    author_name: str
+    text: str
+    created: float
+    own: bool = False
+    private_replied: bool = False
+    removed: bool = False
+
+    @property
+    def top_level(self) -> bool:
+        return self.parent_id in ("", self.post_id)
+
+
+@dataclass
+class _Failure:
+    status: int
+    code: int
+    subcode: int | None
+    message: str | None
+    times: int
+    path: str | None
+    after: bool
+    regain_minutes: int
+
+
+class FakeMeta:
+    """In-process fake Graph API + webhook pusher. ``start()`` serves on 127.0.0.1 in a daemon thread."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        mode: str = "page",
+        page_id: str = DEMO_PAGE_ID,
+        page_name: str = "Acme Care",
+        ig_user_id: str = DEMO_IG_USER_ID,
+        ig_username: str = "acmecare",
+        app_id: str = DEMO_APP_ID,
+        app_secret: str = DEMO_APP_SECRET,
+        verify_token: str = DEMO_VERIFY_TOKEN,
+        access_token: str = DEMO_PAGE_TOKEN,
+        webhook: str | None = None,
+        host: str = "127.0.0.1",
+        verbose: bool = False,
+        seed: int = 20261123,
+        retry_interval: float = 5.0,
+        max_push_attempts: int = 8,
+        receipts: bool = True,
+    ) -> None:
+        if mode not in ("page", "instagram"):
+            raise ValueError("mode is 'page' or 'instagram'")
+        self.mode = mode
+        self.host = host
+        self.port = int(port)
+        self.page_id = str(page_id)
+        self.page_name = page_name
+        self.ig_user_id = str(ig_user_id)
+        self.ig_username = ig_username
+        self.app_id = str(app_id)
+        self.app_secret = app_secret
+        self.verify_token = verify_token
+        self.access_token = access_token
+        self.webhook = webhook
+        self.verbose = verbose
+        self.retry_interval = retry_interval
+        self.max_push_attempts = max_push_attempts
+        self.receipts = receipts
+        self._seed = seed
+        self._lock = threading.RLock()
+        self._push_lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._retry_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._reset_state()
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def instagram(self) -> bool:
+        return self.mode == "instagram"
+
+    @property
+    def object_name(self) -> str:
+        return "instagram" if self.instagram else "page"
+
+    @property
+    def account_id(self) -> str:
+        """The id entries carry and echoes come from: the Page, or the Instagram account."""
+        return self.ig_user_id if self.instagram else self.page_id
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer((self.host, self.port), _Handler)
+        server.daemon_threads = True
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self.port = server.server_address[1]
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fake-meta-{self.mode}", daemon=True
+        )
+        self._thread.start()
+        if self.webhook:
+            self._retry_thread = threading.Thread(target=self._retry_loop, name="fake-meta-retry", daemon=True)
+            self._retry_thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._retry_thread is not None:
+            self._retry_thread.join(timeout=5)
+            self._retry_thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _log(self, text: str) -> None:
+        if self.verbose:
+            print(f"[fake-meta] {text}", file=sys.stderr, flush=True)
+
+    # ------------------------------------------------------------------ state
+    def _reset_state(self) -> None:
+        with self._lock:
+            if not hasattr(self, "_random"):  # ids are never reused, not even after a reset
+                self._random = random.Random(self._seed)
+                self._issued: set[str] = set()
+            self._users: dict[str, _User] = {}
+            self._by_psid: dict[str, _User] = {}
+            self._by_commenter: dict[str, _User] = {}
+            # psid -> messages (dicts: id, text, from_id, created, direction)
+            self._conversations: dict[str, list[dict[str, Any]]] = {}
+            self._conversation_ids: dict[str, str] = {}
+            self._last_inbound: dict[str, float] = {}
+            self._comments: dict[str, _Comment] = {}
+            self._posts: list[str] = []
+            self._outbound: list[dict[str, Any]] = []
+            self._failures: list[_Failure] = []
+            self._requests: deque[dict[str, Any]] = deque(maxlen=1000)
+            self.deliveries: list[Delivery] = []
+            self.verified = False
+            self._calls = 0
+
+    def reset(self) -> None:
+        """Forget people, messages, comments, outbound, failures and deliveries (ids issued
+        before are not issued again)."""
+        self._reset_state()
+
+    def _number(self, digits: int = 15) -> str:
+        """A fresh numeric id of this many digits (Meta's ids are numeric strings)."""
+        while True:
+            value = str(self._random.randint(10 ** (digits - 1), 10**digits - 1))
+            if value not in self._issued:
+                self._issued.add(value)
+                return value
+
+    def _new_mid(self) -> str:
+        raw = self._random.randbytes(48)
+        if self.instagram:
+            inner = f"ig_message_item:1:IGMessageThread:{self.ig_user_id}:{self._number(20)}".encode() + raw[:12]
+            return base64.urlsafe_b64encode(inner).decode().rstrip("=")
+        return "m_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _trace_id(self) -> str:
+        return base64.urlsafe_b64encode(self._random.randbytes(18)).decode().rstrip("=")
+
+    def _user(self, author: Any, name: str | None = None) -> _User:
+        if not isinstance(author, (str, int)) or isinstance(author, bool) or str(author).strip() in ("", "@"):
+            raise bad_param("`author` is required (a handle or an id)")
+        key = str(author).strip().lstrip("@").lower()
+        user = self._users.get(key) or self._by_psid.get(key) or self._by_commenter.get(key)
+        if user is None:
+            psid = self._number(17 if not self.instagram else 16)
+            commenter = psid if self.instagram else self._number(17)
+            handle = str(author).strip().lstrip("@")
+            user = _User(key=key, name=name or handle, username=handle, psid=psid, commenter_id=commenter)
+            self._users[key] = user
+            self._by_psid[psid] = user
+            self._by_commenter[commenter] = user
+        elif name:
+            user.name = name
+        return user
+
+    def _default_post(self) -> str:
+        if not self._posts:
+            self._posts.append(self._new_post_id())
+        return self._posts[-1]
+
+    def _new_post_id(self) -> str:
+        return self._number(17) if self.instagram else f"{self.page_id}_{self._number(16)}"
+
+    def _new_comment_id(self, post_id: str) -> str:
+        if self.instagram:
+            return self._number(17)
+        return f"{post_id.split('_')[-1]}_{self._number(16)}"
+
+    # ------------------------------------------------------------------ webhook deliveries
+    def _entry_time(self, container: str, ts: float) -> int:
+        # Messenger entries carry milliseconds; feed and Instagram comment changes seconds.
+        return int(ts * 1000) if container == "messaging" else int(ts)
+
+    def _event(self, container: str, body: dict[str, Any], ts: float) -> dict[str, Any]:
+        return {"container": container, "entry_id": self.account_id, "time": self._entry_time(container, ts),
+                "body": body}
+
+    def delivery(self, events: list[dict[str, Any]], *, per_entry: int = 1) -> Delivery:
+        """A signed delivery of these events: consecutive events of the same entry id and
+        kind share an entry, up to `per_entry` items each (Meta batches up to 1000)."""
+        entries: list[dict[str, Any]] = []
+        current: dict[str, Any] | None = None
+        count = 0
+        for event in events:
+            container = event["container"]
+            if current is None or count >= per_entry or current["id"] != event["entry_id"] or container not in current:
+                current = {"id": event["entry_id"], "time": event["time"], container: []}
+                entries.append(current)
+                count = 0
+            current[container].append(event["body"])
+            count += 1
+        body = meta_json({"object": self.object_name, "entry": entries})
+        return Delivery(body=body, headers=self.sign(body), events=list(events))
+
+    def sign(self, body: bytes) -> dict[str, str]:
+        """The headers Meta sends with a webhook POST of exactly these bytes."""
+        key = self.app_secret.encode()
+        return {
+            "Content-Type": "application/json",
+            "User-Agent": "facebookexternalua",
+            "X-Hub-Signature": "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest(),
+            "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest(),
+        }
+
+    @property
+    def last_delivery(self) -> Delivery:
+        with self._lock:
+            if not self.deliveries:
+                raise LookupError("no delivery yet")
+            return self.deliveries[-1]
+
+    def deliveries_since(self, index: int) -> list[Delivery]:
+        with self._lock:
+            return list(self.deliveries[index:])
+
+    def _emit(self, events: list[dict[str, Any]], *, push: bool = True, per_entry: int = 1) -> Delivery:
+        delivery = self.delivery(events, per_entry=per_entry)
+        with self._lock:
+            self.deliveries.append(delivery)
+        if push and self.webhook:
+            self.push(delivery)
+        return delivery
+
+    def verify_webhook(self, timeout: float = 5.0) -> dict[str, Any]:
+        """Meta's subscription check: GET the callback with hub.* and expect the challenge back."""
+        if not self.webhook:
+            return {"verified": False, "error": "no --webhook URL"}
+        challenge = str(self._random.randint(10**9, 2 * 10**9))
+        query = urlencode({"hub.mode": "subscribe", "hub.challenge": challenge, "hub.verify_token": self.verify_token})
+        url = self.webhook + ("&" if "?" in self.webhook else "?") + query
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (a configured URL)
+                status, text = resp.status, resp.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            status, text = exc.code, exc.read().decode("utf-8", "replace")
+        except (OSError, ValueError) as exc:
+            return {"verified": False, "error": str(exc)}
+        ok = status == 200 and text == challenge
+        self.verified = self.verified or ok
+        return {"verified": ok, "status": status, "body": text[:200], "challenge": challenge}
+
+    def push(self, delivery: Delivery, timeout: float = 10.0) -> bool:
+        """POST one delivery to the webhook (after verifying the subscription once)."""
+        if not self.webhook:
+            return False
+        with self._push_lock:
+            if not self.verified:
+                result = self.verify_webhook()
+                if not result.get("verified"):
+                    delivery.attempts += 1
+                    delivery.error = f"webhook not verified: {result}"
+                    self._log(delivery.error)
+                    return False
+            delivery.attempts += 1
+            request = urllib.request.Request(  # noqa: S310 (the configured webhook URL)
+                self.webhook, data=delivery.body, headers=delivery.headers, method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
+                    delivery.status = resp.status
+            except urllib.error.HTTPError as exc:
+                delivery.status = exc.code
+            except (OSError, ValueError) as exc:
+                delivery.status = None
+                delivery.error = str(exc)
+            delivery.pushed = delivery.status is not None and 200 <= delivery.status < 300
+            if delivery.pushed:
+                delivery.error = ""
+            elif delivery.status is not None:
+                delivery.error = f"HTTP {delivery.status}"
+            self._log(f"push {len(delivery.body)} bytes -> {delivery.status} {delivery.error}")
+            return delivery.pushed
+
+    def _retry_loop(self) -> None:
+        """Meta retries failed deliveries; so does the fake, every retry_interval seconds."""
+        while not self._stopping.wait(self.retry_interval):
+            with self._lock:
+                pending = [d for d in self.deliveries if not d.pushed and 0 < d.attempts < self.max_push_attempts]
+            for delivery in pending:
+                if self._stopping.is_set():
+                    return
+                self.push(delivery)
+
+    # ------------------------------------------------------------------ customers write
+    def inbound(
+        self,
+        author: Any,
+        name: str | None = None,
+        text: str = "",
+        *,
+        kind: str = "dm",
+        in_reply_to: str | None = None,
+        at: Any = None,
+        attachments: list[dict[str, Any]] | None = None,
+        post_id: str | None = None,
+        push: bool = True,
+    ) -> dict[str, Any]:
+        """A customer writes to the brand; returns the platform object (the messaging item,
+        or the change value of a comment) and emits its signed delivery."""
+        event = self.inbound_event(
+            author, name, text, kind=kind, in_reply_to=in_reply_to, at=at, attachments=attachments, post_id=post_id
+        )
+        self._emit([event], push=push)
+        body = event["body"]
+        return dict(body["value"]) if event["container"] == "changes" else dict(body)
+
+    def inbound_event(
+        self,
+        author: Any,
+        name: str | None = None,
+        text: str = "",
+        *,
+        kind: str = "dm",
+        in_reply_to: str | None = None,
+        at: Any = None,
+        attachments: list[dict[str, Any]] | None = None,
+        post_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Like inbound() but only builds the event (for batched deliveries)."""
+        if not isinstance(text, str):
+            raise bad_param("`text` must be a string")
+        ts = time.time() if at is None else parse_at(at)
+        with self._lock:
+            user = self._user(author, name)
+            if kind == "dm":
+                return self._inbound_dm(user, text, in_reply_to, ts, attachments or [])
+            if kind == "comment":
+                return self._inbound_comment(user, text, in_reply_to, ts, post_id)
+        raise bad_param(f"`kind` must be dm or comment, not {kind!r}")
+
+    def _inbound_dm(
+        self, user: _User, text: str, in_reply_to: str | None, ts: float, attachments: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        if not text and not attachments:
+            raise bad_param("a message needs text or attachments")
+        mid = self._new_mid()
+        message: dict[str, Any] = {"mid": mid}
+        if text:
+            message["text"] = text
+        if attachments:
+            message["attachments"] = [
+                {"type": str(a.get("type", "image")), "payload": {k: v for k, v in a.items() if k != "type"}}
+                for a in attachments
+                if isinstance(a, dict)
+            ]
+        if in_reply_to:
+            known = any(m["id"] == in_reply_to for m in self._conversations.get(user.psid, []))
+            if not known:
+                raise bad_param(f"no message {in_reply_to} in this conversation")
+            message["reply_to"] = {"mid": in_reply_to}
+        item = {
+            "sender": {"id": user.psid},
+            "recipient": {"id": self.account_id},
+            "timestamp": int(ts * 1000),
+            "message": message,
+        }
+        self._conversations.setdefault(user.psid, []).append(
+            {"id": mid, "text": text, "from_id": user.psid, "from_name": user.name, "created": ts, "direction": "in"}
+        )
+        self._last_inbound[user.psid] = max(ts, self._last_inbound.get(user.psid, 0.0))
+        return self._event("messaging", item, ts)
+
+    def _inbound_comment(
+        self, user: _User, text: str, in_reply_to: str | None, ts: float, post_id: str | None
+    ) -> dict[str, Any]:
+        if in_reply_to:
+            parent = self._comments.get(in_reply_to)
+            if parent is None:
+                raise bad_param(f"no comment {in_reply_to}")
+            post = parent.post_id
+            parent_id = parent.id if parent.top_level else parent.parent_id
+        else:
+            post = post_id or self._default_post()
+            if post not in self._posts:
+                self._posts.append(post)
+            parent_id = "" if self.instagram else post
+        comment = _Comment(
+            id=self._new_comment_id(post),
+            post_id=post,
+            parent_id=parent_id,
+            author_id=user.commenter_id,
+            author_name=user.username if self.instagram else user.name,
+            text=text,
+            created=ts,
+        )
+        self._comments[comment.id] = comment
+        return self._comment_event(comment, "add", ts)
+
+    def _comment_event(self, comment: _Comment, verb: str, ts: float) -> dict[str, Any]:
+        if self.instagram:
+            value: dict[str, Any] = {
+                "from": {"id": comment.author_id, "username": comment.author_name},
+                "media": {"id": comment.post_id, "media_product_type": "FEED"},
+                "id": comment.id,
+                "text": comment.text,
+            }
+            if comment.parent_id:
+                value["parent_id"] = comment.parent_id
+            return self._event("changes", {"field": "comments", "value": value}, ts)
+        value = {
+            "from": {"id": comment.author_id, "name": comment.author_name},
+            "post": {
+                "status_type": "added_photos",
+                "is_published": True,
+                "updated_time": graph_time(ts),
+                "permalink_url": f"https://www.facebook.com/{self.page_id}/posts/{comment.post_id.split('_')[-1]}",
+                "promotion_status": "inactive",
+                "id": comment.post_id,
+            },
+            "post_id": comment.post_id,
+            "comment_id": comment.id,
+            "created_time": int(comment.created),
+            "item": "comment",
+            "parent_id": comment.parent_id,
+            "verb": verb,
+            "field": "feed",
+        }
+        if verb != "remove":
+            value["message"] = comment.text
+        value.pop("field")
+        return self._event("changes", {"field": "feed", "value": value}, ts)
+
+    def edit_comment(self, comment_id: str, text: str, *, push: bool = True) -> dict[str, Any]:
+        """The customer edits a Facebook comment (`verb: edited`)."""
+        if self.instagram:
+            raise bad_param("Instagram sends no webhook for edited comments")
+        with self._lock:
+            comment = self._comments.get(comment_id)
+            if comment is None or comment.own:
+                raise bad_param(f"no customer comment {comment_id}")
+            comment.text = text
+            event = self._comment_event(comment, "edited", time.time())
+        self._emit([event], push=push)
+        return dict(event["body"]["value"])
+
+    def remove_comment(self, comment_id: str, *, push: bool = True) -> dict[str, Any]:
+        """The customer removes a Facebook comment (`verb: remove`)."""
+        if self.instagram:
+            raise bad_param("Instagram sends no webhook for deleted comments")
+        with self._lock:
+            comment = self._comments.get(comment_id)
+            if comment is None:
+                raise bad_param(f"no comment {comment_id}")
+            comment.removed = True
+            event = self._comment_event(comment, "remove", time.time())
+        self._emit([event], push=push)
+        return dict(event["body"]["value"])
+
+    def unsend(self, mid: str, *, push: bool = True) -> dict[str, Any]:
+        """An Instagram customer unsends a message (`is_deleted: true`)."""
+        with self._lock:
+            found = [
+                (psid, m)
+                for psid, messages in self._conversations.items()
+                for m in messages
+                if m["id"] == mid and m["direction"] == "in"
+            ]
+            if not found:
+                raise bad_param(f"no customer message {mid}")
+            psid, message = found[0]
+            self._conversations[psid].remove(message)
+            ts = time.time()
+            item = {
+                "sender": {"id": psid},
+                "recipient": {"id": self.account_id},
+                "timestamp": int(ts * 1000),
+                "message": {"mid": mid, "is_deleted": True},
+            }
+            event = self._event("messaging", item, ts)
+        self._emit([event], push=push)
+        return dict(event["body"])
+
+    def read(self, author: Any, *, push: bool = True) -> dict[str, Any]:
+        """The customer reads the conversation: a watermark (Messenger) or the mid (Instagram)."""
+        with self._lock:
+            user = self._user(author)
+            ts = time.time()
+            item: dict[str, Any] = {"sender": {"id": user.psid}, "recipient": {"id": self.account_id},
+                                    "timestamp": int(ts * 1000)}
+            ours = [m for m in self._conversations.get(user.psid, []) if m["direction"] == "out"]
+            if self.instagram:
+                if not ours:
+                    raise bad_param("nothing to read")
+                item["read"] = {"mid": ours[-1]["id"]}
+            else:
+                item["read"] = {"watermark": int(ts * 1000)}
+            event = self._event("messaging", item, ts)
+        self._emit([event], push=push)
+        return dict(event["body"])
+
+    def block(self, author: Any) -> None:
+        """The customer blocks the Page: sends to them fail with 551."""
+        with self._lock:
+            self._user(author).blocked = True
+
+    def user_id(self, author: Any, *, commenter: bool = False) -> str:
+        with self._lock:
+            user = self._user(author)
+            return user.commenter_id if commenter else user.psid
+
+    # ------------------------------------------------------------------ brand side, for tests
+    def outbound(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(o) for o in self._outbound]
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._requests)
+
+    def fail(
+        self,
+        code: int | None = None,
+        status: int | None = None,
+        *,
+        times: int = 1,
+        subcode: int | None = None,
+        message: str | None = None,
+        path: str | None = None,
+        after: bool = False,
+        regain_minutes: int = 1,
+    ) -> None:
+        """Make the next `times` Graph calls (whose path contains `path`) fail as Meta would."""
+        if code is None and status is None:
+            raise bad_param("give `code` or `status`")
+        if code is None:
+            assert status is not None
+            code = STATUS_CODES.get(status, 1 if status >= 500 else 100)
+        if status is None:
+            status = 500 if code in (1, 2) else 400
+        if subcode is None:
+            subcode = DEFAULT_SUBCODES.get(code)
+        with self._lock:
+            self._failures.append(
+                _Failure(status=int(status), code=int(code), subcode=subcode, message=message, times=int(times),
+                         path=path, after=bool(after), regain_minutes=int(regain_minutes))
+            )
+
+    def _armed_failure(self, path: str) -> _Failure | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.times > 0 and (failure.path is None or failure.path in path):
+                    failure.times -= 1
+                    if failure.times <= 0:
+                        self._failures.remove(failure)
+                    return failure
+        return None
+
+    def _failure_error(self, failure: _Failure) -> FakeGraphError:
+        headers: dict[str, str] = {}
+        if failure.code in THROTTLING_CODES:
+            kind = "instagram" if self.instagram else ("messenger" if failure.code == 80006 else "pages")
+            headers["X-Business-Use-Case-Usage"] = json.dumps(
+                {
+                    self.page_id: [
+                        {
+                            "type": kind,
+                            "call_count": 100,
+                            "total_cputime": 12,
+                            "total_time": 18,
+                            "estimated_time_to_regain_access": failure.regain_minutes,
+                        }
+                    ]
+                },
+                separators=(",", ":"),
+            )
+            headers["X-App-Usage"] = json.dumps({"call_count": 100, "total_cputime": 12, "total_time": 18},
+                                                separators=(",", ":"))
+        if failure.code == 190:
+            headers["WWW-Authenticate"] = 'OAuth "Facebook Platform" "invalid_token" "' + (
+                failure.message or ERROR_MESSAGES[190][0]) + '"'
+        return FakeGraphError(failure.status, failure.code, failure.message, subcode=failure.subcode, headers=headers)
+
+    # ------------------------------------------------------------------ Graph API
+    def handle_api(
+        self, method: str, path: str, query: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        trace = self._trace_id()
+        base_headers = {
+            "x-fb-trace-id": trace,
+            "x-fb-rev": "1012345678",
+            "facebook-api-version": GRAPH_VERSION,
+            "Cache-Control": "private, no-cache, no-store, must-revalidate",
+        }
+        with self._lock:
+            self._calls += 1
+            usage = min(99, self._calls % 100)
+        base_headers["X-App-Usage"] = json.dumps(
+            {"call_count": usage, "total_cputime": max(0, usage - 1), "total_time": usage}, separators=(",", ":")
+        )
+        try:
+            params = self._params(query, headers, body)
+            with self._lock:
+                self._requests.append({"method": method, "path": path, "params": _redacted(params)})
+            self._authenticate(params, headers)
+            failure = self._armed_failure(path)
+            if failure is not None and not failure.after:
+                raise self._failure_error(failure)
+            status, payload = self._route(method, path, params)
+            if failure is not None:
+                raise self._failure_error(failure)
+            return status, payload, base_headers
+        except FakeGraphError as err:
+            return err.status, err.body(trace), {**base_headers, **err.headers}
+
+    def _params(self, query: str, headers: Any, body: bytes) -> dict[str, Any]:
+        params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        if not body:
+            return params
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            try:
+                data = json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise bad_param("Invalid JSON for postcard request body") from exc
+            if not isinstance(data, dict):
+                raise bad_param("The request body must be a JSON object")
+            params.update(data)
+        else:
+            try:
+                form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError as exc:
+                raise bad_param("Invalid form body") from exc
+            for key, values in form.items():
+                value: Any = values[-1]
+                if key in ("recipient", "message") and value.strip().startswith("{"):
+                    try:
+                        value = json.loads(value)
+                    except ValueError as exc:
+                        raise bad_param(f"param {key} must be a JSON object") from exc
+                params[key] = value
+        return params
+
+    def _authenticate(self, params: dict[str, Any], headers: Any) -> None:
+        token = params.pop("access_token", None)
+        auth = headers.get("Authorization") or ""
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() in ("bearer", "oauth") and value.strip():
+            token = value.strip()
+        if not token:
+            raise FakeGraphError(400, 104, "An access token is required to request this resource.")
+        if not hmac.compare_digest(str(token), self.access_token):
+            message = "Invalid OAuth access token - Cannot parse access token"
+            challenge = f'OAuth "Facebook Platform" "invalid_token" "{message}"'
+            raise FakeGraphError(400, 190, message, headers={"WWW-Authenticate": challenge})
+
+    def _route(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        rest = VERSION_RE.sub("/", path, count=1)
+        parts = [p for p in rest.split("/") if p]
+        if not parts:
+            raise unsupported(method, "")
+        node = parts[0]
+        edge = parts[1] if len(parts) > 1 else ""
+        if len(parts) > 2:
+            raise unsupported(method, "/".join(parts))
+        if node == "me":
+            node = self.page_id
+        with self._lock:
+            if method == "POST" and edge == "messages" and node in (self.page_id, self.ig_user_id):
+                return 200, self._send_message(params)
+            if method == "POST" and edge == "comments" and not self.instagram:
+                return 200, self._reply_comment(node, params)
+            if method == "POST" and edge == "replies" and self.instagram:
+                return 200, self._reply_comment(node, params)
+            if method == "GET" and edge in ("comments", "replies"):
+                return 200, self._list_replies(node, edge, params)
+            if method == "GET" and edge == "conversations" and node == self.page_id:
+                return 200, self._conversations_of(params)
+            if method == "GET" and not edge:
+                return 200, self._node(node, params)
+        raise unsupported(method, node)
+
+    # --- Send API ---------------------------------------------------------------------
+    def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        recipient = params.get("recipient")
+        message = params.get("message")
+        if not isinstance(recipient, dict):
+            raise bad_param("param recipient must be non-empty.")
+        if not isinstance(message, dict):
+            raise bad_param("param message must be non-empty.")
+        text = message.get("text")
+        if not isinstance(text, str) or not text:
+            raise bad_param("Param message[text] must be a non-empty UTF-8 encoded string", subcode=2018034)
+        self._check_dm_length(text)
+        if "comment_id" in recipient:
+            return self._private_reply(str(recipient["comment_id"]), text)
+        psid = str(recipient.get("id") or "")
+        user = self._by_psid.get(psid)
+        if user is None:
+            raise bad_param("No matching user found", subcode=2018001)
+        if user.blocked:
+            raise FakeGraphError(400, 551, subcode=1545041)
+        messaging_type = params.get("messaging_type")
+        tag = params.get("tag")
+        if messaging_type is None and self.instagram:
+            messaging_type = "MESSAGE_TAG" if tag else "RESPONSE"
+        if messaging_type not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
+            raise bad_param("param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}")
+        age = time.time() - self._last_inbound.get(psid, 0.0)
+        if messaging_type == "MESSAGE_TAG":
+            allowed = {"HUMAN_AGENT"} if self.instagram else PAGE_TAGS
+            if tag not in allowed:
+                raise bad_param(f"param tag must be one of {{{', '.join(sorted(allowed))}}}")
+            if tag == "HUMAN_AGENT" and age > HUMAN_AGENT_WINDOW:
+                raise FakeGraphError(400, 10, subcode=2018278)
+        elif age > STANDARD_WINDOW:
+            raise FakeGraphError(400, 10, subcode=2018278)
+        mid = self._new_mid()
+        ts = time.time()
+        self._conversations.setdefault(psid, []).append(
+            {"id": mid, "text": text, "from_id": self.account_id, "created": ts, "direction": "out"}
+        )
+        self._outbound.append(
+            {"id": mid, "kind": "dm", "platform": "instagram" if self.instagram else "messenger",
+             "recipient_id": psid, "comment_id": None, "messaging_type": messaging_type, "tag": tag,
+             "text": text, "created_time": graph_time(ts)}
+        )
+        self._echo(psid, mid, text, ts)
+        return {"recipient_id": psid, "message_id": mid}
+
+    def _check_dm_length(self, text: str) -> None:
+        if self.instagram:
+            if len(text.encode("utf-8")) > INSTAGRAM_MAX_BYTES:
+                raise bad_param(f"Length of param message[text] must be less than or equal to {INSTAGRAM_MAX_BYTES}")
+        elif len(text) > MESSENGER_MAX_CHARS:
+            raise bad_param(f"Length of param message[text] must be less than or equal to {MESSENGER_MAX_CHARS}")
+
+    def _private_reply(self, comment_id: str, text: str) -> dict[str, Any]:
+        comment = self._comments.get(comment_id)
+        if comment is None or comment.removed or comment.own:
+            raise bad_param("Invalid comment_id parameter", subcode=2018292)
+        if comment.private_replied:
+            raise FakeGraphError(400, 10900)
+        if time.time() - comment.created > PRIVATE_REPLY_WINDOW:
+            raise FakeGraphError(400, 10903)
+        user = self._by_commenter.get(comment.author_id)
+        if user is None:
+            raise bad_param("Invalid comment_id parameter", subcode=2018292)
+        comment.private_replied = True
+        mid = self._new_mid()
+        ts = time.time()
+        self._conversations.setdefault(user.psid, []).append(
+            {"id": mid, "text": text, "from_id": self.account_id, "created": ts, "direction": "out"}
+        )
+        self._outbound.append(
+            {"id": mid, "kind": "private_reply", "platform": "instagram" if self.instagram else "messenger",
+             "recipient_id": user.psid, "comment_id": comment_id, "messaging_type": None, "tag": None,
+             "text": text, "created_time": graph_time(ts)}
+        )
+        self._echo(user.psid, mid, text, ts)
+        return {"recipient_id": user.psid, "message_id": mid}
+
+    def _echo(self, psid: str, mid: str, text: str, ts: float) -> None:
+        echo = {
+            "sender": {"id": self.account_id},
+            "recipient": {"id": psid},
+            "timestamp": int(ts * 1000),
+            "message": {"mid": mid, "is_echo": True, "app_id": int(self.app_id), "text": text},
+        }
+        events = [self._event("messaging", echo, ts)]
+        if self.receipts and not self.instagram:
+            receipt = {
+                "sender": {"id": psid},
+                "recipient": {"id": self.page_id},
+                "timestamp": int(ts * 1000) + 500,
+                "delivery": {"mids": [mid], "watermark": int(ts * 1000) + 400},
+            }
+            events.append(self._event("messaging", receipt, ts))
+        self._emit_soon(events)
+
+    def _emit_soon(self, events: list[dict[str, Any]]) -> None:
+        """What the Page's own action triggers (echo, receipt, own comment): one delivery
+        each. Pushed from another thread, after the API call has answered, as Meta does."""
+        if not self.webhook:
+            for event in events:
+                self._emit([event])
+            return
+
+        def push_all() -> None:
+            for event in events:
+                self._emit([event])
+
+        threading.Thread(target=push_all, daemon=True).start()
+
+    # --- comments ---------------------------------------------------------------------
+    def _reply_comment(self, node: str, params: dict[str, Any]) -> dict[str, Any]:
+        text = params.get("message")
+        if not isinstance(text, str) or not text.strip():
+            raise bad_param("Missing message or attachment")
+        limit = IG_COMMENT_MAX_CHARS if self.instagram else FB_COMMENT_MAX_CHARS
+        if len(text) > limit:
+            raise bad_param(f"The comment is too long: at most {limit} characters")
+        target = self._comments.get(node)
+        if target is None and not self.instagram and node in self._posts:
+            post, parent = node, node
+        elif target is None or target.removed:
+            raise unsupported("POST", node)
+        else:
+            post = target.post_id
+            parent = target.id if target.top_level else target.parent_id
+        ts = time.time()
+        comment = _Comment(
+            id=self._new_comment_id(post),
+            post_id=post,
+            parent_id=parent,
+            author_id=self.account_id,
+            author_name=self.ig_username if self.instagram else self.page_name,
+            text=text,
+            created=ts,
+            own=True,
+        )
+        self._comments[comment.id] = comment
+        self._outbound.append(
+            {"id": comment.id, "kind": "comment_reply", "platform": "instagram" if self.instagram else "facebook",
+             "recipient_id": target.author_id if target else None, "comment_id": node, "parent_id": parent,
+             "messaging_type": None, "tag": None, "text": text, "created_time": graph_time(ts)}
+        )
+        self._emit_soon([self._comment_event(comment, "add", ts)])
+        return {"id": comment.id}
+
+    def _comment_json(self, comment: _Comment) -> dict[str, Any]:
+        if self.instagram:
+            return {"id": comment.id, "text": comment.text, "timestamp": graph_time(comment.created),
+                    "username": comment.author_name, "from": {"id": comment.author_id, "username": comment.author_name}}
+        return {"id": comment.id, "message": comment.text, "created_time": graph_time(comment.created),
+                "from": {"id": comment.author_id, "name": comment.author_name}}
+
+    def _list_replies(self, node: str, edge: str, params: dict[str, Any]) -> dict[str, Any]:
+        if (edge == "replies") != self.instagram:
+            raise unsupported("GET", f"{node}/{edge}")
+        target = self._comments.get(node)
+        if target is None and node not in self._posts:
+            raise unsupported("GET", node)
+        if target is not None:
+            children = [c for c in self._comments.values() if c.parent_id == node and c.id != node]
+        else:
+            children = [c for c in self._comments.values() if c.post_id == node and c.top_level]
+        children = [c for c in children if not c.removed]
+        children.sort(key=lambda c: c.created, reverse=params.get("order") == "reverse_chronological")
+        try:
+            limit = max(1, min(100, int(params.get("limit") or 25)))
+        except ValueError as exc:
+            raise bad_param("param limit must be a number") from exc
+        data = [self._comment_json(c) for c in children[:limit]]
+        cursors = {"before": "QVFIU" + self._trace_id()[:12], "after": "QVFIU" + self._trace_id()[:12]}
+        return {"data": data, "paging": {"cursors": cursors}}
+
+    def _node(self, node: str, params: dict[str, Any]) -> dict[str, Any]:
+        fields = set(str(params.get("fields") or "").split(","))
+        if node == self.page_id:
+            result: dict[str, Any] = {"id": self.page_id, "name": self.page_name}
+            if self.instagram or "instagram_business_account" in fields:
+                result["instagram_business_account"] = {"id": self.ig_user_id}
+            return result
+        if node == self.ig_user_id:
+            return {"id": self.ig_user_id, "username": self.ig_username}
+        comment = self._comments.get(node)
+        if comment is None or comment.removed:
+            raise unsupported("GET", node)
+        result = self._comment_json(comment)
+        if "can_reply_privately" in fields:
+            result["can_reply_privately"] = (
+                not comment.own
+                and not comment.private_replied
+                and time.time() - comment.created <= PRIVATE_REPLY_WINDOW
+            )
+        return result
+
+    def _conversations_of(self, params: dict[str, Any]) -> dict[str, Any]:
+        platform = params.get("platform") or "messenger"
+        if platform != ("instagram" if self.instagram else "messenger"):
+            return {"data": []}
+        user_id = params.get("user_id")
+        psids = [str(user_id)] if user_id else list(self._conversations)
+        data = []
+        for psid in psids:
+            messages = self._conversations.get(psid)
+            if not messages:
+                continue
+            conversation_id = self._conversation_ids.setdefault(psid, "t_" + self._number(16))
+            newest_first = sorted(messages, key=lambda m: m["created"], reverse=True)
+            user = self._by_psid.get(psid)
+            data.append(
+                {
+                    "id": conversation_id,
+                    "updated_time": graph_time(newest_first[0]["created"]),
+                    "messages": {
+                        "data": [
+                            {
+                                "id": m["id"],
+                                "message": m["text"],
+                                "created_time": graph_time(m["created"]),
+                                "from": (
+                                    {"id": m["from_id"], "name": user.name if user else ""}
+                                    if m["direction"] == "in"
+                                    else {"id": self.account_id, "name": self.page_name}
+                                ),
+                            }
+                            for m in newest_first[:25]
+                        ]
+                    },
+                }
+            )
+        return {"data": data}
+
+    # ------------------------------------------------------------------ control endpoints
+    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+        try:
+            data: Any = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except (UnicodeDecodeError, ValueError):
+            return 400, FakeGraphError(400, 100, "control body must be JSON").body(self._trace_id())
+        if not isinstance(data, dict):
+            return 400, FakeGraphError(400, 100, "control body must be a JSON object").body(self._trace_id())
+        try:
+            return self._control(method, path, data)
+        except FakeGraphError as err:
+            return err.status, err.body(self._trace_id())
+        except (TypeError, ValueError, KeyError) as exc:
+            return 400, FakeGraphError(400, 100, f"bad control request: {exc}").body(self._trace_id())
+
+    def _control(self, method: str, path: str, data: dict[str, Any]) -> tuple[int, Any]:
+        if method == "GET" and path == "/_fake/outbound":
+            return 200, {"data": self.outbound()}
+        if method == "GET" and path == "/_fake/requests":
+            return 200, {"data": self.requests()}
+        if method == "GET" and path == "/_fake/deliveries":
+            with self._lock:
+                return 200, {"data": [d.summary(i) for i, d in enumerate(self.deliveries)]}
+        if method != "POST":
+            return 404, unsupported(method, path).body(self._trace_id())
+        if path == "/_fake/inbound":
+            push = data.get("push", True) is not False
+            obj = self.inbound(
+                data.get("author"),
+                data.get("name"),
+                data.get("text", ""),
+                kind=data.get("kind") or "dm",
+                in_reply_to=data.get("in_reply_to"),
+                at=data.get("at"),
+                attachments=data.get("attachments"),
+                post_id=data.get("post_id"),
+                push=push,
+            )
+            return 201, {"data": obj, "delivery": self.last_delivery.summary(len(self.deliveries) - 1)}
+        if path == "/_fake/inbound/bulk":
+            items = data.get("items")
+            if not isinstance(items, list) or not items:
+                raise bad_param("`items` must be a non-empty list")
+            events = [
+                self.inbound_event(
+                    i.get("author"), i.get("name"), i.get("text", ""), kind=i.get("kind") or "dm",
+                    in_reply_to=i.get("in_reply_to"), at=i.get("at"), attachments=i.get("attachments"),
+                    post_id=i.get("post_id"),
+                )
+                for i in items
+            ]
+            push = data.get("push", True) is not False
+            delivery = self._emit(events, per_entry=int(data.get("per_entry") or 1), push=push)
+            objects = [e["body"]["value"] if e["container"] == "changes" else e["body"] for e in events]
+            return 201, {"count": len(events), "data": objects,
+                         "delivery": delivery.summary(len(self.deliveries) - 1)}
+        if path == "/_fake/edit":
+            return 201, {"data": self.edit_comment(str(data["comment_id"]), str(data.get("text", "")))}
+        if path == "/_fake/remove":
+            return 201, {"data": self.remove_comment(str(data["comment_id"]))}
+        if path == "/_fake/unsend":
+            return 201, {"data": self.unsend(str(data["mid"]))}
+        if path == "/_fake/read":
+            return 201, {"data": self.read(data.get("author"))}
+        if path == "/_fake/block":
+            self.block(data.get("author"))
+            return 200, {"blocked": True}
+        if path == "/_fake/fail":
+            self.fail(
+                code=int(data["code"]) if data.get("code") is not None else None,
+                status=int(data["status"]) if data.get("status") is not None else None,
+                times=int(data.get("times", 1)),
+                subcode=int(data["subcode"]) if data.get("subcode") is not None else None,
+                message=data.get("message"),
+                path=data.get("path"),
+                after=bool(data.get("after", False)),
+                regain_minutes=int(data.get("regain_minutes", 1)),
+            )
+            with self._lock:
+                return 200, {"armed": sum(f.times for f in self._failures)}
+        if path == "/_fake/redeliver":
+            with self._lock:
+                index = int(data.get("index", len(self.deliveries) - 1))
+                if not 0 <= index < len(self.deliveries):
+                    raise bad_param("no such delivery")
+                delivery = self.deliveries[index]
+            ok = self.push(delivery)
+            return 200, {"pushed": ok, "delivery": delivery.summary(index)}
+        if path == "/_fake/verify":
+            return 200, self.verify_webhook()
+        if path == "/_fake/reset":
+            self.reset()
+            return 200, {"reset": True}
+        return 404, unsupported("POST", path).body(self._trace_id())
+
+
+def _redacted(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("***" if k == "access_token" else v) for k, v in params.items()}
+
+
+class FakeFacebook(FakeMeta):
+    """The fake in Page mode (the default), named like the other platforms' fakes."""
+
+    def __init__(self, port: int = 0, **kwargs: Any) -> None:
+        kwargs["mode"] = "page"
+        super().__init__(port, **kwargs)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeMeta/1.0"
+    sys_version = ""
+
+    @property
+    def fake(self) -> FakeMeta:
+        return self.server.fake  # type: ignore[attr-defined,no-any-return]
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        if self.fake.verbose:
+            super().log_message(format, *args)
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = meta_json(payload)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", JSON_CONTENT_TYPE)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+            if self.command != "HEAD":
+                self._headers_buffer.append(data)  # type: ignore[attr-defined]
+            self.flush_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _dispatch(self) -> None:
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            return
+        split = urlsplit(self.path)
+        if split.path.startswith("/_fake/"):
+            status, payload = self.fake.handle_control(self.command, split.path.rstrip("/"), body)
+            self._send(status, payload)
+            return
+        status, payload, headers = self.fake.handle_api(self.command, split.path, split.query, self.headers, body)
+        self._send(status, payload, headers)
+
+    do_GET = _dispatch
+    do_POST = _dispatch
+    do_DELETE = _dispatch
+
+
+def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
+    name = "instagram" if mode == "instagram" else "facebook"
+    parser = argparse.ArgumentParser(
+        prog=f"python -m channels.{name}.fake", description=f"Loopback fake of Meta's Graph API and webhooks ({name})"
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--webhook", default=None, help="Hovor's webhook URL (/webhooks/<platform>/<account id>/)")
+    parser.add_argument("--app-secret", default=DEMO_APP_SECRET)
+    parser.add_argument("--verify-token", default=DEMO_VERIFY_TOKEN)
+    parser.add_argument("--page-id", default=DEMO_PAGE_ID)
+    parser.add_argument("--page-name", default="Acme Care")
+    parser.add_argument("--access-token", default=DEMO_PAGE_TOKEN, help="the Page access token Hovor must use")
+    parser.add_argument("--app-id", default=DEMO_APP_ID)
+    parser.add_argument("--retry-interval", type=float, default=5.0, help="seconds between webhook retries")
+    if mode == "instagram":
+        parser.add_argument("--ig-user-id", default=DEMO_IG_USER_ID)
+        parser.add_argument("--ig-username", default="acmecare")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    fake = FakeMeta(
+        args.port,
+        mode=mode,
+        host=args.host,
+        webhook=args.webhook,
+        app_secret=args.app_secret,
+        verify_token=args.verify_token,
+        page_id=args.page_id,
+        page_name=args.page_name,
+        access_token=args.access_token,
+        app_id=args.app_id,
+        retry_interval=args.retry_interval,
+        ig_user_id=getattr(args, "ig_user_id", DEMO_IG_USER_ID),
+        ig_username=getattr(args, "ig_username", "acmecare"),
+        verbose=args.verbose,
+    ).start()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"FAKE_{name.upper()}_READY {fake.base_url}", flush=True)
+    if fake.webhook:
+        # Meta verifies the callback when the subscription is saved; Hovor may still be starting.
+        def verify_until_ok() -> None:
+            while not stop.is_set() and not fake.verified:
+                result = fake.verify_webhook()
+                print(f"FAKE_{name.upper()}_VERIFY {json.dumps(result)}", flush=True)
+                if result.get("verified"):
+                    return
+                stop.wait(2.0)
+
+        threading.Thread(target=verify_until_ok, daemon=True).start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

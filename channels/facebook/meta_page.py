@@ -1,0 +1,241 @@
+"""What the Facebook Page and Instagram connectors share: Meta's webhook handshake and
+signature, splitting a batched delivery into raw events, the 24-hour / 7-day reply
+windows, and sending through a Page's Send API and comment edges."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from channels import meta
+from channels.base import BaseConnector, ChannelLimits, MalformedWebhook, ReplyContext, UnsupportedEventType
+from channels.http import ApiPermanentError
+from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+
+from .client import PageClient
+from .events import split_delivery
+from .limits import (
+    COMMENT_KINDS,
+    COMMENT_LIMITS,
+    DM_LIMITS,
+    PRIVATE_REPLY_WINDOW,
+    check_window,
+    dm_window_closed_message,
+    private_reply_closed_message,
+    send_mode,
+)
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from channels.models import BrandAccount
+
+logger = logging.getLogger("hovor.channels.meta_page")
+
+# Clock skew tolerated between us and Meta when matching a reply we may already have sent.
+RECONCILE_SKEW = timedelta(seconds=60)
+
+@dataclass(frozen=True)
+class MetaCredentials:
+    page_id: str
+    page_access_token: str
+    app_secret: str
+    verify_token: str
+    ig_user_id: str = ""
+
+    @classmethod
+    def of(cls, account: BrandAccount) -> MetaCredentials:
+        raw = account.credentials
+
+        def text(key: str) -> str:
+            value = raw.get(key)
+            return str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+        return cls(
+            page_id=text("page_id"),
+            page_access_token=text("page_access_token"),
+            app_secret=text("app_secret"),
+            verify_token=text("verify_token"),
+            ig_user_id=text("ig_user_id") or account.platform_user_id,
+        )
+
+    def own_ids(self) -> frozenset[str]:
+        return frozenset(i for i in (self.page_id, self.ig_user_id) if i)
+
+
+def customer_wrote_at(extra: Any) -> datetime | None:
+    """The answered message's own time, kept in its `extra` by the parser (ms for a
+    message, s for a comment's created_time)."""
+    if not hasattr(extra, "get"):
+        return None
+    for key in ("timestamp", "created_time"):
+        value = extra.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            seconds = value / 1000 if value > 100_000_000_000 else value
+            return datetime.fromtimestamp(seconds, UTC)
+    return None
+
+
+def _extra_str(extra: Any, key: str) -> str:
+    value = extra.get(key) if hasattr(extra, "get") else None
+    return value if isinstance(value, str) else ""
+
+
+class MetaPageConnector(BaseConnector):
+    """Webhooks in, Graph API out. Subclasses set the platform, the webhook `object`, the
+    parser, the change classifier and the client class."""
+
+    object_name = "page"
+    label = "Facebook"
+    polls = False
+    limits: ChannelLimits = DM_LIMITS
+    comment_limits: ChannelLimits = COMMENT_LIMITS
+    client_class: type[PageClient] = PageClient
+
+    # Set by subclasses: staticmethod(<platform>.parser.parse / .classify_change).
+    @staticmethod
+    def parse_event(kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
+        raise UnsupportedEventType(kind)
+
+    @staticmethod
+    def classify_change(field: str, value: dict[str, Any], entry_id: str, own_ids: frozenset[str]) -> tuple[str, str]:
+        return f"field.{field}", f"field:{field}:{entry_id}"
+
+    def client_for(self, account: BrandAccount) -> PageClient:
+        creds = MetaCredentials.of(account)
+        return self.client_class(
+            base_url=account.base_url,
+            page_id=creds.page_id,
+            page_access_token=creds.page_access_token,
+            account_ref=str(account.pk),
+        )
+
+    # --- inbound ----------------------------------------------------------------------
+    def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
+        return meta.handshake(request, MetaCredentials.of(account).verify_token)
+
+    def verify(self, request: HttpRequest, account: BrandAccount) -> None:
+        meta.verify_signature(request, MetaCredentials.of(account).app_secret)
+
+    def split(self, data: dict[str, Any], *, own_ids: frozenset[str]) -> list[RawEvent]:
+        return split_delivery(data, own_ids=own_ids, classify_change=self.classify_change)
+
+    def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
+        """One raw event per messaging item and change (Meta batches up to 1000). Types are
+        checked at the edge: a delivery with an item that would not parse is refused (400)
+        before anything is stored; kinds Hovor ignores are stored and marked ignored."""
+        try:
+            data = meta.json_body(request, expected_object=self.object_name)
+        except RecursionError as exc:  # absurdly deep nesting: not something Meta sends
+            raise MalformedWebhook("body is nested too deeply") from exc
+        events = self.split(data, own_ids=MetaCredentials.of(account).own_ids())
+        for event in events:
+            try:
+                self.parse(event.kind, event.payload)
+            except UnsupportedEventType:
+                continue
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise MalformedWebhook(f"{event.kind} {event.platform_id}: {exc}") from exc
+        return events
+
+    def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
+        return self.parse_event(kind, payload)
+
+    # --- outbound rules ---------------------------------------------------------------
+    def limits_for(self, kind: str) -> ChannelLimits:
+        return self.comment_limits if kind in COMMENT_KINDS else self.limits
+
+    def can_reply_privately(self, kind: str) -> bool:
+        """A comment can be answered with a private message (once, within 7 days)."""
+        return kind in COMMENT_KINDS
+
+    def check_reply(self, context: ReplyContext) -> str:
+        return check_window(
+            platform=self.label,
+            kind=context.kind,
+            mode=context.mode,
+            last_customer_message_at=context.last_customer_message_at,
+            now=context.now,
+        )
+
+    def _check_length(self, text: str, limits: ChannelLimits) -> None:
+        length = len(text.encode("utf-8")) if limits.counting == "utf8-bytes" else len(text)
+        if length > limits.max_length:
+            unit = "bytes" if limits.counting == "utf8-bytes" else "characters"
+            raise ApiPermanentError(f"Too long for {self.label}: {length}/{limits.max_length} {unit}.")
+
+    # --- sending ----------------------------------------------------------------------
+    def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
+        client = self.client_for(account)
+        now = timezone.now()
+        if outbound.mode == "private":
+            return self._send_private(client, outbound, now)
+        if outbound.kind in COMMENT_KINDS:
+            target = (
+                _extra_str(outbound.extra, "thread_comment_id")
+                or _extra_str(outbound.extra, "comment_id")
+                or outbound.in_reply_to
+            )
+            if not target:
+                raise ApiPermanentError(f"There is no {self.label} comment to reply to.")
+            self._check_length(outbound.text, self.comment_limits)
+            return client.reply_to_comment(comment_id=target, text=outbound.text)
+        recipient = outbound.recipient or outbound.thread_key
+        if not recipient:
+            raise ApiPermanentError(f"There is no {self.label} conversation to reply to.")
+        last = customer_wrote_at(outbound.extra)
+        mode = send_mode(last, now)
+        if mode is None:
+            assert last is not None
+            raise ApiPermanentError(dm_window_closed_message(self.label, last, now))
+        self._check_length(outbound.text, self.limits)
+        return client.send_message(recipient_id=recipient, text=outbound.text, mode=mode)
+
+    def _send_private(self, client: PageClient, outbound: OutboundRequest, now: datetime) -> str:
+        if outbound.kind not in COMMENT_KINDS:
+            raise ApiPermanentError("Only a comment can be answered with a private reply.")
+        comment_id = _extra_str(outbound.extra, "comment_id") or outbound.in_reply_to
+        if not comment_id:
+            raise ApiPermanentError(f"There is no {self.label} comment to reply to privately.")
+        written = customer_wrote_at(outbound.extra)
+        if written is not None and now - written >= PRIVATE_REPLY_WINDOW:
+            raise ApiPermanentError(private_reply_closed_message(self.label, written, now))
+        self._check_length(outbound.text, self.limits)
+        return client.send_private_reply(comment_id=comment_id, text=outbound.text)
+
+    # --- reconciling ------------------------------------------------------------------
+    def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
+        """After an unknown outcome (timeout, 5xx): did our reply get there? A message or
+        comment reply from us with the same text, made since the first attempt started and
+        not one of our earlier replies, is taken to be it. A private reply cannot be listed:
+        if the comment no longer takes one, our earlier attempt used it up."""
+        client = self.client_for(account)
+        if outbound.mode == "private":
+            comment_id = _extra_str(outbound.extra, "comment_id") or outbound.in_reply_to
+            if comment_id and client.can_reply_privately(comment_id=comment_id) is False:
+                return f"private-reply:{comment_id}"
+            return None
+        if outbound.kind in COMMENT_KINDS:
+            target = _extra_str(outbound.extra, "thread_comment_id") or outbound.in_reply_to
+            if not target:
+                return None
+            # Not the customer's own comments; the Page's (or the Instagram account's) id is
+            # not always known for Instagram, so anyone else's exact text since our attempt counts.
+            mine = [c for c in client.comment_replies(comment_id=target) if c["from_id"] != outbound.recipient]
+        else:
+            recipient = outbound.recipient or outbound.thread_key
+            if not recipient:
+                return None
+            mine = [m for m in client.conversation_messages(user_id=recipient) if m["from_id"] != recipient]
+        for item in mine:
+            if not item["id"] or item["id"] in outbound.exclude_ids or item["text"] != outbound.text:
+                continue
+            at = item["at"]
+            if outbound.not_before is not None and at is not None and at < outbound.not_before - RECONCILE_SKEW:
+                continue
+            return str(item["id"])
+        return None
