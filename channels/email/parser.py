@@ -1,0 +1,525 @@
+"""A stored raw e-mail -> NormalizedMessage (and, for delivery reports about our own
+replies, NormalizedStatus). The stored payload of an `email` event is
+`{"raw": <base64 of the message as fetched>, "uid", "uidvalidity", "folder",
+"internaldate", "address": <the account's address>}`: self-contained, so the event can be
+parsed again later from the raw .eml alone."""
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.policy
+import hashlib
+import mimetypes
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, HeaderParser
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+from channels.base import UnsupportedEventType
+from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
+
+from .text import decode_bytes, decode_header_words, fold_quoted, header_needs_repair, html_to_text, unflow
+from .tnef import TnefError, read_tnef
+
+EVENT_KIND = "email"
+MAX_ID_LENGTH = 200  # Message.platform_id / thread_key columns
+MAX_FULL_TEXT = 100_000
+FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|pd|př|wg|tr|doorst|i)\s*:", re.IGNORECASE)
+SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
+PLUS_TOKEN = re.compile(r"^([^@+\s]+)\+t(\d{1,12})@(.+)$", re.IGNORECASE)
+MSG_ID = re.compile(r"<([^<>\s]+)>")
+REPORT_PARTS = frozenset(
+    {"message/delivery-status", "message/global-delivery-status", "message/disposition-notification",
+     "text/rfc822-headers", "message/feedback-report"}
+)
+SIGNATURE_PARTS = frozenset(
+    {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
+)
+BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
+
+
+class MalformedEmail(ValueError):
+    pass
+
+
+# --- message ids ---------------------------------------------------------------------------
+def normalize_msgid(value: str) -> str:
+    """`<local@domain>` from a Message-ID / In-Reply-To value (comments, missing angle
+    brackets and surrounding junk dropped); "" if there is none."""
+    match = MSG_ID.search(value or "")
+    if match:
+        return f"<{match.group(1)}>"
+    tokens = (value or "").replace("<", " ").replace(">", " ").split()
+    return f"<{tokens[0]}>" if tokens and "@" in tokens[0] else ""
+
+
+def msgid_list(value: str) -> list[str]:
+    seen: list[str] = []
+    for match in MSG_ID.finditer(value or ""):
+        msgid = f"<{match.group(1)}>"
+        if msgid not in seen:
+            seen.append(msgid)
+    if not seen and normalize_msgid(value):
+        seen.append(normalize_msgid(value))
+    return seen
+
+
+def fit_id(msgid: str) -> str:
+    """A Message-ID as a platform id; absurdly long ones are hashed to fit the column."""
+    if len(msgid) <= MAX_ID_LENGTH:
+        return msgid
+    return "mid-sha256:" + hashlib.sha256(msgid.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def raw_sha256_id(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    """The header's value as sent (first occurrence), unfolded, not decoded."""
+    lowered = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == lowered:
+            return re.sub(r"\r?\n[ \t]", " ", str(value)).strip()
+    return ""
+
+
+def event_platform_id(raw: bytes) -> str:
+    """The idempotency key of a fetched message: its Message-ID, else the SHA-256 of its
+    bytes (the same message in two folders, or fetched twice, is one event)."""
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    msgid = normalize_msgid(_raw_header(headers, "Message-ID"))
+    return fit_id(msgid) if msgid else raw_sha256_id(raw)
+
+
+# --- headers -------------------------------------------------------------------------------
+def _header_text(msg: Message, name: str) -> str:
+    """A decoded header value (RFC 2047), repaired when the sender mislabelled it."""
+    raw = _raw_header(msg, name)
+    try:
+        value = msg.get(name)
+        text = str(value) if value is not None else ""
+    except Exception:  # the stdlib header parser has crashed on hostile input before
+        text = ""
+    if raw and (not text or header_needs_repair(text)):
+        text = decode_header_words(raw)
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
+def _mailbox(msg: Message, name: str) -> tuple[str, str]:
+    """(address, display name) of the first mailbox in an address header."""
+    address, display = "", ""
+    try:
+        header: Any = msg.get(name)
+        mailboxes: Sequence[Address] = header.addresses if header is not None else ()
+        if mailboxes:
+            address, display = mailboxes[0].addr_spec, mailboxes[0].display_name
+    except Exception:  # noqa: S110 (fall back to the lenient parser below)
+        pass
+    raw = _raw_header(msg, name)
+    if raw and (not address or header_needs_repair(display) or header_needs_repair(address)):
+        pairs = getaddresses([decode_header_words(raw)])
+        if pairs and pairs[0][1]:
+            display, address = pairs[0]
+    address = address.strip().strip("<>").strip()
+    return address.lower(), " ".join(display.split())
+
+
+def _addresses(msg: Message, *names: str) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        for key, value in msg.raw_items():
+            if key.lower() == name.lower():
+                found.extend(addr.lower() for _, addr in getaddresses([decode_header_words(str(value))]) if addr)
+    return found
+
+
+def _sent_at(msg: Message, internaldate: Any) -> datetime:
+    received: datetime | None = None
+    if isinstance(internaldate, str) and internaldate:
+        try:
+            received = datetime.fromisoformat(internaldate)
+        except ValueError:
+            received = None
+    raw = _raw_header(msg, "Date")
+    written: datetime | None = None
+    if raw:
+        try:
+            written = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            written = None
+    if written is not None and written.tzinfo is None:
+        written = written.replace(tzinfo=UTC)  # "-0000": zone unknown, taken as UTC
+    if written is not None and (written.year < 1990 or written > datetime.now(UTC) + timedelta(days=1)):
+        written = None  # a broken clock; the server's receipt time is better
+    return written or received or datetime.now(UTC)
+
+
+# --- structure -----------------------------------------------------------------------------
+def _leaves(part: Message, parent: str = "") -> Iterator[tuple[Message, str]]:
+    """Every non-multipart part with its parent's multipart subtype. Attached messages
+    (message/rfc822) are leaves: their insides are not this message's attachments."""
+    if part.get_content_maintype() == "multipart" and part.is_multipart():
+        for sub in part.get_payload():
+            if isinstance(sub, Message):
+                yield from _leaves(sub, part.get_content_subtype())
+    else:
+        yield part, parent
+
+
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset()
+    if not charset and part.get_content_type() == "text/html":
+        meta = META_CHARSET.search(payload[:4096])  # HTML may name its charset only inside
+        charset = meta.group(1).decode("ascii") if meta else None
+    text = decode_bytes(payload, charset)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if part.get_content_type() == "text/plain" and str(part.get_param("format") or "").lower() == "flowed":
+        text = unflow(text, delsp=str(part.get_param("delsp") or "").lower() == "yes")
+    return text
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename() or ""
+    except Exception:
+        name = ""
+    if not name:
+        name = str(part.get_param("name") or "")
+    if "=?" in name:
+        name = decode_header_words(name)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable()).strip()
+
+
+def _is_text_body_part(part: Message) -> bool:
+    return (
+        part.get_content_type() in ("text/plain", "text/html")
+        and part.get_content_disposition() != "attachment"
+        and not _filename(part)
+    )
+
+
+def _body(msg: EmailMessage, leaves: list[tuple[Message, str]]) -> tuple[str, set[int]]:
+    """The text of the message body and the ids of the parts it came from. Plain text
+    is preferred; HTML-only mail is converted. Apple Mail splits a body around inline
+    pictures into several text/plain parts of one multipart/mixed: they are joined."""
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+    except Exception:
+        part = None
+    if part is None:
+        return "", set()
+    if part.get_content_type() == "text/html":
+        return html_to_text(_part_text(part)), {id(part)}
+    parent = next((p for leaf, p in leaves if leaf is part), "")
+    if parent == "mixed":
+        pieces = [leaf for leaf, p in leaves if p == "mixed" and _is_text_body_part(leaf)
+                  and leaf.get_content_type() == "text/plain"]
+        if len(pieces) > 1:
+            text = "\n\n".join(t for t in (_part_text(p).strip("\n") for p in pieces) if t.strip())
+            return text, {id(p) for p in pieces}
+    return _part_text(part), {id(part)}
+
+
+def _size(part: Message) -> int | None:
+    try:
+        if part.get_content_type() == "message/rfc822":
+            inner = part.get_payload(0)
+            return len(inner.as_bytes()) if isinstance(inner, Message) else None
+        payload = part.get_payload(decode=True)
+        return len(payload) if isinstance(payload, bytes) else None
+    except Exception:
+        return None
+
+
+def _default_name(part: Message, index: int) -> str:
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":
+        inner = part.get_payload(0) if part.is_multipart() else None
+        subject = _header_text(inner, "Subject") if isinstance(inner, Message) else ""
+        return f"{subject or 'message'}.eml"
+    content_id = normalize_msgid(str(part.get("Content-ID") or "")).strip("<>")
+    extension = mimetypes.guess_extension(ctype) or ".bin"
+    stem = content_id.split("@", 1)[0] if content_id else f"attachment-{index}"
+    return stem if "." in stem else stem + extension
+
+
+def _attachments(
+    leaves: list[tuple[Message, str]], body_parts: set[int], *, report: bool
+) -> tuple[list[Attachment], list[str], str]:
+    """Attachments (inline cid: pictures included), the names of the inline ones, and a
+    winmail.dat's body text if the message had one."""
+    found: list[Attachment] = []
+    inline: list[str] = []
+    tnef_body = ""
+    for index, (part, _parent) in enumerate(leaves, start=1):
+        if id(part) in body_parts:
+            continue
+        ctype = part.get_content_type()
+        if _is_text_body_part(part) or ctype in REPORT_PARTS or ctype in SIGNATURE_PARTS:
+            continue
+        if report and ctype == "message/rfc822":
+            continue  # the returned copy of our own mail in a delivery report
+        filename = _filename(part)
+        if ctype == "application/ms-tnef" or filename.lower() == "winmail.dat":
+            payload = part.get_payload(decode=True)
+            try:
+                content = read_tnef(payload if isinstance(payload, bytes) else b"")
+            except TnefError:
+                content = None
+            if content is not None:
+                tnef_body = tnef_body or content.body
+                found.extend(Attachment(f.filename, f.content_type, f.size) for f in content.files)
+                continue
+        name = filename or _default_name(part, index)
+        if part.get("Content-ID") and part.get_content_disposition() != "attachment":
+            inline.append(name)
+        found.append(Attachment(filename=name, content_type=ctype, size=_size(part)))
+    return found, inline, tnef_body
+
+
+# --- automated mail ------------------------------------------------------------------------
+def _first_token(value: str) -> str:
+    return re.split(r"[\s;(]", value.strip().lower(), maxsplit=1)[0] if value.strip() else ""
+
+
+def _automated(msg: Message, author: str) -> str | None:
+    """bounce, auto_reply or bulk (RFC 3834, RFC 3464, RFC 2369 and vendor headers)."""
+    ctype = msg.get_content_type()
+    report_type = str(msg.get_param("report-type") or "").lower()
+    local = author.split("@", 1)[0]
+    if (
+        (ctype == "multipart/report" and report_type == "delivery-status")
+        or local in BOUNCE_SENDERS
+        or _raw_header(msg, "X-Failed-Recipients")
+    ):
+        return "bounce"
+    auto_submitted = _first_token(_raw_header(msg, "Auto-Submitted"))
+    precedence = _first_token(_raw_header(msg, "Precedence"))
+    if (
+        (auto_submitted and auto_submitted != "no")
+        or any(h in msg for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"))
+        or precedence == "auto_reply"
+        or (ctype == "multipart/report" and report_type == "disposition-notification")
+    ):
+        return "auto_reply"
+    if precedence in ("bulk", "junk", "list") or "List-Id" in msg or "List-Unsubscribe" in msg:
+        return "bulk"
+    if "Return-Path" in msg and _raw_header(msg, "Return-Path").replace(" ", "") in ("<>", ""):
+        return "bounce"  # the null envelope sender (RFC 5321 §4.5.5)
+    return None
+
+
+def _report_fields(part: Message) -> list[dict[str, str]]:
+    """The field blocks of a message/delivery-status or disposition-notification part."""
+    blocks: list[dict[str, str]] = []
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        for block in payload:
+            if isinstance(block, Message):
+                blocks.append({k.lower(): str(v) for k, v in block.items()})
+    elif isinstance(payload, str):
+        for chunk in re.split(r"\r?\n\s*\r?\n", payload):
+            parsed = HeaderParser(policy=email.policy.compat32).parsestr(chunk)
+            blocks.append({k.lower(): str(v) for k, v in parsed.items()})
+    return [b for b in blocks if b]
+
+
+def _original_message_id(leaves: list[tuple[Message, str]]) -> str:
+    for part, _ in leaves:
+        ctype = part.get_content_type()
+        headers: Message | None = None
+        if ctype == "message/rfc822" and part.is_multipart():
+            inner = part.get_payload(0)
+            headers = inner if isinstance(inner, Message) else None
+        elif ctype == "text/rfc822-headers":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(payload)
+        if headers is not None:
+            msgid = normalize_msgid(_raw_header(headers, "Message-ID"))
+            if msgid:
+                return msgid
+    return ""
+
+
+def _delivery_reports(
+    msg: Message, leaves: list[tuple[Message, str]], at: datetime
+) -> tuple[list[NormalizedStatus], dict[str, Any]]:
+    """What a DSN or read receipt says about a message we sent: failed (5.x.x) or read."""
+    statuses: list[NormalizedStatus] = []
+    details: dict[str, Any] = {}
+    for part, _ in leaves:
+        ctype = part.get_content_type()
+        if ctype in ("message/delivery-status", "message/global-delivery-status"):
+            for block in _report_fields(part)[1:] or _report_fields(part):
+                status = block.get("status", "").strip().split(" ", 1)[0]
+                action = block.get("action", "").strip().lower()
+                recipient = (block.get("final-recipient") or block.get("original-recipient") or "").split(";")[-1]
+                if not status and not action:
+                    continue
+                details = {
+                    "status": status,
+                    "action": action,
+                    "recipient": recipient.strip(),
+                    "diagnostic": " ".join(block.get("diagnostic-code", "").split(";")[-1].split()),
+                }
+                if action == "failed" or status.startswith("5."):
+                    break
+        elif ctype == "message/disposition-notification":
+            for block in _report_fields(part):
+                if "disposition" in block:
+                    details = {"disposition": block["disposition"].strip(),
+                               "original_message_id": normalize_msgid(block.get("original-message-id", ""))}
+    original = details.get("original_message_id") or _original_message_id(leaves)
+    if original:
+        details["original_message_id"] = original
+        if details.get("action") == "failed" or str(details.get("status", "")).startswith("5."):
+            reason = " ".join(x for x in (details.get("status", ""), details.get("diagnostic", "")) if x)
+            statuses.append(
+                NormalizedStatus(
+                    platform_id=fit_id(original),
+                    status="failed",
+                    at=at,
+                    error=f"The mail to {details.get('recipient') or 'the customer'} bounced: {reason}".strip(),
+                )
+            )
+        elif "displayed" in str(details.get("disposition", "")).lower():
+            statuses.append(NormalizedStatus(platform_id=fit_id(original), status="read", at=at))
+    return statuses, details
+
+
+# --- the message ---------------------------------------------------------------------------
+def _ticket_token(msg: Message, subject: str, account_address: str) -> str:
+    """`[#123]` in the subject, or plus-addressing `support+t123@…` (our own address)."""
+    match = SUBJECT_TOKEN.search(subject)
+    if match:
+        return match.group(1)
+    ours_local, _, ours_domain = account_address.lower().partition("@")
+    for address in _addresses(msg, "To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To"):
+        plus = PLUS_TOKEN.match(address)
+        if plus and (not ours_local or (plus.group(1) == ours_local and plus.group(3) == ours_domain)):
+            return plus.group(2)
+    return ""
+
+
+def _raw_bytes(payload: dict[str, Any]) -> bytes:
+    if not isinstance(payload, dict):
+        raise MalformedEmail("payload is not an object")
+    raw = payload.get("raw")
+    if not isinstance(raw, str) or not raw:
+        raise MalformedEmail("payload has no raw message")
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedEmail(f"raw message is not base64: {exc}") from exc
+
+
+def parse_email(payload: dict[str, Any]) -> list[NormalizedMessage | NormalizedStatus]:
+    raw = _raw_bytes(payload)
+    if not raw.strip():
+        raise MalformedEmail("empty message")
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    if not isinstance(msg, EmailMessage) or not list(msg.raw_items()):
+        raise MalformedEmail("no headers")
+    address, display_name = _mailbox(msg, "From")
+    if not address:
+        address, display_name = _mailbox(msg, "Sender")
+    if not address:
+        raise MalformedEmail("no sender address (From)")
+    message_id = normalize_msgid(_raw_header(msg, "Message-ID"))
+    platform_id = fit_id(message_id) if message_id else raw_sha256_id(raw)
+    references = msgid_list(_raw_header(msg, "References"))
+    parents = msgid_list(_raw_header(msg, "In-Reply-To"))
+    in_reply_to = parents[0] if parents else (references[-1] if references else "")
+    thread_root = references[0] if references else in_reply_to
+    subject = _header_text(msg, "Subject")
+    sent_at = _sent_at(msg, payload.get("internaldate"))
+    account_address = str(payload.get("address") or "")
+
+    leaves = list(_leaves(msg))
+    automated = _automated(msg, address)
+    report = msg.get_content_type() == "multipart/report"
+    full_text, body_parts = _body(msg, leaves)
+    attachments, inline, tnef_body = _attachments(leaves, body_parts, report=report)
+    if not full_text.strip() and tnef_body:
+        full_text = tnef_body
+    full_text = full_text.strip("\n").rstrip()
+    text = fold_quoted(full_text, forwarded=bool(FORWARD_SUBJECT.match(subject)))
+
+    extra: dict[str, Any] = {"message_id": message_id, "references": references, "subject": subject}
+    reply_to, _ = _mailbox(msg, "Reply-To")
+    if reply_to and reply_to != address and "@" in reply_to:
+        extra["reply_to"] = reply_to
+    token = _ticket_token(msg, subject, account_address)
+    if token:
+        extra["ticket_token"] = token
+    if text != full_text:
+        extra["full_text"] = full_text[:MAX_FULL_TEXT]
+    if inline:
+        extra["inline_images"] = inline
+    if payload.get("too_large"):
+        extra["too_large_bytes"] = payload.get("size")
+
+    if automated == "bounce":
+        # A bounce reports on our mail through a status (below); threaded into the
+        # customer's ticket it would become the message the next reply answers.
+        in_reply_to = thread_root = ""
+    results: list[NormalizedMessage | NormalizedStatus] = []
+    if report or automated == "bounce":
+        statuses, details = _delivery_reports(msg, leaves, sent_at)
+        results.extend(statuses)
+        if details:
+            extra["report"] = details
+    results.insert(
+        0,
+        NormalizedMessage(
+            platform_id=platform_id,
+            author=NormalizedAuthor(
+                external_id=address, handle=address, display_name=display_name, email=address if "@" in address else ""
+            ),
+            text=text,
+            sent_at=sent_at,
+            kind="email",
+            thread_key=fit_id(thread_root) if thread_root else platform_id,
+            in_reply_to=fit_id(in_reply_to) if in_reply_to else "",
+            subject=subject,
+            attachments=tuple(attachments),
+            automated=automated,
+            public=False,
+            extra=extra,
+        ),
+    )
+    return results
+
+
+EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], list[NormalizedMessage | NormalizedStatus]]] = {
+    EVENT_KIND: parse_email,
+}
+IGNORED_EVENTS: frozenset[str] = frozenset()
+
+
+def parse(kind: str, payload: dict[str, Any]) -> list[NormalizedMessage | NormalizedStatus]:
+    if kind in IGNORED_EVENTS:
+        return []
+    handler = EVENT_HANDLERS.get(kind)
+    if handler is None:
+        raise UnsupportedEventType(kind)
+    try:
+        return handler(payload)
+    except MalformedEmail:
+        raise
+    except Exception as exc:  # hostile MIME must mark one event failed, never stop a batch
+        raise MalformedEmail(f"unreadable e-mail: {type(exc).__name__}: {exc}") from exc
