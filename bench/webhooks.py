@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,8 +211,10 @@ def main() -> int:
             # Each timed delivery comes from a new customer, so it opens a ticket named after it.
             session = requests.Session()
             session.headers["Authorization"] = f"Token {token}"
+            since = datetime.now(UTC).isoformat()
             while not stop.is_set():
-                data = session.get(f"{base}/api/v1/tickets/?platform=whatsapp&page_size=50", timeout=5).json()
+                query = {"platform": "whatsapp", "created_after": since, "page_size": 200}
+                data = session.get(f"{base}/api/v1/tickets/", params=query, timeout=5).json()
                 now = time.perf_counter()
                 for ticket in data["results"]:
                     name = ticket["customer"]["name"]

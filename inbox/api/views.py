@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -47,6 +48,8 @@ class IsAgent(permissions.BasePermission):
         OpenApiParameter("platform", str),
         OpenApiParameter("assignee", str, description="user id, or 'none'"),
         OpenApiParameter("brand", int),
+        OpenApiParameter("created_after", str, description="ISO 8601: only tickets created later"),
+        OpenApiParameter("updated_after", str, description="ISO 8601: only tickets changed later (incremental sync)"),
     ]
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -63,6 +66,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             qs = qs.filter(status=params["status"])
         if params.get("platform"):
             qs = qs.filter(account__platform=params["platform"])
+        for name, lookup in (("created_after", "created_at__gt"), ("updated_after", "updated_at__gt")):
+            if params.get(name):
+                moment = parse_datetime(params[name])
+                if moment is None:
+                    raise ValidationError({name: ["An ISO 8601 date and time, e.g. 2026-11-23T09:00:00Z."]})
+                qs = qs.filter(**{lookup: moment})
         if params.get("brand"):
             qs = qs.filter(brand_id=int(params["brand"]) if params["brand"].isdigit() else -1)
         if params.get("assignee"):

@@ -557,3 +557,17 @@ def test_non_numeric_ticket_id_is_404(agent: User, method: str, path: str) -> No
     else:
         response = client.post(path, {"text": "hi", "assignee": None, "status": "solved"}, format="json")
     assert response.status_code == 404
+
+
+def test_tickets_created_or_updated_after_for_incremental_sync(
+    agent: User, fake_x: Any, x_account: BrandAccount
+) -> None:
+    from django.utils import timezone
+
+    first, _ = make_ticket(fake_x, x_account, "@early_bird", "Early Bird", "first")
+    moment = timezone.now()
+    second, _ = make_ticket(fake_x, x_account, "@late_comer", "Late Comer", "second")
+    client = api(agent)
+    ids = [t["id"] for t in client.get("/api/v1/tickets/", {"created_after": moment.isoformat()}).json()["results"]]
+    assert ids == [second.pk]
+    assert client.get("/api/v1/tickets/", {"updated_after": "yesterday"}).status_code == 400
