@@ -105,6 +105,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--visible", type=int, default=400, help="deliveries timed until visible")
     parser.add_argument("--visible-rate", type=float, default=40.0, help="deliveries/s in the latency phase")
     args = parser.parse_args()
@@ -159,7 +161,8 @@ def main() -> int:
     log = open(ROOT / "var" / "bench" / "gunicorn.log", "wb")  # noqa: SIM115 (lives with the server)
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "helpdesk.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.web_workers), "--worker-class", "sync", "--access-logfile", "-", "--log-level", "warning"],
+         "-w", str(args.web_workers), "--worker-class", args.worker_class, "--threads", str(args.threads),
+         "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     worker = None
@@ -251,8 +254,8 @@ def main() -> int:
                 except subprocess.TimeoutExpired:
                     proc.kill()
     print(f"{total} deliveries in {duration_us / 1e6:.1f}s over {args.connections} connections to "
-          f"{args.web_workers} gunicorn workers, {bad} not 200; visibility of {len(latencies)} deliveries "
-          f"at {args.visible_rate}/s with one worker (-c 2)")
+          f"{args.web_workers} gunicorn {args.worker_class} workers, {bad} not 200; "
+          f"visibility of {len(latencies)} deliveries at {args.visible_rate}/s with one worker (-c 2)")
     print(f"RESULT webhook_rate {accepted:.1f} deliveries/s")
     print(f"RESULT webhook_visible_p50 {p50:.0f} ms")
     print(f"RESULT webhook_visible_p95 {p95:.0f} ms")

@@ -65,11 +65,17 @@ class BrandAccount(models.Model):
 
     @property
     def credentials(self) -> dict[str, Any]:
-        return decrypt_credentials(self.credentials_encrypted)
+        # Decrypted once per instance and ciphertext (webhooks read them on every delivery).
+        cached = self.__dict__.get("_credentials_plain")
+        if cached is None or cached[0] != self.credentials_encrypted:
+            cached = (self.credentials_encrypted, decrypt_credentials(self.credentials_encrypted))
+            self.__dict__["_credentials_plain"] = cached
+        return dict(cached[1])
 
     @credentials.setter
     def credentials(self, value: dict[str, Any]) -> None:
         self.credentials_encrypted = encrypt_credentials(value)
+        self.__dict__["_credentials_plain"] = (self.credentials_encrypted, dict(value))
 
 
 class InboundEventStatus(models.TextChoices):

@@ -167,14 +167,37 @@ def ingest_soon(*, account_id: int) -> None:
     task before it looks, so nothing that arrives later is left waiting)."""
     from .tasks import ingest_account
 
-    if cache.add(_pending_key(account_id), 1, timeout=5):
+    if _mark_pending(account_id):
         ingest_account.apply_async((account_id,), countdown=INGEST_DEBOUNCE)
+
+
+_redis_clients: dict[str, Any] = {}
+
+
+def _redis() -> Any:
+    """A kept-open Redis client (the marker is touched on every webhook delivery; the
+    cache framework would build a new client per call)."""
+    if settings.REDIS_URL not in _redis_clients:
+        import redis
+
+        _redis_clients[settings.REDIS_URL] = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis_clients[settings.REDIS_URL]
+
+
+def _mark_pending(account_id: int) -> bool:
+    """SET NX: true for the first delivery of a burst. The embedded mode uses the cache."""
+    if not settings.REDIS_URL:
+        return bool(cache.add(_pending_key(account_id), 1, timeout=5))
+    return bool(_redis().set(_pending_key(account_id), 1, nx=True, ex=5))
 
 
 def account_ingest_pending(*, account_id: int) -> list[int]:
     """Ingest every event of this account still waiting, oldest first, in chunks; returns
     the new tickets. Runs after ingest_soon; idempotent like everything it calls."""
-    cache.delete(_pending_key(account_id))
+    if settings.REDIS_URL:
+        _redis().delete(_pending_key(account_id))
+    else:
+        cache.delete(_pending_key(account_id))
     new_tickets: list[int] = []
     for _ in range(100):  # bounded: what arrives during a huge burst gets its own task
         ids = list(
