@@ -138,7 +138,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         # Two workers threading messages of the same customer must not both open a ticket.
         list(Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
 
-    # Everything threading needs, in three queries for the whole batch.
+    # Everything threading needs, in four queries for the whole batch.
     reply_to = {i.incoming.in_reply_to for i in todo if i.incoming.in_reply_to}
     keys = {i.incoming.thread_key for i in todo if i.incoming.thread_key}
     by_platform_id = dict(
@@ -148,7 +148,14 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     siblings = Message.objects.filter(account=account, thread_key__in=keys).order_by("id")
     for key, ticket_id in siblings.values_list("thread_key", "ticket_id"):
         by_thread[key] = ticket_id  # the latest ticket of that platform conversation
+    # A ticket token the customer's client kept ([#123] in an email subject, support+t123@)
+    # counts only when the sender is that ticket's customer: a guessed number threads nothing.
+    tokens = {int(t) for i in todo if str(t := i.incoming.extra.get("ticket_token", "")).isdigit()}
+    by_token = {
+        t.pk: t for t in Ticket.objects.filter(pk__in=tokens, account=account, customer_id__in=customer_ids)
+    }
     tickets = Ticket.objects.in_bulk(set(by_platform_id.values()) | set(by_thread.values()))
+    tickets.update(by_token)
     open_by_customer: dict[int, Ticket] = {}
     for ticket in (
         Ticket.objects.filter(account=account, customer_id__in=customer_ids)
@@ -169,6 +176,10 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             found = batch_tickets.get(msg.in_reply_to) or tickets.get(by_platform_id.get(msg.in_reply_to, 0))
         if found is None and msg.thread_key and msg.thread_key != msg.platform_id:
             found = batch_tickets.get("thread:" + msg.thread_key) or tickets.get(by_thread.get(msg.thread_key, 0))
+        token = str(msg.extra.get("ticket_token", ""))
+        if found is None and token.isdigit():
+            candidate = by_token.get(int(token))
+            found = candidate if candidate is not None and candidate.customer_id == identity.customer_id else None
         if found is None:
             found = open_by_customer.get(identity.customer_id)
         if found is not None:

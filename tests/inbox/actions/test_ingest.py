@@ -402,3 +402,20 @@ def test_one_at_a_time_reply_reopens_and_later_root_mention_joins(x_account: Any
     fresh = ingest(x_account, mention(minutes=31, text="@AcmeCare and one more thing"))
     assert not fresh.new_ticket
     assert fresh.message.ticket_id == root.ticket_id
+
+
+# --- ticket token fallback (email clients that drop In-Reply-To/References) -----------
+def test_ticket_token_threads_only_for_that_tickets_customer(x_account: Any) -> None:
+    from dataclasses import replace
+
+    from inbox.actions.tickets import ticket_set_status
+
+    first = ingest(x_account, mention(minutes=0)).message
+    ticket_set_status(ticket=first.ticket, status="solved", actor=None)
+    later = replace(mention(minutes=30), thread_key="", in_reply_to="", extra={"ticket_token": str(first.ticket_id)})
+    assert ingest(x_account, later).message.ticket_id == first.ticket_id  # reopened by its token
+    stranger = replace(
+        mention(minutes=31, author=NormalizedAuthor("999", "@stranger", "Stranger")),
+        thread_key="", in_reply_to="", extra={"ticket_token": str(first.ticket_id)},
+    )
+    assert ingest(x_account, stranger).message.ticket_id != first.ticket_id  # a guessed number threads nothing
