@@ -87,19 +87,29 @@ def _brand_reply_to(session: requests.Session, fake: str, handle: str, sent: dic
     return None
 
 
-def run(fake: str, every: float, count: int | None, seed: int | None) -> None:
+def _author(platform: str, handle: str) -> str:
+    """How each fake names a customer: X and Telegram take @handles, WhatsApp a phone number."""
+    if platform == "whatsapp":
+        return "420" + str(sum(ord(c) * (i + 1) for i, c in enumerate(handle)) % 1_000_000).zfill(6) + "123"
+    return handle
+
+
+def run(fake: str, every: float, count: int | None, seed: int | None, platform: str = "x") -> None:
     rng = random.Random(seed)
     session = requests.Session()
     sent: dict[str, str] = {}  # tweet id -> handle of its author
     posted = 0
     while count is None or posted < count:
         handle, name, lang = rng.choice(CUSTOMERS)
-        reply_to = _brand_reply_to(session, fake, handle, sent) if rng.random() < 0.35 else None
+        follow_up = platform == "x" and rng.random() < 0.35  # X threads by replying to the brand's tweet
+        reply_to = _brand_reply_to(session, fake, handle, sent) if follow_up else None
         if reply_to:
             body = {"author": handle, "name": name, "text": rng.choice(FOLLOW_UPS[lang]), "in_reply_to": reply_to}
         else:
             text = rng.choice(MESSAGES[lang]).format(n=rng.randint(10000, 99999))
-            body = {"author": handle, "name": name, "text": text, "kind": "mention"}
+            body = {"author": _author(platform, handle), "name": name, "text": text}
+            if platform == "x":
+                body["kind"] = "mention"
         tweet = _post(session, fake, body)
         if tweet:
             sent[str(tweet.get("id"))] = handle
@@ -113,10 +123,11 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=4.0, help="mean seconds between messages")
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--platform", default="x", choices=["x", "telegram", "whatsapp"])
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        run(args.fake, args.every, args.count, args.seed)
+        run(args.fake, args.every, args.count, args.seed, args.platform)
     except KeyboardInterrupt:
         pass
 

@@ -5,6 +5,7 @@ worker with beat on the embedded filesystem broker, and a simulated crowd of cus
 Ctrl-C stops all of it."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -50,16 +51,36 @@ def main() -> int:
     try:
         subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         fake_url = f"http://127.0.0.1:{fake_port}"
+        telegram_url = f"http://127.0.0.1:{int(fake_port) + 1}"
+        whatsapp_url = f"http://127.0.0.1:{int(fake_port) + 2}"
         start("fake X", [PY, "-m", "channels.x.fake", "--port", fake_port])
+        start("fake Telegram", [PY, "-m", "channels.telegram.fake", "--port", str(int(fake_port) + 1),
+                                "--bot-token", "123456:demo-bot-token"])
         _wait_for(f"{fake_url}/_fake/outbound")
-        subprocess.run([PY, "manage.py", "seed_demo", "--x-base-url", fake_url], cwd=ROOT, env=env, check=True)
+        _wait_for(f"{telegram_url}/_fake/outbound")
+        ids_file = ROOT / "var" / "demo-accounts.json"
+        subprocess.run(
+            [PY, "manage.py", "seed_demo", "--x-base-url", fake_url, "--telegram-base-url", telegram_url,
+             "--whatsapp-base-url", whatsapp_url, "--write-ids", str(ids_file)],
+            cwd=ROOT, env=env, check=True,
+        )
+        ids = json.loads(ids_file.read_text())
+        start("fake WhatsApp", [PY, "-m", "channels.whatsapp.fake", "--port", str(int(fake_port) + 2),
+                                "--webhook", f"http://127.0.0.1:{web_port}/webhooks/whatsapp/{ids['whatsapp']}/",
+                                "--app-secret", "demo-wa-app-secret", "--verify-token", "demo-wa-verify-token",
+                                "--access-token", "demo-wa-access-token", "--phone-number-id", "106540352242922"])
         start(
             "worker+beat",
             [PY, "-m", "celery", "-A", "helpdesk", "worker", "-B", "-Q", "default,inbound,routing,outbound",
              "--concurrency", "2", "-l", "warning"],
         )
         start("web", [PY, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"])
-        start("crowd", [PY, "-m", "channels.simulator", "--fake", fake_url, "--every", "4"])
+        _wait_for(f"http://127.0.0.1:{web_port}/healthz")
+        start("crowd on X", [PY, "-m", "channels.simulator", "--fake", fake_url, "--every", "4"])
+        start("crowd on Telegram", [PY, "-m", "channels.simulator", "--fake", telegram_url, "--every", "12",
+                                    "--platform", "telegram"])
+        start("crowd on WhatsApp", [PY, "-m", "channels.simulator", "--fake", whatsapp_url, "--every", "12",
+                                    "--platform", "whatsapp"])
         print(f"\n[demo] Hovor is up: http://127.0.0.1:{web_port}/  (Ctrl-C stops everything)\n", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

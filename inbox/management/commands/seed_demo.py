@@ -2,6 +2,8 @@
 Idempotent: running it again changes nothing but the account's base URL."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -18,6 +20,13 @@ DEMO_AGENTS = [
     ("piotr", "Piotr Nowak", "^PN", "hovor-demo-piotr"),
     ("maria", "Мария Иванова", "^МИ", "hovor-demo-maria"),
 ]
+DEMO_TELEGRAM_CREDENTIALS = {"bot_token": "123456:demo-bot-token", "mode": "polling"}
+DEMO_WHATSAPP_CREDENTIALS = {
+    "phone_number_id": "106540352242922",
+    "access_token": "demo-wa-access-token",
+    "app_secret": "demo-wa-app-secret",
+    "verify_token": "demo-wa-verify-token",
+}
 DEMO_X_CREDENTIALS = {
     "consumer_key": "demo-consumer-key",
     "consumer_secret": "demo-consumer-secret",
@@ -32,6 +41,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--x-base-url", required=True)
+        parser.add_argument("--telegram-base-url", default="", help="also connect a Telegram bot on this fake")
+        parser.add_argument("--whatsapp-base-url", default="", help="also connect a WhatsApp number on this fake")
+        parser.add_argument("--write-ids", default="", help="write the demo accounts' ids to this JSON file")
         parser.add_argument("--single-agent", action="store_true", help="only Jana (every ticket routes to her)")
 
     @transaction.atomic
@@ -46,6 +58,24 @@ class Command(BaseCommand):
             )
         else:
             BrandAccount.objects.filter(pk=account.pk).update(base_url=options["x_base_url"])
+        ids = {"x": account.pk}
+        extra = [
+            ("telegram", "@AcmeCareBot", options["telegram_base_url"], DEMO_TELEGRAM_CREDENTIALS),
+            ("whatsapp", "+15550783881", options["whatsapp_base_url"], DEMO_WHATSAPP_CREDENTIALS),
+        ]
+        for platform, handle, base_url, credentials in extra:
+            if not base_url:
+                continue
+            other = BrandAccount.objects.filter(brand=brand, platform=platform, handle=handle).first()
+            if other is None:
+                other = brand_account_connect(
+                    brand=brand, platform=platform, handle=handle, base_url=base_url, credentials=credentials
+                )
+            else:
+                BrandAccount.objects.filter(pk=other.pk).update(base_url=base_url)
+            ids[platform] = other.pk
+        if options["write_ids"]:
+            Path(options["write_ids"]).write_text(json.dumps(ids))
         agents = DEMO_AGENTS[:1] if options["single_agent"] else DEMO_AGENTS
         lines = []
         for username, name, signature, password in agents:
