@@ -6,7 +6,6 @@ Celery runs eagerly in-process here, so a reply is delivered to the fake during 
 Screenshots land in test-artifacts/screenshots/ (git-ignored) for a human to look at."""
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from channels.services import account_poll
 from channels.x.limits import weighted_length
@@ -23,15 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 
 JANA = {"author": "@jnovakova", "name": "Jana Nováková", "text": "Dobrý den, kde je moje objednávka č. 12345? 📦"}
@@ -46,31 +36,6 @@ REPLY_SENT_AS = "Dobrý den Jana, hned to prověřím. ^JD"
 
 
 # --- fixtures ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API keeps an event loop in this thread; Django's ORM (used by the
-    # test itself, e.g. account_poll) would otherwise refuse to run "from an async context".
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("HOVOR_CHROMIUM", "/usr/bin/chromium"),
-            args=CHROMIUM_ARGS,
-            headless=True,
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 class PageProblems:
     """What the page did that it never should: JS dialogs (XSS), uncaught errors, 5xx."""
 

@@ -9,7 +9,6 @@ Screenshots land in test-artifacts/screenshots/chat_*.png for a human to look at
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 import time
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from channels.chat import stream
 from inbox.models import Ticket
@@ -29,15 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 FIRST = "Dobrý den, kde je moje objednávka č. 12345? 📦 <img src=x onerror=alert(1)>"
 SECOND = "Zażółć gęślą jaźń — Здравейте! 🙏"
 REPLY = "Dobrý den Jana, hned to prověřím."
@@ -45,28 +35,6 @@ REPLY_SENT_AS = REPLY + " ^JD"
 
 
 # --- fixtures ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; let the ORM run beside it.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("HOVOR_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 class Problems:
     def __init__(self) -> None:
         self.dialogs: list[str] = []
