@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .accounts import WEBHOOK_PLATFORMS, fields_for
 from .models import AccountStatus, Brand, BrandAccount, InboundEventStatus, Platform
-from .registry import UnknownPlatform, supported_platforms
+from .registry import UnknownPlatform, get_connector, supported_platforms
 from .services import (
     brand_account_connect,
     brand_account_disconnect,
@@ -138,6 +138,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "last_event_at": stats["last"],
             "failed_events": stats["failed"],
             "broken": account.status == AccountStatus.BROKEN,
+            "polls": get_connector(account.platform).polls,
         },
     )
 
