@@ -74,6 +74,14 @@ class BaseConnector:
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:
         raise NotImplementedError(f"{self.platform} is not polled")
 
+    def backfill(self, account: BrandAccount, record: RecordEvents) -> None:
+        """Import recent history, as far back as the platform allows, handing pages to
+        `record`. A polling platform reads as a first poll would, from an empty cursor,
+        without touching the live cursor; redeliveries dedupe as always."""
+        if not self.polls:
+            raise NotImplementedError(f"{self.platform} pushes new messages only; it has no history to import")
+        self.poll(account, {}, record)
+
     def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
         """Answer a platform's GET verification (Meta hub.challenge, X CRC); None: 405."""
         return None

@@ -47,6 +47,8 @@ class BrandAccount(models.Model):
     # Non-secret connector settings an admin chooses (search keywords, read budget, mode …).
     options = models.JSONField(default=dict, blank=True)
     poll_cursor = models.JSONField(default=dict, blank=True)
+    # The history import an admin asked for: state, counts, times, error (shown as progress).
+    backfill = models.JSONField(default=dict, blank=True)
     poll_lease_until = models.DateTimeField(null=True, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)

@@ -249,6 +249,36 @@ def account_poll(*, account_id: int) -> int:
     return stored
 
 
+def account_backfill(*, account_id: int) -> dict[str, Any]:
+    """Import an account's recent history (a Celery job), recording progress on the
+    account so its page can show it. Ingestion of what it stores runs as usual."""
+    from .tasks import ingest_events
+
+    account = BrandAccount.objects.select_related("brand").get(pk=account_id)
+    state: dict[str, Any] = {"state": "running", "fetched": 0, "new": 0, "started_at": timezone.now().isoformat()}
+    BrandAccount.objects.filter(pk=account_id).update(backfill=state)
+
+    def record(events: list[RawEvent]) -> None:
+        ids = inbound_events_record(account=account, events=events)
+        state["fetched"] += len(events)
+        state["new"] += len(ids)
+        for start in range(0, len(ids), INGEST_CHUNK):
+            ingest_events.delay(ids[start : start + INGEST_CHUNK])
+        BrandAccount.objects.filter(pk=account_id).update(backfill=dict(state))
+
+    try:
+        get_connector(account.platform).backfill(account, record)
+    except NotImplementedError as exc:
+        state.update(state="unavailable", error=str(exc))
+    except ApiError as exc:
+        state.update(state="failed", error=exc.message)
+    else:
+        state["state"] = "done"
+    state["finished_at"] = timezone.now().isoformat()
+    BrandAccount.objects.filter(pk=account_id).update(backfill=state)
+    return state
+
+
 def due_polling_accounts() -> list[int]:
     now = timezone.now()
     return list(

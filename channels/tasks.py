@@ -60,6 +60,11 @@ def deliver_outbound(outbound_id: int) -> None:
         deliver_outbound.apply_async((outbound_id,), countdown=delay + 0.05)
 
 
+@step_task("channels.backfill_account", max_retries=3)
+def backfill_account(account_id: int) -> None:
+    services.account_backfill(account_id=account_id)
+
+
 @step_task("channels.sweep_stuck")
 def sweep_stuck() -> None:
     found = services.sweep_stuck()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("new/", views.account_new, name="account_new"),
     path("<int:account_id>/", views.account_detail, name="account"),
     path("<int:account_id>/disconnect/", views.account_disconnect, name="account_disconnect"),
+    path("<int:account_id>/backfill/", views.account_backfill_status, name="account_backfill"),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -96,6 +97,8 @@ def account_new(request: HttpRequest) -> HttpResponse:
             )
         except UnknownPlatform:
             raise Http404("Unknown platform") from None
+        if request.POST.get("backfill"):
+            _start_backfill(account)
         flash.success(request, "Account connected. Test the connection, then paste the webhook URL if shown.")
         return redirect("channels:account", account_id=account.pk)
     return render(request, "channels/account_form.html", context)
@@ -111,6 +114,9 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         action = request.POST.get("action")
         if action == "test":
             check = brand_account_test(account=account)
+        elif action == "backfill":
+            _start_backfill(account)
+            return redirect("channels:account", account_id=account.pk)
         elif action == "credentials":
             credentials, _ = _credentials_from(request, account.platform, partial=True)
             if credentials:
@@ -151,3 +157,18 @@ def account_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
     brand_account_disconnect(account=account)
     flash.success(request, f"{account} disconnected; its credentials are deleted.")
     return redirect("channels:accounts")
+
+
+def _start_backfill(account: BrandAccount) -> None:
+    from .tasks import backfill_account
+
+    BrandAccount.objects.filter(pk=account.pk).update(backfill={"state": "queued", "fetched": 0, "new": 0})
+    transaction.on_commit(lambda: backfill_account.delay(account.pk))
+
+
+@login_required
+def account_backfill_status(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The history import's progress, polled by the account page while it runs."""
+    _staff(request)
+    account = get_object_or_404(BrandAccount, pk=account_id)
+    return render(request, "channels/_backfill.html", {"account": account})

@@ -137,6 +137,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "channels.poll_*": {"queue": "inbound"},
+    "channels.backfill_*": {"queue": "inbound"},
     "channels.ingest_*": {"queue": "inbound"},
     "inbox.route_ticket*": {"queue": "routing"},
     "channels.deliver_outbound": {"queue": "outbound"},

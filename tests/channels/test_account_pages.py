@@ -79,3 +79,34 @@ def test_agents_cannot_reach_account_settings(client: Client, agent: User, x_acc
     client.force_login(agent)
     assert client.get("/settings/accounts/").status_code == 404
     assert client.get(f"/settings/accounts/{x_account.pk}/").status_code == 404
+
+
+def test_history_import_shows_progress_and_leaves_the_live_cursor(
+    admin_client: Client, fake_x: Any, x_account: BrandAccount
+) -> None:
+    for i in range(30):
+        fake_x.inbound(author=f"@hist{i % 9}", name=f"History {i % 9}", text=f"older question {i}")
+    response = admin_client.post(f"/settings/accounts/{x_account.pk}/", {"action": "backfill"})
+    assert response.status_code == 302
+    x_account.refresh_from_db()
+    assert x_account.backfill["state"] == "done" and x_account.backfill["fetched"] == 30
+    assert x_account.poll_cursor == {}  # the live poller still starts from where it was
+    from inbox.models import Message
+
+    assert Message.objects.count() == 30
+    assert account_poll(account_id=x_account.pk) == 0  # nothing twice
+    page = admin_client.get(f"/settings/accounts/{x_account.pk}/").content.decode()
+    assert "History imported: 30 fetched, 30 new." in page
+
+    BrandAccount.objects.filter(pk=x_account.pk).update(backfill={"state": "running", "fetched": 7, "new": 5})
+    fragment = admin_client.get(f"/settings/accounts/{x_account.pk}/backfill/").content.decode()
+    assert "<progress" in fragment and "7 fetched, 5 new" in fragment and 'hx-trigger="every 1s"' in fragment
+
+
+def test_history_import_on_a_push_only_platform_says_so(admin_client: Client, brand: Any) -> None:
+    from channels.services import brand_account_connect
+
+    account = brand_account_connect(brand=brand, platform="whatsapp", handle="+1555", credentials={})
+    admin_client.post(f"/settings/accounts/{account.pk}/", {"action": "backfill"})
+    account.refresh_from_db()
+    assert account.backfill["state"] == "unavailable" and "no history" in account.backfill["error"]
