@@ -107,6 +107,11 @@ class BaseConnector:
         (an X mention to a DM, a Page comment to a Messenger private reply …)."""
         return False
 
+    def split_thread(self, kind: str, text: str) -> list[str] | None:
+        """A long public reply as a numbered thread of posts, where the platform has such
+        a thing for this kind of message; None where it does not."""
+        return None
+
     def check_reply(self, context: ReplyContext) -> str:
         """Why a reply cannot go out now (a closed 24 h window …), or "" if it can."""
         return ""

@@ -32,6 +32,7 @@ from . import parser
 from .client import CANONICAL_BASE, XClient
 from .limits import DM_LIMITS, TWEET_LIMITS, weighted_length
 from .pacing import Pacer
+from .threads import split_into_thread
 
 if TYPE_CHECKING:
     from channels.models import BrandAccount
@@ -335,15 +336,38 @@ class XConnector(BaseConnector):
                 return others[0]
         raise ApiPermanentError("No X user to send the direct message to.")
 
+    def split_thread(self, kind: str, text: str) -> list[str] | None:
+        return split_into_thread(text) if kind in ("mention", "search_mention") else None
+
     def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
         client = client_for(account)
+        if outbound.mode == "thread":
+            return self._send_thread(account, client, outbound)
         if self._is_dm(outbound):
             return client.create_dm(participant_id=self._participant(account, outbound), text=outbound.text)
         return client.create_reply(text=outbound.text, in_reply_to=outbound.in_reply_to)
 
+    def _send_thread(self, account: BrandAccount, client: XClient, outbound: OutboundRequest) -> str:
+        """Post the parts in order, each replying to the one before. Every part is first
+        looked for among our own recent posts, so a retry after a partial send carries on
+        where it stopped instead of posting the first parts again. Returns the last post."""
+        user_id = self.ensure_user_id(account, client)
+        previous = outbound.in_reply_to
+        for part in split_into_thread(outbound.text):
+            found = None
+            for tweet in client.recent_own_tweets(user_id=user_id, since_id=previous, max_pages=1):
+                same = parser.unescape_text(str(tweet.get("text", ""))) == part
+                if same and parser.replied_to(tweet) == previous and str(tweet.get("id")) not in outbound.exclude_ids:
+                    found = str(tweet["id"])
+                    break
+            previous = found or client.create_reply(text=part, in_reply_to=previous)
+        return previous
+
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
         """After an unknown outcome: did our reply reach X? A reply to the same tweet (or a
         DM to the same customer), sent by us since the first attempt started, is taken to be it."""
+        if outbound.mode == "thread":
+            return None  # _send_thread finds each part it already posted
         if self._is_dm(outbound):
             return self._find_sent_dm(account, outbound)
         if not outbound.in_reply_to:

@@ -29,6 +29,7 @@ class ComposedReply:
     length: int  # in the channel's own counting
     max_length: int
     error: str = ""
+    parts: int = 1  # posts in a numbered thread (mode "thread")
 
     @property
     def ok(self) -> bool:
@@ -86,6 +87,15 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     full = f"{body}{limits.signature_separator}{signature}" if signature and body else body
     length = connector.count_for(reply_kind, full)
     error = ""
+    parts = 1
+    if mode == "thread" and body:
+        thread = connector.split_thread(kind, full)
+        if thread is None:
+            return ComposedReply(text=full, length=length, max_length=limits.max_length,
+                                 error="This conversation cannot take a numbered thread.")
+        parts = len(thread)
+        # Each post is within the limit by construction: measure the longest.
+        length = max(connector.count_for(reply_kind, part) for part in thread)
     if not body:
         error = "The reply is empty."
     elif length > limits.max_length:
@@ -100,7 +110,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
                 account=ticket.account,
             )
         )
-    return ComposedReply(text=full, length=length, max_length=limits.max_length, error=error)
+    return ComposedReply(text=full, length=length, max_length=limits.max_length, error=error, parts=parts)
 
 
 @transaction.atomic

@@ -104,7 +104,9 @@ class ReplyInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=20000, trim_whitespace=False)
     client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
     mode = serializers.ChoiceField(
-        choices=[("", "answer in kind"), ("private", "move to a private message")], default="", required=False
+        choices=[("", "answer in kind"), ("private", "move to a private message"), ("thread", "a numbered thread")],
+        default="",
+        required=False,
     )
     then_status = serializers.ChoiceField(
         choices=[TicketStatus.PENDING, TicketStatus.OPEN, TicketStatus.SOLVED], default=TicketStatus.PENDING

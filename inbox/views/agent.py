@@ -106,6 +106,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "draft": draft,
         "can_reply": answered is not None,
         "can_reply_privately": answered is not None and connector.can_reply_privately(answered.kind),
+        "can_thread": answered is not None and connector.split_thread(answered.kind, "") is not None,
         "answered_kind": answered.kind if answered else "",
     }
 
