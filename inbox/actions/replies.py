@@ -58,13 +58,13 @@ def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
 
 
 def _answered_message(ticket: Ticket) -> Message | None:
-    """The customer message a reply answers: the newest one the platform knows."""
-    return (
-        ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False)
-        .select_related("author_identity")
-        .order_by("-sent_at", "-id")
-        .first()
+    """The customer message a reply answers: the newest one the platform knows that a
+    person wrote (an out-of-office or a bounce is never what the agent answers)."""
+    known = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).select_related(
+        "author_identity"
     )
+    human = known.filter(automated__isnull=True).order_by("-sent_at", "-id").first()
+    return human or known.order_by("-sent_at", "-id").first()
 
 
 def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> ComposedReply:
