@@ -71,9 +71,11 @@ import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from channels.fakes import FakeHandler, serve
 
 GRAPH_VERSION = "v21.0"
 
@@ -342,16 +344,8 @@ class FakeMeta:
     def start(self) -> Self:
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self.port = server.server_address[1]
         self._stopping.clear()
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fake-meta-{self.mode}", daemon=True
-        )
-        self._thread.start()
+        self._server, self._thread = serve(self, _Handler, self.host, self.port, f"fake-meta-{self.mode}")
         if self.webhook:
             self._retry_thread = threading.Thread(target=self._retry_loop, name="fake-meta-retry", daemon=True)
             self._retry_thread.start()
@@ -1304,37 +1298,14 @@ class FakeFacebook(FakeMeta):
         super().__init__(port, **kwargs)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(FakeHandler):
     server_version = "FakeMeta/1.0"
-    sys_version = ""
-
-    @property
-    def fake(self) -> FakeMeta:
-        return self.server.fake  # type: ignore[attr-defined,no-any-return]
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        if self.fake.verbose:
-            super().log_message(format, *args)
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    log_name = "fake-meta"
+    content_type = JSON_CONTENT_TYPE
+    serialise = staticmethod(meta_json)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = meta_json(payload)
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", JSON_CONTENT_TYPE)
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
-            if self.command != "HEAD":
-                self._headers_buffer.append(data)  # type: ignore[attr-defined]
-            self.flush_headers()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        self._send_json(status, payload, headers)
 
     def _dispatch(self) -> None:
         try:

@@ -44,16 +44,17 @@ import html
 import json
 import re
 import signal
-import socket
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+from channels.fakes import FakeHandler, serve
 
 # Well-known demo credentials (not secrets): what the seeded demo account is configured with.
 DEMO_BOT_TOKEN = "7000000001:AAFakeHovorDemoBotToken_0123456789ab"
@@ -220,18 +221,10 @@ class FakeTelegram:
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self.port = server.server_address[1]
-        serve = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-telegram", daemon=True
-        )
+        self._server, serving = serve(self, _Handler, self.host, self.port, "fake-telegram")
         pusher = threading.Thread(target=self._push_loop, name="fake-telegram-webhook", daemon=True)
-        self._threads = [serve, pusher]
-        for thread in self._threads:
-            thread.start()
+        pusher.start()
+        self._threads = [serving, pusher]
         return self
 
     def stop(self) -> None:
@@ -1007,44 +1000,16 @@ class FakeTelegram:
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(FakeHandler):
     server_version = "nginx/1.18.0"
-    sys_version = ""
+    log_name = "fake-telegram"
+    content_type = JSON_CONTENT_TYPE
 
-    @property
-    def fake(self) -> FakeTelegram:
-        return self.server.fake  # type: ignore[attr-defined,no-any-return]
+    def redact(self, line: str) -> str:
+        return re.sub(r"/bot[^/\s]+/", "/bot<token>/", line)
 
-    def setup(self) -> None:
-        super().setup()
-        try:
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.fake.verbose:
-            line = re.sub(r"/bot[^/\s]+/", "/bot<token>/", format % args)
-            sys.stderr.write(f"fake-telegram: {self.address_string()} - {line}\n")
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send_json(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", JSON_CONTENT_TYPE)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
-            if self.command != "HEAD":
-                self._headers_buffer.append(data)  # type: ignore[attr-defined]
-            self.flush_headers()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        super()._send_json(status, payload, {"Access-Control-Allow-Origin": "*", **(headers or {})})
 
     def _dispatch(self) -> None:
         try:

@@ -44,7 +44,6 @@ import queue
 import re
 import secrets
 import signal
-import socket
 import sys
 import threading
 import time
@@ -53,8 +52,10 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Self
+
+from channels.fakes import FakeHandler, serve
 
 DEMO_ACCESS_TOKEN = "demo-whatsapp-access-token"
 DEMO_APP_SECRET = "demo-whatsapp-app-secret"
@@ -283,15 +284,7 @@ class FakeWhatsApp:
     def start(self) -> Self:
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self.port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-whatsapp", daemon=True
-        )
-        self._thread.start()
+        self._server, self._thread = serve(self, _Handler, self.host, self.port, "fake-whatsapp")
         self.start_pushing()
         return self
 
@@ -891,45 +884,10 @@ class FakeWhatsApp:
         return 404, {"error": {"message": f"No route matches {method} {path}", "code": 404}}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(FakeHandler):
     server_version = "FakeWhatsApp/1.0"
-    sys_version = ""
-
-    @property
-    def fake(self) -> FakeWhatsApp:
-        return self.server.fake  # type: ignore[attr-defined,no-any-return]
-
-    def setup(self) -> None:
-        super().setup()
-        try:
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.fake.verbose:
-            sys.stderr.write(f"fake-whatsapp: {self.address_string()} - {format % args}\n")
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", JSON_CONTENT_TYPE)
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            # Headers and body in one write (two small segments meet Nagle + delayed ACK).
-            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
-            if self.command != "HEAD":
-                self._headers_buffer.append(data)  # type: ignore[attr-defined]
-            self.flush_headers()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+    log_name = "fake-whatsapp"
+    content_type = JSON_CONTENT_TYPE
 
     def _dispatch(self) -> None:
         try:

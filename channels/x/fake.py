@@ -50,7 +50,6 @@ import queue
 import random
 import re
 import signal
-import socket
 import sys
 import threading
 import time
@@ -58,13 +57,15 @@ import unicodedata
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 from twitter_text import parse_tweet
+
+from channels.fakes import FakeHandler, serve
 
 CANONICAL_BASE = "https://api.twitter.com"
 
@@ -474,15 +475,7 @@ class FakeX:
     def start(self) -> Self:
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self.port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-x", daemon=True
-        )
-        self._thread.start()
+        self._server, self._thread = serve(self, _Handler, self.host, self.port, "fake-x")
         self._push_thread = threading.Thread(target=self._push_worker, name="fake-x-webhook", daemon=True)
         self._push_thread.start()
         if self._webhook_url:
@@ -1695,57 +1688,10 @@ class FakeX:
         return missing.status, missing.body
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(FakeHandler):
     server_version = "FakeX/1.0"
-    sys_version = ""
-
-    @property
-    def fake(self) -> FakeX:
-        return self.server.fake  # type: ignore[attr-defined,no-any-return]
-
-    def setup(self) -> None:
-        super().setup()
-        try:
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.fake.verbose:
-            sys.stderr.write(f"fake-x: {self.address_string()} - {format % args}\n")
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size_line = self.rfile.readline()
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", JSON_CONTENT_TYPE)
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            # Headers and body in one write: two small segments would meet Nagle + delayed ACK (~40 ms).
-            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
-            if self.command != "HEAD":
-                self._headers_buffer.append(data)  # type: ignore[attr-defined]
-            self.flush_headers()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+    log_name = "fake-x"
+    content_type = JSON_CONTENT_TYPE
 
     def _dispatch(self) -> None:
         try:
