@@ -74,3 +74,19 @@ def make_session(*, canonical: str | None = None, base_url: str | None = None) -
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def transport_error(exc: requests.RequestException, *, who: str, what: str = "") -> ApiError:
+    """A failure below HTTP, mapped by what it says about the request's fate: refused or
+    timed out while connecting means nothing reached the platform (safe to retry); a
+    timeout or a dropped connection after sending leaves the outcome unknown."""
+    where = f" ({what})" if what else ""
+    if isinstance(exc, requests.ConnectTimeout):
+        return ApiUnavailable(f"{who} unreachable{where}: connect timeout")
+    if isinstance(exc, requests.Timeout):
+        return ApiOutcomeUnknown(f"{who} did not answer in time{where}")
+    if isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower():
+        return ApiUnavailable(f"{who} unreachable{where}: connection refused")
+    if isinstance(exc, requests.ConnectionError):
+        return ApiOutcomeUnknown(f"connection to {who} lost{where}")
+    return ApiOutcomeUnknown(f"request to {who} failed{where}")

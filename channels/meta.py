@@ -19,8 +19,8 @@ from .http import (
     ApiOutcomeUnknown,
     ApiPermanentError,
     ApiRateLimited,
-    ApiUnavailable,
     make_session,
+    transport_error,
 )
 
 logger = logging.getLogger("hovor.channels.meta")
@@ -116,6 +116,8 @@ class GraphClient:
     """requests against graph.facebook.com (or the account's base URL), Bearer token,
     one error family out."""
 
+    label = "Meta"  # how errors name the platform
+
     def __init__(self, *, base_url: str, access_token: str, version: str = GRAPH_VERSION) -> None:
         self.base = (base_url or GRAPH_BASE).rstrip("/")
         self.version = version
@@ -128,23 +130,23 @@ class GraphClient:
     def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
             response = self.session.request(method, self.url(path), **kwargs)
-        except requests.ConnectTimeout as exc:
-            raise ApiUnavailable("Meta unreachable: connect timeout") from exc
-        except requests.Timeout as exc:
-            raise ApiOutcomeUnknown("Meta did not answer in time") from exc
-        except requests.ConnectionError as exc:
-            if "refused" in str(exc).lower():
-                raise ApiUnavailable("Meta unreachable") from exc
-            raise ApiOutcomeUnknown("connection to Meta lost") from exc
+        except requests.RequestException as exc:
+            raise transport_error(exc, who=self.label) from exc
         if response.status_code >= 400:
-            raise graph_error(response)
+            raise self.error_for(response)
         try:
-            data: dict[str, Any] = response.json()
+            data = response.json()
         except ValueError as exc:
-            raise ApiOutcomeUnknown("unreadable answer from Meta") from exc
-        if isinstance(data, dict) and "error" in data:
-            raise graph_error(response)
+            raise ApiOutcomeUnknown(f"unreadable answer from {self.label}") from exc
+        if not isinstance(data, dict):
+            raise ApiOutcomeUnknown(f"unreadable answer from {self.label}")
+        if "error" in data:
+            raise self.error_for(response)
         return data
+
+    def error_for(self, response: requests.Response) -> ApiError:
+        """The error family member for a failed answer (a platform refines it by code)."""
+        return graph_error(response)
 
     def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         return self.request("POST", path, json=payload)

@@ -21,8 +21,8 @@ from channels.http import (
     ApiOutcomeUnknown,
     ApiPermanentError,
     ApiRateLimited,
-    ApiUnavailable,
     make_session,
+    transport_error,
 )
 
 from .limits import text_problem
@@ -134,17 +134,9 @@ class TelegramClient:
         url = f"{self.base}/bot{self.token}/{method}"
         try:
             response = self.session.post(url, json=params or {}, timeout=timeout)
-        except requests.ConnectTimeout:
-            raise ApiUnavailable(f"Telegram unreachable ({method}): connect timeout") from None
-        except requests.Timeout:
-            raise ApiOutcomeUnknown(f"Telegram did not answer in time ({method})") from None
-        except requests.ConnectionError as exc:
-            # Refused before a byte was sent is safe to retry; a connection lost mid-way is not.
-            if "refused" in str(exc).lower():
-                raise ApiUnavailable(f"Telegram unreachable ({method}): connection refused") from None
-            raise ApiOutcomeUnknown(f"connection to Telegram lost ({method})") from None
         except requests.RequestException as exc:
-            raise ApiOutcomeUnknown(f"request to Telegram failed ({method}): {redact(str(exc), self.token)}") from None
+            # `from None`: the cause's message holds the URL, and the URL holds the token.
+            raise transport_error(exc, who="Telegram", what=method) from None
         try:
             body = response.json()
         except ValueError:

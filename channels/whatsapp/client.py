@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from channels.http import ApiError, ApiOutcomeUnknown, ApiPermanentError, ApiUnavailable
+from channels.http import ApiError, ApiOutcomeUnknown, ApiPermanentError
 from channels.meta import GRAPH_VERSION, GraphClient, graph_error
 
 logger = logging.getLogger("hovor.channels.whatsapp")
@@ -42,6 +42,8 @@ def whatsapp_error(response: requests.Response) -> ApiError:
 
 
 class WhatsAppClient(GraphClient):
+    label = "WhatsApp"
+
     def __init__(
         self, *, base_url: str, access_token: str, phone_number_id: str, version: str = GRAPH_VERSION,
         account_ref: str = "",
@@ -50,32 +52,8 @@ class WhatsAppClient(GraphClient):
         self.phone_number_id = phone_number_id
         self.account_ref = account_ref
 
-    def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        """GraphClient.request with WhatsApp's error refinement (it needs the error code,
-        which graph_error folds into a message)."""
-        try:
-            response = self.session.request(method, self.url(path), **kwargs)
-        except requests.ConnectTimeout as exc:
-            raise ApiUnavailable("WhatsApp unreachable: connect timeout") from exc
-        except requests.Timeout as exc:
-            raise ApiOutcomeUnknown("WhatsApp did not answer in time") from exc
-        except requests.ConnectionError as exc:
-            if "refused" in str(exc).lower():
-                raise ApiUnavailable("WhatsApp unreachable") from exc
-            raise ApiOutcomeUnknown("connection to WhatsApp lost") from exc
-        if response.status_code >= 400:
-            raise self._failed(response)
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise ApiOutcomeUnknown("unreadable answer from WhatsApp") from exc
-        if not isinstance(data, dict):
-            raise ApiOutcomeUnknown("unreadable answer from WhatsApp")
-        if "error" in data:
-            raise self._failed(response)
-        return data
-
-    def _failed(self, response: requests.Response) -> ApiError:
+    def error_for(self, response: requests.Response) -> ApiError:
+        """WhatsApp's refinement of Graph errors (131047 and friends, by code)."""
         exc = whatsapp_error(response)
         logger.warning("whatsapp account %s: %s", self.account_ref, exc.message)
         return exc

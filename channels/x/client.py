@@ -19,8 +19,8 @@ from channels.http import (
     ApiOutcomeUnknown,
     ApiPermanentError,
     ApiRateLimited,
-    ApiUnavailable,
     make_session,
+    transport_error,
 )
 
 logger = logging.getLogger("hovor.channels.x")
@@ -111,15 +111,8 @@ class XClient:
             raise ApiOutcomeUnknown(_describe(exc), status=exc.response.status_code) from exc
         except tweepy.HTTPException as exc:
             raise ApiPermanentError(_describe(exc), status=exc.response.status_code) from exc
-        except requests.ConnectTimeout as exc:
-            raise ApiUnavailable(f"X unreachable ({what}): connect timeout") from exc
-        except requests.Timeout as exc:
-            raise ApiOutcomeUnknown(f"X did not answer in time ({what})") from exc
-        except requests.ConnectionError as exc:
-            # Refused before any byte was sent is safe to retry blindly; a reset mid-way is not.
-            if "refused" in str(exc).lower():
-                raise ApiUnavailable(f"X unreachable ({what})") from exc
-            raise ApiOutcomeUnknown(f"connection to X lost ({what})") from exc
+        except requests.RequestException as exc:
+            raise transport_error(exc, who="X", what=what) from exc
         except (ValueError, tweepy.TweepyException) as exc:
             raise ApiOutcomeUnknown(f"unreadable answer from X ({what}): {exc}") from exc
 
