@@ -211,10 +211,19 @@ def account_ingest_pending(*, account_id: int) -> list[int]:
     return new_tickets
 
 
+def _store_and_ingest(*, account: BrandAccount, events: list[RawEvent]) -> list[int]:
+    """A page a poller fetched: stored first, then queued for ingestion in chunks."""
+    from .tasks import ingest_events
+
+    ids = inbound_events_record(account=account, events=events)
+    for start in range(0, len(ids), INGEST_CHUNK):
+        ingest_events.delay(ids[start : start + INGEST_CHUNK])
+    return ids
+
+
 def account_poll(*, account_id: int) -> int:
     """Fetch what is new on a polling platform. Returns how many new events were stored.
     A lease on the row keeps two workers from polling the same account at once."""
-    from .tasks import ingest_events
 
     now = timezone.now()
     leased = (
@@ -230,10 +239,7 @@ def account_poll(*, account_id: int) -> int:
 
     def record(events: list[RawEvent]) -> None:
         nonlocal stored
-        ids = inbound_events_record(account=account, events=events)
-        stored += len(ids)
-        for start in range(0, len(ids), INGEST_CHUNK):
-            ingest_events.delay(ids[start : start + INGEST_CHUNK])
+        stored += len(_store_and_ingest(account=account, events=events))
 
     try:
         cursor = get_connector(account.platform).poll(account, dict(account.poll_cursor), record)
@@ -252,18 +258,14 @@ def account_poll(*, account_id: int) -> int:
 def account_backfill(*, account_id: int) -> dict[str, Any]:
     """Import an account's recent history (a Celery job), recording progress on the
     account so its page can show it. Ingestion of what it stores runs as usual."""
-    from .tasks import ingest_events
 
     account = BrandAccount.objects.select_related("brand").get(pk=account_id)
     state: dict[str, Any] = {"state": "running", "fetched": 0, "new": 0, "started_at": timezone.now().isoformat()}
     BrandAccount.objects.filter(pk=account_id).update(backfill=state)
 
     def record(events: list[RawEvent]) -> None:
-        ids = inbound_events_record(account=account, events=events)
         state["fetched"] += len(events)
-        state["new"] += len(ids)
-        for start in range(0, len(ids), INGEST_CHUNK):
-            ingest_events.delay(ids[start : start + INGEST_CHUNK])
+        state["new"] += len(_store_and_ingest(account=account, events=events))
         BrandAccount.objects.filter(pk=account_id).update(backfill=dict(state))
 
     try:

@@ -210,13 +210,16 @@ def reply_mark_failed(*, outbound: OutboundMessage, error: str) -> None:
     )
     if not updated:
         return
-    Message.objects.filter(pk=outbound.message_id).update(delivery_status=DeliveryStatus.FAILED)
-    message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
-    events.reply_failed(ticket=message.ticket, message=message, error=error)
-    # The customer got nothing: the conversation is waiting again, and still unanswered
-    # if this was the only reply.
-    _ticket_recount_answered(ticket=message.ticket)
+    _reply_failed(message=Message.objects.select_related("ticket").get(pk=outbound.message_id), error=error)
     bump_on_commit()
+
+
+def _reply_failed(*, message: Message, error: str) -> None:
+    """The message side of a failure (the outbox row is already marked): the customer got
+    nothing, so the conversation waits again, and is unanswered if this was the only reply."""
+    Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.FAILED)
+    events.reply_failed(ticket=message.ticket, message=message, error=error)
+    _ticket_recount_answered(ticket=message.ticket)
 
 
 def _ticket_recount_answered(*, ticket: Ticket) -> None:
@@ -279,9 +282,7 @@ def reply_delivery_update(*, account: BrandAccount, status: NormalizedStatus) ->
             return False
         error = status.error or "The platform reported the message as not delivered."
         OutboundMessage.objects.filter(message=message).update(status=OutboundStatus.FAILED, last_error=error)
-        Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.FAILED)
-        events.reply_failed(ticket=message.ticket, message=message, error=error)
-        _ticket_recount_answered(ticket=message.ticket)
+        _reply_failed(message=message, error=error)
     else:
         new = DELIVERY_PROGRESS.get(status.status)
         old = DELIVERY_PROGRESS.get(message.delivery_status)
