@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .enums import Direction, TicketStatus
 from .models import Customer, Identity, Message, Ticket, TicketEvent
@@ -37,8 +37,12 @@ def inbox_for_agent(*, agent: User, view: str = "waiting") -> QuerySet[Ticket]:
         qs = qs.filter(status=TicketStatus.SOLVED).order_by("-updated_at")
     else:
         qs = qs.order_by("-updated_at")
-    last_in = Message.objects.filter(direction=Direction.IN).order_by("-sent_at", "-id")
-    return qs.prefetch_related(Prefetch("messages", queryset=last_in, to_attr="inbound_messages"))
+    # The row shows the newest customer message: two subqueries, not every message loaded.
+    last_in = Message.objects.filter(ticket=OuterRef("pk"), direction=Direction.IN).order_by("-sent_at", "-id")
+    return qs.annotate(
+        last_text=Subquery(last_in.values("text")[:1]),
+        last_handle=Subquery(last_in.values("author_identity__handle")[:1]),
+    )
 
 
 def inbox_counts(*, agent: User) -> dict[str, int]:
