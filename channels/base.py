@@ -4,7 +4,7 @@ subclass, and overrides what its platform does (poll or webhooks or both, send, 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -65,10 +65,60 @@ class ReplyContext:
     account: BrandAccount | None = None  # whose rules apply (e.g. to name its approved templates)
 
 
+class OAuthDenied(Exception):
+    """The admin declined on the platform's consent page, or the callback does not belong
+    to the flow we started (wrong state, stale request token). `reason` is shown to them."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """The developer app an admin registered with the platform: X's consumer key and
+    secret, a Meta app's id and secret. `base_url` is the account's base URL ("" for the
+    real platform; a fake's loopback URL in tests and the demo)."""
+
+    client_id: str
+    client_secret: str
+    base_url: str = ""
+
+
+@dataclass(frozen=True)
+class OAuthStart:
+    """Where the admin's browser goes to grant access, and what the callback needs later
+    (e.g. X's request token secret). `saved` stays server-side in the admin's session."""
+
+    authorize_url: str
+    saved: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OAuthChoice:
+    """One account an authorisation gives access to: X's user, a Facebook Page, an
+    Instagram professional account, a WhatsApp phone number. `credentials` is complete,
+    keyed as `channels.accounts.fields_for(platform)` names them."""
+
+    handle: str
+    platform_user_id: str
+    label: str
+    credentials: dict[str, str]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 class BaseConnector:
     platform: str = ""
     limits: ChannelLimits = ChannelLimits(max_length=4096)
     polls: bool = False  # beat polls accounts of platforms that set this
+    # "Connect with <platform>": the admin enters the app's id and secret, grants access on
+    # the platform's consent page and picks the account (oauth_begin → oauth_complete).
+    oauth: bool = False
+    # OAuth 2 flows carry our `state` through the platform; the view checks it before
+    # oauth_complete. OAuth 1.0a (X) correlates by request token inside oauth_complete.
+    oauth_state_param: bool = True
+    # Hovor can point the platform's webhooks at itself (webhook_register).
+    registers_webhooks: bool = False
 
     # --- inbound --------------------------------------------------------------------
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:
@@ -146,6 +196,25 @@ class BaseConnector:
         return ""
 
     # --- admin ----------------------------------------------------------------------
+    def oauth_begin(self, app: OAuthApp, *, callback_url: str, state: str) -> OAuthStart:
+        """Start the platform's authorisation: the URL of its consent page (on
+        `app.base_url` when set) that returns the admin to `callback_url`."""
+        raise NotImplementedError(f"{self.platform} connects with pasted credentials")
+
+    def oauth_complete(
+        self, app: OAuthApp, *, callback_url: str, params: dict[str, str], saved: dict[str, str]
+    ) -> list[OAuthChoice]:
+        """Finish it from the callback's query `params`: exchange the code or verifier for
+        tokens and list the accounts they reach. Raises OAuthDenied when the admin declined
+        or the callback is not ours, a channels.http ApiError when the platform refuses."""
+        raise NotImplementedError(f"{self.platform} connects with pasted credentials")
+
+    def webhook_register(self, account: BrandAccount, webhook_url: str) -> str:
+        """Point the platform's webhooks for this account at `webhook_url` through its API
+        (subscribe a Page, register a webhook and subscribe the user, setWebhook). Returns a
+        sentence for the admin; raises a channels.http ApiError when refused."""
+        raise NotImplementedError(f"{self.platform}: paste the webhook URL in its developer settings")
+
     def test_connection(self, account: BrandAccount) -> dict[str, str]:
         """Call the platform with the account's credentials; return what it says about the
         account (name, id, permissions). Raise a channels.http ApiError if refused."""
