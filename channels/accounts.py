@@ -1,5 +1,6 @@
 """What an admin enters to connect an account on each platform (names as each platform
 names them; DESIGN.md contracts), which of them are secrets, and what Hovor shows back."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,6 +64,19 @@ CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
     ),
     "chat": (),
 }
+
+# What the platform calls the developer app's id and secret an admin connects with (OAuth).
+OAUTH_APP_LABELS: dict[str, tuple[str, str]] = {
+    "x": ("API key (consumer key)", "API key secret (consumer secret)"),
+    "facebook": ("Meta app ID", "Meta app secret"),
+    "instagram": ("Meta app ID", "Meta app secret"),
+    "whatsapp": ("Meta app ID", "Meta app secret"),
+}
+
+
+def oauth_app_labels(platform: str) -> tuple[str, str]:
+    return OAUTH_APP_LABELS.get(platform, ("App ID", "App secret"))
+
 
 # Platforms that push to Hovor: the admin pastes the webhook URL (and verify token) there.
 WEBHOOK_PLATFORMS = {"facebook", "instagram", "whatsapp", "telegram", "x"}

@@ -1,5 +1,6 @@
 """Connector-side services: polling, storing raw events, turning them into inbox
 messages, and delivering the outbox. Tasks call these; they call inbox actions."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ from inbox.actions.ingest import IncomingItem, tickets_ingest_batch
 from inbox.actions.replies import reply_delivery_update, reply_mark_failed, reply_mark_sent
 from inbox.models import Message
 
-from .base import UnsupportedEventType
+from .base import OAuthChoice, UnsupportedEventType
 from .http import ApiAuthError, ApiError, ApiOutcomeUnknown, ApiPermanentError, ApiRateLimited
 from .models import (
     AccountStatus,
@@ -45,6 +46,10 @@ STATUS_GRACE = timedelta(minutes=10)
 
 
 # --- accounts -------------------------------------------------------------------------
+# Secrets the platform's webhook side was set up with; a new authorisation keeps them.
+WEBHOOK_SECRET_KEYS = frozenset({"verify_token", "webhook_secret"})
+
+
 @transaction.atomic
 def brand_account_connect(
     *,
@@ -60,6 +65,51 @@ def brand_account_connect(
     account.credentials = credentials
     account.save()
     return account
+
+
+@transaction.atomic
+def brand_account_connect_authorised(
+    *, brand: Brand, platform: str, choice: OAuthChoice, base_url: str = ""
+) -> tuple[BrandAccount, bool]:
+    """Connect the account an admin authorised on the platform (OAuth). Authorising an
+    account the brand already has (a revoked or expired token) gives it the new tokens and
+    makes it active again, keeping its history. Returns (account, created)."""
+    existing = (
+        BrandAccount.objects.select_for_update()
+        .filter(brand=brand, platform=platform)
+        .filter(
+            Q(handle=choice.handle) | Q(platform_user_id=choice.platform_user_id)
+            if choice.platform_user_id
+            else Q(handle=choice.handle)
+        )
+        .order_by("pk")
+        .first()
+    )
+    if existing is None:
+        account = brand_account_connect(
+            brand=brand,
+            platform=platform,
+            handle=choice.handle,
+            base_url=base_url,
+            credentials=dict(choice.credentials),
+            options=dict(choice.options),
+        )
+        if choice.platform_user_id:
+            account.platform_user_id = choice.platform_user_id
+            account.save(update_fields=["platform_user_id"])
+        return account, True
+    existing.handle = choice.handle
+    existing.base_url = base_url
+    existing.options = {**existing.options, **choice.options}
+    if choice.platform_user_id:
+        existing.platform_user_id = choice.platform_user_id
+    existing.save(update_fields=["handle", "base_url", "options", "platform_user_id"])
+    # The tokens are replaced whole (a stale key must not survive a re-authorisation), but the
+    # webhook secrets stay: the platform's side was configured with them.
+    kept = {k: v for k, v in existing.credentials.items() if k in WEBHOOK_SECRET_KEYS and v}
+    existing.credentials = {}
+    fresh = {**dict(choice.credentials), **kept}
+    return brand_account_update_credentials(account=existing, credentials=fresh), False
 
 
 @dataclass(frozen=True)
@@ -96,6 +146,26 @@ def brand_account_update_credentials(*, account: BrandAccount, credentials: dict
     )
     _forget_cached(account.pk)
     return account
+
+
+def brand_account_register_webhook(*, account: BrandAccount, webhook_url: str) -> ConnectionCheck:
+    """Point the platform's webhooks for this account at Hovor through its API."""
+    try:
+        note = get_connector(account.platform).webhook_register(account, webhook_url)
+    except NotImplementedError as exc:
+        return ConnectionCheck(ok=False, details={}, error=str(exc))
+    except ApiError as exc:
+        logger.warning("account %s (%s): webhook registration refused: %s", account.pk, account.platform, exc.message)
+        return ConnectionCheck(ok=False, details={}, error=exc.message)
+    account.refresh_from_db(fields=["options", "credentials_encrypted"])
+    account.options = {
+        **account.options,
+        "webhook_registered_at": timezone.now().isoformat(),
+        "webhook_url": webhook_url,
+    }
+    account.save(update_fields=["options"])
+    _forget_cached(account.pk)
+    return ConnectionCheck(ok=True, details={"webhook": note})
 
 
 @transaction.atomic
@@ -203,7 +273,7 @@ def account_ingest_pending(*, account_id: int) -> list[int]:
         ids = list(
             InboundEvent.objects.filter(account_id=account_id, status=InboundEventStatus.RECEIVED)
             .order_by("id")
-            .values_list("id", flat=True)[:INGEST_CHUNK * 5]
+            .values_list("id", flat=True)[: INGEST_CHUNK * 5]
         )
         if not ids:
             break
@@ -247,7 +317,10 @@ def account_poll(*, account_id: int) -> int:
         _account_failed(account, exc)
     else:
         BrandAccount.objects.filter(pk=account.pk).update(
-            poll_cursor=cursor, last_polled_at=timezone.now(), consecutive_failures=0, last_error="",
+            poll_cursor=cursor,
+            last_polled_at=timezone.now(),
+            consecutive_failures=0,
+            last_error="",
             rate_limited_until=None,
         )
     finally:

@@ -8,5 +8,8 @@ urlpatterns = [
     path("new/", views.account_new, name="account_new"),
     path("<int:account_id>/", views.account_detail, name="account"),
     path("<int:account_id>/disconnect/", views.account_disconnect, name="account_disconnect"),
+    path("connect/<str:platform>/", views.oauth_start, name="oauth_start"),
+    path("connect/<str:platform>/callback/", views.oauth_callback, name="oauth_callback"),
+    path("connect/<str:platform>/choose/", views.oauth_choose, name="oauth_choose"),
     path("<int:account_id>/backfill/", views.account_backfill_status, name="account_backfill"),
 ]

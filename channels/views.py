@@ -1,7 +1,14 @@
-"""Admins connect brand accounts: per-platform credentials form, test connection, the
-webhook URL to paste, health, new credentials, disconnect. Staff only."""
+"""Admins connect brand accounts: "Connect with <platform>" (OAuth against the platform's
+consent page, then a choice of Pages or numbers) or a per-platform credentials form, test
+connection, the webhook URL to paste or register, health, new credentials, disconnect.
+Staff only."""
+
 from __future__ import annotations
 
+import hmac
+import secrets
+import time
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages as flash
@@ -13,15 +20,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .accounts import WEBHOOK_PLATFORMS, fields_for
+from .accounts import WEBHOOK_PLATFORMS, fields_for, oauth_app_labels
+from .base import BaseConnector, OAuthApp, OAuthChoice, OAuthDenied
+from .crypto import CredentialsError, decrypt_credentials, encrypt_credentials
+from .http import ApiError
 from .models import AccountStatus, Brand, BrandAccount, InboundEventStatus, Platform
 from .registry import UnknownPlatform, get_connector, supported_platforms
 from .services import (
+    ConnectionCheck,
     brand_account_connect,
+    brand_account_connect_authorised,
     brand_account_disconnect,
+    brand_account_register_webhook,
     brand_account_test,
     brand_account_update_credentials,
 )
+
+# An authorisation started here and not finished within this many seconds is forgotten.
+OAUTH_PENDING_TTL = 15 * 60
+OAUTH_SESSION_KEY = "hovor_oauth_pending"
 
 
 def _staff(request: HttpRequest) -> None:
@@ -44,6 +61,29 @@ def accounts(request: HttpRequest) -> HttpResponse:
     return render(request, "channels/accounts.html", {"accounts": rows, "platforms": platforms})
 
 
+def _form_context(platform: str, values: Any, **extra: Any) -> dict[str, Any]:
+    connector = get_connector(platform)
+    return {
+        "platform": platform,
+        "platform_label": Platform(platform).label,
+        "fields": fields_for(platform),
+        "brands": Brand.objects.order_by("name"),
+        "values": values,
+        "oauth": connector.oauth,
+        "oauth_labels": oauth_app_labels(platform) if connector.oauth else None,
+        **extra,
+    }
+
+
+def _brand_from(request: HttpRequest) -> Brand | None:
+    brand_id = request.POST.get("brand", "")
+    brand = Brand.objects.filter(pk=int(brand_id)).first() if brand_id.isdigit() else None
+    brand_name = request.POST.get("brand_name", "").strip()
+    if brand is None and brand_name:
+        brand, _ = Brand.objects.get_or_create(name=brand_name)
+    return brand
+
+
 def _credentials_from(request: HttpRequest, platform: str, *, partial: bool) -> tuple[dict[str, str], list[str]]:
     values: dict[str, str] = {}
     missing = []
@@ -63,21 +103,11 @@ def account_new(request: HttpRequest) -> HttpResponse:
     platform = request.GET.get("platform") or request.POST.get("platform", "")
     if platform not in supported_platforms():
         raise Http404("Unknown platform")
-    context: dict[str, Any] = {
-        "platform": platform,
-        "platform_label": Platform(platform).label,
-        "fields": fields_for(platform),
-        "brands": Brand.objects.order_by("name"),
-        "values": request.POST,
-    }
+    context = _form_context(platform, request.POST)
     if request.method == "POST":
         credentials, missing = _credentials_from(request, platform, partial=False)
         handle = request.POST.get("handle", "").strip()
-        brand_name = request.POST.get("brand_name", "").strip()
-        brand_id = request.POST.get("brand", "")
-        brand = Brand.objects.filter(pk=int(brand_id)).first() if brand_id.isdigit() else None
-        if brand is None and brand_name:
-            brand, _ = Brand.objects.get_or_create(name=brand_name)
+        brand = _brand_from(request)
         errors = [f"{label} is required." for label in missing]
         if not handle:
             errors.append("Handle is required.")
@@ -92,8 +122,12 @@ def account_new(request: HttpRequest) -> HttpResponse:
         options = {"search_query": request.POST["search_query"]} if request.POST.get("search_query") else {}
         try:
             account = brand_account_connect(
-                brand=brand, platform=platform, handle=handle, base_url=request.POST.get("base_url", "").strip(),
-                credentials=credentials, options=options,
+                brand=brand,
+                platform=platform,
+                handle=handle,
+                base_url=request.POST.get("base_url", "").strip(),
+                credentials=credentials,
+                options=options,
             )
         except UnknownPlatform:
             raise Http404("Unknown platform") from None
@@ -109,11 +143,15 @@ def account_new(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     _staff(request)
     account = get_object_or_404(BrandAccount.objects.select_related("brand"), pk=account_id)
-    check = None
+    check: ConnectionCheck | None = None
+    webhook_check: ConnectionCheck | None = None
+    connector = get_connector(account.platform)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "test":
             check = brand_account_test(account=account)
+        elif action == "register_webhook":
+            webhook_check = brand_account_register_webhook(account=account, webhook_url=_webhook_url(request, account))
         elif action == "backfill":
             _start_backfill(account)
             return redirect("channels:account", account_id=account.pk)
@@ -124,11 +162,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
                 flash.success(request, "New credentials saved; the account is active again.")
             return redirect("channels:account", account_id=account.pk)
         account.refresh_from_db()
-    webhook_url = None
-    if account.platform in WEBHOOK_PLATFORMS:
-        webhook_url = request.build_absolute_uri(
-            reverse("webhook", kwargs={"platform": account.platform, "account_id": account.pk})
-        )
+    webhook_url = _webhook_url(request, account) if account.platform in WEBHOOK_PLATFORMS else None
     stats = account.inbound_events.aggregate(
         last=Max("received_at"), failed=Count("id", filter=Q(status=InboundEventStatus.FAILED))
     )
@@ -139,12 +173,17 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "account": account,
             "fields": fields_for(account.platform),
             "check": check,
+            "webhook_check": webhook_check,
+            "registers_webhooks": connector.registers_webhooks,
+            "oauth": connector.oauth,
+            "oauth_labels": oauth_app_labels(account.platform),
+            "oauth_app_id": account.options.get("oauth_app_id") or account.credentials.get("consumer_key", ""),
             "webhook_url": webhook_url,
             "verify_token": account.credentials.get("verify_token", ""),
             "last_event_at": stats["last"],
             "failed_events": stats["failed"],
             "broken": account.status == AccountStatus.BROKEN,
-            "polls": get_connector(account.platform).polls,
+            "polls": connector.polls,
         },
     )
 
@@ -172,3 +211,191 @@ def account_backfill_status(request: HttpRequest, account_id: int) -> HttpRespon
     _staff(request)
     account = get_object_or_404(BrandAccount, pk=account_id)
     return render(request, "channels/_backfill.html", {"account": account})
+
+
+def _webhook_url(request: HttpRequest, account: BrandAccount) -> str:
+    return request.build_absolute_uri(
+        reverse("webhook", kwargs={"platform": account.platform, "account_id": account.pk})
+    )
+
+
+# --- "Connect with <platform>" ---------------------------------------------------------
+def _oauth_connector(platform: str) -> BaseConnector:
+    if platform not in supported_platforms():
+        raise Http404("Unknown platform")
+    connector = get_connector(platform)
+    if not connector.oauth:
+        raise Http404(f"{Platform(platform).label} connects with credentials, not OAuth")
+    return connector
+
+
+def _callback_url(request: HttpRequest, platform: str) -> str:
+    return request.build_absolute_uri(reverse("channels:oauth_callback", kwargs={"platform": platform}))
+
+
+def _pending_save(request: HttpRequest, pending: dict[str, Any]) -> None:
+    # The session row would hold the app secret and tokens: it gets them encrypted, like accounts.
+    request.session[OAUTH_SESSION_KEY] = encrypt_credentials(pending)
+
+
+def _pending_take(request: HttpRequest, platform: str, *, keep: bool = False) -> dict[str, Any] | None:
+    token = request.session.get(OAUTH_SESSION_KEY)
+    if not keep:
+        request.session.pop(OAUTH_SESSION_KEY, None)
+    if not isinstance(token, str):
+        return None
+    try:
+        pending = decrypt_credentials(token)
+    except CredentialsError:
+        return None
+    if pending.get("platform") != platform or time.time() - float(pending.get("started", 0)) > OAUTH_PENDING_TTL:
+        return None
+    return pending
+
+
+def _app(pending: dict[str, Any]) -> OAuthApp:
+    return OAuthApp(
+        client_id=pending["client_id"], client_secret=pending["client_secret"], base_url=pending["base_url"]
+    )
+
+
+def _back_to_form(request: HttpRequest, platform: str, message: str) -> HttpResponse:
+    flash.error(request, message)
+    return redirect(f"{reverse('channels:account_new')}?platform={platform}")
+
+
+@login_required
+@require_POST
+def oauth_start(request: HttpRequest, platform: str) -> HttpResponse:
+    """Send the admin to the platform's consent page, remembering (encrypted, in their
+    session) the app, the brand and what the callback will need."""
+    _staff(request)
+    connector = _oauth_connector(platform)
+    brand = _brand_from(request)
+    client_id = request.POST.get("client_id", "").strip()
+    client_secret = request.POST.get("client_secret", "").strip()
+    labels = oauth_app_labels(platform)
+    errors = [
+        f"{label} is required." for label, value in zip(labels, (client_id, client_secret), strict=True) if not value
+    ]
+    if brand is None:
+        errors.append("Choose a brand or name a new one.")
+    app = OAuthApp(client_id=client_id, client_secret=client_secret, base_url=request.POST.get("base_url", "").strip())
+    state = secrets.token_urlsafe(24)
+    if not errors:
+        try:
+            start = connector.oauth_begin(app, callback_url=_callback_url(request, platform), state=state)
+        except ApiError as exc:
+            errors.append(f"{Platform(platform).label} refused to start the authorisation: {exc.message}")
+    if errors:
+        context = _form_context(platform, request.POST, oauth_errors=errors)
+        return render(request, "channels/account_form.html", context, status=400)
+    assert brand is not None
+    _pending_save(
+        request,
+        {
+            "platform": platform,
+            "started": time.time(),
+            "state": state,
+            "saved": start.saved,
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "base_url": app.base_url,
+            "brand": brand.pk,
+            "backfill": bool(request.POST.get("backfill")),
+        },
+    )
+    return redirect(start.authorize_url)
+
+
+@login_required
+def oauth_callback(request: HttpRequest, platform: str) -> HttpResponse:
+    """The platform sends the admin back here with a code (or a refusal)."""
+    _staff(request)
+    connector = _oauth_connector(platform)
+    label = Platform(platform).label
+    pending = _pending_take(request, platform)
+    if pending is None:
+        return _back_to_form(
+            request, platform, "That authorisation was not started here or took too long; start again."
+        )
+    params = {key: request.GET.get(key, "") for key in request.GET}
+    if connector.oauth_state_param and not hmac.compare_digest(params.get("state", ""), pending["state"]):
+        return _back_to_form(
+            request, platform, f"The answer from {label} does not belong to this authorisation; start again."
+        )
+    try:
+        choices = connector.oauth_complete(
+            _app(pending), callback_url=_callback_url(request, platform), params=params, saved=pending["saved"]
+        )
+    except OAuthDenied as exc:
+        return _back_to_form(request, platform, f"Not connected: {exc.reason}")
+    except ApiError as exc:
+        return _back_to_form(request, platform, f"{label} refused the authorisation: {exc.message}")
+    if not choices:
+        return _back_to_form(
+            request,
+            platform,
+            f"The {label} login reached no account Hovor can answer from. Check the permissions granted.",
+        )
+    pending["choices"] = [asdict(choice) for choice in choices]
+    pending["started"] = time.time()
+    if len(choices) == 1:
+        return _connect_chosen(request, platform, pending, [0])
+    _pending_save(request, pending)
+    taken = set(
+        BrandAccount.objects.filter(brand_id=pending["brand"], platform=platform).values_list("handle", flat=True)
+    )
+    rows = [(index, choice, choice.handle in taken) for index, choice in enumerate(choices)]
+    return render(request, "channels/oauth_choose.html", {"platform": platform, "platform_label": label, "rows": rows})
+
+
+@login_required
+@require_POST
+def oauth_choose(request: HttpRequest, platform: str) -> HttpResponse:
+    _staff(request)
+    _oauth_connector(platform)
+    pending = _pending_take(request, platform, keep=True)
+    if pending is None or "choices" not in pending:
+        return _back_to_form(
+            request, platform, "That authorisation was not started here or took too long; start again."
+        )
+    picked = sorted(
+        {int(v) for v in request.POST.getlist("choice") if v.isdigit() and int(v) < len(pending["choices"])}
+    )
+    if not picked:
+        flash.error(request, "Choose at least one account to connect.")
+        return redirect(request.META.get("HTTP_REFERER") or reverse("channels:accounts"))
+    request.session.pop(OAUTH_SESSION_KEY, None)
+    return _connect_chosen(request, platform, pending, picked)
+
+
+def _connect_chosen(request: HttpRequest, platform: str, pending: dict[str, Any], picked: list[int]) -> HttpResponse:
+    connector = get_connector(platform)
+    brand = Brand.objects.filter(pk=pending["brand"]).first()
+    if brand is None:
+        return _back_to_form(request, platform, "The brand was deleted meanwhile; start again.")
+    connected: list[BrandAccount] = []
+    for index in picked:
+        fields = pending["choices"][index]
+        # The app id is not secret; keeping it lets "Authorise again" start from it.
+        choice = OAuthChoice(**{**fields, "options": {**fields["options"], "oauth_app_id": pending["client_id"]}})
+        account, created = brand_account_connect_authorised(
+            brand=brand, platform=platform, choice=choice, base_url=pending["base_url"]
+        )
+        connected.append(account)
+        verb = "connected" if created else "authorised again; its new tokens are saved"
+        flash.success(request, f"{account.handle} {verb}.")
+        # A platform that only pushes needs its webhooks pointed here to hear anything at all;
+        # a polled one (X, Telegram) keeps polling until the admin registers a webhook.
+        if connector.registers_webhooks and not connector.polls:
+            result = brand_account_register_webhook(account=account, webhook_url=_webhook_url(request, account))
+            if result.ok:
+                flash.success(request, result.details["webhook"])
+            else:
+                flash.error(request, f"{account.handle}: webhook not registered: {result.error}")
+        if created and pending.get("backfill"):
+            _start_backfill(account)
+    if len(connected) == 1:
+        return redirect("channels:account", account_id=connected[0].pk)
+    return redirect("channels:accounts")

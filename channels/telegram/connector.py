@@ -5,11 +5,13 @@ Credentials: `bot_token` (from @BotFather), `webhook_secret` (the secret_token g
 setWebhook, echoed in X-Telegram-Bot-Api-Secret-Token), optional `mode`: "polling"
 (default) or "webhook". Telegram answers getUpdates with 409 while a webhook is set, so a
 webhook-mode account is never polled."""
+
 from __future__ import annotations
 
 import hmac
 import json
 import logging
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -237,6 +239,22 @@ class TelegramConnector(BaseConnector):
         if info.get("last_error_message"):
             details["last_webhook_error"] = str(info["last_error_message"])
         return details
+
+    registers_webhooks = True
+
+    def webhook_register(self, account: BrandAccount, webhook_url: str) -> str:
+        """setWebhook to Hovor with a secret token (made now if the account has none), then
+        switch the account to webhook mode: Telegram refuses getUpdates while a webhook is set."""
+        credentials = dict(account.credentials)
+        if not credentials.get("webhook_secret"):
+            # Stored before Telegram knows it, so no delivery can carry a secret Hovor lacks.
+            credentials["webhook_secret"] = secrets.token_urlsafe(32)
+            account.credentials = credentials
+            account.save(update_fields=["credentials_encrypted"])
+        self.set_webhook(account, webhook_url)
+        account.credentials = {**credentials, "mode": MODE_WEBHOOK}
+        account.save(update_fields=["credentials_encrypted"])
+        return f"Telegram now delivers {account.handle}'s updates to this webhook; polling stops."
 
     def set_webhook(self, account: BrandAccount, url: str) -> bool:
         """Point Telegram's webhook at `url` (https://<host>/webhooks/telegram/<account id>/)
