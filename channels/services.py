@@ -355,13 +355,21 @@ def account_backfill(*, account_id: int) -> dict[str, Any]:
 
 
 def due_polling_accounts() -> list[int]:
+    """Accounts to poll now: every beat tick inside the brand's staffed hours, every
+    HOVOR_POLL_INTERVAL_OFF_HOURS seconds outside them (brands without hours: always)."""
+    from shifts.selectors import off_hours_brand_ids
+
     now = timezone.now()
-    return list(
+    due = (
         BrandAccount.objects.filter(status=AccountStatus.ACTIVE, platform__in=polling_platforms())
         .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
         .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
-        .values_list("id", flat=True)
     )
+    off_hours = off_hours_brand_ids(now)
+    if off_hours:
+        recently = now - timedelta(seconds=settings.HOVOR_POLL_INTERVAL_OFF_HOURS)
+        due = due.exclude(brand_id__in=off_hours, last_polled_at__gt=recently)
+    return list(due.values_list("id", flat=True))
 
 
 def inbound_events_process(*, event_ids: list[int]) -> list[int]:

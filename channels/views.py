@@ -184,6 +184,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "failed_events": stats["failed"],
             "broken": account.status == AccountStatus.BROKEN,
             "polls": connector.polls,
+            "poll_every": _poll_every(account),
         },
     )
 
@@ -211,6 +212,20 @@ def account_backfill_status(request: HttpRequest, account_id: int) -> HttpRespon
     _staff(request)
     account = get_object_or_404(BrandAccount, pk=account_id)
     return render(request, "channels/_backfill.html", {"account": account})
+
+
+def _poll_every(account: BrandAccount) -> str:
+    """How often beat polls this account now (faster in the brand's staffed hours)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from shifts.selectors import hours_for_brand, is_staffed
+
+    hours = hours_for_brand(account.brand_id)
+    if is_staffed(hours, timezone.now()):
+        rhythm = f"every {settings.HOVOR_POLL_INTERVAL:g} s"
+        return rhythm + (" (staffed hours)" if hours else "")
+    return f"every {settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g} min (off hours)"
 
 
 def _webhook_url(request: HttpRequest, account: BrandAccount) -> str:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "channels.apps.ChannelsConfig",
     "inbox.apps.InboxConfig",
     "channels.chat.apps.ChatConfig",
+    "shifts.apps.ShiftsConfig",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,8 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HOVOR_POLL_INTERVAL = env.float("HOVOR_POLL_INTERVAL", default=15.0)
+# Outside a brand's staffed hours (shifts.BusinessHours) its accounts are polled this rarely.
+HOVOR_POLL_INTERVAL_OFF_HOURS = env.float("HOVOR_POLL_INTERVAL_OFF_HOURS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "poll-accounts": {"task": "channels.poll_due_accounts", "schedule": HOVOR_POLL_INTERVAL},
     "sweep-stuck": {"task": "channels.sweep_stuck", "schedule": 30.0},

@@ -25,6 +25,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("settings/accounts/", include("channels.urls")),
+    path("settings/hours/", include("shifts.urls")),
     path("", include("inbox.urls")),
     path("chat/", include("channels.chat.urls")),
 ]

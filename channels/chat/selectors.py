@@ -1,5 +1,6 @@
 """Reads for the chat: accounts and sessions the widget names, the event stream's page,
 typing state, who is online, and what the widget shows about the brand."""
+
 from __future__ import annotations
 
 import hashlib
@@ -115,7 +116,17 @@ def chat_widget_config(*, account: BrandAccount) -> dict[str, Any]:
         "greeting": greeting if isinstance(greeting, str) and greeting.strip() else DEFAULT_GREETING,
         "hours_text": hours_text if isinstance(hours_text, str) and hours_text.strip() else DEFAULT_HOURS_TEXT,
         "online": agents_online(),
+        "back_at": _back_at(account.brand_id),
     }
+
+
+def _back_at(brand_id: int) -> str | None:
+    """When the brand's team is next at work, if it is off its staffed hours now."""
+    from shifts.selectors import hours_for_brand, next_staffed_at
+
+    now = timezone.now()
+    back = next_staffed_at(hours_for_brand(brand_id), now)
+    return None if back is None or back == now else back.isoformat()
 
 
 def chat_reply_find(*, account: BrandAccount, outbound: OutboundRequest) -> str | None:

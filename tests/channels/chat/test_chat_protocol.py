@@ -1,15 +1,19 @@
 """The widget protocol: sessions, idempotent messages, 404s for unknown accounts and
 sessions, CORS for any origin, the server-sent event stream and its resume, typing, and
 hostile or malformed input creating nothing."""
+
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from channels.chat.models import ChatEvent, ChatSession
 from channels.chat.selectors import token_hash
@@ -93,6 +97,24 @@ def test_config_comes_from_account_options(client: Client, chat_account: Any) ->
     assert data["hours_text"] == "We answer 8–17 CET"
     assert data["title"] == data["brand"] == "Acme"
     assert data["online"] is False  # no agent has been seen
+    assert data["back_at"] is None  # no staffed hours set: always staffed
+
+
+def test_config_says_when_the_team_is_back_off_hours(client: Client, chat_account: Any) -> None:
+    from datetime import time
+
+    from shifts.actions import business_hours_set
+    from shifts.selectors import Period
+
+    now = timezone.now()
+    tomorrow = (now + timedelta(days=1)).astimezone(ZoneInfo("Europe/Prague"))
+    business_hours_set(
+        brand=chat_account.brand, timezone="Europe/Prague", periods=[Period(tomorrow.weekday(), time(9), time(10))]
+    )
+    data = client.get(f"/chat/{chat_account.pk}/config").json()
+    back = datetime.fromisoformat(data["back_at"])
+    assert back > now and back.date() == tomorrow.date() and (back.hour, back.minute) == (9, 0)
+    assert back.utcoffset() == tomorrow.utcoffset()
 
 
 def test_config_ignores_a_colour_that_is_not_one(client: Client, chat_account: Any) -> None:

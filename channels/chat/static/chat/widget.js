@@ -34,7 +34,7 @@
     saveStore();
   }
   stored.outbox = stored.outbox || [];
-  var config = { title: "", brand: "", color: "#2563eb", greeting: "", hours_text: "", online: true, max_length: 5000 };
+  var config = { title: "", brand: "", color: "#2563eb", greeting: "", hours_text: "", back_at: null, online: true, max_length: 5000 };
   var sessionPromise = null;
   var source = null;
   var lastSeq = 0;
@@ -251,7 +251,14 @@
     title.textContent = config.title || config.brand || "Chat";
     launcher.setAttribute("aria-label", "Open chat with " + (config.title || config.brand || "us"));
     statusLine.textContent = config.online ? "We are online" : "We are away right now";
-    noticeText.textContent = config.hours_text;
+    // Off the brand's staffed hours the server says when the team is back: shown in the
+    // visitor's own time zone and language.
+    var back = config.back_at ? new Date(config.back_at) : null;
+    var backText = "";
+    if (back && !isNaN(back.getTime())) {
+      backText = " We are back " + back.toLocaleString(undefined, { weekday: "long", hour: "2-digit", minute: "2-digit" }) + ".";
+    }
+    noticeText.textContent = config.hours_text + backText;
     textarea.setAttribute("maxlength", String(config.max_length || 5000));
     renderGreeting();
     renderNotice();

@@ -1,0 +1,41 @@
+"""Changes to staffed hours: one function per change, called by views, commands and tests."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from channels.models import Brand
+
+from .models import BusinessHours, OpeningPeriod
+from .selectors import Period
+
+
+class InvalidHours(ValueError):
+    pass
+
+
+@transaction.atomic
+def business_hours_set(*, brand: Brand, timezone: str, periods: Sequence[Period]) -> BusinessHours:
+    """Replace a brand's weekly staffed hours. No periods at all means never staffed."""
+    if timezone not in zoneinfo.available_timezones():
+        raise InvalidHours(f"Unknown time zone {timezone!r}: use a name like Europe/Prague.")
+    for period in periods:
+        if not 0 <= period.weekday <= 6:
+            raise InvalidHours(f"Weekday {period.weekday} is not 0 (Monday) to 6 (Sunday).")
+    hours, _ = BusinessHours.objects.select_for_update().get_or_create(brand=brand)
+    hours.timezone = timezone
+    hours.save()
+    hours.periods.all().delete()
+    OpeningPeriod.objects.bulk_create(
+        OpeningPeriod(hours=hours, weekday=p.weekday, opens=p.opens, closes=p.closes) for p in periods
+    )
+    return hours
+
+
+@transaction.atomic
+def business_hours_clear(*, brand: Brand) -> None:
+    """Back to "always staffed"."""
+    BusinessHours.objects.filter(brand=brand).delete()

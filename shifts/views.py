@@ -1,0 +1,107 @@
+"""Team leads and admins set each brand's staffed hours. Staff only."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from channels.models import Brand
+
+from .actions import InvalidHours, business_hours_clear, business_hours_set
+from .models import BusinessHours, Weekday
+from .selectors import Period, is_staffed, next_staffed_at
+
+DEFAULT_OPENS = time(8, 0)
+DEFAULT_CLOSES = time(17, 0)
+COMMON_ZONES = (
+    "Europe/Prague",
+    "Europe/Warsaw",
+    "Europe/Sofia",
+    "Europe/Bratislava",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "UTC",
+)
+
+
+def _staff(request: HttpRequest) -> None:
+    if not (request.user.is_authenticated and request.user.is_staff):
+        raise Http404("Admins only")
+
+
+def _parse_time(value: str) -> time | None:
+    try:
+        return time.fromisoformat(value.strip()) if value.strip() else None
+    except ValueError:
+        return None
+
+
+def _rows(hours: BusinessHours | None) -> list[dict[str, object]]:
+    periods = {p.weekday: p for p in hours.periods.all()} if hours else {}
+    rows = []
+    for day in Weekday:
+        period = periods.get(day.value)
+        rows.append(
+            {
+                "weekday": day.value,
+                "label": day.label,
+                "open": period is not None if hours else day.value < 5,
+                "opens": (period.opens if period else DEFAULT_OPENS).strftime("%H:%M"),
+                "closes": (period.closes if period else DEFAULT_CLOSES).strftime("%H:%M"),
+            }
+        )
+    return rows
+
+
+@login_required
+def hours(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    now = timezone.now()
+    brands = []
+    for brand in Brand.objects.order_by("name").prefetch_related("business_hours__periods"):
+        brand_hours = getattr(brand, "business_hours", None)
+        brands.append(
+            {
+                "brand": brand,
+                "hours": brand_hours,
+                "rows": _rows(brand_hours),
+                "staffed": is_staffed(brand_hours, now),
+                "next": next_staffed_at(brand_hours, now),
+            }
+        )
+    return render(request, "shifts/hours.html", {"brands": brands, "zones": COMMON_ZONES})
+
+
+@login_required
+@require_http_methods(["POST"])
+def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
+    _staff(request)
+    brand = get_object_or_404(Brand, pk=brand_id)
+    if request.POST.get("action") == "always":
+        business_hours_clear(brand=brand)
+        flash.success(request, f"{brand.name}: always staffed; accounts are polled at full speed around the clock.")
+        return redirect("shifts:hours")
+    periods = []
+    for day in Weekday:
+        if not request.POST.get(f"open-{day.value}"):
+            continue
+        opens = _parse_time(request.POST.get(f"opens-{day.value}", ""))
+        closes = _parse_time(request.POST.get(f"closes-{day.value}", ""))
+        if opens is None or closes is None:
+            flash.error(request, f"{brand.name}: {day.label} needs an opening and a closing time (HH:MM).")
+            return redirect("shifts:hours")
+        periods.append(Period(day.value, opens, closes))
+    try:
+        business_hours_set(brand=brand, timezone=request.POST.get("timezone", "").strip(), periods=periods)
+    except InvalidHours as exc:
+        flash.error(request, f"{brand.name}: {exc}")
+        return redirect("shifts:hours")
+    flash.success(request, f"{brand.name}: staffed hours saved.")
+    return redirect("shifts:hours")
