@@ -1,6 +1,7 @@
 """The connector interface. Connectors know nothing of tickets; the inbox knows nothing of
 wire formats. Every platform package exposes `connector`, an instance of a BaseConnector
 subclass, and overrides what its platform does (poll or webhooks or both, send, limits)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
