@@ -4,25 +4,22 @@ to the fake X, a permanent failure and its retry, and the inbox updating by itse
 
 Celery runs eagerly in-process here, so a reply is delivered to the fake during the POST.
 Screenshots land in test-artifacts/screenshots/ (git-ignored) for a human to look at."""
+
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from channels.services import account_poll
 from channels.x.limits import weighted_length
+from tests.browser.conftest import PageProblems, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-VIEWPORT = {"width": 1440, "height": 900}
 
 JANA = {"author": "@jnovakova", "name": "Jana Nováková", "text": "Dobrý den, kde je moje objednávka č. 12345? 📦"}
 IVAN = {"author": "@ivan_petrov", "name": "Иван Петров", "text": "Здравейте, поръчката ми закъснява"}
@@ -35,48 +32,7 @@ REPLY_TEMPLATE = "Dobrý den {{ customer.first_name }}, hned to prověřím."
 REPLY_SENT_AS = "Dobrý den Jana, hned to prověřím. ^JD"
 
 
-# --- fixtures ---------------------------------------------------------------------------
-class PageProblems:
-    """What the page did that it never should: JS dialogs (XSS), uncaught errors, 5xx."""
-
-    def __init__(self) -> None:
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.server_errors: list[str] = []
-
-
-@pytest.fixture
-def problems() -> PageProblems:
-    return PageProblems()
-
-
-@pytest.fixture
-def page(browser: Browser, problems: PageProblems) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/Prague")
-    page = context.new_page()
-
-    def on_dialog(dialog: Dialog) -> None:
-        problems.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("pageerror", lambda exc: problems.errors.append(str(exc)))
-    page.on("response", lambda r: problems.server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not problems.dialogs, f"a JS dialog fired (script injection?): {problems.dialogs}"
-
-
 # --- helpers ----------------------------------------------------------------------------
-def shot(page: Page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
-
-
 def login(page: Page, base_url: str, screenshot: str | None = None) -> None:
     page.goto(base_url + "/login/")
     page.fill("#id_username", "jana")

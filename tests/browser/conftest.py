@@ -1,0 +1,55 @@
+"""Browser-test fixtures: a fresh Chromium page per test that records what must never
+happen (JS dialogs from injected script, uncaught errors, 5xx), and screenshots in
+test-artifacts/screenshots/ (git-ignored) for a human to look at."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+VIEWPORT = {"width": 1440, "height": 900}
+
+
+class PageProblems:
+    """What the page did that it never should: JS dialogs (XSS), uncaught errors, 5xx."""
+
+    def __init__(self) -> None:
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.server_errors: list[str] = []
+
+
+@pytest.fixture
+def problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def page(browser: Browser, problems: PageProblems) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/Prague")
+    page = context.new_page()
+
+    def on_dialog(dialog: Dialog) -> None:
+        problems.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda exc: problems.errors.append(str(exc)))
+    page.on("response", lambda r: problems.server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not problems.dialogs, f"a JS dialog fired (script injection?): {problems.dialogs}"
+
+
+def shot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
