@@ -1,0 +1,63 @@
+"""Admin settings in a real Chromium: staffed hours per brand, and connecting accounts
+through each platform's consent page (OAuth against the loopback fakes)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from channels.models import Brand
+from shifts.selectors import hours_for_brand
+from tests.browser.conftest import PageProblems, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return User.objects.create_user("eva", password="pw-eva-12345", is_staff=True, first_name="Eva")
+
+
+def login_admin(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/login/")
+    page.fill("#id_username", "eva")
+    page.fill("#id_password", "pw-eva-12345")
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(base_url + "/")
+
+
+def test_lead_sets_staffed_hours(live_server: Any, page: Page, problems: PageProblems, admin: User) -> None:
+    acme = Brand.objects.create(name="Acme")
+    Brand.objects.create(name="Żabka Care")
+    login_admin(page, live_server.url)
+    page.click(".topbar >> text=Hours")
+    expect(page.locator("h1")).to_have_text("Staffed hours")
+    card = page.locator(f"#brand-{acme.pk}")
+    expect(card.locator(".badge")).to_have_text("always staffed")
+    shot(page, "hours_initial")
+
+    card.locator("input[name=timezone]").fill("Europe/Warsaw")
+    card.locator("input[name='open-5']").check()
+    card.locator("input[name='opens-5']").fill("22:00")
+    card.locator("input[name='closes-5']").fill("06:00")
+    card.locator("button.primary").click()
+    expect(page.locator(".flash")).to_contain_text("Acme: staffed hours saved.")
+    card = page.locator(f"#brand-{acme.pk}")
+    expect(card.locator(".badge")).to_have_text(re.compile(r"^(staffed now|off hours)$"))
+    shot(page, "hours_saved")
+
+    hours = hours_for_brand(acme.pk)
+    assert hours is not None and hours.timezone == "Europe/Warsaw"
+    assert [str(p) for p in hours.periods.all()] == [
+        "Monday 08:00–17:00",
+        "Tuesday 08:00–17:00",
+        "Wednesday 08:00–17:00",
+        "Thursday 08:00–17:00",
+        "Friday 08:00–17:00",
+        "Saturday 22:00–06:00",
+    ]
+    assert not problems.errors and not problems.server_errors
