@@ -1,4 +1,5 @@
 """Management commands: createapitoken (DESIGN.md "Contracts") and seed_demo."""
+
 from __future__ import annotations
 
 from io import StringIO
@@ -81,6 +82,8 @@ def test_seed_demo_creates_brand_account_and_agents() -> None:
     assert admin.is_staff and admin.is_superuser
     assert authenticate(username="jana", password="hovor-demo-jana") is not None
     assert "jana" in output and "password" in output
+    chat = BrandAccount.objects.get(brand=brand, platform="chat")
+    assert f"/chat/demo/{chat.pk}/" in output
 
 
 def test_seed_demo_twice_does_not_duplicate() -> None:
@@ -89,7 +92,7 @@ def test_seed_demo_twice_does_not_duplicate() -> None:
     jana_pw = User.objects.get(username="jana").password
     _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
     assert _snapshot() == before
-    assert before[:3] == (1, 1, 4)  # Acme, @AcmeCare, jana/piotr/maria/admin
+    assert before[:3] == (1, 2, 4)  # Acme, @AcmeCare + the website chat, jana/piotr/maria/admin
     assert set(AgentProfile.objects.values_list("user__username", flat=True)) >= set(EXPECTED_AGENTS)
     assert User.objects.get(username="jana").password == jana_pw
 
@@ -97,7 +100,7 @@ def test_seed_demo_twice_does_not_duplicate() -> None:
 def test_seed_demo_again_moves_the_account_to_a_new_base_url() -> None:
     _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
     _run("seed_demo", "--x-base-url", "http://127.0.0.1:19")
-    assert list(BrandAccount.objects.values_list("base_url", flat=True)) == ["http://127.0.0.1:19"]
+    assert list(BrandAccount.objects.filter(platform="x").values_list("base_url", flat=True)) == ["http://127.0.0.1:19"]
 
 
 def test_seed_demo_keeps_an_existing_agents_signature_fixed() -> None:
@@ -128,6 +131,6 @@ def test_seed_demo_single_agent_routes_every_ticket_to_jana() -> None:
         )
         assert routed == {"jana"}
         fake.inbound(author="@someone", name="Some One", text="hello")
-        assert account_poll(account_id=BrandAccount.objects.get().pk) == 1
+        assert account_poll(account_id=BrandAccount.objects.get(platform="x").pk) == 1
     ticket = Ticket.objects.get()
     assert ticket.assignee is not None and ticket.assignee.username == "jana"

@@ -1,5 +1,6 @@
 """Demo data: a brand, its X account pointed at the fake, agents with signatures.
 Idempotent: running it again changes nothing but the account's base URL."""
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,10 @@ class Command(BaseCommand):
         account = BrandAccount.objects.filter(brand=brand, platform="x", handle="@AcmeCare").first()
         if account is None:
             account = brand_account_connect(
-                brand=brand, platform="x", handle="@AcmeCare", base_url=options["x_base_url"],
+                brand=brand,
+                platform="x",
+                handle="@AcmeCare",
+                base_url=options["x_base_url"],
                 credentials=DEMO_X_CREDENTIALS,
             )
         else:
@@ -74,6 +78,16 @@ class Command(BaseCommand):
             else:
                 BrandAccount.objects.filter(pk=other.pk).update(base_url=base_url)
             ids[platform] = other.pk
+        chat = BrandAccount.objects.filter(brand=brand, platform="chat").first()
+        if chat is None:
+            chat = brand_account_connect(
+                brand=brand,
+                platform="chat",
+                handle="acme.example chat",
+                credentials={},
+                options={"greeting": "Dobrý den! Jak vám můžeme pomoci? / How can we help?", "color": "#0f766e"},
+            )
+        ids["chat"] = chat.pk
         if options["write_ids"]:
             Path(options["write_ids"]).write_text(json.dumps(ids))
         agents = DEMO_AGENTS[:1] if options["single_agent"] else DEMO_AGENTS
@@ -89,3 +103,6 @@ class Command(BaseCommand):
             User.objects.create_superuser("admin", "admin@example.com", "hovor-demo-admin")
         lines.append("  admin  admin    password hovor-demo-admin")
         self.stdout.write("Demo users (log in at http://127.0.0.1:8000/):\n" + "\n".join(lines))
+        self.stdout.write(
+            f"Website chat: a customer's page with the widget at http://127.0.0.1:8000/chat/demo/{chat.pk}/"
+        )
