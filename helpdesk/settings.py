@@ -146,6 +146,12 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Languages incoming messages may be tagged with when the platform does not say (ISO 639-1):
+# the teams' own and their neighbours, so near relatives are told apart (inbox/language.py).
+HOVOR_DETECT_LANGUAGES = env.list(
+    "HOVOR_DETECT_LANGUAGES",
+    default=["cs", "sk", "pl", "bg", "ru", "uk", "sr", "mk", "hr", "sl", "hu", "ro", "de", "en", "fr", "es", "it"],
+)
 HOVOR_POLL_INTERVAL = env.float("HOVOR_POLL_INTERVAL", default=15.0)
 # Outside a brand's staffed hours (shifts.BusinessHours) its accounts are polled this rarely.
 HOVOR_POLL_INTERVAL_OFF_HOURS = env.float("HOVOR_POLL_INTERVAL_OFF_HOURS", default=300.0)

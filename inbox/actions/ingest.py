@@ -15,6 +15,7 @@ from channels.types import NormalizedAuthor, NormalizedMessage
 
 from .. import events
 from ..enums import DeliveryStatus, Direction, TicketStatus
+from ..language import detect_language
 from ..live import bump_on_commit
 from ..models import Customer, Identity, Message, Ticket, TicketEvent
 from ..sla import first_response_due
@@ -168,6 +169,8 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     placed: list[tuple[IncomingItem, Identity, Ticket]] = []
     batch_tickets: dict[str, Ticket] = {}  # platform id / thread key -> ticket, within this batch
     new_tickets: list[Ticket] = []
+    # The platform's own tag when it gives one (X does), else what the text says.
+    languages = {id(item): item.incoming.language or detect_language(item.incoming.text) for item in todo}
     for item in todo:
         msg = item.incoming
         identity = identities[msg.author.external_id]
@@ -193,7 +196,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
                 customer_id=identity.customer_id,
                 subject=msg.subject,
                 status=TicketStatus.NEW,
-                language=msg.language,
+                language=languages[id(item)],
                 created_at=now,
                 updated_at=now,
                 waiting_since=msg.sent_at,
@@ -225,7 +228,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
                 attachments=[a.__dict__ for a in item.incoming.attachments],
                 extra=dict(item.incoming.extra),
                 automated=item.incoming.automated,
-                language=item.incoming.language,
+                language=languages[id(item)],
                 sent_at=item.incoming.sent_at,
                 created_at=now,
                 inbound_event_id=item.inbound_event_id,
