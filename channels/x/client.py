@@ -2,6 +2,7 @@
 channels error family. tweepy hard-codes https://api.twitter.com, so a session adapter
 rewrites the prefix after OAuth 1.0a has signed the canonical URL. A response hook keeps
 the rate-limit headers of the last answer, which tweepy's dict results drop."""
+
 from __future__ import annotations
 
 import logging
@@ -236,3 +237,51 @@ class XClient:
         if not tweet_id:
             raise ApiOutcomeUnknown("X accepted the tweet but returned no id")
         return str(tweet_id)
+
+    # --- V2 Webhooks API and Account Activity subscriptions -----------------------------
+    def _request(self, what: str, method: str, route: str, *, body: Any = None, user_auth: bool = False) -> Any:
+        """A call tweepy has no method for, through tweepy's signed `request` (errors mapped)."""
+
+        def go() -> dict[str, Any]:
+            response = self.client.request(method, route, json=body, user_auth=user_auth)
+            if response.status_code == 204 or not response.content:
+                return {}
+            answer: dict[str, Any] = response.json()
+            return answer
+
+        return self._call(what, go)
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """GET /2/webhooks (app-only): the app's webhooks, `{id, url, valid, created_at}` each."""
+        data = self._request("list webhooks", "GET", "/2/webhooks").get("data") or []
+        return [dict(hook) for hook in data if isinstance(hook, dict)]
+
+    def create_webhook(self, url: str) -> dict[str, Any]:
+        """POST /2/webhooks (app-only): X checks the URL with a CRC before it answers."""
+        data = self._request("create webhook", "POST", "/2/webhooks", body={"url": url})
+        hook = data.get("data") if isinstance(data.get("data"), dict) else data  # the OpenAPI shape is bare
+        if not hook.get("id"):
+            raise ApiOutcomeUnknown("X accepted the webhook but returned no id")
+        return dict(hook)
+
+    def validate_webhook(self, webhook_id: str) -> None:
+        """PUT /2/webhooks/:id (app-only): a CRC now; a pass re-enables an invalid webhook."""
+        self._request("validate webhook", "PUT", f"/2/webhooks/{webhook_id}")
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._request("delete webhook", "DELETE", f"/2/webhooks/{webhook_id}")
+
+    def subscribed(self, webhook_id: str) -> bool:
+        """GET /2/account_activity/webhooks/:id/subscriptions/all (user context)."""
+        data = self._request(
+            "subscription", "GET", f"/2/account_activity/webhooks/{webhook_id}/subscriptions/all", user_auth=True
+        )
+        return bool((data.get("data") or {}).get("subscribed"))
+
+    def subscribe(self, webhook_id: str) -> bool:
+        """POST /2/account_activity/webhooks/:id/subscriptions/all (user context): the
+        authenticating user's events go to the webhook."""
+        data = self._request(
+            "subscribe", "POST", f"/2/account_activity/webhooks/{webhook_id}/subscriptions/all", user_auth=True
+        )
+        return bool((data.get("data") or {}).get("subscribed"))

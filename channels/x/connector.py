@@ -1,6 +1,9 @@
 """The X connector: mentions, direct messages and an optional brand-keyword search by
 polling (paced by X's rate-limit headers and a monthly read budget), the same posts and
-DMs by Account Activity webhooks, replies as reply posts or DMs."""
+DMs by Account Activity webhooks, replies as reply posts or DMs. For admins: "Connect with
+X" (OAuth 1.0a, channels.x.oauth) and webhook registration through X's API
+(channels.x.registration)."""
+
 from __future__ import annotations
 
 import base64
@@ -21,6 +24,9 @@ from channels.base import (
     BaseConnector,
     ChannelLimits,
     MalformedWebhook,
+    OAuthApp,
+    OAuthChoice,
+    OAuthStart,
     RecordEvents,
     ReplyContext,
     SignatureInvalid,
@@ -28,7 +34,8 @@ from channels.base import (
 from channels.http import ApiAuthError, ApiError, ApiPermanentError, ApiRateLimited
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
-from . import parser
+from . import oauth as oauth_flow
+from . import parser, registration
 from .client import CANONICAL_BASE, XClient
 from .limits import DM_LIMITS, TWEET_LIMITS, weighted_length
 from .pacing import Pacer
@@ -99,6 +106,10 @@ class XConnector(BaseConnector):
     platform = "x"
     limits: ChannelLimits = TWEET_LIMITS
     polls = True
+    oauth = True
+    # OAuth 1.0a has no state parameter: the callback is matched by its request token.
+    oauth_state_param = False
+    registers_webhooks = True
 
     def ensure_user_id(self, account: BrandAccount, client: XClient) -> str:
         if not account.platform_user_id:
@@ -306,6 +317,25 @@ class XConnector(BaseConnector):
         return f"https://x.com/i/web/status/{platform_id}"
 
     # --- admin ----------------------------------------------------------------------
+    def oauth_begin(self, app: OAuthApp, *, callback_url: str, state: str) -> OAuthStart:
+        """A request token for `callback_url`; the browser goes to X's consent page with it.
+        `saved` holds the request token and its secret for oauth_complete (`state` is unused)."""
+        return oauth_flow.begin(app, callback_url=callback_url)
+
+    def oauth_complete(
+        self, app: OAuthApp, *, callback_url: str, params: dict[str, str], saved: dict[str, str]
+    ) -> list[OAuthChoice]:
+        """The callback's oauth_token must be the saved request token; its verifier buys the
+        access token; the one choice is the user who authorised, with all five credentials
+        (the bearer token when X gave one)."""
+        return oauth_flow.complete(app, callback_url=callback_url, params=params, saved=saved)
+
+    def webhook_register(self, account: BrandAccount, webhook_url: str) -> str:
+        """A valid X webhook for `webhook_url` (an existing one for the URL is reused, an
+        invalid one validated again), the account's user subscribed to it, and its id kept
+        in account.options["webhook_id"]."""
+        return registration.register(account, webhook_url)
+
     def test_connection(self, account: BrandAccount) -> dict[str, str]:
         """GET /2/users/me with the account's credentials: who they are, and how they sign."""
         client = client_for(account)
@@ -379,8 +409,10 @@ class XConnector(BaseConnector):
             if parser.replied_to(tweet) != outbound.in_reply_to or str(tweet.get("id")) in outbound.exclude_ids:
                 continue
             created = tweet.get("created_at")
-            too_old = isinstance(created, str) and outbound.not_before is not None and (
-                parser.parse_time(created) < outbound.not_before - RECONCILE_SKEW
+            too_old = (
+                isinstance(created, str)
+                and outbound.not_before is not None
+                and (parser.parse_time(created) < outbound.not_before - RECONCILE_SKEW)
             )
             if too_old:
                 continue
@@ -397,8 +429,10 @@ class XConnector(BaseConnector):
         candidates = []
         for event in client.conversation_dm_events(participant_id=participant):
             created = event.get("created_at")
-            if isinstance(created, str) and outbound.not_before is not None and (
-                parser.parse_time(created) < outbound.not_before - RECONCILE_SKEW
+            if (
+                isinstance(created, str)
+                and outbound.not_before is not None
+                and (parser.parse_time(created) < outbound.not_before - RECONCILE_SKEW)
             ):
                 break  # newest first: everything after this is older still
             event_id = str(event.get("id"))

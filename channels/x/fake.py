@@ -28,10 +28,71 @@ Account Activity API push (``--webhook URL`` / ``register_webhook(url)``): a CRC
 ``direct_message_events`` for every DM sent or received. ``signed_delivery(id)`` returns the exact body and
 headers in-process.
 
+"Connect with X" (OAuth 1.0a, three-legged), on the paths tweepy's ``OAuth1UserHandler`` uses:
+
+- ``POST /oauth/request_token``: signed with the consumer secret alone; ``oauth_callback`` is required
+  (401 code 417 without it; 403 code 415 when ``allowed_callbacks`` is set and the URL is not in it).
+  Answers ``application/x-www-form-urlencoded``
+  ``oauth_token=…&oauth_token_secret=…&oauth_callback_confirmed=true``.
+- ``GET /oauth/authorize?oauth_token=…``: an HTML consent page naming the app and the brand user (the
+  one signed in), with "Authorize app" (``id="allow"``) and "Cancel" (``id="cancel"``) submit buttons.
+  ``POST /oauth/authorize`` (that form) answers 302 to the callback with ``oauth_token`` and
+  ``oauth_verifier``, or ``denied=<token>`` on Cancel (X shows a page linking there; the fake redirects).
+  ``oauth_callback=oob`` shows the verifier as a PIN instead. An unknown or used token gets X's
+  "Whoa there!" page.
+- ``POST /oauth/access_token``: signed with the consumer secret and the request token secret,
+  ``oauth_verifier`` in the header; single use. Answers
+  ``oauth_token=…&oauth_token_secret=…&user_id=…&screen_name=…``. The issued pair (``<user id>-…``, the
+  same pair on every later authorisation of the same app, as X keeps one per user and app) then
+  authenticates the brand user on every /2/ endpoint, as the configured access token does.
+- ``POST /oauth2/token`` (``grant_type=client_credentials``, HTTP Basic with the URL-encoded consumer
+  key and secret): ``{"token_type": "bearer", "access_token": …}``, the app's one bearer token;
+  403 code 99 (``authenticity_token_error``) for wrong credentials.
+
+Errors there are v1.1-shaped: ``{"errors": [{"code": 32, "message": "Could not authenticate you."}]}``
+(401), code 89 "Invalid or expired token." for an unknown or used request token, and the plain-text
+"Error processing your OAuth request: Invalid oauth_verifier parameter" for a wrong verifier.
+
+Account Activity webhooks through the API (V2 Webhooks API, app-only bearer auth):
+
+- ``POST /2/webhooks {"url"}``: an immediate CRC GET of the URL, then
+  ``{"data": {"id", "url", "valid": true, "created_at"}}`` (the docs' quickstart wraps it in ``data``;
+  the OpenAPI schema lists the fields bare: the fake follows the quickstart), or 400 with the
+  invalid-request problem whose ``errors[0].message`` starts with the reason: ``CrcValidationFailed``,
+  ``UrlValidationFailed`` (not https, a port, over 200 characters; loopback URLs may be http with a
+  port, as there is no TLS on loopback), ``DuplicateUrlFailed``, ``WebhookLimitExceeded``
+  (``webhook_limit``, default 5: X's Enterprise tier; Self-Serve Pro has 1).
+- ``GET /2/webhooks``: ``{"data": [...], "meta": {"result_count": n}}`` (``"data": []`` when none).
+- ``PUT /2/webhooks/:id``: a CRC now; ``{"data": {"valid": true}}`` re-enables the webhook (the
+  quickstart's shape; the OpenAPI schema says ``{"data": {"attempted": true}}``), 400
+  ``CrcValidationFailed`` leaves it invalid; ``WebhookIdInvalid`` for an unknown id.
+- ``DELETE /2/webhooks/:id``: ``{"data": {"deleted": true}}``; its subscriptions go with it.
+- ``POST /2/account_activity/webhooks/:id/subscriptions/all`` (OAuth 1.0a user context: subscribes
+  the authenticating user): ``{"data": {"subscribed": true}}``; 409 ``DuplicateSubscriptionFailed``
+  when already subscribed (the status is not documented; clients in the wild expect 409).
+- ``GET /2/account_activity/webhooks/:id/subscriptions/all`` (user context):
+  ``{"data": {"subscribed": true|false}}`` (v2's documented shape; v1.1 answered 204 or 404).
+- ``GET /2/account_activity/webhooks/:id/subscriptions/all/list`` (bearer):
+  ``{"data": {"application_id", "webhook_id", "webhook_url", "subscriptions": [{"user_id"}]}}``;
+  ``DELETE /2/account_activity/webhooks/:id/subscriptions/:user_id/all`` (bearer):
+  ``{"data": {"subscribed": false}}`` or ``SubscriptionNotFound``.
+
+Pushes for the brand go to every valid webhook the brand is subscribed to (and to the control
+webhook below). X re-checks webhooks "hourly" (the quickstart; the introduction says every 30 minutes
+once a webhook has not passed for 24 hours): ``crc_interval`` / ``--crc-interval`` (default 3600 s;
+0 switches the timer off), or ``POST /_fake/webhooks/crc`` / ``recheck_webhooks()`` now. Following
+the introduction, a wrong ``response_token`` or a 3xx marks the webhook invalid at once; 4xx, 5xx,
+timeouts (over 3 s) and refused connections are transient and mark it invalid only once it has not
+passed for ``crc_grace`` seconds (X: 28 hours; ``--crc-grace``). An invalid webhook gets no deliveries
+and no periodic checks until ``PUT /2/webhooks/:id`` passes a CRC again.
+
 Control endpoints (no auth, not rate limited): ``POST /_fake/inbound`` (``"kind"``: ``"mention"`` |
 ``"tweet"`` (only names the brand) | ``"dm"``; ``"dms_open": false``), ``POST /_fake/inbound/bulk``,
-``GET /_fake/outbound`` (``"kind": "tweet" | "dm"``), ``POST /_fake/fail``, ``POST /_fake/reset``,
-``GET /_fake/requests``, ``POST /_fake/webhook {"url"}``, ``POST /_fake/webhook/crc``, ``GET /_fake/webhook``.
+``GET /_fake/outbound`` (``"kind": "tweet" | "dm"``), ``POST /_fake/fail`` (also for ``/oauth/…`` paths),
+``POST /_fake/reset``, ``GET /_fake/requests``, ``POST /_fake/webhook {"url"}`` (a webhook outside the
+API, subscribed to the brand, checked again before each delivery while invalid), ``POST /_fake/webhook/crc``,
+``GET /_fake/webhook``, ``GET /_fake/webhooks`` (the API's webhooks with their subscriptions) and
+``POST /_fake/webhooks/crc`` (the periodic re-check, now).
 
 Standard library only, plus ``twitter_text`` (length rules) and ``oauthlib`` (signatures). No Django.
 """
@@ -44,11 +105,13 @@ import bisect
 import collections
 import hashlib
 import hmac
+import html
 import http
 import json
 import queue
 import random
 import re
+import secrets
 import signal
 import sys
 import threading
@@ -59,7 +122,7 @@ import urllib.request
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
@@ -92,20 +155,53 @@ ENDPOINT_LIMITS = {
     "dm_events": 300,
     "dm_conversation_events": 300,
     "create_dm": 200,
+    # The V2 Webhooks and Account Activity endpoints (limits assumed: X lists them per tier).
+    "webhooks_list": 15,
+    "webhooks_create": 15,
+    "webhooks_validate": 15,
+    "webhooks_delete": 15,
+    "aaa_subscribe": 500,
+    "aaa_subscription": 500,
+    "aaa_subscriptions_list": 50,
+    "aaa_unsubscribe": 500,
 }
 CREATE_TWEET_24H_LIMIT = 2400
 # Endpoints with a per-user 24-hour cap besides the 15-minute window.
 DAY_LIMITS = {"create_tweet": CREATE_TWEET_24H_LIMIT, "create_dm": 1000}
 # Endpoints X refuses with an app-only bearer token.
-USER_CONTEXT_ONLY = {"create_tweet", "users_me", "dm_events", "dm_conversation_events", "create_dm"}
+USER_CONTEXT_ONLY = {
+    "create_tweet",
+    "users_me",
+    "dm_events",
+    "dm_conversation_events",
+    "create_dm",
+    "aaa_subscribe",
+    "aaa_subscription",
+}
+# Endpoints X refuses with user context (the V2 Webhooks API and subscription management).
+APP_ONLY = {
+    "webhooks_list",
+    "webhooks_create",
+    "webhooks_validate",
+    "webhooks_delete",
+    "aaa_subscriptions_list",
+    "aaa_unsubscribe",
+}
 
 DM_MAX_LENGTH = 10_000
 DM_LOOKBACK = 30 * 24 * 60 * 60
 SEARCH_LOOKBACK = 7 * 24 * 60 * 60
 SEARCH_QUERY_MAX = 512
 DM_EVENT_FIELDS = (
-    "id", "text", "event_type", "created_at", "dm_conversation_id", "sender_id", "participant_ids",
-    "referenced_tweets", "attachments",
+    "id",
+    "text",
+    "event_type",
+    "created_at",
+    "dm_conversation_id",
+    "sender_id",
+    "participant_ids",
+    "referenced_tweets",
+    "attachments",
 )
 DM_EVENT_TYPES = ("MessageCreate", "ParticipantsJoin", "ParticipantsLeave")
 FAKE_APP_ID = "17470001"
@@ -167,6 +263,50 @@ DUPLICATE_BODY = {
 }
 
 INBOUND_KINDS = ("mention", "tweet", "dm")
+OAUTH_SECRET_IN_URL = re.compile(r"\b(oauth_token|oauth_verifier|denied)=[^&\s]+")
+
+APP_ONLY_BODY = {
+    "title": "Unsupported Authentication",
+    "detail": "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  "
+    "Supported authentication types are [OAuth 2.0 Application-Only].",
+    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+    "status": 403,
+}
+
+# OAuth 1.0a endpoints answer in v1.1's error shape.
+V1_NOT_AUTHENTICATED = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
+V1_INVALID_TOKEN = {"errors": [{"code": 89, "message": "Invalid or expired token."}]}
+V1_OOB_ONLY = {"errors": [{"code": 417, "message": "Desktop applications only support the oauth_callback value 'oob'"}]}
+V1_CALLBACK_NOT_APPROVED = {
+    "errors": [
+        {
+            "code": 415,
+            "message": "Callback URL not approved for this client application. "
+            "Approved callback URLs can be adjusted in your application settings",
+        }
+    ]
+}
+V1_BAD_CREDENTIALS = {
+    "errors": [{"code": 99, "label": "authenticity_token_error", "message": "Unable to verify your credentials"}]
+}
+V1_MISSING_GRANT_TYPE = {
+    "errors": [
+        {"code": 170, "label": "forbidden_missing_parameter", "message": "Missing required parameter: grant_type"}
+    ]
+}
+V1_SERVER_ERRORS = {
+    500: {"errors": [{"code": 131, "message": "Internal error"}]},
+    503: {"errors": [{"code": 130, "message": "Over capacity"}]},
+}
+INVALID_VERIFIER_TEXT = "Error processing your OAuth request: Invalid oauth_verifier parameter"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+HTML_CONTENT_TYPE = "text/html; charset=utf-8"
+
+WEBHOOK_LIMIT = 5
+WEBHOOK_URL_MAX = 200
+CRC_INTERVAL = 3600.0
+CRC_GRACE = 28 * 60 * 60.0
+
 
 USERNAME_MENTION_RE = re.compile(r"(?<![A-Za-z0-9_@])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_])")
 NUMERIC_ID_RE = re.compile(r"^[0-9]{1,19}$")
@@ -183,6 +323,15 @@ class FakeXError(Exception):
         self.status = status
         self.body = body
         self.headers = headers or {}
+
+
+class _CrcPending:
+    """A webhook call that needs a CRC GET first: handle_api runs it outside the lock, then
+    `finish(probe)` (under the lock) gives the answer or raises FakeXError."""
+
+    def __init__(self, url: str, finish: Any) -> None:
+        self.url = url
+        self.finish = finish
 
 
 def invalid_request(message: str, parameters: dict[str, list[str]] | None = None) -> FakeXError:
@@ -227,6 +376,45 @@ def not_found(detail: str) -> FakeXError:
             "status": 404,
         },
     )
+
+
+def webhook_problem(reason: str, message: str, status: int = 400) -> FakeXError:
+    """The V2 Webhooks API's refusal: the invalid-request problem, the reason leading the message."""
+    return FakeXError(
+        status,
+        {
+            "errors": [{"message": f"{reason}: {message}"}],
+            "title": "Invalid Request",
+            "detail": INVALID_REQUEST_DETAIL,
+            "type": INVALID_REQUEST_TYPE,
+        },
+    )
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
+def _v1(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _page(title: str, body: str) -> bytes:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f"<body>{body}</body></html>"
+    ).encode()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """X does not follow a redirect during the CRC: a 3xx is a failed check."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_CRC_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def dm_conversation_key(a: str, b: str) -> str:
@@ -362,9 +550,7 @@ class SearchQuery:
         if sep and value and name.lower() in cls.OPERATORS:
             return ("op", name.lower(), value)
         if sep and value and re.fullmatch(r"[a-z_]+", name):
-            raise invalid_request(
-                f"There were errors processing your request: Reference to invalid operator '{name}'"
-            )
+            raise invalid_request(f"There were errors processing your request: Reference to invalid operator '{name}'")
         return ("word", token)
 
     @classmethod
@@ -441,6 +627,11 @@ class FakeX:
         seed: int = 20261123,
         mentions_reachable: int = MENTIONS_REACHABLE,
         webhook_url: str | None = None,
+        app_name: str = "Hovor",
+        allowed_callbacks: list[str] | None = None,
+        webhook_limit: int = WEBHOOK_LIMIT,
+        crc_interval: float = CRC_INTERVAL,
+        crc_grace: float = CRC_GRACE,
     ) -> None:
         self.host = host
         self.port = int(port)
@@ -468,6 +659,20 @@ class FakeX:
         self._webhook_valid = False
         self._push_queue: queue.Queue[dict[str, Any] | str | None] = queue.Queue()
         self._push_thread: threading.Thread | None = None
+        # "Connect with X" and the V2 Webhooks API: app configuration and authorisations, which
+        # reset() keeps (it forgets content, not setup).
+        self.app_name = app_name
+        self.allowed_callbacks = list(allowed_callbacks) if allowed_callbacks is not None else None
+        self.webhook_limit = int(webhook_limit)
+        self.crc_interval = float(crc_interval)
+        self.crc_grace = float(crc_grace)
+        self._request_tokens: dict[str, dict[str, Any]] = {}
+        self._issued_tokens: dict[str, str] = {}  # access token -> secret, all the brand user's
+        self._issued_for_app: tuple[str, str] | None = None
+        self._webhooks: dict[str, dict[str, Any]] = {}
+        self._next_webhook_id = 1_870_000_000_000_000_000
+        self._crc_stop = threading.Event()
+        self._crc_thread: threading.Thread | None = None
         self._reset_state()
 
     # ------------------------------------------------------------------ lifecycle
@@ -480,6 +685,10 @@ class FakeX:
         self._push_thread.start()
         if self._webhook_url:
             self._push_queue.put("crc")  # X checks a registered URL first; deliveries queue behind it
+        if self.crc_interval > 0:
+            self._crc_stop.clear()
+            self._crc_thread = threading.Thread(target=self._crc_timer, name="fake-x-crc", daemon=True)
+            self._crc_thread.start()
         return self
 
     def stop(self) -> None:
@@ -488,6 +697,10 @@ class FakeX:
             return
         server.shutdown()
         server.server_close()
+        self._crc_stop.set()
+        if self._crc_thread is not None:
+            self._crc_thread.join(timeout=5)
+            self._crc_thread = None
         if self._push_thread is not None:
             self._push_queue.put(None)
             self._push_thread.join(timeout=5)
@@ -793,18 +1006,44 @@ class FakeX:
         raise FakeXError(401, dict(UNAUTHORIZED_BODY))
 
     def _verify_oauth1(self, method: str, path: str, query: str, header: str, headers: Any, body: bytes) -> bool:
+        """User context on /2/: the app's consumer key, and an access token of the brand user
+        (the configured one or one issued through "Connect with X")."""
+        oauth_params = self._oauth1_params(header)
+        if oauth_params is None or oauth_params.get("oauth_consumer_key") != self.consumer_key:
+            return False
+        token = oauth_params.get("oauth_token") or ""
+        token_secret = self._user_token_secret(token)
+        if token_secret is None:
+            return False
+        return self._oauth1_signed(method, path, query, header, headers, body, token_secret)
+
+    def _user_token_secret(self, token: str) -> str | None:
+        if token and hmac.compare_digest(token, self.access_token):
+            return self.access_token_secret
+        return self._issued_tokens.get(token)
+
+    @staticmethod
+    def _oauth1_params(header: str) -> dict[str, str] | None:
+        if not header.startswith("OAuth "):
+            return None
         try:
-            oauth_params = {k: oauth_utils.unescape(v) for k, v in oauth_utils.parse_authorization_header(header)}
-            if oauth_params.get("oauth_consumer_key") != self.consumer_key:
-                return False
-            if oauth_params.get("oauth_token") != self.access_token:
-                return False
-            if oauth_params.get("oauth_signature_method", "HMAC-SHA1") != "HMAC-SHA1":
-                return False
+            return {k: oauth_utils.unescape(v) for k, v in oauth_utils.parse_authorization_header(header)}
+        except (ValueError, TypeError):
+            return None
+
+    def _oauth1_signed(
+        self, method: str, path: str, query: str, header: str, headers: Any, body: bytes, token_secret: str
+    ) -> bool:
+        """HMAC-SHA1 over the canonical https://api.twitter.com URL or the loopback one, keyed
+        with the consumer secret and the token secret ("" before there is a token)."""
+        oauth_params = self._oauth1_params(header)
+        if oauth_params is None or oauth_params.get("oauth_signature_method", "HMAC-SHA1") != "HMAC-SHA1":
+            return False
+        try:
             given = oauth_params.get("oauth_signature") or ""
             form_body = None
             content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if body and content_type == "application/x-www-form-urlencoded":
+            if body and content_type == FORM_CONTENT_TYPE:
                 form_body = body.decode("utf-8")
             params = oauth_signature.collect_parameters(
                 uri_query=query, body=form_body, headers={"Authorization": header}, exclude_oauth_signature=True
@@ -813,7 +1052,7 @@ class FakeX:
         except (ValueError, TypeError, UnicodeDecodeError):
             return False
         host_header = headers.get("Host") or f"{self.host}:{self.port}"
-        key = f"{oauth_utils.escape(self.consumer_secret)}&{oauth_utils.escape(self.access_token_secret)}".encode()
+        key = f"{oauth_utils.escape(self.consumer_secret)}&{oauth_utils.escape(token_secret)}".encode()
         candidates = [CANONICAL_BASE + path, f"http://{host_header}{path}", f"http://{self.host}:{self.port}{path}"]
         for uri in dict.fromkeys(candidates):
             try:
@@ -826,6 +1065,176 @@ class FakeX:
             if hmac.compare_digest(expected, given):
                 return True
         return False
+
+    # ------------------------------------------------------------------ "Connect with X" (OAuth 1.0a)
+
+    def handle_oauth(
+        self, method: str, path: str, query: str, headers: Any, body: bytes
+    ) -> tuple[int, str, bytes, dict[str, str]]:
+        """Handle /oauth/… and /oauth2/token; returns (status, content type, body, headers)."""
+        with self._lock:
+            rule = self._match_failure(method, path)
+            if rule is not None and rule["mode"] != "timeout_after_commit":
+                status = rule["status"]
+                payload = V1_SERVER_ERRORS.get(status) or {"errors": [{"code": status, "message": "Injected failure"}]}
+                answer: tuple[int, str, bytes, dict[str, str]] = (status, JSON_CONTENT_TYPE, _v1(payload), {})
+            elif method == "POST" and path == "/oauth/request_token":
+                answer = self._request_token(method, path, query, headers, body)
+            elif method == "GET" and path == "/oauth/authorize":
+                answer = self._authorize_page(parse_qs(query).get("oauth_token", [""])[-1])
+            elif method == "POST" and path == "/oauth/authorize":
+                answer = self._authorize_decision(body)
+            elif method == "POST" and path == "/oauth/access_token":
+                answer = self._access_token(method, path, query, headers, body)
+            elif method == "POST" and path == "/oauth2/token":
+                answer = self._app_bearer_token(headers, body)
+            else:
+                err = not_found(f"No route matches {method} {path}")
+                answer = (err.status, JSON_CONTENT_TYPE, _v1(err.body), {})
+            # Never the tokens or verifiers themselves in the log.
+            self._requests.append(
+                {"method": method, "path": path, "query": {}, "status": answer[0], "at": iso_ms(time.time())}
+            )
+        return answer
+
+    def _request_token(
+        self, method: str, path: str, query: str, headers: Any, body: bytes
+    ) -> tuple[int, str, bytes, dict[str, str]]:
+        header = headers.get("Authorization") or ""
+        oauth_params = self._oauth1_params(header)
+        if (
+            oauth_params is None
+            or oauth_params.get("oauth_consumer_key") != self.consumer_key
+            or not self._oauth1_signed(method, path, query, header, headers, body, "")
+        ):
+            return 401, JSON_CONTENT_TYPE, _v1(V1_NOT_AUTHENTICATED), {}
+        callback = oauth_params.get("oauth_callback") or parse_qs(query).get("oauth_callback", [""])[-1]
+        if not callback:
+            return 401, JSON_CONTENT_TYPE, _v1(V1_OOB_ONLY), {}
+        if callback != "oob" and self.allowed_callbacks is not None and callback not in self.allowed_callbacks:
+            return 403, JSON_CONTENT_TYPE, _v1(V1_CALLBACK_NOT_APPROVED), {}
+        token = secrets.token_urlsafe(24)
+        secret = secrets.token_urlsafe(30)
+        self._request_tokens[token] = {
+            "secret": secret,
+            "callback": callback,
+            "verifier": None,
+            "authenticity": secrets.token_urlsafe(16),
+        }
+        answer = urlencode({"oauth_token": token, "oauth_token_secret": secret, "oauth_callback_confirmed": "true"})
+        return 200, FORM_CONTENT_TYPE, answer.encode(), {}
+
+    def _authorize_page(self, token: str) -> tuple[int, str, bytes, dict[str, str]]:
+        pending = self._request_tokens.get(token)
+        if pending is None or pending["verifier"] is not None:
+            return (
+                200,
+                HTML_CONTENT_TYPE,
+                _page(
+                    "X / Error",
+                    "<h1>Whoa there!</h1><p>There is no request token for this page. That's the special key we "
+                    "need from applications asking to use your X account. Please go back to the site or "
+                    "application that sent you here and try again; it was probably just a mistake.</p>",
+                ),
+                {},
+            )
+        brand = self._users[self.brand_id]
+        app = html.escape(self.app_name)
+        body = (
+            f"<h1>Authorize {app} to access your account?</h1>"
+            f'<p class="account">Signed in as <strong>{html.escape(brand["name"])}</strong> '
+            f'<span class="handle">@{html.escape(brand["username"])}</span></p>'
+            f"<p>This application will be able to read posts from your timeline, see your Direct Messages, "
+            f"post and send Direct Messages for you.</p>"
+            f'<form id="oauth_form" action="/oauth/authorize" method="post">'
+            f'<input type="hidden" name="authenticity_token" value="{html.escape(pending["authenticity"])}">'
+            f'<input type="hidden" name="oauth_token" value="{html.escape(token)}">'
+            f'<input type="submit" id="allow" name="allow" value="Authorize app">'
+            f'<input type="submit" id="cancel" name="cancel" value="Cancel">'
+            f"</form>"
+        )
+        return 200, HTML_CONTENT_TYPE, _page(f"X / Authorize {self.app_name}", body), {}
+
+    def _authorize_decision(self, body: bytes) -> tuple[int, str, bytes, dict[str, str]]:
+        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        token = form.get("oauth_token", "")
+        pending = self._request_tokens.get(token)
+        if pending is None or pending["verifier"] is not None:
+            return self._authorize_page("")
+        if not hmac.compare_digest(form.get("authenticity_token", ""), pending["authenticity"]):
+            return 403, HTML_CONTENT_TYPE, _page("X / Error", "<h1>Forbidden</h1>"), {}
+        if "cancel" in form:
+            del self._request_tokens[token]
+            query = {"denied": token}
+        elif "allow" in form:
+            pending["verifier"] = secrets.token_urlsafe(24)
+            query = {"oauth_token": token, "oauth_verifier": pending["verifier"]}
+        else:
+            return 400, HTML_CONTENT_TYPE, _page("X / Error", "<h1>Choose Authorize app or Cancel</h1>"), {}
+        callback = pending["callback"]
+        if callback == "oob":
+            pin = html.escape(pending["verifier"] or "")
+            text = f'<p>Enter this PIN: <code id="oauth_pin">{pin}</code></p>' if pin else "<p>Not authorized.</p>"
+            return 200, HTML_CONTENT_TYPE, _page("X / Authorize", text), {}
+        location = callback + ("&" if "?" in callback else "?") + urlencode(query)
+        return (
+            302,
+            HTML_CONTENT_TYPE,
+            _page("Redirecting", "<p>Redirecting you back to the application.</p>"),
+            {"Location": location},
+        )
+
+    def _access_token(
+        self, method: str, path: str, query: str, headers: Any, body: bytes
+    ) -> tuple[int, str, bytes, dict[str, str]]:
+        header = headers.get("Authorization") or ""
+        oauth_params = self._oauth1_params(header)
+        if oauth_params is None or oauth_params.get("oauth_consumer_key") != self.consumer_key:
+            return 401, JSON_CONTENT_TYPE, _v1(V1_NOT_AUTHENTICATED), {}
+        token = oauth_params.get("oauth_token") or ""
+        pending = self._request_tokens.get(token)
+        if pending is None:
+            return 401, JSON_CONTENT_TYPE, _v1(V1_INVALID_TOKEN), {}
+        if not self._oauth1_signed(method, path, query, header, headers, body, pending["secret"]):
+            return 401, JSON_CONTENT_TYPE, _v1(V1_NOT_AUTHENTICATED), {}
+        given = oauth_params.get("oauth_verifier") or parse_qs(query).get("oauth_verifier", [""])[-1]
+        if pending["verifier"] is None or not hmac.compare_digest(given, pending["verifier"]):
+            return 401, "text/plain; charset=utf-8", INVALID_VERIFIER_TEXT.encode(), {}
+        del self._request_tokens[token]  # a request token and its verifier serve once
+        if self._issued_for_app is None:
+            access = f"{self.brand_id}-{secrets.token_urlsafe(30)}"
+            self._issued_for_app = (access, secrets.token_urlsafe(33))
+            self._issued_tokens[access] = self._issued_for_app[1]
+        access, access_secret = self._issued_for_app
+        answer = urlencode(
+            {
+                "oauth_token": access,
+                "oauth_token_secret": access_secret,
+                "user_id": self.brand_id,
+                "screen_name": self.brand_handle,
+            }
+        )
+        return 200, FORM_CONTENT_TYPE, answer.encode(), {}
+
+    def _app_bearer_token(self, headers: Any, body: bytes) -> tuple[int, str, bytes, dict[str, str]]:
+        """POST /oauth2/token: the app's bearer token for its (URL-encoded) key and secret."""
+        header = headers.get("Authorization") or ""
+        key = secret = ""
+        if header.startswith("Basic "):
+            try:
+                decoded = base64.b64decode(header[len("Basic ") :].strip(), validate=True).decode("utf-8")
+                raw_key, _, raw_secret = decoded.partition(":")
+                key, secret = unquote(raw_key), unquote(raw_secret)
+            except (ValueError, UnicodeDecodeError):
+                key = secret = ""
+        if not (
+            key and hmac.compare_digest(key, self.consumer_key) and hmac.compare_digest(secret, self.consumer_secret)
+        ):
+            return 403, JSON_CONTENT_TYPE, _v1(V1_BAD_CREDENTIALS), {}
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if form.get("grant_type", [""])[-1] != "client_credentials":
+            return 403, JSON_CONTENT_TYPE, _v1(V1_MISSING_GRANT_TYPE), {}
+        return 200, JSON_CONTENT_TYPE, _v1({"token_type": "bearer", "access_token": self.bearer_token}), {}
 
     # ------------------------------------------------------------------ rate limits
 
@@ -1006,9 +1415,7 @@ class FakeX:
             picked.append(item_id)
         return picked, more
 
-    def _tweets_page(
-        self, kind: str, picked: list[int], more: bool, params: dict[str, list[str]]
-    ) -> dict[str, Any]:
+    def _tweets_page(self, kind: str, picked: list[int], more: bool, params: dict[str, list[str]]) -> dict[str, Any]:
         if not picked:
             return {"meta": {"result_count": 0}}
         expansions = set(self._csv(params, "expansions"))
@@ -1102,8 +1509,7 @@ class FakeX:
         bad = [f for f in fields if f not in DM_EVENT_FIELDS]
         if bad:
             raise invalid_request(
-                f"The `dm_event.fields` query parameter value [{bad[0]}] is not one of "
-                f"[{','.join(DM_EVENT_FIELDS)}]",
+                f"The `dm_event.fields` query parameter value [{bad[0]}] is not one of [{','.join(DM_EVENT_FIELDS)}]",
                 {"dm_event.fields": [bad[0]]},
             )
         types = self._csv(params, "event_types") or list(DM_EVENT_TYPES)
@@ -1293,7 +1699,10 @@ class FakeX:
             }
             end = len(obj["text"])
             obj["entities"] = {
-                "hashtags": [], "urls": [{"url": link, "indices": [end - 23, end]}], "user_mentions": [], "symbols": []
+                "hashtags": [],
+                "urls": [{"url": link, "indices": [end - 23, end]}],
+                "user_mentions": [],
+                "symbols": [],
             }
         return obj
 
@@ -1379,41 +1788,229 @@ class FakeX:
         return body, {"Content-Type": "application/json; charset=utf-8", "x-twitter-webhooks-signature": signature}
 
     def register_webhook(self, url: str | None) -> bool:
-        """Register (or clear) the webhook URL; X first checks it with a CRC GET."""
+        """Register (or clear) the control webhook URL; X first checks it with a CRC GET."""
         with self._lock:
             self._webhook_url = url or None
             self._webhook_valid = False
         return self.check_webhook() if url else False
 
     def check_webhook(self) -> bool:
-        """GET url?crc_token=… expecting 200 {"response_token": "sha256=<b64>"} within 3 s."""
+        """CRC of the control webhook: GET url?crc_token=… expecting 200 {"response_token": …}."""
         url = self._webhook_url
         if not url:
             return False
-        crc_token = base64.urlsafe_b64encode(self._random.randbytes(24)).decode().rstrip("=")
+        entry = self._crc_probe(url)
+        with self._lock:
+            self._webhook_valid = entry["valid"]
+            self._deliveries.append(entry)
+        return bool(entry["valid"])
+
+    def _crc_probe(self, url: str) -> dict[str, Any]:
+        """One CRC GET (never under the lock): 200 with {"response_token": "sha256=<b64>"} within
+        3 s passes. `transient` marks failures X forgives for a while (4xx, 5xx, timeouts)."""
+        crc_token = secrets.token_urlsafe(24)
         entry: dict[str, Any] = {"type": "crc", "url": url, "at": iso_ms(time.time())}
-        valid = False
+        valid, transient, reason = False, False, ""
         try:
             sep = "&" if "?" in url else "?"
-            with urllib.request.urlopen(f"{url}{sep}crc_token={crc_token}", timeout=CRC_TIMEOUT) as resp:  # noqa: S310
+            with _CRC_OPENER.open(f"{url}{sep}crc_token={crc_token}", timeout=CRC_TIMEOUT) as resp:
                 entry["status"] = resp.status
-                answer = json.loads(resp.read().decode("utf-8"))
+                raw = resp.read()
+            try:
+                answer = json.loads(raw.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                answer = None
             valid = isinstance(answer, dict) and hmac.compare_digest(
                 str(answer.get("response_token", "")), self.crc_response_token(crc_token)
             )
+            if not valid:
+                reason = "Invalid response_token or JSON response format."
         except urllib.error.HTTPError as exc:
             entry["status"] = exc.code
-        except (OSError, ValueError) as exc:
+            transient = exc.code >= 400
+            reason = f"Non-200 response code during CRC GET request ({exc.code})."
+        except OSError as exc:  # timeouts, refused connections, TLS
             entry["error"] = str(exc)
+            transient = True
+            reason = "The CRC GET request timed out or could not connect."
         entry["valid"] = valid
+        if not valid:
+            entry["transient"] = transient
+            entry["reason"] = reason
+        return entry
+
+    # ------------------------------------------------------------------ V2 Webhooks API
+
+    def _render_webhook(self, hook: dict[str, Any]) -> dict[str, Any]:
+        return {"created_at": hook["created_at"], "id": hook["id"], "url": hook["url"], "valid": hook["valid"]}
+
+    def _record_crc(self, hook: dict[str, Any], probe: dict[str, Any], trigger: str) -> None:
+        """Caller holds the lock. A pass (re)validates; at registration and on PUT any failure
+        invalidates; a periodic failure does too unless transient within the grace period."""
+        now = time.time()
+        if probe["valid"]:
+            hook["valid"] = True
+            hook["last_ok"] = now
+        elif not (trigger == "periodic" and probe.get("transient") and now - hook["last_ok"] < self.crc_grace):
+            hook["valid"] = False
+        self._deliveries.append({**probe, "webhook_id": hook["id"], "trigger": trigger, "webhook_valid": hook["valid"]})
+
+    def _check_webhook_url(self, url: str) -> None:
+        if len(url) > WEBHOOK_URL_MAX:
+            raise webhook_problem("UrlValidationFailed", f"The URL is longer than {WEBHOOK_URL_MAX} characters.")
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise webhook_problem("UrlValidationFailed", "The URL is not valid.") from exc
+        host = parts.hostname or ""
+        if not host or parts.scheme not in ("http", "https"):
+            raise webhook_problem("UrlValidationFailed", "The URL is not valid.")
+        if is_loopback_host(host):
+            return  # the fake's allowance: no TLS on loopback
+        if parts.scheme != "https":
+            raise webhook_problem("UrlValidationFailed", "The URL must use https.")
+        if port is not None:
+            raise webhook_problem("UrlValidationFailed", "The URL must not specify a port.")
+
+    def _webhook(self, webhook_id: str) -> dict[str, Any]:
+        hook = self._webhooks.get(webhook_id)
+        if hook is None:
+            raise webhook_problem(
+                "WebhookIdInvalid", f"The webhook id [{webhook_id}] was not found or is not associated with your app."
+            )
+        return hook
+
+    def _webhooks_api(self, endpoint: str, ident: str | None, body: bytes) -> tuple[int, Any]:
+        """Caller holds the lock. A CRC is answered with a _CrcPending that handle_api finishes
+        after the GET, outside the lock."""
+        if endpoint == "webhooks_list":
+            hooks = [self._render_webhook(h) for h in self._webhooks.values()]
+            return 200, {"data": hooks, "meta": {"result_count": len(hooks)}}
+        if endpoint == "webhooks_create":
+            try:
+                data = json.loads(body.decode("utf-8")) if body else None
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise invalid_request("Request body is not valid JSON") from exc
+            url = data.get("url") if isinstance(data, dict) else None
+            if not isinstance(url, str) or not url:
+                raise invalid_request("$.url: is missing but it is required")
+            self._check_webhook_url(url)
+            self._check_new_webhook(url)
+
+            def create(probe: dict[str, Any]) -> tuple[int, Any]:
+                self._check_new_webhook(url)  # another registration may have won meanwhile
+                if not probe["valid"]:
+                    self._deliveries.append({**probe, "trigger": "create"})
+                    raise webhook_problem("CrcValidationFailed", probe["reason"])
+                now = time.time()
+                webhook_id = str(self._next_webhook_id)
+                self._next_webhook_id += self._random.randint(1 << 12, 1 << 22)
+                hook = {
+                    "id": webhook_id,
+                    "url": url,
+                    "valid": True,
+                    "created_at": iso_ms(now),
+                    "last_ok": now,
+                    "subscriptions": [],
+                }
+                self._webhooks[webhook_id] = hook
+                self._deliveries.append({**probe, "webhook_id": webhook_id, "trigger": "create", "webhook_valid": True})
+                return 200, {"data": self._render_webhook(hook)}
+
+            return 0, _CrcPending(url, create)
+        if endpoint == "aaa_unsubscribe":
+            assert ident is not None
+            webhook_id, _, user_id = ident.partition("/")
+        else:
+            webhook_id, user_id = ident or "", self.brand_id  # user context is always the brand here
+        hook = self._webhook(webhook_id)
+        if endpoint == "webhooks_validate":
+
+            def validate(probe: dict[str, Any]) -> tuple[int, Any]:
+                current = self._webhook(webhook_id)
+                self._record_crc(current, probe, "put")
+                if not current["valid"]:
+                    raise webhook_problem("CrcValidationFailed", probe["reason"])
+                return 200, {"data": {"valid": True}}
+
+            return 0, _CrcPending(hook["url"], validate)
+        if endpoint == "webhooks_delete":
+            del self._webhooks[webhook_id]
+            return 200, {"data": {"deleted": True}}
+        subscriptions: list[str] = hook["subscriptions"]
+        if endpoint == "aaa_subscribe":
+            if user_id in subscriptions:
+                raise webhook_problem(
+                    "DuplicateSubscriptionFailed",
+                    f"A subscription for user [{user_id}] already exists for webhook [{webhook_id}].",
+                    status=409,
+                )
+            subscriptions.append(user_id)
+            return 200, {"data": {"subscribed": True}}
+        if endpoint == "aaa_subscription":
+            return 200, {"data": {"subscribed": user_id in subscriptions}}
+        if endpoint == "aaa_subscriptions_list":
+            return 200, {
+                "data": {
+                    "application_id": FAKE_APP_ID,
+                    "webhook_id": webhook_id,
+                    "webhook_url": hook["url"],
+                    "subscriptions": [{"user_id": uid} for uid in subscriptions],
+                }
+            }
+        # aaa_unsubscribe
+        if user_id not in subscriptions:
+            raise webhook_problem(
+                "SubscriptionNotFound", f"No subscription exists for user [{user_id}] on webhook [{webhook_id}]."
+            )
+        subscriptions.remove(user_id)
+        return 200, {"data": {"subscribed": False}}
+
+    def _check_new_webhook(self, url: str) -> None:
+        if any(h["url"] == url for h in self._webhooks.values()):
+            raise webhook_problem(
+                "DuplicateUrlFailed", "A webhook is already registered by your application for this URL."
+            )
+        if len(self._webhooks) >= self.webhook_limit:
+            raise webhook_problem(
+                "WebhookLimitExceeded",
+                f"Your application has reached its maximum of {self.webhook_limit} webhook configurations.",
+            )
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """The webhooks registered through the API, with their subscribed user ids."""
         with self._lock:
-            self._webhook_valid = valid
-            self._deliveries.append(entry)
-        return valid
+            return [
+                {**self._render_webhook(h), "subscriptions": list(h["subscriptions"]), "last_ok": iso_ms(h["last_ok"])}
+                for h in self._webhooks.values()
+            ]
+
+    def recheck_webhooks(self) -> list[dict[str, Any]]:
+        """X's periodic CRC of every valid webhook, now (the timer calls this every crc_interval)."""
+        with self._lock:
+            targets = [(h["id"], h["url"]) for h in self._webhooks.values() if h["valid"]]
+        for webhook_id, url in targets:
+            probe = self._crc_probe(url)
+            with self._lock:
+                hook = self._webhooks.get(webhook_id)
+                if hook is not None and hook["url"] == url and hook["valid"]:
+                    self._record_crc(hook, probe, "periodic")
+        return self.webhooks()
+
+    def _crc_timer(self) -> None:
+        while not self._crc_stop.wait(self.crc_interval):
+            try:
+                self.recheck_webhooks()
+            except Exception as exc:  # keep the timer alive, as X's scheduler would
+                if self.verbose:
+                    sys.stderr.write(f"fake-x: periodic CRC failed: {exc}\n")
+
+    # ------------------------------------------------------------------ push
 
     def _push(self, body: dict[str, Any]) -> None:
-        """Caller holds the lock: queue a delivery for the registered webhook, if any."""
-        if self._webhook_url:
+        """Caller holds the lock: queue a delivery for the registered webhooks, if any."""
+        if self._webhook_url or self._webhooks:
             self._push_queue.put(body)
 
     def _push_worker(self) -> None:
@@ -1426,19 +2023,44 @@ class FakeX:
                     self.check_webhook()
                 elif isinstance(body, dict):
                     self._deliver(body)
+            except Exception as exc:  # one failed delivery must not end the worker
+                if self.verbose:
+                    sys.stderr.write(f"fake-x: delivery failed: {exc}\n")
             finally:
                 self._push_queue.task_done()
 
     def _deliver(self, body: dict[str, Any]) -> None:
         url = self._webhook_url
-        if not url:
-            return
-        if not self._webhook_valid and not self.check_webhook():
-            with self._lock:
-                self._deliveries.append(
-                    {"type": "skipped", "url": url, "reason": "CRC failed", "at": iso_ms(time.time())}
-                )
-            return
+        if url:
+            if self._webhook_valid or self.check_webhook():
+                self._post_delivery(url, body, {})
+            else:
+                with self._lock:
+                    self._deliveries.append(
+                        {"type": "skipped", "url": url, "reason": "CRC failed", "at": iso_ms(time.time())}
+                    )
+        with self._lock:
+            targets = [
+                (h["id"], h["url"], h["valid"])
+                for h in self._webhooks.values()
+                if str(body.get("for_user_id")) in h["subscriptions"]
+            ]
+        for webhook_id, hook_url, valid in targets:
+            if valid:
+                self._post_delivery(hook_url, body, {"webhook_id": webhook_id})
+            else:
+                with self._lock:
+                    self._deliveries.append(
+                        {
+                            "type": "skipped",
+                            "url": hook_url,
+                            "webhook_id": webhook_id,
+                            "reason": "webhook invalid",
+                            "at": iso_ms(time.time()),
+                        }
+                    )
+
+    def _post_delivery(self, url: str, body: dict[str, Any], extra: dict[str, Any]) -> None:
         data = self.encode_delivery(body)
         request = urllib.request.Request(  # noqa: S310
             url,
@@ -1449,7 +2071,7 @@ class FakeX:
                 "x-twitter-webhooks-signature": self.sign(data),
             },
         )
-        entry: dict[str, Any] = {"type": "post", "url": url, "at": iso_ms(time.time()), "body": body}
+        entry: dict[str, Any] = {"type": "post", "url": url, "at": iso_ms(time.time()), "body": body, **extra}
         try:
             with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310
                 entry["status"] = resp.status
@@ -1506,6 +2128,21 @@ class FakeX:
         m = re.fullmatch(r"/2/users/([^/]+)/(mentions|tweets)", path)
         if m and method == "GET":
             return ("mentions" if m.group(2) == "mentions" else "user_tweets"), m.group(1)
+        if path == "/2/webhooks":
+            return {"GET": ("webhooks_list", None), "POST": ("webhooks_create", None)}.get(method)
+        m = re.fullmatch(r"/2/webhooks/([^/]+)", path)
+        if m:
+            endpoint = {"PUT": "webhooks_validate", "DELETE": "webhooks_delete"}.get(method)
+            return (endpoint, m.group(1)) if endpoint else None
+        m = re.fullmatch(r"/2/account_activity/webhooks/([^/]+)/subscriptions/all(/list)?", path)
+        if m and m.group(2) and method == "GET":
+            return "aaa_subscriptions_list", m.group(1)
+        if m and not m.group(2):
+            endpoint = {"POST": "aaa_subscribe", "GET": "aaa_subscription"}.get(method)
+            return (endpoint, m.group(1)) if endpoint else None
+        m = re.fullmatch(r"/2/account_activity/webhooks/([^/]+)/subscriptions/([^/]+)/all", path)
+        if m and method == "DELETE":
+            return "aaa_unsubscribe", f"{m.group(1)}/{m.group(2)}"
         return None
 
     def handle_api(
@@ -1514,6 +2151,15 @@ class FakeX:
         """Handle a /2/ request; returns (status, body, headers, delay_before_sending)."""
         with self._lock:
             status, payload, extra, delay = self._handle_api_locked(method, path, query, headers, body)
+        if isinstance(payload, _CrcPending):
+            probe = self._crc_probe(payload.url)  # X's GET to the webhook, while the caller waits
+            with self._lock:
+                try:
+                    status, payload = payload.finish(probe)
+                except FakeXError as err:
+                    status, payload = err.status, err.body
+                    extra = {**extra, **err.headers}
+        with self._lock:
             self._requests.append(
                 {
                     "method": method,
@@ -1551,6 +2197,8 @@ class FakeX:
             auth = self._authenticate(method, path, query, headers, body)
             if auth == "bearer" and endpoint in USER_CONTEXT_ONLY:
                 raise FakeXError(403, dict(UNSUPPORTED_AUTH_BODY))
+            if auth == "oauth1" and endpoint in APP_ONLY:
+                raise FakeXError(403, dict(APP_ONLY_BODY))
             rate_headers = self._consume(endpoint)
             params = parse_qs(query, keep_blank_values=True)
             if endpoint == "users_me":
@@ -1566,6 +2214,8 @@ class FakeX:
                 status, payload = 200, self._search(params)
             elif endpoint in ("dm_events", "dm_conversation_events"):
                 status, payload = 200, self._dm_lookup(params, user_id)
+            elif endpoint.startswith(("webhooks_", "aaa_")):
+                status, payload = self._webhooks_api(endpoint, user_id, body)
             else:
                 assert user_id is not None
                 if not NUMERIC_ID_RE.match(user_id):
@@ -1677,6 +2327,11 @@ class FakeX:
             if method == "GET" and path == "/_fake/webhook":
                 self.wait_deliveries(timeout=5)
                 return 200, {"url": self._webhook_url, "valid": self._webhook_valid, "data": self.webhook_log()}
+            if method == "GET" and path == "/_fake/webhooks":
+                self.wait_deliveries(timeout=5)
+                return 200, {"data": self.webhooks(), "log": self.webhook_log()}
+            if method == "POST" and path == "/_fake/webhooks/crc":
+                return 200, {"data": self.recheck_webhooks()}
             if method == "POST" and path == "/_fake/reset":
                 self.reset()
                 return 200, {"reset": True}
@@ -1693,6 +2348,24 @@ class _Handler(FakeHandler):
     log_name = "fake-x"
     content_type = JSON_CONTENT_TYPE
 
+    def redact(self, line: str) -> str:
+        """Request tokens and verifiers travel in /oauth/ URLs: never in the log."""
+        return OAUTH_SECRET_IN_URL.sub(r"\1=…", line)
+
+    def _send_raw(self, status: int, content_type: str, data: bytes, headers: dict[str, str]) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+            if self.command != "HEAD":
+                self._headers_buffer.append(data)  # type: ignore[attr-defined]
+            self.flush_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def _dispatch(self) -> None:
         try:
             body = self._read_body()
@@ -1701,7 +2374,10 @@ class _Handler(FakeHandler):
             return
         split = urlsplit(self.path)
         path, query = split.path, split.query
-        if path.startswith("/2/"):
+        if path.startswith(("/oauth/", "/oauth2/")):
+            status, content_type, data, headers = self.fake.handle_oauth(self.command, path, query, self.headers, body)
+            self._send_raw(status, content_type, data, headers)
+        elif path.startswith("/2/"):
             status, payload, headers, delay = self.fake.handle_api(self.command, path, query, self.headers, body)
             if delay > 0:
                 time.sleep(delay)
@@ -1745,6 +2421,22 @@ def main(argv: list[str] | None = None) -> int:
         help="Account Activity webhook URL: checked with a CRC GET, then sent signed deliveries "
         "(signed with --consumer-secret)",
     )
+    parser.add_argument("--app-name", default="Hovor", help='the app named on the "Connect with X" consent page')
+    parser.add_argument(
+        "--webhook-limit", type=int, default=WEBHOOK_LIMIT, help="webhooks the app may register (X Pro: 1)"
+    )
+    parser.add_argument(
+        "--crc-interval",
+        type=float,
+        default=CRC_INTERVAL,
+        help="seconds between X's periodic CRC checks of registered webhooks (0: never)",
+    )
+    parser.add_argument(
+        "--crc-grace",
+        type=float,
+        default=CRC_GRACE,
+        help="seconds a webhook may fail periodic CRCs transiently (4xx, 5xx, timeouts) before it is invalid",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
 
@@ -1763,6 +2455,10 @@ def main(argv: list[str] | None = None) -> int:
         verbose=args.verbose,
         mentions_reachable=args.mentions_reachable,
         webhook_url=args.webhook,
+        app_name=args.app_name,
+        webhook_limit=args.webhook_limit,
+        crc_interval=args.crc_interval,
+        crc_grace=args.crc_grace,
     ).start()
     stop = threading.Event()
 
