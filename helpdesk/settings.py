@@ -107,6 +107,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("cs", "Čeština"), ("pl", "Polski"), ("bg", "Български")]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
+# The agent UI's translations (cs, pl, bg); `python manage.py compilemessages` after editing.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -200,7 +202,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # These log tokens at DEBUG (OAuth secrets, signed headers, Telegram's /bot<token>/ URLs): never below INFO.
+    "loggers": {
+        name: {"level": "INFO"}
+        for name in ("django.db.backends", "requests_oauthlib", "oauthlib", "tweepy", "urllib3")
+    },
 }
 
 # Static files: WhiteNoise serves them from the app itself (self-hosted, no CDN); finders

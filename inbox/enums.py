@@ -1,27 +1,28 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TicketStatus(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING = "pending", "Pending (waiting for customer)"
-    SOLVED = "solved", "Solved"
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending (waiting for customer)")
+    SOLVED = "solved", _("Solved")
 
 
 class Direction(models.TextChoices):
-    IN = "in", "From customer"
-    OUT = "out", "From agent"
-    NOTE = "note", "Internal note"
+    IN = "in", _("From customer")
+    OUT = "out", _("From agent")
+    NOTE = "note", _("Internal note")
 
 
 class DeliveryStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    READ = "read", "Read"
-    FAILED = "failed", "Failed"
+    RECEIVED = "received", _("Received")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
 
 
 # How far a sent message has got; a platform's late or repeated report never moves it back.
@@ -29,14 +30,14 @@ DELIVERY_PROGRESS = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read
 
 
 class TicketEventType(models.TextChoices):
-    CREATED = "created", "Created"
-    MESSAGE_RECEIVED = "message_received", "Message received"
-    REPLIED = "replied", "Replied"
-    REPLY_SENT = "reply_sent", "Reply delivered"
-    REPLY_FAILED = "reply_failed", "Reply failed"
-    REPLY_RETRIED = "reply_retried", "Reply retried"
-    REPLY_DELIVERY = "reply_delivery", "Reply delivery update"
-    ASSIGNED = "assigned", "Assigned"
-    STATUS_CHANGED = "status_changed", "Status changed"
-    REOPENED = "reopened", "Reopened"
-    CUSTOMER_MERGED = "customer_merged", "Customer merged"
+    CREATED = "created", _("Created")
+    MESSAGE_RECEIVED = "message_received", _("Message received")
+    REPLIED = "replied", _("Replied")
+    REPLY_SENT = "reply_sent", _("Reply delivered")
+    REPLY_FAILED = "reply_failed", _("Reply failed")
+    REPLY_RETRIED = "reply_retried", _("Reply retried")
+    REPLY_DELIVERY = "reply_delivery", _("Reply delivery update")
+    ASSIGNED = "assigned", _("Assigned")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    REOPENED = "reopened", _("Reopened")
+    CUSTOMER_MERGED = "customer_merged", _("Customer merged")

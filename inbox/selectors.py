@@ -1,19 +1,22 @@
 """Reads. Each returns a queryset with what its screen needs already loaded."""
+
 from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .enums import Direction, TicketStatus
 from .models import Customer, Identity, Message, Ticket, TicketEvent
 
 INBOX_VIEWS = {
-    "waiting": "Waiting for reply",
-    "mine": "Assigned to me",
-    "unassigned": "Unassigned",
-    "pending": "Pending",
-    "solved": "Solved",
-    "all": "All",
+    "waiting": gettext_lazy("Waiting for reply"),
+    "mine": gettext_lazy("Assigned to me"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "pending": pgettext_lazy("inbox view", "Pending"),
+    "solved": pgettext_lazy("inbox view", "Solved"),
+    "all": pgettext_lazy("inbox view", "All"),
 }
 
 
@@ -105,10 +108,10 @@ def merge_suggestions(*, customer: Customer) -> list[tuple[Customer, str]]:
     )
     for identity in others:
         if identity.email and identity.email in emails:
-            reason = f"same email {identity.email}"
+            reason = _("same email %(email)s") % {"email": identity.email}
         elif identity.phone and identity.phone in phones:
-            reason = f"same phone +{identity.phone}"
+            reason = _("same phone +%(phone)s") % {"phone": identity.phone}
         else:
-            reason = "same name and picture"
+            reason = _("same name and picture")
         found.setdefault(identity.customer_id, (identity.customer, reason))
     return list(found.values())

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels.base import ReplyContext
 from channels.models import BrandAccount, OutboundMessage, OutboundStatus
@@ -60,9 +61,7 @@ def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
 def _answered_message(ticket: Ticket) -> Message | None:
     """The customer message a reply answers: the newest one the platform knows that a
     person wrote (an out-of-office or a bounce is never what the agent answers)."""
-    known = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).select_related(
-        "author_identity"
-    )
+    known = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).select_related("author_identity")
     human = known.filter(automated__isnull=True).order_by("-sent_at", "-id").first()
     return human or known.order_by("-sent_at", "-id").first()
 
@@ -75,7 +74,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     answered = _answered_message(ticket)
     kind = answered.kind if answered else ""
     if mode == "private" and not connector.can_reply_privately(kind):
-        return ComposedReply(text=text, length=0, max_length=0, error="This conversation cannot move to private.")
+        return ComposedReply(text=text, length=0, max_length=0, error=_("This conversation cannot move to private."))
     reply_kind = "dm" if mode == "private" else kind
     limits = connector.limits_for(reply_kind)
     try:
@@ -91,15 +90,23 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     if mode == "thread" and body:
         thread = connector.split_thread(kind, full)
         if thread is None:
-            return ComposedReply(text=full, length=length, max_length=limits.max_length,
-                                 error="This conversation cannot take a numbered thread.")
+            return ComposedReply(
+                text=full,
+                length=length,
+                max_length=limits.max_length,
+                error=_("This conversation cannot take a numbered thread."),
+            )
         parts = len(thread)
         # Each post is within the limit by construction: measure the longest.
         length = max(connector.count_for(reply_kind, part) for part in thread)
     if not body:
-        error = "The reply is empty."
+        error = _("The reply is empty.")
     elif length > limits.max_length:
-        error = f"Too long for {ticket.account.get_platform_display()}: {length}/{limits.max_length}."
+        error = _("Too long for %(platform)s: %(length)s/%(max)s.") % {
+            "platform": ticket.account.get_platform_display(),
+            "length": length,
+            "max": limits.max_length,
+        }
     elif answered is not None:
         error = connector.check_reply(
             ReplyContext(
@@ -190,8 +197,10 @@ def ticket_reply(
 @transaction.atomic
 def reply_mark_sent(*, outbound: OutboundMessage, platform_id: str) -> None:
     now = timezone.now()
-    updated = OutboundMessage.objects.filter(pk=outbound.pk).exclude(status=OutboundStatus.SENT).update(
-        status=OutboundStatus.SENT, platform_id=platform_id, sent_at=now, last_error=""
+    updated = (
+        OutboundMessage.objects.filter(pk=outbound.pk)
+        .exclude(status=OutboundStatus.SENT)
+        .update(status=OutboundStatus.SENT, platform_id=platform_id, sent_at=now, last_error="")
     )
     if not updated:
         return
@@ -205,8 +214,10 @@ def reply_mark_sent(*, outbound: OutboundMessage, platform_id: str) -> None:
 
 @transaction.atomic
 def reply_mark_failed(*, outbound: OutboundMessage, error: str) -> None:
-    updated = OutboundMessage.objects.filter(pk=outbound.pk).exclude(status=OutboundStatus.SENT).update(
-        status=OutboundStatus.FAILED, last_error=error
+    updated = (
+        OutboundMessage.objects.filter(pk=outbound.pk)
+        .exclude(status=OutboundStatus.SENT)
+        .update(status=OutboundStatus.FAILED, last_error=error)
     )
     if not updated:
         return

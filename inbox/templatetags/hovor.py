@@ -1,9 +1,12 @@
 """Display helpers for the agent UI. Output is escaped by Django as usual."""
+
 from __future__ import annotations
 
 import re
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels.registry import get_connector
 
@@ -12,6 +15,37 @@ from ..models import Message, TicketEvent
 register = template.Library()
 
 LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
+
+# Short status names for badges (the status menu shows the longer TicketStatus labels).
+STATUS_SHORT = {
+    "new": gettext_lazy("New"),
+    "open": gettext_lazy("Open"),
+    "pending": gettext_lazy("Pending"),
+    "solved": gettext_lazy("Solved"),
+}
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return str(STATUS_SHORT.get(status, status))
+
+
+# What the customer's message was, in the agent's words (Message.kind, set by connectors).
+KIND_LABELS = {
+    "mention": gettext_lazy("mention"),
+    "tweet": gettext_lazy("post naming the brand"),
+    "dm": gettext_lazy("direct message"),
+    "comment": gettext_lazy("comment"),
+    "message": gettext_lazy("message"),
+    "group_message": gettext_lazy("group message"),
+    "email": gettext_lazy("email"),
+    "chat": gettext_lazy("chat"),
+}
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
 
 
 @register.filter
@@ -32,7 +66,10 @@ def permalink(message: Message) -> str:
 def event_summary(event: TicketEvent) -> str:
     payload = event.payload or {}
     if event.type == "status_changed":
-        return f"Status changed: {payload.get('old', '?')} → {payload.get('new', '?')}"
+        return _("Status changed: %(old)s → %(new)s") % {
+            "old": status_label(str(payload.get("old", "?"))),
+            "new": status_label(str(payload.get("new", "?"))),
+        }
     if event.type == "reply_failed":
-        return f"Reply failed: {payload.get('error', '')}"
+        return _("Reply failed: %(error)s") % {"error": payload.get("error", "")}
     return event.get_type_display()

@@ -1,4 +1,5 @@
 """The agent's screens. Views parse, authorise, call one action or selector, render."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,6 +12,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import quote_etag
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.registry import get_connector
@@ -88,8 +90,8 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
     ticket = access_ticket(request.user, ticket_id)
     connector = get_connector(ticket.account.platform)
     answered = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).order_by("-sent_at").first()
-    agents = get_user_model().objects.filter(is_active=True, agent_profile__isnull=False).select_related(
-        "agent_profile"
+    agents = (
+        get_user_model().objects.filter(is_active=True, agent_profile__isnull=False).select_related("agent_profile")
     )
     return {
         "ticket": ticket,
@@ -165,11 +167,11 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         return render(request, "inbox/ticket.html", context, status=400)
     message.refresh_from_db()
     if message.delivery_status == DeliveryStatus.SENT:
-        flash.success(request, "Reply sent.")
+        flash.success(request, _("Reply sent."))
     elif message.delivery_status == DeliveryStatus.FAILED:
-        flash.error(request, "The reply could not be sent; see the reason below.")
+        flash.error(request, _("The reply could not be sent; see the reason below."))
     else:
-        flash.success(request, "Reply queued; it goes out in a moment.")
+        flash.success(request, _("Reply queued; it goes out in a moment."))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
 
 
@@ -200,7 +202,7 @@ def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             else None
         )
         if assignee is None:
-            flash.error(request, "No such agent.")
+            flash.error(request, _("No such agent."))
             return redirect("inbox:ticket", ticket_id=ticket.pk)
     ticket_assign(ticket=ticket, assignee=assignee, actor=_agent(request))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
@@ -225,11 +227,11 @@ def customer_merge_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     raw = request.POST.get("source", "")
     source = Customer.objects.filter(pk=int(raw), brand_id=ticket.brand_id).first() if raw.isdigit() else None
     if source is None:
-        flash.error(request, "No such customer.")
+        flash.error(request, _("No such customer."))
     else:
         try:
             customers_merge(source=source, target=ticket.customer, actor=_agent(request))
-            flash.success(request, "Customers merged: their conversations and identities are together now.")
+            flash.success(request, _("Customers merged: their conversations and identities are together now."))
         except TicketActionError as exc:
             flash.error(request, str(exc))
     return redirect("inbox:ticket", ticket_id=ticket.pk)

@@ -19,7 +19,9 @@
       if (!isNaN(due)) {
         if (now > due) el.classList.add("overdue");
         else if (due - now < 15 * 60 * 1000) el.classList.add("soon");
-        el.title = now > due ? "First-response target missed" : "First response due " + new Date(due).toLocaleTimeString();
+        var words = document.body.dataset;  // translated by the server (templates/base.html)
+        el.title = now > due ? (words.i18nMissed || "First-response target missed")
+          : (words.i18nDue || "First response due") + " " + new Date(due).toLocaleTimeString(document.documentElement.lang || undefined);
       }
     });
   }

@@ -1,0 +1,50 @@
+"""The agent UI in Czech and Bulgarian in a real Chromium: the browser's language picks it,
+the top bar switches it, and customer text stays byte for byte as written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from channels.services import account_poll
+from tests.browser.conftest import VIEWPORT, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_czech_agent_then_bulgarian(
+    live_server: Any, browser: Browser, fake_x: Any, x_account: Any, agent: Any
+) -> None:
+    fake_x.inbound(author="@ivan_petrov", name="Иван Петров", text="Здравейте, поръчката ми закъснява 📦")
+    fake_x.inbound(author="@jnovakova", name="Jana Nováková", text="Dobrý den, kde je moje objednávka?")
+    assert account_poll(account_id=x_account.pk) == 2
+    context = browser.new_context(viewport=VIEWPORT, locale="cs-CZ", timezone_id="Europe/Prague")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(live_server.url + "/login/")
+        expect(page.locator("form.login")).to_contain_text("Přihlaste se a odpovídejte zákazníkům.")
+        page.fill("#id_username", "jana")
+        page.fill("#id_password", "pw-jana-123")
+        page.click("form.login button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        expect(page.locator("#nav")).to_contain_text("Čeká na odpověď")
+        expect(page.locator("#ticket-list .list-head")).to_contain_text("2 konverzace")
+        page.locator("#ticket-list .ticket-row", has_text="Jana Nováková").click()
+        expect(page.locator(".composer label[for=reply-text]")).to_contain_text("Odpověď na X pro Jana Nováková")
+        expect(page.locator("#send")).to_have_text("Odeslat")
+        shot(page, "ticket_cs")
+
+        page.select_option("form.language select", "bg")
+        expect(page.locator("#send")).to_have_text("Изпрати")
+        expect(page.locator("html")).to_have_attribute("lang", "bg")
+        page.locator("#ticket-list .ticket-row", has_text="Иван Петров").click()
+        expect(page.locator("#thread .msg.in .text")).to_have_text("@AcmeCare Здравейте, поръчката ми закъснява 📦")
+        expect(page.locator(".side")).to_contain_text("Предишни разговори")
+        shot(page, "ticket_bg")
+    finally:
+        context.close()
+    assert not errors
