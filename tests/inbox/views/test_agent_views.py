@@ -454,3 +454,14 @@ def test_assign_with_garbage_value_is_not_a_server_error(
     client.force_login(agent)
     response = client.post(f"/tickets/{ticket.pk}/assign/", {"assignee": "abc"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(("status", "shown"), [("delivered", "✓✓ Delivered"), ("read", "✓✓ Read")])
+def test_thread_shows_delivered_and_read_as_the_platform_reports_them(
+    agent_client: Client, fake_x: Any, x_account: BrandAccount, status: str, shown: str
+) -> None:
+    ticket, _ = make_ticket(fake_x, x_account, "@jnovakova", "Jana Nováková", "Kde je moje objednávka?")
+    agent_client.post(f"/tickets/{ticket.pk}/reply/", {"text": "Hned to prověřím.", "client_token": "t-d"})
+    Message.objects.filter(direction=Direction.OUT).update(delivery_status=status)
+    html = thread_html(agent_client, ticket)
+    assert f'data-delivery="{status}"' in html and shown in html and "Sending…" not in html
