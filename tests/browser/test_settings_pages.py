@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
-from channels.models import Brand
+from channels.models import Brand, BrandAccount
 from shifts.selectors import hours_for_brand
 from tests.browser.conftest import PageProblems, shot
+from tests.support import X_CREDENTIALS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,4 +61,42 @@ def test_lead_sets_staffed_hours(live_server: Any, page: Page, problems: PagePro
         "Friday 08:00–17:00",
         "Saturday 22:00–06:00",
     ]
+    assert not problems.errors and not problems.server_errors
+
+
+def test_admin_connects_x_through_its_consent_page_and_registers_the_webhook(
+    live_server: Any, page: Page, problems: PageProblems, admin: User, fake_x: Any
+) -> None:
+    login_admin(page, live_server.url)
+    page.click(".topbar >> text=Accounts")
+    page.click("a.button >> text=X")
+    card = page.locator("section.connect-oauth")
+    expect(card.locator("h2")).to_have_text("Connect with X")
+    card.locator("#o-brand_name").fill("Acme")
+    card.locator("#o-client_id").fill(X_CREDENTIALS["consumer_key"])
+    card.locator("#o-client_secret").fill(X_CREDENTIALS["consumer_secret"])
+    card.locator("summary >> text=Advanced").click()
+    card.locator("#o-base_url").fill(fake_x.base_url)
+    shot(page, "connect_x_form")
+    card.locator("#connect-oauth").click()
+
+    page.wait_for_url(re.compile(re.escape(fake_x.base_url) + r"/oauth/authorize\?oauth_token="))
+    shot(page, "connect_x_consent")
+    page.click("#allow")
+
+    page.wait_for_url(re.compile(r"/settings/accounts/\d+/$"))
+    expect(page.locator(".flash")).to_contain_text("@AcmeCare connected.")
+    account = BrandAccount.objects.get(platform="x")
+    assert account.brand.name == "Acme" and account.handle == "@AcmeCare"
+    assert account.credentials["consumer_key"] == X_CREDENTIALS["consumer_key"]
+    assert account.credentials["access_token"] and account.credentials["access_token_secret"]
+    assert account.credentials["access_token_secret"] not in page.content()
+    page.click("button >> text=Test connection")
+    expect(page.locator("div.ok")).to_contain_text("Connected.")
+
+    page.click("#register-webhook")
+    expect(page.locator("div.ok")).to_contain_text("registered")
+    shot(page, "connect_x_webhook_registered")
+    account.refresh_from_db()
+    assert account.options["webhook_id"] and account.options["webhook_url"].endswith(f"/webhooks/x/{account.pk}/")
     assert not problems.errors and not problems.server_errors
