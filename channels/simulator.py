@@ -110,6 +110,8 @@ def run(fake: str, every: float, count: int | None, seed: int | None, platform: 
             body = {"author": _author(platform, handle), "name": name, "text": text}
             if platform == "x":
                 body["kind"] = "mention"
+            elif platform in ("facebook", "instagram"):
+                body["kind"] = rng.choice(("dm", "comment"))
         tweet = _post(session, fake, body)
         if tweet:
             sent[str(tweet.get("id"))] = handle
@@ -123,7 +125,7 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=4.0, help="mean seconds between messages")
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--platform", default="x", choices=["x", "telegram", "whatsapp"])
+    parser.add_argument("--platform", default="x", choices=["x", "telegram", "whatsapp", "facebook", "instagram"])
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

@@ -53,6 +53,8 @@ def main() -> int:
         fake_url = f"http://127.0.0.1:{fake_port}"
         telegram_url = f"http://127.0.0.1:{int(fake_port) + 1}"
         whatsapp_url = f"http://127.0.0.1:{int(fake_port) + 2}"
+        facebook_url = f"http://127.0.0.1:{int(fake_port) + 3}"
+        instagram_url = f"http://127.0.0.1:{int(fake_port) + 4}"
         start("fake X", [PY, "-m", "channels.x.fake", "--port", fake_port])
         start("fake Telegram", [PY, "-m", "channels.telegram.fake", "--port", str(int(fake_port) + 1),
                                 "--bot-token", "123456:demo-bot-token"])
@@ -61,7 +63,8 @@ def main() -> int:
         ids_file = ROOT / "var" / "demo-accounts.json"
         subprocess.run(
             [PY, "manage.py", "seed_demo", "--x-base-url", fake_url, "--telegram-base-url", telegram_url,
-             "--whatsapp-base-url", whatsapp_url, "--write-ids", str(ids_file)],
+             "--whatsapp-base-url", whatsapp_url, "--facebook-base-url", facebook_url,
+             "--instagram-base-url", instagram_url, "--write-ids", str(ids_file)],
             cwd=ROOT, env=env, check=True,
         )
         ids = json.loads(ids_file.read_text())
@@ -69,6 +72,9 @@ def main() -> int:
                                 "--webhook", f"http://127.0.0.1:{web_port}/webhooks/whatsapp/{ids['whatsapp']}/",
                                 "--app-secret", "demo-wa-app-secret", "--verify-token", "demo-wa-verify-token",
                                 "--access-token", "demo-wa-access-token", "--phone-number-id", "106540352242922"])
+        for platform, url in (("facebook", facebook_url), ("instagram", instagram_url)):
+            start(f"fake {platform}", [PY, "-m", f"channels.{platform}.fake", "--port", url.rsplit(":", 1)[1],
+                                       "--webhook", f"http://127.0.0.1:{web_port}/webhooks/{platform}/{ids[platform]}/"])
         start(
             "worker+beat",
             [PY, "-m", "celery", "-A", "helpdesk", "worker", "-B", "-Q", "default,inbound,routing,outbound",
@@ -81,6 +87,10 @@ def main() -> int:
                                     "--platform", "telegram"])
         start("crowd on WhatsApp", [PY, "-m", "channels.simulator", "--fake", whatsapp_url, "--every", "12",
                                     "--platform", "whatsapp"])
+        start("crowd on Facebook", [PY, "-m", "channels.simulator", "--fake", facebook_url, "--every", "15",
+                                    "--platform", "facebook"])
+        start("crowd on Instagram", [PY, "-m", "channels.simulator", "--fake", instagram_url, "--every", "15",
+                                     "--platform", "instagram"])
         print(f"\n[demo] Hovor is up: http://127.0.0.1:{web_port}/  (Ctrl-C stops everything)\n", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

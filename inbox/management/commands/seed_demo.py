@@ -28,6 +28,13 @@ DEMO_WHATSAPP_CREDENTIALS = {
     "app_secret": "demo-wa-app-secret",
     "verify_token": "demo-wa-verify-token",
 }
+# The Facebook and Instagram fakes' defaults (channels/facebook/fake.py DEMO_*).
+DEMO_META_CREDENTIALS = {
+    "page_id": "104512345678901",
+    "page_access_token": "demo-page-access-token",
+    "app_secret": "demo-app-secret",
+    "verify_token": "demo-verify-token",
+}
 DEMO_X_CREDENTIALS = {
     "consumer_key": "demo-consumer-key",
     "consumer_secret": "demo-consumer-secret",
@@ -44,6 +51,8 @@ class Command(BaseCommand):
         parser.add_argument("--x-base-url", required=True)
         parser.add_argument("--telegram-base-url", default="", help="also connect a Telegram bot on this fake")
         parser.add_argument("--whatsapp-base-url", default="", help="also connect a WhatsApp number on this fake")
+        parser.add_argument("--facebook-base-url", default="", help="also connect a Facebook Page on this fake")
+        parser.add_argument("--instagram-base-url", default="", help="also connect an Instagram account on this fake")
         parser.add_argument("--write-ids", default="", help="write the demo accounts' ids to this JSON file")
         parser.add_argument("--single-agent", action="store_true", help="only Jana (every ticket routes to her)")
 
@@ -66,6 +75,8 @@ class Command(BaseCommand):
         extra = [
             ("telegram", "@AcmeCareBot", options["telegram_base_url"], DEMO_TELEGRAM_CREDENTIALS),
             ("whatsapp", "+15550783881", options["whatsapp_base_url"], DEMO_WHATSAPP_CREDENTIALS),
+            ("facebook", "Acme Care", options["facebook_base_url"], DEMO_META_CREDENTIALS),
+            ("instagram", "@acmecare", options["instagram_base_url"], DEMO_META_CREDENTIALS),
         ]
         for platform, handle, base_url, credentials in extra:
             if not base_url:
