@@ -1,16 +1,34 @@
 """The Facebook Page connector: Messenger messages and Page comments by webhook
 (`object: "page"`), replies by the Send API and the comment edge. See doc.md."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from channels.base import OAuthApp, OAuthChoice
+from channels.meta import MetaGrant, granted_pages
+
 from . import parser
-from .meta_page import MetaCredentials, MetaPageConnector
+from .meta_page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
 
 if TYPE_CHECKING:
     from channels.models import BrandAccount
 
 GRAPH_HOSTS = ("", "https://graph.facebook.com")
+
+# Facebook Login permissions: list the admin's Pages and get their tokens, read and send
+# Messenger messages, subscribe the Page to the app's webhooks, read and answer comments.
+SCOPES = (
+    "pages_show_list",
+    "pages_messaging",
+    "pages_read_engagement",
+    "pages_manage_metadata",
+    "pages_read_user_content",
+    "pages_manage_engagement",
+)
+# Webhook fields Hovor uses (doc.md §3): messages and their echoes and delivery receipts,
+# postbacks (stored and ignored), and the Page feed for comments.
+WEBHOOK_FIELDS = ("messages", "message_echoes", "message_deliveries", "messaging_postbacks", "feed")
 
 
 class FacebookConnector(MetaPageConnector):
@@ -19,6 +37,32 @@ class FacebookConnector(MetaPageConnector):
     label = "Facebook"
     parse_event = staticmethod(parser.parse)
     classify_change = staticmethod(parser.classify_change)
+    oauth_scopes = SCOPES
+    oauth_nothing_found = (
+        "Meta shared no Page on which you can answer messages (the Page's MESSAGING task). On Facebook's "
+        "consent page, pick the brand's Page; you need a role on it that includes messaging."
+    )
+    page_task = "MESSAGING"
+    app_fields = WEBHOOK_FIELDS
+    page_fields = WEBHOOK_FIELDS
+
+    def oauth_accounts(self, app: OAuthApp, grant: MetaGrant) -> list[OAuthChoice]:
+        """One choice per shared Page on which the admin can answer messages."""
+        choices = []
+        for page in granted_pages(app, grant, fields="id,name,access_token,tasks"):
+            page_id, name, token = text_of(page, "id"), text_of(page, "name"), text_of(page, "access_token")
+            if not (page_id and token) or self.page_task not in page_tasks(page):
+                continue
+            choices.append(
+                OAuthChoice(
+                    handle=name or page_id,
+                    platform_user_id=page_id,
+                    label=f"{name or page_id} (Facebook Page {page_id})",
+                    credentials=page_credentials(app, page_id=page_id, page_access_token=token),
+                    options={"app_id": app.client_id},
+                )
+            )
+        return choices
 
     def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str:
         """Where an agent sees a comment on Facebook (comments only; a Messenger message has

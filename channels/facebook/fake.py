@@ -41,6 +41,35 @@ What it does as Meta does:
   ``estimated_time_to_regain_access``; ``after: true`` makes the call take effect and then
   fail (an unknown outcome, for reconciliation tests).
 
+Facebook Login and webhook configuration (what "Connect with Facebook" uses):
+
+- ``GET|POST /vNN/dialog/oauth`` (the consent page), ``GET|POST /vNN/oauth/access_token``,
+  ``GET /vNN/debug_token``: Facebook Login for the fake's app (``app_id`` / ``app_secret``)
+  and its logged-in admin, as channels/facebook/fake_login.py describes. The admin manages
+  the main Page (``page_id``, its Instagram account ``ig_user_id``) and ``other_pages``
+  (default DEMO_OTHER_PAGES: one with an Instagram account, one without, one where the admin
+  has no MESSAGING or MODERATE task, one with a narrower role).
+- With a user token: ``GET /me``, ``/me/permissions`` and ``/me/accounts`` (``fields`` with
+  expansion such as ``instagram_business_account{id,username}``; at most
+  ``accounts_page_size`` Pages a page, default 2, paged by ``paging.cursors`` and
+  ``paging.next`` as Meta does), each Page with its own Page token (long-lived when the user
+  token is). ``GET /{page-id}?fields=…`` and ``GET /{ig-user-id}`` for the Pages it was granted.
+- Issued tokens authenticate like the configured one, within what was granted: the Send API
+  and comment edges take only the main Page's Page token (configured, or issued for it) and
+  the permission they need (``pages_messaging`` / ``instagram_manage_messages``,
+  ``pages_manage_engagement`` / ``instagram_manage_comments``; otherwise 200); a user token
+  there is 190 "must be called with a Page Access Token"; another Page's token cannot see
+  the main Page's objects (100/33).
+- ``GET /app`` (the app of the calling token). ``GET|POST|DELETE /{app-id}/subscriptions``
+  with the app token (``app_id|app_secret``; otherwise 15): ``object, callback_url, fields,
+  verify_token``. Before saving, the fake makes Meta's verification GET to ``callback_url``
+  with ``hub.verify_token`` and refuses with 2200 "callback verification failed" unless the
+  challenge comes back. A subscription for the fake's own object (``page`` / ``instagram``)
+  becomes its webhook: deliveries go there, once the main Page is subscribed to the app.
+- ``GET|POST|DELETE /{page-id}/subscribed_apps`` with that Page's token (``POST`` needs
+  ``pages_manage_metadata`` and ``subscribed_fields``, checked against Page webhook fields)
+  → ``{"success": true}``.
+
 Control endpoints (no auth): ``POST /_fake/inbound`` ``{"author", "name", "text", "kind":
 "dm"|"comment", "in_reply_to", "at", "attachments", "post_id", "push"}``, ``POST
 /_fake/inbound/bulk`` ``{"items": [...], "per_entry": N}``, ``POST /_fake/edit``
@@ -75,6 +104,14 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from channels.facebook.fake_login import (
+    Asset,
+    FakeLogin,
+    LoginError,
+    Token,
+    redact_query,
+    write_page,
+)
 from channels.fakes import FakeHandler, serve
 
 GRAPH_VERSION = "v21.0"
@@ -86,6 +123,27 @@ DEMO_APP_ID = "1517776481860111"
 DEMO_APP_SECRET = "demo-app-secret"
 DEMO_VERIFY_TOKEN = "demo-verify-token"
 DEMO_PAGE_TOKEN = "demo-page-access-token"
+DEMO_USER_ID = "10229876543210987"
+FULL_TASKS = ("ANALYZE", "ADVERTISE", "MESSAGING", "MODERATE", "CREATE_CONTENT", "MANAGE")
+# The other Pages the demo admin manages (what /me/accounts lists after the main one): one
+# with an Instagram account, one without, one where the admin has no messaging or moderating
+# role, one with a narrower role. Ids are fixed so tests and the demo can name them.
+DEMO_OTHER_PAGES: tuple[dict[str, Any], ...] = (
+    {"id": "104598765432101", "name": "Acme Care Deutschland", "tasks": FULL_TASKS,
+     "ig_id": "17841400000000101", "ig_username": "acmecare.de"},
+    {"id": "104598765432102", "name": "Acme Outlet", "tasks": FULL_TASKS},
+    {"id": "104598765432103", "name": "Acme Careers", "tasks": ("ANALYZE", "ADVERTISE", "CREATE_CONTENT"),
+     "ig_id": "17841400000000103", "ig_username": "acmecare.jobs"},
+    {"id": "104598765432104", "name": "Acme Care Slovensko", "tasks": ("MESSAGING", "MODERATE", "CREATE_CONTENT"),
+     "ig_id": "17841400000000104", "ig_username": "acmecare.sk"},
+)
+# Page webhook fields an app can subscribe a Page to (a subset of Meta's list).
+PAGE_WEBHOOK_FIELDS = {
+    "feed", "messages", "message_echoes", "message_deliveries", "message_reads", "message_reactions",
+    "messaging_postbacks", "messaging_optins", "messaging_referrals", "messaging_handovers", "standby",
+    "message_edits", "mention", "name", "picture", "category", "description", "conversations", "ratings",
+}
+APP_WEBHOOK_OBJECTS = {"page", "instagram", "user", "permissions", "application", "whatsapp_business_account"}
 
 STANDARD_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
@@ -130,6 +188,8 @@ STATUS_CODES = {500: 1, 502: 2, 503: 2, 504: 2, 429: 4, 401: 190, 403: 200, 400:
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 ID_RE = re.compile(r"^[0-9]+(_[0-9]+)?$")
 VERSION_RE = re.compile(r"^/v[0-9]+(\.[0-9]+)?(/|$)")
+DIALOG_PATH_RE = re.compile(r"^(/v[0-9]+(\.[0-9]+)?)?/dialog/oauth/?$")
+TOKEN_PATH_RE = re.compile(r"^(/v[0-9]+(\.[0-9]+)?)?/oauth/access_token/?$")
 
 
 def meta_json(payload: Any) -> bytes:
@@ -264,6 +324,53 @@ class _Comment:
         return self.parent_id in ("", self.post_id)
 
 
+@dataclass(frozen=True)
+class _Page:
+    """A Page the logged-in admin manages: their tasks on it, its Instagram account."""
+
+    id: str
+    name: str
+    tasks: tuple[str, ...]
+    ig_id: str = ""
+    ig_username: str = ""
+    category: str = "Shopping & retail"
+
+
+def parse_fields(spec: str) -> dict[str, str]:
+    """Graph's ``fields`` with expansion: ``id,name,ig{id,username}`` → {id: "", name: "", ig: "id,username"}."""
+    fields: dict[str, str] = {}
+    depth, start = 0, 0
+    spec = spec or ""
+    for i, char in enumerate(spec + ","):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            item = spec[start:i].strip()
+            start = i + 1
+            if not item:
+                continue
+            name, _, inner = item.partition("{")
+            fields[name.strip()] = inner[:-1] if inner.endswith("}") else inner
+    return fields
+
+
+def cursor(index: int) -> str:
+    return base64.urlsafe_b64encode(f"idx:{index}".encode()).decode().rstrip("=")
+
+
+def cursor_index(value: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        kind, _, number = raw.partition(":")
+        if kind == "idx" and number.isdigit():
+            return int(number)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise bad_param("Invalid cursor")
+
+
 @dataclass
 class _Failure:
     status: int
@@ -299,6 +406,11 @@ class FakeMeta:
         retry_interval: float = 5.0,
         max_push_attempts: int = 8,
         receipts: bool = True,
+        app_name: str = "Hovor",
+        user_name: str = "Jana Nováková",
+        redirect_uris: tuple[str, ...] | list[str] = (),
+        other_pages: tuple[dict[str, Any], ...] | list[dict[str, Any]] | None = None,
+        accounts_page_size: int = 2,
     ) -> None:
         if mode not in ("page", "instagram"):
             raise ValueError("mode is 'page' or 'instagram'")
@@ -326,6 +438,29 @@ class FakeMeta:
         self._retry_thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._reset_state()
+        self.other_pages = [
+            _Page(id=str(p["id"]), name=str(p["name"]), tasks=tuple(p.get("tasks") or FULL_TASKS),
+                  ig_id=str(p.get("ig_id") or ""), ig_username=str(p.get("ig_username") or ""))
+            for p in (DEMO_OTHER_PAGES if other_pages is None else other_pages)
+        ]
+        self._issued.update(i for p in self.other_pages for i in (p.id, p.ig_id) if i)
+        self.accounts_page_size = max(1, int(accounts_page_size))
+        # Facebook Login for this app and the admin logged in to Facebook (see fake_login.py).
+        self.login = FakeLogin(
+            app_id=self.app_id,
+            app_secret=app_secret,
+            app_name=app_name,
+            user_id=DEMO_USER_ID,
+            user_name=user_name,
+            assets=self._assets,
+            redirect_uris=redirect_uris,
+            configured=self._configured,
+        )
+        # Webhook configuration made through the API: the app's subscriptions per object
+        # (POST /{app-id}/subscriptions) and the apps each Page is subscribed to.
+        self.app_subscriptions: dict[str, dict[str, Any]] = {}
+        self.page_subscriptions: dict[str, list[str]] = {}
+        self._webhook_via_api = False
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -513,25 +648,47 @@ class FakeMeta:
         """Meta's subscription check: GET the callback with hub.* and expect the challenge back."""
         if not self.webhook:
             return {"verified": False, "error": "no --webhook URL"}
+        result = self.handshake(self.webhook, self.verify_token, timeout=timeout)
+        self.verified = self.verified or result["verified"]
+        return result
+
+    def handshake(self, url: str, verify_token: str, timeout: float = 5.0) -> dict[str, Any]:
+        """GET ``url?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…``; verified when
+        the answer is 200 with exactly the challenge as its body."""
         challenge = str(self._random.randint(10**9, 2 * 10**9))
-        query = urlencode({"hub.mode": "subscribe", "hub.challenge": challenge, "hub.verify_token": self.verify_token})
-        url = self.webhook + ("&" if "?" in self.webhook else "?") + query
+        query = urlencode({"hub.mode": "subscribe", "hub.challenge": challenge, "hub.verify_token": verify_token})
+        target = url + ("&" if "?" in url else "?") + query
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (a configured URL)
+            with urllib.request.urlopen(target, timeout=timeout) as resp:  # noqa: S310 (a configured URL)
                 status, text = resp.status, resp.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
             status, text = exc.code, exc.read().decode("utf-8", "replace")
         except (OSError, ValueError) as exc:
-            return {"verified": False, "error": str(exc)}
+            return {"verified": False, "status": 0, "error": str(exc)}
         ok = status == 200 and text == challenge
-        self.verified = self.verified or ok
         return {"verified": ok, "status": status, "body": text[:200], "challenge": challenge}
+
+    def _adopt_webhook(self, url: str, verify_token: str) -> None:
+        """The app's webhooks for this fake's object now go to `url` (verified just now)."""
+        self.webhook = url
+        self.verify_token = verify_token
+        self.verified = True
+        self._webhook_via_api = True
+        if self._server is not None and self._retry_thread is None:
+            self._retry_thread = threading.Thread(target=self._retry_loop, name="fake-meta-retry", daemon=True)
+            self._retry_thread.start()
 
     def push(self, delivery: Delivery, timeout: float = 10.0) -> bool:
         """POST one delivery to the webhook (after verifying the subscription once)."""
         if not self.webhook:
             return False
         with self._push_lock:
+            if self._webhook_via_api and not self.page_subscriptions.get(self.page_id):
+                # Configured through the API: Meta delivers a Page's updates only once the
+                # Page is subscribed to the app (POST /{page-id}/subscribed_apps).
+                delivery.attempts += 1
+                delivery.error = "the Page is not subscribed to the app"
+                return False
             if not self.verified:
                 result = self.verify_webhook()
                 if not result.get("verified"):
@@ -879,14 +1036,19 @@ class FakeMeta:
             params = self._params(query, headers, body)
             with self._lock:
                 self._requests.append({"method": method, "path": path, "params": _redacted(params)})
-            self._authenticate(params, headers)
+            if TOKEN_PATH_RE.match(path) and method in ("GET", "POST"):
+                # Facebook Login's token endpoint authenticates by its parameters.
+                return 200, self.login.exchange(params), base_headers
+            principal = self._authenticate(params, headers)
             failure = self._armed_failure(path)
             if failure is not None and not failure.after:
                 raise self._failure_error(failure)
-            status, payload = self._route(method, path, params)
+            status, payload = self._route(method, path, params, principal)
             if failure is not None:
                 raise self._failure_error(failure)
             return status, payload, base_headers
+        except LoginError as err:
+            return err.status, err.body(trace), {**base_headers, **err.headers}
         except FakeGraphError as err:
             return err.status, err.body(trace), {**base_headers, **err.headers}
 
@@ -918,7 +1080,9 @@ class FakeMeta:
                 params[key] = value
         return params
 
-    def _authenticate(self, params: dict[str, Any], headers: Any) -> None:
+    def _authenticate(self, params: dict[str, Any], headers: Any) -> Token:
+        """Who is calling: the configured Page token (every permission, the main Page), or a
+        token Facebook Login issued (user, Page or app token)."""
         token = params.pop("access_token", None)
         auth = headers.get("Authorization") or ""
         scheme, _, value = auth.partition(" ")
@@ -926,12 +1090,58 @@ class FakeMeta:
             token = value.strip()
         if not token:
             raise FakeGraphError(400, 104, "An access token is required to request this resource.")
-        if not hmac.compare_digest(str(token), self.access_token):
+        token = str(token)
+        try:
+            issued = self.login.lookup(token)
+        except LoginError as err:
+            raise FakeGraphError(err.status, err.code, err.message, subcode=err.subcode,
+                                 headers=err.headers) from None
+        if issued is None:
             message = "Invalid OAuth access token - Cannot parse access token"
             challenge = f'OAuth "Facebook Platform" "invalid_token" "{message}"'
             raise FakeGraphError(400, 190, message, headers={"WWW-Authenticate": challenge})
+        return issued
 
-    def _route(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _configured(self, value: str) -> Token | None:
+        """The configured Page token (what an admin would paste): the main Page, every permission."""
+        if not hmac.compare_digest(value.encode(), self.access_token.encode()):
+            return None
+        return Token(value=value, kind="page", app_id=self.app_id, page_id=self.page_id, pages=(self.page_id,))
+
+    # --- who may do what --------------------------------------------------------------
+    def _all_pages(self) -> list[_Page]:
+        main = _Page(id=self.page_id, name=self.page_name, tasks=FULL_TASKS, ig_id=self.ig_user_id,
+                     ig_username=self.ig_username)
+        return [main, *self.other_pages]
+
+    def _page(self, page_id: str) -> _Page | None:
+        return next((p for p in self._all_pages() if p.id == page_id), None)
+
+    def _page_of_ig(self, ig_id: str) -> _Page | None:
+        return next((p for p in self._all_pages() if p.ig_id and p.ig_id == ig_id), None)
+
+    def _assets(self) -> list[Asset]:
+        return [Asset(id=p.id, name=p.name, kind="page", ig_id=p.ig_id) for p in self._all_pages()]
+
+    @staticmethod
+    def _reaches(principal: Token, page_id: str) -> bool:
+        if principal.kind == "page":
+            return principal.page_id == page_id
+        return principal.kind == "user" and page_id in principal.pages
+
+    def _as_main_page(self, principal: Token, node: str, method: str = "POST") -> None:
+        """The Send API and the comment edges act as the main Page: only its Page token."""
+        if principal.kind != "page":
+            raise FakeGraphError(400, 190, "(#190) This method must be called with a Page Access Token")
+        if principal.page_id != self.page_id:
+            raise unsupported(method, node)
+
+    @staticmethod
+    def _require(principal: Token, permission: str) -> None:
+        if not principal.has(permission):
+            raise FakeGraphError(403, 200, f"(#200) Requires {permission} permission to manage the object")
+
+    def _route(self, method: str, path: str, params: dict[str, Any], principal: Token) -> tuple[int, dict[str, Any]]:
         rest = VERSION_RE.sub("/", path, count=1)
         parts = [p for p in rest.split("/") if p]
         if not parts:
@@ -940,22 +1150,194 @@ class FakeMeta:
         edge = parts[1] if len(parts) > 1 else ""
         if len(parts) > 2:
             raise unsupported(method, "/".join(parts))
-        if node == "me":
-            node = self.page_id
         with self._lock:
+            if node == "me" and principal.kind == "user":
+                return 200, self._user_edge(method, edge, params, principal)
+            if node == "me":
+                node = principal.page_id or self.page_id
+            if node == "app" and method == "GET" and not edge:
+                return 200, self.login.app_node()
+            if node == "debug_token" and method == "GET" and not edge:
+                return 200, self.login.debug(principal, params, self._ig_id_of)
+            if node == self.app_id:
+                return 200, self._app_edge(method, edge, params, principal)
+            if edge == "subscribed_apps" and self._page(node) is not None:
+                return 200, self._subscribed_apps(method, node, params, principal)
             if method == "POST" and edge == "messages" and node in (self.page_id, self.ig_user_id):
+                self._as_main_page(principal, node)
+                self._require(principal, "instagram_manage_messages" if self.instagram else "pages_messaging")
                 return 200, self._send_message(params)
             if method == "POST" and edge == "comments" and not self.instagram:
+                self._as_main_page(principal, node)
+                self._require(principal, "pages_manage_engagement")
                 return 200, self._reply_comment(node, params)
             if method == "POST" and edge == "replies" and self.instagram:
+                self._as_main_page(principal, node)
+                self._require(principal, "instagram_manage_comments")
                 return 200, self._reply_comment(node, params)
             if method == "GET" and edge in ("comments", "replies"):
+                self._as_main_page(principal, node, method)
                 return 200, self._list_replies(node, edge, params)
             if method == "GET" and edge == "conversations" and node == self.page_id:
+                self._as_main_page(principal, node, method)
                 return 200, self._conversations_of(params)
             if method == "GET" and not edge:
-                return 200, self._node(node, params)
+                return 200, self._node(node, params, principal)
         raise unsupported(method, node)
+
+    # --- Facebook Login's side of the Graph API ----------------------------------------
+    def _ig_id_of(self, page_id: str) -> str:
+        page = self._page(page_id)
+        return page.ig_id if page else ""
+
+    def _user_edge(self, method: str, edge: str, params: dict[str, Any], user: Token) -> dict[str, Any]:
+        """``/me`` with a user token: the person, their permissions, their Pages."""
+        if method != "GET":
+            raise unsupported(method, "me")
+        if not edge:
+            return self.login.me()
+        if edge == "permissions":
+            return self.login.permissions(user)
+        if edge == "accounts":
+            self._require(user, "pages_show_list")
+            return self._accounts(params, user)
+        raise bad_param(f"Tried accessing nonexisting field ({edge}) on node type (User)")
+
+    def _accounts(self, params: dict[str, Any], user: Token) -> dict[str, Any]:
+        """``/me/accounts``: the Pages the person shared, each with its Page token, paged
+        by cursor (at most accounts_page_size a page, whatever the limit asked)."""
+        pages = [p for p in self._all_pages() if p.id in user.pages]
+        try:
+            limit = max(1, min(int(params.get("limit") or 25), self.accounts_page_size))
+        except ValueError as exc:
+            raise bad_param("param limit must be a number") from exc
+        start = cursor_index(str(params["after"])) + 1 if params.get("after") else 0
+        if params.get("before"):
+            start = max(0, cursor_index(str(params["before"])) - limit)
+        chunk = pages[start : start + limit]
+        fields = parse_fields(str(params.get("fields") or "access_token,category,category_list,name,id,tasks"))
+        data = [self._page_json(page, fields, user) for page in chunk]
+        result: dict[str, Any] = {"data": data}
+        if chunk:
+            paging: dict[str, Any] = {"cursors": {"before": cursor(start), "after": cursor(start + len(chunk) - 1)}}
+            query = {"access_token": user.value, "limit": limit}
+            if params.get("fields"):
+                query["fields"] = params["fields"]
+            base = f"{self.base_url}/{GRAPH_VERSION}/{self.login.user_id}/accounts?"
+            if start + len(chunk) < len(pages):
+                paging["next"] = base + urlencode({**query, "after": paging["cursors"]["after"]})
+            if start > 0:
+                paging["previous"] = base + urlencode({**query, "before": paging["cursors"]["before"]})
+            result["paging"] = paging
+        return result
+
+    def _page_json(self, page: _Page, fields: dict[str, str], principal: Token) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for name, inner in fields.items():
+            if name == "id":
+                result["id"] = page.id
+            elif name == "name":
+                result["name"] = page.name
+            elif name == "category":
+                result["category"] = page.category
+            elif name == "category_list":
+                result["category_list"] = [{"id": "200600219953504", "name": page.category}]
+            elif name == "tasks":
+                result["tasks"] = list(page.tasks)
+            elif name == "link":
+                result["link"] = f"https://www.facebook.com/{page.id}"
+            elif name == "access_token" and principal.kind == "user":
+                result["access_token"] = self.login.page_token(principal, page.id)
+            elif name == "instagram_business_account" and page.ig_id:
+                result["instagram_business_account"] = self._ig_json(page, parse_fields(inner or "id"))
+        return result
+
+    @staticmethod
+    def _ig_json(page: _Page, fields: dict[str, str]) -> dict[str, Any]:
+        result: dict[str, Any] = {"id": page.ig_id}
+        if "username" in fields:
+            result["username"] = page.ig_username
+        if "name" in fields:
+            result["name"] = page.name
+        return result
+
+    def _app_edge(self, method: str, edge: str, params: dict[str, Any], principal: Token) -> dict[str, Any]:
+        """``/{app-id}`` and its ``/subscriptions`` edge (the app's webhooks; app token only)."""
+        if not edge and method == "GET":
+            return self.login.app_node()
+        if edge != "subscriptions":
+            raise unsupported(method, f"{self.app_id}/{edge}")
+        if principal.kind != "app":
+            raise FakeGraphError(400, 15, "(#15) This method must be called with an app access_token.")
+        if method == "GET":
+            return {"data": [dict(v, fields=[{"name": f, "version": GRAPH_VERSION} for f in v["fields"]])
+                             for v in self.app_subscriptions.values()]}
+        if method == "DELETE":
+            obj = params.get("object")
+            for name in [n for n in self.app_subscriptions if not obj or n == obj]:
+                removed = self.app_subscriptions.pop(name)
+                if name == self.object_name and self._webhook_via_api and removed["callback_url"] == self.webhook:
+                    self.webhook = None
+            return {"success": True}
+        if method != "POST":
+            raise unsupported(method, f"{self.app_id}/subscriptions")
+        obj = str(params.get("object") or "")
+        if obj not in APP_WEBHOOK_OBJECTS:
+            raise bad_param(f"Param object must be one of {{{', '.join(sorted(APP_WEBHOOK_OBJECTS))}}}")
+        url = str(params.get("callback_url") or "")
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise bad_param("The parameter callback_url is required and must be a URL")
+        verify_token = str(params.get("verify_token") or "")
+        if not verify_token:
+            raise bad_param("The parameter verify_token is required")
+        raw = params.get("fields")
+        fields = [f.strip() for f in (raw if isinstance(raw, list) else str(raw or "").split(",")) if f.strip()]
+        if not fields:
+            raise bad_param("The parameter fields is required")
+        result = self.handshake(url, verify_token)
+        if not result["verified"]:
+            if result.get("status"):
+                detail = (
+                    f"Response does not match challenge, expected value=\"{result['challenge']}\", "
+                    f"received=\"{result.get('body', '')[:30]}\""
+                    if result["status"] == 200
+                    else f"HTTP Status Code = {result['status']}"
+                )
+            else:
+                detail = "Couldn't connect to server"
+            raise FakeGraphError(400, 2200, f"(#2200) callback verification failed: {detail}")
+        self.app_subscriptions[obj] = {"object": obj, "callback_url": url, "active": True, "fields": fields}
+        if obj == self.object_name:
+            self._adopt_webhook(url, verify_token)
+        return {"success": True}
+
+    def _subscribed_apps(self, method: str, page_id: str, params: dict[str, Any], principal: Token) -> dict[str, Any]:
+        """``/{page-id}/subscribed_apps`` with that Page's token."""
+        if principal.kind != "page" or principal.page_id != page_id:
+            raise FakeGraphError(400, 190, "(#190) This method must be called with a Page Access Token")
+        if method == "GET":
+            fields = self.page_subscriptions.get(page_id)
+            if not fields:
+                return {"data": []}
+            app = self.login.app_node()
+            return {"data": [{"category": "Business", "link": app["link"], "name": app["name"], "id": app["id"],
+                              "subscribed_fields": list(fields)}]}
+        self._require(principal, "pages_manage_metadata")
+        if method == "DELETE":
+            self.page_subscriptions.pop(page_id, None)
+            return {"success": True}
+        if method != "POST":
+            raise unsupported(method, f"{page_id}/subscribed_apps")
+        raw = params.get("subscribed_fields")
+        fields = [f.strip() for f in (raw if isinstance(raw, list) else str(raw or "").split(",")) if f.strip()]
+        if not fields:
+            raise bad_param("The parameter subscribed_fields is required.")
+        for index, name in enumerate(fields):
+            if name not in PAGE_WEBHOOK_FIELDS:
+                raise bad_param(f"Param subscribed_fields[{index}] must be one of "
+                                f"{{{', '.join(sorted(PAGE_WEBHOOK_FIELDS))}}} - got \"{name}\".")
+        self.page_subscriptions[page_id] = list(dict.fromkeys(fields))
+        return {"success": True}
 
     # --- Send API ---------------------------------------------------------------------
     def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1132,15 +1514,26 @@ class FakeMeta:
         cursors = {"before": "QVFIU" + self._trace_id()[:12], "after": "QVFIU" + self._trace_id()[:12]}
         return {"data": data, "paging": {"cursors": cursors}}
 
-    def _node(self, node: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _node(self, node: str, params: dict[str, Any], principal: Token) -> dict[str, Any]:
         fields = set(str(params.get("fields") or "").split(","))
-        if node == self.page_id:
-            result: dict[str, Any] = {"id": self.page_id, "name": self.page_name}
-            if self.instagram or "instagram_business_account" in fields:
+        expanded = parse_fields(str(params.get("fields") or ""))
+        page = self._page(node)
+        if page is not None:
+            if not self._reaches(principal, node):
+                raise unsupported("GET", node)
+            result: dict[str, Any] = {"id": page.id, "name": page.name}
+            result.update(self._page_json(page, {k: v for k, v in expanded.items() if k != "access_token"},
+                                          principal))
+            if page.id == self.page_id and self.instagram and "instagram_business_account" not in result:
                 result["instagram_business_account"] = {"id": self.ig_user_id}
             return result
-        if node == self.ig_user_id:
-            return {"id": self.ig_user_id, "username": self.ig_username}
+        owner = self._page_of_ig(node)
+        if owner is not None:
+            if not self._reaches(principal, owner.id):
+                raise unsupported("GET", node)
+            return {"id": owner.ig_id, "username": owner.ig_username}
+        if principal.kind != "page" or principal.page_id != self.page_id:
+            raise unsupported("GET", node)
         comment = self._comments.get(node)
         if comment is None or comment.removed:
             raise unsupported("GET", node)
@@ -1286,8 +1679,11 @@ class FakeMeta:
         return 404, unsupported("POST", path).body(self._trace_id())
 
 
+SECRET_PARAMS = {"access_token", "client_secret", "code", "fb_exchange_token", "input_token", "verify_token"}
+
+
 def _redacted(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("***" if k == "access_token" else v) for k, v in params.items()}
+    return {k: ("***" if k in SECRET_PARAMS else v) for k, v in params.items()}
 
 
 class FakeFacebook(FakeMeta):
@@ -1307,6 +1703,9 @@ class _Handler(FakeHandler):
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self._send_json(status, payload, headers)
 
+    def redact(self, line: str) -> str:
+        return redact_query(line)
+
     def _dispatch(self) -> None:
         try:
             body = self._read_body()
@@ -1314,6 +1713,9 @@ class _Handler(FakeHandler):
             self.close_connection = True
             return
         split = urlsplit(self.path)
+        if DIALOG_PATH_RE.match(split.path):
+            write_page(self, *self.fake.login.dialog(self.command, split.query, body))
+            return
         if split.path.startswith("/_fake/"):
             status, payload = self.fake.handle_control(self.command, split.path.rstrip("/"), body)
             self._send(status, payload)
@@ -1341,6 +1743,9 @@ def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
     parser.add_argument("--access-token", default=DEMO_PAGE_TOKEN, help="the Page access token Hovor must use")
     parser.add_argument("--app-id", default=DEMO_APP_ID)
     parser.add_argument("--retry-interval", type=float, default=5.0, help="seconds between webhook retries")
+    parser.add_argument("--app-name", default="Hovor", help="the app's name on the consent page")
+    parser.add_argument("--redirect-uri", action="append", default=[],
+                        help="a Valid OAuth Redirect URI of the app (repeatable; localhost ones are always allowed)")
     if mode == "instagram":
         parser.add_argument("--ig-user-id", default=DEMO_IG_USER_ID)
         parser.add_argument("--ig-username", default="acmecare")
@@ -1361,6 +1766,8 @@ def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
         retry_interval=args.retry_interval,
         ig_user_id=getattr(args, "ig_user_id", DEMO_IG_USER_ID),
         ig_username=getattr(args, "ig_username", "acmecare"),
+        app_name=args.app_name,
+        redirect_uris=args.redirect_uri,
         verbose=args.verbose,
     ).start()
     stop = threading.Event()

@@ -1,6 +1,8 @@
 """What the Facebook Page and Instagram connectors share: Meta's webhook handshake and
 signature, splitting a batched delivery into raw events, the 24-hour / 7-day reply
-windows, and sending through a Page's Send API and comment edges."""
+windows, sending through a Page's Send API and comment edges, connecting a Page with
+Facebook Login (channels.meta.MetaLoginConnector) and pointing its webhooks at Hovor."""
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from channels import meta
-from channels.base import BaseConnector, ChannelLimits, MalformedWebhook, ReplyContext, UnsupportedEventType
+from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, ReplyContext, UnsupportedEventType
 from channels.http import ApiPermanentError
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
@@ -38,6 +40,7 @@ logger = logging.getLogger("hovor.channels.meta_page")
 
 # Clock skew tolerated between us and Meta when matching a reply we may already have sent.
 RECONCILE_SKEW = timedelta(seconds=60)
+
 
 @dataclass(frozen=True)
 class MetaCredentials:
@@ -85,13 +88,40 @@ def _extra_str(extra: Any, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-class MetaPageConnector(BaseConnector):
+def page_credentials(app: OAuthApp, *, page_id: str, page_access_token: str) -> dict[str, str]:
+    """A Page's credentials as an authorisation gives them (keys as channels.accounts names
+    them), with a fresh verify token for the webhook handshake."""
+    return {
+        "page_id": page_id,
+        "page_access_token": page_access_token,
+        "app_secret": app.client_secret,
+        "verify_token": meta.new_verify_token(),
+    }
+
+
+def page_tasks(page: dict[str, Any]) -> frozenset[str]:
+    tasks = page.get("tasks")
+    return frozenset(t for t in tasks if isinstance(t, str)) if isinstance(tasks, list) else frozenset()
+
+
+def text_of(item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+class MetaPageConnector(meta.MetaLoginConnector):
     """Webhooks in, Graph API out. Subclasses set the platform, the webhook `object`, the
-    parser, the change classifier and the client class."""
+    parser, the change classifier and the client class, and for connecting: the permissions
+    asked for, the Page task an admin needs, and the webhook fields."""
 
     object_name = "page"
     label = "Facebook"
     polls = False
+    # A Page on which the admin cannot perform this task is not offered when connecting.
+    page_task = "MESSAGING"
+    # The app's webhook fields for `object_name`, and the fields the Page is subscribed to.
+    app_fields: tuple[str, ...] = ()
+    page_fields: tuple[str, ...] = ()
     limits: ChannelLimits = DM_LIMITS
     comment_limits: ChannelLimits = COMMENT_LIMITS
     client_class: type[PageClient] = PageClient
@@ -113,6 +143,52 @@ class MetaPageConnector(BaseConnector):
             page_access_token=creds.page_access_token,
             account_ref=str(account.pk),
         )
+
+    # --- admin ------------------------------------------------------------------------
+    def test_connection(self, account: BrandAccount) -> dict[str, str]:
+        """The Page's id and name, as its token sees them."""
+        page = self.client_for(account).graph.get(MetaCredentials.of(account).page_id, {"fields": "id,name"})
+        return {"id": text_of(page, "id"), "name": text_of(page, "name")}
+
+    def webhook_register(self, account: BrandAccount, webhook_url: str) -> str:
+        """Point the app's webhooks for this platform at `webhook_url` (Meta verifies it with
+        the account's verify token first) and subscribe the Page to the app."""
+        creds = MetaCredentials.of(account)
+        if not (creds.page_id and creds.page_access_token and creds.app_secret and creds.verify_token):
+            raise ApiPermanentError(
+                f"The {self.label} account needs page_id, page_access_token, app_secret and verify_token first."
+            )
+        options = account.options if isinstance(account.options, dict) else {}
+        app_id = str(options.get("app_id") or "") or meta.app_id_for(
+            base_url=account.base_url, token=creds.page_access_token
+        )
+        replaced = meta.subscribe_app(
+            base_url=account.base_url,
+            app_id=app_id,
+            app_secret=creds.app_secret,
+            object_name=self.object_name,
+            callback_url=webhook_url,
+            verify_token=creds.verify_token,
+            fields=self.app_fields,
+        )
+        fields = meta.subscribe_page(
+            base_url=account.base_url,
+            page_id=creds.page_id,
+            page_token=creds.page_access_token,
+            app_id=app_id,
+            fields=self.page_fields,
+        )
+        sentence = (
+            f"Meta verified {webhook_url} and now sends the app's {self.label} webhooks "
+            f"({', '.join(self.app_fields)}) there; the Page {creds.page_id} is subscribed to the app "
+            f"({', '.join(fields)})."
+        )
+        if replaced:
+            sentence += (
+                f" This replaced {replaced}: Meta sends one app's {self.label} webhooks to one address, so "
+                "other accounts connected through this app now deliver here too."
+            )
+        return sentence
 
     # --- inbound ----------------------------------------------------------------------
     def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:

@@ -1,8 +1,12 @@
 """The WhatsApp Cloud API connector: webhooks in (Meta's handshake and signature), text
-replies out through POST /{PHONE_NUMBER_ID}/messages, delivery statuses back in.
+replies out through POST /{PHONE_NUMBER_ID}/messages, delivery statuses back in. Admins
+connect a number with Facebook Login (channels.meta.MetaLoginConnector: the WhatsApp
+Business accounts they share, each number of them) and Hovor points its webhooks at itself
+(the app subscribed to the WABA, the number's callback overridden to this account's URL).
 
 There is no polling API and no way to look a sent message up, so `find_sent` returns None:
 after an unknown outcome (timeout, 5xx) the reply is sent again, which can duplicate it."""
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from channels import meta
-from channels.base import BaseConnector, ChannelLimits, MalformedWebhook, ReplyContext, UnsupportedEventType
-from channels.http import ApiPermanentError
+from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, OAuthChoice, ReplyContext, UnsupportedEventType
+from channels.http import ApiError, ApiPermanentError
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
@@ -38,6 +42,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("hovor.channels.whatsapp")
 
 OBJECT = "whatsapp_business_account"
+# Facebook Login permissions: the WhatsApp Business accounts (their numbers, webhooks) and
+# sending; business_management only when access comes through a business portfolio.
+SCOPES = ("whatsapp_business_management", "whatsapp_business_messaging", "business_management")
+PHONE_FIELDS = "id,display_phone_number,verified_name,quality_rating"
 TOKEN_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_ID_LENGTH = 180  # InboundEvent.platform_id holds 200, and a status adds ":<status>"
 
@@ -110,8 +118,9 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
             if phone_number_id and number and str(number) != phone_number_id:
                 # Accepted all the same: dropping would lose the customer's message. Meta sends
                 # every number of an app to its one callback URL unless overridden (doc.md).
-                logger.warning("whatsapp: delivery for phone number %s reached the account of %s", number,
-                               phone_number_id)
+                logger.warning(
+                    "whatsapp: delivery for phone number %s reached the account of %s", number, phone_number_id
+                )
             contacts = {}
             for contact in _list(value.get("contacts"), "contacts"):
                 if isinstance(contact, dict) and isinstance(contact.get("wa_id"), str):
@@ -157,10 +166,110 @@ def validate_events(events: list[RawEvent]) -> None:
             raise MalformedWebhook(f"{event.kind} {event.platform_id}: {exc}") from exc
 
 
-class WhatsAppConnector(BaseConnector):
+def _text(item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+def e164(display_phone_number: str) -> str:
+    """ "+1 555-078-3881" or "15550783881" as "+15550783881"."""
+    digits = "".join(c for c in display_phone_number if c.isdigit())
+    return f"+{digits}" if digits else ""
+
+
+class WhatsAppConnector(meta.MetaLoginConnector):
     platform = "whatsapp"
+    label = "WhatsApp"
     limits: ChannelLimits = LIMITS
     polls = False
+    oauth_scopes = SCOPES
+    oauth_nothing_found = (
+        "Meta shared no WhatsApp Business account with a phone number. On Facebook's consent page, pick the "
+        "brand's WhatsApp Business account."
+    )
+
+    # --- admin ------------------------------------------------------------------------
+    def oauth_accounts(self, app: OAuthApp, grant: meta.MetaGrant) -> list[OAuthChoice]:
+        """One choice per phone number of each WhatsApp Business account the admin shared
+        (debug_token's granular_scopes name them, as Meta's embedded-signup guide does)."""
+        graph = meta.GraphClient(base_url=app.base_url, access_token=grant.user_token)
+        graph.label = self.label
+        choices = []
+        for waba_id in grant.targets.get("whatsapp_business_management", ()):
+            waba = graph.get(waba_id, {"fields": "id,name"})
+            waba_name = _text(waba, "name") or waba_id
+            for number in graph.pages(f"{waba_id}/phone_numbers", {"fields": PHONE_FIELDS}):
+                number_id, display = _text(number, "id"), _text(number, "display_phone_number")
+                if not number_id:
+                    continue
+                name = _text(number, "verified_name")
+                options: dict[str, Any] = {"waba_id": waba_id, "app_id": app.client_id}
+                if grant.expires_at is not None:
+                    # A user token lasts 60 days; the account page can say when to reconnect.
+                    options["token_expires_at"] = grant.expires_at.isoformat()
+                choices.append(
+                    OAuthChoice(
+                        handle=e164(display) or number_id,
+                        platform_user_id=number_id,
+                        label=f"{name} {display} (WhatsApp Business account {waba_name})".strip(),
+                        credentials={
+                            "phone_number_id": number_id,
+                            "access_token": grant.user_token,
+                            "app_secret": app.client_secret,
+                            "verify_token": meta.new_verify_token(),
+                        },
+                        options=options,
+                    )
+                )
+        return choices
+
+    def webhook_register(self, account: BrandAccount, webhook_url: str) -> str:
+        """Subscribe the app to the number's WhatsApp Business account, then override the
+        number's callback URL with `webhook_url` (Meta verifies it with the account's verify
+        token first). Other numbers of the account keep their own callback."""
+        credentials = account.credentials
+        number = str(credentials.get("phone_number_id") or "")
+        token = str(credentials.get("access_token") or "")
+        secret = str(credentials.get("app_secret") or "")
+        verify_token = str(credentials.get("verify_token") or "")
+        if not (number and token and secret and verify_token):
+            raise ApiPermanentError(
+                "The WhatsApp account needs phone_number_id, access_token, app_secret and verify_token first."
+            )
+        options = account.options if isinstance(account.options, dict) else {}
+        client = client_for(account)
+        waba_id = str(options.get("waba_id") or "") or self._waba_of(account, client)
+        if not meta.subscribed(client.post(f"{waba_id}/subscribed_apps", {})):
+            raise ApiPermanentError("Meta did not confirm the app's subscription to the WhatsApp Business account")
+        try:
+            data = client.post(
+                number, {"webhook_configuration": {"override_callback_uri": webhook_url, "verify_token": verify_token}}
+            )
+        except ApiError as exc:
+            raise meta.verification_failed(exc, webhook_url) from exc
+        if not meta.subscribed(data):
+            raise ApiPermanentError("Meta did not confirm the number's callback URL")
+        return (
+            f"Meta verified {webhook_url} and now sends the messages and delivery statuses of {account.handle} "
+            f"there (the number's own callback URL); the app is subscribed to the WhatsApp Business account "
+            f"{waba_id}."
+        )
+
+    def _waba_of(self, account: BrandAccount, client: WhatsAppClient) -> str:
+        """For an account connected with pasted credentials: the WhatsApp Business account of
+        its number, among those its token was granted (debug_token's granular_scopes)."""
+        credentials = account.credentials
+        token, secret = str(credentials.get("access_token") or ""), str(credentials.get("app_secret") or "")
+        app_id = meta.app_id_for(base_url=account.base_url, token=token)
+        info = meta.debug_token(base_url=account.base_url, app_id=app_id, app_secret=secret, token=token)
+        for waba_id in meta.granted_targets(info).get("whatsapp_business_management", ()):
+            for number in client.pages(f"{waba_id}/phone_numbers", {"fields": "id"}):
+                if _text(number, "id") == client.phone_number_id:
+                    return waba_id
+        raise ApiPermanentError(
+            "Hovor could not find the WhatsApp Business account of this number among those its token reaches; "
+            "connect it with Facebook, or set the account option waba_id."
+        )
 
     # --- inbound ----------------------------------------------------------------------
     def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
@@ -224,9 +333,7 @@ class WhatsAppConnector(BaseConnector):
                 )
             expected = match.placeholders()
             if match.body and expected != len(params):
-                raise ApiPermanentError(
-                    f"Template {match.label} takes {expected} parameter(s), {len(params)} given."
-                )
+                raise ApiPermanentError(f"Template {match.label} takes {expected} parameter(s), {len(params)} given.")
         return client_for(account).send_template(to=to, name=template_name, language=language, params=list(params))
 
     def mark_read(self, account: BrandAccount, wamid: str) -> bool:

@@ -25,6 +25,27 @@ envelope serialised as Meta does (``ensure_ascii``, ``\\/``) and signed over exa
 delivery is POSTed there in order, with retries; in-process they also queue for
 ``take_deliveries()``. ``verify_webhook()`` performs Meta's ``hub.challenge`` GET.
 
+Connecting and webhook configuration (what "Connect with Facebook" uses): Facebook Login for
+the fake's app (``app_id``, ``app_secret``) and its logged-in admin, as
+channels/facebook/fake_login.py describes: ``GET|POST /vNN/dialog/oauth`` (consent page
+listing the WhatsApp Business accounts to share), ``GET|POST /vNN/oauth/access_token``,
+``GET /vNN/debug_token`` (``granular_scopes`` name the shared accounts), ``GET /vNN/app``,
+``GET /vNN/me``. The admin's business has the main account (``waba_id``, ``waba_name``)
+with the main number and, by default, two more numbers, and a second account with one
+(DEMO_OTHER_WABAS / DEMO_OTHER_NUMBERS). With a token that reaches an account:
+``GET /{waba-id}`` and ``GET /{waba-id}/phone_numbers`` (``id, display_phone_number,
+verified_name, quality_rating, …``; at most ``numbers_page_size`` a page, default 2, cursor
+paged with ``paging.next``); ``GET|POST|DELETE /{waba-id}/subscribed_apps`` (subscribe the
+token's app; an ``override_callback_uri`` + ``verify_token`` sets the account's callback);
+``POST /{phone-number-id}`` ``{"webhook_configuration": {"override_callback_uri",
+"verify_token"}}`` (the number's own callback; ``GET …?fields=webhook_configuration`` shows
+all three levels). Meta verifies an override with the hub.challenge GET first and refuses
+with 2200 "callback verification failed" unless the challenge comes back. Once the app is
+subscribed to the main account, deliveries for the main number go to its override (else the
+account's), as Meta routes them. Issued user tokens authenticate the Cloud API like the
+configured token, for the accounts they were granted (``whatsapp_business_messaging`` to
+send); another account's number is 100/33.
+
 Control endpoints (no auth): ``POST /_fake/inbound``, ``GET /_fake/outbound``, ``GET /_fake/reads``,
 ``POST /_fake/fail``, ``POST /_fake/redeliver``, ``GET /_fake/deliveries``, ``POST /_fake/verify``,
 ``POST /_fake/clock``, ``POST /_fake/reset``, ``GET /_fake/requests``.
@@ -55,6 +76,7 @@ from datetime import datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
+from channels.facebook.fake_login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
 from channels.fakes import FakeHandler, serve
 
 DEMO_ACCESS_TOKEN = "demo-whatsapp-access-token"
@@ -63,6 +85,19 @@ DEMO_VERIFY_TOKEN = "demo-whatsapp-verify-token"
 DEMO_PHONE_NUMBER_ID = "106540352242922"
 DEMO_DISPLAY_PHONE_NUMBER = "15550783881"
 DEMO_WABA_ID = "102290129340398"
+DEMO_APP_ID = "1517776481860224"
+DEMO_SYSTEM_USER_ID = "122100000000000001"
+# What else the demo admin's business has on WhatsApp: two more numbers on the main WhatsApp
+# Business account ("waba_id": "" means that one) and another account with one number.
+DEMO_OTHER_WABAS: tuple[dict[str, str], ...] = ({"id": "102290129340411", "name": "Acme Care CZ"},)
+DEMO_OTHER_NUMBERS: tuple[dict[str, str], ...] = (
+    {"id": "106540352242933", "display_phone_number": "15550783882", "verified_name": "Acme Care Returns",
+     "quality_rating": "GREEN", "waba_id": ""},
+    {"id": "106540352242944", "display_phone_number": "15550783883", "verified_name": "Acme Care Billing",
+     "quality_rating": "YELLOW", "waba_id": ""},
+    {"id": "106540352242955", "display_phone_number": "420225123456", "verified_name": "Acme Care CZ",
+     "quality_rating": "GREEN", "waba_id": "102290129340411"},
+)
 DEMO_TEMPLATES = (
     {"name": "hello_world", "language": "en_US", "body": "Hello World"},
     {"name": "follow_up", "language": "en_US", "body": "Hi {{1}}, we have an update on your request {{2}}."},
@@ -75,6 +110,9 @@ JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 PHONE_PATH_RE = re.compile(r"^/v\d+\.\d+/([^/]+)/?$")
 MESSAGES_PATH_RE = re.compile(r"^/v(\d+)\.(\d+)/([^/]+)/messages/?$")
 GRAPH_PATH_RE = re.compile(r"^/v\d+\.\d+/")
+NODE_PATH_RE = re.compile(r"^/v\d+\.\d+/([^/]+)(?:/([^/]+))?/?$")
+DIALOG_PATH_RE = re.compile(r"^(/v\d+(\.\d+)?)?/dialog/oauth/?$")
+TOKEN_PATH_RE = re.compile(r"^(/v\d+(\.\d+)?)?/oauth/access_token/?$")
 ERROR_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
 
 # code -> (HTTP status, title, details); titles and details as WhatsApp words them.
@@ -176,6 +214,33 @@ def invalid_parameter(message: str) -> FakeGraphError:
     return graph_error(100, message=message)
 
 
+def oauth_error(status: int, code: int, message: str, error_type: str = "OAuthException") -> FakeGraphError:
+    """A plain Graph error (no WhatsApp error_data): permissions, verification, login."""
+    return FakeGraphError(status, {"error": {"message": message, "type": error_type, "code": code,
+                                             "fbtrace_id": "A" + secrets.token_urlsafe(16)}})
+
+
+def _cursor(index: int) -> str:
+    return base64.urlsafe_b64encode(f"idx:{index}".encode()).decode().rstrip("=")
+
+
+def _cursor_index(value: str) -> int:
+    try:
+        kind, _, number = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        kind, number = "", ""
+    if kind != "idx" or not number.isdigit():
+        raise invalid_parameter("(#100) Invalid cursor")
+    return int(number)
+
+
+def formatted(digits: str) -> str:
+    """How the phone_numbers edge shows a number: "+1 555-078-3881" (NANP), else "+<digits>"."""
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"+1 {digits[1:4]}-{digits[4:7]}-{digits[7:]}"
+    return f"+{digits}"
+
+
 def meta_json(payload: Any) -> bytes:
     """Serialise as Meta does: ASCII only (non-ASCII as lowercase \\uXXXX), slashes escaped."""
     return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
@@ -255,6 +320,14 @@ class FakeWhatsApp:
         push_retries: int = 4,
         push_backoff: float = 0.5,
         verbose: bool = False,
+        app_id: str = DEMO_APP_ID,
+        app_name: str = "Hovor",
+        user_name: str = "Jana Nováková",
+        redirect_uris: tuple[str, ...] | list[str] = (),
+        waba_name: str = "Acme Care",
+        other_wabas: tuple[dict[str, str], ...] | list[dict[str, str]] | None = None,
+        other_numbers: tuple[dict[str, str], ...] | list[dict[str, str]] | None = None,
+        numbers_page_size: int = 2,
     ) -> None:
         self.host = host
         self.port = int(port)
@@ -279,6 +352,30 @@ class FakeWhatsApp:
         self._pusher: threading.Thread | None = None
         self._push_queue: queue.Queue[tuple[Delivery, float] | None] = queue.Queue()
         self._reset_state()
+        self.app_id = str(app_id)
+        self.waba_name = waba_name
+        self.other_wabas = [dict(w) for w in (DEMO_OTHER_WABAS if other_wabas is None else other_wabas)]
+        self.other_numbers = [dict(n) for n in (DEMO_OTHER_NUMBERS if other_numbers is None else other_numbers)]
+        self.numbers_page_size = max(1, int(numbers_page_size))
+        # Facebook Login for this app and the admin logged in (channels/facebook/fake_login.py).
+        self.login = FakeLogin(
+            app_id=self.app_id,
+            app_secret=app_secret,
+            app_name=app_name,
+            user_name=user_name,
+            assets=self._assets,
+            redirect_uris=redirect_uris,
+            clock=self.now,
+            configured=self._configured,
+        )
+        # Webhook configuration made through the API: the app's subscription to each WhatsApp
+        # Business account (with an optional override callback) and per-number overrides.
+        self.waba_subscriptions: dict[str, dict[str, str]] = {}
+        self.number_callbacks: dict[str, dict[str, str]] = {}
+        # The app's own callback URL and verify token (the App Dashboard's), under any override.
+        self.app_callback_url = webhook_url
+        self.app_verify_token = verify_token
+        self._webhook_via_api = False
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Self:
@@ -464,9 +561,13 @@ class FakeWhatsApp:
         target = url or self.webhook_url
         if not target:
             raise invalid_parameter("no webhook URL to verify")
+        return self.handshake(target, self.verify_token)
+
+    def handshake(self, target: str, verify_token: str) -> dict[str, Any]:
+        """The verification GET to `target` with this verify token."""
         challenge = str(secrets.randbelow(10**9) + 10**9)
         query = urllib.parse.urlencode(
-            {"hub.mode": "subscribe", "hub.verify_token": self.verify_token, "hub.challenge": challenge}
+            {"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
         )
         joiner = "&" if "?" in target else "?"
         try:
@@ -614,23 +715,37 @@ class FakeWhatsApp:
         return rule
 
     # ------------------------------------------------------------------ Graph API
-    def handle_api(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any, dict[str, str]]:
+    def handle_api(
+        self, method: str, path: str, headers: Any, body: bytes, query: str = ""
+    ) -> tuple[int, Any, dict[str, str]]:
         with self._lock:
             try:
-                status, payload, extra = self._handle_api_locked(method, path, headers, body)
+                status, payload, extra = self._handle_api_locked(method, path, headers, body, query)
+            except LoginError as err:
+                status, payload, extra = err.status, err.body("A" + secrets.token_urlsafe(16)), err.headers
             except FakeGraphError as err:
                 status, payload, extra = err.status, err.body, err.headers
             self._requests.append({"method": method, "path": path, "status": status, "at": self.now()})
             return status, payload, extra
 
-    def _handle_api_locked(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _handle_api_locked(
+        self, method: str, path: str, headers: Any, body: bytes, query: str = ""
+    ) -> tuple[int, Any, dict[str, str]]:
         rule = self._take(self._failures)
         if rule is not None and rule["mode"] == "before":
             raise graph_error(rule["code"], status=rule["status"])
+        if TOKEN_PATH_RE.match(path) and method in ("GET", "POST"):
+            return 200, self.login.exchange(self._params(query, headers, body)), {}
+        node = NODE_PATH_RE.match(path)
+        request = body + query.encode()
+        if node is not None and self._is_account_route(method, node.group(1), node.group(2) or "", request):
+            params = self._params(query, headers, body)
+            principal = self._principal(headers, params)
+            return 200, self._account_route(method, node.group(1), node.group(2) or "", params, principal), {}
         number = PHONE_PATH_RE.match(path)
         if number is not None and method == "GET":
-            self._authenticate(headers)
-            if number.group(1) != self.phone_number_id:
+            principal = self._authenticate(headers)
+            if number.group(1) != self.phone_number_id or not self._reaches(principal, self.waba_id):
                 raise unsupported_request("get", number.group(1))
             return 200, {"verified_name": self.verified_name, "display_phone_number": self.display_phone_number,
                          "quality_rating": "GREEN", "id": self.phone_number_id}, {}
@@ -641,9 +756,11 @@ class FakeWhatsApp:
                 {"error": {"message": f"Unsupported {method.lower()} request.", "type": "GraphMethodException",
                            "code": 100, "error_subcode": 33, "fbtrace_id": "A" + secrets.token_urlsafe(16)}},
             )
-        self._authenticate(headers)
-        if match.group(3) != self.phone_number_id:
+        principal = self._authenticate(headers)
+        if match.group(3) != self.phone_number_id or not self._reaches(principal, self.waba_id):
             raise unsupported_request("post", match.group(3))
+        if not principal.has("whatsapp_business_messaging"):
+            raise oauth_error(403, 200, "(#200) Requires whatsapp_business_messaging permission to manage the object")
         try:
             data = json.loads(body.decode("utf-8")) if body else None
         except (ValueError, UnicodeDecodeError):
@@ -660,18 +777,264 @@ class FakeWhatsApp:
             raise graph_error(rule["code"], status=rule["status"])
         return status, payload, {}
 
-    def _authenticate(self, headers: Any) -> None:
+    def _authenticate(self, headers: Any, params: dict[str, Any] | None = None) -> Token:
+        """The caller: the configured access token (a system user's, with the main WhatsApp
+        Business account), or a token Facebook Login issued."""
         given = headers.get("Authorization") or ""
-        if not given:
+        token = given[7:] if given.startswith("Bearer ") else ""
+        if not given and params and params.get("access_token"):
+            token = str(params.pop("access_token"))
+        elif params is not None:
+            params.pop("access_token", None)
+        if not given and not token:
             raise FakeGraphError(
                 400,
                 {"error": {"message": "An active access token must be used to query information about the current "
                            "user.", "type": "OAuthException", "code": 2500,
                            "fbtrace_id": "A" + secrets.token_urlsafe(16)}},
             )
-        token = given[7:] if given.startswith("Bearer ") else ""
-        if not hmac.compare_digest(token.encode(), self.access_token.encode()):
+        issued = self.login.lookup(token) if token else None
+        if issued is None:
             raise graph_error(190, message="Invalid OAuth access token - Cannot parse access token")
+        return issued
+
+    _principal = _authenticate
+
+    def _configured(self, value: str) -> Token | None:
+        """The configured access token: a system user's, reaching the main WhatsApp account."""
+        if not hmac.compare_digest(value.encode(), self.access_token.encode()):
+            return None
+        return Token(value=self.access_token, kind="user", app_id=self.app_id, user_id=DEMO_SYSTEM_USER_ID,
+                     scopes=frozenset({"whatsapp_business_management", "whatsapp_business_messaging"}),
+                     wabas=(self.waba_id,))
+
+    # ------------------------------------------------------------------ accounts, numbers, webhooks
+    def _wabas(self) -> list[dict[str, str]]:
+        return [{"id": self.waba_id, "name": self.waba_name}, *self.other_wabas]
+
+    def _numbers(self) -> list[dict[str, str]]:
+        main = {"id": self.phone_number_id, "display_phone_number": self.display_phone_number,
+                "verified_name": self.verified_name, "quality_rating": "GREEN", "waba_id": self.waba_id}
+        return [main, *({**n, "waba_id": n.get("waba_id") or self.waba_id} for n in self.other_numbers)]
+
+    def _assets(self) -> list[Asset]:
+        return [Asset(id=w["id"], name=w["name"], kind="waba") for w in self._wabas()]
+
+    @staticmethod
+    def _reaches(principal: Token, waba_id: str) -> bool:
+        return principal.kind == "user" and waba_id in principal.wabas
+
+    def _params(self, query: str, headers: Any, body: bytes) -> dict[str, Any]:
+        params: dict[str, Any] = {k: v[-1] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+        if not body:
+            return params
+        if (headers.get("Content-Type") or "").split(";")[0].strip().lower() == "application/json":
+            try:
+                data = json.loads(body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                raise invalid_parameter("(#100) Invalid parameter") from None
+            if not isinstance(data, dict):
+                raise invalid_parameter("(#100) Invalid parameter")
+            params.update(data)
+        else:
+            try:
+                form = urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                raise invalid_parameter("(#100) Invalid parameter") from None
+            params.update({k: v[-1] for k, v in form.items()})
+        return params
+
+    def _is_account_route(self, method: str, node: str, edge: str, request: bytes) -> bool:
+        """Whether this is Facebook Login's or the account side of the API (not the Cloud
+        API's sending and the main number's lookup, which keep their own routes)."""
+        if node in ("debug_token", "app", "me") or node == self.app_id:
+            return True
+        if node in {w["id"] for w in self._wabas()}:
+            return True
+        numbers = {n["id"] for n in self._numbers()}
+        if node in numbers and not edge:
+            return method == "POST" or node != self.phone_number_id or b"webhook_configuration" in request
+        return False
+
+    def _account_route(
+        self, method: str, node: str, edge: str, params: dict[str, Any], principal: Token
+    ) -> dict[str, Any]:
+        if node == "debug_token" and method == "GET" and not edge:
+            return self.login.debug(principal, params, lambda page_id: "")
+        if node == "app" and method == "GET" and not edge:
+            return self.login.app_node()
+        if node == self.app_id and method == "GET" and not edge:
+            return self.login.app_node()
+        if node == "me" and method == "GET" and principal.kind == "user":
+            if edge == "permissions":
+                return self.login.permissions(principal)
+            if not edge:
+                return self.login.me() if principal.user_id == self.login.user_id else {
+                    "id": principal.user_id, "name": "Acme Care system user"}
+        waba = next((w for w in self._wabas() if w["id"] == node), None)
+        if waba is not None:
+            if not self._reaches(principal, node):
+                raise unsupported_request(method.lower(), node)
+            if method == "GET" and not edge:
+                return {"id": waba["id"], "name": waba["name"], "currency": "USD", "timezone_id": "1",
+                        "message_template_namespace": hashlib.md5(waba["id"].encode()).hexdigest()}  # noqa: S324
+            if method == "GET" and edge == "phone_numbers":
+                return self._phone_numbers(waba["id"], params, principal)
+            if edge == "subscribed_apps":
+                return self._waba_subscribed_apps(method, waba["id"], params, principal)
+            raise unsupported_request(method.lower(), f"{node}/{edge}")
+        number = next((n for n in self._numbers() if n["id"] == node), None)
+        if number is not None and not edge:
+            if not self._reaches(principal, number["waba_id"]):
+                raise unsupported_request(method.lower(), node)
+            if method == "POST":
+                return self._configure_number(number, params, principal)
+            if method == "GET":
+                return self._number_json(number, params)
+        raise unsupported_request(method.lower(), f"{node}/{edge}" if edge else node)
+
+    def _number_json(self, number: dict[str, str], params: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "verified_name": number["verified_name"],
+            "code_verification_status": "VERIFIED",
+            "display_phone_number": formatted(number["display_phone_number"]),
+            "quality_rating": number.get("quality_rating") or "GREEN",
+            "platform_type": "CLOUD_API",
+            "throughput": {"level": "STANDARD"},
+            "id": number["id"],
+        }
+        if "webhook_configuration" in str(params.get("fields") or ""):
+            config: dict[str, str] = {}
+            if number["id"] in self.number_callbacks:
+                config["phone_number"] = self.number_callbacks[number["id"]]["override_callback_uri"]
+            waba = self.waba_subscriptions.get(number["waba_id"], {})
+            if waba.get("override_callback_uri"):
+                config["whatsapp_business_account"] = waba["override_callback_uri"]
+            if self.app_callback_url:
+                config["application"] = self.app_callback_url
+            result["webhook_configuration"] = config
+        fields = str(params.get("fields") or "")
+        if fields:
+            wanted = {f.strip() for f in fields.split(",")} | {"id"}
+            result = {k: v for k, v in result.items() if k in wanted}
+        return result
+
+    def _phone_numbers(self, waba_id: str, params: dict[str, Any], principal: Token) -> dict[str, Any]:
+        """``/{waba-id}/phone_numbers``: cursor-paged, numbers_page_size at most a page."""
+        if not principal.has("whatsapp_business_management"):
+            raise oauth_error(403, 200, "(#200) Requires whatsapp_business_management permission")
+        numbers = [n for n in self._numbers() if n["waba_id"] == waba_id]
+        try:
+            limit = max(1, min(int(params.get("limit") or 25), self.numbers_page_size))
+        except ValueError:
+            raise invalid_parameter("(#100) param limit must be a number") from None
+        start = _cursor_index(str(params["after"])) + 1 if params.get("after") else 0
+        chunk = numbers[start : start + limit]
+        data = [self._number_json(n, {"fields": params.get("fields") or ""}) for n in chunk]
+        result: dict[str, Any] = {"data": data}
+        if chunk:
+            paging: dict[str, Any] = {"cursors": {"before": _cursor(start), "after": _cursor(start + len(chunk) - 1)}}
+            if start + len(chunk) < len(numbers):
+                query = {"access_token": principal.value, "limit": limit, "after": paging["cursors"]["after"]}
+                if params.get("fields"):
+                    query["fields"] = params["fields"]
+                paging["next"] = (f"{self.base_url}/v21.0/{waba_id}/phone_numbers?"
+                                  + urllib.parse.urlencode(query))
+            result["paging"] = paging
+        return result
+
+    def _verify_or_refuse(self, url: str, verify_token: str) -> None:
+        """Meta verifies an override callback before saving it (2200 when it fails)."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise invalid_parameter("(#100) Param override_callback_uri must be a valid URL")
+        if len(url) > 200:
+            raise invalid_parameter("(#100) Param override_callback_uri must be at most 200 characters long")
+        if not verify_token:
+            raise invalid_parameter("(#100) The parameter verify_token is required.")
+        result = self.handshake(url, verify_token)
+        if result["verified"]:
+            return
+        if result.get("status"):
+            detail = (f"Response does not match challenge, expected value=\"{result['challenge']}\", "
+                      f"received=\"{str(result.get('body', ''))[:30]}\"" if result["status"] == 200
+                      else f"HTTP Status Code = {result['status']}")
+        else:
+            detail = "Couldn't connect to server"
+        raise oauth_error(400, 2200, f"(#2200) callback verification failed: {detail}")
+
+    def _waba_subscribed_apps(
+        self, method: str, waba_id: str, params: dict[str, Any], principal: Token
+    ) -> dict[str, Any]:
+        """``/{waba-id}/subscribed_apps``: subscribe the calling token's app to the account's
+        webhooks, optionally overriding its callback URL for the account (verified first)."""
+        if not principal.has("whatsapp_business_management"):
+            raise oauth_error(403, 200, "(#200) Requires whatsapp_business_management permission")
+        if method == "GET":
+            sub = self.waba_subscriptions.get(waba_id)
+            if sub is None:
+                return {"data": []}
+            app = self.login.app_node()
+            item: dict[str, Any] = {"whatsapp_business_api_data": {"id": app["id"], "link": app["link"],
+                                                                    "name": app["name"]}}
+            if sub.get("override_callback_uri"):
+                item["override_callback_uri"] = sub["override_callback_uri"]
+            return {"data": [item]}
+        if method == "DELETE":
+            self.waba_subscriptions.pop(waba_id, None)
+            self._refresh_webhook()
+            return {"success": True}
+        if method != "POST":
+            raise unsupported_request(method.lower(), f"{waba_id}/subscribed_apps")
+        uri = str(params.get("override_callback_uri") or "")
+        verify_token = str(params.get("verify_token") or "")
+        if uri:
+            self._verify_or_refuse(uri, verify_token)
+        # A POST without an override clears the account's override (Meta: "remove … POST without a body").
+        self.waba_subscriptions[waba_id] = {"override_callback_uri": uri, "verify_token": verify_token if uri else ""}
+        self._refresh_webhook()
+        return {"success": True}
+
+    def _configure_number(self, number: dict[str, str], params: dict[str, Any], principal: Token) -> dict[str, Any]:
+        """``POST /{phone-number-id}`` ``{"webhook_configuration": {"override_callback_uri",
+        "verify_token"}}``: the number's own callback URL (verified first; "" removes it)."""
+        if not principal.has("whatsapp_business_management"):
+            raise oauth_error(403, 200, "(#200) Requires whatsapp_business_management permission")
+        config = params.get("webhook_configuration")
+        if isinstance(config, str):
+            try:
+                config = json.loads(config)
+            except ValueError:
+                config = None
+        if not isinstance(config, dict):
+            raise invalid_parameter("(#100) Param webhook_configuration must be a JSON object")
+        uri = str(config.get("override_callback_uri") or "")
+        if uri:
+            verify_token = str(config.get("verify_token") or "")
+            self._verify_or_refuse(uri, verify_token)
+            self.number_callbacks[number["id"]] = {"override_callback_uri": uri, "verify_token": verify_token}
+        else:
+            self.number_callbacks.pop(number["id"], None)
+        self._refresh_webhook()
+        return {"success": True}
+
+    def _refresh_webhook(self) -> None:
+        """Where the main number's messages webhooks go now: its own override, else its
+        account's, provided the app is subscribed to that account (Meta's order)."""
+        if self.waba_id not in self.waba_subscriptions:
+            if self._webhook_via_api:  # unsubscribed again: Meta stops sending
+                self.webhook_url = None
+            return
+        self._webhook_via_api = True
+        own = self.number_callbacks.get(self.phone_number_id)
+        waba = self.waba_subscriptions[self.waba_id]
+        chosen = own or (waba if waba.get("override_callback_uri") else None)
+        if chosen is None:
+            self.webhook_url, self.verify_token = self.app_callback_url, self.app_verify_token
+        else:
+            self.webhook_url, self.verify_token = chosen["override_callback_uri"], chosen["verify_token"]
+        if self.webhook_url and self._server is not None:
+            self.start_pushing()
 
     def _mark_read(self, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if data.get("status") != "read":
@@ -889,18 +1252,24 @@ class _Handler(FakeHandler):
     log_name = "fake-whatsapp"
     content_type = JSON_CONTENT_TYPE
 
+    def redact(self, line: str) -> str:
+        return redact_query(line)
+
     def _dispatch(self) -> None:
         try:
             body = self._read_body()
         except (ValueError, OSError):
             self.close_connection = True
             return
-        path = urllib.parse.urlsplit(self.path).path
-        if path.startswith("/_fake/"):
+        split = urllib.parse.urlsplit(self.path)
+        path = split.path
+        if DIALOG_PATH_RE.match(path):
+            write_page(self, *self.fake.login.dialog(self.command, split.query, body))
+        elif path.startswith("/_fake/"):
             status, payload = self.fake.handle_control(self.command, path, body)
             self._send_json(status, payload)
         elif GRAPH_PATH_RE.match(path):
-            status, payload, headers = self.fake.handle_api(self.command, path, self.headers, body)
+            status, payload, headers = self.fake.handle_api(self.command, path, self.headers, body, split.query)
             self._send_json(status, payload, headers)
         else:
             self._send_json(400, {"error": {"message": "Unknown path components: " + path, "type": "OAuthException",
@@ -937,6 +1306,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--status-delay", type=float, default=0.3,
                         help="seconds between an accepted send and each of its status webhooks")
     parser.add_argument("--verify", action="store_true", help="perform the hub.challenge handshake on start")
+    parser.add_argument("--app-id", default=DEMO_APP_ID, help="the Meta app's id (Facebook Login's client_id)")
+    parser.add_argument("--app-name", default="Hovor", help="the app's name on the consent page")
+    parser.add_argument("--redirect-uri", action="append", default=[],
+                        help="a Valid OAuth Redirect URI of the app (repeatable; localhost ones are always allowed)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
 
@@ -953,6 +1326,9 @@ def main(argv: list[str] | None = None) -> int:
         templates=args.template,
         status_delay=args.status_delay,
         verbose=args.verbose,
+        app_id=args.app_id,
+        app_name=args.app_name,
+        redirect_uris=args.redirect_uri,
     ).start()
     stop = threading.Event()
 
