@@ -120,6 +120,10 @@ class BaseConnector:
     oauth_state_param: bool = True
     # Hovor can point the platform's webhooks at itself (webhook_register).
     registers_webhooks: bool = False
+    # A delivery addressed to an id no account of this app claims: kept by the account whose
+    # URL it reached (Meta: a Page id may be unknown until "test connection"), or dropped (X:
+    # another user subscribed to the same app's webhook is not ours to keep).
+    keeps_unrouted: bool = True
 
     # --- inbound --------------------------------------------------------------------
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:
@@ -140,6 +144,14 @@ class BaseConnector:
     def verify(self, request: HttpRequest, account: BrandAccount) -> None:
         """Raise SignatureInvalid unless the request is signed by the platform."""
         raise SignatureInvalid(f"{self.platform} does not take webhooks")
+
+    def webhook_recipient_ids(self, account: BrandAccount) -> frozenset[str]:
+        """The ids deliveries for this account are addressed to (RawEvent.recipient)."""
+        return frozenset({account.platform_user_id} - {""})
+
+    def webhook_app_secret(self, account: BrandAccount) -> str:
+        """The secret its webhook signatures are made with: accounts sharing it share an app."""
+        return ""
 
     def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
         """Split a verified delivery into raw events; raise MalformedWebhook if unreadable."""

@@ -63,6 +63,10 @@ class RawEvent:
     platform_id: str
     kind: str
     payload: dict[str, Any]
+    # The brand-side id the platform addressed it to (a Page, an Instagram account, a phone
+    # number, X's for_user_id): one app's webhook carries every account it serves, so the
+    # webhook view files it under the account that id belongs to. "" when not known.
+    recipient: str = ""
 
 
 @dataclass(frozen=True)

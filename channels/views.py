@@ -400,15 +400,17 @@ def _connect_chosen(request: HttpRequest, platform: str, pending: dict[str, Any]
         )
         connected.append(account)
         verb = "connected" if created else "authorised again; its new tokens are saved"
-        flash.success(request, f"{account.handle} {verb}.")
         # A platform that only pushes needs its webhooks pointed here to hear anything at all;
         # a polled one (X, Telegram) keeps polling until the admin registers a webhook.
         if connector.registers_webhooks and not connector.polls:
             result = brand_account_register_webhook(account=account, webhook_url=_webhook_url(request, account))
             if result.ok:
-                flash.success(request, result.details["webhook"])
+                flash.success(request, f"{account.handle} {verb}; its messages now arrive by webhook.")
             else:
+                flash.success(request, f"{account.handle} {verb}.")
                 flash.error(request, f"{account.handle}: webhook not registered: {result.error}")
+        else:
+            flash.success(request, f"{account.handle} {verb}.")
         if created and pending.get("backfill"):
             _start_backfill(account)
     if len(connected) == 1:

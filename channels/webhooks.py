@@ -4,8 +4,10 @@ It only verifies, stores and enqueues: the connector checks the signature first 
 bad or missing), splits the body into raw events (400 when unreadable), the events are
 stored (a redelivery is stored once) and ingestion is queued after commit. Nothing is
 created for a request that fails any check."""
+
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
@@ -13,10 +15,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from .base import WebhookRejected
+from .base import BaseConnector, WebhookRejected
 from .models import AccountStatus, BrandAccount
 from .registry import UnknownPlatform, get_connector
 from .services import inbound_events_record, ingest_soon
+from .types import RawEvent
 
 logger = logging.getLogger("hovor.channels.webhooks")
 
@@ -54,11 +57,61 @@ def webhook(request: HttpRequest, platform: str, account_id: int) -> HttpRespons
     except WebhookRejected as exc:
         return _reject(exc.status, exc.reason, platform=platform, account_id=account_id)
 
-    # One INSERT in autocommit: stored (durably) before we answer 200.
-    ids = inbound_events_record(account=account, events=events)
-    if ids:
-        ingest_soon(account_id=account.pk)
-    return JsonResponse({"received": len(events), "new": len(ids)}, status=200)
+    new = 0
+    for target, batch in _route(connector, account, events).items():
+        # One INSERT in autocommit per account: stored (durably) before we answer 200.
+        ids = inbound_events_record(account=target, events=batch)
+        if ids:
+            ingest_soon(account_id=target.pk)
+        new += len(ids)
+    return JsonResponse({"received": len(events), "new": new}, status=200)
+
+
+def _route(
+    connector: BaseConnector, account: BrandAccount, events: list[RawEvent]
+) -> dict[BrandAccount, list[RawEvent]]:
+    """File each event under the account it is addressed to. A platform app has one webhook
+    URL for all its accounts (Meta per app, X per app and tier), so a delivery that reached
+    this account's URL may be for another Page, number or user of the same app."""
+    own = connector.webhook_recipient_ids(account)
+    routed: dict[BrandAccount, list[RawEvent]] = {}
+    siblings: dict[str, BrandAccount | None] = {}
+    for event in events:
+        target = account
+        if event.recipient and event.recipient not in own:
+            if event.recipient not in siblings:
+                siblings[event.recipient] = _sibling(connector, account, event.recipient)
+            sibling = siblings[event.recipient]
+            if sibling is not None:
+                target = sibling
+            elif not connector.keeps_unrouted:
+                logger.warning(
+                    "webhook %s/%s: event for %s, which no account of this app is, dropped",
+                    account.platform,
+                    account.pk,
+                    event.recipient,
+                )
+                continue
+        routed.setdefault(target, []).append(event)
+    return routed
+
+
+def _sibling(connector: BaseConnector, account: BrandAccount, recipient: str) -> BrandAccount | None:
+    """The active account of the same platform app (same webhook secret) that `recipient` is."""
+    secret = connector.webhook_app_secret(account)
+    if not secret:
+        return None
+    candidates = (
+        BrandAccount.objects.select_related("brand")
+        .filter(platform=account.platform, status=AccountStatus.ACTIVE)
+        .exclude(pk=account.pk)
+    )
+    for candidate in candidates:
+        if recipient in connector.webhook_recipient_ids(candidate) and hmac.compare_digest(
+            connector.webhook_app_secret(candidate).encode(), secret.encode()
+        ):
+            return candidate
+    return None
 
 
 # Webhook bursts hit the same account many times a second; its row (and decrypted

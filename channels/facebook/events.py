@@ -154,6 +154,7 @@ def split_delivery(
                     platform_id=messaging_event_id(kind, item),
                     kind=kind,
                     payload={"entry_id": entry_id, "entry_time": entry_time, "item": item},
+                    recipient=entry_id,
                 )
             )
         for item in _list(entry.get("standby"), "standby"):
@@ -163,6 +164,7 @@ def split_delivery(
                     platform_id=bounded_id(f"standby:{messaging_event_id(messaging_kind(item, own), item)}"),
                     kind="standby",
                     payload={"entry_id": entry_id, "entry_time": entry_time, "item": item},
+                    recipient=entry_id,
                 )
             )
         changes = _list(entry.get("changes"), "changes")
@@ -181,6 +183,7 @@ def split_delivery(
                     platform_id=bounded_id(platform_id),
                     kind=kind,
                     payload={"entry_id": entry_id, "entry_time": entry_time, "field": field, "value": value},
+                    recipient=entry_id,
                 )
             )
     return events

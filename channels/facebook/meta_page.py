@@ -186,7 +186,8 @@ class MetaPageConnector(meta.MetaLoginConnector):
         if replaced:
             sentence += (
                 f" This replaced {replaced}: Meta sends one app's {self.label} webhooks to one address, so "
-                "other accounts connected through this app now deliver here too."
+                "the other accounts connected through this app deliver here too, and Hovor files each delivery "
+                "under the account of the Page it names."
             )
         return sentence
 
@@ -199,6 +200,12 @@ class MetaPageConnector(meta.MetaLoginConnector):
 
     def split(self, data: dict[str, Any], *, own_ids: frozenset[str]) -> list[RawEvent]:
         return split_delivery(data, own_ids=own_ids, classify_change=self.classify_change)
+
+    def webhook_recipient_ids(self, account: BrandAccount) -> frozenset[str]:
+        return MetaCredentials.of(account).own_ids()
+
+    def webhook_app_secret(self, account: BrandAccount) -> str:
+        return MetaCredentials.of(account).app_secret
 
     def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
         """One raw event per messaging item and change (Meta batches up to 1000). Types are

@@ -116,11 +116,9 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                 raise MalformedWebhook("metadata is not an object")
             number = metadata.get("phone_number_id")
             if phone_number_id and number and str(number) != phone_number_id:
-                # Accepted all the same: dropping would lose the customer's message. Meta sends
-                # every number of an app to its one callback URL unless overridden (doc.md).
-                logger.warning(
-                    "whatsapp: delivery for phone number %s reached the account of %s", number, phone_number_id
-                )
+                # Meta sends every number of an app to its one callback URL unless overridden
+                # (doc.md): the webhook view files it under the number's own account, if any.
+                logger.info("whatsapp: delivery for phone number %s reached the account of %s", number, phone_number_id)
             contacts = {}
             for contact in _list(value.get("contacts"), "contacts"):
                 if isinstance(contact, dict) and isinstance(contact.get("wa_id"), str):
@@ -136,6 +134,7 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                         platform_id=_id(message, "message"),
                         kind=_kind("message", message.get("type")),
                         payload={"message": message, "contact": contact, "metadata": metadata},
+                        recipient=str(number or ""),
                     )
                 )
             for status in _list(value.get("statuses"), "statuses"):
@@ -147,6 +146,7 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                         platform_id=f"{_id(status, 'status')}:{kind.removeprefix('status.')}",
                         kind=kind,
                         payload={"status": status, "metadata": metadata},
+                        recipient=str(number or ""),
                     )
                 )
             for error in _list(value.get("errors"), "errors"):
@@ -277,6 +277,12 @@ class WhatsAppConnector(meta.MetaLoginConnector):
 
     def verify(self, request: HttpRequest, account: BrandAccount) -> None:
         meta.verify_signature(request, str(account.credentials.get("app_secret") or ""))
+
+    def webhook_recipient_ids(self, account: BrandAccount) -> frozenset[str]:
+        return frozenset({str(account.credentials.get("phone_number_id") or "")} - {""})
+
+    def webhook_app_secret(self, account: BrandAccount) -> str:
+        return str(account.credentials.get("app_secret") or "")
 
     def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
         data = meta.json_body(request, expected_object=OBJECT)

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +103,7 @@ class Feed:
 
 
 class XConnector(BaseConnector):
+    keeps_unrouted = False
     platform = "x"
     limits: ChannelLimits = TWEET_LIMITS
     polls = True
@@ -282,12 +283,18 @@ class XConnector(BaseConnector):
             body = json.loads(request.body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise MalformedWebhook(f"body is not JSON: {exc}") from exc
-        events = parser.aaa_events(body, brand_id=account.platform_user_id)
-        if account.platform_user_id and body["for_user_id"] != account.platform_user_id:
-            # Signed by our app, but for another subscribed user: not this account's to keep.
-            logger.warning("x account %s: delivery for user %s ignored", account.pk, body["for_user_id"])
-            return []
-        return events
+        for_user = str(body.get("for_user_id", "")) if isinstance(body, dict) else ""
+        if account.platform_user_id and for_user and for_user != account.platform_user_id:
+            # Signed by our app for another user subscribed to its one webhook: parsed as that
+            # user's, and the webhook view files it under that user's account (or drops it).
+            return [replace(e, recipient=for_user) for e in parser.aaa_events(body, brand_id=for_user)]
+        return parser.aaa_events(body, brand_id=account.platform_user_id)
+
+    def webhook_recipient_ids(self, account: BrandAccount) -> frozenset[str]:
+        return frozenset({account.platform_user_id} - {""})
+
+    def webhook_app_secret(self, account: BrandAccount) -> str:
+        return str(account.credentials.get("consumer_secret") or "")
 
     def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
         return parser.parse(kind, payload)

@@ -7,6 +7,7 @@ and the delivery signatures use the account's consumer secret (channels.x.connec
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from channels.http import ApiError, ApiPermanentError
@@ -76,6 +77,11 @@ def _webhook_for(client: XClient, account: BrandAccount, url: str) -> tuple[str,
         if reason != "WebhookLimitExceeded":
             raise
         stale = str((account.options or {}).get("webhook_id") or "")
+        shared = _sibling_webhook(account, hooks)
+        if shared is not None and not any(str(h.get("id")) == stale for h in hooks):
+            # The app's one webhook already points at Hovor for another account of this app:
+            # subscribing this user to it is enough; Hovor files each delivery by for_user_id.
+            return str(shared["id"]), f"shared (it is {shared['url']})"
         if not any(str(h.get("id")) == stale for h in hooks):
             raise ApiPermanentError(
                 f"The X app has no webhook left for {url}: delete an unused one in the developer console. "
@@ -89,6 +95,22 @@ def _webhook_for(client: XClient, account: BrandAccount, url: str) -> tuple[str,
         return str(client.create_webhook(url)["id"]), "registered (replacing the one for the old URL)"
     except ApiPermanentError as exc:
         raise _crc_refused(url, exc) if _reason(exc) == "CrcValidationFailed" else exc from None
+
+
+def _sibling_webhook(account: BrandAccount, hooks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A valid webhook of this app whose URL is Hovor's for another active X account of the
+    same app (same consumer key)."""
+    from channels.models import AccountStatus, BrandAccount
+
+    key = str(account.credentials.get("consumer_key") or "")
+    for hook in hooks:
+        match = re.search(r"/webhooks/x/(\d+)/?$", str(hook.get("url") or ""))
+        if hook.get("valid") is not True or match is None or int(match.group(1)) == account.pk:
+            continue
+        sibling = BrandAccount.objects.filter(pk=int(match.group(1)), platform="x", status=AccountStatus.ACTIVE).first()
+        if sibling is not None and key and str(sibling.credentials.get("consumer_key") or "") == key:
+            return hook
+    return None
 
 
 def register(account: BrandAccount, webhook_url: str) -> str:

@@ -100,3 +100,51 @@ def test_admin_connects_x_through_its_consent_page_and_registers_the_webhook(
     account.refresh_from_db()
     assert account.options["webhook_id"] and account.options["webhook_url"].endswith(f"/webhooks/x/{account.pk}/")
     assert not problems.errors and not problems.server_errors
+
+
+def test_admin_connects_two_facebook_pages_through_the_consent_page(
+    live_server: Any, page: Page, problems: PageProblems, admin: User
+) -> None:
+    from channels.facebook.fake import DEMO_OTHER_PAGES
+    from tests.channels.facebook.meta_support import APP_SECRET, start_fake
+
+    fake = start_fake("facebook")
+    try:
+        login_admin(page, live_server.url)
+        page.goto(live_server.url + "/settings/accounts/new/?platform=facebook")
+        card = page.locator("section.connect-oauth")
+        expect(card.locator("h2")).to_have_text("Connect with Facebook")
+        card.locator("#o-brand_name").fill("Acme")
+        card.locator("#o-client_id").fill(fake.app_id)
+        card.locator("#o-client_secret").fill(APP_SECRET)
+        card.locator("summary >> text=Advanced").click()
+        card.locator("#o-base_url").fill(fake.base_url)
+        card.locator("#connect-oauth").click()
+
+        page.wait_for_url(re.compile(re.escape(fake.base_url) + r"/v\d+\.\d+/dialog/oauth\?"))
+        shot(page, "connect_facebook_consent")
+        page.click("#allow")
+
+        page.wait_for_url(re.compile(r"/settings/accounts/connect/facebook/callback/"))
+        expect(page.locator("h1")).to_contain_text("Which Pages should Hovor answer from?")
+        choices = page.locator("ul.choices li")
+        expect(choices.first).to_be_visible()
+        assert choices.count() >= 3  # the brand's Page and the other Pages the admin can answer for
+        keep = (f"Page {fake.page_id})", f"Page {DEMO_OTHER_PAGES[0]['id']})")
+        for i in range(choices.count()):  # keep the brand's own Page and the first other one
+            if not choices.nth(i).inner_text().strip().endswith(keep):
+                choices.nth(i).locator("input").uncheck()
+        shot(page, "connect_facebook_choose")
+        page.click("#connect-chosen")
+
+        page.wait_for_url(live_server.url + "/settings/accounts/")
+        expect(page.locator(".flash")).to_contain_text(
+            "Acme Care Deutschland connected; its messages now arrive by webhook."
+        )
+        shot(page, "connect_facebook_connected")
+        accounts = list(BrandAccount.objects.filter(platform="facebook").order_by("pk"))
+        assert len(accounts) == 2 and {a.credentials["app_secret"] for a in accounts} == {APP_SECRET}
+        assert {a.credentials["page_id"] for a in accounts} == {fake.page_id, DEMO_OTHER_PAGES[0]["id"]}
+        assert not problems.errors and not problems.server_errors
+    finally:
+        fake.stop()

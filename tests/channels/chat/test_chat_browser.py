@@ -143,7 +143,7 @@ def test_conversation_both_ways(
 ) -> None:
     # Short streams, so this conversation spans several EventSource reconnects (Last-Event-ID).
     monkeypatch.setattr(stream, "STREAM_SECONDS", 2.0)
-    agent_page = new_page(browser, contexts, problems, "agent", viewport={"width": 1440, "height": 900})
+    agent_page = new_page(browser, contexts, problems, "agent", viewport={"width": 1440, "height": 900}, locale="en-GB")
     login(agent_page, live_server.url)  # a fresh login: the widget says someone is online
 
     visitor = new_page(browser, contexts, problems, "visitor")

@@ -175,8 +175,8 @@ def test_delivery_for_another_subscribed_user_is_not_kept(client: Client, x_acco
     BrandAccount.objects.filter(pk=x_account.pk).update(platform_user_id="1999999999999999999")
     body = fixture_bytes("x", "tweet_create_events__mention.json")
     response = post_webhook(client, "x", x_account.pk, body, sign(body))
-    assert response.status_code == 200 and response.json()["received"] == 0
-    assert Message.objects.count() == 0
+    assert response.status_code == 200 and response.json()["new"] == 0
+    assert Message.objects.count() == 0 and not InboundEvent.objects.exists()
 
 
 # --- the fake's deliveries, end to end -----------------------------------------------------

@@ -239,3 +239,29 @@ def test_registration_needs_user_context_credentials(brand: Any, fake_x: FakeX) 
     with pytest.raises(ApiPermanentError, match="consumer_key, consumer_secret, access_token, access_token_secret"):
         connector.webhook_register(account, "https://hovor.example/webhooks/x/1/")
     assert fake_x.requests_log() == []
+
+
+def test_a_second_account_of_the_app_shares_its_one_webhook(live_server: Any, brand: Any) -> None:
+    """Self-Serve Pro: one webhook per app. Another account of the same app subscribes its
+    user to the webhook that already points at Hovor; deliveries are filed by for_user_id."""
+    with FakeX(
+        consumer_key=X_CREDENTIALS["consumer_key"],
+        consumer_secret=X_CREDENTIALS["consumer_secret"],
+        access_token=X_CREDENTIALS["access_token"],
+        access_token_secret=X_CREDENTIALS["access_token_secret"],
+        bearer_token=X_CREDENTIALS["bearer_token"],
+        webhook_limit=1,
+    ) as fake:
+        first = brand_account_connect(
+            brand=brand, platform="x", handle="@AcmeCare", base_url=fake.base_url, credentials=dict(X_CREDENTIALS)
+        )
+        connector.webhook_register(first, hook_url(live_server, first))
+        second = brand_account_connect(
+            brand=brand, platform="x", handle="@AcmeHelp", base_url=fake.base_url, credentials=dict(X_CREDENTIALS)
+        )
+        note = connector.webhook_register(second, hook_url(live_server, second))
+        [hook] = fake.webhooks()
+        assert hook["url"] == hook_url(live_server, first)
+        assert note == f"X webhook {hook['id']} shared (it is {hook['url']}) and @AcmeHelp subscribed."
+        second.refresh_from_db()
+        assert second.options["webhook_id"] == hook["id"]
