@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .accounts import WEBHOOK_PLATFORMS, fields_for, oauth_app_labels
 from .base import BaseConnector, OAuthApp, OAuthChoice, OAuthDenied
+from .context_processors import token_expires_at
 from .crypto import CredentialsError, decrypt_credentials, encrypt_credentials
 from .http import ApiError
 from .models import AccountStatus, Brand, BrandAccount, InboundEventStatus, Platform
@@ -185,6 +186,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "broken": account.status == AccountStatus.BROKEN,
             "polls": connector.polls,
             "poll_every": _poll_every(account),
+            "token_expires_at": token_expires_at(account),
         },
     )
 

@@ -110,3 +110,24 @@ def test_history_import_on_a_push_only_platform_says_so(admin_client: Client, br
     admin_client.post(f"/settings/accounts/{account.pk}/", {"action": "backfill"})
     account.refresh_from_db()
     assert account.backfill["state"] == "unavailable" and "no history" in account.backfill["error"]
+
+
+def test_a_token_about_to_expire_is_announced_to_admins(admin_client: Client, brand: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channels.services import brand_account_connect
+
+    credentials = {"phone_number_id": "106540352242922", "access_token": "t", "app_secret": "s", "verify_token": "v"}
+    account = brand_account_connect(
+        brand=brand, platform="whatsapp", handle="+15550783881", credentials=credentials,
+        options={"token_expires_at": (timezone.now() + timedelta(days=3)).isoformat()},
+    )
+    page = admin_client.get("/settings/accounts/").content.decode()
+    assert "+15550783881: its token expires" in page and f"/settings/accounts/{account.pk}/" in page
+    assert "Token expires" in admin_client.get(f"/settings/accounts/{account.pk}/").content.decode()
+
+    account.options = {"token_expires_at": (timezone.now() + timedelta(days=40)).isoformat()}
+    account.save()
+    assert "its token expires" not in admin_client.get("/settings/accounts/").content.decode()
