@@ -148,6 +148,27 @@ def brand_account_update_credentials(*, account: BrandAccount, credentials: dict
     return account
 
 
+# What an admin may set about how an account presents itself (the chat widget's look).
+PRESENTATION_OPTIONS = ("title", "color", "greeting", "hours_text")
+
+
+def brand_account_update_presentation(*, account: BrandAccount, values: dict[str, str]) -> BrandAccount:
+    """Set the widget's title, colour, greeting and away text; an empty value restores the
+    default. The widget validates what it shows (a colour must be #rgb or #rrggbb)."""
+    options = dict(account.options or {})
+    for key in PRESENTATION_OPTIONS:
+        if key not in values:
+            continue
+        value = values[key].strip()[:500]
+        if value:
+            options[key] = value
+        else:
+            options.pop(key, None)
+    account.options = options
+    account.save(update_fields=["options"])
+    return account
+
+
 def brand_account_register_webhook(*, account: BrandAccount, webhook_url: str) -> ConnectionCheck:
     """Point the platform's webhooks for this account at Hovor through its API."""
     try:

@@ -6,6 +6,7 @@ Staff only."""
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import time
 from dataclasses import asdict
@@ -28,6 +29,7 @@ from .http import ApiError
 from .models import AccountStatus, Brand, BrandAccount, InboundEventStatus, Platform
 from .registry import UnknownPlatform, get_connector, supported_platforms
 from .services import (
+    PRESENTATION_OPTIONS,
     ConnectionCheck,
     brand_account_connect,
     brand_account_connect_authorised,
@@ -35,6 +37,7 @@ from .services import (
     brand_account_register_webhook,
     brand_account_test,
     brand_account_update_credentials,
+    brand_account_update_presentation,
 )
 
 # An authorisation started here and not finished within this many seconds is forgotten.
@@ -151,6 +154,16 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         action = request.POST.get("action")
         if action == "test":
             check = brand_account_test(account=account)
+        elif action == "presentation" and account.platform == "chat":
+            color = request.POST.get("color", "").strip()
+            if color and not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", color):
+                flash.error(request, "The colour must look like #0f766e.")
+            else:
+                brand_account_update_presentation(
+                    account=account, values={k: request.POST.get(k, "") for k in PRESENTATION_OPTIONS}
+                )
+                flash.success(request, "The widget shows the new look on its next load.")
+            return redirect("channels:account", account_id=account.pk)
         elif action == "register_webhook":
             webhook_check = brand_account_register_webhook(account=account, webhook_url=_webhook_url(request, account))
         elif action == "backfill":
@@ -186,6 +199,9 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "broken": account.status == AccountStatus.BROKEN,
             "polls": connector.polls,
             "poll_every": _poll_every(account),
+            # Website chat has no platform to ask or history to import.
+            "can_test": type(connector).test_connection is not BaseConnector.test_connection,
+            "can_backfill": connector.polls or type(connector).backfill is not BaseConnector.backfill,
             "token_expires_at": token_expires_at(account),
         },
     )

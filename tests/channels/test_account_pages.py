@@ -131,3 +131,24 @@ def test_a_token_about_to_expire_is_announced_to_admins(admin_client: Client, br
     account.options = {"token_expires_at": (timezone.now() + timedelta(days=40)).isoformat()}
     account.save()
     assert "its token expires" not in admin_client.get("/settings/accounts/").content.decode()
+
+
+def test_chat_account_page_gives_the_snippet_and_sets_the_widgets_look(admin_client: Client, brand: Any) -> None:
+    from channels.services import brand_account_connect
+
+    chat = brand_account_connect(brand=brand, platform="chat", handle="acme.example chat", credentials={})
+    url = f"/settings/accounts/{chat.pk}/"
+    page = admin_client.get(url).content.decode()
+    assert f'data-account="{chat.pk}" async></script>' in page and "/chat/widget.js" in page
+    assert "Test connection" not in page and "Import recent history" not in page  # nothing to ask or import
+
+    form = {"action": "presentation", "title": "Acme <b>pomoc</b>", "color": "#0f766e", "greeting": "Ahoj!",
+            "hours_text": ""}
+    assert admin_client.post(url, form).status_code == 302
+    config = admin_client.get(f"/chat/{chat.pk}/config").json()
+    assert (config["title"], config["color"], config["greeting"]) == ("Acme <b>pomoc</b>", "#0f766e", "Ahoj!")
+    assert "&lt;b&gt;pomoc" in admin_client.get(url).content.decode()  # escaped on the page
+
+    refused = admin_client.post(url, {**form, "color": "red;background:url(//evil)"}, follow=True)
+    assert "The colour must look like" in refused.content.decode()
+    assert admin_client.get(f"/chat/{chat.pk}/config").json()["color"] == "#0f766e"
