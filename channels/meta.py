@@ -236,7 +236,8 @@ APP_CREDENTIAL_CODES = {1, 101}  # "Error validating client secret." / "Error va
 CALLBACK_VERIFICATION_CODE = 2200  # Meta's GET to the callback URL did not return the challenge
 
 
-def _error_of(response: requests.Response) -> dict[str, Any]:
+def graph_error_body(response: requests.Response) -> dict[str, Any]:
+    """The `error` object of a Graph error answer ({} when there is none)."""
     try:
         body = response.json()
     except ValueError:
@@ -261,7 +262,7 @@ def login_error(response: requests.Response) -> ApiError:
     """Graph's mapping, refined for Facebook Login's token endpoint: a wrong app id or
     secret is the admin's to fix (ApiAuthError, not a transient code 1); a used, expired or
     misdirected code says so."""
-    error = _error_of(response)
+    error = graph_error_body(response)
     base = graph_error(response)
     code, subcode = error.get("code"), error.get("error_subcode")
     if isinstance(subcode, int) and subcode in LOGIN_CODE_ERRORS:

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from channels.http import ApiError, ApiOutcomeUnknown, ApiPermanentError
-from channels.meta import GRAPH_VERSION, GraphClient, graph_error
+from channels.meta import GRAPH_VERSION, GraphClient, graph_error, graph_error_body
 
 logger = logging.getLogger("hovor.channels.whatsapp")
 
@@ -25,17 +25,8 @@ WINDOW_CLOSED_SENT = (
 )
 
 
-def _error_of(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, dict) else {}
-
-
 def whatsapp_error(response: requests.Response) -> ApiError:
-    error = _error_of(response)
+    error = graph_error_body(response)
     if error.get("code") == WINDOW_CLOSED_CODE:
         return ApiPermanentError(WINDOW_CLOSED_SENT, status=response.status_code)
     return graph_error(response)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -20,6 +20,8 @@ from channels.facebook.fake_login import consent_form
 from channels.http import ApiAuthError, ApiError, ApiPermanentError
 from channels.types import OutboundRequest
 from tests.channels.facebook.meta_support import APP_SECRET, PAGE_ID, start_fake
+from tests.channels.meta_oauth_support import connect as meta_connect
+from tests.channels.meta_oauth_support import consent as meta_consent
 
 CALLBACK = "http://localhost:8000/admin/accounts/connect/facebook/callback/"
 STATE = "st-9fK2xQ"
@@ -38,28 +40,12 @@ def app(fake: FakeMeta) -> OAuthApp:
     return OAuthApp(client_id=fake.app_id, client_secret=APP_SECRET, base_url=fake.base_url)
 
 
-def consent(url: str, *, button: str = "allow", unchecked: tuple[str, ...] = ()) -> dict[str, str]:
-    """The admin's browser: open the consent page, click `button`, follow nothing: read the
-    302 back to Hovor and return its query."""
-    page = requests.get(url, allow_redirects=False, timeout=10)
-    assert page.status_code == 200, page.text
-    assert page.headers["Content-Type"].startswith("text/html")
-    form = consent_form(page.text)
-    answer = requests.post(
-        urljoin(url, form.action), data=form.data(button, unchecked=unchecked), allow_redirects=False, timeout=10
-    )
-    assert answer.status_code == 302, answer.text
-    location = urlsplit(answer.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == CALLBACK
-    assert location.fragment == "_=_"  # Meta appends it to every redirect
-    return dict(parse_qsl(location.query))
+def consent(url: str, **kwargs: Any) -> dict[str, str]:
+    return meta_consent(url, CALLBACK, **kwargs)
 
 
 def connect(app: OAuthApp, **kwargs: Any) -> list[OAuthChoice]:
-    start = connector.oauth_begin(app, callback_url=CALLBACK, state=STATE)
-    params = consent(start.authorize_url, **kwargs)
-    assert params["state"] == STATE
-    return connector.oauth_complete(app, callback_url=CALLBACK, params=params, saved=dict(start.saved))
+    return meta_connect(connector, app, CALLBACK, STATE, **kwargs)
 
 
 def test_the_authorize_url_asks_for_the_page_permissions() -> None:

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from channels.accounts import fields_for
 from channels.base import OAuthApp, OAuthChoice, OAuthDenied
 from channels.facebook.fake import DEMO_OTHER_PAGES, FakeMeta
-from channels.facebook.fake_login import consent_form
 from channels.facebook.meta_page import MetaCredentials
 from channels.http import ApiAuthError, ApiPermanentError
 from channels.instagram.connector import connector
 from channels.types import OutboundRequest
 from tests.channels.facebook.meta_support import APP_SECRET, IG_USER_ID, PAGE_ID, start_fake
+from tests.channels.meta_oauth_support import connect as meta_connect
+from tests.channels.meta_oauth_support import consent as meta_consent
 
 CALLBACK = "http://127.0.0.1:8000/admin/accounts/connect/instagram/callback/"
 STATE = "ig-state-71"
@@ -38,25 +38,12 @@ def app(fake: FakeMeta) -> OAuthApp:
     return OAuthApp(client_id=fake.app_id, client_secret=APP_SECRET, base_url=fake.base_url)
 
 
-def consent(url: str, *, button: str = "allow", unchecked: tuple[str, ...] = ()) -> dict[str, str]:
-    """The admin's browser on Facebook's consent page: GET it, click, read the 302 back."""
-    page = requests.get(url, allow_redirects=False, timeout=10)
-    assert page.status_code == 200, page.text
-    form = consent_form(page.text)
-    answer = requests.post(
-        urljoin(url, form.action), data=form.data(button, unchecked=unchecked), allow_redirects=False, timeout=10
-    )
-    assert answer.status_code == 302, answer.text
-    location = urlsplit(answer.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == CALLBACK
-    return dict(parse_qsl(location.query))
+def consent(url: str, **kwargs: Any) -> dict[str, str]:
+    return meta_consent(url, CALLBACK, **kwargs)
 
 
 def connect(app: OAuthApp, **kwargs: Any) -> list[OAuthChoice]:
-    start = connector.oauth_begin(app, callback_url=CALLBACK, state=STATE)
-    params = consent(start.authorize_url, **kwargs)
-    assert params["state"] == STATE
-    return connector.oauth_complete(app, callback_url=CALLBACK, params=params, saved=dict(start.saved))
+    return meta_connect(connector, app, CALLBACK, STATE, **kwargs)
 
 
 def test_the_authorize_url_asks_for_the_instagram_permissions() -> None:

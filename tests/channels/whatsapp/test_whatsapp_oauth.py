@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -18,6 +18,8 @@ from channels.http import ApiAuthError, ApiPermanentError
 from channels.types import OutboundRequest
 from channels.whatsapp.connector import connector
 from channels.whatsapp.fake import DEMO_OTHER_NUMBERS, DEMO_OTHER_WABAS, DEMO_WABA_ID
+from tests.channels.meta_oauth_support import connect as meta_connect
+from tests.channels.meta_oauth_support import consent as meta_consent
 from tests.channels.whatsapp.wa_support import PHONE_NUMBER_ID, WA_CREDENTIALS
 
 CALLBACK = "http://localhost:8000/admin/accounts/connect/whatsapp/callback/"
@@ -31,25 +33,12 @@ def app(fake_wa: Any) -> OAuthApp:
     return OAuthApp(client_id=fake_wa.app_id, client_secret=APP_SECRET, base_url=fake_wa.base_url)
 
 
-def consent(url: str, *, button: str = "allow", unchecked: tuple[str, ...] = ()) -> dict[str, str]:
-    """The admin's browser on Facebook's consent page: GET it, click, read the 302 back."""
-    page = requests.get(url, allow_redirects=False, timeout=10)
-    assert page.status_code == 200, page.text
-    form = consent_form(page.text)
-    answer = requests.post(
-        urljoin(url, form.action), data=form.data(button, unchecked=unchecked), allow_redirects=False, timeout=10
-    )
-    assert answer.status_code == 302, answer.text
-    location = urlsplit(answer.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == CALLBACK
-    return dict(parse_qsl(location.query))
+def consent(url: str, **kwargs: Any) -> dict[str, str]:
+    return meta_consent(url, CALLBACK, **kwargs)
 
 
 def connect(app: OAuthApp, **kwargs: Any) -> list[OAuthChoice]:
-    start = connector.oauth_begin(app, callback_url=CALLBACK, state=STATE)
-    params = consent(start.authorize_url, **kwargs)
-    assert params["state"] == STATE
-    return connector.oauth_complete(app, callback_url=CALLBACK, params=params, saved=dict(start.saved))
+    return meta_connect(connector, app, CALLBACK, STATE, **kwargs)
 
 
 def test_the_authorize_url_asks_for_whatsapp_permissions() -> None:
