@@ -31,6 +31,17 @@ def login_admin(page: Page, base_url: str) -> None:
     page.wait_for_url(base_url + "/")
 
 
+def fill_connect_form(page: Page, platform: str, client_id: str, client_secret: str, base_url: str) -> None:
+    """The "Connect with <platform>" card: a new brand, the app's keys, the fake as the API."""
+    card = page.locator("section.connect-oauth")
+    expect(card.locator("h2")).to_have_text(f"Connect with {platform}")
+    card.locator("#o-brand_name").fill("Acme")
+    card.locator("#o-client_id").fill(client_id)
+    card.locator("#o-client_secret").fill(client_secret)
+    card.locator("summary >> text=Advanced").click()
+    card.locator("#o-base_url").fill(base_url)
+
+
 def test_lead_sets_staffed_hours(live_server: Any, page: Page, problems: PageProblems, admin: User) -> None:
     acme = Brand.objects.create(name="Acme")
     Brand.objects.create(name="Żabka Care")
@@ -70,15 +81,9 @@ def test_admin_connects_x_through_its_consent_page_and_registers_the_webhook(
     login_admin(page, live_server.url)
     page.click(".topbar >> text=Accounts")
     page.click("a.button >> text=X")
-    card = page.locator("section.connect-oauth")
-    expect(card.locator("h2")).to_have_text("Connect with X")
-    card.locator("#o-brand_name").fill("Acme")
-    card.locator("#o-client_id").fill(X_CREDENTIALS["consumer_key"])
-    card.locator("#o-client_secret").fill(X_CREDENTIALS["consumer_secret"])
-    card.locator("summary >> text=Advanced").click()
-    card.locator("#o-base_url").fill(fake_x.base_url)
+    fill_connect_form(page, "X", X_CREDENTIALS["consumer_key"], X_CREDENTIALS["consumer_secret"], fake_x.base_url)
     shot(page, "connect_x_form")
-    card.locator("#connect-oauth").click()
+    page.click("#connect-oauth")
 
     page.wait_for_url(re.compile(re.escape(fake_x.base_url) + r"/oauth/authorize\?oauth_token="))
     shot(page, "connect_x_consent")
@@ -112,14 +117,8 @@ def test_admin_connects_two_facebook_pages_through_the_consent_page(
     try:
         login_admin(page, live_server.url)
         page.goto(live_server.url + "/settings/accounts/new/?platform=facebook")
-        card = page.locator("section.connect-oauth")
-        expect(card.locator("h2")).to_have_text("Connect with Facebook")
-        card.locator("#o-brand_name").fill("Acme")
-        card.locator("#o-client_id").fill(fake.app_id)
-        card.locator("#o-client_secret").fill(APP_SECRET)
-        card.locator("summary >> text=Advanced").click()
-        card.locator("#o-base_url").fill(fake.base_url)
-        card.locator("#connect-oauth").click()
+        fill_connect_form(page, "Facebook", fake.app_id, APP_SECRET, fake.base_url)
+        page.click("#connect-oauth")
 
         page.wait_for_url(re.compile(re.escape(fake.base_url) + r"/v\d+\.\d+/dialog/oauth\?"))
         shot(page, "connect_facebook_consent")

@@ -186,16 +186,21 @@ def test_the_fakes_control_endpoint_runs_the_periodic_check_now(
         client.validate_webhook(ctl["data"][0]["id"])
 
 
-def test_a_webhook_for_an_old_url_makes_room_when_the_app_has_no_more(live_server: Any, brand: Any) -> None:
-    """Self-Serve Pro allows one webhook: the account's own, for Hovor's old URL, is replaced."""
-    with FakeX(
+def one_webhook_app() -> FakeX:
+    """X's Self-Serve Pro: one webhook per app."""
+    return FakeX(
         consumer_key=X_CREDENTIALS["consumer_key"],
         consumer_secret=X_CREDENTIALS["consumer_secret"],
         access_token=X_CREDENTIALS["access_token"],
         access_token_secret=X_CREDENTIALS["access_token_secret"],
         bearer_token=X_CREDENTIALS["bearer_token"],
         webhook_limit=1,
-    ) as fake:
+    )
+
+
+def test_a_webhook_for_an_old_url_makes_room_when_the_app_has_no_more(live_server: Any, brand: Any) -> None:
+    """Self-Serve Pro allows one webhook: the account's own, for Hovor's old URL, is replaced."""
+    with one_webhook_app() as fake:
         account = brand_account_connect(
             brand=brand, platform="x", handle="AcmeCare", base_url=fake.base_url, credentials=dict(X_CREDENTIALS)
         )
@@ -244,14 +249,7 @@ def test_registration_needs_user_context_credentials(brand: Any, fake_x: FakeX) 
 def test_a_second_account_of_the_app_shares_its_one_webhook(live_server: Any, brand: Any) -> None:
     """Self-Serve Pro: one webhook per app. Another account of the same app subscribes its
     user to the webhook that already points at Hovor; deliveries are filed by for_user_id."""
-    with FakeX(
-        consumer_key=X_CREDENTIALS["consumer_key"],
-        consumer_secret=X_CREDENTIALS["consumer_secret"],
-        access_token=X_CREDENTIALS["access_token"],
-        access_token_secret=X_CREDENTIALS["access_token_secret"],
-        bearer_token=X_CREDENTIALS["bearer_token"],
-        webhook_limit=1,
-    ) as fake:
+    with one_webhook_app() as fake:
         first = brand_account_connect(
             brand=brand, platform="x", handle="@AcmeCare", base_url=fake.base_url, credentials=dict(X_CREDENTIALS)
         )
