@@ -150,7 +150,7 @@ def test_conversation_both_ways(
     streams: list[dict[str, str]] = []
     visitor.on("requestfinished", lambda r: streams.append(r.all_headers()) if "/events?" in r.url else None)
     visitor.goto(customer_site)
-    launcher = visitor.get_by_role("button", name="Open chat with Acme")
+    launcher = visitor.get_by_role("button", name="Otevřít chat: Acme")
     expect(launcher).to_be_visible()
     shot(visitor, "widget_closed")
 
@@ -158,18 +158,18 @@ def test_conversation_both_ways(
     panel = visitor.get_by_role("dialog", name="Acme")
     expect(panel).to_be_visible()
     expect(panel.get_by_text("Ahoj! Jak vám můžeme pomoci?")).to_be_visible()
-    expect(panel.get_by_text("We are online")).to_be_visible()
+    expect(panel.get_by_text("Jsme tu pro vás")).to_be_visible()
     expect(panel.locator(".notice")).to_be_hidden()
-    message_box = panel.get_by_label("Message")
+    message_box = panel.get_by_label("Zpráva")
     expect(message_box).to_be_focused()
     # The brand colour from the account options, and the host page's CSS kept out.
     head_bg = panel.locator(".head").evaluate("e => getComputedStyle(e).backgroundColor")
     assert head_bg == "rgb(15, 118, 110)"
-    send_bg = panel.get_by_role("button", name="Send").evaluate("e => getComputedStyle(e).backgroundColor")
+    send_bg = panel.get_by_role("button", name="Odeslat").evaluate("e => getComputedStyle(e).backgroundColor")
     assert send_bg == "rgb(15, 118, 110)"
 
-    panel.get_by_label("Name (optional)").fill("Jana Nováková")
-    panel.get_by_label("Email (optional)").fill("jana@example.cz")
+    panel.get_by_label("Jméno (nepovinné)").fill("Jana Nováková")
+    panel.get_by_label("E-mail (nepovinný)").fill("jana@example.cz")
     message_box.fill(FIRST)
     shot(visitor, "widget_open")
     message_box.press("Enter")
@@ -177,7 +177,7 @@ def test_conversation_both_ways(
     expect(mine).to_have_count(1)
     expect(mine.locator(".text")).to_have_text(FIRST)
     expect(panel.locator(".msg.visitor.pending")).to_have_count(0)
-    expect(panel.get_by_label("Name (optional)")).to_be_hidden()  # asked once, before the first message
+    expect(panel.get_by_label("Jméno (nepovinné)")).to_be_hidden()  # asked once, before the first message
 
     # The agent's inbox shows the conversation by itself (htmx polling).
     row = agent_page.locator("#ticket-list .ticket-row", has_text="Jana Nováková")
@@ -204,7 +204,7 @@ def test_conversation_both_ways(
     # Agent typing → the visitor sees it.
     agent_page.fill("#reply-text", REPLY[:-1])
     agent_page.type("#reply-text", REPLY[-1])
-    expect(panel.get_by_text("Acme is typing…")).to_be_visible(timeout=4000)
+    expect(panel.get_by_text("Acme píše…")).to_be_visible(timeout=4000)
     shot(visitor, "widget_agent_typing")
 
     # The reply reaches the widget within 2 s of the click.
@@ -216,7 +216,7 @@ def test_conversation_both_ways(
     elapsed = time.monotonic() - clicked
     assert elapsed < 2.0, f"the reply took {elapsed:.2f}s to show"
     expect(theirs.locator(".text")).to_have_text(REPLY_SENT_AS)
-    expect(panel.get_by_text("Acme is typing…")).to_be_hidden()
+    expect(panel.get_by_text("Acme píše…")).to_be_hidden()
     expect(agent_page.locator('#thread .msg.out [data-delivery="sent"]')).to_have_count(1, timeout=5000)
     shot(visitor, "widget_reply")
     shot(agent_page, "agent_replied")
@@ -232,10 +232,10 @@ def test_conversation_both_ways(
     assert len(streams) >= 2 and resumed, streams
 
     # Transcript by email (the address from the intro is offered).
-    panel.get_by_role("button", name="Email me this conversation").click()
-    expect(panel.get_by_label("Send the transcript to")).to_have_value("jana@example.cz")
-    panel.get_by_role("button", name="Send transcript").click()
-    expect(panel.get_by_text("Transcript sent to jana@example.cz.")).to_be_visible()
+    panel.get_by_role("button", name="Poslat konverzaci e-mailem").click()
+    expect(panel.get_by_label("Poslat přepis na")).to_have_value("jana@example.cz")
+    panel.get_by_role("button", name="Poslat přepis").click()
+    expect(panel.get_by_text("Přepis odeslán na jana@example.cz.")).to_be_visible()
     (sent,) = mail.outbox
     assert FIRST in sent.body and SECOND in sent.body and REPLY_SENT_AS in sent.body
 
@@ -250,12 +250,12 @@ def test_conversation_both_ways(
     # Escape closes the panel and gives focus back to the launcher.
     visitor.keyboard.press("Escape")
     expect(panel).to_be_hidden()
-    expect(visitor.get_by_role("button", name="Open chat with Acme")).to_be_focused()
+    expect(visitor.get_by_role("button", name="Otevřít chat: Acme")).to_be_focused()
 
     # A reply while the panel is closed: an unread badge on the launcher.
     agent_page.fill("#reply-text", "Balík odešel dnes ráno.")
     agent_page.click(".composer button[type=submit]")
-    unread = visitor.get_by_role("button", name="Open chat (1 new)")
+    unread = visitor.get_by_role("button", name="Otevřít chat (1 nové)")
     expect(unread).to_be_visible(timeout=3000)
     expect(unread.locator(".badge")).to_have_text("1")
     shot(visitor, "widget_unread")
@@ -274,19 +274,19 @@ def test_nobody_online_offers_email_followup(
 ) -> None:
     visitor = new_page(browser, contexts, problems, "visitor", viewport={"width": 420, "height": 760})
     visitor.goto(customer_site)
-    visitor.get_by_role("button", name="Open chat with Acme").click()
+    visitor.get_by_role("button", name="Otevřít chat: Acme").click()
     panel = visitor.get_by_role("dialog", name="Acme")
-    expect(panel.locator(".head")).to_contain_text("We are away right now")
+    expect(panel.locator(".head")).to_contain_text("Teď tu nikdo není")
     expect(panel.locator(".notice")).to_contain_text("We answer 8–17 CET")
-    expect(panel.locator(".notice")).to_contain_text("Leave your email and we will answer there too.")
-    panel.get_by_label("Message").fill("Потрябва ми фактура, моля.")
-    panel.get_by_label("Message").press("Enter")
+    expect(panel.locator(".notice")).to_contain_text("Nechte nám e-mail a odpovíme i tam.")
+    panel.get_by_label("Zpráva").fill("Потрябва ми фактура, моля.")
+    panel.get_by_label("Zpráva").press("Enter")
     expect(panel.locator(".msg.visitor:not(.pending)")).to_have_count(1)
-    panel.get_by_label("Your email").fill("ivan@example.bg")
+    panel.get_by_label("Váš e-mail").fill("ivan@example.bg")
     shot(visitor, "offline")
-    panel.get_by_role("button", name="Email me the answer").click()
-    expect(panel.get_by_text("Thanks — we will also answer at ivan@example.bg.")).to_be_visible()
-    expect(panel.get_by_text("Leave your email and we will answer there too.")).to_be_hidden()
+    panel.get_by_role("button", name="Pošlete mi odpověď e-mailem").click()
+    expect(panel.get_by_text("Děkujeme — odpovíme také na ivan@example.bg.")).to_be_visible()
+    expect(panel.get_by_text("Nechte nám e-mail a odpovíme i tam.")).to_be_hidden()
     shot(visitor, "offline_followup")
     from channels.chat.models import ChatSession
 
@@ -303,12 +303,12 @@ def test_widget_works_under_a_strict_csp(
     violations: list[str] = []
     visitor.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     visitor.goto(customer_site.replace("index.html", "strict.html"))
-    visitor.get_by_role("button", name="Open chat with Acme").click()
+    visitor.get_by_role("button", name="Otevřít chat: Acme").click()
     panel = visitor.get_by_role("dialog", name="Acme")
     expect(panel).to_be_visible()
     assert panel.locator(".head").evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(15, 118, 110)"
-    panel.get_by_label("Message").fill("Funguje to i tady? ✅")
-    panel.get_by_label("Message").press("Enter")
+    panel.get_by_label("Zpráva").fill("Funguje to i tady? ✅")
+    panel.get_by_label("Zpráva").press("Enter")
     expect(panel.locator(".msg.visitor:not(.pending)")).to_have_count(1)
     shot(visitor, "strict_csp")
     assert violations == [], violations

@@ -27,6 +27,78 @@
   var API = src.origin + src.pathname.replace(/\/widget\.js$/, "") + "/" + account;
   var STORE_KEY = "hovor-chat:" + src.origin + ":" + account;
 
+  // --- the visitor's language ---------------------------------------------------------
+  // The page's lang, else the browser's: Czech, Polish and Bulgarian visitors read the
+  // widget in their language (the greeting and away text are the brand's own words).
+  var STRINGS = {
+    cs: {
+      "Open chat": "Otevřít chat", "Close chat": "Zavřít chat", "Your email": "Váš e-mail",
+      "Email me the answer": "Pošlete mi odpověď e-mailem",
+      "Leave your email and we will answer there too.": "Nechte nám e-mail a odpovíme i tam.",
+      "Conversation": "Konverzace", "Name (optional)": "Jméno (nepovinné)", "Email (optional)": "E-mail (nepovinný)",
+      "Write a message\u2026": "Napište zprávu\u2026", "Send": "Odeslat", "Message": "Zpráva",
+      "Email me this conversation": "Poslat konverzaci e-mailem", "Send the transcript to": "Poslat přepis na",
+      "Send transcript": "Poslat přepis", "Chat": "Chat", "us": "námi", "Open chat with {name}": "Otevřít chat: {name}",
+      "We are online": "Jsme tu pro vás", "We are away right now": "Teď tu nikdo není",
+      "Thanks \u2014 we will also answer at {email}.": "Děkujeme \u2014 odpovíme také na {email}.",
+      "Sending\u2026": "Odesílá se\u2026", "Open chat ({n} new)": "Otevřít chat ({n} nové)",
+      "{name} is typing\u2026": "{name} píše\u2026", "Not sent: {reason}": "Neodesláno: {reason}",
+      "Close chat with {name}": "Zavřít chat: {name}",
+      "Cannot reach the chat right now; we keep trying.": "Chat je teď nedostupný; zkoušíme to dál.",
+      "Please enter a valid email address.": "Zadejte prosím platnou e-mailovou adresu.",
+      "Could not save your email: {reason}": "E-mail se nepodařilo uložit: {reason}",
+      "Transcript sent to {email}.": "Přepis odeslán na {email}.",
+      "Could not send the transcript: {reason}": "Přepis se nepodařilo odeslat: {reason}",
+      "We are back {when}.": "Jsme zpět: {when}."
+    },
+    pl: {
+      "Open chat": "Otwórz czat", "Close chat": "Zamknij czat", "Your email": "Twój e-mail",
+      "Email me the answer": "Wyślij mi odpowiedź e-mailem",
+      "Leave your email and we will answer there too.": "Zostaw e-mail, a odpowiemy także tam.",
+      "Conversation": "Rozmowa", "Name (optional)": "Imię (opcjonalnie)", "Email (optional)": "E-mail (opcjonalnie)",
+      "Write a message\u2026": "Napisz wiadomość\u2026", "Send": "Wyślij", "Message": "Wiadomość",
+      "Email me this conversation": "Wyślij mi tę rozmowę e-mailem", "Send the transcript to": "Wyślij zapis na",
+      "Send transcript": "Wyślij zapis", "Chat": "Czat", "us": "nami", "Open chat with {name}": "Otwórz czat: {name}",
+      "We are online": "Jesteśmy dostępni", "We are away right now": "Teraz nas nie ma",
+      "Thanks \u2014 we will also answer at {email}.": "Dziękujemy \u2014 odpowiemy także na {email}.",
+      "Sending\u2026": "Wysyłanie\u2026", "Open chat ({n} new)": "Otwórz czat ({n} nowe)",
+      "{name} is typing\u2026": "{name} pisze\u2026", "Not sent: {reason}": "Nie wysłano: {reason}",
+      "Close chat with {name}": "Zamknij czat: {name}",
+      "Cannot reach the chat right now; we keep trying.": "Czat jest teraz niedostępny; próbujemy dalej.",
+      "Please enter a valid email address.": "Podaj poprawny adres e-mail.",
+      "Could not save your email: {reason}": "Nie udało się zapisać e-maila: {reason}",
+      "Transcript sent to {email}.": "Zapis wysłany na {email}.",
+      "Could not send the transcript: {reason}": "Nie udało się wysłać zapisu: {reason}",
+      "We are back {when}.": "Wracamy: {when}."
+    },
+    bg: {
+      "Open chat": "Отвори чата", "Close chat": "Затвори чата", "Your email": "Вашият имейл",
+      "Email me the answer": "Изпратете ми отговора по имейл",
+      "Leave your email and we will answer there too.": "Оставете имейл и ще отговорим и там.",
+      "Conversation": "Разговор", "Name (optional)": "Име (по желание)", "Email (optional)": "Имейл (по желание)",
+      "Write a message\u2026": "Напишете съобщение\u2026", "Send": "Изпрати", "Message": "Съобщение",
+      "Email me this conversation": "Изпратете ми разговора по имейл", "Send the transcript to": "Изпрати записа на",
+      "Send transcript": "Изпрати записа", "Chat": "Чат", "us": "нас", "Open chat with {name}": "Отвори чата: {name}",
+      "We are online": "На линия сме", "We are away right now": "В момента ни няма",
+      "Thanks \u2014 we will also answer at {email}.": "Благодарим \u2014 ще отговорим и на {email}.",
+      "Sending\u2026": "Изпраща се\u2026", "Open chat ({n} new)": "Отвори чата ({n} нови)",
+      "{name} is typing\u2026": "{name} пише\u2026", "Not sent: {reason}": "Не е изпратено: {reason}",
+      "Close chat with {name}": "Затвори чата: {name}",
+      "Cannot reach the chat right now; we keep trying.": "Чатът не е достъпен в момента; продължаваме да опитваме.",
+      "Please enter a valid email address.": "Моля, въведете валиден имейл адрес.",
+      "Could not save your email: {reason}": "Имейлът не беше запазен: {reason}",
+      "Transcript sent to {email}.": "Записът е изпратен на {email}.",
+      "Could not send the transcript: {reason}": "Записът не беше изпратен: {reason}",
+      "We are back {when}.": "Връщаме се: {when}."
+    }
+  };
+  var LANG = ((document.documentElement.getAttribute("lang") || navigator.language || "en") + "").toLowerCase().split("-")[0];
+  function t(text, values) {
+    var out = (STRINGS[LANG] && STRINGS[LANG][text]) || text;
+    Object.keys(values || {}).forEach(function (key) { out = out.split("{" + key + "}").join(String(values[key])); });
+    return out;
+  }
+
   // --- state --------------------------------------------------------------------------
   var stored = loadStore();
   if (!stored.visitor_id) {
@@ -179,40 +251,40 @@
 
   var badge = el("span", { class: "badge", hidden: true, "aria-hidden": "true" });
   var launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "hovor-panel",
-    "aria-label": "Open chat" }, [icon, badge]);
+    "aria-label": t("Open chat") }, [icon, badge]);
   var title = el("h2", { id: "hovor-title" });
   var statusLine = el("span", { class: "status-line" });
-  var closeBtn = el("button", { type: "button", class: "close", "aria-label": "Close chat", text: "\u00d7" });
+  var closeBtn = el("button", { type: "button", class: "close", "aria-label": t("Close chat"), text: "\u00d7" });
 
   var noticeText = el("p", { class: "hours" });
   var followEmail = el("input", { type: "email", id: "hovor-follow-email", autocomplete: "email", maxlength: "254" });
-  var followEmailWrap = el("div", {}, [el("label", { for: "hovor-follow-email", text: "Your email" }), followEmail]);
-  var followBtn = el("button", { type: "submit", class: "btn", text: "Email me the answer" });
+  var followEmailWrap = el("div", {}, [el("label", { for: "hovor-follow-email", text: t("Your email") }), followEmail]);
+  var followBtn = el("button", { type: "submit", class: "btn", text: t("Email me the answer") });
   var followForm = el("form", { class: "followup" }, [followEmailWrap, followBtn]);
   var followSaid = el("p", { class: "said", role: "status" });
-  var followAsk = el("p", { text: "Leave your email and we will answer there too." });
+  var followAsk = el("p", { text: t("Leave your email and we will answer there too.") });
   var notice = el("div", { class: "notice", hidden: true }, [noticeText, followAsk, followForm, followSaid]);
 
-  var log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+  var log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": t("Conversation") });
   var typing = el("div", { class: "typing", hidden: true, "aria-live": "polite" });
   var nameInput = el("input", { type: "text", id: "hovor-name", autocomplete: "name", maxlength: "200" });
   var emailInput = el("input", { type: "email", id: "hovor-email", autocomplete: "email", maxlength: "254" });
   var intro = el("div", { class: "intro" }, [
-    el("div", {}, [el("label", { for: "hovor-name", text: "Name (optional)" }), nameInput]),
-    el("div", {}, [el("label", { for: "hovor-email", text: "Email (optional)" }), emailInput]),
+    el("div", {}, [el("label", { for: "hovor-name", text: t("Name (optional)") }), nameInput]),
+    el("div", {}, [el("label", { for: "hovor-email", text: t("Email (optional)") }), emailInput]),
   ]);
-  var textarea = el("textarea", { id: "hovor-text", rows: "1", placeholder: "Write a message\u2026", maxlength: "5000" });
-  var sendBtn = el("button", { type: "submit", class: "btn send", text: "Send" });
+  var textarea = el("textarea", { id: "hovor-text", rows: "1", placeholder: t("Write a message\u2026"), maxlength: "5000" });
+  var sendBtn = el("button", { type: "submit", class: "btn send", text: t("Send") });
   var compose = el("form", { class: "compose" }, [
-    el("label", { for: "hovor-text", class: "sr", text: "Message" }), textarea, sendBtn]);
+    el("label", { for: "hovor-text", class: "sr", text: t("Message") }), textarea, sendBtn]);
 
   var transcriptToggle = el("button", { type: "button", class: "btn plain", "aria-expanded": "false",
-    "aria-controls": "hovor-transcript", text: "Email me this conversation" });
+    "aria-controls": "hovor-transcript", text: t("Email me this conversation") });
   var transcriptEmail = el("input", { type: "email", id: "hovor-transcript-email", autocomplete: "email", required: true,
     maxlength: "254" });
   var transcriptForm = el("form", { id: "hovor-transcript", class: "transcript", hidden: true }, [
-    el("div", {}, [el("label", { for: "hovor-transcript-email", text: "Send the transcript to" }), transcriptEmail]),
-    el("button", { type: "submit", class: "btn", text: "Send transcript" })]);
+    el("div", {}, [el("label", { for: "hovor-transcript-email", text: t("Send the transcript to") }), transcriptEmail]),
+    el("button", { type: "submit", class: "btn", text: t("Send transcript") })]);
   var footSaid = el("p", { class: "said", role: "status" });
   var foot = el("div", { class: "foot" }, [transcriptToggle, transcriptForm, footSaid]);
 
@@ -248,15 +320,15 @@
     var color = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(config.color) ? config.color : "#2563eb";
     root.style.setProperty("--hc", color);
     root.style.setProperty("--hc-text", readableOn(color));
-    title.textContent = config.title || config.brand || "Chat";
-    launcher.setAttribute("aria-label", "Open chat with " + (config.title || config.brand || "us"));
-    statusLine.textContent = config.online ? "We are online" : "We are away right now";
+    title.textContent = config.title || config.brand || t("Chat");
+    launcher.setAttribute("aria-label", t("Open chat with {name}", { name: config.title || config.brand || t("us") }));
+    statusLine.textContent = config.online ? t("We are online") : t("We are away right now");
     // Off the brand's staffed hours the server says when the team is back: shown in the
     // visitor's own time zone and language.
     var back = config.back_at ? new Date(config.back_at) : null;
     var backText = "";
     if (back && !isNaN(back.getTime())) {
-      backText = " We are back " + back.toLocaleString(undefined, { weekday: "long", hour: "2-digit", minute: "2-digit" }) + ".";
+      backText = " " + t("We are back {when}.", { when: back.toLocaleString(LANG || undefined, { weekday: "long", hour: "2-digit", minute: "2-digit" }) });
     }
     noticeText.textContent = config.hours_text + backText;
     textarea.setAttribute("maxlength", String(config.max_length || 5000));
@@ -279,7 +351,7 @@
     show(followAsk, !stored.followup);
     if (stored.followup) {
       show(followForm, false);
-      followSaid.textContent = "Thanks \u2014 we will also answer at " + stored.email + ".";
+      followSaid.textContent = t("Thanks \u2014 we will also answer at {email}.", { email: stored.email });
     } else {
       show(followForm, true);
       if (stored.email && !followEmail.value) followEmail.value = stored.email;
@@ -296,7 +368,7 @@
     var li = el("li", { class: "msg " + from + (opts.pending ? " pending" : "") }, [
       el("span", { class: "text", text: text }),
       el("span", { class: "meta", text: (from === "agent" ? (opts.author || config.title) + " \u00b7 " : "") +
-        (opts.pending ? "Sending\u2026" : timeText(opts.at)) })]);
+        (opts.pending ? t("Sending\u2026") : timeText(opts.at)) })]);
     if (opts.seq) li.setAttribute("data-seq", String(opts.seq));
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
@@ -441,7 +513,7 @@
         unread += 1;
         badge.textContent = String(unread);
         show(badge, true);
-        launcher.setAttribute("aria-label", "Open chat (" + unread + " new)");
+        launcher.setAttribute("aria-label", t("Open chat ({n} new)", { n: unread }));
       }
     }
     if (!panel.hasAttribute("hidden")) markSeen();
@@ -456,7 +528,7 @@
 
   function showTyping(on) {
     window.clearTimeout(typingTimer);
-    typing.textContent = on ? (config.title || "We") + " is typing\u2026" : "";
+    typing.textContent = on ? t("{name} is typing\u2026", { name: config.title || config.brand || t("Chat") }) : "";
     show(typing, on);
     // Never stuck: the server renews the signal while the agent types.
     if (on) typingTimer = window.setTimeout(function () { showTyping(false); }, 8000);
@@ -502,7 +574,7 @@
         if (li) {
           li.classList.remove("pending");
           li.classList.add("failed");
-          li.querySelector(".meta").textContent = "Not sent: " + error.message;
+          li.querySelector(".meta").textContent = t("Not sent: {reason}", { reason: error.message });
         }
         dropFromOutbox(item.client_msg_id);
         flush();
@@ -533,12 +605,12 @@
     iconPath.setAttribute("d", CHEVRON);
     unread = 0;
     show(badge, false);
-    launcher.setAttribute("aria-label", "Close chat with " + (config.title || "us"));
+    launcher.setAttribute("aria-label", t("Close chat with {name}", { name: config.title || t("us") }));
     stored.open = true;
     markSeen();
     saveStore();
     ensureSession().then(connect).catch(function () {
-      footSaid.textContent = "Cannot reach the chat right now; we keep trying.";
+      footSaid.textContent = t("Cannot reach the chat right now; we keep trying.");
       footSaid.classList.add("error");
     });
     textarea.focus();
@@ -547,7 +619,7 @@
     show(panel, false);
     launcher.setAttribute("aria-expanded", "false");
     iconPath.setAttribute("d", BUBBLE);
-    launcher.setAttribute("aria-label", "Open chat with " + (config.title || "us"));
+    launcher.setAttribute("aria-label", t("Open chat with {name}", { name: config.title || t("us") }));
     stored.open = false;
     saveStore();
     launcher.focus();
@@ -595,7 +667,7 @@
     event.preventDefault();
     var email = followEmail.value.trim();
     if (!email || !followEmail.checkValidity()) {
-      followSaid.textContent = "Please enter a valid email address.";
+      followSaid.textContent = t("Please enter a valid email address.");
       followSaid.classList.add("error");
       followEmail.focus();
       return;
@@ -610,7 +682,7 @@
       if (!emailInput.value) emailInput.value = data.email;
       renderNotice();
     }, function (error) {
-      followSaid.textContent = "Could not save your email: " + error.message;
+      followSaid.textContent = t("Could not save your email: {reason}", { reason: error.message });
       followSaid.classList.add("error");
     });
   });
@@ -631,12 +703,12 @@
       return post("/transcript", { session: session, email: email });
     }).then(function (data) {
       footSaid.classList.remove("error");
-      footSaid.textContent = "Transcript sent to " + data.sent_to + ".";
+      footSaid.textContent = t("Transcript sent to {email}.", { email: data.sent_to });
       show(transcriptForm, false);
       transcriptToggle.setAttribute("aria-expanded", "false");
     }, function (error) {
       footSaid.classList.add("error");
-      footSaid.textContent = "Could not send the transcript: " + error.message;
+      footSaid.textContent = t("Could not send the transcript: {reason}", { reason: error.message });
     });
   });
   window.addEventListener("online", flush);
