@@ -461,6 +461,9 @@ class FakeMeta:
         self.app_subscriptions: dict[str, dict[str, Any]] = {}
         self.page_subscriptions: dict[str, list[str]] = {}
         self._webhook_via_api = False
+        # Started with --webhook: the admin set the app up by hand, the main Page included, and
+        # it stays subscribed to the app when the callback URL later changes through the API.
+        self._page_subscribed_by_hand = webhook is not None
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -683,7 +686,8 @@ class FakeMeta:
         if not self.webhook:
             return False
         with self._push_lock:
-            if self._webhook_via_api and not self.page_subscriptions.get(self.page_id):
+            subscribed = self.page_subscriptions.get(self.page_id) or self._page_subscribed_by_hand
+            if self._webhook_via_api and not subscribed:
                 # Configured through the API: Meta delivers a Page's updates only once the
                 # Page is subscribed to the app (POST /{page-id}/subscribed_apps).
                 delivery.attempts += 1
@@ -1325,6 +1329,8 @@ class FakeMeta:
         self._require(principal, "pages_manage_metadata")
         if method == "DELETE":
             self.page_subscriptions.pop(page_id, None)
+            if page_id == self.page_id:
+                self._page_subscribed_by_hand = False
             return {"success": True}
         if method != "POST":
             raise unsupported(method, f"{page_id}/subscribed_apps")

@@ -178,3 +178,34 @@ def test_a_page_token_cannot_configure_the_app(fake: FakeMeta) -> None:
     assert answer["error"]["code"] == 15
     wrong_secret = graph(fake, "GET", f"{fake.app_id}/subscriptions", f"{fake.app_id}|nope")
     assert wrong_secret["error"]["code"] == 190
+
+
+def test_a_second_page_moves_the_apps_callback_and_the_first_pages_messages_still_reach_it(
+    live_server: Any, brand: Any
+) -> None:
+    """Meta has one callback URL per app: after the second Page registers, the first Page's
+    deliveries go to the second account's URL, and Hovor files them under the first."""
+    from channels.facebook.fake import DEMO_OTHER_PAGES
+    from channels.services import brand_account_connect_authorised
+    from inbox.models import Message
+    from tests.channels.meta_oauth_support import connect as oauth_connect
+
+    # The first Page was set up by hand in the app dashboard (its URL is known once it exists).
+    fake = start_fake("facebook", retry_interval=0.2, webhook=f"{live_server.url}/webhooks/facebook/0/")
+    try:
+        first = connect(brand, "facebook", fake)
+        fake.webhook = hook(live_server, first)
+        app = OAuthApp(client_id=fake.app_id, client_secret=APP_SECRET, base_url=fake.base_url)
+        choices = oauth_connect(connector, app, CALLBACK, "st-2")
+        other = next(c for c in choices if c.platform_user_id == DEMO_OTHER_PAGES[0]["id"])
+        second, _ = brand_account_connect_authorised(brand=brand, platform="facebook", choice=other,
+                                                     base_url=fake.base_url)
+        connector.webhook_register(second, hook(live_server, second))
+        assert fake.webhook == hook(live_server, second)
+
+        fake.inbound("7300000000000042", "Jana Nováková", "Dobrý den, kde je můj balík?")
+        assert wait_for(lambda: Message.objects.exists(), timeout=10)
+        message = Message.objects.get()
+        assert message.account_id == first.pk and message.text == "Dobrý den, kde je můj balík?"
+    finally:
+        fake.stop()
