@@ -336,6 +336,7 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponse:
             "base_url": app.base_url,
             "brand": brand.pk,
             "backfill": bool(request.POST.get("backfill")),
+            "reauthorise": int(request.POST["account"]) if request.POST.get("account", "").isdigit() else None,
         },
     )
     return redirect(start.authorize_url)
@@ -376,10 +377,15 @@ def oauth_callback(request: HttpRequest, platform: str) -> HttpResponse:
     if len(choices) == 1:
         return _connect_chosen(request, platform, pending, [0])
     _pending_save(request, pending)
-    taken = set(
-        BrandAccount.objects.filter(brand_id=pending["brand"], platform=platform).values_list("handle", flat=True)
-    )
-    rows = [(index, choice, choice.handle in taken) for index, choice in enumerate(choices)]
+    existing = {
+        account.handle: account for account in BrandAccount.objects.filter(brand_id=pending["brand"], platform=platform)
+    }
+    rows = []
+    for index, choice in enumerate(choices):
+        known = existing.get(choice.handle)
+        # Offered ticked: what is new, what is broken, and the account "Authorise again" started from.
+        ticked = known is None or known.status == AccountStatus.BROKEN or known.pk == pending.get("reauthorise")
+        rows.append((index, choice, known is not None, ticked))
     return render(request, "channels/oauth_choose.html", {"platform": platform, "platform_label": label, "rows": rows})
 
 

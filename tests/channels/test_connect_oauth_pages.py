@@ -149,3 +149,65 @@ def test_oauth_pages_are_for_admins_only(client: Client, agent: Any, fake_x: Any
 def test_platforms_without_oauth_have_no_connect_flow(admin_client: Client) -> None:
     assert admin_client.post("/settings/accounts/connect/email/", {}).status_code == 404
     assert admin_client.post("/settings/accounts/connect/nowhere/", {}).status_code == 404
+
+
+# --- Facebook: a choice of Pages -----------------------------------------------------------
+FB_CALLBACK = "http://testserver/settings/accounts/connect/facebook/callback/"
+
+
+def test_facebook_pages_to_choose_with_a_broken_one_offered_for_new_tokens(admin_client: Client, brand: Any) -> None:
+    from channels.facebook.fake import DEMO_OTHER_PAGES
+    from tests.channels.facebook.meta_support import APP_SECRET, connect, start_fake
+    from tests.channels.meta_oauth_support import consent as meta_consent
+
+    fake = start_fake("facebook", redirect_uris=[FB_CALLBACK])
+    try:
+        broken = connect(brand, "facebook", fake)  # the brand's Page, connected earlier, token since revoked
+        BrandAccount.objects.filter(pk=broken.pk).update(status=AccountStatus.BROKEN)
+        started = admin_client.post(
+            "/settings/accounts/connect/facebook/",
+            {"brand": str(brand.pk), "client_id": fake.app_id, "client_secret": APP_SECRET, "base_url": fake.base_url},
+        )
+        assert started.status_code == 302
+        back = meta_consent(started["Location"], FB_CALLBACK)
+        page = admin_client.get("/settings/accounts/connect/facebook/callback/", back)
+        html = page.content.decode()
+        assert page.status_code == 200 and "Which Pages should Hovor answer from?" in html
+        row = r'<input type="checkbox" name="choice" value="(\d+)"( checked)?>\s*<span><strong>([^<]+)'
+        rows = re.findall(row, html)
+        ticked = {label for _, checked, label in rows if checked}
+        assert any(label.startswith("Acme Care (") for label in ticked)  # broken: offered for new tokens
+        other = DEMO_OTHER_PAGES[0]
+        index = next(i for i, _, label in rows if label.startswith(f"{other['name']} ("))
+
+        chosen = [i for i, _, label in rows if label.startswith("Acme Care (")] + [index]
+        done = admin_client.post("/settings/accounts/connect/facebook/choose/", {"choice": chosen})
+        assert done.status_code == 302 and done["Location"] == "/settings/accounts/"
+        broken.refresh_from_db()
+        assert broken.status == AccountStatus.ACTIVE and broken.credentials["verify_token"]  # kept
+        added = BrandAccount.objects.get(platform="facebook", platform_user_id=other["id"])
+        assert added.credentials["app_secret"] == APP_SECRET and added.options["oauth_app_id"] == fake.app_id
+        # The flow is spent: choosing again does nothing.
+        again = admin_client.post("/settings/accounts/connect/facebook/choose/", {"choice": chosen}, follow=True)
+        assert "was not started here or took too long" in again.content.decode()
+    finally:
+        fake.stop()
+
+
+def test_a_callback_with_someone_elses_state_is_refused(admin_client: Client, brand: Any) -> None:
+    from tests.channels.facebook.meta_support import APP_SECRET, start_fake
+    from tests.channels.meta_oauth_support import consent as meta_consent
+
+    fake = start_fake("facebook", redirect_uris=[FB_CALLBACK])
+    try:
+        started = admin_client.post(
+            "/settings/accounts/connect/facebook/",
+            {"brand": str(brand.pk), "client_id": fake.app_id, "client_secret": APP_SECRET, "base_url": fake.base_url},
+        )
+        back = meta_consent(started["Location"], FB_CALLBACK)
+        forged = {**back, "state": "attackers-state"}
+        page = admin_client.get("/settings/accounts/connect/facebook/callback/", forged, follow=True)
+        assert "does not belong to this authorisation" in page.content.decode()
+        assert not BrandAccount.objects.exists()
+    finally:
+        fake.stop()
