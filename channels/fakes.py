@@ -62,10 +62,13 @@ class FakeHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = self.serialise(payload)
+        self.send_bytes(status, self.content_type, self.serialise(payload), headers)
+
+    def send_bytes(self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
+        """Any answer (JSON, a consent page's HTML, a form-encoded token) in one write."""
         try:
             self.send_response(status)
-            self.send_header("Content-Type", self.content_type)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)

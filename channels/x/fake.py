@@ -2352,20 +2352,6 @@ class _Handler(FakeHandler):
         """Request tokens and verifiers travel in /oauth/ URLs: never in the log."""
         return OAUTH_SECRET_IN_URL.sub(r"\1=…", line)
 
-    def _send_raw(self, status: int, content_type: str, data: bytes, headers: dict[str, str]) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
-            if self.command != "HEAD":
-                self._headers_buffer.append(data)  # type: ignore[attr-defined]
-            self.flush_headers()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
     def _dispatch(self) -> None:
         try:
             body = self._read_body()
@@ -2376,7 +2362,7 @@ class _Handler(FakeHandler):
         path, query = split.path, split.query
         if path.startswith(("/oauth/", "/oauth2/")):
             status, content_type, data, headers = self.fake.handle_oauth(self.command, path, query, self.headers, body)
-            self._send_raw(status, content_type, data, headers)
+            self.send_bytes(status, content_type, data, headers)
         elif path.startswith("/2/"):
             status, payload, headers, delay = self.fake.handle_api(self.command, path, query, self.headers, body)
             if delay > 0:
