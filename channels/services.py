@@ -59,9 +59,17 @@ def brand_account_connect(
     base_url: str = "",
     credentials: dict[str, Any],
     options: dict[str, Any] | None = None,
+    platform_user_id: str = "",
 ) -> BrandAccount:
     get_connector(platform)  # raises UnknownPlatform for a platform we have no connector for
-    account = BrandAccount(brand=brand, platform=platform, handle=handle, base_url=base_url, options=options or {})
+    account = BrandAccount(
+        brand=brand,
+        platform=platform,
+        handle=handle,
+        base_url=base_url,
+        options=options or {},
+        platform_user_id=platform_user_id,
+    )
     account.credentials = credentials
     account.save()
     return account
@@ -93,10 +101,8 @@ def brand_account_connect_authorised(
             base_url=base_url,
             credentials=dict(choice.credentials),
             options=dict(choice.options),
+            platform_user_id=choice.platform_user_id,
         )
-        if choice.platform_user_id:
-            account.platform_user_id = choice.platform_user_id
-            account.save(update_fields=["platform_user_id"])
         return account, True
     existing.handle = choice.handle
     existing.base_url = base_url
