@@ -383,7 +383,8 @@ def account_backfill(*, account_id: int) -> dict[str, Any]:
 
 def due_polling_accounts() -> list[int]:
     """Accounts to poll now: every beat tick inside the brand's staffed hours, every
-    HOVOR_POLL_INTERVAL_OFF_HOURS seconds outside them (brands without hours: always)."""
+    HOVOR_POLL_INTERVAL_OFF_HOURS seconds outside them (brands without hours: always) and
+    for accounts whose messages arrive by a registered webhook."""
     from shifts.selectors import off_hours_brand_ids
 
     now = timezone.now()
@@ -392,10 +393,13 @@ def due_polling_accounts() -> list[int]:
         .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
         .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
     )
+    recently = now - timedelta(seconds=settings.HOVOR_POLL_INTERVAL_OFF_HOURS)
     off_hours = off_hours_brand_ids(now)
     if off_hours:
-        recently = now - timedelta(seconds=settings.HOVOR_POLL_INTERVAL_OFF_HOURS)
         due = due.exclude(brand_id__in=off_hours, last_polled_at__gt=recently)
+    # Messages come by webhook once one is registered: polling stays, slowly, as the net for
+    # what a webhook can miss (X invalidates a webhook whose CRC fails, silently).
+    due = due.exclude(options__has_key="webhook_registered_at", last_polled_at__gt=recently)
     return list(due.values_list("id", flat=True))
 
 

@@ -239,6 +239,8 @@ def _poll_every(account: BrandAccount) -> str:
 
     from shifts.selectors import hours_for_brand, is_staffed
 
+    if "webhook_registered_at" in (account.options or {}):
+        return f"every {settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g} min (messages come by webhook)"
     hours = hours_for_brand(account.brand_id)
     if is_staffed(hours, timezone.now()):
         rhythm = f"every {settings.HOVOR_POLL_INTERVAL:g} s"

@@ -168,3 +168,13 @@ def test_hours_page_is_for_staff_only(client: Client, agent: Any, brand: Brand) 
     client.force_login(agent)
     assert client.get("/settings/hours/").status_code == 404
     assert client.post(f"/settings/hours/{brand.pk}/", {"action": "always"}).status_code == 404
+
+
+def test_an_account_with_a_registered_webhook_is_polled_only_as_a_safety_net(settings: Any, brand: Brand) -> None:
+    settings.HOVOR_POLL_INTERVAL_OFF_HOURS = 300
+    polled, hooked = _account(brand, "@a"), _account(brand, "@b")
+    BrandAccount.objects.filter(pk=hooked.pk).update(options={"webhook_registered_at": timezone.now().isoformat()})
+    BrandAccount.objects.update(last_polled_at=timezone.now() - timedelta(seconds=20))
+    assert due_polling_accounts() == [polled.pk]
+    BrandAccount.objects.filter(pk=hooked.pk).update(last_polled_at=timezone.now() - timedelta(seconds=301))
+    assert set(due_polling_accounts()) == {polled.pk, hooked.pk}
