@@ -4,12 +4,13 @@ daemon thread. Each `channels/<platform>/fake.py` adds the platform's own endpoi
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
@@ -92,3 +93,50 @@ def serve(fake: Any, handler: type[BaseHTTPRequestHandler], host: str, port: int
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
     thread.start()
     return server, thread
+
+
+class FakeServer:
+    """What every platform fake's object shares: `with Fake(...) as fake:` starts and stops
+    it, and `fake.base_url` is where clients point (the port is known once started)."""
+
+    host: str
+    port: int
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def run_until_signalled(
+    fake: FakeServer, ready: str, *, then: Callable[[threading.Event], None] | None = None
+) -> int:
+    """A standalone fake's main loop: print `<ready> <base url>` (what the demo and scripts
+    wait for), run `then(stop)` if given, serve until SIGTERM or SIGINT, stop cleanly."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"{ready} {fake.base_url}", flush=True)
+    if then is not None:
+        then(stop)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        fake.stop()
+    return 0

@@ -91,7 +91,6 @@ import hmac
 import json
 import random
 import re
-import signal
 import sys
 import threading
 import time
@@ -112,7 +111,7 @@ from channels.facebook.fake_login import (
     redact_query,
     write_page,
 )
-from channels.fakes import FakeHandler, serve
+from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
 
 GRAPH_VERSION = "v21.0"
 
@@ -383,7 +382,7 @@ class _Failure:
     regain_minutes: int
 
 
-class FakeMeta:
+class FakeMeta(FakeServer):
     """In-process fake Graph API + webhook pusher. ``start()`` serves on 127.0.0.1 in a daemon thread."""
 
     def __init__(
@@ -503,15 +502,6 @@ class FakeMeta:
             self._retry_thread.join(timeout=5)
             self._retry_thread = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def _log(self, text: str) -> None:
         if self.verbose:
@@ -1776,15 +1766,11 @@ def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
         redirect_uris=args.redirect_uri,
         verbose=args.verbose,
     ).start()
-    stop = threading.Event()
 
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
+    def verify_in_background(stop: threading.Event) -> None:
+        if not fake.webhook:
+            return
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    print(f"FAKE_{name.upper()}_READY {fake.base_url}", flush=True)
-    if fake.webhook:
         # Meta verifies the callback when the subscription is saved; Hovor may still be starting.
         def verify_until_ok() -> None:
             while not stop.is_set() and not fake.verified:
@@ -1795,12 +1781,8 @@ def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
                 stop.wait(2.0)
 
         threading.Thread(target=verify_until_ok, daemon=True).start()
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        fake.stop()
-    return 0
+
+    return run_until_signalled(fake, f"FAKE_{name.upper()}_READY", then=verify_in_background)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,6 @@ import argparse
 import html
 import json
 import re
-import signal
 import sys
 import threading
 import time
@@ -54,7 +53,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from channels.fakes import FakeHandler, serve
+from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
 
 # Well-known demo credentials (not secrets): what the seeded demo account is configured with.
 DEMO_BOT_TOKEN = "7000000001:AAFakeHovorDemoBotToken_0123456789ab"
@@ -167,7 +166,7 @@ def parse_html(text: str) -> str:
     return "".join(out)
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     """In-process fake Telegram Bot API server. ``start()`` serves on 127.0.0.1 in a daemon thread."""
 
     def __init__(
@@ -240,15 +239,6 @@ class FakeTelegram:
             thread.join(timeout=5)
         self._threads = []
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # ------------------------------------------------------------------ state
 
@@ -1056,20 +1046,7 @@ def main(argv: list[str] | None = None) -> int:
         bot_name=args.bot_name,
         verbose=args.verbose,
     ).start()
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    print(f"FAKE_TELEGRAM_READY {fake.base_url}", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        fake.stop()
-    return 0
+    return run_until_signalled(fake, "FAKE_TELEGRAM_READY")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,6 @@ import json
 import queue
 import re
 import secrets
-import signal
 import sys
 import threading
 import time
@@ -77,7 +76,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
 from channels.facebook.fake_login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
-from channels.fakes import FakeHandler, serve
+from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
 
 DEMO_ACCESS_TOKEN = "demo-whatsapp-access-token"
 DEMO_APP_SECRET = "demo-whatsapp-app-secret"
@@ -299,7 +298,7 @@ class Delivery:
                 "pushed": list(self.pushed)}
 
 
-class FakeWhatsApp:
+class FakeWhatsApp(FakeServer):
     """In-process fake WhatsApp Cloud API. ``start()`` serves on 127.0.0.1 in a daemon thread."""
 
     def __init__(
@@ -405,15 +404,6 @@ class FakeWhatsApp:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # ------------------------------------------------------------------ state
     def _reset_state(self) -> None:
@@ -1330,22 +1320,12 @@ def main(argv: list[str] | None = None) -> int:
         app_name=args.app_name,
         redirect_uris=args.redirect_uri,
     ).start()
-    stop = threading.Event()
 
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
+    def verify(stop: threading.Event) -> None:
+        if args.verify and args.webhook:
+            print(f"FAKE_WHATSAPP_VERIFY {json.dumps(fake.verify_webhook())}", flush=True)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    print(f"FAKE_WHATSAPP_READY {fake.base_url}", flush=True)
-    if args.verify and args.webhook:
-        print(f"FAKE_WHATSAPP_VERIFY {json.dumps(fake.verify_webhook())}", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        fake.stop()
-    return 0
+    return run_until_signalled(fake, "FAKE_WHATSAPP_READY", then=verify)
 
 
 if __name__ == "__main__":

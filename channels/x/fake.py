@@ -112,7 +112,6 @@ import queue
 import random
 import re
 import secrets
-import signal
 import sys
 import threading
 import time
@@ -128,7 +127,7 @@ from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 from twitter_text import parse_tweet
 
-from channels.fakes import FakeHandler, serve
+from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
 
 CANONICAL_BASE = "https://api.twitter.com"
 
@@ -606,7 +605,7 @@ class SearchQuery:
         return re.search(pattern, text, re.IGNORECASE) is not None
 
 
-class FakeX:
+class FakeX(FakeServer):
     """In-process fake X API v2 server. ``start()`` serves on 127.0.0.1 in a daemon thread."""
 
     def __init__(
@@ -709,15 +708,6 @@ class FakeX:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # ------------------------------------------------------------------ state
 
@@ -2446,20 +2436,7 @@ def main(argv: list[str] | None = None) -> int:
         crc_interval=args.crc_interval,
         crc_grace=args.crc_grace,
     ).start()
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    print(f"FAKE_X_READY {fake.base_url}", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        fake.stop()
-    return 0
+    return run_until_signalled(fake, "FAKE_X_READY")
 
 
 if __name__ == "__main__":
