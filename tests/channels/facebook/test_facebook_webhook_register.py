@@ -5,7 +5,6 @@ subscription to the app; afterwards the fake delivers to Hovor."""
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -20,6 +19,7 @@ from channels.facebook.fake_login import consent_form
 from channels.http import ApiError, ApiPermanentError
 from channels.models import InboundEvent
 from tests.channels.facebook.meta_support import APP_SECRET, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN, connect, start_fake
+from tests.support import wait_for
 
 CALLBACK = "http://localhost:8000/admin/accounts/connect/facebook/callback/"
 
@@ -35,13 +35,6 @@ def hook(live_server: Any, account: Any) -> str:
     return f"{live_server.url}/webhooks/facebook/{account.pk}/"
 
 
-def wait_for(check: Any, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return bool(check())
 
 
 def graph(fake: FakeMeta, method: str, path: str, token: str, **data: Any) -> Any:

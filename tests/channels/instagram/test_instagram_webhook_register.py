@@ -4,7 +4,6 @@ subscription to the app, after which DMs and comments arrive."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from channels.http import ApiPermanentError
 from channels.instagram.connector import PAGE_FIELDS, WEBHOOK_FIELDS, connector
 from channels.models import InboundEvent
 from tests.channels.facebook.meta_support import PAGE_ID, VERIFY_TOKEN, connect, start_fake
+from tests.support import wait_for
 
 
 @pytest.fixture
@@ -24,13 +24,6 @@ def fake() -> Iterator[FakeMeta]:
     server.stop()
 
 
-def wait_for(check: Any, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return bool(check())
 
 
 def test_register_then_dms_and_comments_arrive(live_server: Any, fake: FakeMeta, brand: Any) -> None:

@@ -4,7 +4,6 @@ with the hub.challenge handshake against a live Hovor); afterwards the fake deli
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -18,17 +17,11 @@ from channels.models import InboundEvent
 from channels.whatsapp.connector import connector
 from channels.whatsapp.fake import DEMO_OTHER_WABAS, DEMO_WABA_ID
 from tests.channels.whatsapp.wa_support import PHONE_NUMBER_ID, WA_CREDENTIALS
+from tests.support import wait_for
 
 CALLBACK = "http://localhost:8000/admin/accounts/connect/whatsapp/callback/"
 
 
-def wait_for(check: Any, timeout: float = 8.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return bool(check())
 
 
 def hook(live_server: Any, account: Any) -> str:
