@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from channels.base import ChannelLimits
 
 DM_MAX_LENGTH = 2000
@@ -65,25 +68,26 @@ def _ago(last: datetime, now: datetime) -> str:
     age = now - last
     days = age.days
     if days >= 1:
-        return f"{days} day{'s' if days != 1 else ''} ago"
+        return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
     hours = int(age.total_seconds() // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    return ngettext("%(n)d hour ago", "%(n)d hours ago", hours) % {"n": hours}
 
 
+# The composer shows these in the agent's language (the agent UI's catalogues in locale/).
 def dm_window_closed_message(platform: str, last: datetime, now: datetime) -> str:
     """The sentence the composer shows when a DM reply may not go out any more."""
-    return (
-        f"{platform} allows replies to a private message only within 7 days of the customer's last "
-        f"message (the last one was {_ago(last, now)}), so this reply cannot be sent. "
+    return _(
+        "%(platform)s allows replies to a private message only within 7 days of the customer's last "
+        "message (the last one was %(ago)s), so this reply cannot be sent. "
         "The conversation opens again when the customer writes."
-    )
+    ) % {"platform": platform, "ago": _ago(last, now)}
 
 
 def private_reply_closed_message(platform: str, last: datetime, now: datetime) -> str:
-    return (
-        f"{platform} allows a private reply to a comment only within 7 days of the comment "
-        f"(it was written {_ago(last, now)}). Reply publicly instead."
-    )
+    return _(
+        "%(platform)s allows a private reply to a comment only within 7 days of the comment "
+        "(it was written %(ago)s). Reply publicly instead."
+    ) % {"platform": platform, "ago": _ago(last, now)}
 
 
 def check_window(

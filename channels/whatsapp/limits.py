@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from channels.base import ChannelLimits
 
 MAX_TEXT_LENGTH = 4096
@@ -60,17 +63,30 @@ def hours_since(last_customer_message_at: datetime, now: datetime) -> int:
 
 def window_closed_message(templates: Iterable[Template] | None, hours: int | None = None) -> str:
     """The sentence the composer shows when free text may not go out any more."""
-    since = f" (the last one was {hours} hours ago)" if hours is not None else ""
-    first = (
-        "WhatsApp allows free-text replies only within 24 hours of the customer's last message"
-        f"{since}, so this reply cannot be sent."
-    )
+    # In the agent's language (the agent UI's catalogues in locale/).
+    if hours is not None:
+        first = ngettext(
+            "WhatsApp allows free-text replies only within 24 hours of the customer's last message "
+            "(the last one was %(n)d hour ago), so this reply cannot be sent.",
+            "WhatsApp allows free-text replies only within 24 hours of the customer's last message "
+            "(the last one was %(n)d hours ago), so this reply cannot be sent.",
+            hours,
+        ) % {"n": hours}
+    else:
+        first = _(
+            "WhatsApp allows free-text replies only within 24 hours of the customer's last message, "
+            "so this reply cannot be sent."
+        )
     labels = [t.label for t in templates or ()]
     if labels:
-        return f"{first} Send an approved template instead: {', '.join(labels)}."
+        return first + " " + _("Send an approved template instead: %(templates)s.") % {"templates": ", ".join(labels)}
     if templates is None:
-        return f"{first} Send one of the account's approved message templates instead."
+        return first + " " + _("Send one of the account's approved message templates instead.")
     return (
-        f"{first} Only an approved message template can reach the customer now, and none is listed "
-        "on this WhatsApp account: ask an admin to add the approved templates."
+        first
+        + " "
+        + _(
+            "Only an approved message template can reach the customer now, and none is listed "
+            "on this WhatsApp account: ask an admin to add the approved templates."
+        )
     )

@@ -104,3 +104,14 @@ def test_composer_refusals_are_in_the_agents_language(agent_client: Client, fake
         f"/tickets/{ticket.pk}/reply/preview/", {"text": "x" * 300}, HTTP_ACCEPT_LANGUAGE="cs"
     ).content.decode()
     assert "Příliš dlouhé pro X" in preview
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("cs", "poslední byla před 22 hodinami"), ("pl", "ostatnia była 22 godziny temu"), ("bg", "преди 22 часа")],
+)
+def test_channel_window_refusals_are_in_the_agents_language(lang: str, expected: str) -> None:
+    from channels.whatsapp.limits import window_closed_message
+
+    with translation.override(lang):
+        assert expected in window_closed_message(None, 22)
