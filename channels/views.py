@@ -306,14 +306,17 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponse:
     session) the app, the brand and what the callback will need."""
     _staff(request)
     connector = _oauth_connector(platform)
-    brand = _brand_from(request)
+    # A new brand is only created once an account is connected to it (not if the admin cancels).
+    brand_id = request.POST.get("brand", "")
+    brand = Brand.objects.filter(pk=int(brand_id)).first() if brand_id.isdigit() else None
+    brand_name = "" if brand is not None else request.POST.get("brand_name", "").strip()
     client_id = request.POST.get("client_id", "").strip()
     client_secret = request.POST.get("client_secret", "").strip()
     labels = oauth_app_labels(platform)
     errors = [
         f"{label} is required." for label, value in zip(labels, (client_id, client_secret), strict=True) if not value
     ]
-    if brand is None:
+    if brand is None and not brand_name:
         errors.append("Choose a brand or name a new one.")
     app = OAuthApp(client_id=client_id, client_secret=client_secret, base_url=request.POST.get("base_url", "").strip())
     state = secrets.token_urlsafe(24)
@@ -325,7 +328,6 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponse:
     if errors:
         context = _form_context(platform, request.POST, oauth_errors=errors)
         return render(request, "channels/account_form.html", context, status=400)
-    assert brand is not None
     _pending_save(
         request,
         {
@@ -336,7 +338,8 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponse:
             "client_id": app.client_id,
             "client_secret": app.client_secret,
             "base_url": app.base_url,
-            "brand": brand.pk,
+            "brand": brand.pk if brand is not None else None,
+            "brand_name": brand_name,
             "backfill": bool(request.POST.get("backfill")),
             "reauthorise": int(request.POST["account"]) if request.POST.get("account", "").isdigit() else None,
         },
@@ -413,9 +416,12 @@ def oauth_choose(request: HttpRequest, platform: str) -> HttpResponse:
 
 def _connect_chosen(request: HttpRequest, platform: str, pending: dict[str, Any], picked: list[int]) -> HttpResponse:
     connector = get_connector(platform)
-    brand = Brand.objects.filter(pk=pending["brand"]).first()
-    if brand is None:
-        return _back_to_form(request, platform, "The brand was deleted meanwhile; start again.")
+    if pending["brand"] is not None:
+        brand = Brand.objects.filter(pk=pending["brand"]).first()
+        if brand is None:
+            return _back_to_form(request, platform, "The brand was deleted meanwhile; start again.")
+    else:
+        brand, _ = Brand.objects.get_or_create(name=pending["brand_name"])
     connected: list[BrandAccount] = []
     for index in picked:
         fields = pending["choices"][index]

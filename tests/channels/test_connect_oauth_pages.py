@@ -211,3 +211,14 @@ def test_a_callback_with_someone_elses_state_is_refused(admin_client: Client, br
         assert not BrandAccount.objects.exists()
     finally:
         fake.stop()
+
+
+def test_a_new_brand_is_created_only_when_an_account_is_connected(admin_client: Client, fake_x: Any) -> None:
+    from channels.models import Brand
+
+    response = start(admin_client, fake_x, brand_name="Żabka Care")
+    assert not Brand.objects.exists()  # the admin may still cancel on X
+    admin_client.get(consent(response["Location"], "cancel"))
+    assert not Brand.objects.exists()
+    admin_client.get(consent(start(admin_client, fake_x, brand_name="Żabka Care")["Location"], "allow"))
+    assert BrandAccount.objects.get().brand.name == "Żabka Care"
