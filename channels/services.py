@@ -398,8 +398,21 @@ def due_polling_accounts() -> list[int]:
     if off_hours:
         due = due.exclude(brand_id__in=off_hours, last_polled_at__gt=recently)
     # Messages come by webhook once one is registered: polling stays, slowly, as the net for
-    # what a webhook can miss (X invalidates a webhook whose CRC fails, silently).
-    due = due.exclude(options__has_key="webhook_registered_at", last_polled_at__gt=recently)
+    # what a webhook can miss, and at full speed again once a poll finds the webhook invalid
+    # (X invalidates one whose CRC re-check fails, silently; the X connector checks hourly).
+    fed = [
+        pk
+        for pk, cursor in BrandAccount.objects.filter(options__has_key="webhook_registered_at").values_list(
+            "id", "poll_cursor"
+        )
+        if not (
+            isinstance(cursor, dict)
+            and isinstance(cursor.get("webhook"), dict)
+            and cursor["webhook"].get("valid") is False
+        )
+    ]
+    if fed:
+        due = due.exclude(pk__in=fed, last_polled_at__gt=recently)
     return list(due.values_list("id", flat=True))
 
 

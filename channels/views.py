@@ -203,6 +203,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "can_test": type(connector).test_connection is not BaseConnector.test_connection,
             "can_backfill": connector.polls or type(connector).backfill is not BaseConnector.backfill,
             "token_expires_at": token_expires_at(account),
+            # What the last poll said about feeds it skipped or paused (budget, permissions, webhook).
+            "poll_notes": (account.poll_cursor or {}).get("notes") if isinstance(account.poll_cursor, dict) else None,
         },
     )
 
@@ -239,7 +241,10 @@ def _poll_every(account: BrandAccount) -> str:
 
     from shifts.selectors import hours_for_brand, is_staffed
 
-    if "webhook_registered_at" in (account.options or {}):
+    cursor = account.poll_cursor if isinstance(account.poll_cursor, dict) else {}
+    webhook = cursor.get("webhook")
+    invalid = isinstance(webhook, dict) and webhook.get("valid") is False
+    if "webhook_registered_at" in (account.options or {}) and not invalid:
         return f"every {settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g} min (messages come by webhook)"
     hours = hours_for_brand(account.brand_id)
     if is_staffed(hours, timezone.now()):

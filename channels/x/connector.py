@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -51,6 +51,13 @@ RECONCILE_SKEW = timedelta(seconds=30)
 # How long an optional feed (DMs, search) rests after X refused it or failed.
 FEED_ERROR_PAUSE = timedelta(minutes=1)
 FEED_REFUSED_PAUSE = timedelta(hours=1)
+WEBHOOK_INVALID_NOTE = (
+    "X no longer sends to Hovor's webhook (its CRC re-check failed, or it was deleted): polled at full "
+    "speed until it is registered again"
+)
+# How often a poll asks X whether the account's registered webhook is still valid: X marks
+# it invalid when its CRC re-check fails and tells nobody.
+WEBHOOK_CHECK_EVERY = timedelta(hours=1)
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 URL_HINT = re.compile(r"https?://|\b[\w-]+\.[a-z]{2,}\b", re.IGNORECASE)
 
@@ -188,8 +195,43 @@ class XConnector(BaseConnector):
                 pacer.pause(feed.name, pacer.now + FEED_REFUSED_PAUSE, exc.message)
             except ApiError as exc:
                 pacer.pause(feed.name, pacer.now + FEED_ERROR_PAUSE, exc.message)
+        self._check_webhook(account, client, new_cursor, notes, pacer.now)
         new_cursor["notes"] = notes
         return new_cursor
+
+    @staticmethod
+    def _check_webhook(
+        account: BrandAccount, client: XClient, cursor: dict[str, Any], notes: dict[str, str], now: datetime
+    ) -> None:
+        """Once an hour, whether the registered webhook still gets deliveries (kept in the
+        cursor as {"checked_at", "valid"}; an invalid one brings polling back to full speed)."""
+        webhook_id = str((account.options or {}).get("webhook_id") or "")
+        if not webhook_id:
+            cursor.pop("webhook", None)
+            return
+        raw = cursor.get("webhook")
+        last: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        try:
+            checked = datetime.fromisoformat(str(last.get("checked_at")))
+        except ValueError:
+            checked = None
+        if checked is not None and now - checked < WEBHOOK_CHECK_EVERY:
+            if last.get("valid") is False:
+                notes["webhook"] = WEBHOOK_INVALID_NOTE
+            return
+        if not account.credentials.get("bearer_token"):
+            notes["webhook"] = "not checked: it needs the app's bearer token"
+            return
+        try:
+            hooks = client.webhooks()
+        except ApiError as exc:
+            notes["webhook"] = f"not checked: {exc.message}"
+            return
+        hook = next((h for h in hooks if str(h.get("id")) == webhook_id), None)
+        valid = hook is not None and hook.get("valid") is True
+        cursor["webhook"] = {"checked_at": now.isoformat(), "valid": valid}
+        if not valid:
+            notes["webhook"] = WEBHOOK_INVALID_NOTE
 
     @staticmethod
     def _budget(account: BrandAccount, notes: dict[str, str]) -> int | None:

@@ -263,3 +263,31 @@ def test_a_second_account_of_the_app_shares_its_one_webhook(live_server: Any, br
         assert note == f"X webhook {hook['id']} shared (it is {hook['url']}) and @AcmeHelp subscribed."
         second.refresh_from_db()
         assert second.options["webhook_id"] == hook["id"]
+
+
+def test_polls_notice_when_x_stops_sending_to_the_webhook(live_server: Any, brand: Any, fake_x: FakeX) -> None:
+    """Fed by a valid webhook, the account is polled only as a safety net; once an hourly
+    check finds the webhook gone or invalid, it is polled at full speed and the page says why."""
+    from django.utils import timezone
+
+    from channels.services import account_poll, due_polling_accounts
+    from channels.x.connector import client_for
+
+    account = brand_account_connect(
+        brand=brand, platform="x", handle="@AcmeCare", base_url=fake_x.base_url, credentials=dict(X_CREDENTIALS)
+    )
+    assert brand_account_register_webhook(account=account, webhook_url=hook_url(live_server, account)).ok
+    account_poll(account_id=account.pk)
+    account.refresh_from_db()
+    assert account.poll_cursor["webhook"]["valid"] is True and "webhook" not in account.poll_cursor["notes"]
+    assert account.pk not in due_polling_accounts()  # just polled, messages come by webhook
+
+    client_for(account).delete_webhook(account.options["webhook_id"])  # gone (or invalidated) at X
+    stale = {**account.poll_cursor, "webhook": {"checked_at": "2026-01-01T00:00:00+00:00", "valid": True}}
+    BrandAccount.objects.filter(pk=account.pk).update(poll_cursor=stale)
+    account_poll(account_id=account.pk)
+    account.refresh_from_db()
+    assert account.poll_cursor["webhook"]["valid"] is False
+    assert "no longer sends to Hovor's webhook" in account.poll_cursor["notes"]["webhook"]
+    BrandAccount.objects.filter(pk=account.pk).update(last_polled_at=timezone.now())
+    assert account.pk in due_polling_accounts()  # back to every beat tick
