@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .crypto import decrypt_credentials, encrypt_credentials
 
@@ -14,8 +15,8 @@ class Platform(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
     WHATSAPP = "whatsapp", "WhatsApp"
     TELEGRAM = "telegram", "Telegram"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Live chat"
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Live chat")
 
 
 class Brand(models.Model):
@@ -30,9 +31,9 @@ class Brand(models.Model):
 
 
 class AccountStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    BROKEN = "broken", "Broken (credentials refused)"
-    DISABLED = "disabled", "Disconnected"
+    ACTIVE = "active", _("Active")
+    BROKEN = "broken", _("Broken (credentials refused)")
+    DISABLED = "disabled", _("Disconnected")
 
 
 class BrandAccount(models.Model):

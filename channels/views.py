@@ -19,6 +19,7 @@ from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .accounts import WEBHOOK_PLATFORMS, fields_for, oauth_app_labels
@@ -84,19 +85,19 @@ def _brand_from(request: HttpRequest) -> Brand | None:
     brand = Brand.objects.filter(pk=int(brand_id)).first() if brand_id.isdigit() else None
     brand_name = request.POST.get("brand_name", "").strip()
     if brand is None and brand_name:
-        brand, _ = Brand.objects.get_or_create(name=brand_name)
+        brand, _unused = Brand.objects.get_or_create(name=brand_name)
     return brand
 
 
 def _credentials_from(request: HttpRequest, platform: str, *, partial: bool) -> tuple[dict[str, str], list[str]]:
     values: dict[str, str] = {}
-    missing = []
+    missing: list[str] = []
     for field in fields_for(platform):
         value = request.POST.get(field.name, "").strip()
         if value:
             values[field.name] = value
         elif field.required and not partial:
-            missing.append(field.label)
+            missing.append(str(field.label))
     return values, missing
 
 
@@ -112,13 +113,13 @@ def account_new(request: HttpRequest) -> HttpResponse:
         credentials, missing = _credentials_from(request, platform, partial=False)
         handle = request.POST.get("handle", "").strip()
         brand = _brand_from(request)
-        errors = [f"{label} is required." for label in missing]
+        errors = [_("%(field)s is required.") % {"field": label} for label in missing]
         if not handle:
-            errors.append("Handle is required.")
+            errors.append(_("Handle is required."))
         if brand is None:
-            errors.append("Choose a brand or name a new one.")
+            errors.append(_("Choose a brand or name a new one."))
         if not errors and BrandAccount.objects.filter(brand=brand, platform=platform, handle=handle).exists():
-            errors.append("This brand already has that account; open it to give it new credentials.")
+            errors.append(_("This brand already has that account; open it to give it new credentials."))
         if errors:
             context["errors"] = errors
             return render(request, "channels/account_form.html", context, status=400)
@@ -137,7 +138,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
             raise Http404("Unknown platform") from None
         if request.POST.get("backfill"):
             _start_backfill(account)
-        flash.success(request, "Account connected. Test the connection, then paste the webhook URL if shown.")
+        flash.success(request, _("Account connected. Test the connection, then paste the webhook URL if shown."))
         return redirect("channels:account", account_id=account.pk)
     return render(request, "channels/account_form.html", context)
 
@@ -157,12 +158,12 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         elif action == "presentation" and account.platform == "chat":
             color = request.POST.get("color", "").strip()
             if color and not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", color):
-                flash.error(request, "The colour must look like #0f766e.")
+                flash.error(request, _("The colour must look like #0f766e."))
             else:
                 brand_account_update_presentation(
                     account=account, values={k: request.POST.get(k, "") for k in PRESENTATION_OPTIONS}
                 )
-                flash.success(request, "The widget shows the new look on its next load.")
+                flash.success(request, _("The widget shows the new look on its next load."))
             return redirect("channels:account", account_id=account.pk)
         elif action == "register_webhook":
             webhook_check = brand_account_register_webhook(account=account, webhook_url=_webhook_url(request, account))
@@ -170,10 +171,10 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             _start_backfill(account)
             return redirect("channels:account", account_id=account.pk)
         elif action == "credentials":
-            credentials, _ = _credentials_from(request, account.platform, partial=True)
+            credentials, _unused = _credentials_from(request, account.platform, partial=True)
             if credentials:
                 brand_account_update_credentials(account=account, credentials=credentials)
-                flash.success(request, "New credentials saved; the account is active again.")
+                flash.success(request, _("New credentials saved; the account is active again."))
             return redirect("channels:account", account_id=account.pk)
         account.refresh_from_db()
     webhook_url = _webhook_url(request, account) if account.platform in WEBHOOK_PLATFORMS else None
@@ -215,7 +216,7 @@ def account_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
     _staff(request)
     account = get_object_or_404(BrandAccount, pk=account_id)
     brand_account_disconnect(account=account)
-    flash.success(request, f"{account} disconnected; its credentials are deleted.")
+    flash.success(request, _("%(account)s disconnected; its credentials are deleted.") % {"account": account})
     return redirect("channels:accounts")
 
 
@@ -245,12 +246,14 @@ def _poll_every(account: BrandAccount) -> str:
     webhook = cursor.get("webhook")
     invalid = isinstance(webhook, dict) and webhook.get("valid") is False
     if "webhook_registered_at" in (account.options or {}) and not invalid:
-        return f"every {settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g} min (messages come by webhook)"
+        return _("every %(n)s min (messages come by webhook)") % {
+            "n": f"{settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g}"
+        }
     hours = hours_for_brand(account.brand_id)
     if is_staffed(hours, timezone.now()):
-        rhythm = f"every {settings.HOVOR_POLL_INTERVAL:g} s"
-        return rhythm + (" (staffed hours)" if hours else "")
-    return f"every {settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g} min (off hours)"
+        seconds = f"{settings.HOVOR_POLL_INTERVAL:g}"
+        return _("every %(n)s s (staffed hours)") % {"n": seconds} if hours else _("every %(n)s s") % {"n": seconds}
+    return _("every %(n)s min (off hours)") % {"n": f"{settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g}"}
 
 
 def _webhook_url(request: HttpRequest, account: BrandAccount) -> str:
@@ -319,17 +322,22 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponse:
     client_secret = request.POST.get("client_secret", "").strip()
     labels = oauth_app_labels(platform)
     errors = [
-        f"{label} is required." for label, value in zip(labels, (client_id, client_secret), strict=True) if not value
+        _("%(field)s is required.") % {"field": label}
+        for label, value in zip(labels, (client_id, client_secret), strict=True)
+        if not value
     ]
     if brand is None and not brand_name:
-        errors.append("Choose a brand or name a new one.")
+        errors.append(_("Choose a brand or name a new one."))
     app = OAuthApp(client_id=client_id, client_secret=client_secret, base_url=request.POST.get("base_url", "").strip())
     state = secrets.token_urlsafe(24)
     if not errors:
         try:
             start = connector.oauth_begin(app, callback_url=_callback_url(request, platform), state=state)
         except ApiError as exc:
-            errors.append(f"{Platform(platform).label} refused to start the authorisation: {exc.message}")
+            errors.append(
+                _("%(platform)s refused to start the authorisation: %(reason)s")
+                % {"platform": Platform(platform).label, "reason": exc.message}
+            )
     if errors:
         context = _form_context(platform, request.POST, oauth_errors=errors)
         return render(request, "channels/account_form.html", context, status=400)
@@ -361,26 +369,33 @@ def oauth_callback(request: HttpRequest, platform: str) -> HttpResponse:
     pending = _pending_take(request, platform)
     if pending is None:
         return _back_to_form(
-            request, platform, "That authorisation was not started here or took too long; start again."
+            request, platform, _("That authorisation was not started here or took too long; start again.")
         )
     params = {key: request.GET.get(key, "") for key in request.GET}
     if connector.oauth_state_param and not hmac.compare_digest(params.get("state", ""), pending["state"]):
         return _back_to_form(
-            request, platform, f"The answer from {label} does not belong to this authorisation; start again."
+            request,
+            platform,
+            _("The answer from %(platform)s does not belong to this authorisation; start again.") % {"platform": label},
         )
     try:
         choices = connector.oauth_complete(
             _app(pending), callback_url=_callback_url(request, platform), params=params, saved=pending["saved"]
         )
     except OAuthDenied as exc:
-        return _back_to_form(request, platform, f"Not connected: {exc.reason}")
+        return _back_to_form(request, platform, _("Not connected: %(reason)s") % {"reason": exc.reason})
     except ApiError as exc:
-        return _back_to_form(request, platform, f"{label} refused the authorisation: {exc.message}")
+        return _back_to_form(
+            request,
+            platform,
+            _("%(platform)s refused the authorisation: %(reason)s") % {"platform": label, "reason": exc.message},
+        )
     if not choices:
         return _back_to_form(
             request,
             platform,
-            f"The {label} login reached no account Hovor can answer from. Check the permissions granted.",
+            _("The %(platform)s login reached no account Hovor can answer from. Check the permissions granted.")
+            % {"platform": label},
         )
     pending["choices"] = [asdict(choice) for choice in choices]
     pending["started"] = time.time()
@@ -407,13 +422,13 @@ def oauth_choose(request: HttpRequest, platform: str) -> HttpResponse:
     pending = _pending_take(request, platform, keep=True)
     if pending is None or "choices" not in pending:
         return _back_to_form(
-            request, platform, "That authorisation was not started here or took too long; start again."
+            request, platform, _("That authorisation was not started here or took too long; start again.")
         )
     picked = sorted(
         {int(v) for v in request.POST.getlist("choice") if v.isdigit() and int(v) < len(pending["choices"])}
     )
     if not picked:
-        flash.error(request, "Choose at least one account to connect.")
+        flash.error(request, _("Choose at least one account to connect."))
         return redirect(request.META.get("HTTP_REFERER") or reverse("channels:accounts"))
     request.session.pop(OAUTH_SESSION_KEY, None)
     return _connect_chosen(request, platform, pending, picked)
@@ -424,9 +439,9 @@ def _connect_chosen(request: HttpRequest, platform: str, pending: dict[str, Any]
     if pending["brand"] is not None:
         brand = Brand.objects.filter(pk=pending["brand"]).first()
         if brand is None:
-            return _back_to_form(request, platform, "The brand was deleted meanwhile; start again.")
+            return _back_to_form(request, platform, _("The brand was deleted meanwhile; start again."))
     else:
-        brand, _ = Brand.objects.get_or_create(name=pending["brand_name"])
+        brand, _unused = Brand.objects.get_or_create(name=pending["brand_name"])
     connected: list[BrandAccount] = []
     for index in picked:
         fields = pending["choices"][index]
@@ -436,18 +451,20 @@ def _connect_chosen(request: HttpRequest, platform: str, pending: dict[str, Any]
             brand=brand, platform=platform, choice=choice, base_url=pending["base_url"]
         )
         connected.append(account)
-        verb = "connected" if created else "authorised again; its new tokens are saved"
+        done = _("%(handle)s connected.") if created else _("%(handle)s authorised again; its new tokens are saved.")
         # A platform that only pushes needs its webhooks pointed here to hear anything at all;
         # a polled one (X, Telegram) keeps polling until the admin registers a webhook.
         if connector.registers_webhooks and not connector.polls:
             result = brand_account_register_webhook(account=account, webhook_url=_webhook_url(request, account))
             if result.ok:
-                flash.success(request, f"{account.handle} {verb}; its messages now arrive by webhook.")
+                done += " " + _("Its messages now arrive by webhook.")
             else:
-                flash.success(request, f"{account.handle} {verb}.")
-                flash.error(request, f"{account.handle}: webhook not registered: {result.error}")
-        else:
-            flash.success(request, f"{account.handle} {verb}.")
+                flash.error(
+                    request,
+                    _("%(handle)s: webhook not registered: %(reason)s")
+                    % {"handle": account.handle, "reason": result.error},
+                )
+        flash.success(request, done % {"handle": account.handle})
         if created and pending.get("backfill"):
             _start_backfill(account)
     if len(connected) == 1:

@@ -6,6 +6,7 @@ import zoneinfo
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from channels.models import Brand
 
@@ -21,11 +22,11 @@ class InvalidHours(ValueError):
 def business_hours_set(*, brand: Brand, timezone: str, periods: Sequence[Period]) -> BusinessHours:
     """Replace a brand's weekly staffed hours. No periods at all means never staffed."""
     if timezone not in zoneinfo.available_timezones():
-        raise InvalidHours(f"Unknown time zone {timezone!r}: use a name like Europe/Prague.")
+        raise InvalidHours(_("Unknown time zone %(zone)r: use a name like Europe/Prague.") % {"zone": timezone})
     for period in periods:
         if not 0 <= period.weekday <= 6:
-            raise InvalidHours(f"Weekday {period.weekday} is not 0 (Monday) to 6 (Sunday).")
-    hours, _ = BusinessHours.objects.select_for_update().get_or_create(brand=brand)
+            raise InvalidHours(_("Weekday %(day)s is not 0 (Monday) to 6 (Sunday).") % {"day": period.weekday})
+    hours, _unused = BusinessHours.objects.select_for_update().get_or_create(brand=brand)
     hours.timezone = timezone
     hours.save()
     hours.periods.all().delete()

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from channels.models import Brand
@@ -86,7 +87,10 @@ def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
     brand = get_object_or_404(Brand, pk=brand_id)
     if request.POST.get("action") == "always":
         business_hours_clear(brand=brand)
-        flash.success(request, f"{brand.name}: always staffed; accounts are polled at full speed around the clock.")
+        flash.success(
+            request,
+            _("%(brand)s: always staffed; accounts are polled at full speed around the clock.") % {"brand": brand.name},
+        )
         return redirect("shifts:hours")
     periods = []
     for day in Weekday:
@@ -95,7 +99,11 @@ def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
         opens = _parse_time(request.POST.get(f"opens-{day.value}", ""))
         closes = _parse_time(request.POST.get(f"closes-{day.value}", ""))
         if opens is None or closes is None:
-            flash.error(request, f"{brand.name}: {day.label} needs an opening and a closing time (HH:MM).")
+            flash.error(
+                request,
+                _("%(brand)s: %(day)s needs an opening and a closing time (HH:MM).")
+                % {"brand": brand.name, "day": day.label},
+            )
             return redirect("shifts:hours")
         periods.append(Period(day.value, opens, closes))
     try:
@@ -103,5 +111,5 @@ def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
     except InvalidHours as exc:
         flash.error(request, f"{brand.name}: {exc}")
         return redirect("shifts:hours")
-    flash.success(request, f"{brand.name}: staffed hours saved.")
+    flash.success(request, _("%(brand)s: staffed hours saved.") % {"brand": brand.name})
     return redirect("shifts:hours")

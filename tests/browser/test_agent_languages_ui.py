@@ -48,3 +48,32 @@ def test_czech_agent_then_bulgarian(
     finally:
         context.close()
     assert not errors
+
+
+def test_a_polish_admin_reads_the_settings_in_polish(live_server: Any, browser: Browser, x_account: Any) -> None:
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("ola", password="pw-ola-12345", is_staff=True)
+    context = browser.new_context(viewport=VIEWPORT, locale="pl-PL", timezone_id="Europe/Warsaw")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(live_server.url + "/login/")
+        page.fill("#id_username", "ola")
+        page.fill("#id_password", "pw-ola-12345")
+        page.click("form.login button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        page.click(".topbar >> text=Konta")
+        expect(page.locator("h1")).to_have_text("Połączone konta")
+        page.click(f"a[href='/settings/accounts/{x_account.pk}/']")
+        expect(page.locator("h2").first).to_have_text("Stan")
+        expect(page.locator("#register-webhook")).to_have_text("Zarejestruj webhook")
+        shot(page, "account_pl")
+        page.click(".topbar >> text=Godziny pracy")
+        expect(page.locator("h1")).to_have_text("Godziny pracy")
+        expect(page.locator("table.hours-table tbody tr").first).to_contain_text("poniedziałek")
+        shot(page, "hours_pl")
+    finally:
+        context.close()
+    assert not errors
