@@ -70,6 +70,17 @@ def _fresh_account_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _english_between_tests() -> Iterator[None]:
+    """A request with Accept-Language activates that language in the test's thread (Django
+    does not switch back): every test starts and ends in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(request: pytest.FixtureRequest, settings: Any) -> None:
     """Unit tests get a private in-memory cache; integration tests share Redis with the worker."""
     if "integration" not in request.keywords:

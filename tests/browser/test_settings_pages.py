@@ -138,7 +138,7 @@ def test_admin_connects_two_facebook_pages_through_the_consent_page(
 
         page.wait_for_url(live_server.url + "/settings/accounts/")
         expect(page.locator(".flash")).to_contain_text(
-            "Acme Care Deutschland connected; its messages now arrive by webhook."
+            "Acme Care Deutschland connected. Its messages now arrive by webhook."
         )
         shot(page, "connect_facebook_connected")
         accounts = list(BrandAccount.objects.filter(platform="facebook").order_by("pk"))
