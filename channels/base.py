@@ -9,16 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .parsing import UnsupportedEventType
 from .types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
     from .models import BrandAccount
-
-
-class UnsupportedEventType(Exception):
-    pass
 
 
 class WebhookRejected(Exception):
