@@ -86,8 +86,9 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from channels.inbound import account_poll
     from channels.models import Brand
-    from channels.services import account_poll, brand_account_connect
+    from channels.services import brand_account_connect
     from channels.tasks import poll_account
     from channels.x.fake import FakeX
     from helpdesk.celery import app as celery_app

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Brand, BrandAccount, InboundEvent, OutboundMessage
+from .models import Brand, BrandAccount, InboundEvent
 
 
 @admin.register(Brand)
@@ -19,9 +19,3 @@ class BrandAccountAdmin(admin.ModelAdmin):
 class InboundEventAdmin(admin.ModelAdmin):
     list_display = ["id", "account", "kind", "platform_id", "status", "received_at"]
     list_filter = ["status", "kind"]
-
-
-@admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "account", "status", "attempts", "next_attempt_at", "last_error"]
-    list_filter = ["status"]

@@ -108,39 +108,3 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.platform_id}"
-
-
-class OutboundStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    UNKNOWN = "unknown", "Outcome unknown, checking"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-
-
-class OutboundMessage(models.Model):
-    """The outbox: one row per reply to deliver, written in the reply's transaction."""
-
-    account = models.ForeignKey(BrandAccount, on_delete=models.CASCADE, related_name="outbound_messages")
-    message = models.OneToOneField("inbox.Message", on_delete=models.CASCADE, related_name="outbound")
-    kind = models.CharField(max_length=30, default="reply")
-    text = models.TextField()
-    in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
-    recipient_platform_id = models.CharField(max_length=200, blank=True)
-    # "" answers where the customer wrote; "private" moves a public conversation to a DM.
-    mode = models.CharField(max_length=20, blank=True)
-    status = models.CharField(max_length=20, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    first_attempt_at = models.DateTimeField(null=True, blank=True)
-    attempt_started_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    platform_id = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_due_idx")]
-
-    def __str__(self) -> str:
-        return f"outbound {self.pk} {self.status}"

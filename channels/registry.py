@@ -39,3 +39,12 @@ def get_connector(platform: str) -> BaseConnector:
 
 def polling_platforms() -> list[str]:
     return [p for p in supported_platforms() if get_connector(p).polls]
+
+
+def platform_label(platform: str) -> str:
+    """The platform's name as people read it (the stored value if no connector provides it)."""
+    try:
+        connector = get_connector(platform)
+    except UnknownPlatform:
+        return platform
+    return str(getattr(connector, "label", "") or platform)

@@ -85,3 +85,28 @@ class OutboundRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
     not_before: datetime | None = None  # for reconciling: the first attempt's start
     exclude_ids: frozenset[str] = frozenset()  # our own earlier sends, never "found" again
+
+
+# What one delivery attempt came to (channels.outbound.outbound_send); the domain's outbox
+# decides what it means for the reply.
+@dataclass(frozen=True)
+class Sent:
+    platform_id: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """For good: the platform refused it (or the account needs reconnecting)."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class RetryAt:
+    at: datetime
+    error: str
+    # The platform may have it (a timeout, a 5xx after sending): look before sending again.
+    outcome_unknown: bool
+
+
+DeliveryResult = Sent | Failed | RetryAt

@@ -27,6 +27,7 @@ from .base import BaseConnector, OAuthApp, OAuthChoice, OAuthDenied
 from .context_processors import token_expires_at
 from .crypto import CredentialsError, decrypt_credentials, encrypt_credentials
 from .http import ApiError
+from .inbound import poll_rhythm
 from .models import AccountStatus, Brand, BrandAccount, InboundEventStatus, Platform
 from .registry import UnknownPlatform, get_connector, supported_platforms
 from .services import (
@@ -40,6 +41,7 @@ from .services import (
     brand_account_update_credentials,
     brand_account_update_presentation,
 )
+from .tasks import backfill_account
 
 # An authorisation started here and not finished within this many seconds is forgotten.
 OAUTH_PENDING_TTL = 15 * 60
@@ -221,8 +223,6 @@ def account_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 def _start_backfill(account: BrandAccount) -> None:
-    from .tasks import backfill_account
-
     BrandAccount.objects.filter(pk=account.pk).update(backfill={"state": "queued", "fetched": 0, "new": 0})
     transaction.on_commit(lambda: backfill_account.delay(account.pk))
 
@@ -237,23 +237,14 @@ def account_backfill_status(request: HttpRequest, account_id: int) -> HttpRespon
 
 def _poll_every(account: BrandAccount) -> str:
     """How often beat polls this account now (faster in the brand's staffed hours)."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    from shifts.selectors import hours_for_brand, is_staffed
-
-    cursor = account.poll_cursor if isinstance(account.poll_cursor, dict) else {}
-    webhook = cursor.get("webhook")
-    invalid = isinstance(webhook, dict) and webhook.get("valid") is False
-    if "webhook_registered_at" in (account.options or {}) and not invalid:
-        return _("every %(n)s min (messages come by webhook)") % {
-            "n": f"{settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g}"
-        }
-    hours = hours_for_brand(account.brand_id)
-    if is_staffed(hours, timezone.now()):
-        seconds = f"{settings.HOVOR_POLL_INTERVAL:g}"
-        return _("every %(n)s s (staffed hours)") % {"n": seconds} if hours else _("every %(n)s s") % {"n": seconds}
-    return _("every %(n)s min (off hours)") % {"n": f"{settings.HOVOR_POLL_INTERVAL_OFF_HOURS / 60:g}"}
+    rhythm, seconds = poll_rhythm(account)
+    if rhythm == "webhook":
+        return _("every %(n)s min (messages come by webhook)") % {"n": f"{seconds / 60:g}"}
+    if rhythm == "staffed":
+        return _("every %(n)s s (staffed hours)") % {"n": f"{seconds:g}"}
+    if rhythm == "always":
+        return _("every %(n)s s") % {"n": f"{seconds:g}"}
+    return _("every %(n)s min (off hours)") % {"n": f"{seconds / 60:g}"}
 
 
 def _webhook_url(request: HttpRequest, account: BrandAccount) -> str:

@@ -1,8 +1,9 @@
 """One webhook endpoint for every platform: /webhooks/<platform>/<account id>/.
 
-It only verifies, stores and enqueues: the connector checks the signature first (403 when
+It only verifies, stores and signals: the connector checks the signature first (403 when
 bad or missing), splits the body into raw events (400 when unreadable), the events are
-stored (a redelivery is stored once) and ingestion is queued after commit. Nothing is
+stored (a redelivery is stored once) and the domain is told (channels.signals.inbound_stored),
+which queues their ingestion. Nothing is
 created for a request that fails any check."""
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .base import BaseConnector, WebhookRejected
+from .inbound import inbound_events_store
 from .models import AccountStatus, BrandAccount
 from .registry import UnknownPlatform, get_connector
-from .services import inbound_events_record, ingest_soon
 from .types import RawEvent
 
 logger = logging.getLogger("hovor.channels.webhooks")
@@ -60,10 +61,7 @@ def webhook(request: HttpRequest, platform: str, account_id: int) -> HttpRespons
     new = 0
     for target, batch in _route(connector, account, events).items():
         # One INSERT in autocommit per account: stored (durably) before we answer 200.
-        ids = inbound_events_record(account=target, events=batch)
-        if ids:
-            ingest_soon(account_id=target.pk)
-        new += len(ids)
+        new += len(inbound_events_store(account=target, events=batch))
     return JsonResponse({"received": len(events), "new": new}, status=200)
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HOVOR_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -138,12 +139,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Every queue is declared, so a plain `celery -A helpdesk worker` consumes them all; larger
+# installations split them with -Q (docker-compose runs an inbound and an outbound worker).
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "inbound", "routing", "outbound")]
 CELERY_TASK_ROUTES = {
     "channels.poll_*": {"queue": "inbound"},
     "channels.backfill_*": {"queue": "inbound"},
-    "channels.ingest_*": {"queue": "inbound"},
+    "inbox.ingest_*": {"queue": "inbound"},
     "inbox.route_ticket*": {"queue": "routing"},
-    "channels.deliver_outbound": {"queue": "outbound"},
+    "inbox.deliver_outbound": {"queue": "outbound"},
 }
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
@@ -159,7 +163,7 @@ HOVOR_POLL_INTERVAL = env.float("HOVOR_POLL_INTERVAL", default=15.0)
 HOVOR_POLL_INTERVAL_OFF_HOURS = env.float("HOVOR_POLL_INTERVAL_OFF_HOURS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "poll-accounts": {"task": "channels.poll_due_accounts", "schedule": HOVOR_POLL_INTERVAL},
-    "sweep-stuck": {"task": "channels.sweep_stuck", "schedule": 30.0},
+    "sweep-stuck": {"task": "inbox.sweep_stuck", "schedule": 30.0},
 }
 
 # --- Hovor ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AgentProfile, Customer, Identity, Message, Ticket, TicketEvent
+from .models import AgentProfile, Customer, Identity, Message, OutboundMessage, Ticket, TicketEvent
 
 
 @admin.register(AgentProfile)
@@ -39,7 +39,28 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(TicketEvent)
 class TicketEventAdmin(admin.ModelAdmin):
+    # The log is append-only: readable here, never added to, changed or deleted by hand.
     list_display = ["id", "ticket", "type", "actor", "created_at"]
+    list_filter = ["type"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    # Read-only: the outbox's state is inbox/outbox.py's alone.
+    list_display = ["id", "account", "status", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["status"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -5,3 +5,11 @@ class InboxConfig(AppConfig):
     name = "inbox"
     verbose_name = "Inbox"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Stored platform events reach the ingest pipeline through the connectors' signal.
+        from channels.signals import inbound_stored
+
+        from .triggers import on_inbound_stored
+
+        inbound_stored.connect(on_inbound_stored, dispatch_uid="inbox.ingest")

@@ -25,6 +25,14 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    UNKNOWN = "unknown", "Outcome unknown, checking"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
 # How far a sent message has got; a platform's late or repeated report never moves it back.
 DELIVERY_PROGRESS = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 

@@ -49,11 +49,32 @@ def reply_retried(*, ticket: Ticket, message: Message, actor: Any) -> TicketEven
     return _event(ticket, TicketEventType.REPLY_RETRIED, actor=actor, message_id=message.pk)
 
 
-def ticket_assigned(*, ticket: Ticket, actor: Any, assignee_id: int | None, previous_id: int | None) -> TicketEvent:
-    return _event(ticket, TicketEventType.ASSIGNED, actor=actor, assignee_id=assignee_id, previous_id=previous_id)
+def ticket_assigned(
+    *,
+    ticket: Ticket,
+    actor: Any,
+    assignee_id: int | None,
+    previous_id: int | None,
+    assignee_name: str = "",
+    previous_name: str = "",
+) -> TicketEvent:
+    return _event(
+        ticket,
+        TicketEventType.ASSIGNED,
+        actor=actor,
+        assignee_id=assignee_id,
+        previous_id=previous_id,
+        assignee_name=assignee_name,
+        previous_name=previous_name,
+    )
 
 
-def status_changed(*, ticket: Ticket, actor: Any, old: str, new: str) -> TicketEvent:
+def status_changed(*, ticket: Ticket, actor: Any, old: str, new: str, save: bool = True) -> TicketEvent:
+    """Built unsaved with save=False (a batch of status changes is recorded in one INSERT)."""
+    if not save:
+        event = _unsaved(ticket, TicketEventType.STATUS_CHANGED, old=old, new=new)
+        event.actor = actor
+        return event
     return _event(ticket, TicketEventType.STATUS_CHANGED, actor=actor, old=old, new=new)
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from channels.models import Brand, BrandAccount
 
-from .enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
+from .enums import DeliveryStatus, Direction, OutboundStatus, TicketEventType, TicketStatus
 
 
 class Customer(models.Model):
@@ -142,6 +142,43 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.pk}"
+
+
+class OutboundMessage(models.Model):
+    """The outbox: one row per reply to deliver, written in the reply's transaction. It
+    carries everything the connector needs to send (channels never reads a Message); its
+    state is written by inbox/outbox.py alone."""
+
+    account = models.ForeignKey(BrandAccount, on_delete=models.CASCADE, related_name="outbound_messages")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbound")
+    kind = models.CharField(max_length=30, default="reply")
+    text = models.TextField()
+    in_reply_to_platform_id = models.CharField(max_length=200, blank=True)
+    recipient_platform_id = models.CharField(max_length=200, blank=True)
+    # "" answers where the customer wrote; "private" moves a public conversation to a DM.
+    mode = models.CharField(max_length=20, blank=True)
+    # The platform conversation, its subject and the channel's threading data (email
+    # References …), as stored on the customer message answered.
+    thread_key = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    platform_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table keeps the name it had when the outbox lived with the connectors.
+        db_table = "channels_outboundmessage"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_due_idx")]
+
+    def __str__(self) -> str:
+        return f"outbound {self.pk} {self.status}"
 
 
 class TicketEvent(models.Model):

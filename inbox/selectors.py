@@ -115,3 +115,14 @@ def merge_suggestions(*, customer: Customer) -> list[tuple[Customer, str]]:
             reason = _("same name and picture")
         found.setdefault(identity.customer_id, (identity.customer, reason))
     return list(found.values())
+
+
+def chat_session_key_for_ticket(*, ticket_id: int) -> str | None:
+    """The chat session a ticket's conversation is in now: its newest visitor message's."""
+    return (
+        Message.objects.filter(ticket_id=ticket_id, direction=Direction.IN, account__platform="chat")
+        .exclude(thread_key="")
+        .order_by("-sent_at", "-id")
+        .values_list("thread_key", flat=True)
+        .first()
+    )

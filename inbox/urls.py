@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent
+from .views import agent, chat
 
 app_name = "inbox"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/status/", agent.ticket_status_view, name="ticket_status"),
     path("messages/<int:message_id>/retry/", agent.reply_retry_view, name="reply_retry"),
     path("tickets/<int:ticket_id>/merge-customer/", agent.customer_merge_view, name="customer_merge"),
+    path("chat/agent/typing/<int:ticket_id>/", chat.agent_typing_view, name="chat_agent_typing"),
+    path("chat/agent/presence/", chat.agent_presence_view, name="chat_agent_presence"),
 ]

@@ -82,6 +82,7 @@ def main() -> int:
     steps = [
         ("ruff", [PY, "-m", "ruff", "check", "."]),
         ("mypy", [PY, "-m", "mypy"]),
+        ("import contracts", [str(Path(PY).parent / "lint-imports")]),
         ("migrations", [PY, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ("pytest", [PY, "-m", "pytest", *sys.argv[1:]]),
     ]

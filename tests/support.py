@@ -15,7 +15,7 @@ X_CREDENTIALS = {
 
 def make_ticket(fake_x: Any, account: Any, author: str, name: str, text: str) -> tuple[Any, dict[str, Any]]:
     """A customer mentions the brand on the fake X and one poll brings it into a ticket."""
-    from channels.services import account_poll
+    from channels.inbound import account_poll
     from inbox.models import Message
 
     tweet = fake_x.inbound(author=author, name=name, text=text)["data"]

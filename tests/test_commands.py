@@ -120,7 +120,7 @@ def test_seed_demo_single_agent() -> None:
 def test_seed_demo_single_agent_routes_every_ticket_to_jana() -> None:
     """--single-agent promises "every ticket routes to her": a mention polled from the fake X
     (which seed_demo's demo credentials fit) ends up assigned to Jana."""
-    from channels.services import account_poll
+    from channels.inbound import account_poll
     from channels.x.fake import FakeX
     from inbox.models import Ticket
 

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
+from channels.hours import team_hours
 from channels.models import AccountStatus, BrandAccount
 from channels.types import OutboundRequest
 
@@ -86,20 +87,6 @@ def agents_online() -> bool:
     )
 
 
-def chat_session_key_for_ticket(*, ticket_id: int) -> str | None:
-    """The chat session a ticket's conversation is in now: its newest visitor message's."""
-    from inbox.enums import Direction
-    from inbox.models import Message
-
-    return (
-        Message.objects.filter(ticket_id=ticket_id, direction=Direction.IN, account__platform="chat")
-        .exclude(thread_key="")
-        .order_by("-sent_at", "-id")
-        .values_list("thread_key", flat=True)
-        .first()
-    )
-
-
 def chat_widget_config(*, account: BrandAccount) -> dict[str, Any]:
     """What the widget shows before anyone writes: colours and texts from the account's
     options (an admin sets them), and whether someone is there to answer now."""
@@ -122,10 +109,8 @@ def chat_widget_config(*, account: BrandAccount) -> dict[str, Any]:
 
 def _back_at(brand_id: int) -> str | None:
     """When the brand's team is next at work, if it is off its staffed hours now."""
-    from shifts.selectors import hours_for_brand, next_staffed_at
-
     now = timezone.now()
-    back = next_staffed_at(hours_for_brand(brand_id), now)
+    back = team_hours().next_staffed_at(brand_id, now)
     return None if back is None or back == now else back.isoformat()
 
 

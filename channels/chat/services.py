@@ -6,24 +6,24 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from channels.http import ApiPermanentError
+from channels.inbound import inbound_events_record
 from channels.models import BrandAccount
-from channels.services import inbound_events_record
+from channels.signals import inbound_stored
 from channels.types import OutboundRequest, RawEvent
 
 from .models import AgentPresence, ChatEvent, ChatEventKind, ChatSession
 from .parser import platform_id_for
-from .selectors import TYPING_TTL_SECONDS, chat_transcript, token_hash, typing_key
+from .selectors import TYPING_TTL_SECONDS, token_hash, typing_key
+from .tasks import chat_followup, chat_transcript_send
 
 logger = logging.getLogger("hovor.channels.chat")
 
@@ -115,8 +115,6 @@ def chat_message_receive(
     """Store a visitor's message for the widget's stream and as a raw event for the inbox,
     in one transaction; ingestion is queued after commit, exactly as for a webhook.
     Idempotent on client_msg_id: a resend after a reconnect returns the stored message."""
-    from channels.tasks import ingest_events
-
     existing = ChatEvent.objects.filter(session=session, client_msg_id=client_msg_id).first()
     if existing is not None:
         return existing, False
@@ -142,7 +140,9 @@ def chat_message_receive(
     raw = RawEvent(platform_id=platform_id_for(session.key, str(client_msg_id)), kind="chat", payload=payload)
     ids = inbound_events_record(account=account, events=[raw])
     if ids:
-        transaction.on_commit(lambda: ingest_events.delay(ids))
+        transaction.on_commit(lambda: inbound_stored.send(
+            sender=BrandAccount, account_id=account.pk, event_ids=ids, source="chat"
+        ))
     cache.delete(typing_key(session.key, "visitor"))
     return event, True
 
@@ -151,8 +151,6 @@ def chat_message_receive(
 def chat_reply_store(*, account: BrandAccount, outbound: OutboundRequest) -> str:
     """Deliver an agent's reply: store it where the widget's stream reads it. Delivery is
     this one transaction, so it is immediate; returns the reply's platform id."""
-    from .tasks import chat_followup
-
     session = ChatSession.objects.filter(account=account, key=outbound.thread_key).first()
     if session is None:
         raise ApiPermanentError("This chat conversation no longer exists; the visitor cannot receive replies.")
@@ -186,8 +184,6 @@ def chat_presence_touch(*, user: AbstractBaseUser) -> None:
 # --- email ------------------------------------------------------------------------------
 def chat_transcript_request(*, session: ChatSession, email: str) -> None:
     """Queue the conversation's transcript to this address (sent by a task, after commit)."""
-    from .tasks import chat_transcript_send
-
     if not ChatEvent.objects.filter(session=session).exists():
         raise ChatRequestError("There is nothing to send yet.")
     with transaction.atomic():
@@ -198,49 +194,3 @@ def chat_transcript_request(*, session: ChatSession, email: str) -> None:
             raise ChatRequestError("The transcript has already been sent several times.", status=429)
         chat_contact_update(session=session, email=email)
         transaction.on_commit(lambda: chat_transcript_send.delay(session.pk, email))
-
-
-def _from_email(account: BrandAccount) -> str:
-    options = account.options if isinstance(account.options, dict) else {}
-    sender = options.get("from_email")
-    return sender if isinstance(sender, str) and sender else settings.DEFAULT_FROM_EMAIL
-
-
-def _local(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
-
-
-def chat_transcript_email(*, session_id: int, email: str) -> None:
-    session = ChatSession.objects.select_related("account__brand").get(pk=session_id)
-    brand = session.account.brand.name
-    lines = [f"Your conversation with {brand}", ""]
-    for event in chat_transcript(session=session):
-        who = "You" if event.kind == ChatEventKind.VISITOR else brand
-        lines.append(f"[{_local(event.created_at)}] {who}:")
-        lines.extend(f"  {line}" for line in event.text.splitlines() or [""])
-        lines.append("")
-    send_mail(
-        subject=f"Your conversation with {brand}",
-        message="\n".join(lines),
-        from_email=_from_email(session.account),
-        recipient_list=[email],
-    )
-
-
-def chat_followup_email(*, event_id: int) -> None:
-    """An agent answered while the visitor was away, and they asked for email follow-up."""
-    event = ChatEvent.objects.select_related("session__account__brand").get(pk=event_id)
-    session = event.session
-    if not session.email:
-        return
-    brand = session.account.brand.name
-    body = (
-        f"{brand} answered your chat message:\n\n{event.text}\n\n"
-        "You can reply by opening the chat on our website again."
-    )
-    send_mail(
-        subject=f"{brand} answered your message",
-        message=body,
-        from_email=_from_email(session.account),
-        recipient_list=[session.email],
-    )

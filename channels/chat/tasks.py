@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from helpdesk.celery import step_task
 
-from . import services
+from . import mail
 
 
 @step_task("chat.transcript_send", max_retries=3)
 def chat_transcript_send(session_id: int, email: str) -> None:
-    services.chat_transcript_email(session_id=session_id, email=email)
+    mail.chat_transcript_email(session_id=session_id, email=email)
 
 
 @step_task("chat.followup", max_retries=3)
 def chat_followup(event_id: int) -> None:
-    services.chat_followup_email(event_id=event_id)
+    mail.chat_followup_email(event_id=event_id)

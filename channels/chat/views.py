@@ -1,6 +1,7 @@
 """The chat's HTTP side. Widget endpoints (`/chat/<account>/…`) speak JSON with CORS for any
 origin (the widget is embedded on the brand's own site) and need no cookies: the widget
-holds a session token. Agent endpoints (`/chat/agent/…`) are for logged-in agents.
+holds a session token. The agent's side (typing, presence) is part of the agent UI
+(inbox.views.chat).
 
 Views parse and validate, call one service or selector, and answer."""
 from __future__ import annotations
@@ -13,34 +14,27 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
 from channels.models import BrandAccount
-from inbox.permissions import is_agent
-from inbox.selectors import tickets_visible_to
 
 from . import stream
 from .connector import CHAT_LIMITS
 from .models import ChatSession
 from .selectors import (
     chat_account,
-    chat_is_typing,
     chat_session_for_token,
-    chat_session_key_for_ticket,
     chat_widget_config,
 )
 from .services import (
     ChatRequestError,
     chat_contact_update,
     chat_message_receive,
-    chat_presence_touch,
     chat_session_open,
     chat_session_seen,
     chat_transcript_request,
@@ -283,39 +277,3 @@ def demo_view(request: HttpRequest, account_id: int) -> HttpResponse:
     if account is None:
         raise Http404("No such chat account")
     return render(request, "chat/demo.html", {"account": account})
-
-
-# --- agent endpoints --------------------------------------------------------------------
-def _agent(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise Http404("Not an agent")
-    return user
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def agent_typing_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    """GET: the "Visitor is typing…" fragment for a chat ticket (empty otherwise), polled by
-    the agent's conversation view. POST: the agent is typing (`typing=0` stops it). Both
-    count as the agent being present."""
-    agent = _agent(request)
-    if not tickets_visible_to(user=agent).filter(pk=ticket_id).exists():
-        raise Http404("No such ticket")
-    chat_presence_touch(user=agent)
-    session_key = chat_session_key_for_ticket(ticket_id=ticket_id)
-    if request.method == "POST":
-        if session_key:
-            chat_typing_set(session_key=session_key, who="agent", typing=request.POST.get("typing", "1") != "0")
-        return HttpResponse(status=204)
-    typing = bool(session_key) and chat_is_typing(session_key=session_key or "", who="visitor")
-    response = render(request, "chat/_visitor_typing.html", {"typing": typing})
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@require_POST
-def agent_presence_view(request: HttpRequest) -> HttpResponse:
-    chat_presence_touch(user=_agent(request))
-    return HttpResponse(status=204)

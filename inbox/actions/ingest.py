@@ -19,6 +19,7 @@ from ..language import detect_language
 from ..live import bump_on_commit
 from ..models import Customer, Identity, Message, Ticket, TicketEvent
 from ..sla import first_response_due
+from .state import tickets_status_change
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,9 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             ],
             now=now,
         )
+        # The customer wrote again: the conversation is open (pending, solved or new before).
+        continued = {t.pk: t for _, _, t in placed if t.pk in earliest}
+        tickets_status_change(tickets=list(continued.values()), status=TicketStatus.OPEN, actor=None)
     bump_on_commit()
     result.created = messages
     result.new_ticket_ids = [t.pk for t in new_tickets]
@@ -269,7 +273,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
 
 
 def _continue_tickets(*, rows: list[tuple[int, datetime, datetime, datetime]], now: datetime) -> None:
-    """One UPDATE for every ticket a batch continued: reopen it, and let the customer wait
+    """One UPDATE for every ticket a batch continued: let the customer wait
     since their oldest unanswered message (X pages newest first, so an older message can
     arrive after a newer one), with the first-response target following while unanswered.
     Computed in SQL from the row's current values, so a concurrent change is kept. Raw SQL
@@ -285,7 +289,6 @@ def _continue_tickets(*, rows: list[tuple[int, datetime, datetime, datetime]], n
     sql = f"""
         WITH v(id, first_at, last_at, due_at) AS (VALUES {values})
         UPDATE {table} SET
-            status = %s,
             updated_at = %s,
             waiting_since = {least}(COALESCE({table}.waiting_since, v.first_at), v.first_at),
             last_message_at = {greatest}({table}.last_message_at, v.last_at),
@@ -295,4 +298,4 @@ def _continue_tickets(*, rows: list[tuple[int, datetime, datetime, datetime]], n
         FROM v WHERE {table}.id = v.id
     """  # noqa: S608 (identifiers are ours; every value is a parameter)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, TicketStatus.OPEN, adapt(now)])
+        cursor.execute(sql, [*params, adapt(now)])

@@ -8,15 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.base import ReplyContext
-from channels.models import BrandAccount, OutboundMessage, OutboundStatus
 from channels.registry import get_connector
-from channels.types import NormalizedStatus
 
 from .. import events
-from ..enums import DELIVERY_PROGRESS, DeliveryStatus, Direction, TicketStatus
+from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import bump_on_commit
 from ..models import AgentProfile, Message, Ticket
+from ..outbox import outbox_enqueue, outbox_requeue
+from ..triggers import deliver_after_commit
 from ..variables import UnknownVariable, render_variables
+from .delivery import ticket_recount_answered
+from .state import ticket_assignee_change, ticket_status_change
 from .tickets import TicketActionError
 
 
@@ -159,147 +161,45 @@ def ticket_reply(
         created_at=now,
         client_token=client_token or None,
     )
-    outbound = OutboundMessage.objects.create(
+    outbound = outbox_enqueue(
         account=ticket.account,
         message=message,
         kind=last_in.kind or "reply",
         mode=mode,
         text=composed.text,
-        in_reply_to_platform_id=last_in.platform_id or "",
-        recipient_platform_id=last_in.author_identity.external_id if last_in.author_identity else "",
-        status=OutboundStatus.QUEUED,
-        next_attempt_at=now,
+        in_reply_to=last_in.platform_id or "",
+        recipient=last_in.author_identity.external_id if last_in.author_identity else "",
+        thread_key=last_in.thread_key,
+        subject=ticket.subject,
+        extra=last_in.extra or {},
     )
     events.reply_queued(ticket=ticket, message=message, actor=agent, mode=mode)
-    update = ["waiting_since", "updated_at", "status"]
+    update = ["waiting_since", "updated_at"]
     if ticket.first_response_at is None:
         ticket.first_response_at = now
         update.append("first_response_at")
     ticket.waiting_since = None
     ticket.updated_at = now
-    if then_status in (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.OPEN):
-        if ticket.status != then_status:
-            events.status_changed(ticket=ticket, actor=agent, old=ticket.status, new=then_status)
-        ticket.status = then_status
-    if ticket.assignee_id is None:
-        ticket.assignee_id = agent.pk
-        update.append("assignee")
-        events.ticket_assigned(ticket=ticket, actor=agent, assignee_id=agent.pk, previous_id=None)
     ticket.save(update_fields=update)
-
-    from channels.tasks import deliver_outbound
-
-    transaction.on_commit(lambda: deliver_outbound.delay(outbound.pk))
+    if then_status in (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.OPEN):
+        ticket_status_change(ticket=ticket, status=then_status, actor=agent)
+    if ticket.assignee_id is None:
+        ticket_assignee_change(ticket=ticket, assignee_id=agent.pk, actor=agent)
+    deliver_after_commit(outbound_id=outbound.pk)
     bump_on_commit()
     return message
-
-
-@transaction.atomic
-def reply_mark_sent(*, outbound: OutboundMessage, platform_id: str) -> None:
-    now = timezone.now()
-    updated = (
-        OutboundMessage.objects.filter(pk=outbound.pk)
-        .exclude(status=OutboundStatus.SENT)
-        .update(status=OutboundStatus.SENT, platform_id=platform_id, sent_at=now, last_error="")
-    )
-    if not updated:
-        return
-    Message.objects.filter(pk=outbound.message_id).update(
-        platform_id=platform_id, delivery_status=DeliveryStatus.SENT, sent_at=now
-    )
-    message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
-    events.reply_sent(ticket=message.ticket, message=message, platform_id=platform_id)
-    bump_on_commit()
-
-
-@transaction.atomic
-def reply_mark_failed(*, outbound: OutboundMessage, error: str) -> None:
-    updated = (
-        OutboundMessage.objects.filter(pk=outbound.pk)
-        .exclude(status=OutboundStatus.SENT)
-        .update(status=OutboundStatus.FAILED, last_error=error)
-    )
-    if not updated:
-        return
-    _reply_failed(message=Message.objects.select_related("ticket").get(pk=outbound.message_id), error=error)
-    bump_on_commit()
-
-
-def _reply_failed(*, message: Message, error: str) -> None:
-    """The message side of a failure (the outbox row is already marked): the customer got
-    nothing, so the conversation waits again, and is unanswered if this was the only reply."""
-    Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.FAILED)
-    events.reply_failed(ticket=message.ticket, message=message, error=error)
-    _ticket_recount_answered(ticket=message.ticket)
-
-
-def _ticket_recount_answered(*, ticket: Ticket) -> None:
-    """Derive 'answered' state from the replies that did not fail: first response time,
-    since when the customer waits, and a pending/solved ticket back to open if waiting."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    replies = ticket.messages.filter(direction=Direction.OUT).exclude(delivery_status=DeliveryStatus.FAILED)
-    first_ok = replies.order_by("created_at", "id").first()
-    last_ok = replies.order_by("-created_at", "-id").first()
-    unanswered = ticket.messages.filter(direction=Direction.IN)
-    if last_ok is not None:
-        unanswered = unanswered.filter(sent_at__gt=last_ok.created_at)
-    oldest_unanswered = unanswered.order_by("sent_at", "id").first()
-    ticket.first_response_at = first_ok.created_at if first_ok else None
-    ticket.waiting_since = oldest_unanswered.sent_at if oldest_unanswered else None
-    update = ["first_response_at", "waiting_since", "updated_at"]
-    if ticket.waiting_since is not None and ticket.status in (TicketStatus.PENDING, TicketStatus.SOLVED):
-        events.status_changed(ticket=ticket, actor=None, old=ticket.status, new=TicketStatus.OPEN)
-        ticket.status = TicketStatus.OPEN
-        update.append("status")
-    ticket.updated_at = timezone.now()
-    ticket.save(update_fields=update)
 
 
 @transaction.atomic
 def reply_retry(*, message: Message, actor: User) -> Message:
     """An agent asks to try a failed reply again (e.g. after an admin fixed the account)."""
-    outbound = OutboundMessage.objects.select_for_update().get(message=message)
-    if outbound.status != OutboundStatus.FAILED:
+    outbound = outbox_requeue(message=message)
+    if outbound is None:
         raise ReplyError("Only a failed reply can be retried.")
-    outbound.status = OutboundStatus.QUEUED
-    outbound.next_attempt_at = timezone.now()
-    outbound.save(update_fields=["status", "next_attempt_at"])
     Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
     events.reply_retried(ticket=message.ticket, message=message, actor=actor)
-    _ticket_recount_answered(ticket=message.ticket)
-
-    from channels.tasks import deliver_outbound
-
-    transaction.on_commit(lambda: deliver_outbound.delay(outbound.pk))
+    ticket_recount_answered(ticket=message.ticket)
+    deliver_after_commit(outbound_id=outbound.pk)
     bump_on_commit()
     message.refresh_from_db()
     return message
-
-
-@transaction.atomic
-def reply_delivery_update(*, account: BrandAccount, status: NormalizedStatus) -> bool:
-    """A platform reports how far one of our replies got (sent → delivered → read, or
-    failed). Idempotent and order-proof: a repeated or late report never moves it back."""
-    message = (
-        Message.objects.select_for_update()
-        .select_related("ticket")
-        .filter(account=account, platform_id=status.platform_id, direction=Direction.OUT)
-        .first()
-    )
-    if message is None:
-        return False
-    if status.status == DeliveryStatus.FAILED:
-        if message.delivery_status == DeliveryStatus.FAILED:
-            return False
-        error = status.error or "The platform reported the message as not delivered."
-        OutboundMessage.objects.filter(message=message).update(status=OutboundStatus.FAILED, last_error=error)
-        _reply_failed(message=message, error=error)
-    else:
-        new = DELIVERY_PROGRESS.get(status.status)
-        old = DELIVERY_PROGRESS.get(message.delivery_status)
-        if new is None or old is None or new <= old:
-            return False
-        Message.objects.filter(pk=message.pk).update(delivery_status=status.status)
-        events.reply_delivery(ticket=message.ticket, message=message, status=status.status)
-    bump_on_commit()
-    return True

@@ -4,16 +4,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 
 from channels.models import BrandAccount
 from channels.types import NormalizedMessage
 
-from .. import events
-from ..enums import TicketStatus
 from ..live import bump_on_commit
 from ..models import Message, Ticket
 from .ingest import IncomingItem, tickets_ingest_batch
+from .state import UnknownStatus, ticket_assignee_change, ticket_status_change
 
 
 class TicketActionError(Exception):
@@ -43,34 +41,19 @@ def ticket_ingest_message(
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User | None) -> Ticket:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    previous_id = ticket.assignee_id
-    new_id = assignee.pk if assignee is not None else None
-    if previous_id == new_id:
-        return ticket
-    ticket.assignee_id = new_id
-    if ticket.status == TicketStatus.NEW and new_id is not None:
-        ticket.status = TicketStatus.OPEN
-    ticket.updated_at = timezone.now()
-    ticket.save(update_fields=["assignee", "status", "updated_at"])
-    events.ticket_assigned(ticket=ticket, actor=actor, assignee_id=new_id, previous_id=previous_id)
-    bump_on_commit()
+    if ticket_assignee_change(ticket=ticket, assignee_id=assignee.pk if assignee is not None else None, actor=actor):
+        bump_on_commit()
     return ticket
 
 
 @transaction.atomic
 def ticket_set_status(*, ticket: Ticket, status: str, actor: User | None) -> Ticket:
-    if status not in TicketStatus.values:
-        raise TicketActionError(f"Unknown status {status!r}")
+    """An agent (or the API) sets the status."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    old = ticket.status
-    if old == status:
-        return ticket
-    ticket.status = status
-    if status == TicketStatus.SOLVED:
-        ticket.waiting_since = None
-    ticket.updated_at = timezone.now()
-    ticket.save(update_fields=["status", "waiting_since", "updated_at"])
-    events.status_changed(ticket=ticket, actor=actor, old=old, new=status)
-    bump_on_commit()
+    try:
+        changed = ticket_status_change(ticket=ticket, status=status, actor=actor)
+    except UnknownStatus as exc:
+        raise TicketActionError(str(exc)) from exc
+    if changed:
+        bump_on_commit()
     return ticket
-

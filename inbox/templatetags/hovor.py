@@ -70,6 +70,15 @@ def event_summary(event: TicketEvent) -> str:
             "old": status_label(str(payload.get("old", "?"))),
             "new": status_label(str(payload.get("new", "?"))),
         }
+    if event.type == "assigned":
+        assignee = str(payload.get("assignee_name") or "")
+        if payload.get("assignee_id") is None:
+            return _("Unassigned")
+        if event.actor_id is None:
+            return _("Assigned to %(name)s by routing") % {"name": assignee or "?"}
+        if event.actor_id == payload.get("assignee_id"):
+            return _("Took it")
+        return _("Assigned to %(name)s") % {"name": assignee or "?"}
     if event.type == "reply_failed":
         return _("Reply failed: %(error)s") % {"error": payload.get("error", "")}
     return event.get_type_display()

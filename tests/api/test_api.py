@@ -12,12 +12,12 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from channels.models import Brand, BrandAccount, OutboundMessage
+from channels.models import Brand, BrandAccount
 from channels.services import brand_account_connect
 from channels.types import NormalizedAuthor, NormalizedMessage
 from inbox.actions.tickets import ticket_ingest_message
 from inbox.enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
-from inbox.models import Message, Ticket
+from inbox.models import Message, OutboundMessage, Ticket
 from tests.support import X_CREDENTIALS, make_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from channels.services import account_poll
+from channels.inbound import account_poll
 from tests.browser.conftest import VIEWPORT, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from channels.services import account_poll
+from channels.inbound import account_poll
 from channels.x.limits import weighted_length
 from tests.browser.conftest import PageProblems, shot
 

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from channels.inbound import account_poll
 from channels.models import AccountStatus, BrandAccount
-from channels.services import account_poll
 from tests.support import X_CREDENTIALS
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,13 +9,15 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from channels.models import AccountStatus, BrandAccount, InboundEvent, InboundEventStatus, OutboundMessage
-from channels.models import OutboundStatus as S
-from channels.services import account_poll, inbound_events_record, outbound_deliver, sweep_stuck
+from channels.inbound import account_poll, inbound_events_record
+from channels.models import AccountStatus, BrandAccount, InboundEvent, InboundEventStatus
 from channels.types import RawEvent
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ticket_reply
 from inbox.enums import DeliveryStatus
-from inbox.models import Message, Ticket
+from inbox.enums import OutboundStatus as S
+from inbox.models import Message, OutboundMessage, Ticket
+from inbox.pipeline import pipeline_sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +29,7 @@ def _ticket(fake_x: Any, account: BrandAccount) -> Ticket:
 
 
 def _queued_reply(ticket: Ticket, agent: Any, text: str = "Prověřuji, {{ customer.first_name }}.") -> OutboundMessage:
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         message = ticket_reply(ticket=ticket, agent=agent, text=text)
     return OutboundMessage.objects.get(message=message)
 
@@ -45,12 +47,12 @@ def test_worker_crash_after_x_posted_is_reconciled_by_the_sweep(
     OutboundMessage.objects.filter(pk=outbound.pk).update(
         status=S.SENDING, attempts=1, attempt_started_at=long_ago, first_attempt_at=long_ago
     )
-    sweep_stuck()
+    pipeline_sweep()
     outbound.refresh_from_db()
     assert outbound.status == S.UNKNOWN
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=long_ago)
-    assert sweep_stuck()["outbound"] == [outbound.pk]  # handed to deliver_outbound by the task
-    outbound_deliver(outbound_id=outbound.pk)
+    assert pipeline_sweep()["outbound"] == [outbound.pk]  # handed to deliver_outbound by the task
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.SENT and outbound.platform_id == tweet_id
     assert len(fake_x.outbound()) == 1  # found on X, not posted again
@@ -60,15 +62,15 @@ def test_a_row_in_flight_is_not_sent_twice(fake_x: Any, x_account: BrandAccount,
     ticket = _ticket(fake_x, x_account)
     outbound = _queued_reply(ticket, agent)
     OutboundMessage.objects.filter(pk=outbound.pk).update(status=S.SENDING, attempt_started_at=timezone.now())
-    assert outbound_deliver(outbound_id=outbound.pk) is None  # another worker holds it
+    assert reply_deliver(outbound_id=outbound.pk) is None  # another worker holds it
     assert fake_x.outbound() == []
 
 
 def test_sent_row_is_never_sent_again(fake_x: Any, x_account: BrandAccount, agent: Any) -> None:
     ticket = _ticket(fake_x, x_account)
     outbound = _queued_reply(ticket, agent)
-    outbound_deliver(outbound_id=outbound.pk)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     assert len(fake_x.outbound()) == 1
 
 
@@ -78,7 +80,7 @@ def test_revoked_credentials_fail_the_reply_and_flag_the_account(
     ticket = _ticket(fake_x, x_account)
     outbound = _queued_reply(ticket, agent)
     fake_x.fail(status=401, times=1, path="/2/tweets")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     x_account.refresh_from_db()
     assert outbound.status == S.FAILED and "401" in outbound.last_error
@@ -115,7 +117,7 @@ def test_poll_outage_backs_off_and_keeps_the_cursor(fake_x: Any, x_account: Bran
 
 
 def test_malformed_stored_event_is_marked_failed_and_others_go_through(x_account: BrandAccount) -> None:
-    from channels.services import inbound_events_process
+    from inbox.pipeline import inbound_events_ingest
 
     good = {
         "tweet": {"id": "1900000000000000001", "text": "@AcmeCare hi", "author_id": "42",
@@ -130,7 +132,7 @@ def test_malformed_stored_event_is_marked_failed_and_others_go_through(x_account
             RawEvent("1900000000000000003", "favorite", {}),
         ],
     )
-    inbound_events_process(event_ids=ids)
+    inbound_events_ingest(event_ids=ids)
     statuses = dict(InboundEvent.objects.values_list("platform_id", "status"))
     assert statuses == {
         "1900000000000000001": InboundEventStatus.PROCESSED,
@@ -145,4 +147,4 @@ def test_sweep_requeues_inbound_events_left_unprocessed(x_account: BrandAccount,
     InboundEvent.objects.filter(pk__in=ids).update(
         received_at=timezone.now() - settings.HOVOR_STUCK_AFTER - timedelta(seconds=1)
     )
-    assert sweep_stuck()["inbound"] == ids
+    assert pipeline_sweep()["inbound"] == ids

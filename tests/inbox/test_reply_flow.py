@@ -8,11 +8,12 @@ from unittest import mock
 
 import pytest
 
-from channels.models import InboundEvent, OutboundMessage, OutboundStatus
-from channels.services import account_poll, outbound_deliver
+from channels.inbound import account_poll
+from channels.models import InboundEvent
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ticket_reply
-from inbox.enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
-from inbox.models import Message, Ticket
+from inbox.enums import DeliveryStatus, Direction, OutboundStatus, TicketEventType, TicketStatus
+from inbox.models import Message, OutboundMessage, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,19 +63,19 @@ def test_rate_limit_then_outage_then_ok_sends_exactly_once(fake_x: Any, x_accoun
     fake_x.fail(status=429, times=1, path="/2/tweets", reset_in=1)
     fake_x.fail(status=503, times=1, path="/2/tweets")
     # Eager mode would re-run the task at once; drive the attempts by hand instead.
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         reply = ticket_reply(ticket=ticket, agent=agent, text="Sprawdzam, {{ customer.first_name }}!")
     outbound = OutboundMessage.objects.get(message=reply)
-    retry_at = outbound_deliver(outbound_id=outbound.pk)
+    retry_at = reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.QUEUED and retry_at is not None
-    assert outbound_deliver(outbound_id=outbound.pk) == retry_at  # not before the reset
+    assert reply_deliver(outbound_id=outbound.pk) == retry_at  # not before the reset
     time.sleep(max(0.0, (retry_at - outbound.created_at).total_seconds()) + 0.2)
-    outbound_deliver(outbound_id=outbound.pk)  # 503: outcome unknown
+    reply_deliver(outbound_id=outbound.pk)  # 503: outcome unknown
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.UNKNOWN
     type(outbound).objects.filter(pk=outbound.pk).update(next_attempt_at=outbound.created_at)
-    outbound_deliver(outbound_id=outbound.pk)  # checks X, finds nothing, sends
+    reply_deliver(outbound_id=outbound.pk)  # checks X, finds nothing, sends
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.SENT
     assert len(fake_x.outbound()) == 1
@@ -88,15 +89,15 @@ def test_response_lost_after_x_posted_does_not_duplicate(
     account_poll(account_id=x_account.pk)
     ticket = Ticket.objects.get()
     fake_x.fail(status=201, times=1, path="/2/tweets", mode="timeout_after_commit", delay=1.5)
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         reply = ticket_reply(ticket=ticket, agent=agent, text="On it, {{ customer.first_name }}!")
     outbound = OutboundMessage.objects.get(message=reply)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.UNKNOWN
     assert len(fake_x.outbound()) == 1  # X did post it
     type(outbound).objects.filter(pk=outbound.pk).update(next_attempt_at=outbound.created_at)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.SENT
     assert outbound.platform_id == fake_x.outbound()[0]["id"]

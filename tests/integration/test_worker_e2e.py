@@ -10,10 +10,10 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from channels.models import BrandAccount, InboundEvent, OutboundMessage, OutboundStatus
+from channels.models import BrandAccount, InboundEvent
 from channels.tasks import poll_account, poll_due_accounts
-from inbox.enums import DeliveryStatus, Direction
-from inbox.models import Message, Ticket
+from inbox.enums import DeliveryStatus, Direction, OutboundStatus
+from inbox.models import Message, OutboundMessage, Ticket
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from channels.inbound import due_polling_accounts
 from channels.models import Brand, BrandAccount
-from channels.services import brand_account_connect, due_polling_accounts
+from channels.services import brand_account_connect
 from shifts.actions import InvalidHours, business_hours_clear, business_hours_set
 from shifts.models import BusinessHours
 from shifts.selectors import Period, hours_for_brand, is_staffed, next_staffed_at, off_hours_brand_ids

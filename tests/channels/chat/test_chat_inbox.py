@@ -19,11 +19,11 @@ from django.utils import timezone
 from channels.chat import stream
 from channels.chat.models import AgentPresence, ChatEvent, ChatEventKind, ChatSession
 from channels.chat.services import chat_reply_store
-from channels.models import InboundEvent, InboundEventStatus, OutboundMessage, OutboundStatus
-from channels.services import outbound_deliver
+from channels.models import InboundEvent, InboundEventStatus
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import reply_compose, ticket_reply
-from inbox.enums import DeliveryStatus, Direction
-from inbox.models import Identity, Message, Ticket
+from inbox.enums import DeliveryStatus, Direction, OutboundStatus
+from inbox.models import Identity, Message, OutboundMessage, Ticket
 from tests.channels.chat.chat_support import Widget, parse_sse
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,7 +134,7 @@ def test_reply_reaches_an_open_stream_within_two_seconds(widget: Widget, agent: 
 def test_unknown_outcome_is_reconciled_not_resent(widget: Widget, agent: User, chat_account: Any) -> None:
     widget.write("Hello?")
     ticket = Ticket.objects.get()
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         reply = ticket_reply(ticket=ticket, agent=agent, text="Checking now")
     row = OutboundMessage.objects.get(message=reply)
     # A worker stored the reply, then died before marking it sent: the sweep makes it unknown.
@@ -142,10 +142,10 @@ def test_unknown_outcome_is_reconciled_not_resent(widget: Widget, agent: User, c
     OutboundMessage.objects.filter(pk=row.pk).update(
         status=OutboundStatus.UNKNOWN, attempts=1, first_attempt_at=first_try
     )
-    from channels.services import _outbound_request
+    from inbox.outbox import outbox_request
 
-    platform_id = chat_reply_store(account=chat_account, outbound=_outbound_request(row))
-    assert outbound_deliver(outbound_id=row.pk) is None
+    platform_id = chat_reply_store(account=chat_account, outbound=outbox_request(row))
+    assert reply_deliver(outbound_id=row.pk) is None
     reply.refresh_from_db()
     assert reply.delivery_status == DeliveryStatus.SENT
     assert reply.platform_id == platform_id
@@ -157,11 +157,11 @@ def test_second_identical_reply_is_sent_again(widget: Widget, agent: User) -> No
     widget.write("Hello?")
     ticket = Ticket.objects.get()
     first = ticket_reply(ticket=ticket, agent=agent, text="Thanks!")
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         second = ticket_reply(ticket=ticket, agent=agent, text="Thanks!")
     unknown = {"status": OutboundStatus.UNKNOWN, "first_attempt_at": timezone.now()}
     OutboundMessage.objects.filter(message=second).update(**unknown)
-    outbound_deliver(outbound_id=OutboundMessage.objects.get(message=second).pk)
+    reply_deliver(outbound_id=OutboundMessage.objects.get(message=second).pk)
     first.refresh_from_db()
     second.refresh_from_db()
     assert second.delivery_status == DeliveryStatus.SENT

@@ -17,8 +17,9 @@ from channels.email.client import imap_utf7
 from channels.email.connector import connector
 from channels.email.parser import event_platform_id
 from channels.http import ApiAuthError
+from channels.inbound import account_poll
 from channels.models import AccountStatus, BrandAccount, InboundEvent, InboundEventStatus
-from channels.services import account_poll, brand_account_connect
+from channels.services import brand_account_connect
 from inbox.enums import TicketStatus
 from inbox.models import Message, Ticket
 from tests.channels.email.conftest import Mailbox, SmtpSink, fixture_raw

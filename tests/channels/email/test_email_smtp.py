@@ -14,13 +14,16 @@ from django.utils import timezone
 
 from channels.email.parser import EVENT_KIND, event_platform_id
 from channels.email.text import REPLY_MARKER
-from channels.models import AccountStatus, BrandAccount, OutboundMessage
-from channels.models import OutboundStatus as S
-from channels.services import brand_account_connect, inbound_events_process, inbound_events_record, outbound_deliver
+from channels.inbound import inbound_events_record
+from channels.models import AccountStatus, BrandAccount
+from channels.services import brand_account_connect
 from channels.types import RawEvent
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import reply_compose, ticket_reply
 from inbox.enums import DeliveryStatus
-from inbox.models import Message, Ticket
+from inbox.enums import OutboundStatus as S
+from inbox.models import Message, OutboundMessage, Ticket
+from inbox.pipeline import inbound_events_ingest
 from tests.channels.email.conftest import Mailbox, Received, SmtpSink, fixture_raw, free_port
 from tests.channels.email.expected import ADDRESS, JANA_FIRST, OUR_JANA, OUR_PETR
 
@@ -54,19 +57,19 @@ def ingest(account: BrandAccount, raw: bytes) -> Message:
     payload = {"raw": base64.b64encode(raw).decode("ascii"), "uid": 1, "uidvalidity": 1, "folder": "INBOX",
                "internaldate": "", "address": ADDRESS}
     ids = inbound_events_record(account=account, events=[RawEvent(platform_id, EVENT_KIND, payload)])
-    inbound_events_process(event_ids=ids)
+    inbound_events_ingest(event_ids=ids)
     return Message.objects.select_related("ticket").get(account=account, platform_id=platform_id)
 
 
 def queued_reply(ticket: Ticket, agent: Any, text: str = TEXT) -> OutboundMessage:
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         message = ticket_reply(ticket=ticket, agent=agent, text=text)
     return OutboundMessage.objects.get(message=message)
 
 
 def retry_now(outbound: OutboundMessage) -> None:
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
 
 
@@ -155,7 +158,7 @@ def test_a_deferral_is_retried_and_sent_once(brand: Any, agent: Any, smtp_sink: 
     customer = ingest(account, fixture_raw("email__plain_ascii"))
     outbound = queued_reply(customer.ticket, agent)
     smtp_sink.fail(stage, "421 4.7.0 Try again later, closing connection")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.QUEUED and "421 4.7.0 Try again later" in outbound.last_error
     assert smtp_sink.received == []
@@ -169,7 +172,7 @@ def test_a_refusal_fails_the_reply_with_the_servers_reason(brand: Any, agent: An
     customer = ingest(account, fixture_raw("email__plain_ascii"))
     outbound = queued_reply(customer.ticket, agent)
     smtp_sink.fail("data", "550 5.7.1 Message rejected as spam")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.FAILED
     assert "550 5.7.1 Message rejected as spam" in outbound.last_error
@@ -184,7 +187,7 @@ def test_a_refused_recipient_fails_the_reply(brand: Any, agent: Any, smtp_sink: 
     customer = ingest(account, fixture_raw("email__plain_ascii"))
     outbound = queued_reply(customer.ticket, agent)
     smtp_sink.fail("rcpt", "550 5.1.1 <sam.carter@example.co.uk>: Recipient address rejected")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.FAILED and "sam.carter@example.co.uk" in outbound.last_error
 
@@ -195,7 +198,7 @@ def test_smtp_login_refused_fails_the_reply_and_flags_the_account(
     account = connect(brand, smtp_sink, smtp_password="revoked")
     customer = ingest(account, fixture_raw("email__plain_ascii"))
     outbound = queued_reply(customer.ticket, agent)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     account.refresh_from_db()
     assert outbound.status == S.FAILED and "535" in outbound.last_error
@@ -207,7 +210,7 @@ def test_server_unreachable_is_retried(brand: Any, agent: Any, smtp_sink: SmtpSi
     account = connect(brand, smtp_sink, smtp_port=free_port())
     customer = ingest(account, fixture_raw("email__plain_ascii"))
     outbound = queued_reply(customer.ticket, agent)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.QUEUED and "unreachable" in outbound.last_error
     account.credentials = {**account.credentials, "smtp_port": smtp_sink.port}
@@ -223,7 +226,7 @@ def test_connection_lost_during_data_resends_with_the_same_message_id(
     customer = ingest(account, fixture_raw("email__plain_ascii"))
     outbound = queued_reply(customer.ticket, agent)
     smtp_sink.drop_after_data()
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.UNKNOWN
     retry_now(outbound)
@@ -246,7 +249,7 @@ def test_connection_lost_during_data_found_in_the_sent_folder(
     customer = ingest(account, fixture_raw("email__plain_ascii"))
     outbound = queued_reply(customer.ticket, agent)
     smtp_sink.drop_after_data()
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.UNKNOWN
     mailbox.append(smtp_sink.received[0].data, folder="Sent")  # the provider filed it, as Gmail does
@@ -288,7 +291,7 @@ def test_no_reply_to_a_mailer_daemon(brand: Any, agent: Any, smtp_sink: SmtpSink
     account = connect(brand, smtp_sink)
     bounce = ingest(account, fixture_raw("email__dsn_bounce"))
     outbound = queued_reply(bounce.ticket, agent, text="Hello?")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.FAILED and "automatic system address" in outbound.last_error
     assert smtp_sink.received == []

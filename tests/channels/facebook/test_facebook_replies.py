@@ -16,11 +16,12 @@ from channels.facebook.connector import connector
 from channels.facebook.fake import FakeMeta
 from channels.facebook.limits import HUMAN_AGENT, RESPONSE
 from channels.http import ApiPermanentError
-from channels.models import AccountStatus, OutboundMessage, OutboundStatus
-from channels.services import outbound_deliver
+from channels.models import AccountStatus
 from channels.types import OutboundRequest
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
-from inbox.models import Message, Ticket
+from inbox.enums import OutboundStatus
+from inbox.models import Message, OutboundMessage, Ticket
 from tests.channels.facebook.meta_support import PAGE_ID, PAGE_TOKEN, post_delivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,14 +40,14 @@ def ago(**delta: float) -> str:
 
 
 def queued_reply(ticket: Ticket, agent: Any, text: str, mode: str = "") -> OutboundMessage:
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         message = ticket_reply(ticket=ticket, agent=agent, text=text, mode=mode)
     return OutboundMessage.objects.get(message=message)
 
 
 def attempt_now(outbound: OutboundMessage) -> OutboundMessage:
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=timezone.now())
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     return outbound
 
@@ -170,7 +171,7 @@ def test_private_reply_to_a_comment_once(client: Client, account: Any, fake: Fak
     assert sent["kind"] == "private_reply" and sent["comment_id"] == top["comment_id"]
     assert sent["recipient_id"] == fake.user_id("jana")
     second = queued_reply(ticket, agent, "Ještě jednou.", mode="private")
-    outbound_deliver(outbound_id=second.pk)
+    reply_deliver(outbound_id=second.pk)
     second.refresh_from_db()
     assert second.status == OutboundStatus.FAILED
     assert "already has a private reply" in second.last_error
@@ -201,7 +202,7 @@ def test_throttling_waits_for_the_regain_time(
     outbound = queued_reply(Ticket.objects.get(), agent, "Hned.")
     fake.fail(code=code, regain_minutes=7)
     started = timezone.now()
-    retry_at = outbound_deliver(outbound_id=outbound.pk)
+    retry_at = reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.QUEUED
     assert retry_at is not None
@@ -219,7 +220,7 @@ def test_5xx_before_acting_is_retried_and_sent_once(
     customer_writes(client, account, fake)
     outbound = queued_reply(Ticket.objects.get(), agent, "Hned.")
     fake.fail(status=500)
-    assert outbound_deliver(outbound_id=outbound.pk) is not None
+    assert reply_deliver(outbound_id=outbound.pk) is not None
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.UNKNOWN
     assert fake.outbound() == []
@@ -235,7 +236,7 @@ def test_5xx_after_acting_is_found_not_sent_again(
     customer_writes(client, account, fake, "Dotaz", kind=kind)
     outbound = queued_reply(Ticket.objects.get(), agent, "Odpověď.")
     fake.fail(code=2, status=503, after=True)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.UNKNOWN
     assert len(fake.outbound()) == 1  # Meta did it, then failed to say so
@@ -250,7 +251,7 @@ def test_private_reply_after_an_unknown_outcome_is_not_repeated(
     customer_writes(client, account, fake, "Dotaz", kind="comment")
     outbound = queued_reply(Ticket.objects.get(), agent, "Soukromě.", mode="private")
     fake.fail(status=500, after=True)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     assert attempt_now(outbound).status == OutboundStatus.SENT
     assert len(fake.outbound()) == 1
 
@@ -261,7 +262,7 @@ def test_revoked_token_fails_the_reply_and_breaks_the_account(
     customer_writes(client, account, fake)
     outbound = queued_reply(Ticket.objects.get(), agent, "Hned.")
     fake.fail(code=190)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     account.refresh_from_db()
     assert outbound.status == OutboundStatus.FAILED and "code 190" in outbound.last_error
@@ -275,7 +276,7 @@ def test_a_wrong_token_is_an_auth_error(client: Client, account: Any, fake: Fake
     account.credentials = {**account.credentials, "page_access_token": "stale"}
     account.save()
     outbound = queued_reply(Ticket.objects.get(), agent, "Hned.")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     account.refresh_from_db()
     assert account.status == AccountStatus.BROKEN
 
@@ -286,7 +287,7 @@ def test_unavailable_person_fails_with_an_explanation(
     customer_writes(client, account, fake)
     fake.block("jana")
     outbound = queued_reply(Ticket.objects.get(), agent, "Hned.")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.FAILED
     assert "not available on Messenger" in outbound.last_error and "code 551" in outbound.last_error
@@ -298,7 +299,7 @@ def test_window_refused_by_meta_fails_with_an_explanation(
     customer_writes(client, account, fake)
     outbound = queued_reply(Ticket.objects.get(), agent, "Hned.")
     fake.fail(code=10)  # Meta's clock says the window closed
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.FAILED
     assert "outside the allowed window" in outbound.last_error

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from channels.facebook.fake import FakeMeta
 from channels.instagram.connector import connector
-from channels.models import AccountStatus, OutboundMessage, OutboundStatus
-from channels.services import outbound_deliver
+from channels.models import AccountStatus
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
-from inbox.models import Ticket
+from inbox.enums import OutboundStatus
+from inbox.models import OutboundMessage, Ticket
 from tests.channels.facebook.meta_support import PAGE_ID, post_delivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +34,7 @@ def ago(**delta: float) -> str:
 
 
 def queued_reply(ticket: Ticket, agent: Any, text: str, mode: str = "") -> OutboundMessage:
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         message = ticket_reply(ticket=ticket, agent=agent, text=text, mode=mode)
     return OutboundMessage.objects.get(message=message)
 
@@ -98,7 +99,7 @@ def test_private_reply_once(client: Client, account: Any, fake: FakeMeta, agent:
     [sent] = fake.outbound()
     assert (sent["kind"], sent["comment_id"]) == ("private_reply", top["id"])
     second = queued_reply(ticket, agent, "Znovu.", mode="private")
-    outbound_deliver(outbound_id=second.pk)
+    reply_deliver(outbound_id=second.pk)
     second.refresh_from_db()
     assert second.status == OutboundStatus.FAILED and "code 10900" in second.last_error
 
@@ -107,12 +108,12 @@ def test_rate_limit_then_sent(client: Client, account: Any, fake: FakeMeta, agen
     customer_writes(client, account, fake)
     outbound = queued_reply(Ticket.objects.get(), agent, "Hned.")
     fake.fail(code=80002, regain_minutes=2)
-    retry_at = outbound_deliver(outbound_id=outbound.pk)
+    retry_at = reply_deliver(outbound_id=outbound.pk)
     assert retry_at is not None and retry_at > timezone.now() + timedelta(seconds=90)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.QUEUED and fake.outbound() == []
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=timezone.now())
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.SENT and len(fake.outbound()) == 1
 
@@ -125,11 +126,11 @@ def test_5xx_is_retried_and_sent_exactly_once(
     customer_writes(client, account, fake, "Dotaz", kind=kind)
     outbound = queued_reply(Ticket.objects.get(), agent, "Odpověď.")
     fake.fail(status=500, after=after)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.UNKNOWN
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=timezone.now())
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     [sent] = fake.outbound()
     assert outbound.status == OutboundStatus.SENT and outbound.platform_id == sent["id"]
@@ -139,7 +140,7 @@ def test_revoked_token(client: Client, account: Any, fake: FakeMeta, agent: Any)
     customer_writes(client, account, fake)
     outbound = queued_reply(Ticket.objects.get(), agent, "Hned.")
     fake.fail(code=190)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     account.refresh_from_db()
     assert outbound.status == OutboundStatus.FAILED and account.status == AccountStatus.BROKEN

@@ -9,14 +9,15 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from channels.models import AccountStatus, BrandAccount, OutboundMessage
-from channels.models import OutboundStatus as S
-from channels.services import account_poll, outbound_deliver
+from channels.inbound import account_poll
+from channels.models import AccountStatus, BrandAccount
 from channels.telegram.connector import connector
 from channels.types import OutboundRequest
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
 from inbox.enums import DeliveryStatus
-from inbox.models import Message, Ticket
+from inbox.enums import OutboundStatus as S
+from inbox.models import Message, OutboundMessage, Ticket
 from tests.channels.telegram.telegram_support import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,7 +32,7 @@ def ticket_from(fake: Any, account: BrandAccount, author: str = "@jnovakova", te
 
 
 def queued_reply(ticket: Ticket, agent: Any, text: str = "Dobrý den, {{ customer.first_name }}, prověřuji.") -> Any:
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         message = ticket_reply(ticket=ticket, agent=agent, text=text)
     return OutboundMessage.objects.get(message=message)
 
@@ -108,8 +109,8 @@ def test_reply_to_a_sticker_and_a_photo(fake_telegram: Any, telegram_account: Br
 def test_sent_row_is_never_sent_again(fake_telegram: Any, telegram_account: BrandAccount, agent: Any) -> None:
     ticket, _ = ticket_from(fake_telegram, telegram_account)
     outbound = queued_reply(ticket, agent)
-    outbound_deliver(outbound_id=outbound.pk)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     assert len(fake_telegram.outbound()) == 1
 
 
@@ -169,16 +170,16 @@ def test_rate_limit_waits_for_retry_after(fake_telegram: Any, telegram_account: 
     outbound = queued_reply(ticket, agent)
     fake_telegram.fail(429, retry_after=17, method="sendMessage")
     before = timezone.now()
-    retry_at = outbound_deliver(outbound_id=outbound.pk)
+    retry_at = reply_deliver(outbound_id=outbound.pk)
     assert retry_at is not None
     assert timedelta(seconds=16) <= retry_at - before <= timedelta(seconds=18)
     outbound.refresh_from_db()
     assert outbound.status == S.QUEUED and outbound.next_attempt_at == retry_at
     assert "retry after 17" in outbound.last_error
     assert fake_telegram.outbound() == []
-    assert outbound_deliver(outbound_id=outbound.pk) == retry_at  # not before then
+    assert reply_deliver(outbound_id=outbound.pk) == retry_at  # not before then
     make_due(outbound)
-    assert outbound_deliver(outbound_id=outbound.pk) is None
+    assert reply_deliver(outbound_id=outbound.pk) is None
     assert len(fake_telegram.outbound()) == 1
 
 
@@ -189,13 +190,13 @@ def test_5xx_is_retried_and_sent_exactly_once(
     ticket, _ = ticket_from(fake_telegram, telegram_account)
     outbound = queued_reply(ticket, agent)
     fake_telegram.fail(status, times=2, method="sendMessage")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.UNKNOWN
     make_due(outbound)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     make_due(outbound)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.SENT and outbound.attempts == 3
     assert len(fake_telegram.outbound()) == 1
@@ -209,9 +210,9 @@ def test_a_lost_answer_after_telegram_sent_is_sent_again(
     ticket, _ = ticket_from(fake_telegram, telegram_account)
     outbound = queued_reply(ticket, agent)
     fake_telegram.fail(502, method="sendMessage", mode="after_commit")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     make_due(outbound)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.SENT
     assert len(fake_telegram.outbound()) == 2
@@ -224,7 +225,7 @@ def test_read_timeout_is_an_unknown_outcome(
     ticket, _ = ticket_from(fake_telegram, telegram_account)
     outbound = queued_reply(ticket, agent)
     fake_telegram.fail(200, method="sendMessage", mode="timeout", delay=1.0)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.UNKNOWN and "did not answer in time" in outbound.last_error
 
@@ -235,7 +236,7 @@ def test_connection_refused_is_retried_as_not_sent(
     ticket, _ = ticket_from(fake_telegram, telegram_account)
     outbound = queued_reply(ticket, agent)
     fake_telegram.stop()
-    assert outbound_deliver(outbound_id=outbound.pk) is not None
+    assert reply_deliver(outbound_id=outbound.pk) is not None
     outbound.refresh_from_db()
     assert outbound.status == S.QUEUED  # nothing reached Telegram: not an unknown outcome
     assert "connection refused" in outbound.last_error
@@ -248,7 +249,7 @@ def test_revoked_token_fails_the_reply_and_breaks_the_account(
     ticket, _ = ticket_from(fake_telegram, telegram_account)
     outbound = queued_reply(ticket, agent)
     fake_telegram.fail(401, method="sendMessage")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     account = BrandAccount.objects.get(pk=telegram_account.pk)
     assert outbound.status == S.FAILED and "401" in outbound.last_error
@@ -270,7 +271,7 @@ def test_customer_blocked_the_bot(fake_telegram: Any, telegram_account: BrandAcc
     ticket, _ = ticket_from(fake_telegram, telegram_account)
     outbound = queued_reply(ticket, agent)
     fake_telegram.block("@jnovakova")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.FAILED
     assert outbound.last_error == (
@@ -286,7 +287,7 @@ def test_bad_request_fails_the_reply_with_telegrams_words(
     ticket, _ = ticket_from(fake_telegram, telegram_account)
     outbound = queued_reply(ticket, agent)
     fake_telegram.fail(400, method="sendMessage", description="Bad Request: chat not found")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.FAILED and outbound.last_error == "Telegram 400: Bad Request: chat not found"
 

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from channels.inbound import account_poll
 from channels.models import AccountStatus, BrandAccount, InboundEvent, InboundEventStatus
-from channels.services import account_poll
 from channels.telegram.connector import connector
 from channels.types import RawEvent
 from inbox.models import Message, Ticket

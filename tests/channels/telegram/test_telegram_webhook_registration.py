@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from channels.services import account_poll, brand_account_register_webhook
+from channels.inbound import account_poll
+from channels.services import brand_account_register_webhook
 from channels.telegram.connector import MODE_WEBHOOK, account_mode
 from inbox.models import Message
 from tests.channels.telegram.telegram_support import BOT_TOKEN, connect

@@ -14,14 +14,15 @@ import requests
 from django.utils import timezone
 
 from channels.http import ApiPermanentError
-from channels.models import AccountStatus, InboundEvent, OutboundMessage, OutboundStatus
-from channels.services import brand_account_test, outbound_deliver
+from channels.models import AccountStatus, InboundEvent
+from channels.services import brand_account_test
 from channels.types import OutboundRequest
 from channels.whatsapp.client import WINDOW_CLOSED_SENT
 from channels.whatsapp.connector import client_for, connector
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
-from inbox.enums import DeliveryStatus, TicketEventType, TicketStatus
-from inbox.models import Message, Ticket
+from inbox.enums import DeliveryStatus, OutboundStatus, TicketEventType, TicketStatus
+from inbox.models import Message, OutboundMessage, Ticket
 from tests.channels.whatsapp.wa_support import deliver, deliver_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +37,7 @@ def customer_writes(client: Any, account: Any, fake: Any, text: str = "Kde je m�
 
 
 def queued_reply(ticket: Ticket, agent: Any, text: str = "Dobrý den, hned to prověřím.") -> OutboundMessage:
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         message = ticket_reply(ticket=ticket, agent=agent, text=text)
     return OutboundMessage.objects.get(message=message)
 
@@ -169,15 +170,15 @@ def test_rate_limited_reply_waits_and_then_goes_once(
     outbound = queued_reply(asked.ticket, agent)
     fake_wa.fail(code=code)
     before = timezone.now()
-    retry_at = outbound_deliver(outbound_id=outbound.pk)
+    retry_at = reply_deliver(outbound_id=outbound.pk)
     assert retry_at is not None and retry_at >= before + timedelta(seconds=50)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.QUEUED and f"code {code}" in outbound.last_error
     assert outbound.next_attempt_at == retry_at
     assert fake_wa.outbound() == []
-    assert outbound_deliver(outbound_id=outbound.pk) == retry_at  # not before its time
+    assert reply_deliver(outbound_id=outbound.pk) == retry_at  # not before its time
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=timezone.now())
-    assert outbound_deliver(outbound_id=outbound.pk) is None
+    assert reply_deliver(outbound_id=outbound.pk) is None
     assert len(fake_wa.outbound()) == 1
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.SENT
@@ -190,11 +191,11 @@ def test_server_error_is_retried_and_sent_exactly_once(
     outbound = queued_reply(asked.ticket, agent)
     fake_wa.fail(status=500, times=2)
     for _ in range(2):
-        assert outbound_deliver(outbound_id=outbound.pk) is not None
+        assert reply_deliver(outbound_id=outbound.pk) is not None
         outbound.refresh_from_db()
         assert outbound.status == OutboundStatus.UNKNOWN
         OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=timezone.now())
-    assert outbound_deliver(outbound_id=outbound.pk) is None
+    assert reply_deliver(outbound_id=outbound.pk) is None
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.SENT and outbound.attempts == 3
     assert len(fake_wa.outbound()) == 1
@@ -208,9 +209,9 @@ def test_unknown_outcome_after_whatsapp_acted_is_sent_again(
     asked = customer_writes(client, wa_account, fake_wa)
     outbound = queued_reply(asked.ticket, agent)
     fake_wa.fail(status=500, mode="after")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=timezone.now())
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     assert len(fake_wa.outbound()) == 2
     assert connector.find_sent(wa_account, OutboundRequest(text="x", recipient=WA_ID)) is None
 

@@ -8,15 +8,16 @@ from unittest import mock
 
 import pytest
 
-from channels.models import AccountStatus, BrandAccount, OutboundMessage
-from channels.models import OutboundStatus as S
-from channels.services import account_poll, outbound_deliver
+from channels.inbound import account_poll
+from channels.models import AccountStatus, BrandAccount
 from channels.types import OutboundRequest
 from channels.x.connector import connector
 from channels.x.fake import FakeX
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
 from inbox.enums import DeliveryStatus
-from inbox.models import Message, Ticket
+from inbox.enums import OutboundStatus as S
+from inbox.models import Message, OutboundMessage, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +37,7 @@ def mention_ticket(fake: FakeX, account: BrandAccount, **extra: Any) -> tuple[Ti
 
 
 def queued(ticket: Ticket, agent: Any, text: str, mode: str = "") -> OutboundMessage:
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         message = ticket_reply(ticket=ticket, agent=agent, text=text, mode=mode)
     return OutboundMessage.objects.get(message=message)
 
@@ -115,11 +116,11 @@ def test_dm_503_is_retried_and_sent_exactly_once(fake_x: FakeX, x_account: Brand
     ticket, customer_id = dm_ticket(fake_x, x_account)
     outbound = queued(ticket, agent, "Prověřuji.")
     fake_x.fail(status=503, times=1, path="/2/dm_conversations", method="POST")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.UNKNOWN and dms_sent(fake_x) == []
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=outbound.created_at)
-    outbound_deliver(outbound_id=outbound.pk)  # looks in the conversation, finds nothing, sends
+    reply_deliver(outbound_id=outbound.pk)  # looks in the conversation, finds nothing, sends
     outbound.refresh_from_db()
     [sent] = dms_sent(fake_x)
     assert outbound.status == S.SENT and outbound.platform_id == sent["dm_event_id"]
@@ -135,12 +136,12 @@ def test_dm_lost_answer_is_found_not_sent_again(
     settings.HOVOR_HTTP_TIMEOUT = 0.5
     outbound = queued(ticket, agent, "Omlouváme se & posíláme náhradu <dnes>.")
     fake_x.fail(times=1, path="/2/dm_conversations", method="POST", mode="timeout_after_commit", delay=1.0)
-    outbound_deliver(outbound_id=outbound.pk)  # X took it, the answer never came
+    reply_deliver(outbound_id=outbound.pk)  # X took it, the answer never came
     outbound.refresh_from_db()
     assert outbound.status == S.UNKNOWN
     assert len(dms_sent(fake_x)) == 1
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=outbound.created_at)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     [sent] = dms_sent(fake_x)
     assert outbound.status == S.SENT and outbound.platform_id == sent["dm_event_id"]
@@ -153,9 +154,9 @@ def test_move_to_dm_lost_answer_is_found_too(
     settings.HOVOR_HTTP_TIMEOUT = 0.5
     outbound = queued(ticket, agent, "Napište nám sem.", mode="private")
     fake_x.fail(times=1, path="/2/dm_conversations", method="POST", mode="timeout_after_commit", delay=1.0)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=outbound.created_at)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     [sent] = fake_x.outbound()
     assert sent["kind"] == "dm" and sent["participant_id"] == tweet["data"]["author_id"]
@@ -186,11 +187,11 @@ def test_dm_rate_limited_waits(fake_x: FakeX, x_account: BrandAccount, agent: An
     ticket, _ = dm_ticket(fake_x, x_account)
     outbound = queued(ticket, agent, "Chvilku strpení.")
     fake_x.fail(status=429, times=1, path="/2/dm_conversations", method="POST", reset_in=60)
-    retry_at = outbound_deliver(outbound_id=outbound.pk)
+    retry_at = reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == S.QUEUED and retry_at is not None
     assert (retry_at - outbound.created_at).total_seconds() > 50
-    assert outbound_deliver(outbound_id=outbound.pk) == retry_at
+    assert reply_deliver(outbound_id=outbound.pk) == retry_at
     assert dms_sent(fake_x) == []
 
 
@@ -200,7 +201,7 @@ def test_dm_token_revoked_fails_the_reply_and_breaks_the_account(
     ticket, _ = dm_ticket(fake_x, x_account)
     outbound = queued(ticket, agent, "Hned.")
     fake_x.fail(status=401, times=1, path="/2/dm_conversations")
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     x_account.refresh_from_db()
     assert outbound.status == S.FAILED and "401" in outbound.last_error

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from channels.inbound import account_poll
 from channels.models import BrandAccount, InboundEvent, InboundEventStatus
-from channels.services import account_poll, brand_account_connect
+from channels.services import brand_account_connect
 from channels.types import RawEvent
 from channels.x.connector import connector
 from channels.x.fake import FakeX

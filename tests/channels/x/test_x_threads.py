@@ -7,12 +7,13 @@ from unittest import mock
 
 import pytest
 
-from channels.models import OutboundMessage, OutboundStatus
-from channels.services import account_poll, outbound_deliver
+from channels.inbound import account_poll
 from channels.x.limits import weighted_length
 from channels.x.threads import split_into_thread
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import reply_compose, ticket_reply
-from inbox.models import Ticket
+from inbox.enums import OutboundStatus
+from inbox.models import OutboundMessage, Ticket
 
 LONG = " ".join(["Dobrý den, omlouváme se za zpoždění vaší objednávky č. 12345 🙏"] * 9)
 
@@ -45,14 +46,14 @@ def test_thread_reply_posts_in_order_and_a_retry_does_not_repeat(fake_x: Any, x_
     assert composed.ok and composed.parts > 1
     # X answers 503 to the first post: the outcome is unknown, so the retry looks first.
     fake_x.fail(status=503, times=1, path="/2/tweets", method="POST")
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         reply = ticket_reply(ticket=ticket, agent=agent, text=LONG, mode="thread")
     outbound = OutboundMessage.objects.get(message=reply)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert outbound.status == OutboundStatus.UNKNOWN
     OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=outbound.created_at)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     sent = fake_x.outbound()
     assert outbound.status == OutboundStatus.SENT and len(sent) == composed.parts  # each post exactly once
@@ -66,7 +67,7 @@ def test_partial_thread_is_completed_not_restarted(fake_x: Any, x_account: Any, 
     fake_x.inbound(author="@kowalski_m", name="Marek Kowalski", text="Gdzie paczka?")
     account_poll(account_id=x_account.pk)
     ticket = Ticket.objects.get()
-    with mock.patch("channels.tasks.deliver_outbound.delay"):
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
         reply = ticket_reply(ticket=ticket, agent=agent, text=LONG, mode="thread")
     outbound = OutboundMessage.objects.get(message=reply)
     parts = split_into_thread(outbound.text)
@@ -76,5 +77,5 @@ def test_partial_thread_is_completed_not_restarted(fake_x: Any, x_account: Any, 
     first = client_for(x_account).create_reply(text=parts[0], in_reply_to=outbound.in_reply_to_platform_id)
     client_for(x_account).create_reply(text=parts[1], in_reply_to=first)
     OutboundMessage.objects.filter(pk=outbound.pk).update(status=OutboundStatus.UNKNOWN)
-    outbound_deliver(outbound_id=outbound.pk)
+    reply_deliver(outbound_id=outbound.pk)
     assert [s["text"] for s in fake_x.outbound()] == parts

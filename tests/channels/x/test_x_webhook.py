@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from channels.inbound import account_poll
 from channels.models import BrandAccount, InboundEvent, InboundEventStatus
-from channels.services import account_poll, brand_account_connect
+from channels.services import brand_account_connect
 from channels.x.fake import FakeX
 from inbox.actions.replies import ticket_reply
 from inbox.enums import Direction

@@ -270,7 +270,7 @@ def test_polls_notice_when_x_stops_sending_to_the_webhook(live_server: Any, bran
     check finds the webhook gone or invalid, it is polled at full speed and the page says why."""
     from django.utils import timezone
 
-    from channels.services import account_poll, due_polling_accounts
+    from channels.inbound import account_poll, due_polling_accounts
     from channels.x.connector import client_for
 
     account = brand_account_connect(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -108,9 +109,17 @@ def test_second_message_appends_message_received(x_account: Any) -> None:
     assert not second.new_ticket
     ticket = Ticket.objects.get(pk=first.message.ticket_id)
     assert ticket.status == TicketStatus.OPEN
-    assert event_types(ticket) == [TicketEventType.CREATED, TicketEventType.MESSAGE_RECEIVED]
-    last = TicketEvent.objects.filter(ticket=ticket).order_by("id").last()
-    assert last is not None and last.payload == {"message_id": second.message.pk}
+    # The customer wrote again, so the new conversation is open: the log says so too.
+    assert event_types(ticket) == [
+        TicketEventType.CREATED,
+        TicketEventType.MESSAGE_RECEIVED,
+        TicketEventType.STATUS_CHANGED,
+    ]
+    received = TicketEvent.objects.get(ticket=ticket, type=TicketEventType.MESSAGE_RECEIVED)
+    assert received.payload == {"message_id": second.message.pk}
+    status = TicketEvent.objects.get(ticket=ticket, type=TicketEventType.STATUS_CHANGED)
+    assert status.payload == {"old": TicketStatus.NEW, "new": TicketStatus.OPEN}
+    assert status.actor is None
     assert ticket.last_message_at == T0 + timedelta(minutes=3)
 
 
@@ -193,9 +202,11 @@ def test_reply_into_solved_thread_reopens_it(x_account: Any, agent: Any) -> None
     assert reply.message.ticket_id == ticket.pk
     assert ticket.status == TicketStatus.OPEN
     assert ticket.waiting_since == T0 + timedelta(minutes=90)
-    assert event_types(ticket)[-1] == TicketEventType.REOPENED
+    assert event_types(ticket)[-2:] == [TicketEventType.REOPENED, TicketEventType.STATUS_CHANGED]
     reopened = TicketEvent.objects.filter(ticket=ticket, type=TicketEventType.REOPENED).get()
     assert reopened.payload == {"message_id": reply.message.pk}
+    status = TicketEvent.objects.filter(ticket=ticket, type=TicketEventType.STATUS_CHANGED).order_by("id").last()
+    assert status is not None and status.payload == {"old": TicketStatus.SOLVED, "new": TicketStatus.OPEN}
     assert Ticket.objects.count() == 1
 
 
@@ -338,7 +349,7 @@ def test_first_response_due_follows_the_earliest_message(x_account: Any) -> None
 @pytest.mark.django_db(transaction=True)
 def test_polled_mentions_across_pages_wait_since_the_oldest(fake_x: Any, x_account: Any) -> None:
     """Pages are recorded and ingested as they arrive, newest page first."""
-    from channels.services import account_poll
+    from channels.inbound import account_poll
 
     def at(minute: int) -> str:
         return f"2026-11-20T{9 + minute // 60:02d}:{minute % 60:02d}:00Z"
@@ -358,7 +369,7 @@ def test_polled_mentions_across_pages_wait_since_the_oldest(fake_x: Any, x_accou
 
 @pytest.mark.django_db(transaction=True)
 def test_polled_mentions_on_one_page_make_one_ticket(fake_x: Any, x_account: Any) -> None:
-    from channels.services import account_poll
+    from channels.inbound import account_poll
 
     fake_x.inbound(author="@anna_k", name="Anna Kowalska", text="@AcmeCare first", created_at="2026-11-20T09:00:00Z")
     fake_x.inbound(author="@anna_k", name="Anna Kowalska", text="@AcmeCare again?", created_at="2026-11-20T09:05:00Z")
@@ -389,7 +400,11 @@ def test_batch_reply_reopens_and_later_root_mention_joins(x_account: Any, agent:
     ticket = Ticket.objects.get(pk=root.ticket_id)
     assert ticket.status == TicketStatus.OPEN
     assert ticket.waiting_since == T0 + timedelta(minutes=30)
-    assert event_types(ticket)[-2:] == [TicketEventType.REOPENED, TicketEventType.MESSAGE_RECEIVED]
+    assert event_types(ticket)[-3:] == [
+        TicketEventType.REOPENED,
+        TicketEventType.MESSAGE_RECEIVED,
+        TicketEventType.STATUS_CHANGED,
+    ]
 
 
 def test_one_at_a_time_reply_reopens_and_later_root_mention_joins(x_account: Any, agent: Any) -> None:
@@ -419,3 +434,29 @@ def test_ticket_token_threads_only_for_that_tickets_customer(x_account: Any) -> 
         thread_key="", in_reply_to="", extra={"ticket_token": str(first.ticket_id)},
     )
     assert ingest(x_account, stranger).message.ticket_id != first.ticket_id  # a guessed number threads nothing
+
+
+def test_every_status_and_assignment_change_is_in_the_log(x_account: Any, agent: Any) -> None:
+    """Ingest, reply, assign and status changes all write through inbox.actions.state: the
+    ticket's status history can be rebuilt from its events alone."""
+    from inbox.actions.replies import ticket_reply
+    from inbox.actions.tickets import ticket_assign
+
+    first = ingest(x_account, mention(minutes=0)).message
+    ticket = first.ticket
+    ticket_assign(ticket=ticket, assignee=agent, actor=None)
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
+        ticket_reply(ticket=ticket, agent=agent, text="We are on it")
+    ingest(x_account, mention(minutes=5))
+    ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
+
+    ticket.refresh_from_db()
+    history = [
+        (e.payload["old"], e.payload["new"])
+        for e in TicketEvent.objects.filter(ticket=ticket, type=TicketEventType.STATUS_CHANGED).order_by("id")
+    ]
+    assert history == [("new", "open"), ("open", "pending"), ("pending", "open"), ("open", "solved")]
+    assigned = TicketEvent.objects.get(ticket=ticket, type=TicketEventType.ASSIGNED)
+    assert assigned.payload["assignee_id"] == agent.pk and assigned.payload["previous_id"] is None
+    assert assigned.payload["assignee_name"]
+    assert ticket.status == TicketStatus.SOLVED

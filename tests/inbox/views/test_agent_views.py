@@ -13,9 +13,9 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from channels.models import BrandAccount, OutboundMessage, OutboundStatus
-from inbox.enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
-from inbox.models import AgentProfile, Message, Ticket
+from channels.models import BrandAccount
+from inbox.enums import DeliveryStatus, Direction, OutboundStatus, TicketEventType, TicketStatus
+from inbox.models import AgentProfile, Message, OutboundMessage, Ticket
 from tests.support import make_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)

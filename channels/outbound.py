@@ -1,0 +1,41 @@
+"""One delivery attempt through a connector, as a result the domain's outbox acts on. The
+connector raises the channels.http error family; this maps each onto Sent, Failed or RetryAt
+and keeps the account's health. Nothing here knows of replies or tickets."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from .health import account_failed, backoff
+from .http import ApiAuthError, ApiError, ApiOutcomeUnknown, ApiPermanentError, ApiRateLimited
+from .models import AccountStatus, BrandAccount
+from .registry import get_connector, platform_label
+from .types import DeliveryResult, Failed, OutboundRequest, RetryAt, Sent
+
+
+def outbound_send(
+    *, account: BrandAccount, request: OutboundRequest, attempts: int, was_unknown: bool
+) -> DeliveryResult:
+    """Send `request` (after an unknown outcome, first ask the platform whether the earlier
+    attempt got there, and send only if it did not)."""
+    now = timezone.now()
+    try:
+        if account.status == AccountStatus.BROKEN:
+            label = platform_label(account.platform)
+            raise ApiAuthError(f"The brand's {label} account needs reconnecting by an admin.")
+        connector = get_connector(account.platform)
+        platform_id = connector.find_sent(account, request) if was_unknown else None
+        if platform_id is None:
+            platform_id = connector.send(account, request)
+    except ApiRateLimited as exc:
+        return RetryAt(at=exc.retry_at, error=exc.message, outcome_unknown=was_unknown)
+    except ApiOutcomeUnknown as exc:
+        return RetryAt(at=now + backoff(attempts), error=exc.message, outcome_unknown=True)
+    except ApiAuthError as exc:
+        account_failed(account=account, exc=exc)
+        return Failed(error=exc.message)
+    except ApiPermanentError as exc:
+        return Failed(error=exc.message)
+    except ApiError as exc:  # ApiUnavailable and friends: nothing was sent
+        return RetryAt(at=now + backoff(attempts), error=exc.message, outcome_unknown=was_unknown)
+    return Sent(platform_id=platform_id)

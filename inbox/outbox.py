@@ -1,0 +1,165 @@
+"""The outbox: every write to an OutboundMessage row is here. A row is written in the
+reply's transaction, claimed by one worker at a time with a conditional UPDATE, and ends
+sent or failed; a crash mid-send leaves it "sending" until the sweep makes it "unknown",
+which makes the next attempt ask the platform first (channels.outbound)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from channels.models import BrandAccount
+from channels.types import OutboundRequest
+
+from .enums import OutboundStatus
+from .models import Message, OutboundMessage
+
+MAX_DELIVERY_ATTEMPTS = 20
+
+
+def outbox_enqueue(
+    *,
+    account: BrandAccount,
+    message: Message,
+    kind: str,
+    mode: str,
+    text: str,
+    in_reply_to: str,
+    recipient: str,
+    thread_key: str,
+    subject: str,
+    extra: Mapping[str, Any],
+) -> OutboundMessage:
+    """A row for the reply `message`, with everything the connector will need to send it.
+    Call inside the reply's transaction; delivery is queued by the caller after commit."""
+    return OutboundMessage.objects.create(
+        account=account,
+        message=message,
+        kind=kind,
+        mode=mode,
+        text=text,
+        in_reply_to_platform_id=in_reply_to,
+        recipient_platform_id=recipient,
+        thread_key=thread_key,
+        subject=subject,
+        extra=dict(extra),
+        status=OutboundStatus.QUEUED,
+        next_attempt_at=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class Claim:
+    row: OutboundMessage
+    was_unknown: bool  # an earlier attempt may have reached the platform
+
+
+def outbox_claim(*, outbound_id: int) -> Claim | datetime | None:
+    """Take the row for one attempt: a Claim, the time it is due (not yet), or None (done,
+    or another worker holds it)."""
+    row = OutboundMessage.objects.filter(pk=outbound_id).first()
+    now = timezone.now()
+    if row is None or row.status not in (OutboundStatus.QUEUED, OutboundStatus.UNKNOWN):
+        return None
+    if row.next_attempt_at > now:
+        return row.next_attempt_at
+    claimed = OutboundMessage.objects.filter(pk=row.pk, status=row.status, attempts=row.attempts).update(
+        status=OutboundStatus.SENDING,
+        attempts=F("attempts") + 1,
+        attempt_started_at=now,
+        first_attempt_at=Coalesce("first_attempt_at", now),
+    )
+    if not claimed:
+        return None
+    was_unknown = row.status == OutboundStatus.UNKNOWN
+    row = OutboundMessage.objects.select_related("account__brand").get(pk=row.pk)
+    return Claim(row=row, was_unknown=was_unknown)
+
+
+def outbox_request(row: OutboundMessage) -> OutboundRequest:
+    """What the connector receives. `exclude_ids` are our other replies to the same message,
+    which a reconciliation after an unknown outcome must never take for this one."""
+    ours = (
+        Message.objects.filter(account_id=row.account_id, in_reply_to_platform_id=row.in_reply_to_platform_id)
+        .exclude(pk=row.message_id)
+        .exclude(platform_id__isnull=True)
+        .values_list("platform_id", flat=True)
+        if row.in_reply_to_platform_id
+        else []
+    )
+    return OutboundRequest(
+        text=row.text,
+        kind=row.kind,
+        mode=row.mode,
+        in_reply_to=row.in_reply_to_platform_id,
+        recipient=row.recipient_platform_id,
+        thread_key=row.thread_key,
+        subject=row.subject,
+        extra=dict(row.extra or {}),
+        not_before=row.first_attempt_at,
+        exclude_ids=frozenset(p for p in ours if p),
+    )
+
+
+def outbox_mark_sent(*, outbound_id: int, platform_id: str) -> bool:
+    """Sent, once: False if it already was."""
+    return bool(
+        OutboundMessage.objects.filter(pk=outbound_id)
+        .exclude(status=OutboundStatus.SENT)
+        .update(status=OutboundStatus.SENT, platform_id=platform_id, sent_at=timezone.now(), last_error="")
+    )
+
+
+def outbox_mark_failed(*, outbound_id: int, error: str) -> bool:
+    """Failed for good (the platform refused it, or said later it was not delivered). A row
+    marked sent stays sent unless `after_sent` reports say otherwise (outbox_mark_undelivered)."""
+    return bool(
+        OutboundMessage.objects.filter(pk=outbound_id)
+        .exclude(status=OutboundStatus.SENT)
+        .update(status=OutboundStatus.FAILED, last_error=error)
+    )
+
+
+def outbox_mark_undelivered(*, message_id: int, error: str) -> None:
+    """The platform reported a sent message as not delivered (WhatsApp's failed status)."""
+    OutboundMessage.objects.filter(message_id=message_id).update(status=OutboundStatus.FAILED, last_error=error)
+
+
+def outbox_reschedule(*, row: OutboundMessage, unknown: bool, at: datetime, error: str) -> datetime | None:
+    """Give the row back for a later attempt; None when it has had its last one (the caller
+    then fails it)."""
+    if row.attempts >= MAX_DELIVERY_ATTEMPTS:
+        return None
+    OutboundMessage.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(
+        status=OutboundStatus.UNKNOWN if unknown else OutboundStatus.QUEUED, next_attempt_at=at, last_error=error[:2000]
+    )
+    return at
+
+
+def outbox_requeue(*, message: Message) -> OutboundMessage | None:
+    """A failed reply queued again (an agent's retry); None if it had not failed."""
+    requeued = OutboundMessage.objects.filter(message=message, status=OutboundStatus.FAILED).update(
+        status=OutboundStatus.QUEUED, next_attempt_at=timezone.now()
+    )
+    return OutboundMessage.objects.get(message=message) if requeued else None
+
+
+def outbox_sweep() -> list[int]:
+    """Rows a crash left mid-way, and rows due whose task was lost: their ids, to deliver."""
+    now = timezone.now()
+    # A worker died while sending: we cannot know whether the platform got it.
+    OutboundMessage.objects.filter(
+        status=OutboundStatus.SENDING, attempt_started_at__lt=now - settings.HOVOR_STUCK_AFTER
+    ).update(status=OutboundStatus.UNKNOWN, next_attempt_at=now)
+    return list(
+        OutboundMessage.objects.filter(
+            status__in=[OutboundStatus.QUEUED, OutboundStatus.UNKNOWN], next_attempt_at__lte=now - timedelta(seconds=20)
+        ).values_list("id", flat=True)[:1000]
+    )

@@ -1,0 +1,33 @@
+"""When the domain's tasks are queued: after commit, and for webhook bursts once per burst."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from .pipeline import INGEST_CHUNK, ingest_mark_pending
+from .tasks import deliver_outbound, ingest_account, ingest_events
+
+# Seconds a webhook burst is gathered into one ingest task.
+INGEST_DEBOUNCE = 0.05
+
+
+def ingest_soon(*, account_id: int) -> None:
+    """Ask for this account's stored events to be ingested. A burst of deliveries shares
+    one task: only the first in a short window enqueues it."""
+    if ingest_mark_pending(account_id=account_id):
+        ingest_account.apply_async((account_id,), countdown=INGEST_DEBOUNCE)
+
+
+def on_inbound_stored(*, account_id: int, event_ids: list[int], source: str = "webhook", **_: Any) -> None:
+    """channels.signals.inbound_stored: a poller's page is ingested in chunks at once; single
+    deliveries (webhooks, chat) are gathered per burst."""
+    if source in ("poll", "backfill"):
+        for start in range(0, len(event_ids), INGEST_CHUNK):
+            ingest_events.delay(event_ids[start : start + INGEST_CHUNK])
+    else:
+        ingest_soon(account_id=account_id)
+
+
+def deliver_after_commit(*, outbound_id: int) -> None:
+    transaction.on_commit(lambda: deliver_outbound.delay(outbound_id))
