@@ -55,8 +55,8 @@ def main() -> int:
         whatsapp_url = f"http://127.0.0.1:{int(fake_port) + 2}"
         facebook_url = f"http://127.0.0.1:{int(fake_port) + 3}"
         instagram_url = f"http://127.0.0.1:{int(fake_port) + 4}"
-        start("fake X", [PY, "-m", "channels.x.fake", "--port", fake_port])
-        start("fake Telegram", [PY, "-m", "channels.telegram.fake", "--port", str(int(fake_port) + 1),
+        start("fake X", [PY, "-m", "fakes.x", "--port", fake_port])
+        start("fake Telegram", [PY, "-m", "fakes.telegram", "--port", str(int(fake_port) + 1),
                                 "--bot-token", "123456:demo-bot-token"])
         _wait_for(f"{fake_url}/_fake/outbound")
         _wait_for(f"{telegram_url}/_fake/outbound")
@@ -68,7 +68,7 @@ def main() -> int:
             cwd=ROOT, env=env, check=True,
         )
         ids = json.loads(ids_file.read_text())
-        start("fake WhatsApp", [PY, "-m", "channels.whatsapp.fake", "--port", str(int(fake_port) + 2),
+        start("fake WhatsApp", [PY, "-m", "fakes.whatsapp", "--port", str(int(fake_port) + 2),
                                 "--webhook", f"http://127.0.0.1:{web_port}/webhooks/whatsapp/{ids['whatsapp']}/",
                                 "--app-secret", "demo-wa-app-secret", "--verify-token", "demo-wa-verify-token",
                                 "--access-token", "demo-wa-access-token", "--phone-number-id", "106540352242922"])
@@ -82,14 +82,14 @@ def main() -> int:
         )
         start("web", [PY, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"])
         _wait_for(f"http://127.0.0.1:{web_port}/healthz")
-        start("crowd on X", [PY, "-m", "channels.simulator", "--fake", fake_url, "--every", "4"])
-        start("crowd on Telegram", [PY, "-m", "channels.simulator", "--fake", telegram_url, "--every", "12",
+        start("crowd on X", [PY, "-m", "fakes.crowd", "--fake", fake_url, "--every", "4"])
+        start("crowd on Telegram", [PY, "-m", "fakes.crowd", "--fake", telegram_url, "--every", "12",
                                     "--platform", "telegram"])
-        start("crowd on WhatsApp", [PY, "-m", "channels.simulator", "--fake", whatsapp_url, "--every", "12",
+        start("crowd on WhatsApp", [PY, "-m", "fakes.crowd", "--fake", whatsapp_url, "--every", "12",
                                     "--platform", "whatsapp"])
-        start("crowd on Facebook", [PY, "-m", "channels.simulator", "--fake", facebook_url, "--every", "15",
+        start("crowd on Facebook", [PY, "-m", "fakes.crowd", "--fake", facebook_url, "--every", "15",
                                     "--platform", "facebook"])
-        start("crowd on Instagram", [PY, "-m", "channels.simulator", "--fake", instagram_url, "--every", "15",
+        start("crowd on Instagram", [PY, "-m", "fakes.crowd", "--fake", instagram_url, "--every", "15",
                                      "--platform", "instagram"])
         print(f"\n[demo] Hovor is up: http://127.0.0.1:{web_port}/  (Ctrl-C stops everything)\n", flush=True)
         while all(p.poll() is None for p in procs):

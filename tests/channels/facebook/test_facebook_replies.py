@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from channels.facebook.client import PageClient
 from channels.facebook.connector import connector
-from channels.facebook.fake import FakeMeta
 from channels.facebook.limits import HUMAN_AGENT, RESPONSE
 from channels.http import ApiPermanentError
 from channels.models import AccountStatus, OutboundMessage, OutboundStatus
 from channels.services import outbound_deliver
 from channels.types import OutboundRequest
+from fakes.facebook import FakeMeta
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
 from inbox.models import Message, Ticket
 from tests.channels.facebook.meta_support import PAGE_ID, PAGE_TOKEN, post_delivery

@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from channels.facebook.fake import FakeMeta
 from channels.instagram.connector import connector
 from channels.models import AccountStatus, OutboundMessage, OutboundStatus
 from channels.services import outbound_deliver
+from fakes.facebook import FakeMeta
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
 from inbox.models import Ticket
 from tests.channels.facebook.meta_support import PAGE_ID, post_delivery

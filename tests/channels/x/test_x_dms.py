@@ -13,7 +13,7 @@ from channels.models import OutboundStatus as S
 from channels.services import account_poll, outbound_deliver
 from channels.types import OutboundRequest
 from channels.x.connector import connector
-from channels.x.fake import FakeX
+from fakes.x import FakeX
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
 from inbox.enums import DeliveryStatus
 from inbox.models import Message, Ticket

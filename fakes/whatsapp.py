@@ -2,7 +2,7 @@
 
 Run standalone::
 
-    python -m channels.whatsapp.fake --port 8083 --webhook http://127.0.0.1:8000/webhooks/whatsapp/1/ \\
+    python -m fakes.whatsapp --port 8083 --webhook http://127.0.0.1:8000/webhooks/whatsapp/1/ \\
         --app-secret S --verify-token T --phone-number-id P      # prints FAKE_WHATSAPP_READY <base url>
 
 or in-process (tests)::
@@ -27,7 +27,7 @@ delivery is POSTed there in order, with retries; in-process they also queue for
 
 Connecting and webhook configuration (what "Connect with Facebook" uses): Facebook Login for
 the fake's app (``app_id``, ``app_secret``) and its logged-in admin, as
-channels/facebook/fake_login.py describes: ``GET|POST /vNN/dialog/oauth`` (consent page
+fakes/meta/login.py describes: ``GET|POST /vNN/dialog/oauth`` (consent page
 listing the WhatsApp Business accounts to share), ``GET|POST /vNN/oauth/access_token``,
 ``GET /vNN/debug_token`` (``granular_scopes`` name the shared accounts), ``GET /vNN/app``,
 ``GET /vNN/me``. The admin's business has the main account (``waba_id``, ``waba_name``)
@@ -75,8 +75,9 @@ from datetime import datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
-from channels.facebook.fake_login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
-from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.meta.common import meta_json, signed_headers
+from fakes.meta.login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
 
 DEMO_ACCESS_TOKEN = "demo-whatsapp-access-token"
 DEMO_APP_SECRET = "demo-whatsapp-app-secret"
@@ -240,11 +241,6 @@ def formatted(digits: str) -> str:
     return f"+{digits}"
 
 
-def meta_json(payload: Any) -> bytes:
-    """Serialise as Meta does: ASCII only (non-ASCII as lowercase \\uXXXX), slashes escaped."""
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
-
-
 def wa_id_for(author: str | int) -> str:
     """A customer's WhatsApp id: digits of a phone number. "@handle" (the X-style crowd)
     maps to a stable made-up Czech mobile number."""
@@ -356,7 +352,7 @@ class FakeWhatsApp(FakeServer):
         self.other_wabas = [dict(w) for w in (DEMO_OTHER_WABAS if other_wabas is None else other_wabas)]
         self.other_numbers = [dict(n) for n in (DEMO_OTHER_NUMBERS if other_numbers is None else other_numbers)]
         self.numbers_page_size = max(1, int(numbers_page_size))
-        # Facebook Login for this app and the admin logged in (channels/facebook/fake_login.py).
+        # Facebook Login for this app and the admin logged in (fakes/meta/login.py).
         self.login = FakeLogin(
             app_id=self.app_id,
             app_secret=app_secret,
@@ -471,13 +467,7 @@ class FakeWhatsApp(FakeServer):
     def sign(self, payload: dict[str, Any] | bytes, kind: str = "messages") -> Delivery:
         """A signed delivery of `payload` (a dict serialised as Meta does, or exact bytes)."""
         body = payload if isinstance(payload, bytes) else meta_json(payload)
-        secret = self.app_secret.encode()
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "facebookexternalua",
-            "X-Hub-Signature": "sha1=" + hmac.new(secret, body, hashlib.sha1).hexdigest(),
-            "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
-        }
+        headers = signed_headers(self.app_secret, body)
         return Delivery(kind=kind, body=body, headers=headers, payload=payload if isinstance(payload, dict) else {})
 
     def _emit(self, delivery: Delivery, delay: float = 0.0) -> Delivery:
@@ -1280,7 +1270,7 @@ def _template_arg(value: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m channels.whatsapp.fake",
+    parser = argparse.ArgumentParser(prog="python -m fakes.whatsapp",
                                      description="Loopback fake of the WhatsApp Cloud API")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
     parser.add_argument("--host", default="127.0.0.1")

@@ -3,7 +3,7 @@ serves the chat. This drives Hovor's widget protocol from the visitor's side, th
 widget does (a session per visitor, UUID client_msg_ids, the server-sent event stream), so
 the demo crowd and tests can chat without a browser.
 
-    python -m channels.chat.fake --port 8086 --hovor http://127.0.0.1:8000 --account 3
+    python -m fakes.chat --port 8086 --hovor http://127.0.0.1:8000 --account 3
 
 Control endpoints (the same shape as the platform fakes'):
     POST /_fake/inbound  {"author": "jana", "name": "Jana Nováková", "text": "…", "email": ""}

@@ -3,9 +3,9 @@ comments) or, in ``instagram`` mode, the Instagram professional account connecte
 
 Run standalone::
 
-    python -m channels.facebook.fake --port 8082 --webhook http://127.0.0.1:8000/webhooks/facebook/1/ \\
+    python -m fakes.facebook --port 8082 --webhook http://127.0.0.1:8000/webhooks/facebook/1/ \\
         --app-secret S --verify-token T --page-id P       # prints FAKE_FACEBOOK_READY http://127.0.0.1:8082
-    python -m channels.instagram.fake ...                  # the same server in instagram mode
+    python -m fakes.instagram ...                  # the same server in instagram mode
 
 or in-process (tests)::
 
@@ -45,7 +45,7 @@ Facebook Login and webhook configuration (what "Connect with Facebook" uses):
 
 - ``GET|POST /vNN/dialog/oauth`` (the consent page), ``GET|POST /vNN/oauth/access_token``,
   ``GET /vNN/debug_token``: Facebook Login for the fake's app (``app_id`` / ``app_secret``)
-  and its logged-in admin, as channels/facebook/fake_login.py describes. The admin manages
+  and its logged-in admin, as fakes/meta/login.py describes. The admin manages
   the main Page (``page_id``, its Instagram account ``ig_user_id``) and ``other_pages``
   (default DEMO_OTHER_PAGES: one with an Instagram account, one without, one where the admin
   has no MESSAGING or MODERATE task, one with a narrower role).
@@ -86,7 +86,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import hmac
 import json
 import random
@@ -103,7 +102,9 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from channels.facebook.fake_login import (
+from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.meta.common import GRAPH_VERSION, meta_json, signed_headers
+from fakes.meta.login import (
     Asset,
     FakeLogin,
     LoginError,
@@ -111,9 +112,6 @@ from channels.facebook.fake_login import (
     redact_query,
     write_page,
 )
-from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
-
-GRAPH_VERSION = "v21.0"
 
 # Well-known demo values (not secrets): what the seeded demo account is configured with.
 DEMO_PAGE_ID = "104512345678901"
@@ -189,11 +187,6 @@ ID_RE = re.compile(r"^[0-9]+(_[0-9]+)?$")
 VERSION_RE = re.compile(r"^/v[0-9]+(\.[0-9]+)?(/|$)")
 DIALOG_PATH_RE = re.compile(r"^(/v[0-9]+(\.[0-9]+)?)?/dialog/oauth/?$")
 TOKEN_PATH_RE = re.compile(r"^(/v[0-9]+(\.[0-9]+)?)?/oauth/access_token/?$")
-
-
-def meta_json(payload: Any) -> bytes:
-    """Serialise as Meta does: compact, non-ASCII as lowercase \\uXXXX, '/' as '\\/'."""
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
 
 
 def graph_time(ts: float) -> str:
@@ -610,13 +603,7 @@ class FakeMeta(FakeServer):
 
     def sign(self, body: bytes) -> dict[str, str]:
         """The headers Meta sends with a webhook POST of exactly these bytes."""
-        key = self.app_secret.encode()
-        return {
-            "Content-Type": "application/json",
-            "User-Agent": "facebookexternalua",
-            "X-Hub-Signature": "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest(),
-            "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest(),
-        }
+        return signed_headers(self.app_secret, body)
 
     @property
     def last_delivery(self) -> Delivery:
@@ -1682,14 +1669,6 @@ def _redacted(params: dict[str, Any]) -> dict[str, Any]:
     return {k: ("***" if k in SECRET_PARAMS else v) for k, v in params.items()}
 
 
-class FakeFacebook(FakeMeta):
-    """The fake in Page mode (the default), named like the other platforms' fakes."""
-
-    def __init__(self, port: int = 0, **kwargs: Any) -> None:
-        kwargs["mode"] = "page"
-        super().__init__(port, **kwargs)
-
-
 class _Handler(FakeHandler):
     server_version = "FakeMeta/1.0"
     log_name = "fake-meta"
@@ -1727,7 +1706,7 @@ class _Handler(FakeHandler):
 def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
     name = "instagram" if mode == "instagram" else "facebook"
     parser = argparse.ArgumentParser(
-        prog=f"python -m channels.{name}.fake", description=f"Loopback fake of Meta's Graph API and webhooks ({name})"
+        prog=f"python -m fakes.{name}", description=f"Loopback fake of Meta's Graph API and webhooks ({name})"
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
     parser.add_argument("--host", default="127.0.0.1")

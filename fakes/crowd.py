@@ -2,7 +2,7 @@
 control endpoint (`POST /_fake/inbound`), in English, Czech, Polish and Bulgarian.
 Sometimes a customer answers the brand's last reply to them, so threads grow.
 
-    python -m channels.simulator --fake http://127.0.0.1:8081 --every 4
+    python -m fakes.crowd --fake http://127.0.0.1:8081 --every 4
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Run standalone::
 
-    python -m channels.x.fake --port 0          # prints FAKE_X_READY http://127.0.0.1:<port>
+    python -m fakes.x --port 0          # prints FAKE_X_READY http://127.0.0.1:<port>
 
 or in-process (tests)::
 
@@ -127,7 +127,7 @@ from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 from twitter_text import parse_tweet
 
-from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
 
 CANONICAL_BASE = "https://api.twitter.com"
 
@@ -2373,7 +2373,7 @@ class _Handler(FakeHandler):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m channels.x.fake", description="Loopback fake of the X API v2")
+    parser = argparse.ArgumentParser(prog="python -m fakes.x", description="Loopback fake of the X API v2")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--brand-handle", default="AcmeCare")

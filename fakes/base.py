@@ -1,6 +1,6 @@
 """What every loopback platform fake shares: an HTTP/1.1 handler that answers JSON in one
 write, reads plain or chunked bodies and logs only when asked, and a server started in a
-daemon thread. Each `channels/<platform>/fake.py` adds the platform's own endpoints."""
+daemon thread. Each `fakes/<platform>` module adds its platform's wire format."""
 from __future__ import annotations
 
 import json

@@ -2,7 +2,7 @@
 
 Run standalone::
 
-    python -m channels.telegram.fake --port 8083 \\
+    python -m fakes.telegram --port 8083 \\
         [--webhook http://127.0.0.1:8000/webhooks/telegram/1/ --bot-token T --webhook-secret S]
     # prints FAKE_TELEGRAM_READY http://127.0.0.1:8083
 
@@ -53,7 +53,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
 
 # Well-known demo credentials (not secrets): what the seeded demo account is configured with.
 DEMO_BOT_TOKEN = "7000000001:AAFakeHovorDemoBotToken_0123456789ab"
@@ -1025,7 +1025,7 @@ class _Handler(FakeHandler):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m channels.telegram.fake", description="Loopback fake of the Telegram Bot API"
+        prog="python -m fakes.telegram", description="Loopback fake of the Telegram Bot API"
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
     parser.add_argument("--host", default="127.0.0.1")
