@@ -63,7 +63,7 @@ class Visitor:
             try:
                 with requests.get(
                     self.owner.api("events"),
-                    params={"session": self.session, "after": self.cursor},
+                    params={"session": str(self.session), "after": str(self.cursor)},
                     headers={"Last-Event-ID": str(self.cursor)},
                     stream=True,
                     timeout=(5, 40),

@@ -960,7 +960,7 @@ class FakeTelegram(FakeServer):
                     raise bad_request("the failure spec must be a JSON object")
                 try:
                     armed = self.fail(
-                        status=int(data.get("status", data.get("code", 500))),
+                        status=int(data.get("status", data.get("code", 500)) or 500),
                         times=int(data.get("times", 1)),
                         method=data.get("method"),
                         retry_after=int(data.get("retry_after", 1)),

@@ -1114,12 +1114,12 @@ class FakeWhatsApp(FakeServer):
         if failure is not None:
             code = failure["code"]
             _, title, details = ERRORS.get(code, (400, "Message failed to send", ""))
-            status = {
+            failed: dict[str, Any] = {
                 "id": wamid, "status": "failed", "timestamp": str(now), "recipient_id": wa_id,
                 "errors": [{"code": code, "title": title, "message": title, "error_data": {"details": details},
                             "href": ERROR_HREF}],
             }
-            self._emit(self.sign(self.envelope({"statuses": [status]}), "statuses"), self.status_delay)
+            self._emit(self.sign(self.envelope({"statuses": [failed]}), "statuses"), self.status_delay)
             return
         conversation = {"id": hashlib.md5(f"{wa_id}:{now // SERVICE_WINDOW}".encode()).hexdigest(),  # noqa: S324
                         "origin": {"type": "utility" if template else "service"}}

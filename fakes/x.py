@@ -1155,10 +1155,11 @@ class FakeX(FakeServer):
             return 403, HTML_CONTENT_TYPE, _page("X / Error", "<h1>Forbidden</h1>"), {}
         if "cancel" in form:
             del self._request_tokens[token]
-            query = {"denied": token}
+            query: dict[str, str] = {"denied": token}
         elif "allow" in form:
-            pending["verifier"] = secrets.token_urlsafe(24)
-            query = {"oauth_token": token, "oauth_verifier": pending["verifier"]}
+            verifier = secrets.token_urlsafe(24)
+            pending["verifier"] = verifier
+            query = {"oauth_token": token, "oauth_verifier": verifier}
         else:
             return 400, HTML_CONTENT_TYPE, _page("X / Error", "<h1>Choose Authorize app or Cancel</h1>"), {}
         callback = pending["callback"]
