@@ -26,6 +26,8 @@ from typing import Any
 
 import requests
 
+from fakes.demo import Crowd, FakeDemo
+
 
 class Visitor:
     def __init__(self, owner: FakeVisitors, author: str) -> None:
@@ -215,6 +217,19 @@ def main() -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         fake.stop()
+
+
+# The demo's website chat: no base URL (the widget is served by Hovor); its visitors write
+# through the widget protocol, so the fake starts once Hovor answers.
+DEMO = FakeDemo(
+    handle="acme.example chat",
+    options={"greeting": "Dobrý den! Jak vám můžeme pomoci? / How can we help?", "color": "#0f766e"},
+    args=lambda run: ["--hovor", run.web_url, "--account", str(run.account_id)],
+    talks_to_hovor=True,
+    base_url=False,
+    crowd=Crowd(every=20.0),
+    logins=lambda run: [f"Website chat, a customer's page with the widget: {run.web_url}/chat/demo/{run.account_id}/"],
+)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from fakes.demo import Crowd, FakeDemo
 from fakes.meta.pages import (
     DEMO_APP_ID,
     DEMO_APP_SECRET,
@@ -34,6 +35,7 @@ from fakes.meta.pages import (
 from fakes.meta.pages import main as _main
 
 __all__ = [
+    "DEMO",
     "DEMO_APP_ID",
     "DEMO_APP_SECRET",
     "DEMO_IG_USER_ID",
@@ -55,6 +57,20 @@ class FakeInstagram(FakeMeta):
 
 def main(argv: list[str] | None = None) -> int:
     return _main(argv, mode="instagram")
+
+
+# The demo's account (seed_demo): the fake's own defaults; deliveries signed to its webhook.
+DEMO = FakeDemo(
+    handle="@acmecare",
+    credentials={
+        "page_id": DEMO_PAGE_ID,
+        "page_access_token": DEMO_PAGE_TOKEN,
+        "app_secret": DEMO_APP_SECRET,
+        "verify_token": DEMO_VERIFY_TOKEN,
+    },
+    webhook=True,
+    crowd=Crowd(every=15.0, kinds=("dm", "comment")),
+)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.demo import Crowd, FakeDemo
 
 # Well-known demo credentials (not secrets): what the seeded demo account is configured with.
 DEMO_BOT_TOKEN = "7000000001:AAFakeHovorDemoBotToken_0123456789ab"
@@ -1047,6 +1048,16 @@ def main(argv: list[str] | None = None) -> int:
         verbose=args.verbose,
     ).start()
     return run_until_signalled(fake, "FAKE_TELEGRAM_READY")
+
+
+# The demo's bot (polling): the token seed_demo gives the account, passed to the fake.
+DEMO_POLLING_BOT_TOKEN = "123456:demo-bot-token"
+DEMO = FakeDemo(
+    handle="@AcmeCareBot",
+    credentials={"bot_token": DEMO_POLLING_BOT_TOKEN, "mode": "polling"},
+    args=lambda run: ["--bot-token", DEMO_POLLING_BOT_TOKEN],
+    crowd=Crowd(every=12.0),
+)
 
 
 if __name__ == "__main__":

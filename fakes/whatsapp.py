@@ -76,6 +76,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
 from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.demo import Crowd, FakeDemo
 from fakes.meta.common import meta_json, signed_headers
 from fakes.meta.login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
 
@@ -1316,6 +1317,30 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAKE_WHATSAPP_VERIFY {json.dumps(fake.verify_webhook())}", flush=True)
 
     return run_until_signalled(fake, "FAKE_WHATSAPP_READY", then=verify)
+
+
+def demo_author(handle: str) -> str:
+    """The crowd's customers write from made-up Czech numbers (one per @handle)."""
+    return "420" + str(sum(ord(c) * (i + 1) for i, c in enumerate(handle)) % 1_000_000).zfill(6) + "123"
+
+
+# The demo's number (seed_demo) and the secrets its fake is started with; signed webhooks.
+DEMO_SECRETS = {
+    "phone_number_id": DEMO_PHONE_NUMBER_ID,
+    "access_token": "demo-wa-access-token",
+    "app_secret": "demo-wa-app-secret",
+    "verify_token": "demo-wa-verify-token",
+}
+DEMO = FakeDemo(
+    handle="+15550783881",
+    credentials=DEMO_SECRETS,
+    args=lambda run: [
+        "--app-secret", DEMO_SECRETS["app_secret"], "--verify-token", DEMO_SECRETS["verify_token"],
+        "--access-token", DEMO_SECRETS["access_token"], "--phone-number-id", DEMO_SECRETS["phone_number_id"],
+    ],
+    webhook=True,
+    crowd=Crowd(every=12.0, author=demo_author),
+)
 
 
 if __name__ == "__main__":

@@ -128,6 +128,7 @@ from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 from twitter_text import parse_tweet
 
 from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.demo import Crowd, FakeDemo
 
 CANONICAL_BASE = "https://api.twitter.com"
 
@@ -2438,6 +2439,20 @@ def main(argv: list[str] | None = None) -> int:
         crc_grace=args.crc_grace,
     ).start()
     return run_until_signalled(fake, "FAKE_X_READY")
+
+
+# The demo's X account (seed_demo) and its crowd: mentions, and answers to the brand's replies.
+DEMO = FakeDemo(
+    handle="@AcmeCare",
+    credentials={
+        "consumer_key": DEMO_CONSUMER_KEY,
+        "consumer_secret": DEMO_CONSUMER_SECRET,
+        "access_token": DEMO_ACCESS_TOKEN,
+        "access_token_secret": DEMO_ACCESS_TOKEN_SECRET,
+        "bearer_token": DEMO_BEARER_TOKEN,
+    },
+    crowd=Crowd(every=4.0, kinds=("mention",), threads=True),
+)
 
 
 if __name__ == "__main__":
