@@ -46,14 +46,12 @@ import re
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import deque
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import Failures, FakeHandler, FakeServer, RequestLog, post, run_until_signalled, serve
 from fakes.demo import Crowd, FakeDemo
 
 # Well-known demo credentials (not secrets): what the seeded demo account is configured with.
@@ -262,8 +260,8 @@ class FakeTelegram(FakeServer):
             self._last_error: tuple[int, str] | None = None
             self._delivered: list[dict[str, Any]] = []
             self._outbound: list[dict[str, Any]] = []
-            self._failures: list[dict[str, Any]] = []
-            self._requests: deque[dict[str, Any]] = deque(maxlen=1000)
+            self._failures: Failures[dict[str, Any]] = Failures()
+            self._requests = RequestLog()
             self._poll_generation = 0
 
     def reset(self) -> None:
@@ -535,7 +533,7 @@ class FakeTelegram(FakeServer):
         if times < 1:
             return 0
         with self._lock:
-            self._failures.append(
+            self._failures.arm(
                 {
                     "status": int(status),
                     "times": times,
@@ -549,9 +547,6 @@ class FakeTelegram(FakeServer):
             )
         return times
 
-    def requests_log(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(entry) for entry in self._requests]
 
     def set_webhook(self, url: str, secret: str = "", allowed_updates: list[str] | None = None) -> None:
         with self._changed:
@@ -605,16 +600,12 @@ class FakeTelegram(FakeServer):
     @staticmethod
     def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
         # setWebhook only takes http(s) URLs, so no file: or custom scheme reaches this.
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback, tests)
-                response.read()
-                return response.status, None
-        except urllib.error.HTTPError as exc:
-            return exc.code, f"Wrong response from the webhook: {exc.code} {exc.reason}"
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            return None, f"Connection error: {reason}"
+        pushed = post(url, body, headers, timeout=10)
+        if pushed.status is None:
+            return None, f"Connection error: {pushed.reason}"
+        if pushed.refused:
+            return pushed.status, f"Wrong response from the webhook: {pushed.status} {pushed.reason}"
+        return pushed.status, None
 
     # ------------------------------------------------------------------ Bot API
 
@@ -671,14 +662,7 @@ class FakeTelegram(FakeServer):
         return value
 
     def _match_failure(self, method: str) -> dict[str, Any] | None:
-        for rule in self._failures:
-            if rule["method"] and rule["method"] != method:
-                continue
-            rule["times"] -= 1
-            if rule["times"] <= 0:
-                self._failures.remove(rule)
-            return rule
-        return None
+        return self._failures.take(lambda rule: not rule["method"] or rule["method"] == method)
 
     @staticmethod
     def _failure_error(rule: dict[str, Any]) -> BotApiError:

@@ -75,7 +75,7 @@ from datetime import datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
-from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import Failures, FakeHandler, FakeServer, RequestLog, post, run_until_signalled, serve
 from fakes.demo import Crowd, FakeDemo
 from fakes.meta.common import meta_json, signed_headers
 from fakes.meta.login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
@@ -411,12 +411,12 @@ class FakeWhatsApp(FakeServer):
             self._messages: dict[str, dict[str, Any]] = {}  # wamid -> {"direction", "wa_id"}
             self._outbound: list[dict[str, Any]] = []
             self._reads: list[dict[str, Any]] = []
-            self._failures: list[dict[str, Any]] = []
-            self._status_failures: list[dict[str, Any]] = []
+            self._failures: Failures[dict[str, Any]] = Failures()
+            self._status_failures: Failures[dict[str, Any]] = Failures()
             # Bounded: a standalone fake pushing for days keeps only the recent ones.
             self._deliveries: collections.deque[Delivery] = collections.deque(maxlen=KEEP_DELIVERIES)
             self._pending: collections.deque[Delivery] = collections.deque(maxlen=KEEP_DELIVERIES)
-            self._requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+            self._requests = RequestLog()
 
     def reset(self) -> None:
         """Forget customers, messages, sends, armed failures, deliveries and the clock offset."""
@@ -519,17 +519,10 @@ class FakeWhatsApp(FakeServer):
         assert self.webhook_url
         backoff = self.push_backoff
         for attempt in range(self.push_retries + 1):
-            request = urllib.request.Request(  # noqa: S310 (a URL the operator gave on the command line)
-                self.webhook_url, data=delivery.body, headers=delivery.headers, method="POST"
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
-                    delivery.pushed.append(response.status)
-                    return
-            except urllib.error.HTTPError as exc:
-                delivery.pushed.append(exc.code)
-            except (urllib.error.URLError, OSError):
-                delivery.pushed.append(0)
+            pushed = post(self.webhook_url, delivery.body, delivery.headers, timeout=20)
+            delivery.pushed.append(pushed.status or 0)
+            if not pushed.refused and pushed.status is not None:
+                return
             if attempt < self.push_retries:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 8.0)
@@ -675,25 +668,15 @@ class FakeWhatsApp(FakeServer):
             raise invalid_parameter("`mode` is before or after")
         rule = {"code": int(code), "status": int(status) if status else None, "times": int(times), "mode": mode}
         with self._lock:
-            self._failures.append(rule)
+            self._failures.arm(rule)
         return dict(rule)
 
     def fail_delivery(self, *, code: int = 131026, times: int = 1) -> dict:
         """The next `times` accepted sends end in a `failed` status webhook with errors[]."""
         rule = {"code": int(code), "times": int(times)}
         with self._lock:
-            self._status_failures.append(rule)
+            self._status_failures.arm(rule)
         return dict(rule)
-
-    @staticmethod
-    def _take(rules: list[dict[str, Any]]) -> dict[str, Any] | None:
-        if not rules:
-            return None
-        rule = rules[0]
-        rule["times"] -= 1
-        if rule["times"] <= 0:
-            rules.pop(0)
-        return rule
 
     # ------------------------------------------------------------------ Graph API
     def handle_api(
@@ -712,7 +695,7 @@ class FakeWhatsApp(FakeServer):
     def _handle_api_locked(
         self, method: str, path: str, headers: Any, body: bytes, query: str = ""
     ) -> tuple[int, Any, dict[str, str]]:
-        rule = self._take(self._failures)
+        rule = self._failures.take()
         if rule is not None and rule["mode"] == "before":
             raise graph_error(rule["code"], status=rule["status"])
         if TOKEN_PATH_RE.match(path) and method in ("GET", "POST"):
@@ -1111,7 +1094,7 @@ class FakeWhatsApp(FakeServer):
 
     def _emit_statuses(self, wamid: str, wa_id: str, *, template: bool) -> None:
         now = int(self.now())
-        failure = self._take(self._status_failures)
+        failure = self._status_failures.take()
         if failure is not None:
             code = failure["code"]
             _, title, details = ERRORS.get(code, (400, "Message failed to send", ""))
@@ -1147,9 +1130,6 @@ class FakeWhatsApp(FakeServer):
         with self._lock:
             return [dict(r) for r in self._reads]
 
-    def requests_log(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._requests)
 
     # ------------------------------------------------------------------ control endpoints
     def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:

@@ -127,7 +127,7 @@ from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 from twitter_text import parse_tweet
 
-from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import Failures, FakeHandler, FakeServer, RequestLog, post, run_until_signalled, serve
 from fakes.demo import Crowd, FakeDemo
 
 CANONICAL_BASE = "https://api.twitter.com"
@@ -730,9 +730,9 @@ class FakeX(FakeServer):
             self._dm_index: list[int] = []
             self._dm_closed: set[str] = set()
             self._deliveries: list[dict[str, Any]] = []
-            self._failures: list[dict[str, Any]] = []
+            self._failures: Failures[dict[str, Any]] = Failures()
             self._windows: dict[str, _Window] = {}
-            self._requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+            self._requests = RequestLog()
 
     def reset_windows(self) -> None:
         """Start every rate-limit window afresh (as if 15 minutes and a day had passed)."""
@@ -961,7 +961,7 @@ class FakeX(FakeServer):
         if times < 1:
             return 0
         with self._lock:
-            self._failures.append(
+            self._failures.arm(
                 {
                     "status": int(status),
                     "times": times,
@@ -974,9 +974,6 @@ class FakeX(FakeServer):
             )
         return times
 
-    def requests_log(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(entry) for entry in self._requests]
 
     def tweet(self, tweet_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -2054,23 +2051,13 @@ class FakeX(FakeServer):
 
     def _post_delivery(self, url: str, body: dict[str, Any], extra: dict[str, Any]) -> None:
         data = self.encode_delivery(body)
-        request = urllib.request.Request(  # noqa: S310
-            url,
-            data=data,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "x-twitter-webhooks-signature": self.sign(data),
-            },
-        )
+        headers = {"Content-Type": "application/json; charset=utf-8", "x-twitter-webhooks-signature": self.sign(data)}
         entry: dict[str, Any] = {"type": "post", "url": url, "at": iso_ms(time.time()), "body": body, **extra}
-        try:
-            with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310
-                entry["status"] = resp.status
-        except urllib.error.HTTPError as exc:
-            entry["status"] = exc.code
-        except OSError as exc:
-            entry["error"] = str(exc)
+        pushed = post(url, data, headers, timeout=10)
+        if pushed.status is not None:
+            entry["status"] = pushed.status
+        else:
+            entry["error"] = pushed.error
         with self._lock:
             self._deliveries.append(entry)
 
@@ -2090,16 +2077,9 @@ class FakeX(FakeServer):
     # ------------------------------------------------------------------ request handling
 
     def _match_failure(self, method: str, path: str) -> dict[str, Any] | None:
-        for rule in self._failures:
-            if not path.startswith(rule["path"]):
-                continue
-            if rule["method"] and rule["method"] != method:
-                continue
-            rule["times"] -= 1
-            if rule["times"] <= 0:
-                self._failures.remove(rule)
-            return rule
-        return None
+        return self._failures.take(
+            lambda rule: path.startswith(rule["path"]) and (not rule["method"] or rule["method"] == method)
+        )
 
     @staticmethod
     def _route(method: str, path: str) -> tuple[str, str | None] | None:

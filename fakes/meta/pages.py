@@ -95,14 +95,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from fakes.base import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import Failures, FakeHandler, FakeServer, RequestLog, post, run_until_signalled, serve
 from fakes.meta.common import GRAPH_VERSION, meta_json, signed_headers
 from fakes.meta.login import (
     Asset,
@@ -516,8 +515,8 @@ class FakeMeta(FakeServer):
             self._comments: dict[str, _Comment] = {}
             self._posts: list[str] = []
             self._outbound: list[dict[str, Any]] = []
-            self._failures: list[_Failure] = []
-            self._requests: deque[dict[str, Any]] = deque(maxlen=1000)
+            self._failures: Failures[_Failure] = Failures()
+            self._requests = RequestLog()
             self.deliveries: list[Delivery] = []
             self.verified = False
             self._calls = 0
@@ -678,17 +677,10 @@ class FakeMeta(FakeServer):
                     self._log(delivery.error)
                     return False
             delivery.attempts += 1
-            request = urllib.request.Request(  # noqa: S310 (the configured webhook URL)
-                self.webhook, data=delivery.body, headers=delivery.headers, method="POST"
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
-                    delivery.status = resp.status
-            except urllib.error.HTTPError as exc:
-                delivery.status = exc.code
-            except (OSError, ValueError) as exc:
-                delivery.status = None
-                delivery.error = str(exc)
+            pushed = post(self.webhook, delivery.body, delivery.headers, timeout=timeout)
+            delivery.status = pushed.status
+            if pushed.status is None:
+                delivery.error = pushed.error
             delivery.pushed = delivery.status is not None and 200 <= delivery.status < 300
             if delivery.pushed:
                 delivery.error = ""
@@ -930,8 +922,7 @@ class FakeMeta(FakeServer):
             return [dict(o) for o in self._outbound]
 
     def requests(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._requests)
+        return self.requests_log()
 
     def fail(
         self,
@@ -956,20 +947,13 @@ class FakeMeta(FakeServer):
         if subcode is None:
             subcode = DEFAULT_SUBCODES.get(code)
         with self._lock:
-            self._failures.append(
+            self._failures.arm(
                 _Failure(status=int(status), code=int(code), subcode=subcode, message=message, times=int(times),
                          path=path, after=bool(after), regain_minutes=int(regain_minutes))
             )
 
     def _armed_failure(self, path: str) -> _Failure | None:
-        with self._lock:
-            for failure in self._failures:
-                if failure.times > 0 and (failure.path is None or failure.path in path):
-                    failure.times -= 1
-                    if failure.times <= 0:
-                        self._failures.remove(failure)
-                    return failure
-        return None
+        return self._failures.take(lambda failure: failure.times > 0 and (failure.path is None or failure.path in path))
 
     def _failure_error(self, failure: _Failure) -> FakeGraphError:
         headers: dict[str, str] = {}
@@ -1585,7 +1569,7 @@ class FakeMeta(FakeServer):
         if method == "GET" and path == "/_fake/outbound":
             return 200, {"data": self.outbound()}
         if method == "GET" and path == "/_fake/requests":
-            return 200, {"data": self.requests()}
+            return 200, {"data": self.requests_log()}
         if method == "GET" and path == "/_fake/deliveries":
             with self._lock:
                 return 200, {"data": [d.summary(i) for i, d in enumerate(self.deliveries)]}
@@ -1645,7 +1629,7 @@ class FakeMeta(FakeServer):
                 regain_minutes=int(data.get("regain_minutes", 1)),
             )
             with self._lock:
-                return 200, {"armed": sum(f.times for f in self._failures)}
+                return 200, {"armed": self._failures.armed()}
         if path == "/_fake/redeliver":
             with self._lock:
                 index = int(data.get("index", len(self.deliveries) - 1))
