@@ -39,7 +39,6 @@ Standard library only; no Django.
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import re
@@ -49,9 +48,20 @@ import time
 from collections import deque
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from fakes.base import Failures, FakeHandler, FakeServer, RequestLog, post, run_until_signalled, serve
+from fakes.base import (
+    ControlRequest,
+    ControlRoute,
+    Failures,
+    FakeHandler,
+    FakeServer,
+    RequestLog,
+    cli,
+    post,
+    run_until_signalled,
+    serve,
+)
 from fakes.demo import Crowd, FakeDemo
 
 # Well-known demo credentials (not secrets): what the seeded demo account is configured with.
@@ -923,56 +933,64 @@ class FakeTelegram(FakeServer):
 
     # ------------------------------------------------------------------ control endpoints
 
-    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        def load() -> Any:
-            if not body:
-                return {}
-            try:
-                return json.loads(body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise bad_request("control body is not JSON") from exc
+    # ------------------------------------------------------------------ control plane
+    control_errors = (BotApiError,)
 
-        try:
-            if method == "POST" and path == "/_fake/inbound":
-                data = load()
-                with self._lock:
-                    return 200, {"ok": True, "result": self._inbound_locked(data)}
-            if method == "GET" and path == "/_fake/outbound":
-                return 200, {"ok": True, "result": self.outbound()}
-            if method == "POST" and path == "/_fake/fail":
-                data = load()
-                if not isinstance(data, dict):
-                    raise bad_request("the failure spec must be a JSON object")
-                try:
-                    armed = self.fail(
-                        status=int(data.get("status", data.get("code", 500)) or 500),
-                        times=int(data.get("times", 1)),
-                        method=data.get("method"),
-                        retry_after=int(data.get("retry_after", 1)),
-                        description=data.get("description"),
-                        parameters=data.get("parameters") if isinstance(data.get("parameters"), dict) else None,
-                        mode=data.get("mode"),
-                        delay=float(data.get("delay", 5)),
-                    )
-                except (TypeError, ValueError) as exc:
-                    raise bad_request(f"invalid failure spec: {exc}") from exc
-                return 200, {"ok": True, "result": {"armed": armed}}
-            if method == "POST" and path == "/_fake/block":
-                data = load()
-                if not isinstance(data, dict) or data.get("author") in (None, ""):
-                    raise bad_request("`author` is required")
-                self.block(data["author"])
-                return 200, {"ok": True, "result": True}
-            if method == "POST" and path == "/_fake/reset":
-                self.reset()
-                return 200, {"ok": True, "result": True}
-            if method == "GET" and path == "/_fake/requests":
-                return 200, {"ok": True, "result": self.requests_log()}
-            if method == "GET" and path == "/_fake/pending":
-                return 200, {"ok": True, "result": self.pending()}
-        except BotApiError as err:
-            return err.code, err.body()
+    def control_bad_body(self, message: str) -> Exception:
+        return bad_request(message)
+
+    def control_error(self, error: Exception) -> tuple[int, Any]:
+        assert isinstance(error, BotApiError)
+        return error.code, error.body()
+
+    def control_missing(self, method: str, path: str) -> tuple[int, Any]:
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+
+    def control_routes(self) -> dict[tuple[str, str], ControlRoute]:
+        return {
+            ("POST", "/_fake/inbound"): self._control_inbound,
+            ("GET", "/_fake/outbound"): lambda request: (200, {"ok": True, "result": self.outbound()}),
+            ("POST", "/_fake/fail"): self._control_fail,
+            ("POST", "/_fake/block"): self._control_block,
+            ("POST", "/_fake/reset"): self._control_reset,
+            ("GET", "/_fake/requests"): lambda request: (200, {"ok": True, "result": self.requests_log()}),
+            ("GET", "/_fake/pending"): lambda request: (200, {"ok": True, "result": self.pending()}),
+        }
+
+    def _control_inbound(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        with self._lock:
+            return 200, {"ok": True, "result": self._inbound_locked(data)}
+
+    def _control_fail(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        if not isinstance(data, dict):
+            raise bad_request("the failure spec must be a JSON object")
+        try:
+            armed = self.fail(
+                status=int(data.get("status", data.get("code", 500)) or 500),
+                times=int(data.get("times", 1)),
+                method=data.get("method"),
+                retry_after=int(data.get("retry_after", 1)),
+                description=data.get("description"),
+                parameters=data.get("parameters") if isinstance(data.get("parameters"), dict) else None,
+                mode=data.get("mode"),
+                delay=float(data.get("delay", 5)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise bad_request(f"invalid failure spec: {exc}") from exc
+        return 200, {"ok": True, "result": {"armed": armed}}
+
+    def _control_block(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        if not isinstance(data, dict) or data.get("author") in (None, ""):
+            raise bad_request("`author` is required")
+        self.block(data["author"])
+        return 200, {"ok": True, "result": True}
+
+    def _control_reset(self, request: ControlRequest) -> tuple[int, Any]:
+        self.reset()
+        return 200, {"ok": True, "result": True}
 
 
 class _Handler(FakeHandler):
@@ -986,40 +1004,20 @@ class _Handler(FakeHandler):
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         super()._send_json(status, payload, {"Access-Control-Allow-Origin": "*", **(headers or {})})
 
-    def _dispatch(self) -> None:
-        try:
-            body = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        split = urlsplit(self.path)
-        if split.path.startswith("/_fake/"):
-            status, payload = self.fake.handle_control(self.command, split.path, body)
-            self._send_json(status, payload)
-            return
+    def route(self, split: SplitResult, body: bytes) -> None:
         status, payload, delay = self.fake.handle_api(self.command, split.path, split.query, self.headers, body)
         if delay > 0:
             time.sleep(delay)
         self._send_json(status, payload)
 
-    do_GET = _dispatch
-    do_POST = _dispatch
-    do_PUT = _dispatch
-    do_DELETE = _dispatch
-
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m fakes.telegram", description="Loopback fake of the Telegram Bot API"
-    )
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser = cli("python -m fakes.telegram", "Loopback fake of the Telegram Bot API",
+                 webhook="push updates to this URL (as after setWebhook)")
     parser.add_argument("--bot-token", default=DEMO_BOT_TOKEN)
-    parser.add_argument("--webhook", default=None, help="push updates to this URL (as after setWebhook)")
     parser.add_argument("--webhook-secret", default=DEMO_WEBHOOK_SECRET, help="secret_token sent with each push")
     parser.add_argument("--bot-username", default="AcmeCareBot")
     parser.add_argument("--bot-name", default="Acme Care")
-    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     fake = FakeTelegram(
         args.port,

@@ -75,7 +75,18 @@ from datetime import datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
-from fakes.base import Failures, FakeHandler, FakeServer, RequestLog, post, run_until_signalled, serve
+from fakes.base import (
+    ControlRequest,
+    ControlRoute,
+    Failures,
+    FakeHandler,
+    FakeServer,
+    RequestLog,
+    cli,
+    post,
+    run_until_signalled,
+    serve,
+)
 from fakes.demo import Crowd, FakeDemo
 from fakes.meta.common import meta_json, signed_headers
 from fakes.meta.login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
@@ -1132,80 +1143,85 @@ class FakeWhatsApp(FakeServer):
 
 
     # ------------------------------------------------------------------ control endpoints
-    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        def load() -> dict[str, Any]:
-            if not body:
-                return {}
-            try:
-                data = json.loads(body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise invalid_parameter("request body is not JSON") from exc
-            if not isinstance(data, dict):
-                raise invalid_parameter("request body must be a JSON object")
-            return data
+    # ------------------------------------------------------------------ control plane
+    control_errors = (FakeGraphError,)
+    control_not_json = "request body is not JSON"
+    control_not_object = "request body must be a JSON object"
 
-        try:
-            if method == "POST" and path == "/_fake/inbound":
-                data = load()
-                extra = {k: v for k, v in data.items() if k not in ("author", "text", "name", "kind", "in_reply_to",
-                                                                   "at")}
-                author = data.get("author")
-                if not isinstance(author, str | int) or isinstance(author, bool):
-                    raise invalid_parameter("`author` is required (a wa_id such as 420601234567)")
-                with self._lock:
-                    message = self._inbound_locked(
-                        author, data.get("text", ""), name=data.get("name"), kind=data.get("kind") or "text",
-                        in_reply_to=data.get("in_reply_to"), at=data.get("at"), fields=extra,
-                    )
-                    delivery = self._deliveries[-1]
-                return 201, {"data": message, "delivery": delivery.as_json()}
-            if method == "GET" and path == "/_fake/outbound":
-                return 200, {"data": self.outbound()}
-            if method == "GET" and path == "/_fake/reads":
-                return 200, {"data": self.reads()}
-            if method == "POST" and path == "/_fake/fail":
-                data = load()
-                try:
-                    if data.get("delivery") == "failed":
-                        armed = self.fail_delivery(code=int(data.get("code", 131026)), times=int(data.get("times", 1)))
-                    else:
-                        code = data.get("code")
-                        status = data.get("status")
-                        armed = self.fail(
-                            code=int(code) if code is not None else None,
-                            status=int(status) if status is not None else None,
-                            times=int(data.get("times", 1)),
-                            mode=str(data.get("mode", "before")),
-                        )
-                except (TypeError, ValueError) as exc:
-                    raise invalid_parameter(f"invalid failure spec: {exc}") from exc
-                return 200, {"armed": armed}
-            if method == "POST" and path == "/_fake/redeliver":
-                data = load()
-                try:
-                    copies = self.redeliver(index=int(data.get("index", -1)), times=int(data.get("times", 1)))
-                except (TypeError, ValueError) as exc:
-                    raise invalid_parameter(f"invalid redelivery spec: {exc}") from exc
-                return 200, {"redelivered": len(copies), "delivery": copies[0].as_json()}
-            if method == "GET" and path == "/_fake/deliveries":
-                return 200, {"data": [d.as_json() for d in self.deliveries()]}
-            if method == "POST" and path == "/_fake/verify":
-                data = load()
-                return 200, self.verify_webhook(data.get("url"))
-            if method == "POST" and path == "/_fake/clock":
-                data = load()
-                try:
-                    return 200, {"now": self.advance(float(data.get("advance", 0)))}
-                except (TypeError, ValueError) as exc:
-                    raise invalid_parameter(f"invalid clock spec: {exc}") from exc
-            if method == "POST" and path == "/_fake/reset":
-                self.reset()
-                return 200, {"reset": True}
-            if method == "GET" and path == "/_fake/requests":
-                return 200, {"data": self.requests_log()}
-        except FakeGraphError as err:
-            return err.status, err.body
+    def control_bad_body(self, message: str) -> Exception:
+        return invalid_parameter(message)
+
+    def control_error(self, error: Exception) -> tuple[int, Any]:
+        assert isinstance(error, FakeGraphError)
+        return error.status, error.body
+
+    def control_missing(self, method: str, path: str) -> tuple[int, Any]:
         return 404, {"error": {"message": f"No route matches {method} {path}", "code": 404}}
+
+    def control_routes(self) -> dict[tuple[str, str], ControlRoute]:
+        return {
+            ("POST", "/_fake/inbound"): self._control_inbound,
+            ("GET", "/_fake/outbound"): lambda request: (200, {"data": self.outbound()}),
+            ("GET", "/_fake/reads"): lambda request: (200, {"data": self.reads()}),
+            ("POST", "/_fake/fail"): self._control_fail,
+            ("POST", "/_fake/redeliver"): self._control_redeliver,
+            ("GET", "/_fake/deliveries"): lambda request: (200, {"data": [d.as_json() for d in self.deliveries()]}),
+            ("POST", "/_fake/verify"): lambda request: (200, self.verify_webhook(request.object().get("url"))),
+            ("POST", "/_fake/clock"): self._control_clock,
+            ("POST", "/_fake/reset"): self._control_reset,
+            ("GET", "/_fake/requests"): lambda request: (200, {"data": self.requests_log()}),
+        }
+
+    def _control_inbound(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        extra = {k: v for k, v in data.items() if k not in ("author", "text", "name", "kind", "in_reply_to", "at")}
+        author = data.get("author")
+        if not isinstance(author, str | int) or isinstance(author, bool):
+            raise invalid_parameter("`author` is required (a wa_id such as 420601234567)")
+        with self._lock:
+            message = self._inbound_locked(
+                author, data.get("text", ""), name=data.get("name"), kind=data.get("kind") or "text",
+                in_reply_to=data.get("in_reply_to"), at=data.get("at"), fields=extra,
+            )
+            delivery = self._deliveries[-1]
+        return 201, {"data": message, "delivery": delivery.as_json()}
+
+    def _control_fail(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        try:
+            if data.get("delivery") == "failed":
+                armed = self.fail_delivery(code=int(data.get("code", 131026)), times=int(data.get("times", 1)))
+            else:
+                code = data.get("code")
+                status = data.get("status")
+                armed = self.fail(
+                    code=int(code) if code is not None else None,
+                    status=int(status) if status is not None else None,
+                    times=int(data.get("times", 1)),
+                    mode=str(data.get("mode", "before")),
+                )
+        except (TypeError, ValueError) as exc:
+            raise invalid_parameter(f"invalid failure spec: {exc}") from exc
+        return 200, {"armed": armed}
+
+    def _control_redeliver(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        try:
+            copies = self.redeliver(index=int(data.get("index", -1)), times=int(data.get("times", 1)))
+        except (TypeError, ValueError) as exc:
+            raise invalid_parameter(f"invalid redelivery spec: {exc}") from exc
+        return 200, {"redelivered": len(copies), "delivery": copies[0].as_json()}
+
+    def _control_clock(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        try:
+            return 200, {"now": self.advance(float(data.get("advance", 0)))}
+        except (TypeError, ValueError) as exc:
+            raise invalid_parameter(f"invalid clock spec: {exc}") from exc
+
+    def _control_reset(self, request: ControlRequest) -> tuple[int, Any]:
+        self.reset()
+        return 200, {"reset": True}
 
 
 class _Handler(FakeHandler):
@@ -1216,31 +1232,16 @@ class _Handler(FakeHandler):
     def redact(self, line: str) -> str:
         return redact_query(line)
 
-    def _dispatch(self) -> None:
-        try:
-            body = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        split = urllib.parse.urlsplit(self.path)
+    def route(self, split: urllib.parse.SplitResult, body: bytes) -> None:
         path = split.path
         if DIALOG_PATH_RE.match(path):
             write_page(self, *self.fake.login.dialog(self.command, split.query, body))
-        elif path.startswith("/_fake/"):
-            status, payload = self.fake.handle_control(self.command, path, body)
-            self._send_json(status, payload)
         elif GRAPH_PATH_RE.match(path):
             status, payload, headers = self.fake.handle_api(self.command, path, self.headers, body, split.query)
             self._send_json(status, payload, headers)
         else:
             self._send_json(400, {"error": {"message": "Unknown path components: " + path, "type": "OAuthException",
                                             "code": 2500, "fbtrace_id": "A" + secrets.token_urlsafe(16)}})
-
-    do_GET = _dispatch
-    do_POST = _dispatch
-    do_PUT = _dispatch
-    do_DELETE = _dispatch
-
 
 def _template_arg(value: str) -> dict[str, str]:
     name, sep, rest = value.partition(":")
@@ -1251,11 +1252,8 @@ def _template_arg(value: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fakes.whatsapp",
-                                     description="Loopback fake of the WhatsApp Cloud API")
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--webhook", default=None, help="URL to POST signed webhook deliveries to")
+    parser = cli("python -m fakes.whatsapp", "Loopback fake of the WhatsApp Cloud API",
+                 webhook="URL to POST signed webhook deliveries to")
     parser.add_argument("--app-secret", default=DEMO_APP_SECRET, help="signs deliveries (X-Hub-Signature-256)")
     parser.add_argument("--verify-token", default=DEMO_VERIFY_TOKEN, help="sent in the hub.challenge handshake")
     parser.add_argument("--access-token", default=DEMO_ACCESS_TOKEN, help="the Bearer token the API accepts")
@@ -1271,7 +1269,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-name", default="Hovor", help="the app's name on the consent page")
     parser.add_argument("--redirect-uri", action="append", default=[],
                         help="a Valid OAuth Redirect URI of the app (repeatable; localhost ones are always allowed)")
-    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
 
     fake = FakeWhatsApp(
