@@ -76,8 +76,10 @@ def _post(session: requests.Session, fake: str, body: dict[str, Any]) -> dict[st
     if response.status_code >= 400:
         print(f"crowd: fake said {response.status_code}: {response.text[:200]}", file=sys.stderr)
         return None
-    data: dict[str, Any] = response.json().get("data") or {}
-    return data
+    answer = response.json()
+    # The platform object the fake made ({"data": …}; Telegram's fake answers as the Bot API, {"result": …}).
+    data: dict[str, Any] = answer.get("data") or answer.get("result") or {}
+    return data or {"accepted": True}
 
 
 def _brand_reply_to(session: requests.Session, fake: str, handle: str, sent: dict[str, str]) -> str | None:
@@ -101,7 +103,9 @@ def crowd_of(platform: str) -> Crowd:
 def run(
     fake: str, every: float | None, count: int | None, seed: int | None, platform: str = "x",
     crowd: Crowd | None = None,
-) -> None:
+) -> list[dict[str, Any]]:
+    """Post `count` messages (for ever if None), about `every` seconds apart; returns what
+    the fake answered for each."""
     crowd = crowd or crowd_of(platform)
     mean = crowd.every if every is None else every
     customers: Sequence[tuple[str, str, str]] = [c for c in CUSTOMERS if c[2] in crowd.languages] or CUSTOMERS
@@ -109,8 +113,8 @@ def run(
     rng = random.Random(seed)
     session = requests.Session()
     sent: dict[str, str] = {}  # message id -> handle of its author
-    posted = 0
-    while count is None or posted < count:
+    posted: list[dict[str, Any]] = []
+    while count is None or len(posted) < count:
         handle, name, lang = rng.choice(customers)
         follow_up = crowd.threads and rng.random() < 0.35  # X threads by replying to the brand's tweet
         reply_to = _brand_reply_to(session, fake, handle, sent) if follow_up else None
@@ -126,8 +130,11 @@ def run(
         message = _post(session, fake, body)
         if message:
             sent[str(message.get("id"))] = handle
-            posted += 1
-        time.sleep(max(0.05, rng.uniform(mean * 0.5, mean * 1.5)))
+            posted.append(message)
+        if count is not None and len(posted) >= count:
+            break
+        time.sleep(max(0.01, rng.uniform(mean * 0.5, mean * 1.5)))
+    return posted
 
 
 def main(argv: list[str] | None = None) -> None:

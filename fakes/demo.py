@@ -54,7 +54,8 @@ class FakeDemo:
     """A fake's side of the demo."""
 
     handle: str  # the demo account's handle
-    credentials: Mapping[str, Any] = field(default_factory=dict)
+    # The account's credentials, or a function of the fake's base URL (a fake on several ports).
+    credentials: Mapping[str, Any] | Callable[[str], Mapping[str, Any]] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     args: Callable[[DemoRun], Sequence[str]] = lambda run: ()  # extra command line (the account's secrets)
     webhook: bool = False  # the fake pushes to /webhooks/<platform>/<id>/: gets --webhook URL
@@ -62,6 +63,12 @@ class FakeDemo:
     base_url: bool = True  # the demo account's base_url is this fake (the chat has none)
     crowd: Crowd | None = field(default_factory=Crowd)
     logins: Callable[[DemoRun], Sequence[str]] = lambda run: ()  # lines for the start-up summary
+    ports: int = 1  # consecutive ports the fake takes, its base URL's first (the mail fake: 3)
+
+    def credentials_for(self, base_url: str) -> dict[str, Any]:
+        """The demo account's credentials for a fake at `base_url`."""
+        credentials = self.credentials(base_url) if callable(self.credentials) else self.credentials
+        return dict(credentials)
 
     @property
     def after_web(self) -> bool:
@@ -97,5 +104,10 @@ def declared(platforms: Sequence[str] | None = None) -> dict[str, FakeDemo]:
 
 
 def ports(demos: Mapping[str, FakeDemo], base: int) -> dict[str, int]:
-    """One port per fake, counted up from `base` in registry order."""
-    return {platform: base + index for index, platform in enumerate(demos)}
+    """Each fake's first port, counted up from `base` in registry order (a fake taking
+    several ports gets consecutive ones)."""
+    assigned: dict[str, int] = {}
+    for platform, demo in demos.items():
+        assigned[platform] = base
+        base += max(1, demo.ports)
+    return assigned

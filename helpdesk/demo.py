@@ -71,8 +71,8 @@ def main() -> int:
         demos = declared(_platforms(env))
         port_of = ports(demos, fake_base)
         runs = {platform: DemoRun(platform, port_of[platform], web_url) for platform in demos}
-        print(f"[demo] channels: {', '.join(demos)}; fakes on ports {fake_base}-{fake_base + len(demos) - 1}",
-              flush=True)
+        last = fake_base + sum(max(1, demo.ports) for demo in demos.values()) - 1
+        print(f"[demo] channels: {', '.join(demos)}; fakes on ports {fake_base}-{last}", flush=True)
         # Fakes Hovor calls (polling, sending) come up first: seed_demo may check an account.
         for platform, demo in demos.items():
             if not demo.after_web:

@@ -78,11 +78,14 @@ class Command(BaseCommand):
                     platform=platform,
                     handle=demo.handle,
                     base_url=base_url,
-                    credentials=dict(demo.credentials),
+                    credentials=demo.credentials_for(base_url),
                     options=dict(demo.options),
                 )
             elif demo.base_url:
                 BrandAccount.objects.filter(pk=account.pk).update(base_url=base_url)
+                if callable(demo.credentials):  # they follow the fake's ports
+                    account.credentials = demo.credentials_for(base_url)
+                    account.save(update_fields=["credentials_encrypted"])
             ids[platform] = account.pk
         if options["write_ids"]:
             Path(options["write_ids"]).write_text(json.dumps(ids))
