@@ -30,7 +30,7 @@ Control endpoints (no auth): ``POST /_fake/inbound`` ``{"author", "name", "text"
 "subject", "in_reply_to", "at", "folder"}`` (a customer's mail lands in the folder),
 ``GET /_fake/outbound`` (submitted messages: ``id`` = Message-ID, ``from``, ``to``,
 ``subject``, ``text``, ``in_reply_to``), ``POST /_fake/fail`` ``{"stage": "login" | "mail" |
-"rcpt" | "data" | "imap_login", "code", "reply", "times"}``, ``POST /_fake/uidvalidity``
+"rcpt" | "data" | "imap_login" (default "mail"), "code" (or "status"), "reply", "times"}``, ``POST /_fake/uidvalidity``
 (the server renumbers the folder), ``GET /_fake/credentials``, ``GET /_fake/requests``,
 ``POST /_fake/reset``.
 
@@ -321,7 +321,9 @@ class FakeMail(FakeServer):
 
     def _control_fail(self, request: ControlRequest) -> tuple[int, Any]:
         data = request.object()
-        armed = self.fail(str(data.get("stage") or ""), int(data.get("code", 451)), str(data.get("reply") or ""),
+        # {"status": 451|550, "times": N} as every fake takes it: the next submissions are refused.
+        code = data.get("code", data.get("status", 451))
+        armed = self.fail(str(data.get("stage") or "mail"), int(code), str(data.get("reply") or ""),
                           int(data.get("times", 1)))
         return 200, {"armed": armed}
 

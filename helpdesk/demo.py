@@ -107,7 +107,9 @@ def main() -> int:
                 _wait_for(f"{runs[platform].base_url}/_fake/outbound")
                 start(f"crowd on {platform}", [PY, "-m", "fakes.crowd", "--platform", platform,
                                                "--fake", runs[platform].base_url])
-        print(f"\n{logins}\n\n[demo] Hovor is up: {web_url}/  (Ctrl-C stops everything)\n", flush=True)
+        fakes = "\n".join(f"  {p:<10} {runs[p].base_url}" for p in demos if p in ids)
+        print(f"\n{logins}\nFakes (python -m fakes.<platform>):\n{fakes}\n\n"
+              f"[demo] Hovor is up: {web_url}/  (Ctrl-C stops everything)\n", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         failed = [p.args for p in procs if p.poll() not in (None, 0)]

@@ -98,7 +98,7 @@ def test_smtp_refusals(fake: FakeMail) -> None:
     fake.fail("rcpt", code=550, reply="5.1.1 No such user")
     with pytest.raises(ApiPermanentError, match="No such user"):
         smtp_send(settings(fake), reply(), recipients=["nobody@mail.example"])
-    requests.post(f"{fake.base_url}/_fake/fail", json={"stage": "mail", "code": 451, "times": 1}, timeout=5)
+    requests.post(f"{fake.base_url}/_fake/fail", json={"status": 451, "times": 1}, timeout=5)
     with pytest.raises(ApiUnavailable):
         smtp_send(settings(fake), reply(), recipients=["jana@mail.example"])
     smtp_send(settings(fake), reply(), recipients=["jana@mail.example"])  # each failure was used once
