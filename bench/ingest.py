@@ -90,7 +90,7 @@ def main() -> int:
     from channels.models import Brand
     from channels.services import brand_account_connect
     from channels.tasks import poll_account
-    from channels.x.fake import FakeX
+    from fakes.x import FakeX
     from helpdesk.celery import app as celery_app
     from inbox.enums import Direction
     from inbox.models import Message, Ticket

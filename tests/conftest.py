@@ -89,7 +89,7 @@ def _isolated_cache(request: pytest.FixtureRequest, settings: Any) -> None:
 
 @pytest.fixture
 def fake_x() -> Iterator[Any]:
-    from channels.x.fake import FakeX
+    from fakes.x import FakeX
 
     fake = FakeX(
         consumer_key=X_CREDENTIALS["consumer_key"],

@@ -68,7 +68,7 @@ def test_seed_demo_creates_brand_account_and_agents() -> None:
     account = BrandAccount.objects.get(brand=brand, platform="x")
     assert account.handle == "@AcmeCare"
     assert account.base_url == "http://127.0.0.1:9"
-    from channels.x.fake import DEMO_ACCESS_TOKEN, DEMO_CONSUMER_KEY
+    from fakes.x import DEMO_ACCESS_TOKEN, DEMO_CONSUMER_KEY
 
     credentials = account.credentials
     assert credentials["consumer_key"] == DEMO_CONSUMER_KEY and credentials["access_token"] == DEMO_ACCESS_TOKEN
@@ -121,7 +121,7 @@ def test_seed_demo_single_agent_routes_every_ticket_to_jana() -> None:
     """--single-agent promises "every ticket routes to her": a mention polled from the fake X
     (which seed_demo's demo credentials fit) ends up assigned to Jana."""
     from channels.inbound import account_poll
-    from channels.x.fake import FakeX
+    from fakes.x import FakeX
     from inbox.models import Ticket
 
     with FakeX(rate_limit_scale=1000) as fake:

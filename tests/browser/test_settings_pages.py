@@ -110,7 +110,7 @@ def test_admin_connects_x_through_its_consent_page_and_registers_the_webhook(
 def test_admin_connects_two_facebook_pages_through_the_consent_page(
     live_server: Any, page: Page, problems: PageProblems, admin: User
 ) -> None:
-    from channels.facebook.fake import DEMO_OTHER_PAGES
+    from fakes.facebook import DEMO_OTHER_PAGES
     from tests.channels.facebook.meta_support import APP_SECRET, start_fake
 
     fake = start_fake("facebook")

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import requests
 
 from channels.base import BaseConnector, OAuthApp, OAuthChoice
-from channels.facebook.fake_login import consent_form
+from fakes.meta.login import consent_form
 
 
 def consent(url: str, callback: str, *, button: str = "allow", unchecked: tuple[str, ...] = ()) -> dict[str, str]:

@@ -156,7 +156,7 @@ FB_CALLBACK = "http://testserver/settings/accounts/connect/facebook/callback/"
 
 
 def test_facebook_pages_to_choose_with_a_broken_one_offered_for_new_tokens(admin_client: Client, brand: Any) -> None:
-    from channels.facebook.fake import DEMO_OTHER_PAGES
+    from fakes.facebook import DEMO_OTHER_PAGES
     from tests.channels.facebook.meta_support import APP_SECRET, connect, start_fake
     from tests.channels.meta_oauth_support import consent as meta_consent
 

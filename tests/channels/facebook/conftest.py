@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from channels.facebook.fake import FakeMeta
+from fakes.facebook import FakeMeta
 from tests.channels.facebook.meta_support import connect, start_fake
 
 

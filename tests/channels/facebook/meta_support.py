@@ -6,8 +6,8 @@ from typing import Any
 
 from django.test import Client
 
-from channels.facebook.fake import Delivery, FakeMeta
 from channels.meta import signature_for
+from fakes.facebook import Delivery, FakeMeta
 from tests.channels.webhook_support import post_webhook
 
 PAGE_ID = "104512345678901"

@@ -15,10 +15,10 @@ import requests
 from channels.accounts import fields_for
 from channels.base import OAuthApp, OAuthChoice, OAuthDenied
 from channels.facebook.connector import SCOPES, connector
-from channels.facebook.fake import DEMO_OTHER_PAGES, FakeMeta
-from channels.facebook.fake_login import consent_form
 from channels.http import ApiAuthError, ApiError, ApiPermanentError
 from channels.types import OutboundRequest
+from fakes.facebook import DEMO_OTHER_PAGES, FakeMeta
+from fakes.meta.login import consent_form
 from tests.channels.facebook.meta_support import APP_SECRET, PAGE_ID, start_fake
 from tests.channels.meta_oauth_support import connect as meta_connect
 from tests.channels.meta_oauth_support import consent as meta_consent

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from channels.facebook.client import PageClient
 from channels.facebook.connector import connector
-from channels.facebook.fake import FakeMeta
 from channels.facebook.limits import HUMAN_AGENT, RESPONSE
 from channels.http import ApiPermanentError
 from channels.models import AccountStatus
 from channels.types import OutboundRequest
+from fakes.facebook import FakeMeta
 from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
 from inbox.enums import OutboundStatus

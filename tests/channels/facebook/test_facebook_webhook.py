@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from channels.facebook.fake import FakeMeta, meta_json
 from channels.models import InboundEvent, InboundEventStatus
+from fakes.facebook import FakeMeta, meta_json
 from inbox.models import Message, Ticket
 from tests.channels.facebook.meta_support import (
     APP_SECRET,

@@ -14,10 +14,10 @@ import requests
 
 from channels.base import OAuthApp
 from channels.facebook.connector import WEBHOOK_FIELDS, connector
-from channels.facebook.fake import FakeMeta
-from channels.facebook.fake_login import consent_form
 from channels.http import ApiError, ApiPermanentError
 from channels.models import InboundEvent
+from fakes.facebook import FakeMeta
+from fakes.meta.login import consent_form
 from tests.channels.facebook.meta_support import APP_SECRET, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN, connect, start_fake
 from tests.support import wait_for
 
@@ -178,8 +178,8 @@ def test_a_second_page_moves_the_apps_callback_and_the_first_pages_messages_stil
 ) -> None:
     """Meta has one callback URL per app: after the second Page registers, the first Page's
     deliveries go to the second account's URL, and Hovor files them under the first."""
-    from channels.facebook.fake import DEMO_OTHER_PAGES
     from channels.services import brand_account_connect_authorised
+    from fakes.facebook import DEMO_OTHER_PAGES
     from inbox.models import Message
     from tests.channels.meta_oauth_support import connect as oauth_connect
 

@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from channels.facebook.fake import FakeMeta
 from channels.instagram.connector import connector
 from channels.models import AccountStatus
+from fakes.facebook import FakeMeta
 from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
 from inbox.enums import OutboundStatus

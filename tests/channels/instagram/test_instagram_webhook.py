@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from channels.facebook.fake import FakeMeta
 from channels.models import InboundEvent, InboundEventStatus
+from fakes.facebook import FakeMeta
 from inbox.models import Message, Ticket
 from tests.channels.facebook.meta_support import IG_USER_ID, VERIFY_TOKEN, post_delivery, post_signed
 from tests.channels.webhook_support import fixture_bytes, post_webhook

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from channels.facebook.fake import FakeMeta
 from channels.http import ApiPermanentError
 from channels.instagram.connector import PAGE_FIELDS, WEBHOOK_FIELDS, connector
 from channels.models import InboundEvent
+from fakes.facebook import FakeMeta
 from tests.channels.facebook.meta_support import PAGE_ID, VERIFY_TOKEN, connect, start_fake
 from tests.support import wait_for
 

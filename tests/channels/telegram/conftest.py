@@ -11,7 +11,7 @@ from tests.channels.telegram.telegram_support import BOT_TOKEN, WEBHOOK_SECRET, 
 
 @pytest.fixture
 def fake_telegram() -> Iterator[Any]:
-    from channels.telegram.fake import FakeTelegram
+    from fakes.telegram import FakeTelegram
 
     fake = FakeTelegram(bot_token=BOT_TOKEN, webhook_secret=WEBHOOK_SECRET, retry_delay=0.05).start()
     yield fake

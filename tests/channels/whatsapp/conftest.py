@@ -11,7 +11,7 @@ from tests.channels.whatsapp.wa_support import PHONE_NUMBER_ID, TEMPLATES, WA_CR
 
 @pytest.fixture
 def fake_wa() -> Iterator[Any]:
-    from channels.whatsapp.fake import FakeWhatsApp
+    from fakes.whatsapp import FakeWhatsApp
 
     fake = FakeWhatsApp(
         app_secret=WA_CREDENTIALS["app_secret"],

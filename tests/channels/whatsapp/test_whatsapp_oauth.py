@@ -13,11 +13,11 @@ import requests
 
 from channels.accounts import fields_for
 from channels.base import OAuthApp, OAuthChoice, OAuthDenied
-from channels.facebook.fake_login import consent_form
 from channels.http import ApiAuthError, ApiPermanentError
 from channels.types import OutboundRequest
 from channels.whatsapp.connector import connector
-from channels.whatsapp.fake import DEMO_OTHER_NUMBERS, DEMO_OTHER_WABAS, DEMO_WABA_ID
+from fakes.meta.login import consent_form
+from fakes.whatsapp import DEMO_OTHER_NUMBERS, DEMO_OTHER_WABAS, DEMO_WABA_ID
 from tests.channels.meta_oauth_support import connect as meta_connect
 from tests.channels.meta_oauth_support import consent as meta_consent
 from tests.channels.whatsapp.wa_support import PHONE_NUMBER_ID, WA_CREDENTIALS

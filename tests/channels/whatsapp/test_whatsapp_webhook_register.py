@@ -11,11 +11,11 @@ import pytest
 import requests
 
 from channels.base import OAuthApp
-from channels.facebook.fake_login import consent_form
 from channels.http import ApiPermanentError
 from channels.models import InboundEvent
 from channels.whatsapp.connector import connector
-from channels.whatsapp.fake import DEMO_OTHER_WABAS, DEMO_WABA_ID
+from fakes.meta.login import consent_form
+from fakes.whatsapp import DEMO_OTHER_WABAS, DEMO_WABA_ID
 from tests.channels.whatsapp.wa_support import PHONE_NUMBER_ID, WA_CREDENTIALS
 from tests.support import wait_for
 

@@ -12,7 +12,7 @@ from channels.inbound import account_poll
 from channels.models import AccountStatus, BrandAccount
 from channels.types import OutboundRequest
 from channels.x.connector import connector
-from channels.x.fake import FakeX
+from fakes.x import FakeX
 from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ReplyError, reply_compose, ticket_reply
 from inbox.enums import DeliveryStatus

@@ -16,7 +16,7 @@ from channels.http import ApiAuthError, ApiError, ApiPermanentError, ApiUnavaila
 from channels.services import brand_account_connect
 from channels.x.client import XClient
 from channels.x.connector import connector
-from channels.x.fake import FakeX
+from fakes.x import FakeX
 from tests.support import X_CREDENTIALS
 
 CALLBACK = "http://hovor.test/accounts/oauth/x/callback/"

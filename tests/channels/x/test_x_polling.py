@@ -15,7 +15,7 @@ from channels.models import BrandAccount, InboundEvent, InboundEventStatus
 from channels.services import brand_account_connect
 from channels.types import RawEvent
 from channels.x.connector import connector
-from channels.x.fake import FakeX
+from fakes.x import FakeX
 from inbox.enums import Direction
 from inbox.models import Message
 from tests.support import X_CREDENTIALS

@@ -15,7 +15,7 @@ from django.test import Client
 from channels.inbound import account_poll
 from channels.models import BrandAccount, InboundEvent, InboundEventStatus
 from channels.services import brand_account_connect
-from channels.x.fake import FakeX
+from fakes.x import FakeX
 from inbox.actions.replies import ticket_reply
 from inbox.enums import Direction
 from inbox.models import Message, Ticket

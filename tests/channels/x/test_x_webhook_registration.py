@@ -17,7 +17,7 @@ from channels.services import brand_account_connect, brand_account_register_webh
 from channels.webhooks import forget_account
 from channels.x.client import XClient
 from channels.x.connector import connector
-from channels.x.fake import FakeX
+from fakes.x import FakeX
 from inbox.enums import Direction
 from inbox.models import Message
 from tests.support import X_CREDENTIALS, wait_for

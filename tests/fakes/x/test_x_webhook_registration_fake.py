@@ -20,7 +20,7 @@ import pytest
 import requests
 from requests_oauthlib import OAuth1
 
-from channels.x.fake import FakeX
+from fakes.x import FakeX
 from tests.support import X_CREDENTIALS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -237,7 +237,7 @@ def test_deliveries_go_only_to_webhooks_the_brand_is_subscribed_to(fake: FakeX, 
 
 def test_cli_takes_the_crc_interval() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "channels.x.fake", "--port", "0", "--crc-interval", "0.2", "--webhook-limit", "1"],
+        [sys.executable, "-m", "fakes.x", "--port", "0", "--crc-interval", "0.2", "--webhook-limit", "1"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -12,8 +12,8 @@ import pytest
 import requests
 from requests_oauthlib import OAuth1
 
-from channels.x.fake import FakeX, _Handler
 from channels.x.oauth import app_bearer_token
+from fakes.x import FakeX, _Handler
 from tests.support import X_CREDENTIALS
 
 KEY, SECRET = X_CREDENTIALS["consumer_key"], X_CREDENTIALS["consumer_secret"]

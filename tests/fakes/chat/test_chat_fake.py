@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from channels.chat import stream
-from channels.chat.fake import FakeVisitors
+from fakes.chat import FakeVisitors
 from inbox.actions.replies import ticket_reply
 from inbox.models import Message, Ticket
 from tests.support import wait_for

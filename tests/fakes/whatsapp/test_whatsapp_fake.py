@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from channels.whatsapp.fake import FakeWhatsApp, meta_json, wa_id_for
+from fakes.whatsapp import FakeWhatsApp, meta_json, wa_id_for
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "fake-test-token"
@@ -356,7 +356,7 @@ def test_control_endpoints_refuse_bad_input(fake: FakeWhatsApp) -> None:
 
 
 def test_crowd_style_inbound_works(fake: FakeWhatsApp) -> None:
-    """channels.simulator posts X-style bodies; the fake takes them as text messages."""
+    """fakes.crowd posts X-style bodies; the fake takes them as text messages."""
     response = ctl(fake, "POST", "/_fake/inbound",
                    {"author": "@jnovakova", "name": "Jana Nováková", "text": "Kde je balík?", "kind": "mention"})
     assert response.status_code == 201 and response.json()["data"]["type"] == "text"
@@ -390,7 +390,7 @@ def test_push_verifies_then_delivers_in_order_with_retries(receiver: Receiver) -
 
 def test_command_line_fake(receiver: Receiver) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "channels.whatsapp.fake", "--port", "0", "--webhook", receiver.url,
+        [sys.executable, "-m", "fakes.whatsapp", "--port", "0", "--webhook", receiver.url,
          "--app-secret", SECRET, "--verify-token", VERIFY, "--phone-number-id", PHONE, "--access-token", TOKEN,
          "--status-delay", "0", "--verify", "--template", "order_update:cs:Dobrý den {{1}}"],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,

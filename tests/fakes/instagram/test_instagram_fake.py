@@ -1,4 +1,4 @@
-"""The Meta fake in Instagram mode over HTTP, and `python -m channels.instagram.fake`."""
+"""The Meta fake in Instagram mode over HTTP, and `python -m fakes.instagram`."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from channels.facebook.fake import FakeMeta
+from fakes.meta.pages import FakeMeta
 from tests.channels.facebook.meta_support import APP_SECRET, IG_USER_ID, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -78,7 +78,7 @@ def test_unsend_and_read(fake: FakeMeta) -> None:
 
 def test_standalone_instagram_fake() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "channels.instagram.fake", "--port", "0", "--app-secret", APP_SECRET,
+        [sys.executable, "-m", "fakes.instagram", "--port", "0", "--app-secret", APP_SECRET,
          "--verify-token", VERIFY_TOKEN, "--page-id", PAGE_ID, "--ig-user-id", IG_USER_ID,
          "--access-token", PAGE_TOKEN],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,

@@ -17,7 +17,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth1
 
-from channels.x.fake import FakeX
+from fakes.x import FakeX
 
 CANONICAL = "https://api.twitter.com"
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -590,7 +590,7 @@ def test_concurrent_inbound_ids_unique_and_increasing(fake):
 
 def test_cli_prints_ready_line():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "channels.x.fake", "--port", "0", "--brand-handle", "CliBrand"],
+        [sys.executable, "-m", "fakes.x", "--port", "0", "--brand-handle", "CliBrand"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,

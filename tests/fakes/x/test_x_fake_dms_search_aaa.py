@@ -17,9 +17,9 @@ import pytest
 import requests
 import tweepy
 
-from channels.x.fake import FakeX
 from channels.x.parser import aaa_events, parse
-from tests.channels.x.test_fake import BRAND_ID, CREDS, ctl, make_client, user_auth
+from fakes.x import FakeX
+from tests.fakes.x.test_fake import BRAND_ID, CREDS, ctl, make_client, user_auth
 
 BEARER = {"Authorization": "Bearer demo-bearer-token"}
 
@@ -376,11 +376,11 @@ def test_cli_takes_a_webhook_url() -> None:
     import subprocess
     import sys
 
-    from tests.channels.x.test_fake import REPO_ROOT
+    from tests.fakes.x.test_fake import REPO_ROOT
 
     receiver = Receiver("cli-secret")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "channels.x.fake", "--port", "0", "--consumer-secret", "cli-secret",
+        [sys.executable, "-m", "fakes.x", "--port", "0", "--consumer-secret", "cli-secret",
          "--webhook", receiver.url],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
     )

@@ -2,7 +2,7 @@
 
 Run standalone::
 
-    python -m channels.telegram.fake --port 8083 \\
+    python -m fakes.telegram --port 8083 \\
         [--webhook http://127.0.0.1:8000/webhooks/telegram/1/ --bot-token T --webhook-secret S]
     # prints FAKE_TELEGRAM_READY http://127.0.0.1:8083
 
@@ -39,21 +39,30 @@ Standard library only; no Django.
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import re
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import deque
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import (
+    ControlRequest,
+    ControlRoute,
+    Failures,
+    FakeHandler,
+    FakeServer,
+    RequestLog,
+    cli,
+    post,
+    run_until_signalled,
+    serve,
+)
+from fakes.demo import Crowd, FakeDemo
 
 # Well-known demo credentials (not secrets): what the seeded demo account is configured with.
 DEMO_BOT_TOKEN = "7000000001:AAFakeHovorDemoBotToken_0123456789ab"
@@ -261,8 +270,8 @@ class FakeTelegram(FakeServer):
             self._last_error: tuple[int, str] | None = None
             self._delivered: list[dict[str, Any]] = []
             self._outbound: list[dict[str, Any]] = []
-            self._failures: list[dict[str, Any]] = []
-            self._requests: deque[dict[str, Any]] = deque(maxlen=1000)
+            self._failures: Failures[dict[str, Any]] = Failures()
+            self._requests = RequestLog()
             self._poll_generation = 0
 
     def reset(self) -> None:
@@ -534,7 +543,7 @@ class FakeTelegram(FakeServer):
         if times < 1:
             return 0
         with self._lock:
-            self._failures.append(
+            self._failures.arm(
                 {
                     "status": int(status),
                     "times": times,
@@ -548,9 +557,6 @@ class FakeTelegram(FakeServer):
             )
         return times
 
-    def requests_log(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(entry) for entry in self._requests]
 
     def set_webhook(self, url: str, secret: str = "", allowed_updates: list[str] | None = None) -> None:
         with self._changed:
@@ -604,16 +610,12 @@ class FakeTelegram(FakeServer):
     @staticmethod
     def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
         # setWebhook only takes http(s) URLs, so no file: or custom scheme reaches this.
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback, tests)
-                response.read()
-                return response.status, None
-        except urllib.error.HTTPError as exc:
-            return exc.code, f"Wrong response from the webhook: {exc.code} {exc.reason}"
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            return None, f"Connection error: {reason}"
+        pushed = post(url, body, headers, timeout=10)
+        if pushed.status is None:
+            return None, f"Connection error: {pushed.reason}"
+        if pushed.refused:
+            return pushed.status, f"Wrong response from the webhook: {pushed.status} {pushed.reason}"
+        return pushed.status, None
 
     # ------------------------------------------------------------------ Bot API
 
@@ -670,14 +672,7 @@ class FakeTelegram(FakeServer):
         return value
 
     def _match_failure(self, method: str) -> dict[str, Any] | None:
-        for rule in self._failures:
-            if rule["method"] and rule["method"] != method:
-                continue
-            rule["times"] -= 1
-            if rule["times"] <= 0:
-                self._failures.remove(rule)
-            return rule
-        return None
+        return self._failures.take(lambda rule: not rule["method"] or rule["method"] == method)
 
     @staticmethod
     def _failure_error(rule: dict[str, Any]) -> BotApiError:
@@ -938,56 +933,64 @@ class FakeTelegram(FakeServer):
 
     # ------------------------------------------------------------------ control endpoints
 
-    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        def load() -> Any:
-            if not body:
-                return {}
-            try:
-                return json.loads(body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise bad_request("control body is not JSON") from exc
+    # ------------------------------------------------------------------ control plane
+    control_errors = (BotApiError,)
 
-        try:
-            if method == "POST" and path == "/_fake/inbound":
-                data = load()
-                with self._lock:
-                    return 200, {"ok": True, "result": self._inbound_locked(data)}
-            if method == "GET" and path == "/_fake/outbound":
-                return 200, {"ok": True, "result": self.outbound()}
-            if method == "POST" and path == "/_fake/fail":
-                data = load()
-                if not isinstance(data, dict):
-                    raise bad_request("the failure spec must be a JSON object")
-                try:
-                    armed = self.fail(
-                        status=int(data.get("status", data.get("code", 500))),
-                        times=int(data.get("times", 1)),
-                        method=data.get("method"),
-                        retry_after=int(data.get("retry_after", 1)),
-                        description=data.get("description"),
-                        parameters=data.get("parameters") if isinstance(data.get("parameters"), dict) else None,
-                        mode=data.get("mode"),
-                        delay=float(data.get("delay", 5)),
-                    )
-                except (TypeError, ValueError) as exc:
-                    raise bad_request(f"invalid failure spec: {exc}") from exc
-                return 200, {"ok": True, "result": {"armed": armed}}
-            if method == "POST" and path == "/_fake/block":
-                data = load()
-                if not isinstance(data, dict) or data.get("author") in (None, ""):
-                    raise bad_request("`author` is required")
-                self.block(data["author"])
-                return 200, {"ok": True, "result": True}
-            if method == "POST" and path == "/_fake/reset":
-                self.reset()
-                return 200, {"ok": True, "result": True}
-            if method == "GET" and path == "/_fake/requests":
-                return 200, {"ok": True, "result": self.requests_log()}
-            if method == "GET" and path == "/_fake/pending":
-                return 200, {"ok": True, "result": self.pending()}
-        except BotApiError as err:
-            return err.code, err.body()
+    def control_bad_body(self, message: str) -> Exception:
+        return bad_request(message)
+
+    def control_error(self, error: Exception) -> tuple[int, Any]:
+        assert isinstance(error, BotApiError)
+        return error.code, error.body()
+
+    def control_missing(self, method: str, path: str) -> tuple[int, Any]:
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+
+    def control_routes(self) -> dict[tuple[str, str], ControlRoute]:
+        return {
+            ("POST", "/_fake/inbound"): self._control_inbound,
+            ("GET", "/_fake/outbound"): lambda request: (200, {"ok": True, "result": self.outbound()}),
+            ("POST", "/_fake/fail"): self._control_fail,
+            ("POST", "/_fake/block"): self._control_block,
+            ("POST", "/_fake/reset"): self._control_reset,
+            ("GET", "/_fake/requests"): lambda request: (200, {"ok": True, "result": self.requests_log()}),
+            ("GET", "/_fake/pending"): lambda request: (200, {"ok": True, "result": self.pending()}),
+        }
+
+    def _control_inbound(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        with self._lock:
+            return 200, {"ok": True, "result": self._inbound_locked(data)}
+
+    def _control_fail(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        if not isinstance(data, dict):
+            raise bad_request("the failure spec must be a JSON object")
+        try:
+            armed = self.fail(
+                status=int(data.get("status", data.get("code", 500)) or 500),
+                times=int(data.get("times", 1)),
+                method=data.get("method"),
+                retry_after=int(data.get("retry_after", 1)),
+                description=data.get("description"),
+                parameters=data.get("parameters") if isinstance(data.get("parameters"), dict) else None,
+                mode=data.get("mode"),
+                delay=float(data.get("delay", 5)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise bad_request(f"invalid failure spec: {exc}") from exc
+        return 200, {"ok": True, "result": {"armed": armed}}
+
+    def _control_block(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        if not isinstance(data, dict) or data.get("author") in (None, ""):
+            raise bad_request("`author` is required")
+        self.block(data["author"])
+        return 200, {"ok": True, "result": True}
+
+    def _control_reset(self, request: ControlRequest) -> tuple[int, Any]:
+        self.reset()
+        return 200, {"ok": True, "result": True}
 
 
 class _Handler(FakeHandler):
@@ -1001,40 +1004,20 @@ class _Handler(FakeHandler):
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         super()._send_json(status, payload, {"Access-Control-Allow-Origin": "*", **(headers or {})})
 
-    def _dispatch(self) -> None:
-        try:
-            body = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        split = urlsplit(self.path)
-        if split.path.startswith("/_fake/"):
-            status, payload = self.fake.handle_control(self.command, split.path, body)
-            self._send_json(status, payload)
-            return
+    def route(self, split: SplitResult, body: bytes) -> None:
         status, payload, delay = self.fake.handle_api(self.command, split.path, split.query, self.headers, body)
         if delay > 0:
             time.sleep(delay)
         self._send_json(status, payload)
 
-    do_GET = _dispatch
-    do_POST = _dispatch
-    do_PUT = _dispatch
-    do_DELETE = _dispatch
-
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m channels.telegram.fake", description="Loopback fake of the Telegram Bot API"
-    )
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser = cli("python -m fakes.telegram", "Loopback fake of the Telegram Bot API",
+                 webhook="push updates to this URL (as after setWebhook)")
     parser.add_argument("--bot-token", default=DEMO_BOT_TOKEN)
-    parser.add_argument("--webhook", default=None, help="push updates to this URL (as after setWebhook)")
     parser.add_argument("--webhook-secret", default=DEMO_WEBHOOK_SECRET, help="secret_token sent with each push")
     parser.add_argument("--bot-username", default="AcmeCareBot")
     parser.add_argument("--bot-name", default="Acme Care")
-    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     fake = FakeTelegram(
         args.port,
@@ -1047,6 +1030,16 @@ def main(argv: list[str] | None = None) -> int:
         verbose=args.verbose,
     ).start()
     return run_until_signalled(fake, "FAKE_TELEGRAM_READY")
+
+
+# The demo's bot (polling): the token seed_demo gives the account, passed to the fake.
+DEMO_POLLING_BOT_TOKEN = "123456:demo-bot-token"
+DEMO = FakeDemo(
+    handle="@AcmeCareBot",
+    credentials={"bot_token": DEMO_POLLING_BOT_TOKEN, "mode": "polling"},
+    args=lambda run: ["--bot-token", DEMO_POLLING_BOT_TOKEN],
+    crowd=Crowd(every=12.0),
+)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ serves the chat. This drives Hovor's widget protocol from the visitor's side, th
 widget does (a session per visitor, UUID client_msg_ids, the server-sent event stream), so
 the demo crowd and tests can chat without a browser.
 
-    python -m channels.chat.fake --port 8086 --hovor http://127.0.0.1:8000 --account 3
+    python -m fakes.chat --port 8086 --hovor http://127.0.0.1:8000 --account 3   # prints FAKE_CHAT_READY http://…
 
 Control endpoints (the same shape as the platform fakes'):
     POST /_fake/inbound  {"author": "jana", "name": "Jana Nováková", "text": "…", "email": ""}
@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import threading
-import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
+from typing import Any, Self
 
 import requests
+
+from fakes.base import ControlRequest, ControlRoute, FakeHandler, FakeServer, cli, run_until_signalled, serve
+from fakes.demo import Crowd, FakeDemo
 
 
 class Visitor:
@@ -63,7 +66,7 @@ class Visitor:
             try:
                 with requests.get(
                     self.owner.api("events"),
-                    params={"session": self.session, "after": self.cursor},
+                    params={"session": str(self.session), "after": str(self.cursor)},
                     headers={"Last-Event-ID": str(self.cursor)},
                     stream=True,
                     timeout=(5, 40),
@@ -97,11 +100,22 @@ class Visitor:
                 )
 
 
-class FakeVisitors:
-    def __init__(self, *, hovor_url: str, account_id: int, port: int = 0) -> None:
+class ChatControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class FakeVisitors(FakeServer):
+    def __init__(
+        self, *, hovor_url: str, account_id: int, port: int = 0, host: str = "127.0.0.1", verbose: bool = False
+    ) -> None:
         self.hovor_url = hovor_url.rstrip("/")
         self.account_id = account_id
+        self.host = host
         self.port = port
+        self.verbose = verbose
         self.http = requests.Session()
         self.http.headers["Content-Type"] = "text/plain;charset=UTF-8"
         self.visitors: dict[str, Visitor] = {}
@@ -135,64 +149,51 @@ class FakeVisitors:
                 return True
             return False
 
-    # --- control server -----------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+    # --- control plane (fakes/base.py) --------------------------------------------------
+    control_errors = (ChatControlError,)
+    control_not_json = "body must be JSON"
 
-    def start(self) -> FakeVisitors:
-        fake = self
+    def control_bad_body(self, message: str) -> Exception:
+        return ChatControlError(400, message)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
+    def control_error(self, error: Exception) -> tuple[int, Any]:
+        assert isinstance(error, ChatControlError)
+        return error.status, {"error": error.message}
 
-            def answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    def control_missing(self, method: str, path: str) -> tuple[int, Any]:
+        return 404, {"error": "not found"}
 
-            def body(self) -> dict[str, Any]:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                value = json.loads(raw or b"{}")
-                return value if isinstance(value, dict) else {}
+    def control_routes(self) -> dict[tuple[str, str], ControlRoute]:
+        return {
+            ("GET", "/_fake/outbound"): lambda request: (200, {"data": self.outbound()}),
+            ("POST", "/_fake/inbound"): self._control_inbound,
+            ("POST", "/_fake/fail"): self._control_fail,
+        }
 
-            def do_GET(self) -> None:  # noqa: N802
-                if self.path.startswith("/_fake/outbound"):
-                    self.answer(200, {"data": fake.outbound()})
-                else:
-                    self.answer(404, {"error": "not found"})
+    @staticmethod
+    def _fields(request: ControlRequest) -> dict[str, Any]:
+        data = request.json()
+        return data if isinstance(data, dict) else {}
 
-            def do_POST(self) -> None:  # noqa: N802
-                try:
-                    body = self.body()
-                except ValueError:
-                    self.answer(400, {"error": "body must be JSON"})
-                    return
-                if self.path.startswith("/_fake/inbound"):
-                    author, text = str(body.get("author") or "visitor"), body.get("text")
-                    if not isinstance(text, str) or not text.strip():
-                        self.answer(400, {"error": "text is required"})
-                        return
-                    try:
-                        data = fake.inbound(author=author.lstrip("@"), text=text, name=str(body.get("name") or ""),
-                                            email=str(body.get("email") or ""))
-                    except requests.RequestException as exc:
-                        self.answer(502, {"error": f"Hovor did not take it: {exc}"})
-                        return
-                    self.answer(200, {"data": data})
-                elif self.path.startswith("/_fake/fail"):
-                    fake.fail(int(body.get("times") or 1))
-                    self.answer(200, {"armed": fake.failures})
-                else:
-                    self.answer(404, {"error": "not found"})
+    def _control_inbound(self, request: ControlRequest) -> tuple[int, Any]:
+        body = self._fields(request)
+        author, text = str(body.get("author") or "visitor"), body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ChatControlError(400, "text is required")
+        try:
+            data = self.inbound(author=author.lstrip("@"), text=text, name=str(body.get("name") or ""),
+                                email=str(body.get("email") or ""))
+        except requests.RequestException as exc:
+            raise ChatControlError(502, f"Hovor did not take it: {exc}") from exc
+        return 200, {"data": data}
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _control_fail(self, request: ControlRequest) -> tuple[int, Any]:
+        self.fail(int(self._fields(request).get("times") or 1))
+        return 200, {"armed": self.failures}
+
+    def start(self) -> Self:
+        self.stopped.clear()
+        self.server, _ = serve(self, _Handler, self.host, self.port, "fake-chat")
         return self
 
     def stop(self) -> None:
@@ -200,22 +201,37 @@ class FakeVisitors:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+            self.server = None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=8086)
+class _Handler(FakeHandler):
+    methods = ("GET", "POST")
+    server_version = "FakeVisitors/1.0"
+    log_name = "fake-chat"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = cli("python -m fakes.chat", __doc__ or "", port=8086, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hovor", default="http://127.0.0.1:8000", help="Hovor's base URL")
     parser.add_argument("--account", type=int, required=True, help="the chat account's id")
-    args = parser.parse_args()
-    fake = FakeVisitors(hovor_url=args.hovor, account_id=args.account, port=args.port).start()
-    print(f"chat visitors fake on {fake.base_url}, writing to {fake.api('')}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    args = parser.parse_args(argv)
+    fake = FakeVisitors(hovor_url=args.hovor, account_id=args.account, port=args.port, host=args.host,
+                        verbose=args.verbose).start()
+    return run_until_signalled(fake, "FAKE_CHAT_READY")
+
+
+# The demo's website chat: no base URL (the widget is served by Hovor); its visitors write
+# through the widget protocol, so the fake starts once Hovor answers.
+DEMO = FakeDemo(
+    handle="acme.example chat",
+    options={"greeting": "Dobrý den! Jak vám můžeme pomoci? / How can we help?", "color": "#0f766e"},
+    args=lambda run: ["--hovor", run.web_url, "--account", str(run.account_id)],
+    talks_to_hovor=True,
+    base_url=False,
+    crowd=Crowd(every=20.0),
+    logins=lambda run: [f"Website chat, a customer's page with the widget: {run.web_url}/chat/demo/{run.account_id}/"],
+)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """The loopback Meta fake over HTTP: Graph error JSON and headers, the Send API's rules,
 comment edges, control endpoints, and the standalone process pushing signed deliveries to
-a webhook after verifying it (`python -m channels.facebook.fake --webhook URL …`)."""
+a webhook after verifying it (`python -m fakes.facebook --webhook URL …`)."""
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from channels.facebook.fake import FakeMeta, meta_json
+from fakes.facebook import FakeMeta, meta_json
 from tests.channels.facebook.meta_support import APP_SECRET, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -267,7 +267,7 @@ def wait_until(predicate: Any, timeout: float = 10.0) -> Any:
 
 def test_standalone_fake_verifies_then_pushes_signed_deliveries(receiver: _Receiver) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "channels.facebook.fake", "--port", "0", "--webhook", receiver.url,
+        [sys.executable, "-m", "fakes.facebook", "--port", "0", "--webhook", receiver.url,
          "--app-secret", APP_SECRET, "--verify-token", VERIFY_TOKEN, "--page-id", PAGE_ID,
          "--access-token", PAGE_TOKEN, "--retry-interval", "0.2"],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,

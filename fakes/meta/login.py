@@ -47,7 +47,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-GRAPH_VERSION = "v21.0"
+from fakes.meta.common import GRAPH_VERSION
+
 CODE_TTL = 600.0
 SHORT_LIVED = 2 * 3600 - 1
 LONG_LIVED = 60 * 24 * 3600

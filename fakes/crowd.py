@@ -1,8 +1,10 @@
 """A simulated crowd of customers writing to the brand through a platform fake's
-control endpoint (`POST /_fake/inbound`), in English, Czech, Polish and Bulgarian.
-Sometimes a customer answers the brand's last reply to them, so threads grow.
+control endpoint (`POST /_fake/inbound`), in English, Czech, Polish and Bulgarian. How
+they write on each platform (how often, which kinds, which languages, how the fake names
+a customer, whether they answer the brand's last reply so threads grow) is the platform's
+`fakes.<platform>.DEMO.crowd` (fakes/demo.py).
 
-    python -m channels.simulator --fake http://127.0.0.1:8081 --every 4
+    python -m fakes.crowd --platform x --fake http://127.0.0.1:8081
 """
 from __future__ import annotations
 
@@ -11,9 +13,12 @@ import random
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import requests
+
+from fakes.demo import Crowd, declared
 
 CUSTOMERS = [
     ("@jnovakova", "Jana Nováková", "cs"),
@@ -71,12 +76,14 @@ def _post(session: requests.Session, fake: str, body: dict[str, Any]) -> dict[st
     if response.status_code >= 400:
         print(f"crowd: fake said {response.status_code}: {response.text[:200]}", file=sys.stderr)
         return None
-    data: dict[str, Any] = response.json().get("data") or {}
-    return data
+    answer = response.json()
+    # The platform object the fake made ({"data": …}; Telegram's fake answers as the Bot API, {"result": …}).
+    data: dict[str, Any] = answer.get("data") or answer.get("result") or {}
+    return data or {"accepted": True}
 
 
 def _brand_reply_to(session: requests.Session, fake: str, handle: str, sent: dict[str, str]) -> str | None:
-    """The brand's newest reply to one of this customer's tweets, if any."""
+    """The brand's newest reply to one of this customer's messages, if any."""
     try:
         outbound = session.get(f"{fake}/_fake/outbound", timeout=5).json().get("data") or []
     except (requests.RequestException, ValueError):
@@ -87,46 +94,57 @@ def _brand_reply_to(session: requests.Session, fake: str, handle: str, sent: dic
     return None
 
 
-def _author(platform: str, handle: str) -> str:
-    """How each fake names a customer: X and Telegram take @handles, WhatsApp a phone number."""
-    if platform == "whatsapp":
-        return "420" + str(sum(ord(c) * (i + 1) for i, c in enumerate(handle)) % 1_000_000).zfill(6) + "123"
-    return handle
+def crowd_of(platform: str) -> Crowd:
+    """The platform's declared crowd (its fake's DEMO), or the plain default."""
+    demo = declared([platform]).get(platform)
+    return demo.crowd if demo is not None and demo.crowd is not None else Crowd()
 
 
-def run(fake: str, every: float, count: int | None, seed: int | None, platform: str = "x") -> None:
+def run(
+    fake: str, every: float | None, count: int | None, seed: int | None, platform: str = "x",
+    crowd: Crowd | None = None,
+) -> list[dict[str, Any]]:
+    """Post `count` messages (for ever if None), about `every` seconds apart; returns what
+    the fake answered for each."""
+    crowd = crowd or crowd_of(platform)
+    mean = crowd.every if every is None else every
+    customers: Sequence[tuple[str, str, str]] = [c for c in CUSTOMERS if c[2] in crowd.languages] or CUSTOMERS
+    lines = crowd.lines or MESSAGES
     rng = random.Random(seed)
     session = requests.Session()
-    sent: dict[str, str] = {}  # tweet id -> handle of its author
-    posted = 0
-    while count is None or posted < count:
-        handle, name, lang = rng.choice(CUSTOMERS)
-        follow_up = platform == "x" and rng.random() < 0.35  # X threads by replying to the brand's tweet
+    sent: dict[str, str] = {}  # message id -> handle of its author
+    posted: list[dict[str, Any]] = []
+    while count is None or len(posted) < count:
+        handle, name, lang = rng.choice(customers)
+        follow_up = crowd.threads and rng.random() < 0.35  # X threads by replying to the brand's tweet
         reply_to = _brand_reply_to(session, fake, handle, sent) if follow_up else None
         if reply_to:
             body = {"author": handle, "name": name, "text": rng.choice(FOLLOW_UPS[lang]), "in_reply_to": reply_to}
         else:
-            text = rng.choice(MESSAGES[lang]).format(n=rng.randint(10000, 99999))
-            body = {"author": _author(platform, handle), "name": name, "text": text}
-            if platform == "x":
-                body["kind"] = "mention"
-            elif platform in ("facebook", "instagram"):
-                body["kind"] = rng.choice(("dm", "comment"))
-        tweet = _post(session, fake, body)
-        if tweet:
-            sent[str(tweet.get("id"))] = handle
-            posted += 1
-        time.sleep(max(0.05, rng.uniform(every * 0.5, every * 1.5)))
+            text = rng.choice(lines.get(lang) or MESSAGES[lang]).format(n=rng.randint(10000, 99999))
+            body = {"author": crowd.author(handle), "name": name, "text": text}
+            if len(crowd.kinds) == 1:
+                body["kind"] = crowd.kinds[0]
+            elif crowd.kinds:
+                body["kind"] = rng.choice(tuple(crowd.kinds))
+        message = _post(session, fake, body)
+        if message:
+            sent[str(message.get("id"))] = handle
+            posted.append(message)
+        if count is not None and len(posted) >= count:
+            break
+        time.sleep(max(0.01, rng.uniform(mean * 0.5, mean * 1.5)))
+    return posted
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fake", required=True, help="base URL of the platform fake")
-    parser.add_argument("--every", type=float, default=4.0, help="mean seconds between messages")
+    parser.add_argument("--platform", default="x", help="whose DEMO.crowd to follow (a registered platform)")
+    parser.add_argument("--every", type=float, default=None, help="mean seconds between messages (default: DEMO's)")
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--platform", default="x", choices=["x", "telegram", "whatsapp", "facebook", "instagram"])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         run(args.fake, args.every, args.count, args.seed, args.platform)

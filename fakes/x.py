@@ -2,7 +2,7 @@
 
 Run standalone::
 
-    python -m channels.x.fake --port 0          # prints FAKE_X_READY http://127.0.0.1:<port>
+    python -m fakes.x --port 0          # prints FAKE_X_READY http://127.0.0.1:<port>
 
 or in-process (tests)::
 
@@ -99,7 +99,6 @@ Standard library only, plus ``twitter_text`` (length rules) and ``oauthlib`` (si
 
 from __future__ import annotations
 
-import argparse
 import base64
 import bisect
 import collections
@@ -121,13 +120,25 @@ import urllib.request
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlencode, urlsplit
 
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 from twitter_text import parse_tweet
 
-from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import (
+    ControlRequest,
+    ControlRoute,
+    Failures,
+    FakeHandler,
+    FakeServer,
+    RequestLog,
+    cli,
+    post,
+    run_until_signalled,
+    serve,
+)
+from fakes.demo import Crowd, FakeDemo
 
 CANONICAL_BASE = "https://api.twitter.com"
 
@@ -729,9 +740,9 @@ class FakeX(FakeServer):
             self._dm_index: list[int] = []
             self._dm_closed: set[str] = set()
             self._deliveries: list[dict[str, Any]] = []
-            self._failures: list[dict[str, Any]] = []
+            self._failures: Failures[dict[str, Any]] = Failures()
             self._windows: dict[str, _Window] = {}
-            self._requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+            self._requests = RequestLog()
 
     def reset_windows(self) -> None:
         """Start every rate-limit window afresh (as if 15 minutes and a day had passed)."""
@@ -960,7 +971,7 @@ class FakeX(FakeServer):
         if times < 1:
             return 0
         with self._lock:
-            self._failures.append(
+            self._failures.arm(
                 {
                     "status": int(status),
                     "times": times,
@@ -973,9 +984,6 @@ class FakeX(FakeServer):
             )
         return times
 
-    def requests_log(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(entry) for entry in self._requests]
 
     def tweet(self, tweet_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -1155,10 +1163,11 @@ class FakeX(FakeServer):
             return 403, HTML_CONTENT_TYPE, _page("X / Error", "<h1>Forbidden</h1>"), {}
         if "cancel" in form:
             del self._request_tokens[token]
-            query = {"denied": token}
+            query: dict[str, str] = {"denied": token}
         elif "allow" in form:
-            pending["verifier"] = secrets.token_urlsafe(24)
-            query = {"oauth_token": token, "oauth_verifier": pending["verifier"]}
+            verifier = secrets.token_urlsafe(24)
+            pending["verifier"] = verifier
+            query = {"oauth_token": token, "oauth_verifier": verifier}
         else:
             return 400, HTML_CONTENT_TYPE, _page("X / Error", "<h1>Choose Authorize app or Cancel</h1>"), {}
         callback = pending["callback"]
@@ -2052,23 +2061,13 @@ class FakeX(FakeServer):
 
     def _post_delivery(self, url: str, body: dict[str, Any], extra: dict[str, Any]) -> None:
         data = self.encode_delivery(body)
-        request = urllib.request.Request(  # noqa: S310
-            url,
-            data=data,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "x-twitter-webhooks-signature": self.sign(data),
-            },
-        )
+        headers = {"Content-Type": "application/json; charset=utf-8", "x-twitter-webhooks-signature": self.sign(data)}
         entry: dict[str, Any] = {"type": "post", "url": url, "at": iso_ms(time.time()), "body": body, **extra}
-        try:
-            with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310
-                entry["status"] = resp.status
-        except urllib.error.HTTPError as exc:
-            entry["status"] = exc.code
-        except OSError as exc:
-            entry["error"] = str(exc)
+        pushed = post(url, data, headers, timeout=10)
+        if pushed.status is not None:
+            entry["status"] = pushed.status
+        else:
+            entry["error"] = pushed.error
         with self._lock:
             self._deliveries.append(entry)
 
@@ -2088,16 +2087,9 @@ class FakeX(FakeServer):
     # ------------------------------------------------------------------ request handling
 
     def _match_failure(self, method: str, path: str) -> dict[str, Any] | None:
-        for rule in self._failures:
-            if not path.startswith(rule["path"]):
-                continue
-            if rule["method"] and rule["method"] != method:
-                continue
-            rule["times"] -= 1
-            if rule["times"] <= 0:
-                self._failures.remove(rule)
-            return rule
-        return None
+        return self._failures.take(
+            lambda rule: path.startswith(rule["path"]) and (not rule["method"] or rule["method"] == method)
+        )
 
     @staticmethod
     def _route(method: str, path: str) -> tuple[str, str | None] | None:
@@ -2264,76 +2256,90 @@ class FakeX(FakeServer):
         )
         return 201, {"data": {"edit_history_tweet_ids": [tweet["id"]], "id": tweet["id"], "text": tweet["text"]}}
 
-    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        """Handle a /_fake/ request; returns (status, body)."""
+    # ------------------------------------------------------------------ control plane
+    control_errors = (FakeXError,)
+    control_not_json = "Request body is not valid JSON"
+    control_not_object = "Body must be a JSON object"
 
-        def load() -> Any:
-            if not body:
-                return {}
-            try:
-                return json.loads(body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise invalid_request("Request body is not valid JSON") from exc
+    def control_bad_body(self, message: str) -> Exception:
+        return invalid_request(message)
 
-        try:
-            if method == "POST" and path == "/_fake/inbound":
-                data = load()
-                with self._lock:
-                    tweet, user = self._inbound_locked(data)
-                    return 201, {"data": dict(tweet), "includes": {"users": [dict(user)]}}
-            if method == "POST" and path == "/_fake/inbound/bulk":
-                data = load()
-                items = data.get("items") if isinstance(data, dict) else None
-                if not isinstance(items, list):
-                    raise invalid_request("`items` must be a list")
-                return 201, {"count": self.inbound_bulk(items)}
-            if method == "GET" and path == "/_fake/outbound":
-                return 200, {"data": self.outbound()}
-            if method == "POST" and path == "/_fake/fail":
-                data = load()
-                if not isinstance(data, dict):
-                    raise invalid_request("Body must be a JSON object")
-                try:
-                    armed = self.fail(
-                        status=int(data.get("status", 503)),
-                        times=int(data.get("times", 1)),
-                        path=data.get("path"),
-                        method=data.get("method"),
-                        reset_in=float(data.get("reset_in", 2)),
-                        mode=data.get("mode"),
-                        delay=float(data.get("delay", 5)),
-                    )
-                except (TypeError, ValueError) as exc:
-                    raise invalid_request(f"Invalid failure spec: {exc}") from exc
-                return 200, {"armed": armed}
-            if method == "POST" and path == "/_fake/webhook":
-                data = load()
-                url = data.get("url") if isinstance(data, dict) else None
-                if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-                    raise invalid_request("`url` must be an http(s) URL or null")
-                return 200, {"url": url, "valid": self.register_webhook(url)}
-            if method == "POST" and path == "/_fake/webhook/crc":
-                return 200, {"url": self._webhook_url, "valid": self.check_webhook()}
-            if method == "GET" and path == "/_fake/webhook":
-                self.wait_deliveries(timeout=5)
-                return 200, {"url": self._webhook_url, "valid": self._webhook_valid, "data": self.webhook_log()}
-            if method == "GET" and path == "/_fake/webhooks":
-                self.wait_deliveries(timeout=5)
-                return 200, {"data": self.webhooks(), "log": self.webhook_log()}
-            if method == "POST" and path == "/_fake/webhooks/crc":
-                return 200, {"data": self.recheck_webhooks()}
-            if method == "POST" and path == "/_fake/reset":
-                self.reset()
-                return 200, {"reset": True}
-            if method == "GET" and path == "/_fake/requests":
-                return 200, {"data": self.requests_log()}
-        except FakeXError as err:
-            return err.status, err.body
+    def control_error(self, error: Exception) -> tuple[int, Any]:
+        assert isinstance(error, FakeXError)
+        return error.status, error.body
+
+    def control_missing(self, method: str, path: str) -> tuple[int, Any]:
         missing = not_found(f"No route matches {method} {path}")
         return missing.status, missing.body
 
+    def control_routes(self) -> dict[tuple[str, str], ControlRoute]:
+        return {
+            ("POST", "/_fake/inbound"): self._control_inbound,
+            ("POST", "/_fake/inbound/bulk"): self._control_inbound_bulk,
+            ("GET", "/_fake/outbound"): lambda request: (200, {"data": self.outbound()}),
+            ("POST", "/_fake/fail"): self._control_fail,
+            ("POST", "/_fake/webhook"): self._control_webhook,
+            ("POST", "/_fake/webhook/crc"): lambda request: (
+                200, {"url": self._webhook_url, "valid": self.check_webhook()}
+            ),
+            ("GET", "/_fake/webhook"): self._control_webhook_log,
+            ("GET", "/_fake/webhooks"): self._control_webhooks,
+            ("POST", "/_fake/webhooks/crc"): lambda request: (200, {"data": self.recheck_webhooks()}),
+            ("POST", "/_fake/reset"): self._control_reset,
+            ("GET", "/_fake/requests"): lambda request: (200, {"data": self.requests_log()}),
+        }
+
+    def _control_inbound(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        with self._lock:
+            tweet, user = self._inbound_locked(data)
+            return 201, {"data": dict(tweet), "includes": {"users": [dict(user)]}}
+
+    def _control_inbound_bulk(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        items = data.get("items") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise invalid_request("`items` must be a list")
+        return 201, {"count": self.inbound_bulk(items)}
+
+    def _control_fail(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        try:
+            armed = self.fail(
+                status=int(data.get("status", 503)),
+                times=int(data.get("times", 1)),
+                path=data.get("path"),
+                method=data.get("method"),
+                reset_in=float(data.get("reset_in", 2)),
+                mode=data.get("mode"),
+                delay=float(data.get("delay", 5)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise invalid_request(f"Invalid failure spec: {exc}") from exc
+        return 200, {"armed": armed}
+
+    def _control_webhook(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        url = data.get("url") if isinstance(data, dict) else None
+        if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+            raise invalid_request("`url` must be an http(s) URL or null")
+        return 200, {"url": url, "valid": self.register_webhook(url)}
+
+    def _control_webhook_log(self, request: ControlRequest) -> tuple[int, Any]:
+        self.wait_deliveries(timeout=5)
+        return 200, {"url": self._webhook_url, "valid": self._webhook_valid, "data": self.webhook_log()}
+
+    def _control_webhooks(self, request: ControlRequest) -> tuple[int, Any]:
+        self.wait_deliveries(timeout=5)
+        return 200, {"data": self.webhooks(), "log": self.webhook_log()}
+
+    def _control_reset(self, request: ControlRequest) -> tuple[int, Any]:
+        self.reset()
+        return 200, {"reset": True}
+
 
 class _Handler(FakeHandler):
+    methods = ("GET", "POST", "PUT", "DELETE", "PATCH")
     server_version = "FakeX/1.0"
     log_name = "fake-x"
     content_type = JSON_CONTENT_TYPE
@@ -2342,13 +2348,7 @@ class _Handler(FakeHandler):
         """Request tokens and verifiers travel in /oauth/ URLs: never in the log."""
         return OAUTH_SECRET_IN_URL.sub(r"\1=…", line)
 
-    def _dispatch(self) -> None:
-        try:
-            body = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        split = urlsplit(self.path)
+    def route(self, split: SplitResult, body: bytes) -> None:
         path, query = split.path, split.query
         if path.startswith(("/oauth/", "/oauth2/")):
             status, content_type, data, headers = self.fake.handle_oauth(self.command, path, query, self.headers, body)
@@ -2358,24 +2358,17 @@ class _Handler(FakeHandler):
             if delay > 0:
                 time.sleep(delay)
             self._send_json(status, payload, headers)
-        elif path.startswith("/_fake/"):
-            status, payload = self.fake.handle_control(self.command, path, body)
-            self._send_json(status, payload)
         else:
             err = not_found(f"No route matches {self.command} {path}")
             self._send_json(err.status, err.body)
 
-    do_GET = _dispatch
-    do_POST = _dispatch
-    do_PUT = _dispatch
-    do_DELETE = _dispatch
-    do_PATCH = _dispatch
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m channels.x.fake", description="Loopback fake of the X API v2")
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser = cli(
+        "python -m fakes.x",
+        "Loopback fake of the X API v2",
+        webhook="Account Activity webhook URL: checked with a CRC GET, then sent signed deliveries "
+        "(signed with --consumer-secret)",
+    )
     parser.add_argument("--brand-handle", default="AcmeCare")
     parser.add_argument("--brand-id", default="1000000000000000001")
     parser.add_argument("--brand-name", default="Acme Care")
@@ -2390,12 +2383,6 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=MENTIONS_REACHABLE,
         help="how many of the most recent mentions paging can reach (X: 800)",
-    )
-    parser.add_argument(
-        "--webhook",
-        default=None,
-        help="Account Activity webhook URL: checked with a CRC GET, then sent signed deliveries "
-        "(signed with --consumer-secret)",
     )
     parser.add_argument("--app-name", default="Hovor", help='the app named on the "Connect with X" consent page')
     parser.add_argument(
@@ -2413,7 +2400,6 @@ def main(argv: list[str] | None = None) -> int:
         default=CRC_GRACE,
         help="seconds a webhook may fail periodic CRCs transiently (4xx, 5xx, timeouts) before it is invalid",
     )
-    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
 
     fake = FakeX(
@@ -2437,6 +2423,20 @@ def main(argv: list[str] | None = None) -> int:
         crc_grace=args.crc_grace,
     ).start()
     return run_until_signalled(fake, "FAKE_X_READY")
+
+
+# The demo's X account (seed_demo) and its crowd: mentions, and answers to the brand's replies.
+DEMO = FakeDemo(
+    handle="@AcmeCare",
+    credentials={
+        "consumer_key": DEMO_CONSUMER_KEY,
+        "consumer_secret": DEMO_CONSUMER_SECRET,
+        "access_token": DEMO_ACCESS_TOKEN,
+        "access_token_secret": DEMO_ACCESS_TOKEN_SECRET,
+        "bearer_token": DEMO_BEARER_TOKEN,
+    },
+    crowd=Crowd(every=4.0, kinds=("mention",), threads=True),
+)
 
 
 if __name__ == "__main__":

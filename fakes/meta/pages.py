@@ -3,9 +3,9 @@ comments) or, in ``instagram`` mode, the Instagram professional account connecte
 
 Run standalone::
 
-    python -m channels.facebook.fake --port 8082 --webhook http://127.0.0.1:8000/webhooks/facebook/1/ \\
+    python -m fakes.facebook --port 8082 --webhook http://127.0.0.1:8000/webhooks/facebook/1/ \\
         --app-secret S --verify-token T --page-id P       # prints FAKE_FACEBOOK_READY http://127.0.0.1:8082
-    python -m channels.instagram.fake ...                  # the same server in instagram mode
+    python -m fakes.instagram ...                  # the same server in instagram mode
 
 or in-process (tests)::
 
@@ -45,7 +45,7 @@ Facebook Login and webhook configuration (what "Connect with Facebook" uses):
 
 - ``GET|POST /vNN/dialog/oauth`` (the consent page), ``GET|POST /vNN/oauth/access_token``,
   ``GET /vNN/debug_token``: Facebook Login for the fake's app (``app_id`` / ``app_secret``)
-  and its logged-in admin, as channels/facebook/fake_login.py describes. The admin manages
+  and its logged-in admin, as fakes/meta/login.py describes. The admin manages
   the main Page (``page_id``, its Instagram account ``ig_user_id``) and ``other_pages``
   (default DEMO_OTHER_PAGES: one with an Instagram account, one without, one where the admin
   has no MESSAGING or MODERATE task, one with a narrower role).
@@ -84,9 +84,7 @@ Standard library only. No Django.
 
 from __future__ import annotations
 
-import argparse
 import base64
-import hashlib
 import hmac
 import json
 import random
@@ -96,14 +94,27 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
 
-from channels.facebook.fake_login import (
+from fakes.base import (
+    ControlRequest,
+    ControlRoute,
+    Failures,
+    FakeHandler,
+    FakeServer,
+    RequestLog,
+    cli,
+    post,
+    run_until_signalled,
+    serve,
+)
+from fakes.meta.common import GRAPH_VERSION, meta_json, signed_headers
+from fakes.meta.login import (
     Asset,
     FakeLogin,
     LoginError,
@@ -111,9 +122,6 @@ from channels.facebook.fake_login import (
     redact_query,
     write_page,
 )
-from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
-
-GRAPH_VERSION = "v21.0"
 
 # Well-known demo values (not secrets): what the seeded demo account is configured with.
 DEMO_PAGE_ID = "104512345678901"
@@ -189,11 +197,6 @@ ID_RE = re.compile(r"^[0-9]+(_[0-9]+)?$")
 VERSION_RE = re.compile(r"^/v[0-9]+(\.[0-9]+)?(/|$)")
 DIALOG_PATH_RE = re.compile(r"^(/v[0-9]+(\.[0-9]+)?)?/dialog/oauth/?$")
 TOKEN_PATH_RE = re.compile(r"^(/v[0-9]+(\.[0-9]+)?)?/oauth/access_token/?$")
-
-
-def meta_json(payload: Any) -> bytes:
-    """Serialise as Meta does: compact, non-ASCII as lowercase \\uXXXX, '/' as '\\/'."""
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
 
 
 def graph_time(ts: float) -> str:
@@ -523,8 +526,8 @@ class FakeMeta(FakeServer):
             self._comments: dict[str, _Comment] = {}
             self._posts: list[str] = []
             self._outbound: list[dict[str, Any]] = []
-            self._failures: list[_Failure] = []
-            self._requests: deque[dict[str, Any]] = deque(maxlen=1000)
+            self._failures: Failures[_Failure] = Failures()
+            self._requests = RequestLog()
             self.deliveries: list[Delivery] = []
             self.verified = False
             self._calls = 0
@@ -610,13 +613,7 @@ class FakeMeta(FakeServer):
 
     def sign(self, body: bytes) -> dict[str, str]:
         """The headers Meta sends with a webhook POST of exactly these bytes."""
-        key = self.app_secret.encode()
-        return {
-            "Content-Type": "application/json",
-            "User-Agent": "facebookexternalua",
-            "X-Hub-Signature": "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest(),
-            "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest(),
-        }
+        return signed_headers(self.app_secret, body)
 
     @property
     def last_delivery(self) -> Delivery:
@@ -691,17 +688,10 @@ class FakeMeta(FakeServer):
                     self._log(delivery.error)
                     return False
             delivery.attempts += 1
-            request = urllib.request.Request(  # noqa: S310 (the configured webhook URL)
-                self.webhook, data=delivery.body, headers=delivery.headers, method="POST"
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
-                    delivery.status = resp.status
-            except urllib.error.HTTPError as exc:
-                delivery.status = exc.code
-            except (OSError, ValueError) as exc:
-                delivery.status = None
-                delivery.error = str(exc)
+            pushed = post(self.webhook, delivery.body, delivery.headers, timeout=timeout)
+            delivery.status = pushed.status
+            if pushed.status is None:
+                delivery.error = pushed.error
             delivery.pushed = delivery.status is not None and 200 <= delivery.status < 300
             if delivery.pushed:
                 delivery.error = ""
@@ -943,8 +933,7 @@ class FakeMeta(FakeServer):
             return [dict(o) for o in self._outbound]
 
     def requests(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._requests)
+        return self.requests_log()
 
     def fail(
         self,
@@ -969,20 +958,13 @@ class FakeMeta(FakeServer):
         if subcode is None:
             subcode = DEFAULT_SUBCODES.get(code)
         with self._lock:
-            self._failures.append(
+            self._failures.arm(
                 _Failure(status=int(status), code=int(code), subcode=subcode, message=message, times=int(times),
                          path=path, after=bool(after), regain_minutes=int(regain_minutes))
             )
 
     def _armed_failure(self, path: str) -> _Failure | None:
-        with self._lock:
-            for failure in self._failures:
-                if failure.times > 0 and (failure.path is None or failure.path in path):
-                    failure.times -= 1
-                    if failure.times <= 0:
-                        self._failures.remove(failure)
-                    return failure
-        return None
+        return self._failures.take(lambda failure: failure.times > 0 and (failure.path is None or failure.path in path))
 
     def _failure_error(self, failure: _Failure) -> FakeGraphError:
         headers: dict[str, str] = {}
@@ -1580,99 +1562,112 @@ class FakeMeta(FakeServer):
         return {"data": data}
 
     # ------------------------------------------------------------------ control endpoints
-    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        try:
-            data: Any = json.loads(body.decode("utf-8")) if body.strip() else {}
-        except (UnicodeDecodeError, ValueError):
-            return 400, FakeGraphError(400, 100, "control body must be JSON").body(self._trace_id())
-        if not isinstance(data, dict):
-            return 400, FakeGraphError(400, 100, "control body must be a JSON object").body(self._trace_id())
-        try:
-            return self._control(method, path, data)
-        except FakeGraphError as err:
-            return err.status, err.body(self._trace_id())
-        except (TypeError, ValueError, KeyError) as exc:
-            return 400, FakeGraphError(400, 100, f"bad control request: {exc}").body(self._trace_id())
+    # ------------------------------------------------------------------ control plane
+    control_errors = (FakeGraphError, TypeError, ValueError, KeyError)
+    control_not_json = "control body must be JSON"
 
-    def _control(self, method: str, path: str, data: dict[str, Any]) -> tuple[int, Any]:
-        if method == "GET" and path == "/_fake/outbound":
-            return 200, {"data": self.outbound()}
-        if method == "GET" and path == "/_fake/requests":
-            return 200, {"data": self.requests()}
-        if method == "GET" and path == "/_fake/deliveries":
-            with self._lock:
-                return 200, {"data": [d.summary(i) for i, d in enumerate(self.deliveries)]}
-        if method != "POST":
-            return 404, unsupported(method, path).body(self._trace_id())
-        if path == "/_fake/inbound":
-            push = data.get("push", True) is not False
-            obj = self.inbound(
-                data.get("author"),
-                data.get("name"),
-                data.get("text", ""),
-                kind=data.get("kind") or "dm",
-                in_reply_to=data.get("in_reply_to"),
-                at=data.get("at"),
-                attachments=data.get("attachments"),
-                post_id=data.get("post_id"),
-                push=push,
+    def control_bad_body(self, message: str) -> Exception:
+        return FakeGraphError(400, 100, message)
+
+    def control_error(self, error: Exception) -> tuple[int, Any]:
+        if not isinstance(error, FakeGraphError):
+            error = FakeGraphError(400, 100, f"bad control request: {error}")
+        return error.status, error.body(self._trace_id())
+
+    def control_missing(self, method: str, path: str) -> tuple[int, Any]:
+        return 404, unsupported(method, path).body(self._trace_id())
+
+    def control_prepare(self, request: ControlRequest) -> None:
+        request.object()  # every control body must be a JSON object, whatever the route
+
+    def control_routes(self) -> dict[tuple[str, str], ControlRoute]:
+        def post(handler: Callable[[dict[str, Any]], tuple[int, Any]]) -> ControlRoute:
+            return lambda request: handler(request.object())
+
+        return {
+            ("GET", "/_fake/outbound"): lambda request: (200, {"data": self.outbound()}),
+            ("GET", "/_fake/requests"): lambda request: (200, {"data": self.requests_log()}),
+            ("GET", "/_fake/deliveries"): lambda request: (200, {"data": self._delivery_summaries()}),
+            ("POST", "/_fake/inbound"): post(self._control_inbound),
+            ("POST", "/_fake/inbound/bulk"): post(self._control_inbound_bulk),
+            ("POST", "/_fake/edit"): post(
+                lambda data: (201, {"data": self.edit_comment(str(data["comment_id"]), str(data.get("text", "")))})
+            ),
+            ("POST", "/_fake/remove"): post(lambda data: (201, {"data": self.remove_comment(str(data["comment_id"]))})),
+            ("POST", "/_fake/unsend"): post(lambda data: (201, {"data": self.unsend(str(data["mid"]))})),
+            ("POST", "/_fake/read"): post(lambda data: (201, {"data": self.read(data.get("author"))})),
+            ("POST", "/_fake/block"): post(self._control_block),
+            ("POST", "/_fake/fail"): post(self._control_fail),
+            ("POST", "/_fake/redeliver"): post(self._control_redeliver),
+            ("POST", "/_fake/verify"): lambda request: (200, self.verify_webhook()),
+            ("POST", "/_fake/reset"): self._control_reset,
+        }
+
+    def _delivery_summaries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [d.summary(i) for i, d in enumerate(self.deliveries)]
+
+    def _control_inbound(self, data: dict[str, Any]) -> tuple[int, Any]:
+        push = data.get("push", True) is not False
+        obj = self.inbound(
+            data.get("author"),
+            data.get("name"),
+            data.get("text", ""),
+            kind=data.get("kind") or "dm",
+            in_reply_to=data.get("in_reply_to"),
+            at=data.get("at"),
+            attachments=data.get("attachments"),
+            post_id=data.get("post_id"),
+            push=push,
+        )
+        return 201, {"data": obj, "delivery": self.last_delivery.summary(len(self.deliveries) - 1)}
+
+    def _control_inbound_bulk(self, data: dict[str, Any]) -> tuple[int, Any]:
+        items = data.get("items")
+        if not isinstance(items, list) or not items:
+            raise bad_param("`items` must be a non-empty list")
+        events = [
+            self.inbound_event(
+                i.get("author"), i.get("name"), i.get("text", ""), kind=i.get("kind") or "dm",
+                in_reply_to=i.get("in_reply_to"), at=i.get("at"), attachments=i.get("attachments"),
+                post_id=i.get("post_id"),
             )
-            return 201, {"data": obj, "delivery": self.last_delivery.summary(len(self.deliveries) - 1)}
-        if path == "/_fake/inbound/bulk":
-            items = data.get("items")
-            if not isinstance(items, list) or not items:
-                raise bad_param("`items` must be a non-empty list")
-            events = [
-                self.inbound_event(
-                    i.get("author"), i.get("name"), i.get("text", ""), kind=i.get("kind") or "dm",
-                    in_reply_to=i.get("in_reply_to"), at=i.get("at"), attachments=i.get("attachments"),
-                    post_id=i.get("post_id"),
-                )
-                for i in items
-            ]
-            push = data.get("push", True) is not False
-            delivery = self._emit(events, per_entry=int(data.get("per_entry") or 1), push=push)
-            objects = [e["body"]["value"] if e["container"] == "changes" else e["body"] for e in events]
-            return 201, {"count": len(events), "data": objects,
-                         "delivery": delivery.summary(len(self.deliveries) - 1)}
-        if path == "/_fake/edit":
-            return 201, {"data": self.edit_comment(str(data["comment_id"]), str(data.get("text", "")))}
-        if path == "/_fake/remove":
-            return 201, {"data": self.remove_comment(str(data["comment_id"]))}
-        if path == "/_fake/unsend":
-            return 201, {"data": self.unsend(str(data["mid"]))}
-        if path == "/_fake/read":
-            return 201, {"data": self.read(data.get("author"))}
-        if path == "/_fake/block":
-            self.block(data.get("author"))
-            return 200, {"blocked": True}
-        if path == "/_fake/fail":
-            self.fail(
-                code=int(data["code"]) if data.get("code") is not None else None,
-                status=int(data["status"]) if data.get("status") is not None else None,
-                times=int(data.get("times", 1)),
-                subcode=int(data["subcode"]) if data.get("subcode") is not None else None,
-                message=data.get("message"),
-                path=data.get("path"),
-                after=bool(data.get("after", False)),
-                regain_minutes=int(data.get("regain_minutes", 1)),
-            )
-            with self._lock:
-                return 200, {"armed": sum(f.times for f in self._failures)}
-        if path == "/_fake/redeliver":
-            with self._lock:
-                index = int(data.get("index", len(self.deliveries) - 1))
-                if not 0 <= index < len(self.deliveries):
-                    raise bad_param("no such delivery")
-                delivery = self.deliveries[index]
-            ok = self.push(delivery)
-            return 200, {"pushed": ok, "delivery": delivery.summary(index)}
-        if path == "/_fake/verify":
-            return 200, self.verify_webhook()
-        if path == "/_fake/reset":
-            self.reset()
-            return 200, {"reset": True}
-        return 404, unsupported("POST", path).body(self._trace_id())
+            for i in items
+        ]
+        push = data.get("push", True) is not False
+        delivery = self._emit(events, per_entry=int(data.get("per_entry") or 1), push=push)
+        objects = [e["body"]["value"] if e["container"] == "changes" else e["body"] for e in events]
+        return 201, {"count": len(events), "data": objects, "delivery": delivery.summary(len(self.deliveries) - 1)}
+
+    def _control_block(self, data: dict[str, Any]) -> tuple[int, Any]:
+        self.block(data.get("author"))
+        return 200, {"blocked": True}
+
+    def _control_fail(self, data: dict[str, Any]) -> tuple[int, Any]:
+        self.fail(
+            code=int(data["code"]) if data.get("code") is not None else None,
+            status=int(data["status"]) if data.get("status") is not None else None,
+            times=int(data.get("times", 1)),
+            subcode=int(data["subcode"]) if data.get("subcode") is not None else None,
+            message=data.get("message"),
+            path=data.get("path"),
+            after=bool(data.get("after", False)),
+            regain_minutes=int(data.get("regain_minutes", 1)),
+        )
+        return 200, {"armed": self._failures.armed()}
+
+    def _control_redeliver(self, data: dict[str, Any]) -> tuple[int, Any]:
+        with self._lock:
+            index = int(data.get("index", len(self.deliveries) - 1))
+            if not 0 <= index < len(self.deliveries):
+                raise bad_param("no such delivery")
+            delivery = self.deliveries[index]
+        ok = self.push(delivery)
+        return 200, {"pushed": ok, "delivery": delivery.summary(index)}
+
+    def _control_reset(self, request: ControlRequest) -> tuple[int, Any]:
+        self.reset()
+        return 200, {"reset": True}
 
 
 SECRET_PARAMS = {"access_token", "client_secret", "code", "fb_exchange_token", "input_token", "verify_token"}
@@ -1682,15 +1677,8 @@ def _redacted(params: dict[str, Any]) -> dict[str, Any]:
     return {k: ("***" if k in SECRET_PARAMS else v) for k, v in params.items()}
 
 
-class FakeFacebook(FakeMeta):
-    """The fake in Page mode (the default), named like the other platforms' fakes."""
-
-    def __init__(self, port: int = 0, **kwargs: Any) -> None:
-        kwargs["mode"] = "page"
-        super().__init__(port, **kwargs)
-
-
 class _Handler(FakeHandler):
+    methods = ("GET", "POST", "DELETE")
     server_version = "FakeMeta/1.0"
     log_name = "fake-meta"
     content_type = JSON_CONTENT_TYPE
@@ -1702,36 +1690,20 @@ class _Handler(FakeHandler):
     def redact(self, line: str) -> str:
         return redact_query(line)
 
-    def _dispatch(self) -> None:
-        try:
-            body = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        split = urlsplit(self.path)
+    def control_path(self, path: str) -> str:
+        return path.rstrip("/")
+
+    def route(self, split: SplitResult, body: bytes) -> None:
         if DIALOG_PATH_RE.match(split.path):
             write_page(self, *self.fake.login.dialog(self.command, split.query, body))
-            return
-        if split.path.startswith("/_fake/"):
-            status, payload = self.fake.handle_control(self.command, split.path.rstrip("/"), body)
-            self._send(status, payload)
             return
         status, payload, headers = self.fake.handle_api(self.command, split.path, split.query, self.headers, body)
         self._send(status, payload, headers)
 
-    do_GET = _dispatch
-    do_POST = _dispatch
-    do_DELETE = _dispatch
-
-
 def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
     name = "instagram" if mode == "instagram" else "facebook"
-    parser = argparse.ArgumentParser(
-        prog=f"python -m channels.{name}.fake", description=f"Loopback fake of Meta's Graph API and webhooks ({name})"
-    )
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--webhook", default=None, help="Hovor's webhook URL (/webhooks/<platform>/<account id>/)")
+    parser = cli(f"python -m fakes.{name}", f"Loopback fake of Meta's Graph API and webhooks ({name})",
+                 webhook="Hovor's webhook URL (/webhooks/<platform>/<account id>/)")
     parser.add_argument("--app-secret", default=DEMO_APP_SECRET)
     parser.add_argument("--verify-token", default=DEMO_VERIFY_TOKEN)
     parser.add_argument("--page-id", default=DEMO_PAGE_ID)
@@ -1745,7 +1717,6 @@ def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
     if mode == "instagram":
         parser.add_argument("--ig-user-id", default=DEMO_IG_USER_ID)
         parser.add_argument("--ig-username", default="acmecare")
-    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
 
     fake = FakeMeta(

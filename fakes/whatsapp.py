@@ -2,7 +2,7 @@
 
 Run standalone::
 
-    python -m channels.whatsapp.fake --port 8083 --webhook http://127.0.0.1:8000/webhooks/whatsapp/1/ \\
+    python -m fakes.whatsapp --port 8083 --webhook http://127.0.0.1:8000/webhooks/whatsapp/1/ \\
         --app-secret S --verify-token T --phone-number-id P      # prints FAKE_WHATSAPP_READY <base url>
 
 or in-process (tests)::
@@ -27,7 +27,7 @@ delivery is POSTed there in order, with retries; in-process they also queue for
 
 Connecting and webhook configuration (what "Connect with Facebook" uses): Facebook Login for
 the fake's app (``app_id``, ``app_secret``) and its logged-in admin, as
-channels/facebook/fake_login.py describes: ``GET|POST /vNN/dialog/oauth`` (consent page
+fakes/meta/login.py describes: ``GET|POST /vNN/dialog/oauth`` (consent page
 listing the WhatsApp Business accounts to share), ``GET|POST /vNN/oauth/access_token``,
 ``GET /vNN/debug_token`` (``granular_scopes`` name the shared accounts), ``GET /vNN/app``,
 ``GET /vNN/me``. The admin's business has the main account (``waba_id``, ``waba_name``)
@@ -75,8 +75,21 @@ from datetime import datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
-from channels.facebook.fake_login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
-from channels.fakes import FakeHandler, FakeServer, run_until_signalled, serve
+from fakes.base import (
+    ControlRequest,
+    ControlRoute,
+    Failures,
+    FakeHandler,
+    FakeServer,
+    RequestLog,
+    cli,
+    post,
+    run_until_signalled,
+    serve,
+)
+from fakes.demo import Crowd, FakeDemo
+from fakes.meta.common import meta_json, signed_headers
+from fakes.meta.login import Asset, FakeLogin, LoginError, Token, redact_query, write_page
 
 DEMO_ACCESS_TOKEN = "demo-whatsapp-access-token"
 DEMO_APP_SECRET = "demo-whatsapp-app-secret"
@@ -240,11 +253,6 @@ def formatted(digits: str) -> str:
     return f"+{digits}"
 
 
-def meta_json(payload: Any) -> bytes:
-    """Serialise as Meta does: ASCII only (non-ASCII as lowercase \\uXXXX), slashes escaped."""
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode("ascii")
-
-
 def wa_id_for(author: str | int) -> str:
     """A customer's WhatsApp id: digits of a phone number. "@handle" (the X-style crowd)
     maps to a stable made-up Czech mobile number."""
@@ -356,7 +364,7 @@ class FakeWhatsApp(FakeServer):
         self.other_wabas = [dict(w) for w in (DEMO_OTHER_WABAS if other_wabas is None else other_wabas)]
         self.other_numbers = [dict(n) for n in (DEMO_OTHER_NUMBERS if other_numbers is None else other_numbers)]
         self.numbers_page_size = max(1, int(numbers_page_size))
-        # Facebook Login for this app and the admin logged in (channels/facebook/fake_login.py).
+        # Facebook Login for this app and the admin logged in (fakes/meta/login.py).
         self.login = FakeLogin(
             app_id=self.app_id,
             app_secret=app_secret,
@@ -414,12 +422,12 @@ class FakeWhatsApp(FakeServer):
             self._messages: dict[str, dict[str, Any]] = {}  # wamid -> {"direction", "wa_id"}
             self._outbound: list[dict[str, Any]] = []
             self._reads: list[dict[str, Any]] = []
-            self._failures: list[dict[str, Any]] = []
-            self._status_failures: list[dict[str, Any]] = []
+            self._failures: Failures[dict[str, Any]] = Failures()
+            self._status_failures: Failures[dict[str, Any]] = Failures()
             # Bounded: a standalone fake pushing for days keeps only the recent ones.
             self._deliveries: collections.deque[Delivery] = collections.deque(maxlen=KEEP_DELIVERIES)
             self._pending: collections.deque[Delivery] = collections.deque(maxlen=KEEP_DELIVERIES)
-            self._requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+            self._requests = RequestLog()
 
     def reset(self) -> None:
         """Forget customers, messages, sends, armed failures, deliveries and the clock offset."""
@@ -471,13 +479,7 @@ class FakeWhatsApp(FakeServer):
     def sign(self, payload: dict[str, Any] | bytes, kind: str = "messages") -> Delivery:
         """A signed delivery of `payload` (a dict serialised as Meta does, or exact bytes)."""
         body = payload if isinstance(payload, bytes) else meta_json(payload)
-        secret = self.app_secret.encode()
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "facebookexternalua",
-            "X-Hub-Signature": "sha1=" + hmac.new(secret, body, hashlib.sha1).hexdigest(),
-            "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
-        }
+        headers = signed_headers(self.app_secret, body)
         return Delivery(kind=kind, body=body, headers=headers, payload=payload if isinstance(payload, dict) else {})
 
     def _emit(self, delivery: Delivery, delay: float = 0.0) -> Delivery:
@@ -528,17 +530,10 @@ class FakeWhatsApp(FakeServer):
         assert self.webhook_url
         backoff = self.push_backoff
         for attempt in range(self.push_retries + 1):
-            request = urllib.request.Request(  # noqa: S310 (a URL the operator gave on the command line)
-                self.webhook_url, data=delivery.body, headers=delivery.headers, method="POST"
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
-                    delivery.pushed.append(response.status)
-                    return
-            except urllib.error.HTTPError as exc:
-                delivery.pushed.append(exc.code)
-            except (urllib.error.URLError, OSError):
-                delivery.pushed.append(0)
+            pushed = post(self.webhook_url, delivery.body, delivery.headers, timeout=20)
+            delivery.pushed.append(pushed.status or 0)
+            if not pushed.refused and pushed.status is not None:
+                return
             if attempt < self.push_retries:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 8.0)
@@ -684,25 +679,15 @@ class FakeWhatsApp(FakeServer):
             raise invalid_parameter("`mode` is before or after")
         rule = {"code": int(code), "status": int(status) if status else None, "times": int(times), "mode": mode}
         with self._lock:
-            self._failures.append(rule)
+            self._failures.arm(rule)
         return dict(rule)
 
     def fail_delivery(self, *, code: int = 131026, times: int = 1) -> dict:
         """The next `times` accepted sends end in a `failed` status webhook with errors[]."""
         rule = {"code": int(code), "times": int(times)}
         with self._lock:
-            self._status_failures.append(rule)
+            self._status_failures.arm(rule)
         return dict(rule)
-
-    @staticmethod
-    def _take(rules: list[dict[str, Any]]) -> dict[str, Any] | None:
-        if not rules:
-            return None
-        rule = rules[0]
-        rule["times"] -= 1
-        if rule["times"] <= 0:
-            rules.pop(0)
-        return rule
 
     # ------------------------------------------------------------------ Graph API
     def handle_api(
@@ -721,7 +706,7 @@ class FakeWhatsApp(FakeServer):
     def _handle_api_locked(
         self, method: str, path: str, headers: Any, body: bytes, query: str = ""
     ) -> tuple[int, Any, dict[str, str]]:
-        rule = self._take(self._failures)
+        rule = self._failures.take()
         if rule is not None and rule["mode"] == "before":
             raise graph_error(rule["code"], status=rule["status"])
         if TOKEN_PATH_RE.match(path) and method in ("GET", "POST"):
@@ -1120,16 +1105,16 @@ class FakeWhatsApp(FakeServer):
 
     def _emit_statuses(self, wamid: str, wa_id: str, *, template: bool) -> None:
         now = int(self.now())
-        failure = self._take(self._status_failures)
+        failure = self._status_failures.take()
         if failure is not None:
             code = failure["code"]
             _, title, details = ERRORS.get(code, (400, "Message failed to send", ""))
-            status = {
+            failed: dict[str, Any] = {
                 "id": wamid, "status": "failed", "timestamp": str(now), "recipient_id": wa_id,
                 "errors": [{"code": code, "title": title, "message": title, "error_data": {"details": details},
                             "href": ERROR_HREF}],
             }
-            self._emit(self.sign(self.envelope({"statuses": [status]}), "statuses"), self.status_delay)
+            self._emit(self.sign(self.envelope({"statuses": [failed]}), "statuses"), self.status_delay)
             return
         conversation = {"id": hashlib.md5(f"{wa_id}:{now // SERVICE_WINDOW}".encode()).hexdigest(),  # noqa: S324
                         "origin": {"type": "utility" if template else "service"}}
@@ -1156,85 +1141,87 @@ class FakeWhatsApp(FakeServer):
         with self._lock:
             return [dict(r) for r in self._reads]
 
-    def requests_log(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._requests)
 
     # ------------------------------------------------------------------ control endpoints
-    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        def load() -> dict[str, Any]:
-            if not body:
-                return {}
-            try:
-                data = json.loads(body.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise invalid_parameter("request body is not JSON") from exc
-            if not isinstance(data, dict):
-                raise invalid_parameter("request body must be a JSON object")
-            return data
+    # ------------------------------------------------------------------ control plane
+    control_errors = (FakeGraphError,)
+    control_not_json = "request body is not JSON"
+    control_not_object = "request body must be a JSON object"
 
-        try:
-            if method == "POST" and path == "/_fake/inbound":
-                data = load()
-                extra = {k: v for k, v in data.items() if k not in ("author", "text", "name", "kind", "in_reply_to",
-                                                                   "at")}
-                author = data.get("author")
-                if not isinstance(author, str | int) or isinstance(author, bool):
-                    raise invalid_parameter("`author` is required (a wa_id such as 420601234567)")
-                with self._lock:
-                    message = self._inbound_locked(
-                        author, data.get("text", ""), name=data.get("name"), kind=data.get("kind") or "text",
-                        in_reply_to=data.get("in_reply_to"), at=data.get("at"), fields=extra,
-                    )
-                    delivery = self._deliveries[-1]
-                return 201, {"data": message, "delivery": delivery.as_json()}
-            if method == "GET" and path == "/_fake/outbound":
-                return 200, {"data": self.outbound()}
-            if method == "GET" and path == "/_fake/reads":
-                return 200, {"data": self.reads()}
-            if method == "POST" and path == "/_fake/fail":
-                data = load()
-                try:
-                    if data.get("delivery") == "failed":
-                        armed = self.fail_delivery(code=int(data.get("code", 131026)), times=int(data.get("times", 1)))
-                    else:
-                        code = data.get("code")
-                        status = data.get("status")
-                        armed = self.fail(
-                            code=int(code) if code is not None else None,
-                            status=int(status) if status is not None else None,
-                            times=int(data.get("times", 1)),
-                            mode=str(data.get("mode", "before")),
-                        )
-                except (TypeError, ValueError) as exc:
-                    raise invalid_parameter(f"invalid failure spec: {exc}") from exc
-                return 200, {"armed": armed}
-            if method == "POST" and path == "/_fake/redeliver":
-                data = load()
-                try:
-                    copies = self.redeliver(index=int(data.get("index", -1)), times=int(data.get("times", 1)))
-                except (TypeError, ValueError) as exc:
-                    raise invalid_parameter(f"invalid redelivery spec: {exc}") from exc
-                return 200, {"redelivered": len(copies), "delivery": copies[0].as_json()}
-            if method == "GET" and path == "/_fake/deliveries":
-                return 200, {"data": [d.as_json() for d in self.deliveries()]}
-            if method == "POST" and path == "/_fake/verify":
-                data = load()
-                return 200, self.verify_webhook(data.get("url"))
-            if method == "POST" and path == "/_fake/clock":
-                data = load()
-                try:
-                    return 200, {"now": self.advance(float(data.get("advance", 0)))}
-                except (TypeError, ValueError) as exc:
-                    raise invalid_parameter(f"invalid clock spec: {exc}") from exc
-            if method == "POST" and path == "/_fake/reset":
-                self.reset()
-                return 200, {"reset": True}
-            if method == "GET" and path == "/_fake/requests":
-                return 200, {"data": self.requests_log()}
-        except FakeGraphError as err:
-            return err.status, err.body
+    def control_bad_body(self, message: str) -> Exception:
+        return invalid_parameter(message)
+
+    def control_error(self, error: Exception) -> tuple[int, Any]:
+        assert isinstance(error, FakeGraphError)
+        return error.status, error.body
+
+    def control_missing(self, method: str, path: str) -> tuple[int, Any]:
         return 404, {"error": {"message": f"No route matches {method} {path}", "code": 404}}
+
+    def control_routes(self) -> dict[tuple[str, str], ControlRoute]:
+        return {
+            ("POST", "/_fake/inbound"): self._control_inbound,
+            ("GET", "/_fake/outbound"): lambda request: (200, {"data": self.outbound()}),
+            ("GET", "/_fake/reads"): lambda request: (200, {"data": self.reads()}),
+            ("POST", "/_fake/fail"): self._control_fail,
+            ("POST", "/_fake/redeliver"): self._control_redeliver,
+            ("GET", "/_fake/deliveries"): lambda request: (200, {"data": [d.as_json() for d in self.deliveries()]}),
+            ("POST", "/_fake/verify"): lambda request: (200, self.verify_webhook(request.object().get("url"))),
+            ("POST", "/_fake/clock"): self._control_clock,
+            ("POST", "/_fake/reset"): self._control_reset,
+            ("GET", "/_fake/requests"): lambda request: (200, {"data": self.requests_log()}),
+        }
+
+    def _control_inbound(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        extra = {k: v for k, v in data.items() if k not in ("author", "text", "name", "kind", "in_reply_to", "at")}
+        author = data.get("author")
+        if not isinstance(author, str | int) or isinstance(author, bool):
+            raise invalid_parameter("`author` is required (a wa_id such as 420601234567)")
+        with self._lock:
+            message = self._inbound_locked(
+                author, data.get("text", ""), name=data.get("name"), kind=data.get("kind") or "text",
+                in_reply_to=data.get("in_reply_to"), at=data.get("at"), fields=extra,
+            )
+            delivery = self._deliveries[-1]
+        return 201, {"data": message, "delivery": delivery.as_json()}
+
+    def _control_fail(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        try:
+            if data.get("delivery") == "failed":
+                armed = self.fail_delivery(code=int(data.get("code", 131026)), times=int(data.get("times", 1)))
+            else:
+                code = data.get("code")
+                status = data.get("status")
+                armed = self.fail(
+                    code=int(code) if code is not None else None,
+                    status=int(status) if status is not None else None,
+                    times=int(data.get("times", 1)),
+                    mode=str(data.get("mode", "before")),
+                )
+        except (TypeError, ValueError) as exc:
+            raise invalid_parameter(f"invalid failure spec: {exc}") from exc
+        return 200, {"armed": armed}
+
+    def _control_redeliver(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        try:
+            copies = self.redeliver(index=int(data.get("index", -1)), times=int(data.get("times", 1)))
+        except (TypeError, ValueError) as exc:
+            raise invalid_parameter(f"invalid redelivery spec: {exc}") from exc
+        return 200, {"redelivered": len(copies), "delivery": copies[0].as_json()}
+
+    def _control_clock(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        try:
+            return 200, {"now": self.advance(float(data.get("advance", 0)))}
+        except (TypeError, ValueError) as exc:
+            raise invalid_parameter(f"invalid clock spec: {exc}") from exc
+
+    def _control_reset(self, request: ControlRequest) -> tuple[int, Any]:
+        self.reset()
+        return 200, {"reset": True}
 
 
 class _Handler(FakeHandler):
@@ -1245,31 +1232,16 @@ class _Handler(FakeHandler):
     def redact(self, line: str) -> str:
         return redact_query(line)
 
-    def _dispatch(self) -> None:
-        try:
-            body = self._read_body()
-        except (ValueError, OSError):
-            self.close_connection = True
-            return
-        split = urllib.parse.urlsplit(self.path)
+    def route(self, split: urllib.parse.SplitResult, body: bytes) -> None:
         path = split.path
         if DIALOG_PATH_RE.match(path):
             write_page(self, *self.fake.login.dialog(self.command, split.query, body))
-        elif path.startswith("/_fake/"):
-            status, payload = self.fake.handle_control(self.command, path, body)
-            self._send_json(status, payload)
         elif GRAPH_PATH_RE.match(path):
             status, payload, headers = self.fake.handle_api(self.command, path, self.headers, body, split.query)
             self._send_json(status, payload, headers)
         else:
             self._send_json(400, {"error": {"message": "Unknown path components: " + path, "type": "OAuthException",
                                             "code": 2500, "fbtrace_id": "A" + secrets.token_urlsafe(16)}})
-
-    do_GET = _dispatch
-    do_POST = _dispatch
-    do_PUT = _dispatch
-    do_DELETE = _dispatch
-
 
 def _template_arg(value: str) -> dict[str, str]:
     name, sep, rest = value.partition(":")
@@ -1280,11 +1252,8 @@ def _template_arg(value: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m channels.whatsapp.fake",
-                                     description="Loopback fake of the WhatsApp Cloud API")
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 = any free port)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--webhook", default=None, help="URL to POST signed webhook deliveries to")
+    parser = cli("python -m fakes.whatsapp", "Loopback fake of the WhatsApp Cloud API",
+                 webhook="URL to POST signed webhook deliveries to")
     parser.add_argument("--app-secret", default=DEMO_APP_SECRET, help="signs deliveries (X-Hub-Signature-256)")
     parser.add_argument("--verify-token", default=DEMO_VERIFY_TOKEN, help="sent in the hub.challenge handshake")
     parser.add_argument("--access-token", default=DEMO_ACCESS_TOKEN, help="the Bearer token the API accepts")
@@ -1300,7 +1269,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-name", default="Hovor", help="the app's name on the consent page")
     parser.add_argument("--redirect-uri", action="append", default=[],
                         help="a Valid OAuth Redirect URI of the app (repeatable; localhost ones are always allowed)")
-    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
 
     fake = FakeWhatsApp(
@@ -1326,6 +1294,30 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAKE_WHATSAPP_VERIFY {json.dumps(fake.verify_webhook())}", flush=True)
 
     return run_until_signalled(fake, "FAKE_WHATSAPP_READY", then=verify)
+
+
+def demo_author(handle: str) -> str:
+    """The crowd's customers write from made-up Czech numbers (one per @handle)."""
+    return "420" + str(sum(ord(c) * (i + 1) for i, c in enumerate(handle)) % 1_000_000).zfill(6) + "123"
+
+
+# The demo's number (seed_demo) and the secrets its fake is started with; signed webhooks.
+DEMO_SECRETS = {
+    "phone_number_id": DEMO_PHONE_NUMBER_ID,
+    "access_token": "demo-wa-access-token",
+    "app_secret": "demo-wa-app-secret",
+    "verify_token": "demo-wa-verify-token",
+}
+DEMO = FakeDemo(
+    handle="+15550783881",
+    credentials=DEMO_SECRETS,
+    args=lambda run: [
+        "--app-secret", DEMO_SECRETS["app_secret"], "--verify-token", DEMO_SECRETS["verify_token"],
+        "--access-token", DEMO_SECRETS["access_token"], "--phone-number-id", DEMO_SECRETS["phone_number_id"],
+    ],
+    webhook=True,
+    crowd=Crowd(every=12.0, author=demo_author),
+)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The loopback Telegram fake over HTTP, as any Bot API client sees it: status codes and
 error bodies, getUpdates confirmation, webhooks pushed with the secret and retried, and
-sendMessage's rules. Also the standalone `python -m channels.telegram.fake`."""
+sendMessage's rules. Also the standalone `python -m fakes.telegram`."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from channels.telegram.fake import FakeTelegram, serialize
+from fakes.telegram import FakeTelegram, serialize
 from tests.channels.telegram.telegram_support import BOT_TOKEN, WEBHOOK_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -344,7 +344,7 @@ def test_fail_control_endpoint(fake: FakeTelegram) -> None:
 # --- standalone -------------------------------------------------------------------------
 def test_standalone_fake_pushes_to_the_webhook_given(receiver: Receiver) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "channels.telegram.fake", "--port", "0", "--webhook", receiver.url,
+        [sys.executable, "-m", "fakes.telegram", "--port", "0", "--webhook", receiver.url,
          "--bot-token", BOT_TOKEN, "--webhook-secret", WEBHOOK_SECRET],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -1,0 +1,369 @@
+"""The control plane every loopback platform fake shares, so that each `fakes/<platform>`
+module only adds its platform's wire format:
+
+- `FakeHandler`: an HTTP/1.1 handler that reads plain or chunked bodies, answers in one
+  write, logs only when asked (with the fake's redaction), and sends every ``/_fake/``
+  request to the fake's control plane and everything else to the platform's `route`.
+- `FakeServer`: started and stopped as a context manager; its control plane is a table of
+  ``(method, path) -> handler`` (`control_routes`) with the body parsed as JSON on demand,
+  the fake's own error bodies (`control_error`) and 404 (`control_missing`); the request
+  log (`RequestLog`, `requests_log()`) and injected failures (`Failures`).
+- `post`: one signed webhook push (the exact bytes and headers), as every fake retries it.
+- `cli` and `run_until_signalled`: the command line every fake takes (``--port``,
+  ``--host``, ``--webhook URL``, ``--verbose``; secrets as options) and its main loop.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import socket
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Generic, NamedTuple, Self, TypeVar
+from urllib.parse import SplitResult, urlsplit
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def compact_json(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class FakeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    sys_version = ""
+    log_name = "fake"
+    content_type = JSON_CONTENT_TYPE
+    # How a fake serialises its answers (Meta's fakes escape non-ASCII like Meta does).
+    serialise: Callable[[Any], bytes] = staticmethod(compact_json)
+
+    @property
+    def fake(self) -> Any:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def setup(self) -> None:
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def redact(self, line: str) -> str:
+        """What a log line may show (a fake whose URLs carry secrets overrides this)."""
+        return line
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+        if self.fake.verbose:
+            sys.stderr.write(f"{self.log_name}: {self.address_string()} - {self.redact(format % args)}\n")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size_line = self.rfile.readline()
+                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    # The HTTP methods this fake answers (others get the stdlib's 501, as a real API's proxy would).
+    methods: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for method in cls.methods:
+            if f"do_{method}" not in cls.__dict__:
+                setattr(cls, f"do_{method}", FakeHandler.dispatch)
+
+    def control_path(self, path: str) -> str:
+        """The path the control plane routes on (a fake may normalise it)."""
+        return path
+
+    def dispatch(self) -> None:
+        """One request: ``/_fake/…`` to the control plane, the rest to `route`."""
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            return
+        split = urlsplit(self.path)
+        if split.path.startswith("/_fake/"):
+            status, payload = self.fake.handle_control(self.command, self.control_path(split.path), body)
+            self._send_json(status, payload)
+            return
+        self.route(split, body)
+
+    def route(self, split: SplitResult, body: bytes) -> None:
+        """The platform's own endpoints (each fake's handler says how)."""
+        self._send_json(404, {"error": f"No route matches {self.command} {split.path}"})
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self.send_bytes(status, self.content_type, self.serialise(payload), headers)
+
+    def send_bytes(self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
+        """Any answer (JSON, a consent page's HTML, a form-encoded token) in one write."""
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            # Headers and body in one write: two small segments would meet Nagle + delayed ACK (~40 ms).
+            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+            if self.command != "HEAD":
+                self._headers_buffer.append(data)  # type: ignore[attr-defined]
+            self.flush_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+def serve(fake: Any, handler: type[BaseHTTPRequestHandler], host: str, port: int, name: str) -> tuple[
+    ThreadingHTTPServer, threading.Thread
+]:
+    """Listen on host:port (0: any free port) in a daemon thread; `fake.port` is set."""
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    server.fake = fake  # type: ignore[attr-defined]
+    fake.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
+    thread.start()
+    return server, thread
+
+
+class ControlRequest:
+    """One ``/_fake/`` call: its method and path, and its body as JSON on demand (a body that
+    is not JSON is the fake's own 400, raised through `FakeServer.control_bad_body`)."""
+
+    def __init__(self, fake: FakeServer, method: str, path: str, body: bytes) -> None:
+        self.fake = fake
+        self.method = method
+        self.path = path
+        self.body = body
+
+    def json(self) -> Any:
+        """The body as JSON; an empty body is ``{}``."""
+        if not self.body.strip():
+            return {}
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise self.fake.control_bad_body(self.fake.control_not_json) from exc
+
+    def object(self) -> dict[str, Any]:
+        """The body as a JSON object."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise self.fake.control_bad_body(self.fake.control_not_object)
+        return data
+
+
+ControlRoute = Callable[[ControlRequest], tuple[int, Any]]
+
+
+class RequestLog(deque[dict[str, Any]]):
+    """The last 1000 requests a fake answered (``GET /_fake/requests``), newest last."""
+
+    def __init__(self, entries: Iterable[dict[str, Any]] = (), size: int | None = 1000) -> None:
+        super().__init__(entries, size)  # deque.copy() calls type(self)(entries, maxlen)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Copies, safe to hand out while requests keep coming."""
+        return [dict(entry) for entry in self.copy()]
+
+
+Rule = TypeVar("Rule")
+
+
+class Failures(Generic[Rule]):
+    """Injected failures (``POST /_fake/fail``): each armed rule fails the next `times`
+    calls it matches, the earliest armed first. A rule is a dict with a ``"times"`` key or
+    an object with a ``times`` attribute; what it matches and how it fails is the fake's."""
+
+    def __init__(self) -> None:
+        self._rules: list[Rule] = []
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _times(rule: Any) -> int:
+        return int(rule["times"] if isinstance(rule, dict) else rule.times)
+
+    @staticmethod
+    def _set_times(rule: Any, times: int) -> None:
+        if isinstance(rule, dict):
+            rule["times"] = times
+        else:
+            rule.times = times
+
+    def arm(self, rule: Rule) -> None:
+        with self._lock:
+            self._rules.append(rule)
+
+    def take(self, matches: Callable[[Rule], bool] = lambda rule: True) -> Rule | None:
+        """The first armed rule that matches, one of its `times` used up."""
+        with self._lock:
+            for rule in self._rules:
+                if not matches(rule):
+                    continue
+                times = self._times(rule) - 1
+                self._set_times(rule, times)
+                if times <= 0:
+                    self._rules.remove(rule)
+                return rule
+        return None
+
+    def armed(self) -> int:
+        """How many failures are still to come."""
+        with self._lock:
+            return sum(self._times(rule) for rule in self._rules)
+
+    def __iter__(self) -> Iterator[Rule]:
+        with self._lock:
+            return iter(list(self._rules))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._rules)
+
+
+class FakeServer:
+    """What every platform fake's object shares: `with Fake(...) as fake:` starts and stops
+    it, `fake.base_url` is where clients point (the port is known once started), and the
+    ``/_fake/`` control plane (`handle_control`, routed by `control_routes`)."""
+
+    host: str
+    port: int
+    _requests: RequestLog
+
+    # How this fake words a control body that is not JSON / not a JSON object.
+    control_not_json = "control body is not JSON"
+    control_not_object = "control body must be a JSON object"
+    # The errors a control route may raise that become the fake's own error answers.
+    control_errors: tuple[type[Exception], ...] = ()
+
+    def control_routes(self) -> Mapping[tuple[str, str], ControlRoute]:
+        """``(method, path) -> route`` for the fake's ``/_fake/`` endpoints."""
+        return {}
+
+    def control_bad_body(self, message: str) -> Exception:
+        """The exception (one of `control_errors`) for a control body that cannot be read."""
+        return ValueError(message)
+
+    def control_error(self, error: Exception) -> tuple[int, Any]:
+        """(status, body) for an error a control route raised, in the platform's shape."""
+        raise error
+
+    def control_missing(self, method: str, path: str) -> tuple[int, Any]:
+        """(status, body) for a ``/_fake/`` path the fake does not have."""
+        return 404, {"error": f"No route matches {method} {path}"}
+
+    def control_prepare(self, request: ControlRequest) -> None:
+        """Checks every control request passes before routing (none by default)."""
+
+    def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+        """Answer one ``/_fake/`` request: (status, JSON body)."""
+        request = ControlRequest(self, method, path, body)
+        try:
+            self.control_prepare(request)
+            route = self.control_routes().get((method, path))
+            if route is None:
+                return self.control_missing(method, path)
+            return route(request)
+        except self.control_errors as error:
+            return self.control_error(error)
+
+    def requests_log(self) -> list[dict[str, Any]]:
+        """What ``GET /_fake/requests`` lists: the requests answered, oldest first."""
+        return self._requests.entries()
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def run_until_signalled(
+    fake: FakeServer, ready: str, *, then: Callable[[threading.Event], None] | None = None
+) -> int:
+    """A standalone fake's main loop: print `<ready> <base url>` (what the demo and scripts
+    wait for), run `then(stop)` if given, serve until SIGTERM or SIGINT, stop cleanly."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"{ready} {fake.base_url}", flush=True)
+    if then is not None:
+        then(stop)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        fake.stop()
+    return 0
+
+
+class Pushed(NamedTuple):
+    """How one webhook POST went."""
+
+    status: int | None  # the HTTP status; None when no answer came (refused, reset, timed out)
+    reason: str = ""  # the HTTP reason phrase, or why no answer came
+    error: str = ""  # the exception's text when there was no answer
+    refused: bool = False  # answered with an HTTP error status (4xx, 5xx)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Pushed:
+    """POST exactly these bytes (a signed webhook delivery) to `url` once; each fake
+    decides when to retry. Webhook URLs are the operator's (http(s) only)."""
+    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (a configured URL)
+            response.read()
+            return Pushed(response.status, str(response.reason or ""))
+    except urllib.error.HTTPError as exc:
+        return Pushed(exc.code, str(exc.reason), refused=True)
+    except (OSError, ValueError) as exc:
+        return Pushed(None, str(getattr(exc, "reason", exc)), str(exc))
+
+
+def cli(
+    prog: str, description: str, *, webhook: str | None = None, port: int = 0, **kwargs: Any
+) -> argparse.ArgumentParser:
+    """The command line every fake takes: ``--port`` (0: any free port), ``--host``,
+    ``--verbose`` (a line per request on stderr) and, for a fake that pushes, ``--webhook
+    URL`` (`webhook` is its help). The fake adds its own options (its secrets) after."""
+    parser = argparse.ArgumentParser(prog=prog, description=description, **kwargs)
+    parser.add_argument("--port", type=int, default=port, help="port to listen on (0 = any free port)")
+    parser.add_argument("--host", default="127.0.0.1")
+    if webhook is not None:
+        parser.add_argument("--webhook", default=None, help=webhook)
+    parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    return parser
