@@ -20,7 +20,7 @@ from inbox.actions.ingest import IncomingItem, tickets_ingest_batch
 from inbox.actions.replies import reply_delivery_update, reply_mark_failed, reply_mark_sent
 from inbox.models import Message
 
-from .base import OAuthChoice, UnsupportedEventType
+from .base import OAuthChoice
 from .http import ApiAuthError, ApiError, ApiOutcomeUnknown, ApiPermanentError, ApiRateLimited
 from .models import (
     AccountStatus,
@@ -31,6 +31,7 @@ from .models import (
     OutboundMessage,
     OutboundStatus,
 )
+from .parsing import SkippedEvent
 from .registry import get_connector, polling_platforms
 from .types import NormalizedStatus, OutboundRequest, RawEvent
 
@@ -438,7 +439,7 @@ def inbound_events_process(*, event_ids: list[int]) -> list[int]:
                     else:
                         items.append(IncomingItem(item, event.pk))
                 parsed.append(event.pk)
-            except UnsupportedEventType:
+            except SkippedEvent:
                 ignored.append(event.pk)
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 logger.warning("inbound event %s could not be parsed: %s", event.pk, exc)

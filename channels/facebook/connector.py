@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from channels.base import OAuthApp, OAuthChoice
-from channels.meta import MetaGrant, granted_pages
+from channels.base import ChannelLimits, OAuthApp, OAuthChoice
+from channels.meta.login import MetaGrant, granted_pages
+from channels.meta.page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
 
 from . import parser
-from .meta_page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
+from .client import FacebookClient
+from .limits import COMMENT_LIMITS, DM_LIMITS
 
 if TYPE_CHECKING:
     from channels.models import BrandAccount
@@ -35,6 +37,9 @@ class FacebookConnector(MetaPageConnector):
     platform = "facebook"
     object_name = "page"
     label = "Facebook"
+    limits: ChannelLimits = DM_LIMITS
+    comment_limits: ChannelLimits = COMMENT_LIMITS
+    client_class = FacebookClient
     parse_event = staticmethod(parser.parse)
     classify_change = staticmethod(parser.classify_change)
     oauth_scopes = SCOPES

@@ -1,6 +1,6 @@
 """The WhatsApp Cloud API connector: webhooks in (Meta's handshake and signature), text
 replies out through POST /{PHONE_NUMBER_ID}/messages, delivery statuses back in. Admins
-connect a number with Facebook Login (channels.meta.MetaLoginConnector: the WhatsApp
+connect a number with Facebook Login (channels.meta.login.MetaLoginConnector: the WhatsApp
 Business accounts they share, each number of them) and Hovor points its webhooks at itself
 (the app subscribed to the WABA, the number's callback overridden to this account's URL).
 
@@ -17,9 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from channels import meta
-from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, OAuthChoice, ReplyContext, UnsupportedEventType
+from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, OAuthChoice, ReplyContext
 from channels.http import ApiError, ApiPermanentError
+from channels.meta import webhooks
+from channels.meta.graph import GraphClient
+from channels.meta.login import MetaGrant, MetaLoginConnector, debug_token, granted_targets, new_verify_token
+from channels.meta.subscriptions import app_id_for, subscribed, verification_failed
+from channels.parsing import SkippedEvent
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
@@ -160,7 +164,7 @@ def validate_events(events: list[RawEvent]) -> None:
     for event in events:
         try:
             parser.parse(event.kind, event.payload)
-        except UnsupportedEventType:
+        except SkippedEvent:
             continue
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise MalformedWebhook(f"{event.kind} {event.platform_id}: {exc}") from exc
@@ -177,7 +181,7 @@ def e164(display_phone_number: str) -> str:
     return f"+{digits}" if digits else ""
 
 
-class WhatsAppConnector(meta.MetaLoginConnector):
+class WhatsAppConnector(MetaLoginConnector):
     platform = "whatsapp"
     label = "WhatsApp"
     limits: ChannelLimits = LIMITS
@@ -189,10 +193,10 @@ class WhatsAppConnector(meta.MetaLoginConnector):
     )
 
     # --- admin ------------------------------------------------------------------------
-    def oauth_accounts(self, app: OAuthApp, grant: meta.MetaGrant) -> list[OAuthChoice]:
+    def oauth_accounts(self, app: OAuthApp, grant: MetaGrant) -> list[OAuthChoice]:
         """One choice per phone number of each WhatsApp Business account the admin shared
         (debug_token's granular_scopes name them, as Meta's embedded-signup guide does)."""
-        graph = meta.GraphClient(base_url=app.base_url, access_token=grant.user_token)
+        graph = GraphClient(base_url=app.base_url, access_token=grant.user_token)
         graph.label = self.label
         choices = []
         for waba_id in grant.targets.get("whatsapp_business_management", ()):
@@ -216,7 +220,7 @@ class WhatsAppConnector(meta.MetaLoginConnector):
                             "phone_number_id": number_id,
                             "access_token": grant.user_token,
                             "app_secret": app.client_secret,
-                            "verify_token": meta.new_verify_token(),
+                            "verify_token": new_verify_token(),
                         },
                         options=options,
                     )
@@ -239,15 +243,15 @@ class WhatsAppConnector(meta.MetaLoginConnector):
         options = account.options if isinstance(account.options, dict) else {}
         client = client_for(account)
         waba_id = str(options.get("waba_id") or "") or self._waba_of(account, client)
-        if not meta.subscribed(client.post(f"{waba_id}/subscribed_apps", {})):
+        if not subscribed(client.post(f"{waba_id}/subscribed_apps", {})):
             raise ApiPermanentError("Meta did not confirm the app's subscription to the WhatsApp Business account")
         try:
             data = client.post(
                 number, {"webhook_configuration": {"override_callback_uri": webhook_url, "verify_token": verify_token}}
             )
         except ApiError as exc:
-            raise meta.verification_failed(exc, webhook_url) from exc
-        if not meta.subscribed(data):
+            raise verification_failed(exc, webhook_url) from exc
+        if not subscribed(data):
             raise ApiPermanentError("Meta did not confirm the number's callback URL")
         return (
             f"Meta verified {webhook_url} and now sends the messages and delivery statuses of {account.handle} "
@@ -260,9 +264,9 @@ class WhatsAppConnector(meta.MetaLoginConnector):
         its number, among those its token was granted (debug_token's granular_scopes)."""
         credentials = account.credentials
         token, secret = str(credentials.get("access_token") or ""), str(credentials.get("app_secret") or "")
-        app_id = meta.app_id_for(base_url=account.base_url, token=token)
-        info = meta.debug_token(base_url=account.base_url, app_id=app_id, app_secret=secret, token=token)
-        for waba_id in meta.granted_targets(info).get("whatsapp_business_management", ()):
+        app_id = app_id_for(base_url=account.base_url, token=token)
+        info = debug_token(base_url=account.base_url, app_id=app_id, app_secret=secret, token=token)
+        for waba_id in granted_targets(info).get("whatsapp_business_management", ()):
             for number in client.pages(f"{waba_id}/phone_numbers", {"fields": "id"}):
                 if _text(number, "id") == client.phone_number_id:
                     return waba_id
@@ -273,10 +277,10 @@ class WhatsAppConnector(meta.MetaLoginConnector):
 
     # --- inbound ----------------------------------------------------------------------
     def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
-        return meta.handshake(request, str(account.credentials.get("verify_token") or ""))
+        return webhooks.handshake(request, str(account.credentials.get("verify_token") or ""))
 
     def verify(self, request: HttpRequest, account: BrandAccount) -> None:
-        meta.verify_signature(request, str(account.credentials.get("app_secret") or ""))
+        webhooks.verify_signature(request, str(account.credentials.get("app_secret") or ""))
 
     def webhook_recipient_ids(self, account: BrandAccount) -> frozenset[str]:
         return frozenset({str(account.credentials.get("phone_number_id") or "")} - {""})
@@ -285,7 +289,7 @@ class WhatsAppConnector(meta.MetaLoginConnector):
         return str(account.credentials.get("app_secret") or "")
 
     def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
-        data = meta.json_body(request, expected_object=OBJECT)
+        data = webhooks.json_body(request, expected_object=OBJECT)
         events = split_delivery(data, phone_number_id=str(account.credentials.get("phone_number_id") or ""))
         validate_events(events)
         return events

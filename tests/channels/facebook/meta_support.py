@@ -7,7 +7,7 @@ from typing import Any
 from django.test import Client
 
 from channels.facebook.fake import Delivery, FakeMeta
-from channels.meta import signature_for
+from channels.meta.webhooks import signature_for
 from tests.channels.webhook_support import post_webhook
 
 PAGE_ID = "104512345678901"
