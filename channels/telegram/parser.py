@@ -121,7 +121,7 @@ def update_event(update: dict[str, Any]) -> RawEvent:
     if kind not in MESSAGE_UPDATES:
         return RawEvent(platform_id=f"update:{uid}", kind=kind, payload=update)
     message = parsing.object_(update, kind)
-    chat_id = parsing.int_(parsing.object_(message, "chat"), "id")
+    chat_id = parsing.int_(parsing.object_(message, "chat"), "id", where="chat")
     mid = parsing.int_(message, "message_id")
     if kind == "edited_message":
         platform_id = edit_id_of(chat_id, mid, parsing.int_(message, "edit_date"))
@@ -250,8 +250,8 @@ def message_author(message: dict[str, Any]) -> NormalizedAuthor:
 
 def _normalize(message: dict[str, Any], *, edited: bool) -> NormalizedMessage:
     chat = parsing.object_(message, "chat")
-    chat_id = parsing.int_(chat, "id")
-    chat_type = parsing.string(chat, "type")
+    chat_id = parsing.int_(chat, "id", where="chat")
+    chat_type = parsing.string(chat, "type", where="chat")
     if chat_type == "channel":
         raise SkippedEvent("a channel post (the brand's own broadcast)")
     mid = parsing.int_(message, "message_id")

@@ -96,12 +96,30 @@ def _kind(prefix: str, value: Any) -> str:
     return f"{prefix}.{value}" if TOKEN_RE.fullmatch(value) else f"{prefix}.other"
 
 
+# Webhook fields that are about the account, not a conversation: acknowledged, not stored.
+UNSTORED_FIELDS: dict[str, str] = {
+    "message_template_status_update": "a template's review",
+    "message_template_quality_update": "a template's quality rating",
+    "template_category_update": "a template's category",
+    "account_update": "a change to the WhatsApp Business account",
+    "account_review_update": "the WhatsApp Business account's review",
+    "account_alerts": "an alert about the WhatsApp Business account",
+    "phone_number_name_update": "a review of the number's display name",
+    "phone_number_quality_update": "the number's quality rating or messaging limit",
+    "business_capability_update": "the account's messaging limits",
+    "security": "a security notice (two-step verification, a new device)",
+}
+ECHO_FIELD = "smb_message_echoes"  # sends from the WhatsApp Business app on the same number
+
+
 def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[RawEvent]:
-    """One raw event per messages[] item (platform id: the wamid) and per statuses[] item
-    (platform id: wamid:status, so each transition dedupes on its own), each carrying the
-    sender's contact profile and the metadata it came with. Raises MalformedWebhook when the
-    envelope cannot be read; changes of other fields (template reviews, account updates,
-    echoes from the WhatsApp Business app) are logged and skipped."""
+    """One raw event per messages[] item (platform id: the wamid), per statuses[] item
+    (platform id: wamid:status, so each transition dedupes on its own) and per echo of a
+    message sent from the WhatsApp Business app (`smb_message_echoes`, kind message_echo,
+    platform id echo:<wamid>; stored and skipped like any echo), each carrying the sender's
+    contact profile and the metadata it came with. Raises MalformedWebhook when the envelope
+    cannot be read; changes of other fields (UNSTORED_FIELDS: template reviews, account
+    updates …) are acknowledged, logged and not stored."""
     events: list[RawEvent] = []
     for entry in _list(data.get("entry"), "entry"):
         if not isinstance(entry, dict):
@@ -110,8 +128,10 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
             if not isinstance(change, dict):
                 raise MalformedWebhook("changes item is not an object")
             value = change.get("value")
-            if change.get("field") != "messages":
-                logger.info("whatsapp: skipping a %r change", change.get("field"))
+            field = change.get("field")
+            if field not in ("messages", ECHO_FIELD):
+                why = UNSTORED_FIELDS.get(field, "a field Hovor does not use") if isinstance(field, str) else ""
+                logger.info("whatsapp: not storing a %r change (%s)", field, why or "no field")
                 continue
             if not isinstance(value, dict):
                 raise MalformedWebhook("change value is not an object")
@@ -150,6 +170,17 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                         platform_id=f"{_id(status, 'status')}:{kind.removeprefix('status.')}",
                         kind=kind,
                         payload={"status": status, "metadata": metadata},
+                        recipient=str(number or ""),
+                    )
+                )
+            for echo in _list(value.get("message_echoes"), "message_echoes") if field == ECHO_FIELD else []:
+                if not isinstance(echo, dict):
+                    raise MalformedWebhook("message_echoes item is not an object")
+                events.append(
+                    RawEvent(
+                        platform_id=f"echo:{_id(echo, 'message echo')}",
+                        kind="message_echo",
+                        payload={"echo": echo, "metadata": metadata},
                         recipient=str(number or ""),
                     )
                 )

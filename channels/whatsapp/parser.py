@@ -7,7 +7,9 @@ self-contained, so it re-parses later without the delivery it came in:
 - a message: ``{"message": <messages[] item>, "contact": <its contacts[] entry or null>,
   "metadata": <value.metadata>}``, kind ``message.<type>`` (``message.text`` …);
 - a status: ``{"status": <statuses[] item>, "metadata": <value.metadata>}``, kind
-  ``status.<status>`` (``status.delivered`` …).
+  ``status.<status>`` (``status.delivered`` …);
+- an echo of a message sent from the WhatsApp Business app: ``{"echo": <message_echoes[]
+  item>, "metadata": …}``, kind ``message_echo`` (skipped, as every platform's echoes are).
 
 Reactions are skipped on purpose: a thumbs-up on our reply is not something to answer,
 and turning it into a message would reopen a solved conversation. `unsupported` (what
@@ -271,6 +273,7 @@ IGNORED_EVENTS: dict[str, str] = {
     "message.system": "a system notice (the customer changed number)",
     "message.order": "an order from the catalogue, not a message",
     "message.request_welcome": "the customer opened the chat for the first time; nothing written yet",
+    "message_echo": "a message sent from the WhatsApp Business app on the brand's number (ours, not the customer's)",
 }
 
 

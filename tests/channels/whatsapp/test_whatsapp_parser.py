@@ -213,10 +213,11 @@ EXPECTED: dict[str, Parsed | type[Exception]] = {
     "messages__unsupported": [Skipped("message.unsupported")],
     "messages__system_changed_number": [Skipped("message.system")],
     "messages__order": [Skipped("message.order")],
-    # Not the `messages` field, or no items: nothing to store.
+    # Not a conversation's field (UNSTORED_FIELDS), or no items: nothing to store.
     "errors__value_errors": [],
     "message_template_status_update__approved": [],
-    "smb_message_echoes__text": [],
+    # A send from the WhatsApp Business app on the brand's number: an echo, stored and skipped.
+    "smb_message_echoes__text": [Skipped("message_echo")],
     "messages__malformed_body_number": MalformedPayload,
     "messages__malformed_missing_from": MalformedPayload,
     "statuses__sent": [NormalizedStatus(platform_id=OUR1, status="sent", at=at("2026-11-20T10:30:00"))],
