@@ -40,6 +40,22 @@ def handshake(request: HttpRequest, verify_token: str) -> HttpResponse:
     return HttpResponse(params.get("hub.challenge", ""), content_type="text/plain")
 
 
+def envelope_list(value: Any, what: str) -> list[Any]:
+    """A list in a delivery's envelope (entry, changes, messaging …); absent is empty."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedWebhook(f"{what} is not a list")
+    return value
+
+
+def envelope_object(value: Any, what: str) -> dict[str, Any]:
+    """An object in a delivery's envelope (an entry, a change's value …)."""
+    if not isinstance(value, dict):
+        raise MalformedWebhook(f"{what} is not an object")
+    return value
+
+
 def json_body(request: HttpRequest, *, expected_object: str) -> dict[str, Any]:
     """The delivery as a dict, or MalformedWebhook (invalid UTF-8, bad JSON, wrong shape)."""
     try:

@@ -23,6 +23,7 @@ from channels.meta import webhooks
 from channels.meta.graph import GraphClient
 from channels.meta.login import MetaGrant, MetaLoginConnector, debug_token, granted_targets, new_verify_token
 from channels.meta.subscriptions import app_id_for, subscribed, verification_failed
+from channels.meta.webhooks import envelope_list
 from channels.parsing import SkippedEvent
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
@@ -74,14 +75,6 @@ def account_templates(account: BrandAccount) -> list[Template]:
 
 
 # --- webhooks -------------------------------------------------------------------------
-def _list(value: Any, what: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise MalformedWebhook(f"{what} is not a list")
-    return value
-
-
 def _id(item: dict[str, Any], what: str) -> str:
     value = item.get("id")
     if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
@@ -121,10 +114,10 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
     cannot be read; changes of other fields (UNSTORED_FIELDS: template reviews, account
     updates …) are acknowledged, logged and not stored."""
     events: list[RawEvent] = []
-    for entry in _list(data.get("entry"), "entry"):
+    for entry in envelope_list(data.get("entry"), "entry"):
         if not isinstance(entry, dict):
             raise MalformedWebhook("entry item is not an object")
-        for change in _list(entry.get("changes"), "changes"):
+        for change in envelope_list(entry.get("changes"), "changes"):
             if not isinstance(change, dict):
                 raise MalformedWebhook("changes item is not an object")
             value = change.get("value")
@@ -144,10 +137,10 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                 # (doc.md): the webhook view files it under the number's own account, if any.
                 logger.info("whatsapp: delivery for phone number %s reached the account of %s", number, phone_number_id)
             contacts = {}
-            for contact in _list(value.get("contacts"), "contacts"):
+            for contact in envelope_list(value.get("contacts"), "contacts"):
                 if isinstance(contact, dict) and isinstance(contact.get("wa_id"), str):
                     contacts[contact["wa_id"]] = contact
-            for message in _list(value.get("messages"), "messages"):
+            for message in envelope_list(value.get("messages"), "messages"):
                 if not isinstance(message, dict):
                     raise MalformedWebhook("messages item is not an object")
                 contact = contacts.get(message.get("from"))
@@ -161,7 +154,7 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                         recipient=str(number or ""),
                     )
                 )
-            for status in _list(value.get("statuses"), "statuses"):
+            for status in envelope_list(value.get("statuses"), "statuses"):
                 if not isinstance(status, dict):
                     raise MalformedWebhook("statuses item is not an object")
                 kind = _kind("status", status.get("status"))
@@ -173,7 +166,7 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                         recipient=str(number or ""),
                     )
                 )
-            for echo in _list(value.get("message_echoes"), "message_echoes") if field == ECHO_FIELD else []:
+            for echo in envelope_list(value.get("message_echoes"), "message_echoes") if field == ECHO_FIELD else []:
                 if not isinstance(echo, dict):
                     raise MalformedWebhook("message_echoes item is not an object")
                 events.append(
@@ -184,7 +177,7 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                         recipient=str(number or ""),
                     )
                 )
-            for error in _list(value.get("errors"), "errors"):
+            for error in envelope_list(value.get("errors"), "errors"):
                 logger.warning("whatsapp: error reported in a delivery: %s", error)
     return events
 
