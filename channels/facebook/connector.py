@@ -37,9 +37,6 @@ class FacebookConnector(MetaPageConnector):
     platform = "facebook"
     object_name = "page"
     label = "Facebook"
-    limits: ChannelLimits = DM_LIMITS
-    comment_limits: ChannelLimits = COMMENT_LIMITS
-    client_class = FacebookClient
     parse_event = staticmethod(parser.parse)
     classify_change = staticmethod(parser.classify_change)
     oauth_scopes = SCOPES
@@ -50,6 +47,10 @@ class FacebookConnector(MetaPageConnector):
     page_task = "MESSAGING"
     app_fields = WEBHOOK_FIELDS
     page_fields = WEBHOOK_FIELDS
+    # Facebook's own lengths and client on the Page-style base (channels.meta.page).
+    limits: ChannelLimits = DM_LIMITS
+    comment_limits: ChannelLimits = COMMENT_LIMITS
+    client_class = FacebookClient
 
     def oauth_accounts(self, app: OAuthApp, grant: MetaGrant) -> list[OAuthChoice]:
         """One choice per shared Page on which the admin can answer messages."""
