@@ -136,7 +136,7 @@ def main() -> int:
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
-    from channels.meta import signature_for
+    from channels.meta.webhooks import signature_for
     from channels.models import Brand
     from channels.services import brand_account_connect
     from inbox.models import AgentProfile, Message

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .parsing import UnsupportedEventType
+from . import parsing
 from .types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ class BaseConnector:
         raise MalformedWebhook(f"{self.platform} does not take webhooks")
 
     def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
-        raise UnsupportedEventType(kind)
+        raise parsing.UnsupportedEventType(kind)
 
     # --- outbound -------------------------------------------------------------------
     def limits_for(self, kind: str) -> ChannelLimits:

@@ -1,6 +1,6 @@
 """The parsing edge every connector shares: one error for a payload we cannot read, one for an
-event we deliberately skip, and (added by the parsers' refactor) the dispatch helper and typed
-accessors.
+event we deliberately skip, the dispatch helper every parser uses, and the typed accessors
+that check a payload's shape at the edge.
 
 What each means downstream (the domain's ingest pipeline):
 - MalformedPayload: the stored event is marked failed, with the reason; it never blocks others.
@@ -9,6 +9,12 @@ What each means downstream (the domain's ingest pipeline):
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from .types import NormalizedMessage, NormalizedStatus
 
 
 class MalformedPayload(ValueError):
@@ -26,3 +32,166 @@ class SkippedEvent(Exception):
 
 class UnsupportedEventType(SkippedEvent):
     """An event kind no handler is declared for."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"{kind}: not an event kind Hovor handles")
+        self.kind = kind
+
+
+# --- dispatch ---------------------------------------------------------------------------
+# A connector's parser declares EVENT_HANDLERS (kind -> handler) and IGNORED_EVENTS (kind ->
+# why Hovor deliberately skips it), and parses with dispatch(); see STYLE.md principle 6.
+Parsed = list[NormalizedMessage | NormalizedStatus]
+Handler = Callable[[dict[str, Any]], Sequence[NormalizedMessage | NormalizedStatus]]
+
+
+def dispatch(
+    kind: str,
+    payload: Any,
+    *,
+    handlers: Mapping[str, Handler],
+    ignored: Mapping[str, str],
+) -> Parsed:
+    """The handler's result for a stored event of this kind. A kind declared ignored raises
+    SkippedEvent (with its reason), an undeclared one UnsupportedEventType, a payload that is
+    not an object MalformedPayload."""
+    if not isinstance(payload, dict):
+        raise MalformedPayload("payload is not an object")
+    if kind in ignored:
+        raise SkippedEvent(f"{kind}: {ignored[kind]}")
+    handler = handlers.get(kind)
+    if handler is None:
+        raise UnsupportedEventType(kind)
+    return list(handler(payload))
+
+
+# --- typed accessors ----------------------------------------------------------------------
+# Each reads `key` of a JSON object and checks its type, raising MalformedPayload with what
+# is wrong ("missing from.id", "text is not a string"); `where` names the object the key is
+# in. The optional_ variants give "" / {} / [] / None for an absent or null value.
+def _name(key: str, where: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def as_object(value: Any, what: str) -> dict[str, Any]:
+    """A value already in hand (a list item, a payload) that must be a JSON object."""
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"{what} is not an object")
+    return value
+
+
+def as_optional_object(value: Any, what: str) -> dict[str, Any]:
+    return {} if value is None else as_object(value, what)
+
+
+def object_(container: Mapping[str, Any], key: str, *, where: str = "") -> dict[str, Any]:
+    return as_object(container.get(key), _name(key, where))
+
+
+def optional_object(container: Mapping[str, Any], key: str, *, where: str = "") -> dict[str, Any]:
+    return as_optional_object(container.get(key), _name(key, where))
+
+
+def string(container: Mapping[str, Any], key: str, *, where: str = "") -> str:
+    value = container.get(key)
+    if value is None:
+        raise MalformedPayload(f"missing {_name(key, where)}")
+    if not isinstance(value, str):
+        raise MalformedPayload(f"{_name(key, where)} is not a string")
+    return value
+
+
+def optional_string(container: Mapping[str, Any], key: str, *, where: str = "") -> str:
+    return "" if container.get(key) is None else string(container, key, where=where)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def int_(container: Mapping[str, Any], key: str, *, where: str = "") -> int:
+    value = container.get(key)
+    if value is None:
+        raise MalformedPayload(f"missing {_name(key, where)}")
+    if not _is_int(value):
+        raise MalformedPayload(f"{_name(key, where)} is not an integer")
+    return int(value)
+
+
+def optional_int(container: Mapping[str, Any], key: str, *, where: str = "") -> int | None:
+    return None if container.get(key) is None else int_(container, key, where=where)
+
+
+def number(container: Mapping[str, Any], key: str, *, where: str = "") -> int | float:
+    """An integer or a decimal (a coordinate …)."""
+    value = container.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedPayload(f"{_name(key, where)} is not a number")
+    return value
+
+
+def int_id(container: Mapping[str, Any], key: str, *, where: str = "", max_length: int | None = None) -> str:
+    """An id as text: platforms send ids as strings, some (older payloads, v1.1 shapes) as
+    whole numbers. Empty counts as missing."""
+    value = container.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = str(value)
+    if value is None or value == "":
+        raise MalformedPayload(f"missing {_name(key, where)}")
+    if not isinstance(value, str):
+        raise MalformedPayload(f"{_name(key, where)} is not an id")
+    if max_length is not None and len(value) > max_length:
+        raise MalformedPayload(f"{_name(key, where)} is longer than {max_length} characters")
+    return value
+
+
+def optional_int_id(container: Mapping[str, Any], key: str, *, where: str = "", max_length: int | None = None) -> str:
+    if container.get(key) is None or container.get(key) == "":
+        return ""
+    return int_id(container, key, where=where, max_length=max_length)
+
+
+def numeric_id(container: Mapping[str, Any], key: str, *, where: str = "") -> str:
+    """An id that must be all digits (X's snowflakes)."""
+    value = int_id(container, key, where=where)
+    if not value.isdigit():
+        raise MalformedPayload(f"{_name(key, where)} is not a numeric id")
+    return value
+
+
+def list_(container: Mapping[str, Any], key: str, *, where: str = "") -> list[Any]:
+    value = container.get(key)
+    if value is None:
+        raise MalformedPayload(f"missing {_name(key, where)}")
+    if not isinstance(value, list):
+        raise MalformedPayload(f"{_name(key, where)} is not a list")
+    return value
+
+
+def optional_list(container: Mapping[str, Any], key: str, *, where: str = "") -> list[Any]:
+    return [] if container.get(key) is None else list_(container, key, where=where)
+
+
+def epoch(container: Mapping[str, Any], key: str, *, where: str = "") -> int:
+    """A Unix time as a platform sends it: a non-negative whole number, or one written as a
+    string of digits (WhatsApp's "1749416383"). Seconds or milliseconds: the caller knows."""
+    value = container.get(key)
+    if value is None:
+        raise MalformedPayload(f"missing {_name(key, where)}")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MalformedPayload(f"{_name(key, where)} is not a timestamp: {value!r}")
+    return int(value)
+
+
+def optional_epoch(container: Mapping[str, Any], key: str, *, where: str = "") -> int | None:
+    return None if container.get(key) is None else epoch(container, key, where=where)
+
+
+def timestamp(seconds: int | float, *, what: str = "timestamp") -> datetime:
+    """A Unix time in seconds as an aware UTC datetime."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise MalformedPayload(f"{what} {seconds!r} is out of range") from exc

@@ -3,26 +3,24 @@ services.chat_message_receive from a validated widget request), but it is read b
 database like any platform's, so it is checked again at this edge."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from channels.base import UnsupportedEventType
-from channels.types import NormalizedAuthor, NormalizedMessage, NormalizedStatus
+from channels import parsing
+from channels.parsing import Handler, MalformedPayload, Parsed
+from channels.types import NormalizedAuthor, NormalizedMessage
 
 ANONYMOUS_NAME = "Website visitor"
 
 
-class MalformedChatEvent(ValueError):
-    pass
-
-
 def _str(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str:
-    value = payload.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value):
-        raise MalformedChatEvent(f"{key!r} must be a non-empty string")
+    """A string; a required one must not be empty either (ids, the text, the time)."""
+    if not required:
+        return parsing.optional_string(payload, key)
+    value = parsing.string(payload, key)
+    if not value:
+        raise MalformedPayload(f"{key} is empty")
     return value
 
 
@@ -30,9 +28,9 @@ def _time(value: str) -> datetime:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise MalformedChatEvent(f"bad timestamp {value!r}")
+        raise MalformedPayload(f"bad timestamp {value!r}")
     if at.tzinfo is None:
-        raise MalformedChatEvent(f"timestamp without a time zone: {value!r}")
+        raise MalformedPayload(f"timestamp without a time zone: {value!r}")
     return at
 
 
@@ -62,18 +60,16 @@ def parse_visitor_message(payload: Mapping[str, Any]) -> list[NormalizedMessage]
     ]
 
 
-EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any]], Sequence[NormalizedMessage | NormalizedStatus]]] = {
+EVENT_HANDLERS: dict[str, Handler] = {
     "chat": parse_visitor_message,
 }
 # Never stored as raw events by Hovor itself, but named so an old or hand-made row is
-# ignored rather than failed: typing and presence are ephemeral and live in the cache.
-IGNORED_EVENTS = frozenset({"typing", "presence"})
+# skipped rather than failed: typing and presence are ephemeral and live in the cache.
+IGNORED_EVENTS: dict[str, str] = {
+    "typing": "a typing notice (ephemeral; kept in the cache, never a message)",
+    "presence": "a presence notice (ephemeral; kept in the cache, never a message)",
+}
 
 
-def parse(kind: str, payload: Mapping[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
-    if not isinstance(payload, Mapping):
-        raise MalformedChatEvent("payload must be an object")
-    handler = EVENT_HANDLERS.get(kind)
-    if handler is None:
-        raise UnsupportedEventType(kind)
-    return handler(payload)
+def parse(kind: str, payload: Mapping[str, Any]) -> Parsed:
+    return parsing.dispatch(kind, payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)

@@ -12,7 +12,7 @@ import email.policy
 import hashlib
 import mimetypes
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
@@ -20,7 +20,8 @@ from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from channels.base import UnsupportedEventType
+from channels import parsing
+from channels.parsing import Handler, MalformedPayload, Parsed, SkippedEvent
 from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 
 from .text import decode_bytes, decode_header_words, fold_quoted, header_needs_repair, html_to_text, unflow
@@ -41,10 +42,6 @@ SIGNATURE_PARTS = frozenset(
     {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
 )
 BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
-
-
-class MalformedEmail(ValueError):
-    pass
 
 
 # --- message ids ---------------------------------------------------------------------------
@@ -417,28 +414,28 @@ def _ticket_token(msg: Message, subject: str, account_address: str) -> str:
 
 def _raw_bytes(payload: dict[str, Any]) -> bytes:
     if not isinstance(payload, dict):
-        raise MalformedEmail("payload is not an object")
+        raise MalformedPayload("payload is not an object")
     raw = payload.get("raw")
     if not isinstance(raw, str) or not raw:
-        raise MalformedEmail("payload has no raw message")
+        raise MalformedPayload("payload has no raw message")
     try:
         return base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise MalformedEmail(f"raw message is not base64: {exc}") from exc
+        raise MalformedPayload(f"raw message is not base64: {exc}") from exc
 
 
 def parse_email(payload: dict[str, Any]) -> list[NormalizedMessage | NormalizedStatus]:
     raw = _raw_bytes(payload)
     if not raw.strip():
-        raise MalformedEmail("empty message")
+        raise MalformedPayload("empty message")
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     if not isinstance(msg, EmailMessage) or not list(msg.raw_items()):
-        raise MalformedEmail("no headers")
+        raise MalformedPayload("no headers")
     address, display_name = _mailbox(msg, "From")
     if not address:
         address, display_name = _mailbox(msg, "Sender")
     if not address:
-        raise MalformedEmail("no sender address (From)")
+        raise MalformedPayload("no sender address (From)")
     message_id = normalize_msgid(_raw_header(msg, "Message-ID"))
     platform_id = fit_id(message_id) if message_id else raw_sha256_id(raw)
     references = msgid_list(_raw_header(msg, "References"))
@@ -505,21 +502,18 @@ def parse_email(payload: dict[str, Any]) -> list[NormalizedMessage | NormalizedS
     return results
 
 
-EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], list[NormalizedMessage | NormalizedStatus]]] = {
+EVENT_HANDLERS: dict[str, Handler] = {
     EVENT_KIND: parse_email,
 }
-IGNORED_EVENTS: frozenset[str] = frozenset()
+# Every fetched message is something a person (or their mail system) sent the brand: nothing
+# is skipped by kind. Auto-replies and bounces become messages marked `automated`.
+IGNORED_EVENTS: dict[str, str] = {}
 
 
-def parse(kind: str, payload: dict[str, Any]) -> list[NormalizedMessage | NormalizedStatus]:
-    if kind in IGNORED_EVENTS:
-        return []
-    handler = EVENT_HANDLERS.get(kind)
-    if handler is None:
-        raise UnsupportedEventType(kind)
+def parse(kind: str, payload: dict[str, Any]) -> Parsed:
     try:
-        return handler(payload)
-    except MalformedEmail:
+        return parsing.dispatch(kind, payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)
+    except (MalformedPayload, SkippedEvent):
         raise
     except Exception as exc:  # hostile MIME must mark one event failed, never stop a batch
-        raise MalformedEmail(f"unreadable e-mail: {type(exc).__name__}: {exc}") from exc
+        raise MalformedPayload(f"unreadable e-mail: {type(exc).__name__}: {exc}") from exc

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from channels.base import OAuthApp, OAuthChoice
-from channels.meta import MetaGrant, granted_pages
+from channels.base import ChannelLimits, OAuthApp, OAuthChoice
+from channels.meta.login import MetaGrant, granted_pages
+from channels.meta.page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
 
 from . import parser
-from .meta_page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
+from .client import FacebookClient
+from .limits import COMMENT_LIMITS, DM_LIMITS
 
 if TYPE_CHECKING:
     from channels.models import BrandAccount
@@ -45,6 +47,10 @@ class FacebookConnector(MetaPageConnector):
     page_task = "MESSAGING"
     app_fields = WEBHOOK_FIELDS
     page_fields = WEBHOOK_FIELDS
+    # Facebook's own lengths and client on the Page-style base (channels.meta.page).
+    limits: ChannelLimits = DM_LIMITS
+    comment_limits: ChannelLimits = COMMENT_LIMITS
+    client_class = FacebookClient
 
     def oauth_accounts(self, app: OAuthApp, grant: MetaGrant) -> list[OAuthChoice]:
         """One choice per shared Page on which the admin can answer messages."""

@@ -3,7 +3,8 @@
 A stored event's payload is `{"entry_id", "entry_time", "item"}` for a Messenger item and
 `{"entry_id", "entry_time", "field", "value"}` for a change (see events.py). Dispatch is by
 table: EVENT_HANDLERS for what becomes a message or a delivery status, IGNORED_EVENTS
-(kind -> why) for what Hovor deliberately drops; anything else is UnsupportedEventType.
+(kind -> why) for what Hovor deliberately skips (channels.parsing.dispatch raises SkippedEvent
+with the reason); anything else is UnsupportedEventType.
 
 Threading:
 - Messenger: kind "dm"; thread_key is the customer's PSID (one Page conversation per
@@ -18,291 +19,58 @@ Threading:
   same ticket (in_reply_to: the comment), so the agent sees the text before and after.
   A removed comment is ignored: what the customer wrote stays on the ticket.
 
-The shared helpers here are used by the Instagram parser too."""
+What Facebook shares with Instagram (Messenger items, attachments, a comment's author) is
+channels.meta.messaging."""
 from __future__ import annotations
 
-import mimetypes
-import posixpath
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from channels.base import UnsupportedEventType
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
-
-from .events import digest, id_of, token
-from .limits import COMMENT, COMMENT_EDIT, DM
-
-Parsed = list[NormalizedMessage | NormalizedStatus]
-Handler = Callable[[dict[str, Any]], Parsed]
-
-
-# Message.platform_id holds 200 characters; Meta's ids are far shorter (an Instagram mid ~150).
-MAX_ID_LENGTH = 200
-
-
-class MalformedPayload(ValueError):
-    pass
-
-
-class IgnoredEvent(UnsupportedEventType):
-    """A kind Hovor knows and drops on purpose; the reason is kept on the stored event."""
-
-
-# --- typed accessors ------------------------------------------------------------------
-def obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedPayload(f"{what} is not an object")
-    return value
-
-
-def opt_obj(value: Any, what: str) -> dict[str, Any]:
-    return {} if value is None else obj(value, what)
-
-
-def string(container: Mapping[str, Any], key: str, *, required: bool = True) -> str:
-    value = container.get(key)
-    if value is None:
-        if required:
-            raise MalformedPayload(f"missing {key}")
-        return ""
-    if not isinstance(value, str):
-        raise MalformedPayload(f"{key} is not a string")
-    return value
-
-
-def ident(container: Mapping[str, Any], key: str, *, required: bool = True) -> str:
-    """An id: a string as Meta sends it today (a whole number in some older payloads)."""
-    value = container.get(key)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        value = str(value)
-    if value is None or value == "":
-        if required:
-            raise MalformedPayload(f"missing {key}")
-        return ""
-    if not isinstance(value, str):
-        raise MalformedPayload(f"{key} is not an id")
-    if len(value) > MAX_ID_LENGTH:
-        raise MalformedPayload(f"{key} is longer than {MAX_ID_LENGTH} characters")
-    return value
-
-
-def number(container: Mapping[str, Any], key: str, *, required: bool = True) -> int | None:
-    value = container.get(key)
-    if value is None:
-        if required:
-            raise MalformedPayload(f"missing {key}")
-        return None
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise MalformedPayload(f"{key} is not a timestamp")
-    return value
-
-
-def from_timestamp(value: int) -> datetime:
-    """Meta sends Messenger times in milliseconds and feed times in seconds."""
-    seconds = value / 1000 if value > 100_000_000_000 else value
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise MalformedPayload(f"timestamp {value} is out of range") from exc
-
-
-def to_millis(value: int) -> int:
-    return value if value > 100_000_000_000 else value * 1000
-
-
-# --- attachments ----------------------------------------------------------------------
-DEFAULT_CONTENT_TYPES = {
-    "image": "image/jpeg",
-    "video": "video/mp4",
-    "audio": "audio/mpeg",
-    "file": "application/octet-stream",
-    "sticker": "image/png",
-    "animated_image": "image/gif",
-    "reel": "video/mp4",
-    "ig_reel": "video/mp4",
-    "story_mention": "image/jpeg",
-}
-LINK_TYPES = frozenset({"fallback", "share", "post", "ig_post", "template", "location", "product"})
-
-
-def _filename_from_url(url: str) -> str:
-    path = urlsplit(url).path
-    name = unquote(posixpath.basename(path))
-    return name if "." in name.strip(".") else ""
-
-
-def _content_type(kind: str, filename: str) -> str:
-    if kind in LINK_TYPES:
-        return "text/uri-list"
-    guessed = mimetypes.guess_type(filename)[0] if filename else None
-    default = DEFAULT_CONTENT_TYPES.get(kind, "application/octet-stream")
-    major = default.split("/")[0]
-    if guessed and (kind == "file" or guessed.split("/")[0] == major):
-        return guessed
-    if kind == "audio" and filename.endswith(".mp4"):
-        return "audio/mp4"  # Messenger voice clips are audioclip-….mp4
-    return default
-
-
-def attachments_of(message: Mapping[str, Any]) -> tuple[Attachment, ...]:
-    """Messenger/Instagram `message.attachments` -> Attachment rows (URL, no download).
-    During Meta's sticker transition a sticker arrives both as `sticker` and as `image`
-    with the same sticker_id/url: it is kept once, as the sticker."""
-    raw = message.get("attachments")
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise MalformedPayload("attachments is not a list")
-    items = []
-    stickers: set[str] = set()
-    for entry in raw:
-        entry = obj(entry, "attachment")
-        kind = string(entry, "type")
-        payload = opt_obj(entry.get("payload"), "attachment payload")
-        url = string(payload, "url", required=False) or string(entry, "url", required=False)
-        sticker_id = ident(payload, "sticker_id", required=False)
-        if kind == "sticker" or (kind == "image" and sticker_id):
-            kind = "sticker"
-            key = sticker_id or url
-            if key in stickers:
-                continue
-            stickers.add(key)
-        items.append((kind, payload, entry, url, sticker_id))
-    found = []
-    for kind, payload, entry, url, sticker_id in items:
-        title = string(payload, "title", required=False) or string(entry, "title", required=False)
-        if kind == "sticker":
-            filename = f"sticker-{sticker_id}.png" if sticker_id else (_filename_from_url(url) or "sticker.png")
-        elif kind in LINK_TYPES:
-            filename = title or kind
-        else:
-            filename = _filename_from_url(url) or title or kind
-        found.append(Attachment(filename=filename, content_type=_content_type(kind, filename), url=url))
-    return tuple(found)
-
-
-# --- Messenger items ------------------------------------------------------------------
-def _item(payload: dict[str, Any]) -> dict[str, Any]:
-    return obj(payload.get("item"), "item")
-
-
-def parse_message(payload: dict[str, Any]) -> Parsed:
-    """A customer's message to the Page (or Instagram account): kind "dm"."""
-    item = _item(payload)
-    sender = ident(obj(item.get("sender"), "sender"), "id")
-    timestamp = number(item, "timestamp")
-    assert timestamp is not None
-    message = obj(item.get("message"), "message")
-    if message.get("is_echo") is True or sender == payload.get("entry_id"):
-        raise IgnoredEvent("an echo of the Page's own message")
-    mid = ident(message, "mid")
-    text = string(message, "text", required=False)
-    attachments = attachments_of(message)
-    reply_to = opt_obj(message.get("reply_to"), "reply_to")
-    in_reply_to = ident(reply_to, "mid", required=False)
-    extra: dict[str, Any] = {"timestamp": to_millis(timestamp)}
-    story = opt_obj(reply_to.get("story"), "reply_to.story")
-    if story:
-        extra["reply_to_story"] = {
-            "id": ident(story, "id", required=False),
-            "url": string(story, "url", required=False),
-        }
-    quick_reply = opt_obj(message.get("quick_reply"), "quick_reply")
-    if quick_reply:
-        extra["quick_reply_payload"] = string(quick_reply, "payload", required=False)
-    if not text and not attachments:
-        raise IgnoredEvent("a message with neither text nor attachments")
-    return [
-        NormalizedMessage(
-            platform_id=mid,
-            author=NormalizedAuthor(external_id=sender),
-            text=text,
-            sent_at=from_timestamp(timestamp),
-            kind=DM,
-            thread_key=sender,
-            in_reply_to=in_reply_to,
-            attachments=attachments,
-            public=False,
-            extra=extra,
-        )
-    ]
-
-
-def parse_delivery(payload: dict[str, Any]) -> Parsed:
-    """Messenger delivery receipt: every listed mid (ours) was delivered by `watermark`."""
-    item = _item(payload)
-    delivery = obj(item.get("delivery"), "delivery")
-    watermark = number(delivery, "watermark", required=False) or number(item, "timestamp")
-    assert watermark is not None
-    mids = delivery.get("mids") or []
-    if not isinstance(mids, list) or not all(isinstance(m, str) for m in mids):
-        raise MalformedPayload("delivery.mids is not a list of ids")
-    at = from_timestamp(watermark)
-    return [NormalizedStatus(platform_id=mid, status="delivered", at=at) for mid in mids]
-
-
-def parse_read_mid(payload: dict[str, Any]) -> Parsed:
-    """Instagram's messaging_seen names the message read (`read.mid`); Messenger's read
-    receipt has only a watermark, which cannot be tied to a message of ours without a
-    lookup, and is ignored."""
-    item = _item(payload)
-    read = obj(item.get("read"), "read")
-    mid = ident(read, "mid", required=False)
-    if not mid:
-        raise IgnoredEvent("a read receipt by watermark only")
-    timestamp = number(item, "timestamp")
-    assert timestamp is not None
-    return [NormalizedStatus(platform_id=mid, status="read", at=from_timestamp(timestamp))]
+from channels import parsing
+from channels.meta.events import digest, id_of, token
+from channels.meta.messaging import (
+    comment_author,
+    content_type_for,
+    filename_from_url,
+    from_timestamp,
+    meta_id,
+    optional_meta_id,
+    parse_delivery,
+    parse_message,
+)
+from channels.meta.windows import COMMENT, COMMENT_EDIT
+from channels.parsing import Handler, Parsed, SkippedEvent
+from channels.types import Attachment, NormalizedMessage
 
 
 # --- Page comments --------------------------------------------------------------------
-def comment_author(value: Mapping[str, Any], comment_id: str, *, platform: str) -> NormalizedAuthor:
-    """The commenter; Meta leaves `from` out for some people (e.g. when privacy settings
-    hide them from the app): such a comment still becomes a message, from "someone"."""
-    who = opt_obj(value.get("from"), "from")
-    author_id = ident(who, "id", required=False)
-    if not author_id:
-        return NormalizedAuthor(external_id=f"unknown-commenter:{comment_id}", display_name=f"{platform} user")
-    username = string(who, "username", required=False)
-    return NormalizedAuthor(
-        external_id=author_id,
-        handle=f"@{username}" if username else "",
-        display_name=string(who, "name", required=False) or username,
-    )
-
-
 def _comment_fields(payload: dict[str, Any]) -> tuple[dict[str, Any], str, str, str, str]:
-    value = obj(payload.get("value"), "value")
-    comment_id = ident(value, "comment_id")
-    post_id = ident(value, "post_id")
-    parent_id = ident(value, "parent_id", required=False) or post_id
+    value = parsing.object_(payload, "value")
+    comment_id = meta_id(value, "comment_id")
+    post_id = meta_id(value, "post_id")
+    parent_id = optional_meta_id(value, "parent_id") or post_id
     top = comment_id if parent_id == post_id else parent_id
-    who = opt_obj(value.get("from"), "from")
-    if who and ident(who, "id", required=False) == payload.get("entry_id"):
-        raise IgnoredEvent("the Page's own comment")
+    who = parsing.optional_object(value, "from")
+    if who and optional_meta_id(who, "id", where="from") == payload.get("entry_id"):
+        raise SkippedEvent("the Page's own comment")
     return value, comment_id, post_id, parent_id, top
 
 
 def _comment_attachments(value: Mapping[str, Any]) -> tuple[Attachment, ...]:
     found = []
     for key, kind in (("photo", "image"), ("video", "video")):
-        url = string(value, key, required=False)
+        url = parsing.optional_string(value, key)
         if url:
-            filename = _filename_from_url(url) or kind
-            found.append(Attachment(filename=filename, content_type=_content_type(kind, filename), url=url))
+            filename = filename_from_url(url) or kind
+            found.append(Attachment(filename=filename, content_type=content_type_for(kind, filename), url=url))
     return tuple(found)
 
 
 def parse_comment(payload: dict[str, Any]) -> Parsed:
     """A new comment on one of the Page's posts (`item: comment, verb: add`)."""
     value, comment_id, post_id, parent_id, top = _comment_fields(payload)
-    created = number(value, "created_time", required=False) or number(payload, "entry_time")
-    assert created is not None
-    text = string(value, "message", required=False)
+    created = parsing.optional_epoch(value, "created_time") or parsing.epoch(payload, "entry_time")
+    text = parsing.optional_string(value, "message")
     return [
         NormalizedMessage(
             platform_id=comment_id,
@@ -333,10 +101,9 @@ def edit_platform_id(comment_id: str, text: str) -> str:
 def parse_comment_edit(payload: dict[str, Any]) -> Parsed:
     """An edited comment (`verb: edited`): the new text, threaded onto the comment."""
     value, comment_id, post_id, parent_id, top = _comment_fields(payload)
-    text = string(value, "message", required=False)
-    edited = number(payload, "entry_time", required=False) or number(value, "created_time")
-    assert edited is not None
-    created = number(value, "created_time", required=False)
+    text = parsing.optional_string(value, "message")
+    edited = parsing.optional_epoch(payload, "entry_time") or parsing.epoch(value, "created_time")
+    created = parsing.optional_epoch(value, "created_time")
     return [
         NormalizedMessage(
             platform_id=edit_platform_id(comment_id, text),
@@ -381,7 +148,7 @@ def classify_change(field: str, value: dict[str, Any], entry_id: str, own_ids: f
     return f"comment.{verb}", f"{comment_id}:{verb}"
 
 
-# --- dispatch -------------------------------------------------------------------------
+# --- dispatch (channels.parsing.dispatch) ---------------------------------------------
 EVENT_HANDLERS: dict[str, Handler] = {
     "message": parse_message,
     "delivery": parse_delivery,
@@ -413,18 +180,5 @@ IGNORED_EVENTS: dict[str, str] = {
 }
 
 
-def dispatch(
-    kind: str, payload: dict[str, Any], handlers: Mapping[str, Handler], ignored: Mapping[str, str]
-) -> Parsed:
-    if not isinstance(payload, dict):
-        raise MalformedPayload("payload is not an object")
-    if kind in ignored:
-        raise IgnoredEvent(f"{kind}: {ignored[kind]}")
-    handler = handlers.get(kind)
-    if handler is None:
-        raise UnsupportedEventType(kind)
-    return handler(payload)
-
-
 def parse(kind: str, payload: dict[str, Any]) -> Parsed:
-    return dispatch(kind, payload, EVENT_HANDLERS, IGNORED_EVENTS)
+    return parsing.dispatch(kind, payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.facebook.client import PageClient, graph_time
+from channels.meta.graph import graph_time
+from channels.meta.page_client import PageClient
 
 
 class InstagramClient(PageClient):

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from channels.base import ChannelLimits, OAuthApp, OAuthChoice
-from channels.facebook.meta_page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
 from channels.http import ApiPermanentError
-from channels.meta import MetaGrant, granted_pages
+from channels.meta.login import MetaGrant, granted_pages
+from channels.meta.page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
 
 from . import parser
 from .client import InstagramClient

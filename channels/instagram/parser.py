@@ -1,7 +1,7 @@
 """Instagram payloads (`object: "instagram"`) -> NormalizedMessage / NormalizedStatus.
 
-Messages arrive as `entry[].messaging[]` shaped like Messenger's (see the Facebook parser,
-whose helpers this reuses): kind "dm", thread_key the customer's IGSID, in_reply_to the
+Messages arrive as `entry[].messaging[]` shaped like Messenger's (parsed by
+channels.meta.messaging, as Facebook's are): kind "dm", thread_key the customer's IGSID, in_reply_to the
 quoted `reply_to.mid` (a reply to a story keeps the story in `extra`). Echoes of the
 account's own messages (`is_echo`), unsent messages (`is_deleted`) and messages Instagram
 cannot show through the API (`is_unsupported`) are ignored. `messaging_seen` names the
@@ -16,42 +16,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.facebook.events import digest, id_of, token
-from channels.facebook.limits import COMMENT
-from channels.facebook.parser import (
-    Handler,
-    IgnoredEvent,
-    Parsed,
+from channels import parsing
+from channels.meta.events import digest, id_of, token
+from channels.meta.messaging import (
     comment_author,
-    dispatch,
     from_timestamp,
-    ident,
-    number,
-    obj,
-    opt_obj,
+    meta_id,
+    optional_meta_id,
     parse_message,
     parse_read_mid,
-    string,
 )
+from channels.meta.windows import COMMENT
+from channels.parsing import Handler, Parsed, SkippedEvent
 from channels.types import NormalizedMessage
 
 
 def parse_comment(payload: dict[str, Any]) -> Parsed:
-    value = obj(payload.get("value"), "value")
-    comment_id = ident(value, "id")
-    who = opt_obj(value.get("from"), "from")
-    if who and ident(who, "id", required=False) == payload.get("entry_id"):
-        raise IgnoredEvent("the account's own comment")
-    parent_id = ident(value, "parent_id", required=False)
-    media = opt_obj(value.get("media"), "media")
-    written = number(payload, "entry_time")
-    assert written is not None
+    value = parsing.object_(payload, "value")
+    comment_id = meta_id(value, "id")
+    who = parsing.optional_object(value, "from")
+    if who and optional_meta_id(who, "id", where="from") == payload.get("entry_id"):
+        raise SkippedEvent("the account's own comment")
+    parent_id = optional_meta_id(value, "parent_id")
+    media = parsing.optional_object(value, "media")
+    written = parsing.epoch(payload, "entry_time")
     top = parent_id or comment_id
     return [
         NormalizedMessage(
             platform_id=comment_id,
             author=comment_author(value, comment_id, platform="Instagram"),
-            text=string(value, "text", required=False),
+            text=parsing.optional_string(value, "text"),
             sent_at=from_timestamp(written),
             kind=COMMENT,
             thread_key=top,
@@ -61,8 +55,8 @@ def parse_comment(payload: dict[str, Any]) -> Parsed:
                 "comment_id": comment_id,
                 "parent_id": parent_id,
                 "thread_comment_id": top,
-                "media_id": ident(media, "id", required=False),
-                "media_product_type": string(media, "media_product_type", required=False),
+                "media_id": optional_meta_id(media, "id", where="media"),
+                "media_product_type": parsing.optional_string(media, "media_product_type", where="media"),
                 "created_time": written,
             },
         )
@@ -105,4 +99,4 @@ IGNORED_EVENTS: dict[str, str] = {
 
 
 def parse(kind: str, payload: dict[str, Any]) -> Parsed:
-    return dispatch(kind, payload, EVENT_HANDLERS, IGNORED_EVENTS)
+    return parsing.dispatch(kind, payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)

@@ -22,9 +22,9 @@ from channels.base import (
     MalformedWebhook,
     RecordEvents,
     SignatureInvalid,
-    UnsupportedEventType,
 )
 from channels.http import ApiPermanentError
+from channels.parsing import SkippedEvent
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
@@ -180,7 +180,7 @@ class TelegramConnector(BaseConnector):
         try:
             event = parser.update_event(update)
             parser.parse(event.kind, event.payload)
-        except UnsupportedEventType:
+        except SkippedEvent:
             pass  # stored, then marked ignored
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise MalformedWebhook(f"unreadable Update: {exc}") from exc

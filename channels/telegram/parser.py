@@ -3,7 +3,7 @@
 A stored event's payload is one whole `Update` (as getUpdates returns it and as the
 webhook POSTs it), so it can be parsed again later. The event's kind is the Update's type
 (`message`, `edited_message`, `callback_query` …); `EVENT_HANDLERS` and `IGNORED_EVENTS`
-dispatch on it.
+(kind -> why it is skipped) dispatch on it through channels.parsing.dispatch.
 
 Identity: a message is identified by (chat.id, message_id), written `<chat id>:<message id>`.
 The same message reaches us with the same identity whether it was polled or pushed, and
@@ -13,17 +13,12 @@ cursor; updates that never become messages are keyed `update:<update_id>`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from channels.base import UnsupportedEventType
+from channels import parsing
+from channels.parsing import Handler, MalformedPayload, Parsed, SkippedEvent
 from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, RawEvent
-
-
-class MalformedPayload(ValueError):
-    pass
-
 
 # Update types that carry a customer's message (what Hovor asks Telegram for).
 MESSAGE_UPDATES = ("message", "edited_message")
@@ -52,41 +47,8 @@ SERVICE_MESSAGE_FIELDS = frozenset(
 )
 
 
-# --- typed accessors ---------------------------------------------------------------------
-def _obj(parent: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:
-    value = parent.get(key)
-    if value is None and not required:
-        return {}
-    if not isinstance(value, dict):
-        raise MalformedPayload(f"{key} is not an object")
-    return value
-
-
-def _int(parent: dict[str, Any], key: str, *, required: bool = True) -> int:
-    value = parent.get(key)
-    if value is None and not required:
-        return 0
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise MalformedPayload(f"{key} is not an integer")
-    return value
-
-
-def _str(parent: dict[str, Any], key: str, *, required: bool = False) -> str:
-    value = parent.get(key)
-    if value is None:
-        if required:
-            raise MalformedPayload(f"missing {key}")
-        return ""
-    if not isinstance(value, str):
-        raise MalformedPayload(f"{key} is not a string")
-    return value
-
-
 def _time(value: int) -> datetime:
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise MalformedPayload(f"bad unix time {value!r}") from exc
+    return parsing.timestamp(value, what="unix time")
 
 
 def message_id_of(chat_id: int | str, message_id: int | str) -> str:
@@ -141,7 +103,7 @@ def storable(value: Any) -> Any:
 def update_id(update: dict[str, Any]) -> int:
     if not isinstance(update, dict):
         raise MalformedPayload("an Update is not an object")
-    return _int(update, "update_id")
+    return parsing.int_(update, "update_id")
 
 
 def update_type(update: dict[str, Any]) -> str:
@@ -158,11 +120,11 @@ def update_event(update: dict[str, Any]) -> RawEvent:
     kind = update_type(update)
     if kind not in MESSAGE_UPDATES:
         return RawEvent(platform_id=f"update:{uid}", kind=kind, payload=update)
-    message = _obj(update, kind)
-    chat_id = _int(_obj(message, "chat"), "id")
-    mid = _int(message, "message_id")
+    message = parsing.object_(update, kind)
+    chat_id = parsing.int_(parsing.object_(message, "chat"), "id", where="chat")
+    mid = parsing.int_(message, "message_id")
     if kind == "edited_message":
-        platform_id = edit_id_of(chat_id, mid, _int(message, "edit_date"))
+        platform_id = edit_id_of(chat_id, mid, parsing.int_(message, "edit_date"))
     else:
         platform_id = message_id_of(chat_id, mid)
     return RawEvent(platform_id=platform_id, kind=kind, payload=update)
@@ -176,8 +138,8 @@ def _file(media: dict[str, Any], *, filename: str, content_type: str) -> Attachm
     # Telegram serves files only through getFile and a URL that embeds the bot token, so
     # no URL is stored; the file_id stays in the message's stored event.
     return Attachment(
-        filename=_str(media, "file_name") or filename,
-        content_type=_str(media, "mime_type") or content_type,
+        filename=parsing.optional_string(media, "file_name") or filename,
+        content_type=parsing.optional_string(media, "mime_type") or content_type,
         size=size,
         url="",
     )
@@ -188,7 +150,10 @@ def _photo(message: dict[str, Any]) -> Attachment:
     if not isinstance(sizes, list) or not sizes or not all(isinstance(s, dict) for s in sizes):
         raise MalformedPayload("photo is not a list of PhotoSize")
     # Telegram lists the sizes smallest first; the largest is the original.
-    largest = max(sizes, key=lambda s: (_int(s, "width", required=False) * _int(s, "height", required=False)))
+    def area(size: dict[str, Any]) -> int:
+        return (parsing.optional_int(size, "width") or 0) * (parsing.optional_int(size, "height") or 0)
+
+    largest = max(sizes, key=area)
     return _file(largest, filename="photo.jpg", content_type="image/jpeg")
 
 
@@ -214,20 +179,20 @@ MEDIA_FIELDS: dict[str, tuple[str, str]] = {
 def _placeholder(message: dict[str, Any]) -> str | None:
     """A readable stand-in for content that has no text (a location, a contact …)."""
     if "location" in message:
-        loc = _obj(message, "location")
+        loc = parsing.object_(message, "location")
         return f"[location {loc.get('latitude')}, {loc.get('longitude')}]"
     if "venue" in message:
-        venue = _obj(message, "venue")
-        return f"[venue {_str(venue, 'title')}, {_str(venue, 'address')}]"
+        venue = parsing.object_(message, "venue")
+        return f"[venue {parsing.optional_string(venue, 'title')}, {parsing.optional_string(venue, 'address')}]"
     if "contact" in message:
-        contact = _obj(message, "contact")
-        fields = (_str(contact, "first_name"), _str(contact, "last_name"), _str(contact, "phone_number"))
+        contact = parsing.object_(message, "contact")
+        fields = tuple(parsing.optional_string(contact, key) for key in ("first_name", "last_name", "phone_number"))
         return "[contact " + " ".join(p for p in fields if p) + "]"
     if "dice" in message:
-        dice = _obj(message, "dice")
-        return f"[dice {_str(dice, 'emoji')} {dice.get('value')}]"
+        dice = parsing.object_(message, "dice")
+        return f"[dice {parsing.optional_string(dice, 'emoji')} {dice.get('value')}]"
     if "poll" in message:
-        return f"[poll: {_str(_obj(message, 'poll'), 'question')}]"
+        return f"[poll: {parsing.optional_string(parsing.object_(message, 'poll'), 'question')}]"
     for key in ("story", "game", "invoice", "paid_media", "giveaway", "checklist"):
         if key in message:
             return f"[{key.replace('_', ' ')}]"
@@ -237,11 +202,11 @@ def _placeholder(message: dict[str, Any]) -> str | None:
 def message_content(message: dict[str, Any]) -> tuple[str, tuple[Attachment, ...]]:
     """The text exactly as written (text, or the media caption) and the attachments."""
     if "text" in message:
-        return _str(message, "text", required=True), ()
+        return parsing.string(message, "text"), ()
     attachments: list[Attachment] = []
     if "sticker" in message:
-        sticker = _obj(message, "sticker")
-        emoji = _str(sticker, "emoji")
+        sticker = parsing.object_(message, "sticker")
+        emoji = parsing.optional_string(sticker, "emoji")
         return (f"[sticker {emoji}]" if emoji else "[sticker]"), (_sticker(sticker),)
     if "photo" in message:
         attachments.append(_photo(message))
@@ -249,15 +214,17 @@ def message_content(message: dict[str, Any]) -> tuple[str, tuple[Attachment, ...
         if key == "document" and "animation" in message:
             continue  # Telegram repeats an animation as `document` for old clients
         if key in message:
-            attachments.append(_file(_obj(message, key), filename=filename, content_type=content_type))
+            attachments.append(_file(parsing.object_(message, key), filename=filename, content_type=content_type))
     if attachments:
-        return _str(message, "caption"), tuple(attachments)
+        return parsing.optional_string(message, "caption"), tuple(attachments)
     placeholder = _placeholder(message)
     if placeholder is not None:
         return placeholder, ()
     service = SERVICE_MESSAGE_FIELDS.intersection(message)
     if service:
-        raise UnsupportedEventType(f"service message: {sorted(service)[0]}")
+        raise SkippedEvent(
+            f"a service message ({sorted(service)[0]}): an event in the chat, not something a person wrote"
+        )
     return "[a Telegram message Hovor cannot show]", ()
 
 
@@ -265,35 +232,38 @@ def message_author(message: dict[str, Any]) -> NormalizedAuthor:
     """`from` (a person), or `sender_chat` when the message was sent on behalf of a chat (an
     anonymous group admin, a linked channel): then `from` is only a stand-in bot user."""
     if message.get("sender_chat") is None:
-        user = _obj(message, "from")
-        username = _str(user, "username")
-        name = " ".join(p for p in (_str(user, "first_name", required=True), _str(user, "last_name")) if p)
+        user = parsing.object_(message, "from")
+        username = parsing.optional_string(user, "username")
+        first, last = parsing.string(user, "first_name", where="from"), parsing.optional_string(user, "last_name")
+        name = " ".join(p for p in (first, last) if p)
         return NormalizedAuthor(
-            external_id=str(_int(user, "id")), handle=f"@{username}" if username else "", display_name=name
+            external_id=str(parsing.int_(user, "id")), handle=f"@{username}" if username else "", display_name=name
         )
-    chat = _obj(message, "sender_chat")
-    username = _str(chat, "username")
+    chat = parsing.object_(message, "sender_chat")
+    username = parsing.optional_string(chat, "username")
     return NormalizedAuthor(
-        external_id=str(_int(chat, "id")), handle=f"@{username}" if username else "", display_name=_str(chat, "title")
+        external_id=str(parsing.int_(chat, "id")),
+        handle=f"@{username}" if username else "",
+        display_name=parsing.optional_string(chat, "title"),
     )
 
 
 def _normalize(message: dict[str, Any], *, edited: bool) -> NormalizedMessage:
-    chat = _obj(message, "chat")
-    chat_id = _int(chat, "id")
-    chat_type = _str(chat, "type", required=True)
+    chat = parsing.object_(message, "chat")
+    chat_id = parsing.int_(chat, "id", where="chat")
+    chat_type = parsing.string(chat, "type", where="chat")
     if chat_type == "channel":
-        raise UnsupportedEventType("channel post")
-    mid = _int(message, "message_id")
+        raise SkippedEvent("a channel post (the brand's own broadcast)")
+    mid = parsing.int_(message, "message_id")
     author = message_author(message)
     text, attachments = message_content(message)
     extra: dict[str, Any] = {"chat_id": chat_id, "message_id": mid, "chat_type": chat_type}
-    thread_id = _int(message, "message_thread_id", required=False)
+    thread_id = parsing.optional_int(message, "message_thread_id") or 0
     if thread_id and message.get("is_topic_message") is True:
         extra["message_thread_id"] = thread_id
     group = chat_type in GROUP_CHAT_TYPES
     if edited:
-        edit_date = _int(message, "edit_date")
+        edit_date = parsing.int_(message, "edit_date")
         platform_id = edit_id_of(chat_id, mid, edit_date)
         # The edit joins the ticket of the message it changes.
         in_reply_to = message_id_of(chat_id, mid)
@@ -302,9 +272,9 @@ def _normalize(message: dict[str, Any], *, edited: bool) -> NormalizedMessage:
         kind = KIND_MESSAGE_EDIT
     else:
         platform_id = message_id_of(chat_id, mid)
-        replied = _obj(message, "reply_to_message", required=False)
-        in_reply_to = message_id_of(chat_id, _int(replied, "message_id")) if replied else ""
-        sent_at = _time(_int(message, "date"))
+        replied = parsing.optional_object(message, "reply_to_message")
+        in_reply_to = message_id_of(chat_id, parsing.int_(replied, "message_id")) if replied else ""
+        sent_at = _time(parsing.int_(message, "date"))
         kind = KIND_GROUP_MESSAGE if group else KIND_MESSAGE
     return NormalizedMessage(
         platform_id=platform_id,
@@ -321,39 +291,50 @@ def _normalize(message: dict[str, Any], *, edited: bool) -> NormalizedMessage:
 
 
 def parse_message(update: dict[str, Any]) -> list[NormalizedMessage]:
-    return [_normalize(_obj(update, "message"), edited=False)]
+    return [_normalize(parsing.object_(update, "message"), edited=False)]
 
 
 def parse_edited_message(update: dict[str, Any]) -> list[NormalizedMessage]:
-    return [_normalize(_obj(update, "edited_message"), edited=True)]
+    return [_normalize(parsing.object_(update, "edited_message"), edited=True)]
 
 
-EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], list[NormalizedMessage]]] = {
+EVENT_HANDLERS: dict[str, Handler] = {
     "message": parse_message,
     "edited_message": parse_edited_message,
 }
 
-# Update types Hovor knowingly does nothing with: button presses and inline mode (Hovor
-# sends no keyboards), membership changes (a user blocking the bot arrives as a
-# my_chat_member update; the next reply then fails with a clear 403), polls, reactions,
-# payments, channel posts (the brand's own broadcasts) and Business-account traffic.
-IGNORED_EVENTS: frozenset[str] = frozenset(
-    {
-        "callback_query", "inline_query", "chosen_inline_result", "shipping_query", "pre_checkout_query",
-        "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member", "chat_join_request",
-        "message_reaction", "message_reaction_count", "chat_boost", "removed_chat_boost", "channel_post",
-        "edited_channel_post", "business_connection", "business_message", "edited_business_message",
-        "deleted_business_messages",
-    }
+_KEYBOARDS = "a button press or inline-mode query (Hovor sends no keyboards)"
+_MEMBERSHIP = (
+    "a membership change (a user blocking the bot arrives as my_chat_member; the next reply then "
+    "fails with a clear 403)"
 )
+_PAYMENTS = "a payment step, not a message"
+_BUSINESS = "Telegram Business-account traffic, which Hovor does not handle"
+# Update types Hovor knowingly does nothing with, and why.
+IGNORED_EVENTS: dict[str, str] = {
+    "callback_query": _KEYBOARDS,
+    "inline_query": _KEYBOARDS,
+    "chosen_inline_result": _KEYBOARDS,
+    "shipping_query": _PAYMENTS,
+    "pre_checkout_query": _PAYMENTS,
+    "purchased_paid_media": _PAYMENTS,
+    "poll": "a poll's state, not a message",
+    "poll_answer": "a vote in a poll, not a message",
+    "my_chat_member": _MEMBERSHIP,
+    "chat_member": _MEMBERSHIP,
+    "chat_join_request": _MEMBERSHIP,
+    "message_reaction": "a reaction to a message, not a message",
+    "message_reaction_count": "reaction counts, not a message",
+    "chat_boost": "a chat boost",
+    "removed_chat_boost": "a chat boost removed",
+    "channel_post": "a channel post (the brand's own broadcast)",
+    "edited_channel_post": "an edited channel post (the brand's own broadcast)",
+    "business_connection": _BUSINESS,
+    "business_message": _BUSINESS,
+    "edited_business_message": _BUSINESS,
+    "deleted_business_messages": _BUSINESS,
+}
 
 
-def parse(kind: str, payload: dict[str, Any]) -> list[NormalizedMessage]:
-    if kind in IGNORED_EVENTS:
-        raise UnsupportedEventType(kind)
-    handler = EVENT_HANDLERS.get(kind)
-    if handler is None:
-        raise UnsupportedEventType(kind)
-    if not isinstance(payload, dict):
-        raise MalformedPayload("payload is not an object")
-    return handler(payload)
+def parse(kind: str, payload: dict[str, Any]) -> Parsed:
+    return parsing.dispatch(kind, payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)

@@ -2,7 +2,7 @@
 the account's base URL), for text replies, approved templates and read receipts.
 
 Errors come out as the channels error family through Meta's Graph mapping
-(channels.meta.graph_error: 130429/131056/131048/80007/4 rate limited, 190 auth, 5xx
+(channels.meta.graph.graph_error: 130429/131056/131048/80007/4 rate limited, 190 auth, 5xx
 unknown outcome), with one WhatsApp refinement: 131047 (the 24-hour window has closed)
 becomes a permanent error that says so in words an agent understands."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from channels.http import ApiError, ApiOutcomeUnknown, ApiPermanentError
-from channels.meta import GRAPH_VERSION, GraphClient, graph_error, graph_error_body
+from channels.meta.graph import GRAPH_VERSION, GraphClient, graph_error, graph_error_body
 
 logger = logging.getLogger("hovor.channels.whatsapp")
 

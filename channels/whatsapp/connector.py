@@ -1,6 +1,6 @@
 """The WhatsApp Cloud API connector: webhooks in (Meta's handshake and signature), text
 replies out through POST /{PHONE_NUMBER_ID}/messages, delivery statuses back in. Admins
-connect a number with Facebook Login (channels.meta.MetaLoginConnector: the WhatsApp
+connect a number with Facebook Login (channels.meta.login.MetaLoginConnector: the WhatsApp
 Business accounts they share, each number of them) and Hovor points its webhooks at itself
 (the app subscribed to the WABA, the number's callback overridden to this account's URL).
 
@@ -17,9 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from channels import meta
-from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, OAuthChoice, ReplyContext, UnsupportedEventType
+from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, OAuthChoice, ReplyContext
 from channels.http import ApiError, ApiPermanentError
+from channels.meta import webhooks
+from channels.meta.graph import GraphClient
+from channels.meta.login import MetaGrant, MetaLoginConnector, debug_token, granted_targets, new_verify_token
+from channels.meta.subscriptions import app_id_for, subscribed, verification_failed
+from channels.meta.webhooks import envelope_list
+from channels.parsing import SkippedEvent
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
@@ -70,14 +75,6 @@ def account_templates(account: BrandAccount) -> list[Template]:
 
 
 # --- webhooks -------------------------------------------------------------------------
-def _list(value: Any, what: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise MalformedWebhook(f"{what} is not a list")
-    return value
-
-
 def _id(item: dict[str, Any], what: str) -> str:
     value = item.get("id")
     if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
@@ -92,22 +89,42 @@ def _kind(prefix: str, value: Any) -> str:
     return f"{prefix}.{value}" if TOKEN_RE.fullmatch(value) else f"{prefix}.other"
 
 
+# Webhook fields that are about the account, not a conversation: acknowledged, not stored.
+UNSTORED_FIELDS: dict[str, str] = {
+    "message_template_status_update": "a template's review",
+    "message_template_quality_update": "a template's quality rating",
+    "template_category_update": "a template's category",
+    "account_update": "a change to the WhatsApp Business account",
+    "account_review_update": "the WhatsApp Business account's review",
+    "account_alerts": "an alert about the WhatsApp Business account",
+    "phone_number_name_update": "a review of the number's display name",
+    "phone_number_quality_update": "the number's quality rating or messaging limit",
+    "business_capability_update": "the account's messaging limits",
+    "security": "a security notice (two-step verification, a new device)",
+}
+ECHO_FIELD = "smb_message_echoes"  # sends from the WhatsApp Business app on the same number
+
+
 def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[RawEvent]:
-    """One raw event per messages[] item (platform id: the wamid) and per statuses[] item
-    (platform id: wamid:status, so each transition dedupes on its own), each carrying the
-    sender's contact profile and the metadata it came with. Raises MalformedWebhook when the
-    envelope cannot be read; changes of other fields (template reviews, account updates,
-    echoes from the WhatsApp Business app) are logged and skipped."""
+    """One raw event per messages[] item (platform id: the wamid), per statuses[] item
+    (platform id: wamid:status, so each transition dedupes on its own) and per echo of a
+    message sent from the WhatsApp Business app (`smb_message_echoes`, kind message_echo,
+    platform id echo:<wamid>; stored and skipped like any echo), each carrying the sender's
+    contact profile and the metadata it came with. Raises MalformedWebhook when the envelope
+    cannot be read; changes of other fields (UNSTORED_FIELDS: template reviews, account
+    updates …) are acknowledged, logged and not stored."""
     events: list[RawEvent] = []
-    for entry in _list(data.get("entry"), "entry"):
+    for entry in envelope_list(data.get("entry"), "entry"):
         if not isinstance(entry, dict):
             raise MalformedWebhook("entry item is not an object")
-        for change in _list(entry.get("changes"), "changes"):
+        for change in envelope_list(entry.get("changes"), "changes"):
             if not isinstance(change, dict):
                 raise MalformedWebhook("changes item is not an object")
             value = change.get("value")
-            if change.get("field") != "messages":
-                logger.info("whatsapp: skipping a %r change", change.get("field"))
+            field = change.get("field")
+            if field not in ("messages", ECHO_FIELD):
+                why = UNSTORED_FIELDS.get(field, "a field Hovor does not use") if isinstance(field, str) else ""
+                logger.info("whatsapp: not storing a %r change (%s)", field, why or "no field")
                 continue
             if not isinstance(value, dict):
                 raise MalformedWebhook("change value is not an object")
@@ -120,10 +137,10 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                 # (doc.md): the webhook view files it under the number's own account, if any.
                 logger.info("whatsapp: delivery for phone number %s reached the account of %s", number, phone_number_id)
             contacts = {}
-            for contact in _list(value.get("contacts"), "contacts"):
+            for contact in envelope_list(value.get("contacts"), "contacts"):
                 if isinstance(contact, dict) and isinstance(contact.get("wa_id"), str):
                     contacts[contact["wa_id"]] = contact
-            for message in _list(value.get("messages"), "messages"):
+            for message in envelope_list(value.get("messages"), "messages"):
                 if not isinstance(message, dict):
                     raise MalformedWebhook("messages item is not an object")
                 contact = contacts.get(message.get("from"))
@@ -137,7 +154,7 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                         recipient=str(number or ""),
                     )
                 )
-            for status in _list(value.get("statuses"), "statuses"):
+            for status in envelope_list(value.get("statuses"), "statuses"):
                 if not isinstance(status, dict):
                     raise MalformedWebhook("statuses item is not an object")
                 kind = _kind("status", status.get("status"))
@@ -149,7 +166,18 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
                         recipient=str(number or ""),
                     )
                 )
-            for error in _list(value.get("errors"), "errors"):
+            for echo in envelope_list(value.get("message_echoes"), "message_echoes") if field == ECHO_FIELD else []:
+                if not isinstance(echo, dict):
+                    raise MalformedWebhook("message_echoes item is not an object")
+                events.append(
+                    RawEvent(
+                        platform_id=f"echo:{_id(echo, 'message echo')}",
+                        kind="message_echo",
+                        payload={"echo": echo, "metadata": metadata},
+                        recipient=str(number or ""),
+                    )
+                )
+            for error in envelope_list(value.get("errors"), "errors"):
                 logger.warning("whatsapp: error reported in a delivery: %s", error)
     return events
 
@@ -160,7 +188,7 @@ def validate_events(events: list[RawEvent]) -> None:
     for event in events:
         try:
             parser.parse(event.kind, event.payload)
-        except UnsupportedEventType:
+        except SkippedEvent:
             continue
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise MalformedWebhook(f"{event.kind} {event.platform_id}: {exc}") from exc
@@ -177,7 +205,7 @@ def e164(display_phone_number: str) -> str:
     return f"+{digits}" if digits else ""
 
 
-class WhatsAppConnector(meta.MetaLoginConnector):
+class WhatsAppConnector(MetaLoginConnector):
     platform = "whatsapp"
     label = "WhatsApp"
     limits: ChannelLimits = LIMITS
@@ -189,10 +217,10 @@ class WhatsAppConnector(meta.MetaLoginConnector):
     )
 
     # --- admin ------------------------------------------------------------------------
-    def oauth_accounts(self, app: OAuthApp, grant: meta.MetaGrant) -> list[OAuthChoice]:
+    def oauth_accounts(self, app: OAuthApp, grant: MetaGrant) -> list[OAuthChoice]:
         """One choice per phone number of each WhatsApp Business account the admin shared
         (debug_token's granular_scopes name them, as Meta's embedded-signup guide does)."""
-        graph = meta.GraphClient(base_url=app.base_url, access_token=grant.user_token)
+        graph = GraphClient(base_url=app.base_url, access_token=grant.user_token)
         graph.label = self.label
         choices = []
         for waba_id in grant.targets.get("whatsapp_business_management", ()):
@@ -216,7 +244,7 @@ class WhatsAppConnector(meta.MetaLoginConnector):
                             "phone_number_id": number_id,
                             "access_token": grant.user_token,
                             "app_secret": app.client_secret,
-                            "verify_token": meta.new_verify_token(),
+                            "verify_token": new_verify_token(),
                         },
                         options=options,
                     )
@@ -239,15 +267,15 @@ class WhatsAppConnector(meta.MetaLoginConnector):
         options = account.options if isinstance(account.options, dict) else {}
         client = client_for(account)
         waba_id = str(options.get("waba_id") or "") or self._waba_of(account, client)
-        if not meta.subscribed(client.post(f"{waba_id}/subscribed_apps", {})):
+        if not subscribed(client.post(f"{waba_id}/subscribed_apps", {})):
             raise ApiPermanentError("Meta did not confirm the app's subscription to the WhatsApp Business account")
         try:
             data = client.post(
                 number, {"webhook_configuration": {"override_callback_uri": webhook_url, "verify_token": verify_token}}
             )
         except ApiError as exc:
-            raise meta.verification_failed(exc, webhook_url) from exc
-        if not meta.subscribed(data):
+            raise verification_failed(exc, webhook_url) from exc
+        if not subscribed(data):
             raise ApiPermanentError("Meta did not confirm the number's callback URL")
         return (
             f"Meta verified {webhook_url} and now sends the messages and delivery statuses of {account.handle} "
@@ -260,9 +288,9 @@ class WhatsAppConnector(meta.MetaLoginConnector):
         its number, among those its token was granted (debug_token's granular_scopes)."""
         credentials = account.credentials
         token, secret = str(credentials.get("access_token") or ""), str(credentials.get("app_secret") or "")
-        app_id = meta.app_id_for(base_url=account.base_url, token=token)
-        info = meta.debug_token(base_url=account.base_url, app_id=app_id, app_secret=secret, token=token)
-        for waba_id in meta.granted_targets(info).get("whatsapp_business_management", ()):
+        app_id = app_id_for(base_url=account.base_url, token=token)
+        info = debug_token(base_url=account.base_url, app_id=app_id, app_secret=secret, token=token)
+        for waba_id in granted_targets(info).get("whatsapp_business_management", ()):
             for number in client.pages(f"{waba_id}/phone_numbers", {"fields": "id"}):
                 if _text(number, "id") == client.phone_number_id:
                     return waba_id
@@ -273,10 +301,10 @@ class WhatsAppConnector(meta.MetaLoginConnector):
 
     # --- inbound ----------------------------------------------------------------------
     def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
-        return meta.handshake(request, str(account.credentials.get("verify_token") or ""))
+        return webhooks.handshake(request, str(account.credentials.get("verify_token") or ""))
 
     def verify(self, request: HttpRequest, account: BrandAccount) -> None:
-        meta.verify_signature(request, str(account.credentials.get("app_secret") or ""))
+        webhooks.verify_signature(request, str(account.credentials.get("app_secret") or ""))
 
     def webhook_recipient_ids(self, account: BrandAccount) -> frozenset[str]:
         return frozenset({str(account.credentials.get("phone_number_id") or "")} - {""})
@@ -285,7 +313,7 @@ class WhatsAppConnector(meta.MetaLoginConnector):
         return str(account.credentials.get("app_secret") or "")
 
     def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
-        data = meta.json_body(request, expected_object=OBJECT)
+        data = webhooks.json_body(request, expected_object=OBJECT)
         events = split_delivery(data, phone_number_id=str(account.credentials.get("phone_number_id") or ""))
         validate_events(events)
         return events

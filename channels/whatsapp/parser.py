@@ -7,29 +7,32 @@ self-contained, so it re-parses later without the delivery it came in:
 - a message: ``{"message": <messages[] item>, "contact": <its contacts[] entry or null>,
   "metadata": <value.metadata>}``, kind ``message.<type>`` (``message.text`` …);
 - a status: ``{"status": <statuses[] item>, "metadata": <value.metadata>}``, kind
-  ``status.<status>`` (``status.delivered`` …).
+  ``status.<status>`` (``status.delivered`` …);
+- an echo of a message sent from the WhatsApp Business app: ``{"echo": <message_echoes[]
+  item>, "metadata": …}``, kind ``message_echo`` (skipped, as every platform's echoes are).
 
-Reactions are ignored on purpose: a thumbs-up on our reply is not something to answer,
+Reactions are skipped on purpose: a thumbs-up on our reply is not something to answer,
 and turning it into a message would reopen a solved conversation. `unsupported` (what
 WhatsApp sends for message types the Cloud API cannot show, e.g. polls or deleted
 messages), `system` (the customer changed number), `order` and `request_welcome` are
-ignored explicitly too. Any other type raises UnsupportedEventType, so the stored event
-is marked ignored and stays inspectable.
+skipped explicitly too (IGNORED_EVENTS, each with its reason: channels.parsing.dispatch
+raises SkippedEvent). Any other type raises UnsupportedEventType; either way the stored
+event is marked ignored and stays inspectable.
 """
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from channels.base import UnsupportedEventType
+from channels import parsing
+from channels.parsing import Handler, Parsed, UnsupportedEventType
 from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 
 KIND = "message"  # every WhatsApp conversation is one private chat per customer number
 STATUSES = ("sent", "delivered", "read", "failed")
 
-Parsed = Sequence[NormalizedMessage | NormalizedStatus]
 
 # The common media types, by the extension people expect to see (mimetypes has some odd
 # first choices, e.g. .jpe for image/jpeg on some systems).
@@ -49,47 +52,9 @@ EXTENSIONS = {
 }
 
 
-class MalformedPayload(ValueError):
-    pass
-
-
-# --- typed accessors ------------------------------------------------------------------
-def _obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedPayload(f"{what} is not an object")
-    return value
-
-
-def _str(obj: dict[str, Any], key: str, *, required: bool = True) -> str:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            raise MalformedPayload(f"missing {key}")
-        return ""
-    if not isinstance(value, str):
-        raise MalformedPayload(f"{key} is not a string")
-    return value
-
-
-def _number(obj: dict[str, Any], key: str) -> int | float:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MalformedPayload(f"{key} is not a number")
-    return value
-
-
-def parse_timestamp(value: Any) -> datetime:
+def parse_timestamp(message: dict[str, Any]) -> datetime:
     """WhatsApp sends Unix seconds as a string ("1749416383"); accept a plain integer too."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        seconds = int(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        seconds = value
-    else:
-        raise MalformedPayload(f"bad timestamp {value!r}")
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise MalformedPayload(f"timestamp out of range: {value!r}") from exc
+    return parsing.timestamp(parsing.epoch(message, "timestamp"))
 
 
 def _extension(mime_type: str) -> str:
@@ -99,17 +64,16 @@ def _extension(mime_type: str) -> str:
 
 # --- messages -------------------------------------------------------------------------
 def _message_parts(payload: dict[str, Any]) -> tuple[dict[str, Any], NormalizedAuthor]:
-    payload = _obj(payload, "payload")
-    message = _obj(payload.get("message"), "message")
-    wa_id = _str(message, "from")
+    payload = parsing.as_object(payload, "payload")
+    message = parsing.object_(payload, "message")
+    wa_id = parsing.string(message, "from")
     if not wa_id:
-        raise MalformedPayload("from is empty")
+        raise parsing.MalformedPayload("from is empty")
     name = ""
     contact = payload.get("contact")
     if contact is not None:
-        profile = _obj(contact, "contact").get("profile")
-        if profile is not None:
-            name = _str(_obj(profile, "contact profile"), "name", required=False)
+        profile = parsing.optional_object(parsing.as_object(contact, "contact"), "profile", where="contact")
+        name = parsing.optional_string(profile, "name", where="contact.profile")
     return message, NormalizedAuthor(external_id=wa_id, handle=f"+{wa_id}", display_name=name, phone=f"+{wa_id}")
 
 
@@ -121,15 +85,15 @@ def _normalized(
     extra: dict[str, Any] | None = None,
 ) -> NormalizedMessage:
     message, author = _message_parts(payload)
-    wamid = _str(message, "id")
+    wamid = parsing.string(message, "id")
     if not wamid:
-        raise MalformedPayload("id is empty")
-    sent_at = parse_timestamp(message.get("timestamp"))
+        raise parsing.MalformedPayload("id is empty")
+    sent_at = parse_timestamp(message)
     in_reply_to = ""
     context = message.get("context")
     if context is not None:
         # A forwarded message has a context without an id; only a quoted reply has one.
-        in_reply_to = _str(_obj(context, "context"), "id", required=False)
+        in_reply_to = parsing.optional_string(parsing.as_object(context, "context"), "id", where="context")
     return NormalizedMessage(
         platform_id=wamid,
         author=author,
@@ -147,12 +111,12 @@ def _normalized(
 
 
 def _section(payload: dict[str, Any], key: str) -> dict[str, Any]:
-    message = _obj(_obj(payload, "payload").get("message"), "message")
-    return _obj(message.get(key), key)
+    message = parsing.object_(parsing.as_object(payload, "payload"), "message")
+    return parsing.object_(message, key)
 
 
 def parse_text(payload: dict[str, Any]) -> list[NormalizedMessage]:
-    return [_normalized(payload, text=_str(_section(payload, "text"), "body"))]
+    return [_normalized(payload, text=parsing.string(_section(payload, "text"), "body"))]
 
 
 def _media_handler(media_type: str) -> Callable[[dict[str, Any]], list[NormalizedMessage]]:
@@ -162,14 +126,14 @@ def _media_handler(media_type: str) -> Callable[[dict[str, Any]], list[Normalize
 
     def parse_media(payload: dict[str, Any]) -> list[NormalizedMessage]:
         media = _section(payload, media_type)
-        media_id = _str(media, "id")
-        mime_type = _str(media, "mime_type", required=False)
-        filename = _str(media, "filename", required=False)
+        media_id = parsing.string(media, "id")
+        mime_type = parsing.optional_string(media, "mime_type")
+        filename = parsing.optional_string(media, "filename")
         if not filename:
             filename = f"{media_type}-{media_id}{_extension(mime_type)}"
-        caption = _str(media, "caption", required=False)
+        caption = parsing.optional_string(media, "caption")
         info: dict[str, Any] = {"id": media_id, "type": media_type, "mime_type": mime_type}
-        sha256 = _str(media, "sha256", required=False)
+        sha256 = parsing.optional_string(media, "sha256")
         if sha256:
             info["sha256"] = sha256
         for flag in ("voice", "animated"):
@@ -195,12 +159,12 @@ def _coordinate(value: int | float) -> str:
 def parse_location(payload: dict[str, Any]) -> list[NormalizedMessage]:
     """A shared pin, rendered as text an agent can read and click."""
     location = _section(payload, "location")
-    latitude = _coordinate(_number(location, "latitude"))
-    longitude = _coordinate(_number(location, "longitude"))
-    place = [p for p in (_str(location, "name", required=False), _str(location, "address", required=False)) if p]
+    latitude = _coordinate(parsing.number(location, "latitude"))
+    longitude = _coordinate(parsing.number(location, "longitude"))
+    place = [p for p in (parsing.optional_string(location, "name"), parsing.optional_string(location, "address")) if p]
     lines = ["Location: " + ", ".join(place) if place else "Location"]
     lines.append(f"{latitude}, {longitude} https://www.google.com/maps/search/?api=1&query={latitude},{longitude}")
-    url = _str(location, "url", required=False)
+    url = parsing.optional_string(location, "url")
     if url:
         lines.append(url)
     where = {"location": {"latitude": latitude, "longitude": longitude}}
@@ -211,15 +175,15 @@ def parse_interactive(payload: dict[str, Any]) -> list[NormalizedMessage]:
     """The customer tapped a reply button or picked a list row of one of our messages:
     the title is what they saw and chose."""
     interactive = _section(payload, "interactive")
-    reply_type = _str(interactive, "type")
+    reply_type = parsing.string(interactive, "type")
     if reply_type not in ("button_reply", "list_reply"):
         raise UnsupportedEventType(f"message.interactive.{reply_type}")
-    reply = _obj(interactive.get(reply_type), reply_type)
+    reply = parsing.as_object(interactive.get(reply_type), reply_type)
     return [
         _normalized(
             payload,
-            text=_str(reply, "title"),
-            extra={"reply": {"type": reply_type, "id": _str(reply, "id", required=False)}},
+            text=parsing.string(reply, "title"),
+            extra={"reply": {"type": reply_type, "id": parsing.optional_string(reply, "id")}},
         )
     ]
 
@@ -230,26 +194,24 @@ def parse_button(payload: dict[str, Any]) -> list[NormalizedMessage]:
     return [
         _normalized(
             payload,
-            text=_str(button, "text"),
-            extra={"reply": {"type": "button", "id": _str(button, "payload", required=False)}},
+            text=parsing.string(button, "text"),
+            extra={"reply": {"type": "button", "id": parsing.optional_string(button, "payload")}},
         )
     ]
 
 
 def parse_contacts(payload: dict[str, Any]) -> list[NormalizedMessage]:
     """Shared contact cards, one line each: name and phone numbers."""
-    message = _obj(_obj(payload, "payload").get("message"), "message")
-    cards = message.get("contacts")
-    if not isinstance(cards, list) or not cards:
-        raise MalformedPayload("contacts is not a non-empty list")
+    message = parsing.object_(parsing.as_object(payload, "payload"), "message")
+    cards = parsing.optional_list(message, "contacts")
+    if not cards:
+        raise parsing.MalformedPayload("contacts is not a non-empty list")
     lines = []
     for card in cards:
-        card = _obj(card, "contact card")
-        name = _str(_obj(card.get("name") or {}, "contact name"), "formatted_name", required=False)
-        phones = card.get("phones") or []
-        if not isinstance(phones, list):
-            raise MalformedPayload("phones is not a list")
-        numbers = [_str(_obj(p, "phone"), "phone", required=False) for p in phones]
+        card = parsing.as_object(card, "contact card")
+        name = parsing.optional_string(parsing.optional_object(card, "name"), "formatted_name", where="name")
+        phones = parsing.optional_list(card, "phones")
+        numbers = [parsing.optional_string(parsing.as_object(p, "phone"), "phone") for p in phones]
         numbers = [n for n in numbers if n]
         lines.append("Contact: " + (name or "(no name)") + (f" ({', '.join(numbers)})" if numbers else ""))
     return [_normalized(payload, text="\n".join(lines))]
@@ -261,38 +223,38 @@ def status_error(errors: Any) -> str:
     if not errors:
         return ""
     if not isinstance(errors, list):
-        raise MalformedPayload("errors is not a list")
-    error = _obj(errors[0], "error")
-    title = _str(error, "title", required=False) or _str(error, "message", required=False) or "Not delivered"
+        raise parsing.MalformedPayload("errors is not a list")
+    error = parsing.as_object(errors[0], "error")
+    title = parsing.optional_string(error, "title") or parsing.optional_string(error, "message") or "Not delivered"
     code = error.get("code")
     text = f"WhatsApp: {title}" + (f" (code {code})" if isinstance(code, int | str) and code != "" else "")
     data = error.get("error_data")
-    details = _str(_obj(data, "error_data"), "details", required=False) if data is not None else ""
+    details = parsing.optional_string(parsing.as_object(data, "error_data"), "details") if data is not None else ""
     if details and details != title:
         text += f". {details}"
     return text
 
 
 def parse_status(payload: dict[str, Any]) -> list[NormalizedStatus]:
-    status = _obj(_obj(payload, "payload").get("status"), "status")
-    wamid = _str(status, "id")
-    value = _str(status, "status")
+    status = parsing.object_(parsing.as_object(payload, "payload"), "status")
+    wamid = parsing.string(status, "id")
+    value = parsing.string(status, "status")
     if not wamid:
-        raise MalformedPayload("status id is empty")
+        raise parsing.MalformedPayload("status id is empty")
     if value not in STATUSES:
         raise UnsupportedEventType(f"status.{value}")
     return [
         NormalizedStatus(
             platform_id=wamid,
             status=value,
-            at=parse_timestamp(status.get("timestamp")),
+            at=parse_timestamp(status),
             error=status_error(status.get("errors")) if value == "failed" else "",
         )
     ]
 
 
 # --- dispatch -------------------------------------------------------------------------
-EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], Parsed]] = {
+EVENT_HANDLERS: dict[str, Handler] = {
     "message.text": parse_text,
     "message.image": _media_handler("image"),
     "message.document": _media_handler("document"),
@@ -305,21 +267,15 @@ EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], Parsed]] = {
     "message.contacts": parse_contacts,
     **{f"status.{s}": parse_status for s in STATUSES},
 }
-IGNORED_EVENTS: frozenset[str] = frozenset(
-    {
-        "message.reaction",  # see the module docstring
-        "message.unsupported",
-        "message.system",
-        "message.order",
-        "message.request_welcome",
-    }
-)
+IGNORED_EVENTS: dict[str, str] = {
+    "message.reaction": "a reaction to a message, not a message (answering it would reopen a solved conversation)",
+    "message.unsupported": "a message type the Cloud API cannot show (a poll, a deleted message …)",
+    "message.system": "a system notice (the customer changed number)",
+    "message.order": "an order from the catalogue, not a message",
+    "message.request_welcome": "the customer opened the chat for the first time; nothing written yet",
+    "message_echo": "a message sent from the WhatsApp Business app on the brand's number (ours, not the customer's)",
+}
 
 
 def parse(kind: str, payload: dict[str, Any]) -> Parsed:
-    if kind in IGNORED_EVENTS:
-        return []
-    handler = EVENT_HANDLERS.get(kind)
-    if handler is None:
-        raise UnsupportedEventType(kind)
-    return handler(payload)
+    return parsing.dispatch(kind, payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)

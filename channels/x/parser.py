@@ -9,7 +9,9 @@ delivery they came in:
 - ``aaa_tweet``: ``{"tweet": <v1.1 tweet>}`` from an Account Activity ``tweet_create_events``;
 - ``aaa_dm``: ``{"event": <v1.1 message_create event>, "users": {id: <v1.1 user>}}`` from
   ``direct_message_events``;
-- ``dm_own`` / ``tweet_own``: the brand's own DMs and tweets, explicitly ignored.
+- ``dm_own`` / ``tweet_own``: the brand's own DMs and tweets, explicitly skipped (stored,
+  marked ignored: channels.parsing.SkippedEvent), as are retweets and DM events that are not
+  messages (someone joining a group conversation).
 
 Polling and webhooks describe the same tweet or DM with the same platform id (tweet id,
 DM event id) and parse to the same NormalizedMessage, so whichever arrives second is a
@@ -17,45 +19,13 @@ duplicate. The one thing a v1.1 tweet cannot tell is a reply's conversation root
 Account Activity reply has no thread_key (it threads by in_reply_to instead)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from channels.base import MalformedWebhook, UnsupportedEventType
+from channels import parsing
+from channels.base import MalformedWebhook
+from channels.parsing import Handler, MalformedPayload, Parsed, SkippedEvent
 from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, RawEvent
-
-
-class MalformedPayload(ValueError):
-    pass
-
-
-def _str(obj: dict[str, Any], key: str, *, required: bool = True, id_like: bool = False) -> str:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            raise MalformedPayload(f"missing {key}")
-        return ""
-    if id_like and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # ids are strings in v2, numbers in some v1.1-shaped payloads
-    if not isinstance(value, str):
-        raise MalformedPayload(f"{key} is not a string")
-    return value
-
-
-def _id(obj: dict[str, Any], key: str) -> str:
-    value = _str(obj, key, id_like=True)
-    if not value.isdigit():
-        raise MalformedPayload(f"{key} is not a numeric id")
-    return value
-
-
-def _dict(obj: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:
-    value = obj.get(key)
-    if value is None and not required:
-        return {}
-    if not isinstance(value, dict):
-        raise MalformedPayload(f"{key} is not an object")
-    return value
 
 
 def unescape_text(text: str) -> str:
@@ -103,12 +73,9 @@ def replied_to(tweet: dict[str, Any]) -> str:
 
 
 def _referenced(tweet: dict[str, Any], kind: str) -> str:
-    refs = tweet.get("referenced_tweets") or []
-    if not isinstance(refs, list):
-        raise MalformedPayload("referenced_tweets is not a list")
-    for ref in refs:
+    for ref in parsing.optional_list(tweet, "referenced_tweets"):
         if isinstance(ref, dict) and ref.get("type") == kind:
-            return _str(ref, "id", id_like=True)
+            return parsing.int_id(ref, "id")
     return ""
 
 
@@ -120,33 +87,29 @@ def dm_conversation_key(a: str, b: str) -> str:
 
 # --- v2 tweets (mentions timeline, recent search) -------------------------------------
 def _v2_tweet_message(payload: dict[str, Any], kind: str) -> list[NormalizedMessage]:
-    tweet = payload.get("tweet")
-    if not isinstance(tweet, dict):
-        raise MalformedPayload("payload has no tweet object")
-    author = payload.get("author") or {}
-    if not isinstance(author, dict):
-        raise MalformedPayload("author is not an object")
-    author_id = _str(tweet, "author_id", id_like=True)
-    username = _str(author, "username", required=False)
+    tweet = parsing.object_(payload, "tweet")
+    author = parsing.optional_object(payload, "author")
+    author_id = parsing.int_id(tweet, "author_id")
+    username = parsing.optional_string(author, "username")
     created = tweet.get("created_at")
-    lang = _str(tweet, "lang", required=False)
-    tweet_id = _str(tweet, "id", id_like=True)
-    text = unescape_text(_str(tweet, "text"))
+    lang = parsing.optional_string(tweet, "lang")
+    tweet_id = parsing.int_id(tweet, "id")
+    text = unescape_text(parsing.string(tweet, "text"))
     in_reply_to = replied_to(tweet)
     if _referenced(tweet, "retweeted"):
-        return []  # a retweet carries no words of the customer's own
+        raise SkippedEvent("a retweet: it carries no words of the customer's own")
     return [
         NormalizedMessage(
             platform_id=tweet_id,
             author=NormalizedAuthor(
                 external_id=author_id,
                 handle=f"@{username}" if username else "",
-                display_name=_str(author, "name", required=False),
+                display_name=parsing.optional_string(author, "name"),
             ),
             text=text,
             sent_at=parse_time(created) if isinstance(created, str) else datetime.now(UTC),
             kind=kind,
-            thread_key=_str(tweet, "conversation_id", required=False, id_like=True) or tweet_id,
+            thread_key=parsing.optional_int_id(tweet, "conversation_id") or tweet_id,
             in_reply_to=in_reply_to,
             language=_language(lang),
             public=True,
@@ -176,40 +139,34 @@ def _attachment(url: str, media_type: str) -> Attachment:
 
 
 def parse_dm(payload: dict[str, Any]) -> list[NormalizedMessage]:
-    event = _dict(payload, "event")
-    sender = payload.get("sender") or {}
-    if not isinstance(sender, dict):
-        raise MalformedPayload("sender is not an object")
-    event_type = _str(event, "event_type", required=False) or "MessageCreate"
+    event = parsing.object_(payload, "event")
+    sender = parsing.optional_object(payload, "sender")
+    event_type = parsing.optional_string(event, "event_type", where="event") or "MessageCreate"
     if event_type != "MessageCreate":
-        return []  # someone joined or left a group conversation: nothing to answer
-    media = payload.get("media") or []
-    if not isinstance(media, list):
-        raise MalformedPayload("media is not a list")
+        raise SkippedEvent(f"a {event_type} DM event (someone joined or left a group conversation): nothing to answer")
+    media = parsing.optional_list(payload, "media")
     by_key = {m.get("media_key"): m for m in media if isinstance(m, dict)}
     attachments = []
-    keys = _dict(event, "attachments", required=False).get("media_keys") or []
-    if not isinstance(keys, list):
-        raise MalformedPayload("attachments.media_keys is not a list")
+    keys = parsing.optional_list(parsing.optional_object(event, "attachments"), "media_keys", where="attachments")
     for key in keys:
         item = by_key.get(key)
         if item is not None:
-            url = _str(item, "url", required=False) or _str(item, "preview_image_url", required=False)
-            attachments.append(_attachment(url, _str(item, "type", required=False)))
-    username = _str(sender, "username", required=False)
-    created = _str(event, "created_at", required=False)
+            url = parsing.optional_string(item, "url") or parsing.optional_string(item, "preview_image_url")
+            attachments.append(_attachment(url, parsing.optional_string(item, "type")))
+    username = parsing.optional_string(sender, "username")
+    created = parsing.optional_string(event, "created_at")
     return [
         NormalizedMessage(
-            platform_id=_id(event, "id"),
+            platform_id=parsing.numeric_id(event, "id"),
             author=NormalizedAuthor(
-                external_id=_id(event, "sender_id"),
+                external_id=parsing.numeric_id(event, "sender_id"),
                 handle=f"@{username}" if username else "",
-                display_name=_str(sender, "name", required=False),
+                display_name=parsing.optional_string(sender, "name"),
             ),
-            text=unescape_text(_str(event, "text")),
+            text=unescape_text(parsing.string(event, "text")),
             sent_at=parse_time(created) if created else datetime.now(UTC),
             kind="dm",
-            thread_key=_str(event, "dm_conversation_id"),
+            thread_key=parsing.string(event, "dm_conversation_id"),
             attachments=tuple(attachments),
             public=False,
         )
@@ -218,66 +175,68 @@ def parse_dm(payload: dict[str, Any]) -> list[NormalizedMessage]:
 
 # --- Account Activity (v1.1 shapes) ---------------------------------------------------
 def parse_aaa_tweet(payload: dict[str, Any]) -> list[NormalizedMessage]:
-    tweet = _dict(payload, "tweet")
-    user = _dict(tweet, "user")
+    tweet = parsing.object_(payload, "tweet")
+    user = parsing.object_(tweet, "user")
     if tweet.get("retweeted_status") is not None:
-        return []  # as for polling: a retweet carries no words of the customer's own
-    tweet_id = _id(tweet, "id_str")
-    text = _str(tweet, "text")
+        raise SkippedEvent("a retweet: it carries no words of the customer's own")  # as for polling
+    tweet_id = parsing.numeric_id(tweet, "id_str")
+    text = parsing.string(tweet, "text")
     if tweet.get("truncated") is True or "extended_tweet" in tweet:
         # Compatibility mode cuts text at 140 characters; the whole post is here.
-        text = _str(_dict(tweet, "extended_tweet"), "full_text")
-    in_reply_to = _str(tweet, "in_reply_to_status_id_str", required=False)
-    screen_name = _str(user, "screen_name", required=False)
+        text = parsing.string(parsing.object_(tweet, "extended_tweet"), "full_text")
+    in_reply_to = parsing.optional_string(tweet, "in_reply_to_status_id_str")
+    screen_name = parsing.optional_string(user, "screen_name")
     return [
         NormalizedMessage(
             platform_id=tweet_id,
             author=NormalizedAuthor(
-                external_id=_id(user, "id_str"),
+                external_id=parsing.numeric_id(user, "id_str"),
                 handle=f"@{screen_name}" if screen_name else "",
-                display_name=_str(user, "name", required=False),
+                display_name=parsing.optional_string(user, "name"),
             ),
             text=unescape_text(text),
-            sent_at=parse_v1_time(_str(tweet, "created_at")),
+            sent_at=parse_v1_time(parsing.string(tweet, "created_at")),
             kind="mention",
             # v1.1 has no conversation id: a root post is its own conversation, a reply
             # threads by in_reply_to.
             thread_key="" if in_reply_to else tweet_id,
             in_reply_to=in_reply_to,
-            language=_language(_str(tweet, "lang", required=False)),
+            language=_language(parsing.optional_string(tweet, "lang")),
             public=True,
         )
     ]
 
 
 def parse_aaa_dm(payload: dict[str, Any]) -> list[NormalizedMessage]:
-    event = _dict(payload, "event")
-    users = _dict(payload, "users", required=False)
-    if _str(event, "type") != "message_create":
-        return []
-    create = _dict(event, "message_create")
-    sender_id = _id(create, "sender_id")
-    recipient_id = _id(_dict(create, "target"), "recipient_id")
-    data = _dict(create, "message_data")
+    event = parsing.object_(payload, "event")
+    users = parsing.optional_object(payload, "users")
+    event_type = parsing.string(event, "type", where="event")
+    if event_type != "message_create":
+        raise SkippedEvent(f"a {event_type} DM event, not a message")
+    create = parsing.object_(event, "message_create")
+    sender_id = parsing.numeric_id(create, "sender_id")
+    recipient_id = parsing.numeric_id(parsing.object_(create, "target"), "recipient_id")
+    data = parsing.object_(create, "message_data")
     sender = users.get(sender_id) or {}
     if not isinstance(sender, dict):
         raise MalformedPayload("users entry is not an object")
     attachments = []
-    attachment = _dict(data, "attachment", required=False)
+    attachment = parsing.optional_object(data, "attachment")
     if attachment.get("type") == "media":
-        media = _dict(attachment, "media")
-        attachments.append(_attachment(_str(media, "media_url_https"), _str(media, "type", required=False)))
-    screen_name = _str(sender, "screen_name", required=False)
+        media = parsing.object_(attachment, "media")
+        url = parsing.string(media, "media_url_https", where="media")
+        attachments.append(_attachment(url, parsing.optional_string(media, "type")))
+    screen_name = parsing.optional_string(sender, "screen_name")
     return [
         NormalizedMessage(
-            platform_id=_id(event, "id"),
+            platform_id=parsing.numeric_id(event, "id"),
             author=NormalizedAuthor(
                 external_id=sender_id,
                 handle=f"@{screen_name}" if screen_name else "",
-                display_name=_str(sender, "name", required=False),
+                display_name=parsing.optional_string(sender, "name"),
             ),
-            text=unescape_text(_str(data, "text")),
-            sent_at=parse_ms_timestamp(_str(event, "created_timestamp")),
+            text=unescape_text(parsing.string(data, "text")),
+            sent_at=parse_ms_timestamp(parsing.string(event, "created_timestamp")),
             kind="dm",
             thread_key=dm_conversation_key(sender_id, recipient_id),
             attachments=tuple(attachments),
@@ -286,7 +245,7 @@ def parse_aaa_dm(payload: dict[str, Any]) -> list[NormalizedMessage]:
     ]
 
 
-EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], list[NormalizedMessage]]] = {
+EVENT_HANDLERS: dict[str, Handler] = {
     "mention": parse_mention,
     "search": parse_search,
     "dm": parse_dm,
@@ -295,16 +254,14 @@ EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], list[NormalizedMessage]]] =
 }
 # The brand's own DMs (the DM list holds sent and received) and own posts (Account
 # Activity sends them too): stored, so they are read once, and never made into messages.
-IGNORED_EVENTS: frozenset[str] = frozenset({"dm_own", "tweet_own"})
+IGNORED_EVENTS: dict[str, str] = {
+    "dm_own": "a DM the brand sent (ours, or from the X app)",
+    "tweet_own": "a post by the brand itself",
+}
 
 
-def parse(kind: str, payload: dict[str, Any]) -> list[NormalizedMessage]:
-    if kind in IGNORED_EVENTS:
-        return []
-    handler = EVENT_HANDLERS.get(kind)
-    if handler is None:
-        raise UnsupportedEventType(kind)
-    return handler(payload)
+def parse(kind: str, payload: dict[str, Any]) -> Parsed:
+    return parsing.dispatch(kind, payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)
 
 
 # --- pages and deliveries -> raw events -----------------------------------------------
@@ -409,6 +366,8 @@ def aaa_events(body: Any, *, brand_id: str = "") -> list[RawEvent]:
     for event in events:  # validate at the edge: a delivery we cannot read is refused whole
         try:
             parse(event.kind, event.payload)
+        except SkippedEvent:
+            continue
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise MalformedWebhook(f"event {event.platform_id}: {exc}") from exc
     return events

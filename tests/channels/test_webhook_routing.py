@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from channels.meta import signature_for
+from channels.meta.webhooks import signature_for
 from channels.models import AccountStatus, Brand, BrandAccount, InboundEvent
 from channels.services import brand_account_connect
 from inbox.models import Message

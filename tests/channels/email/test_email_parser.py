@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from channels.base import UnsupportedEventType
 from channels.email.connector import connector
-from channels.email.parser import EVENT_HANDLERS, EVENT_KIND, IGNORED_EVENTS, MalformedEmail, event_platform_id, parse
+from channels.email.parser import EVENT_HANDLERS, EVENT_KIND, IGNORED_EVENTS, event_platform_id, parse
+from channels.parsing import MalformedPayload, UnsupportedEventType
 from channels.types import Attachment, NormalizedMessage, NormalizedStatus
 from tests.channels.email.expected import ADDRESS, EXPECTED, FIXTURES
 
@@ -165,12 +165,12 @@ def test_internaldate_stands_in_for_a_missing_date() -> None:
     ],
 )
 def test_malformed_payloads_raise_a_value_error(payload: Any) -> None:
-    with pytest.raises(MalformedEmail):
+    with pytest.raises(MalformedPayload):
         parse(EVENT_KIND, payload)
 
 
 def test_not_a_dict_is_malformed() -> None:
-    with pytest.raises(MalformedEmail):
+    with pytest.raises(MalformedPayload):
         parse(EVENT_KIND, ["raw"])  # type: ignore[arg-type]
 
 

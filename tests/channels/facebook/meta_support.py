@@ -6,7 +6,7 @@ from typing import Any
 
 from django.test import Client
 
-from channels.meta import signature_for
+from channels.meta.webhooks import signature_for
 from fakes.facebook import Delivery, FakeMeta
 from tests.channels.webhook_support import post_webhook
 

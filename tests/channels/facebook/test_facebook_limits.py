@@ -7,8 +7,8 @@ import pytest
 
 from channels.base import ReplyContext
 from channels.facebook.connector import connector as facebook
-from channels.facebook.limits import HUMAN_AGENT, RESPONSE, check_window, send_mode
 from channels.instagram.connector import connector as instagram
+from channels.meta.windows import HUMAN_AGENT, RESPONSE, check_window, send_mode
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from channels.facebook.client import PageClient
+from channels.facebook.client import FacebookClient
 from channels.facebook.connector import connector
-from channels.facebook.limits import HUMAN_AGENT, RESPONSE
 from channels.http import ApiPermanentError
+from channels.meta.windows import HUMAN_AGENT, RESPONSE
 from channels.models import AccountStatus
 from channels.types import OutboundRequest
 from fakes.facebook import FakeMeta
@@ -102,7 +102,7 @@ def test_send_refuses_a_closed_window_even_if_reached(account: Any, fake: FakeMe
 def test_the_fake_enforces_the_windows(fake: FakeMeta) -> None:
     day_old = fake.inbound("petr", "Petr", "hi", at=ago(hours=25), push=False)
     week_old = fake.inbound("olga", "Olga", "hi", at=ago(days=7, minutes=5), push=False)
-    page = PageClient(base_url=fake.base_url, page_id=PAGE_ID, page_access_token=PAGE_TOKEN)
+    page = FacebookClient(base_url=fake.base_url, page_id=PAGE_ID, page_access_token=PAGE_TOKEN)
     with pytest.raises(ApiPermanentError, match="outside the allowed window") as info:
         page.send_message(recipient_id=day_old["sender"]["id"], text="late", mode=RESPONSE)
     assert "(code 10/2018278)" in info.value.message

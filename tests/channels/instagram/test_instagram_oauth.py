@@ -12,9 +12,9 @@ import pytest
 
 from channels.accounts import fields_for
 from channels.base import OAuthApp, OAuthChoice, OAuthDenied
-from channels.facebook.meta_page import MetaCredentials
 from channels.http import ApiAuthError, ApiPermanentError
 from channels.instagram.connector import connector
+from channels.meta.page import MetaCredentials
 from channels.types import OutboundRequest
 from fakes.facebook import DEMO_OTHER_PAGES, FakeMeta
 from tests.channels.facebook.meta_support import APP_SECRET, IG_USER_ID, PAGE_ID, start_fake

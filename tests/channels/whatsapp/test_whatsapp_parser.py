@@ -5,17 +5,20 @@ raises), so a new fixture without an expectation fails `test_every_fixture_is_de
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from channels.base import MalformedWebhook, UnsupportedEventType
+from channels.base import MalformedWebhook
+from channels.parsing import MalformedPayload, SkippedEvent, UnsupportedEventType
 from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 from channels.whatsapp.connector import split_delivery, validate_events
 from channels.whatsapp.limits import Template, templates_from, window_closed, window_closed_message
-from channels.whatsapp.parser import EVENT_HANDLERS, IGNORED_EVENTS, MalformedPayload, parse
+from channels.whatsapp.parser import EVENT_HANDLERS, IGNORED_EVENTS, parse
+from tests.channels.parsing_support import skipped
 
 FIXTURES = Path(__file__).resolve().parents[3] / "channels" / "whatsapp" / "fixtures"
 FIXTURE_NAMES = sorted(p.stem for p in FIXTURES.glob("*.json"))
@@ -66,7 +69,15 @@ def media(media_id: str, media_type: str, mime_type: str, sha256: str, **flags: 
 
 
 WAMID = "wamid.CAsVAgASGD"
-EXPECTED: dict[str, list[NormalizedMessage | NormalizedStatus] | type[Exception]] = {
+@dataclass(frozen=True)
+class Skipped:
+    """An event the parser deliberately skips (SkippedEvent with a reason, not an unknown kind)."""
+
+    kind: str
+
+
+Parsed = list[NormalizedMessage | NormalizedStatus | Skipped]
+EXPECTED: dict[str, Parsed | type[Exception]] = {
     "messages__text": [
         message(
             WAMID + "E2NTA1NTUxMjM0OkExQjJDM0Q0RTVGNkE3QjhDOUQw", SHEENA, "2026-11-20T09:14:03",
@@ -196,16 +207,17 @@ EXPECTED: dict[str, list[NormalizedMessage | NormalizedStatus] | type[Exception]
             "Благодаря за бързия отговор! 👍",
         ),
     ],
-    # Ignored on purpose (see channels/whatsapp/parser.py).
-    "messages__reaction": [],
-    "messages__reaction_removed": [],
-    "messages__unsupported": [],
-    "messages__system_changed_number": [],
-    "messages__order": [],
-    # Not the `messages` field, or no items: nothing to store.
+    # Skipped on purpose (IGNORED_EVENTS in channels/whatsapp/parser.py): stored, marked ignored.
+    "messages__reaction": [Skipped("message.reaction")],
+    "messages__reaction_removed": [Skipped("message.reaction")],
+    "messages__unsupported": [Skipped("message.unsupported")],
+    "messages__system_changed_number": [Skipped("message.system")],
+    "messages__order": [Skipped("message.order")],
+    # Not a conversation's field (UNSTORED_FIELDS), or no items: nothing to store.
     "errors__value_errors": [],
     "message_template_status_update__approved": [],
-    "smb_message_echoes__text": [],
+    # A send from the WhatsApp Business app on the brand's number: an echo, stored and skipped.
+    "smb_message_echoes__text": [Skipped("message_echo")],
     "messages__malformed_body_number": MalformedPayload,
     "messages__malformed_missing_from": MalformedPayload,
     "statuses__sent": [NormalizedStatus(platform_id=OUR1, status="sent", at=at("2026-11-20T10:30:00"))],
@@ -236,10 +248,16 @@ def load(name: str) -> dict[str, Any]:
     return data
 
 
-def parse_fixture(name: str) -> list[NormalizedMessage | NormalizedStatus]:
-    parsed: list[NormalizedMessage | NormalizedStatus] = []
+def parse_fixture(name: str) -> Parsed:
+    parsed: Parsed = []
     for event in split_delivery(load(name)):
-        parsed.extend(parse(event.kind, event.payload))
+        try:
+            parsed.extend(parse(event.kind, event.payload))
+        except UnsupportedEventType:
+            raise
+        except SkippedEvent as exc:
+            assert exc.reason
+            parsed.append(Skipped(event.kind))
     return parsed
 
 
@@ -453,9 +471,9 @@ def test_malformed_payload_is_a_value_error() -> None:
     assert issubclass(MalformedPayload, ValueError)
 
 
-def test_ignored_kinds_parse_to_nothing() -> None:
-    for kind in IGNORED_EVENTS:
-        assert parse(kind, {}) == []
+def test_ignored_kinds_are_skipped_with_their_reason() -> None:
+    for kind, why in IGNORED_EVENTS.items():
+        assert skipped(parse, kind, {}) == f"{kind}: {why}"
 
 
 def test_unknown_kind_raises_unsupported() -> None:

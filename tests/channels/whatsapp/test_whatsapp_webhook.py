@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from channels.meta import signature_for
+from channels.meta.webhooks import signature_for
 from channels.models import InboundEvent, InboundEventStatus
 from inbox.models import Identity, Message, Ticket
 from tests.channels.webhook_support import fixture_bytes, post_webhook
@@ -192,17 +192,31 @@ def test_ignored_and_unknown_types_are_stored_but_make_no_message(client: Any, w
     assert post_webhook(client, "whatsapp", wa_account.pk, body, signed(body)).status_code == 200
     assert not Message.objects.exists()
     statuses = dict(InboundEvent.objects.values_list("kind", "status"))
+    # Skipped on purpose (declared) or of a type nobody handles: stored, marked ignored.
     assert statuses == {
-        "message.reaction": InboundEventStatus.PROCESSED,
-        "message.unsupported": InboundEventStatus.PROCESSED,
-        "message.system": InboundEventStatus.PROCESSED,
+        "message.reaction": InboundEventStatus.IGNORED,
+        "message.unsupported": InboundEventStatus.IGNORED,
+        "message.system": InboundEventStatus.IGNORED,
         "message.poll_vote": InboundEventStatus.IGNORED,
     }
 
 
+def test_business_app_echoes_are_stored_and_ignored(client: Any, wa_account: Any) -> None:
+    """A message sent from the WhatsApp Business app on the brand's number is our side's, as
+    an echo is on every platform: stored, marked ignored (with why), never a message."""
+    body = fixture_bytes("whatsapp", "smb_message_echoes__text.json")
+    response = post_webhook(client, "whatsapp", wa_account.pk, body, signed(body))
+    assert response.status_code == 200 and response.json() == {"received": 1, "new": 1}
+    event = InboundEvent.objects.get()
+    assert (event.kind, event.platform_id) == ("message_echo", "echo:wamid.CAsVAgASGDQyMDYwMTIzNDU2NzpFQ0hPMQ==")
+    assert event.status == InboundEventStatus.IGNORED
+    assert not Message.objects.exists() and not Ticket.objects.exists()
+    # A redelivery dedupes.
+    assert post_webhook(client, "whatsapp", wa_account.pk, body, signed(body)).json() == {"received": 1, "new": 0}
+
+
 @pytest.mark.parametrize(
-    "name", ["message_template_status_update__approved.json", "smb_message_echoes__text.json",
-             "errors__value_errors.json"],
+    "name", ["message_template_status_update__approved.json", "errors__value_errors.json"],
 )
 def test_other_fields_and_value_errors_are_acknowledged(client: Any, wa_account: Any, name: str) -> None:
     body = fixture_bytes("whatsapp", name)

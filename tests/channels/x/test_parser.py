@@ -6,13 +6,15 @@ API pages (split by the connector first) and Account Activity deliveries (split 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from channels.base import MalformedWebhook, UnsupportedEventType
+from channels.base import MalformedWebhook
+from channels.parsing import MalformedPayload, SkippedEvent, UnsupportedEventType
 from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, RawEvent
 from channels.x.connector import mention_events
 from channels.x.parser import (
@@ -20,13 +22,13 @@ from channels.x.parser import (
     AAA_IGNORED,
     EVENT_HANDLERS,
     IGNORED_EVENTS,
-    MalformedPayload,
     aaa_events,
     dm_events,
     parse,
     tweet_events,
     unescape_text,
 )
+from tests.channels.parsing_support import skipped
 
 FIXTURES = Path(__file__).resolve().parents[3] / "channels" / "x" / "fixtures"
 FIXTURE_NAMES = sorted(p.stem for p in FIXTURES.glob("*.json"))
@@ -122,7 +124,14 @@ SAM_MENTION = mention(
 )
 
 # fixture name -> the NormalizedMessages it yields (in order), or the exception it raises.
-EXPECTED: dict[str, list[NormalizedMessage] | type[Exception]] = {
+@dataclass(frozen=True)
+class Skipped:
+    """An event the parser deliberately skips (SkippedEvent with a reason, not an unknown kind)."""
+
+    kind: str
+
+
+EXPECTED: dict[str, list[NormalizedMessage | Skipped] | type[Exception]] = {
     "mention__simple": [
         mention(
             platform_id="2123706425275387904",
@@ -225,7 +234,7 @@ EXPECTED: dict[str, list[NormalizedMessage] | type[Exception]] = {
         )
     ],
     "mentions_page__empty": [],
-    "mention__retweet": [],  # a retweet carries no words of the customer's own
+    "mention__retweet": [Skipped("mention")],  # a retweet carries no words of the customer's own
     # --- direct messages (GET /2/dm_events) ---------------------------------------------
     "dm__simple": [
         dm(
@@ -257,6 +266,7 @@ EXPECTED: dict[str, list[NormalizedMessage] | type[Exception]] = {
             text="Благодаря! А кога ще пристигне новата пратка?",
             sent_at="2026-11-20T16:05:30",
         ),
+        Skipped("dm_own"),  # the brand's own DM, between the customer's two
         MARIA_DM,
     ],
     # --- brand-keyword search (GET /2/tweets/search/recent) -----------------------------
@@ -310,13 +320,14 @@ EXPECTED: dict[str, list[NormalizedMessage] | type[Exception]] = {
             language="cs",
         )
     ],
-    "tweet_create_events__own_reply": [],  # the brand's own post: tweet_own, ignored
-    "tweet_create_events__retweet": [],
+    "tweet_create_events__own_reply": [Skipped("tweet_own")],  # the brand's own post
+    "tweet_create_events__retweet": [Skipped("aaa_tweet")],
     "tweet_create_events__malformed_no_id_str": MalformedWebhook,
     # The same DM as in dm_events_page__mixed, by webhook: the very same message.
     "direct_message_events__received": [MARIA_DM],
-    "direct_message_events__sent_by_brand": [],  # dm_own, ignored
+    "direct_message_events__sent_by_brand": [Skipped("dm_own")],
     "direct_message_events__photo": [SAM_PHOTO_DM],
+    # Account Activity deliveries Hovor acknowledges without storing (AAA_IGNORED).
     "favorite_events__like": [],
     "follow_events__follow": [],
     "direct_message_indicate_typing_events__typing": [],
@@ -345,10 +356,16 @@ def raw_events(name: str) -> list[RawEvent]:
     return [RawEvent(platform_id="", kind=kind, payload=payload)]
 
 
-def parse_fixture(name: str) -> list[NormalizedMessage]:
-    messages: list[NormalizedMessage] = []
+def parse_fixture(name: str) -> list[NormalizedMessage | Skipped]:
+    messages: list[NormalizedMessage | Skipped] = []
     for event in raw_events(name):
-        messages.extend(parse(event.kind, event.payload))
+        try:
+            messages.extend(parse(event.kind, event.payload))
+        except UnsupportedEventType:
+            raise
+        except SkippedEvent as exc:
+            assert exc.reason
+            messages.append(Skipped(event.kind))
     return messages
 
 
@@ -430,9 +447,9 @@ def test_unknown_kind_raises_unsupported() -> None:
         parse("favorite_events", {"tweet": load("mention__simple")["tweet"]})
 
 
-def test_ignored_kinds_parse_to_nothing() -> None:
-    for kind in IGNORED_EVENTS:
-        assert parse(kind, {}) == []
+def test_ignored_kinds_are_skipped_with_their_reason() -> None:
+    for kind, why in IGNORED_EVENTS.items():
+        assert skipped(parse, kind, {}) == f"{kind}: {why}"
 
 
 def _simple_with(**tweet_changes: Any) -> dict[str, Any]:
@@ -549,14 +566,14 @@ def test_polling_and_webhook_give_the_same_message(polled: str, pushed: str) -> 
 
 
 def test_dm_page_and_dm_webhook_give_the_same_message() -> None:
-    assert parse_fixture("direct_message_events__received") == parse_fixture("dm_events_page__mixed")[1:]
+    assert parse_fixture("direct_message_events__received") == parse_fixture("dm_events_page__mixed")[2:]
 
 
 def test_own_posts_and_dms_are_explicitly_ignored_kinds() -> None:
     assert [e.kind for e in raw_events("dm_events_page__mixed")] == ["dm", "dm_own", "dm"]
     assert [e.kind for e in raw_events("direct_message_events__sent_by_brand")] == ["dm_own"]
     assert [e.kind for e in raw_events("tweet_create_events__own_reply")] == ["tweet_own"]
-    assert {"dm_own", "tweet_own"} <= IGNORED_EVENTS
+    assert {"dm_own", "tweet_own"} <= set(IGNORED_EVENTS)
     page = load("search_page__recent")
     page["data"][0]["author_id"] = BRAND_ID
     assert [e.kind for e in tweet_events(page, "search", brand_id=BRAND_ID)] == ["tweet_own", "search"]
@@ -645,4 +662,4 @@ def test_extended_tweet_required_when_truncated() -> None:
 def test_dm_participants_join_is_not_a_message() -> None:
     payload = load("dm__simple")
     payload["event"] = {"id": "2123801112223334999", "event_type": "ParticipantsJoin", "dm_conversation_id": "1578"}
-    assert parse("dm", payload) == []
+    assert "ParticipantsJoin" in skipped(parse, "dm", payload)

@@ -114,7 +114,7 @@ def test_brands_own_dms_are_stored_as_ignored(fake_x: FakeX, x_account: BrandAcc
     ours = client_for(x_account).create_dm(participant_id=dm["includes"]["users"][0]["id"], text="Dobrý den!")
     assert account_poll(account_id=x_account.pk) == 2
     event = InboundEvent.objects.get(platform_id=ours)
-    assert event.kind == "dm_own" and event.status == InboundEventStatus.PROCESSED
+    assert event.kind == "dm_own" and event.status == InboundEventStatus.IGNORED
     assert [m.text for m in messages()] == ["hi"]
 
 

@@ -262,7 +262,7 @@ def test_brands_own_post_and_dm_by_webhook_are_ignored(
     kinds = dict(InboundEvent.objects.values_list("platform_id", "kind"))
     assert kinds[reply.platform_id] == "tweet_own" and kinds[dm.platform_id] == "dm_own"
     assert set(InboundEvent.objects.filter(kind__in=["tweet_own", "dm_own"]).values_list("status", flat=True)) == {
-        InboundEventStatus.PROCESSED
+        InboundEventStatus.IGNORED
     }
     assert len(inbound_messages()) == 1
 

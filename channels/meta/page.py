@@ -1,7 +1,7 @@
 """What the Facebook Page and Instagram connectors share: Meta's webhook handshake and
 signature, splitting a batched delivery into raw events, the 24-hour / 7-day reply
 windows, sending through a Page's Send API and comment edges, connecting a Page with
-Facebook Login (channels.meta.MetaLoginConnector) and pointing its webhooks at Hovor."""
+Facebook Login (channels.meta.login.MetaLoginConnector) and pointing its webhooks at Hovor."""
 
 from __future__ import annotations
 
@@ -13,17 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from channels import meta
-from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, ReplyContext, UnsupportedEventType
+from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, ReplyContext
 from channels.http import ApiPermanentError
+from channels.parsing import SkippedEvent, UnsupportedEventType
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
-from .client import PageClient
+from . import webhooks
 from .events import split_delivery
-from .limits import (
+from .login import MetaLoginConnector, new_verify_token
+from .page_client import PageClient
+from .subscriptions import app_id_for, subscribe_app, subscribe_page
+from .windows import (
     COMMENT_KINDS,
-    COMMENT_LIMITS,
-    DM_LIMITS,
     PRIVATE_REPLY_WINDOW,
     check_window,
     dm_window_closed_message,
@@ -95,7 +96,7 @@ def page_credentials(app: OAuthApp, *, page_id: str, page_access_token: str) -> 
         "page_id": page_id,
         "page_access_token": page_access_token,
         "app_secret": app.client_secret,
-        "verify_token": meta.new_verify_token(),
+        "verify_token": new_verify_token(),
     }
 
 
@@ -109,7 +110,7 @@ def text_of(item: dict[str, Any], key: str) -> str:
     return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
 
 
-class MetaPageConnector(meta.MetaLoginConnector):
+class MetaPageConnector(MetaLoginConnector):
     """Webhooks in, Graph API out. Subclasses set the platform, the webhook `object`, the
     parser, the change classifier and the client class, and for connecting: the permissions
     asked for, the Page task an admin needs, and the webhook fields."""
@@ -122,8 +123,10 @@ class MetaPageConnector(meta.MetaLoginConnector):
     # The app's webhook fields for `object_name`, and the fields the Page is subscribed to.
     app_fields: tuple[str, ...] = ()
     page_fields: tuple[str, ...] = ()
-    limits: ChannelLimits = DM_LIMITS
-    comment_limits: ChannelLimits = COMMENT_LIMITS
+    # Each platform's own (its limits.py): a reply to a private message, and a public
+    # reply to a comment.
+    limits: ChannelLimits
+    comment_limits: ChannelLimits
     client_class: type[PageClient] = PageClient
 
     # Set by subclasses: staticmethod(<platform>.parser.parse / .classify_change).
@@ -159,10 +162,10 @@ class MetaPageConnector(meta.MetaLoginConnector):
                 f"The {self.label} account needs page_id, page_access_token, app_secret and verify_token first."
             )
         options = account.options if isinstance(account.options, dict) else {}
-        app_id = str(options.get("app_id") or "") or meta.app_id_for(
+        app_id = str(options.get("app_id") or "") or app_id_for(
             base_url=account.base_url, token=creds.page_access_token
         )
-        replaced = meta.subscribe_app(
+        replaced = subscribe_app(
             base_url=account.base_url,
             app_id=app_id,
             app_secret=creds.app_secret,
@@ -171,7 +174,7 @@ class MetaPageConnector(meta.MetaLoginConnector):
             verify_token=creds.verify_token,
             fields=self.app_fields,
         )
-        fields = meta.subscribe_page(
+        fields = subscribe_page(
             base_url=account.base_url,
             page_id=creds.page_id,
             page_token=creds.page_access_token,
@@ -193,10 +196,10 @@ class MetaPageConnector(meta.MetaLoginConnector):
 
     # --- inbound ----------------------------------------------------------------------
     def handshake(self, request: HttpRequest, account: BrandAccount) -> HttpResponse | None:
-        return meta.handshake(request, MetaCredentials.of(account).verify_token)
+        return webhooks.handshake(request, MetaCredentials.of(account).verify_token)
 
     def verify(self, request: HttpRequest, account: BrandAccount) -> None:
-        meta.verify_signature(request, MetaCredentials.of(account).app_secret)
+        webhooks.verify_signature(request, MetaCredentials.of(account).app_secret)
 
     def split(self, data: dict[str, Any], *, own_ids: frozenset[str]) -> list[RawEvent]:
         return split_delivery(data, own_ids=own_ids, classify_change=self.classify_change)
@@ -212,14 +215,14 @@ class MetaPageConnector(meta.MetaLoginConnector):
         checked at the edge: a delivery with an item that would not parse is refused (400)
         before anything is stored; kinds Hovor ignores are stored and marked ignored."""
         try:
-            data = meta.json_body(request, expected_object=self.object_name)
+            data = webhooks.json_body(request, expected_object=self.object_name)
         except RecursionError as exc:  # absurdly deep nesting: not something Meta sends
             raise MalformedWebhook("body is nested too deeply") from exc
         events = self.split(data, own_ids=MetaCredentials.of(account).own_ids())
         for event in events:
             try:
                 self.parse(event.kind, event.payload)
-            except UnsupportedEventType:
+            except SkippedEvent:
                 continue
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise MalformedWebhook(f"{event.kind} {event.platform_id}: {exc}") from exc

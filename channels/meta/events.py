@@ -29,6 +29,8 @@ from typing import Any
 from channels.base import MalformedWebhook
 from channels.types import RawEvent
 
+from .webhooks import envelope_list, envelope_object
+
 MAX_ID_LENGTH = 180  # InboundEvent.platform_id holds 200; prefixes need the rest
 TOKEN_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -83,27 +85,13 @@ def id_of(value: Any) -> str:
     return ""
 
 
-def _list(value: Any, what: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise MalformedWebhook(f"{what} is not a list")
-    return value
-
-
-def _dict(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedWebhook(f"{what} is not an object")
-    return value
-
-
 def messaging_kind(item: dict[str, Any], own_ids: frozenset[str]) -> str:
     for key in MESSAGING_KEYS:
         if key not in item:
             continue
         if key != "message":
             return key
-        message = _dict(item["message"], "message")
+        message = envelope_object(item["message"], "message")
         sender = id_of((item.get("sender") or {}).get("id")) if isinstance(item.get("sender"), dict) else ""
         if message.get("is_echo") is True or (sender and sender in own_ids):
             return "message_echo"
@@ -137,8 +125,8 @@ def split_delivery(
 ) -> list[RawEvent]:
     """One RawEvent per messaging item, standby item and change, in delivery order."""
     events: list[RawEvent] = []
-    for entry in _list(data.get("entry"), "entry"):
-        entry = _dict(entry, "entry item")
+    for entry in envelope_list(data.get("entry"), "entry"):
+        entry = envelope_object(entry, "entry item")
         entry_id = id_of(entry.get("id"))
         if not entry_id:
             raise MalformedWebhook("entry has no id")
@@ -146,8 +134,8 @@ def split_delivery(
         if entry_time is not None and (isinstance(entry_time, bool) or not isinstance(entry_time, int)):
             raise MalformedWebhook("entry time is not a number")
         own = own_ids | {entry_id}
-        for item in _list(entry.get("messaging"), "messaging"):
-            item = _dict(item, "messaging item")
+        for item in envelope_list(entry.get("messaging"), "messaging"):
+            item = envelope_object(item, "messaging item")
             kind = messaging_kind(item, own)
             events.append(
                 RawEvent(
@@ -157,8 +145,8 @@ def split_delivery(
                     recipient=entry_id,
                 )
             )
-        for item in _list(entry.get("standby"), "standby"):
-            item = _dict(item, "standby item")
+        for item in envelope_list(entry.get("standby"), "standby"):
+            item = envelope_object(item, "standby item")
             events.append(
                 RawEvent(
                     platform_id=bounded_id(f"standby:{messaging_event_id(messaging_kind(item, own), item)}"),
@@ -167,16 +155,16 @@ def split_delivery(
                     recipient=entry_id,
                 )
             )
-        changes = _list(entry.get("changes"), "changes")
+        changes = envelope_list(entry.get("changes"), "changes")
         if not changes and isinstance(entry.get("field"), str) and "value" in entry:
             # Some of Meta's Instagram examples put one change directly on the entry.
             changes = [{"field": entry["field"], "value": entry["value"]}]
         for change in changes:
-            change = _dict(change, "changes item")
+            change = envelope_object(change, "changes item")
             field = change.get("field")
             if not isinstance(field, str):
                 raise MalformedWebhook("change has no field")
-            value = _dict(change.get("value"), "change value")
+            value = envelope_object(change.get("value"), "change value")
             kind, platform_id = classify_change(field, value, entry_id, own)
             events.append(
                 RawEvent(
