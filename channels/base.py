@@ -81,6 +81,9 @@ class CredentialField:
     required: bool = True
     input_type: InputType | Literal[""] = ""
     placeholder: str = ""
+    # Shown back beside the webhook URL: the admin pastes it into the platform's settings
+    # (Meta's verify token). Everything else secret is never shown again.
+    shown_with_webhook: bool = False
 
     @property
     def widget(self) -> str:
@@ -116,6 +119,9 @@ class OAuthConnect:
     app_secret_label: StrOrPromise
     state_param: bool = True
     test_first: bool = False
+    # The credential that holds the app id, for accounts connected before Hovor kept
+    # options["oauth_app_id"] ("Authorise again" starts from it).
+    app_id_credential: str = ""
     # What one authorisation can reach, for the connect form and the "which ones" step.
     choose_hint: StrOrPromise = ""
     choose_heading: StrOrPromise = ""

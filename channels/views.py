@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .accounts import check_credentials, connect_refusal, fields_for, oauth_app_labels
-from .base import BaseConnector, OAuthApp, OAuthChoice, OAuthDenied
+from .base import BaseConnector, OAuthApp, OAuthChoice, OAuthConnect, OAuthDenied
 from .context_processors import token_expires_at
 from .crypto import CredentialsError, decrypt_credentials, encrypt_credentials
 from .http import ApiError
@@ -244,9 +244,9 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "registers_webhooks": connector.registers_webhooks,
             "oauth": connector.oauth,
             "oauth_labels": oauth_app_labels(account.platform),
-            "oauth_app_id": account.options.get("oauth_app_id") or account.credentials.get("consumer_key", ""),
+            "oauth_app_id": account.options.get("oauth_app_id") or _app_id_credential(connector, account),
             "webhook_url": webhook_url,
-            "verify_token": account.credentials.get("verify_token", ""),
+            "verify_token": _shown_with_webhook(connector, account),
             "last_event_at": counts.pop("last"),
             "event_counts": counts,
             "failed_events": counts[InboundEventStatus.FAILED.value],
@@ -261,6 +261,17 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "poll_notes": (account.poll_cursor or {}).get("notes") if isinstance(account.poll_cursor, dict) else None,
         },
     )
+
+
+def _shown_with_webhook(connector: BaseConnector, account: BrandAccount) -> str:
+    """The secret the admin pastes into the platform's webhook settings (Meta's verify token)."""
+    shown = [f.name for f in connector.credential_fields if f.shown_with_webhook]
+    return next((str(account.credentials[k]) for k in shown if account.credentials.get(k)), "")
+
+
+def _app_id_credential(connector: BaseConnector, account: BrandAccount) -> str:
+    key = connector.connects.app_id_credential if isinstance(connector.connects, OAuthConnect) else ""
+    return str(account.credentials.get(key) or "") if key else ""
 
 
 def _event_counts(account: BrandAccount) -> dict[str, Any]:

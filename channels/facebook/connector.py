@@ -41,7 +41,9 @@ class FacebookConnector(MetaPageConnector):
         CredentialField("page_id", _("Page ID"), secret=False),
         CredentialField("page_access_token", _("Page access token")),
         CredentialField("app_secret", _("App secret"), _("Meta signs its webhooks with it (App settings → Basic).")),
-        CredentialField("verify_token", _("Webhook verify token (any random string you choose)")),
+        CredentialField(
+            "verify_token", _("Webhook verify token (any random string you choose)"), shown_with_webhook=True
+        ),
     )
     connects = OAuthConnect(
         _("Meta app ID"),

@@ -49,7 +49,9 @@ class InstagramConnector(MetaPageConnector):
         CredentialField("page_id", _("Facebook Page ID linked to the Instagram account"), secret=False),
         CredentialField("page_access_token", _("Page access token")),
         CredentialField("app_secret", _("App secret"), _("Meta signs its webhooks with it (App settings → Basic).")),
-        CredentialField("verify_token", _("Webhook verify token (any random string you choose)")),
+        CredentialField(
+            "verify_token", _("Webhook verify token (any random string you choose)"), shown_with_webhook=True
+        ),
         CredentialField(
             "ig_user_id",
             _("Instagram account ID"),

@@ -197,7 +197,9 @@ class WhatsAppConnector(meta.MetaLoginConnector):
         CredentialField("phone_number_id", _("Phone number ID"), secret=False),
         CredentialField("access_token", _("Access token")),
         CredentialField("app_secret", _("App secret"), _("Meta signs its webhooks with it (App settings → Basic).")),
-        CredentialField("verify_token", _("Webhook verify token (any random string you choose)")),
+        CredentialField(
+            "verify_token", _("Webhook verify token (any random string you choose)"), shown_with_webhook=True
+        ),
         CredentialField(
             "templates",
             _("Message templates"),

@@ -131,7 +131,12 @@ class XConnector(BaseConnector):
         ),
     )
     # OAuth 1.0a has no state parameter: the callback is matched by its request token.
-    connects = OAuthConnect(_("API key (consumer key)"), _("API key secret (consumer secret)"), state_param=False)
+    connects = OAuthConnect(
+        _("API key (consumer key)"),
+        _("API key secret (consumer secret)"),
+        state_param=False,
+        app_id_credential="consumer_key",
+    )
     polls = True
     webhooks = True
     kinds = (

@@ -217,3 +217,16 @@ def test_credential_fields_come_from_the_connector(admin_client: Client) -> None
     x_form = admin_client.get("/settings/accounts/new/?platform=x").content.decode()
     assert 'name="search_query"' in x_form and "&quot;Acme&quot; -from:AcmeCare" in x_form
     assert admin_client.get("/settings/accounts/new/?platform=myspace").status_code == 404
+
+
+def test_only_the_webhook_secret_the_platform_asks_for_is_shown_back(admin_client: Client, brand: Any) -> None:
+    from channels.services import brand_account_connect
+
+    credentials = {"page_id": "104512345678901", "page_access_token": "page-token-secret", "app_secret": "app-secret-1",
+                   "verify_token": "verify-me-7"}
+    account = brand_account_connect(brand=brand, platform="facebook", handle="Acme Care", credentials=credentials)
+    page = admin_client.get(f"/settings/accounts/{account.pk}/").content.decode()
+    assert f"/webhooks/facebook/{account.pk}/" in page and 'value="verify-me-7"' in page
+    assert "page-token-secret" not in page and "app-secret-1" not in page
+    email = brand_account_connect(brand=brand, platform="email", handle="help@acme.example", credentials={})
+    assert "/webhooks/email/" not in admin_client.get(f"/settings/accounts/{email.pk}/").content.decode()
