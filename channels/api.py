@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from .accounts import check_credentials, connect_refusal
 from .models import Brand, BrandAccount
-from .registry import supported_platforms
+from .registry import platform_choices, supported_platforms
 from .services import brand_account_connect
 
 
@@ -32,8 +32,16 @@ class BrandSerializer(serializers.ModelSerializer):
 
 class BrandAccountSerializer(serializers.ModelSerializer):
     credentials = serializers.DictField(write_only=True, required=False, default=dict)
-    # Checked against the registry (validate_platform), so the schema names no platform list.
-    platform = serializers.CharField(max_length=20)
+    # The connector packages (channels.registry): the schema lists them, and anything else
+    # is a 400 that names the known ones.
+    platform = serializers.ChoiceField(
+        choices=platform_choices(),
+        error_messages={
+            "invalid_choice": "Hovor has no connector for the platform '{input}'. Known platforms: "
+            + ", ".join(supported_platforms())
+            + "."
+        },
+    )
 
     class Meta:
         model = BrandAccount
@@ -52,14 +60,6 @@ class BrandAccountSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["platform_user_id", "status", "last_polled_at", "last_error", "created_at"]
-
-    def validate_platform(self, value: str) -> str:
-        known = supported_platforms()
-        if value not in known:
-            raise serializers.ValidationError(
-                f"Hovor has no connector for the platform {value!r}. Known platforms: {', '.join(known)}."
-            )
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Keys as the connector declares them: a typo would otherwise be stored and ignored.

@@ -494,6 +494,11 @@ def test_openapi_schema(agent: User) -> None:
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/tickets/" in doc["paths"]
     assert "/api/v1/accounts/" in doc["paths"] and "/api/v1/customers/" in doc["paths"]
+    # The account's platform is one of the connector packages, as the registry finds them.
+    from channels.registry import supported_platforms
+
+    enums = [schema.get("enum") for schema in doc["components"]["schemas"].values() if "enum" in schema]
+    assert sorted(supported_platforms()) in [sorted(e) for e in enums if e]
 
 
 # --- more of the contract, and malformed input ----------------------------------------------
