@@ -197,6 +197,33 @@ def test_facebook_pages_to_choose_with_a_broken_one_offered_for_new_tokens(admin
         fake.stop()
 
 
+def test_authorising_again_ticks_only_that_account(admin_client: Client, brand: Any) -> None:
+    from channels.facebook.fake import DEMO_OTHER_PAGES
+    from tests.channels.facebook.meta_support import APP_SECRET, connect, start_fake
+    from tests.channels.meta_oauth_support import consent as meta_consent
+
+    fake = start_fake("facebook", redirect_uris=[FB_CALLBACK])
+    try:
+        again = connect(brand, "facebook", fake)  # "Authorise again" on its account page
+        other = DEMO_OTHER_PAGES[0]
+        connect(brand, "facebook", fake, handle=other["name"])  # connected and fine: left alone
+        started = admin_client.post(
+            "/settings/accounts/connect/facebook/",
+            {"brand": str(brand.pk), "client_id": fake.app_id, "client_secret": APP_SECRET,
+             "base_url": fake.base_url, "account": str(again.pk)},
+        )
+        page = admin_client.get("/settings/accounts/connect/facebook/callback/", meta_consent(started["Location"],
+                                                                                            FB_CALLBACK))
+        row = r'<input type="checkbox" name="choice" value="(\d+)"( checked)?>\s*<span><strong>([^<]+)'
+        rows = re.findall(row, page.content.decode())
+        assert len(rows) >= 3
+        assert [label for _, checked, label in rows if checked] == [
+            next(label for _, _, label in rows if label.startswith("Acme Care ("))
+        ]
+    finally:
+        fake.stop()
+
+
 def test_a_callback_with_someone_elses_state_is_refused(admin_client: Client, brand: Any) -> None:
     from tests.channels.facebook.meta_support import APP_SECRET, start_fake
     from tests.channels.meta_oauth_support import consent as meta_consent
