@@ -190,6 +190,8 @@ class BaseConnector:
     polls: bool = False  # beat polls accounts of platforms that set this
     webhooks: bool = False  # the platform pushes to /webhooks/<platform>/<account id>/
     kinds: tuple[MessageKind, ...] = ()
+    # How far back "Import recent history" reaches, for the account page ("" says nothing).
+    history_hint: StrOrPromise = ""
     # Non-secret settings the connect form offers (stored in BrandAccount.options).
     option_fields: tuple[CredentialField, ...] = ()
     # Templates of the platform's own package included by the account page (settings only

@@ -116,6 +116,7 @@ class EmailConnector(BaseConnector):
     connects = FormConnect(test_first=True)
     polls = True
     kinds = (MessageKind("email", _("email")),)
+    history_hint = _("Email brings in the mailbox's folder (backlog_days limits how far back).")
     limits: ChannelLimits = EMAIL_LIMITS
     sla_class = "email"
 

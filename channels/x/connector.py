@@ -144,6 +144,7 @@ class XConnector(BaseConnector):
         MessageKind("tweet", _("post naming the brand")),
         MessageKind("dm", _("direct message")),
     )
+    history_hint = _("X gives the last 800 mentions and 30 days of DMs.")
     option_fields = (
         CredentialField(
             "search_query",

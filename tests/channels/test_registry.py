@@ -45,6 +45,8 @@ def msgid(label: Any) -> str:
 def labels_of(connector: BaseConnector) -> list[Any]:
     labels: list[Any] = [connector.label]
     labels += [kind.label for kind in connector.kinds]
+    if connector.history_hint:
+        labels.append(connector.history_hint)
     for field in (*connector.credential_fields, *connector.option_fields):
         labels.append(field.label)
         if field.help_text:
