@@ -198,7 +198,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         return render(
             request,
             "channels/account_unknown.html",
-            {"account": account, "error": exc.message, "event_counts": _event_counts(account)},
+            {"account": account, "error": exc.message, "event_counts": _event_counts(account, with_last=False)},
             status=500,
         )
     if request.method == "POST":
@@ -274,13 +274,16 @@ def _app_id_credential(connector: BaseConnector, account: BrandAccount) -> str:
     return str(account.credentials.get(key) or "") if key else ""
 
 
-def _event_counts(account: BrandAccount) -> dict[str, Any]:
+def _event_counts(account: BrandAccount, *, with_last: bool = True) -> dict[str, Any]:
     """Its stored inbound events by status (received, processed, ignored, failed), so events
     skipped on purpose show as well as those that failed; and when the last one came."""
     aggregates: dict[str, Any] = {
         status.value: Count("id", filter=Q(status=status)) for status in InboundEventStatus
     }
-    return account.inbound_events.aggregate(last=Max("received_at"), **aggregates)
+    counts = account.inbound_events.aggregate(last=Max("received_at"), **aggregates)
+    if not with_last:
+        counts.pop("last")
+    return counts
 
 
 @login_required

@@ -178,6 +178,7 @@ def test_a_stored_platform_no_package_provides_is_a_clear_error(
     html = page.content.decode()
     assert page.status_code == 500 and "No connector package provides the platform &#x27;myspace&#x27;" in html
     assert "channels/myspace/connector.py" in html and f"/settings/accounts/{x_account.pk}/disconnect/" in html
+    assert "skipped on purpose <strong>0</strong>" in html  # its stored events are still counted
     admin_client.post(f"/settings/accounts/{x_account.pk}/disconnect/")
     x_account.refresh_from_db()
     assert x_account.status == AccountStatus.DISABLED and x_account.credentials == {}
