@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Brand, BrandAccount, InboundEvent
+from .registry import platform_label
 
 
 @admin.register(Brand)
@@ -10,9 +12,16 @@ class BrandAdmin(admin.ModelAdmin):
 
 @admin.register(BrandAccount)
 class BrandAccountAdmin(admin.ModelAdmin):
-    list_display = ["handle", "brand", "platform", "status", "last_polled_at", "last_error"]
+    # Platform choices, labels and the filter come from the connector registry; a stored
+    # platform no package provides is listed under its plain name.
+    list_display = ["handle", "brand", "platform_name", "status", "last_polled_at", "last_error"]
+    list_filter = ["platform", "status"]
     exclude = ["credentials_encrypted"]
     readonly_fields = ["poll_cursor", "last_polled_at", "last_error", "consecutive_failures", "rate_limited_until"]
+
+    @admin.display(description=_("Platform"), ordering="platform")
+    def platform_name(self, account: BrandAccount) -> str:
+        return platform_label(account.platform)
 
 
 @admin.register(InboundEvent)

@@ -8,8 +8,9 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .models import Brand, BrandAccount, Platform
-from .registry import supported_platforms
+from .accounts import check_credentials, connect_refusal
+from .models import Brand, BrandAccount
+from .registry import platform_choices, supported_platforms
 from .services import brand_account_connect
 
 
@@ -31,7 +32,16 @@ class BrandSerializer(serializers.ModelSerializer):
 
 class BrandAccountSerializer(serializers.ModelSerializer):
     credentials = serializers.DictField(write_only=True, required=False, default=dict)
-    platform = serializers.ChoiceField(choices=Platform.choices)
+    # The connector packages (channels.registry): the schema lists them, and anything else
+    # is a 400 that names the known ones.
+    platform = serializers.ChoiceField(
+        choices=platform_choices(),
+        error_messages={
+            "invalid_choice": "Hovor has no connector for the platform '{input}'. Known platforms: "
+            + ", ".join(supported_platforms())
+            + "."
+        },
+    )
 
     class Meta:
         model = BrandAccount
@@ -51,10 +61,15 @@ class BrandAccountSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["platform_user_id", "status", "last_polled_at", "last_error", "created_at"]
 
-    def validate_platform(self, value: str) -> str:
-        if value not in supported_platforms():
-            raise serializers.ValidationError(f"Hovor has no connector for {value} yet.")
-        return value
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Keys as the connector declares them: a typo would otherwise be stored and ignored.
+        errors = check_credentials(attrs["platform"], attrs.get("credentials") or {})
+        if errors:
+            raise serializers.ValidationError({"credentials": errors})
+        refusal = connect_refusal(attrs["platform"], attrs.get("credentials") or {}, base_url=attrs.get("base_url", ""))
+        if refusal:
+            raise serializers.ValidationError({"credentials": [refusal]})
+        return attrs
 
     def create(self, validated_data: dict[str, Any]) -> BrandAccount:
         return brand_account_connect(

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.utils.functional import Promise
 
 from . import parsing
 from .types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
@@ -47,9 +49,82 @@ class ChannelLimits:
     # "utf8-bytes" counts encoded bytes (Instagram DMs); "utf16" counts code units (Telegram).
     counting: str = "chars"
     public: bool = True
-    # SLA class for first-response targets: "social" or "email".
-    sla_class: str = "social"
     signature_separator: str = " "
+
+
+# --- what a connector declares about itself ------------------------------------------------
+# Read by the registry and everything that shows or validates a platform (account pages,
+# the API, the admin, badges): a new platform is one package, not edits across the project.
+StrOrPromise = str | Promise  # a label given to gettext_lazy, translated when shown
+InputType = Literal["text", "password", "number", "email", "json"]
+
+
+@dataclass(frozen=True)
+class Badge:
+    """The platform's badge in lists and on tickets: CSS colours (#rgb or #rrggbb) of its
+    background and text, served as a stylesheet (channels.views.badges_css), never inline."""
+
+    background: str
+    color: str
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One credential an admin enters (form) or sends (API `credentials`), keyed as the
+    platform names it (DESIGN.md). `input_type` "" is a password box for a secret, else text;
+    "json" takes a structured value (a list, an object) in the API and a text area in forms."""
+
+    name: str
+    label: StrOrPromise
+    help_text: StrOrPromise = ""
+    secret: bool = True
+    required: bool = True
+    input_type: InputType | Literal[""] = ""
+    placeholder: str = ""
+    # Shown back beside the webhook URL: the admin pastes it into the platform's settings
+    # (Meta's verify token). Everything else secret is never shown again.
+    shown_with_webhook: bool = False
+
+    @property
+    def widget(self) -> str:
+        return self.input_type or ("password" if self.secret else "text")
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    """A kind of customer message the platform's parser produces (NormalizedMessage.kind),
+    in the agent's words."""
+
+    kind: str
+    label: StrOrPromise
+
+
+@dataclass(frozen=True)
+class FormConnect:
+    """The admin pastes the credential fields (the account form, or the API). With
+    `test_first`, connecting calls test_connection and refuses the account if it fails."""
+
+    test_first: bool = False
+
+
+@dataclass(frozen=True)
+class OAuthConnect:
+    """"Connect with <platform>": the admin enters the developer app's id and secret (named
+    as the platform names them), grants access on its consent page and picks the accounts
+    (oauth_begin → oauth_complete); the credentials form stays offered below it.
+    `state_param`: OAuth 2 flows carry our `state` through the platform and the view checks
+    it; OAuth 1.0a (X) correlates by request token inside oauth_complete."""
+
+    app_id_label: StrOrPromise
+    app_secret_label: StrOrPromise
+    state_param: bool = True
+    test_first: bool = False
+    # The credential that holds the app id, for accounts connected before Hovor kept
+    # options["oauth_app_id"] ("Authorise again" starts from it).
+    app_id_credential: str = ""
+    # What one authorisation can reach, for the connect form and the "which ones" step.
+    choose_hint: StrOrPromise = ""
+    choose_heading: StrOrPromise = ""
 
 
 @dataclass(frozen=True)
@@ -96,7 +171,7 @@ class OAuthStart:
 class OAuthChoice:
     """One account an authorisation gives access to: X's user, a Facebook Page, an
     Instagram professional account, a WhatsApp phone number. `credentials` is complete,
-    keyed as `channels.accounts.fields_for(platform)` names them."""
+    keyed as the connector's `credential_fields` name them."""
 
     handle: str
     platform_user_id: str
@@ -106,21 +181,46 @@ class OAuthChoice:
 
 
 class BaseConnector:
-    platform: str = ""
-    limits: ChannelLimits = ChannelLimits(max_length=4096)
+    # --- declaration (what the registry, the admin pages and the API read) ------------
+    platform: str = ""  # the package name, stored in BrandAccount.platform
+    label: StrOrPromise = ""  # as admins and agents see it (gettext_lazy)
+    badge: Badge = Badge(background="#eef0f3", color="#344054")
+    credential_fields: tuple[CredentialField, ...] = ()
+    connects: FormConnect | OAuthConnect = FormConnect()
     polls: bool = False  # beat polls accounts of platforms that set this
-    # "Connect with <platform>": the admin enters the app's id and secret, grants access on
-    # the platform's consent page and picks the account (oauth_begin → oauth_complete).
-    oauth: bool = False
-    # OAuth 2 flows carry our `state` through the platform; the view checks it before
-    # oauth_complete. OAuth 1.0a (X) correlates by request token inside oauth_complete.
-    oauth_state_param: bool = True
+    webhooks: bool = False  # the platform pushes to /webhooks/<platform>/<account id>/
+    kinds: tuple[MessageKind, ...] = ()
+    # How far back "Import recent history" reaches, for the account page ("" says nothing).
+    history_hint: StrOrPromise = ""
+    # Non-secret settings the connect form offers (stored in BrandAccount.options).
+    option_fields: tuple[CredentialField, ...] = ()
+    # Templates of the platform's own package included by the account page (settings only
+    # it has) and by the agent's ticket view (e.g. the chat's typing indicator).
+    account_template: str = ""
+    agent_template: str = ""
+    limits: ChannelLimits = ChannelLimits(max_length=4096)
+    # SLA class for first-response targets (settings.FIRST_RESPONSE_TARGETS): "social" or "email".
+    sla_class: str = "social"
     # Hovor can point the platform's webhooks at itself (webhook_register).
     registers_webhooks: bool = False
     # A delivery addressed to an id no account of this app claims: kept by the account whose
     # URL it reached (Meta: a Page id may be unknown until "test connection"), or dropped (X:
     # another user subscribed to the same app's webhook is not ours to keep).
     keeps_unrouted: bool = True
+
+    @property
+    def oauth(self) -> bool:
+        return isinstance(self.connects, OAuthConnect)
+
+    @property
+    def oauth_state_param(self) -> bool:
+        return not isinstance(self.connects, OAuthConnect) or self.connects.state_param
+
+    def credential_field(self, name: str) -> CredentialField | None:
+        return next((f for f in self.credential_fields if f.name == name), None)
+
+    def kind_label(self, kind: str) -> StrOrPromise:
+        return next((k.label for k in self.kinds if k.kind == kind), kind)
 
     # --- inbound --------------------------------------------------------------------
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:

@@ -7,16 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .crypto import decrypt_credentials, encrypt_credentials
-
-
-class Platform(models.TextChoices):
-    X = "x", "X"
-    FACEBOOK = "facebook", "Facebook"
-    INSTAGRAM = "instagram", "Instagram"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    TELEGRAM = "telegram", "Telegram"
-    EMAIL = "email", _("Email")
-    CHAT = "chat", _("Live chat")
+from .registry import platform_choices
 
 
 class Brand(models.Model):
@@ -40,7 +31,9 @@ class BrandAccount(models.Model):
     """One connected account of a brand on one platform (e.g. @AcmeCare on X)."""
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="accounts")
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    # One of the connector packages (channels.registry): choices is a callable, so the
+    # migrations name no platform and a new package needs none.
+    platform = models.CharField(max_length=20, choices=platform_choices)
     handle = models.CharField(max_length=200)
     platform_user_id = models.CharField(max_length=100, blank=True)
     base_url = models.URLField(max_length=500, blank=True)

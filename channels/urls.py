@@ -5,6 +5,7 @@ from . import views
 app_name = "channels"
 urlpatterns = [
     path("", views.accounts, name="accounts"),
+    path("badges.css", views.badges_css, name="badges_css"),
     path("new/", views.account_new, name="account_new"),
     path("<int:account_id>/", views.account_detail, name="account"),
     path("<int:account_id>/disconnect/", views.account_disconnect, name="account_disconnect"),

@@ -6,6 +6,7 @@ Staff only."""
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import secrets
 import time
@@ -16,20 +17,27 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .accounts import WEBHOOK_PLATFORMS, fields_for, oauth_app_labels
-from .base import BaseConnector, OAuthApp, OAuthChoice, OAuthDenied
+from .accounts import check_credentials, connect_refusal, fields_for, oauth_app_labels
+from .base import BaseConnector, OAuthApp, OAuthChoice, OAuthConnect, OAuthDenied
 from .context_processors import token_expires_at
 from .crypto import CredentialsError, decrypt_credentials, encrypt_credentials
 from .http import ApiError
 from .inbound import poll_rhythm
-from .models import AccountStatus, Brand, BrandAccount, InboundEventStatus, Platform
-from .registry import UnknownPlatform, get_connector, supported_platforms
+from .models import AccountStatus, Brand, BrandAccount, InboundEventStatus
+from .registry import (
+    UnknownPlatform,
+    badge_stylesheet,
+    connectors,
+    get_connector,
+    platform_label,
+    supported_platforms,
+)
 from .services import (
     PRESENTATION_OPTIONS,
     ConnectionCheck,
@@ -48,6 +56,23 @@ OAUTH_PENDING_TTL = 15 * 60
 OAUTH_SESSION_KEY = "hovor_oauth_pending"
 
 
+@require_GET
+def badges_css(request: HttpRequest) -> HttpResponse:
+    """The platforms' badge colours (channels.registry.badge_stylesheet). Public: agents'
+    pages and the login page use it. Linked with ?v=<version>, which may be cached for good;
+    without it (or with a stale one) for five minutes, revalidated by ETag."""
+    css, version = badge_stylesheet()
+    etag = f'"{version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["ETag"] = etag
+    current = request.GET.get("v") == version
+    response["Cache-Control"] = "public, max-age=31536000, immutable" if current else "public, max-age=300"
+    return response
+
+
 def _staff(request: HttpRequest) -> None:
     if not (request.user.is_authenticated and request.user.is_staff):
         raise Http404("Admins only")
@@ -64,7 +89,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
         )
         .order_by("brand__name", "platform", "handle")
     )
-    platforms = [(p, Platform(p).label) for p in supported_platforms()]
+    platforms = [(c.platform, c.label) for c in connectors()]
     return render(request, "channels/accounts.html", {"accounts": rows, "platforms": platforms})
 
 
@@ -72,7 +97,8 @@ def _form_context(platform: str, values: Any, **extra: Any) -> dict[str, Any]:
     connector = get_connector(platform)
     return {
         "platform": platform,
-        "platform_label": Platform(platform).label,
+        "platform_label": connector.label,
+        "connector": connector,
         "fields": fields_for(platform),
         "brands": Brand.objects.order_by("name"),
         "values": values,
@@ -91,16 +117,24 @@ def _brand_from(request: HttpRequest) -> Brand | None:
     return brand
 
 
-def _credentials_from(request: HttpRequest, platform: str, *, partial: bool) -> tuple[dict[str, str], list[str]]:
-    values: dict[str, str] = {}
-    missing: list[str] = []
+def _credentials_from(request: HttpRequest, platform: str, *, partial: bool) -> tuple[dict[str, Any], list[str]]:
+    """The declared credential fields as posted, and what is wrong with them (sentences)."""
+    values: dict[str, Any] = {}
+    errors: list[str] = []
     for field in fields_for(platform):
         value = request.POST.get(field.name, "").strip()
-        if value:
+        if value and field.input_type == "json":
+            try:
+                values[field.name] = json.loads(value)
+            except ValueError:
+                errors.append(_("%(field)s is not valid JSON.") % {"field": field.label})
+        elif value:
             values[field.name] = value
         elif field.required and not partial:
-            missing.append(str(field.label))
-    return values, missing
+            errors.append(_("%(field)s is required.") % {"field": field.label})
+    if not errors:
+        errors = check_credentials(platform, values, partial=True)
+    return values, errors
 
 
 @login_required
@@ -112,27 +146,34 @@ def account_new(request: HttpRequest) -> HttpResponse:
         raise Http404("Unknown platform")
     context = _form_context(platform, request.POST)
     if request.method == "POST":
-        credentials, missing = _credentials_from(request, platform, partial=False)
+        credentials, errors = _credentials_from(request, platform, partial=False)
         handle = request.POST.get("handle", "").strip()
         brand = _brand_from(request)
-        errors = [_("%(field)s is required.") % {"field": label} for label in missing]
         if not handle:
             errors.append(_("Handle is required."))
         if brand is None:
             errors.append(_("Choose a brand or name a new one."))
         if not errors and BrandAccount.objects.filter(brand=brand, platform=platform, handle=handle).exists():
             errors.append(_("This brand already has that account; open it to give it new credentials."))
+        base_url = request.POST.get("base_url", "").strip()
+        if not errors:
+            # A mailbox Hovor cannot log in to would be listed as active and never read.
+            refusal = connect_refusal(platform, credentials, base_url=base_url)
+            if refusal:
+                errors.append(refusal)
         if errors:
             context["errors"] = errors
             return render(request, "channels/account_form.html", context, status=400)
         assert brand is not None
-        options = {"search_query": request.POST["search_query"]} if request.POST.get("search_query") else {}
+        connector = get_connector(platform)
+        posted = {f.name: request.POST.get(f.name, "").strip() for f in connector.option_fields}
+        options = {name: value for name, value in posted.items() if value}
         try:
             account = brand_account_connect(
                 brand=brand,
                 platform=platform,
                 handle=handle,
-                base_url=request.POST.get("base_url", "").strip(),
+                base_url=base_url,
                 credentials=credentials,
                 options=options,
             )
@@ -152,12 +193,21 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_object_or_404(BrandAccount.objects.select_related("brand"), pk=account_id)
     check: ConnectionCheck | None = None
     webhook_check: ConnectionCheck | None = None
-    connector = get_connector(account.platform)
+    try:
+        connector = get_connector(account.platform)
+    except UnknownPlatform as exc:
+        # Its package was removed (or never deployed here): say so, and still let the admin disconnect it.
+        return render(
+            request,
+            "channels/account_unknown.html",
+            {"account": account, "error": exc.message, "event_counts": _event_counts(account, with_last=False)},
+            status=500,
+        )
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "test":
             check = brand_account_test(account=account)
-        elif action == "presentation" and account.platform == "chat":
+        elif action == "presentation" and connector.account_template:
             color = request.POST.get("color", "").strip()
             if color and not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", color):
                 flash.error(request, _("The colour must look like #0f766e."))
@@ -173,32 +223,35 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             _start_backfill(account)
             return redirect("channels:account", account_id=account.pk)
         elif action == "credentials":
-            credentials, _unused = _credentials_from(request, account.platform, partial=True)
-            if credentials:
+            credentials, errors = _credentials_from(request, account.platform, partial=True)
+            if errors:
+                for error in errors:
+                    flash.error(request, error)
+            elif credentials:
                 brand_account_update_credentials(account=account, credentials=credentials)
                 flash.success(request, _("New credentials saved; the account is active again."))
             return redirect("channels:account", account_id=account.pk)
         account.refresh_from_db()
-    webhook_url = _webhook_url(request, account) if account.platform in WEBHOOK_PLATFORMS else None
-    stats = account.inbound_events.aggregate(
-        last=Max("received_at"), failed=Count("id", filter=Q(status=InboundEventStatus.FAILED))
-    )
+    webhook_url = _webhook_url(request, account) if connector.webhooks else None
+    counts = _event_counts(account)
     return render(
         request,
         "channels/account_detail.html",
         {
             "account": account,
+            "connector": connector,
             "fields": fields_for(account.platform),
             "check": check,
             "webhook_check": webhook_check,
             "registers_webhooks": connector.registers_webhooks,
             "oauth": connector.oauth,
             "oauth_labels": oauth_app_labels(account.platform),
-            "oauth_app_id": account.options.get("oauth_app_id") or account.credentials.get("consumer_key", ""),
+            "oauth_app_id": account.options.get("oauth_app_id") or _app_id_credential(connector, account),
             "webhook_url": webhook_url,
-            "verify_token": account.credentials.get("verify_token", ""),
-            "last_event_at": stats["last"],
-            "failed_events": stats["failed"],
+            "verify_token": _shown_with_webhook(connector, account),
+            "last_event_at": counts.pop("last"),
+            "event_counts": counts,
+            "failed_events": counts[InboundEventStatus.FAILED.value],
             "broken": account.status == AccountStatus.BROKEN,
             "polls": connector.polls,
             "poll_every": _poll_every(account),
@@ -210,6 +263,29 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "poll_notes": (account.poll_cursor or {}).get("notes") if isinstance(account.poll_cursor, dict) else None,
         },
     )
+
+
+def _shown_with_webhook(connector: BaseConnector, account: BrandAccount) -> str:
+    """The secret the admin pastes into the platform's webhook settings (Meta's verify token)."""
+    shown = [f.name for f in connector.credential_fields if f.shown_with_webhook]
+    return next((str(account.credentials[k]) for k in shown if account.credentials.get(k)), "")
+
+
+def _app_id_credential(connector: BaseConnector, account: BrandAccount) -> str:
+    key = connector.connects.app_id_credential if isinstance(connector.connects, OAuthConnect) else ""
+    return str(account.credentials.get(key) or "") if key else ""
+
+
+def _event_counts(account: BrandAccount, *, with_last: bool = True) -> dict[str, Any]:
+    """Its stored inbound events by status (received, processed, ignored, failed), so events
+    skipped on purpose show as well as those that failed; and when the last one came."""
+    aggregates: dict[str, Any] = {
+        status.value: Count("id", filter=Q(status=status)) for status in InboundEventStatus
+    }
+    counts = account.inbound_events.aggregate(last=Max("received_at"), **aggregates)
+    if not with_last:
+        counts.pop("last")
+    return counts
 
 
 @login_required
@@ -259,7 +335,7 @@ def _oauth_connector(platform: str) -> BaseConnector:
         raise Http404("Unknown platform")
     connector = get_connector(platform)
     if not connector.oauth:
-        raise Http404(f"{Platform(platform).label} connects with credentials, not OAuth")
+        raise Http404(f"{platform_label(platform)} connects with credentials, not OAuth")
     return connector
 
 
@@ -327,7 +403,7 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponse:
         except ApiError as exc:
             errors.append(
                 _("%(platform)s refused to start the authorisation: %(reason)s")
-                % {"platform": Platform(platform).label, "reason": exc.message}
+                % {"platform": connector.label, "reason": exc.message}
             )
     if errors:
         context = _form_context(platform, request.POST, oauth_errors=errors)
@@ -356,7 +432,7 @@ def oauth_callback(request: HttpRequest, platform: str) -> HttpResponse:
     """The platform sends the admin back here with a code (or a refusal)."""
     _staff(request)
     connector = _oauth_connector(platform)
-    label = Platform(platform).label
+    label = connector.label
     pending = _pending_take(request, platform)
     if pending is None:
         return _back_to_form(
@@ -399,10 +475,18 @@ def oauth_callback(request: HttpRequest, platform: str) -> HttpResponse:
     rows = []
     for index, choice in enumerate(choices):
         known = existing.get(choice.handle)
-        # Offered ticked: what is new, what is broken, and the account "Authorise again" started from.
-        ticked = known is None or known.status == AccountStatus.BROKEN or known.pk == pending.get("reauthorise")
+        # Offered ticked: what is broken and the account "Authorise again" started from; a
+        # Page seen for the first time waits for the admin to choose it (a login often
+        # reaches Pages of other brands or teams).
+        ticked = known is not None and (
+            known.status == AccountStatus.BROKEN or known.pk == pending.get("reauthorise")
+        )
         rows.append((index, choice, known is not None, ticked))
-    return render(request, "channels/oauth_choose.html", {"platform": platform, "platform_label": label, "rows": rows})
+    return render(
+        request,
+        "channels/oauth_choose.html",
+        {"platform": platform, "platform_label": label, "connects": connector.connects, "rows": rows},
+    )
 
 
 @login_required

@@ -8,5 +8,5 @@ from channels.registry import get_connector
 
 
 def first_response_due(*, platform: str, received_at: datetime) -> datetime:
-    sla_class = get_connector(platform).limits.sla_class
+    sla_class = get_connector(platform).sla_class
     return received_at + settings.FIRST_RESPONSE_TARGETS[sla_class]

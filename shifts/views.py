@@ -64,6 +64,14 @@ def _rows(hours: BusinessHours | None) -> list[dict[str, object]]:
 @login_required
 def hours(request: HttpRequest) -> HttpResponse:
     _staff(request)
+    return _hours_page(request)
+
+
+def _hours_page(
+    request: HttpRequest, *, refused: Brand | None = None, error: str = "", zone: str = "", status: int = 200
+) -> HttpResponse:
+    """The page; with `refused`, that brand's card says why its hours were not saved (once,
+    beside the field, with what the lead typed kept) instead of a flash message."""
     now = timezone.now()
     brands = []
     for brand in Brand.objects.order_by("name").prefetch_related("business_hours__periods"):
@@ -75,9 +83,11 @@ def hours(request: HttpRequest) -> HttpResponse:
                 "rows": _rows(brand_hours),
                 "staffed": is_staffed(brand_hours, now),
                 "next": next_staffed_at(brand_hours, now),
+                "error": error if refused is not None and brand.pk == refused.pk else "",
+                "zone": zone if refused is not None and brand.pk == refused.pk else "",
             }
         )
-    return render(request, "shifts/hours.html", {"brands": brands, "zones": COMMON_ZONES})
+    return render(request, "shifts/hours.html", {"brands": brands, "zones": COMMON_ZONES}, status=status)
 
 
 @login_required
@@ -106,10 +116,10 @@ def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
             )
             return redirect("shifts:hours")
         periods.append(Period(day.value, opens, closes))
+    zone = request.POST.get("timezone", "").strip()
     try:
-        business_hours_set(brand=brand, timezone=request.POST.get("timezone", "").strip(), periods=periods)
+        business_hours_set(brand=brand, timezone=zone, periods=periods)
     except InvalidHours as exc:
-        flash.error(request, f"{brand.name}: {exc}")
-        return redirect("shifts:hours")
+        return _hours_page(request, refused=brand, error=str(exc), zone=zone, status=400)
     flash.success(request, _("%(brand)s: staffed hours saved.") % {"brand": brand.name})
     return redirect("shifts:hours")

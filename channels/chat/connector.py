@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from channels.base import BaseConnector, ChannelLimits
+from django.utils.translation import gettext_lazy as _
+
+from channels.base import Badge, BaseConnector, ChannelLimits, MessageKind
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest
 
 from . import parser
@@ -16,13 +18,20 @@ if TYPE_CHECKING:
 
 # Chat is private, one to one and answered while the visitor waits: social SLA. A reply of
 # a few screens is the most a chat bubble should carry; the widget enforces the same cap.
-CHAT_LIMITS = ChannelLimits(max_length=5000, counting="chars", public=False, sla_class="social")
+CHAT_LIMITS = ChannelLimits(max_length=5000, counting="chars", public=False)
 
 
 class ChatConnector(BaseConnector):
     platform = "chat"
-    limits: ChannelLimits = CHAT_LIMITS
+    label = _("Live chat")
+    badge = Badge(background="#e6f7f5", color="#0f766e")
+    credential_fields = ()  # the account's id goes in the widget snippet
     polls = False
+    kinds = (MessageKind("chat", _("chat")),)
+    # The widget's snippet and look on the account page; typing indicators on the ticket.
+    account_template = "chat/_account.html"
+    agent_template = "chat/agent_hooks.html"
+    limits: ChannelLimits = CHAT_LIMITS
     # verify / webhook_events stay unsupported (the base refuses): the widget endpoints
     # under /chat/<account>/ are the only way in.
 

@@ -12,7 +12,9 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import TYPE_CHECKING, Any
 
-from channels.base import BaseConnector, ChannelLimits, RecordEvents
+from django.utils.translation import gettext_lazy as _
+
+from channels.base import Badge, BaseConnector, ChannelLimits, CredentialField, FormConnect, MessageKind, RecordEvents
 from channels.http import ApiPermanentError
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
@@ -84,8 +86,39 @@ def _batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
 
 class EmailConnector(BaseConnector):
     platform = "email"
-    limits: ChannelLimits = EMAIL_LIMITS
+    label = _("Email")
+    badge = Badge(background="#f1f2f4", color="#344054")
+    # Keys and defaults as doc.md §1 lists them; yes/no values take true/false, yes/no, 1/0.
+    credential_fields = (
+        CredentialField("address", _("Support address"), secret=False, input_type="email"),
+        CredentialField("imap_host", _("IMAP host"), secret=False),
+        CredentialField("imap_port", _("IMAP port"), _("993 with TLS, else 143"), secret=False, required=False,
+                        input_type="number"),
+        CredentialField("imap_user", _("IMAP user"), _("the support address if empty"), secret=False, required=False),
+        CredentialField("imap_password", _("IMAP password")),
+        CredentialField("imap_ssl", _("IMAP over TLS (true/false)"), secret=False, required=False),
+        CredentialField("imap_starttls", _("IMAP STARTTLS (true/false)"), secret=False, required=False),
+        CredentialField("smtp_host", _("SMTP host"), secret=False),
+        CredentialField("smtp_port", _("SMTP port"), _("465 with TLS, else 587"), secret=False, required=False,
+                        input_type="number"),
+        CredentialField("smtp_user", _("SMTP user"), _("the IMAP user if empty"), secret=False, required=False),
+        CredentialField("smtp_password", _("SMTP password"), _("the IMAP password if empty"), required=False),
+        CredentialField("smtp_ssl", _("SMTP over TLS (true/false)"), secret=False, required=False),
+        CredentialField("smtp_starttls", _("SMTP STARTTLS (true/false)"), secret=False, required=False),
+        CredentialField("folder", _("Folder to read"), _("INBOX if empty"), secret=False, required=False),
+        CredentialField("sent_folder", _("Sent folder"), secret=False, required=False),
+        CredentialField("backlog_days", _("Import mail of the last N days only"), secret=False, required=False,
+                        input_type="number"),
+        CredentialField("display_name", _("Sender name on replies"), _("the brand's name if empty"), secret=False,
+                        required=False),
+    )
+    # A mailbox Hovor cannot log in to is refused when connecting, not listed as active.
+    connects = FormConnect(test_first=True)
     polls = True
+    kinds = (MessageKind("email", _("email")),)
+    history_hint = _("Email brings in the mailbox's folder (backlog_days limits how far back).")
+    limits: ChannelLimits = EMAIL_LIMITS
+    sla_class = "email"
 
     # --- inbound ------------------------------------------------------------------------
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:

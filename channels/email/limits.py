@@ -10,6 +10,5 @@ EMAIL_LIMITS = ChannelLimits(
     max_length=100_000,
     counting="chars",
     public=False,
-    sla_class="email",
     signature_separator="\n\n-- \n",
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from channels.base import ChannelLimits, OAuthApp, OAuthChoice
+from django.utils.translation import gettext_lazy as _
+
+from channels.base import Badge, ChannelLimits, CredentialField, MessageKind, OAuthApp, OAuthChoice, OAuthConnect
 from channels.meta.login import MetaGrant, granted_pages
 from channels.meta.page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
 
@@ -35,8 +37,29 @@ WEBHOOK_FIELDS = ("messages", "message_echoes", "message_deliveries", "messaging
 
 class FacebookConnector(MetaPageConnector):
     platform = "facebook"
+    label = _("Facebook")
+    badge = Badge(background="#e8eefc", color="#1d4ed8")
+    credential_fields = (
+        CredentialField("page_id", _("Page ID"), secret=False),
+        CredentialField("page_access_token", _("Page access token")),
+        CredentialField("app_secret", _("App secret"), _("Meta signs its webhooks with it (App settings → Basic).")),
+        CredentialField(
+            "verify_token", _("Webhook verify token (any random string you choose)"), shown_with_webhook=True
+        ),
+    )
+    connects = OAuthConnect(
+        _("Meta app ID"),
+        _("Meta app secret"),
+        choose_hint=_("You choose which Pages to connect; Hovor subscribes them to its webhook."),
+        choose_heading=_("Which Pages should Hovor answer from?"),
+    )
+    webhooks = True
+    kinds = (
+        MessageKind("dm", _("direct message")),
+        MessageKind("comment", _("comment")),
+        MessageKind("comment_edit", _("edited comment")),
+    )
     object_name = "page"
-    label = "Facebook"
     parse_event = staticmethod(parser.parse)
     classify_change = staticmethod(parser.classify_change)
     oauth_scopes = SCOPES

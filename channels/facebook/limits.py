@@ -10,5 +10,5 @@ from channels.base import ChannelLimits
 DM_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 8000
 
-DM_LIMITS = ChannelLimits(max_length=DM_MAX_LENGTH, counting="chars", public=False, sla_class="social")
-COMMENT_LIMITS = ChannelLimits(max_length=COMMENT_MAX_LENGTH, counting="chars", public=True, sla_class="social")
+DM_LIMITS = ChannelLimits(max_length=DM_MAX_LENGTH, counting="chars", public=False)
+COMMENT_LIMITS = ChannelLimits(max_length=COMMENT_MAX_LENGTH, counting="chars", public=True)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from channels.base import ChannelLimits, OAuthApp, OAuthChoice
+from django.utils.translation import gettext_lazy as _
+
+from channels.base import Badge, ChannelLimits, CredentialField, MessageKind, OAuthApp, OAuthChoice, OAuthConnect
 from channels.http import ApiPermanentError
 from channels.meta.login import MetaGrant, granted_pages
 from channels.meta.page import MetaCredentials, MetaPageConnector, page_credentials, page_tasks, text_of
@@ -41,9 +43,36 @@ PAGE_FIELDS_QUERY = "id,name,access_token,tasks,instagram_business_account{id,us
 
 class InstagramConnector(MetaPageConnector):
     platform = "instagram"
-    object_name = "instagram"
-    label = "Instagram"
+    label = _("Instagram")
+    badge = Badge(background="#fdebf3", color="#b4236b")
+    credential_fields = (
+        CredentialField("page_id", _("Facebook Page ID linked to the Instagram account"), secret=False),
+        CredentialField("page_access_token", _("Page access token")),
+        CredentialField("app_secret", _("App secret"), _("Meta signs its webhooks with it (App settings → Basic).")),
+        CredentialField(
+            "verify_token", _("Webhook verify token (any random string you choose)"), shown_with_webhook=True
+        ),
+        CredentialField(
+            "ig_user_id",
+            _("Instagram account ID"),
+            _("Found by “Test connection” when left empty."),
+            secret=False,
+            required=False,
+        ),
+    )
+    connects = OAuthConnect(
+        _("Meta app ID"),
+        _("Meta app secret"),
+        choose_hint=_("You choose which Instagram accounts to connect; Hovor subscribes them to its webhook."),
+        choose_heading=_("Which Instagram accounts should Hovor answer from?"),
+    )
+    webhooks = True
+    kinds = (
+        MessageKind("dm", _("direct message")),
+        MessageKind("comment", _("comment")),
+    )
     limits: ChannelLimits = DM_LIMITS
+    object_name = "instagram"
     comment_limits: ChannelLimits = COMMENT_LIMITS
     client_class = InstagramClient
     parse_event = staticmethod(parser.parse)
@@ -75,7 +104,10 @@ class InstagramConnector(MetaPageConnector):
                     handle=handle,
                     platform_user_id=ig_id,
                     label=f"{handle} (Instagram, through the Facebook Page {name or page_id})",
-                    credentials=page_credentials(app, page_id=page_id, page_access_token=token),
+                    credentials={
+                        **page_credentials(app, page_id=page_id, page_access_token=token),
+                        "ig_user_id": ig_id,
+                    },
                     options={"app_id": app.client_id, "page_name": name},
                 )
             )

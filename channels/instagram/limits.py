@@ -9,5 +9,5 @@ from channels.base import ChannelLimits
 DM_MAX_BYTES = 1000
 COMMENT_MAX_LENGTH = 2200
 
-DM_LIMITS = ChannelLimits(max_length=DM_MAX_BYTES, counting="utf8-bytes", public=False, sla_class="social")
-COMMENT_LIMITS = ChannelLimits(max_length=COMMENT_MAX_LENGTH, counting="chars", public=True, sla_class="social")
+DM_LIMITS = ChannelLimits(max_length=DM_MAX_BYTES, counting="utf8-bytes", public=False)
+COMMENT_LIMITS = ChannelLimits(max_length=COMMENT_MAX_LENGTH, counting="chars", public=True)

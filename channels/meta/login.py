@@ -235,9 +235,7 @@ class MetaLoginConnector(BaseConnector):
     """ "Connect with Facebook" for a Meta platform: the shared code flow above. A platform
     names its permissions and lists the accounts a grant reaches (oauth_accounts)."""
 
-    oauth = True
     registers_webhooks = True
-    label = "Meta"
     oauth_scopes: tuple[str, ...] = ()
     # Requested but not needed: business_management matters only when the admin's role on
     # the Page or WhatsApp account comes through a business portfolio.

@@ -116,7 +116,6 @@ class MetaPageConnector(MetaLoginConnector):
     asked for, the Page task an admin needs, and the webhook fields."""
 
     object_name = "page"
-    label = "Facebook"
     polls = False
     # A Page on which the admin cannot perform this task is not offered when connecting.
     page_task = "MESSAGING"
@@ -241,7 +240,7 @@ class MetaPageConnector(MetaLoginConnector):
 
     def check_reply(self, context: ReplyContext) -> str:
         return check_window(
-            platform=self.label,
+            platform=str(self.label),
             kind=context.kind,
             mode=context.mode,
             last_customer_message_at=context.last_customer_message_at,
@@ -277,7 +276,7 @@ class MetaPageConnector(MetaLoginConnector):
         mode = send_mode(last, now)
         if mode is None:
             assert last is not None
-            raise ApiPermanentError(dm_window_closed_message(self.label, last, now))
+            raise ApiPermanentError(dm_window_closed_message(str(self.label), last, now))
         self._check_length(outbound.text, self.limits)
         return client.send_message(recipient_id=recipient, text=outbound.text, mode=mode)
 
@@ -289,7 +288,7 @@ class MetaPageConnector(MetaLoginConnector):
             raise ApiPermanentError(f"There is no {self.label} comment to reply to privately.")
         written = customer_wrote_at(outbound.extra)
         if written is not None and now - written >= PRIVATE_REPLY_WINDOW:
-            raise ApiPermanentError(private_reply_closed_message(self.label, written, now))
+            raise ApiPermanentError(private_reply_closed_message(str(self.label), written, now))
         self._check_length(outbound.text, self.limits)
         return client.send_private_reply(comment_id=comment_id, text=outbound.text)
 

@@ -16,10 +16,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy
+
 from channels.base import (
+    Badge,
     BaseConnector,
     ChannelLimits,
+    CredentialField,
+    FormConnect,
     MalformedWebhook,
+    MessageKind,
     RecordEvents,
     SignatureInvalid,
 )
@@ -107,8 +113,24 @@ def _decode_update(body: bytes) -> dict[str, Any]:
 
 class TelegramConnector(BaseConnector):
     platform = "telegram"
-    limits: ChannelLimits = PRIVATE_LIMITS
+    label = gettext_lazy("Telegram")
+    badge = Badge(background="#e3f2fd", color="#1565c0")
+    credential_fields = (
+        CredentialField("bot_token", gettext_lazy("Bot token (from @BotFather)")),
+        CredentialField("webhook_secret", gettext_lazy("Webhook secret token (A–Z a–z 0–9 _ -)"), required=False),
+        CredentialField(
+            "mode", gettext_lazy("How messages arrive: polling (default) or webhook"), secret=False, required=False
+        ),
+    )
+    connects = FormConnect()
     polls = True
+    webhooks = True
+    kinds = (
+        MessageKind("message", gettext_lazy("message")),
+        MessageKind("group_message", gettext_lazy("group message")),
+        MessageKind("message_edit", gettext_lazy("edited message")),
+    )
+    limits: ChannelLimits = PRIVATE_LIMITS
 
     # --- inbound: polling ---------------------------------------------------------------
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:

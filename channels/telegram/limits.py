@@ -11,8 +11,8 @@ from channels.base import ChannelLimits
 MAX_TEXT_LENGTH = 4096
 
 # A private chat is a one-to-one conversation; group messages are seen by the group.
-PRIVATE_LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="utf16", public=False, sla_class="social")
-GROUP_LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="utf16", public=True, sla_class="social")
+PRIVATE_LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="utf16", public=False)
+GROUP_LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="utf16", public=True)
 
 
 def text_length(text: str) -> int:

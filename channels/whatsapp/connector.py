@@ -16,8 +16,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, OAuthChoice, ReplyContext
+from channels.base import (
+    Badge,
+    ChannelLimits,
+    CredentialField,
+    MalformedWebhook,
+    MessageKind,
+    OAuthApp,
+    OAuthChoice,
+    OAuthConnect,
+    ReplyContext,
+)
 from channels.http import ApiError, ApiPermanentError
 from channels.meta import webhooks
 from channels.meta.graph import GraphClient
@@ -207,9 +218,34 @@ def e164(display_phone_number: str) -> str:
 
 class WhatsAppConnector(MetaLoginConnector):
     platform = "whatsapp"
-    label = "WhatsApp"
-    limits: ChannelLimits = LIMITS
+    label = _("WhatsApp")
+    badge = Badge(background="#e7f6ec", color="#1b7f3b")
+    credential_fields = (
+        CredentialField("phone_number_id", _("Phone number ID"), secret=False),
+        CredentialField("access_token", _("Access token")),
+        CredentialField("app_secret", _("App secret"), _("Meta signs its webhooks with it (App settings → Basic).")),
+        CredentialField(
+            "verify_token", _("Webhook verify token (any random string you choose)"), shown_with_webhook=True
+        ),
+        CredentialField(
+            "templates",
+            _("Message templates"),
+            _("The approved templates replies may use outside the 24-hour window (JSON list; see doc.md)."),
+            secret=False,
+            required=False,
+            input_type="json",
+        ),
+    )
+    connects = OAuthConnect(
+        _("Meta app ID"),
+        _("Meta app secret"),
+        choose_hint=_("You choose which phone numbers to connect; Hovor subscribes them to its webhook."),
+        choose_heading=_("Which phone numbers should Hovor answer from?"),
+    )
+    webhooks = True
     polls = False
+    kinds = (MessageKind("message", _("message")),)
+    limits: ChannelLimits = LIMITS
     oauth_scopes = SCOPES
     oauth_nothing_found = (
         "Meta shared no WhatsApp Business account with a phone number. On Facebook's consent page, pick the "
@@ -221,7 +257,7 @@ class WhatsAppConnector(MetaLoginConnector):
         """One choice per phone number of each WhatsApp Business account the admin shared
         (debug_token's granular_scopes name them, as Meta's embedded-signup guide does)."""
         graph = GraphClient(base_url=app.base_url, access_token=grant.user_token)
-        graph.label = self.label
+        graph.label = str(self.label)
         choices = []
         for waba_id in grant.targets.get("whatsapp_business_management", ()):
             waba = graph.get(waba_id, {"fields": "id,name"})

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from channels.base import ChannelLimits
 
 MAX_TEXT_LENGTH = 4096
-LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="chars", public=False, sla_class="social")
+LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="chars", public=False)
 SERVICE_WINDOW = timedelta(hours=24)
 
 

@@ -19,13 +19,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from channels.base import (
+    Badge,
     BaseConnector,
     ChannelLimits,
+    CredentialField,
     MalformedWebhook,
+    MessageKind,
     OAuthApp,
     OAuthChoice,
+    OAuthConnect,
     OAuthStart,
     RecordEvents,
     ReplyContext,
@@ -110,14 +115,48 @@ class Feed:
 
 
 class XConnector(BaseConnector):
-    keeps_unrouted = False
     platform = "x"
-    limits: ChannelLimits = TWEET_LIMITS
-    polls = True
-    oauth = True
+    label = _("X")
+    badge = Badge(background="#111111", color="#ffffff")
+    credential_fields = (
+        CredentialField("consumer_key", _("API key (consumer key)")),
+        CredentialField("consumer_secret", _("API key secret (consumer secret)")),
+        CredentialField("access_token", _("Access token")),
+        CredentialField("access_token_secret", _("Access token secret")),
+        CredentialField(
+            "bearer_token",
+            _("Bearer token"),
+            _("The app's bearer token; Hovor fetches one itself when it registers the webhook."),
+            required=False,
+        ),
+    )
     # OAuth 1.0a has no state parameter: the callback is matched by its request token.
-    oauth_state_param = False
+    connects = OAuthConnect(
+        _("API key (consumer key)"),
+        _("API key secret (consumer secret)"),
+        state_param=False,
+        app_id_credential="consumer_key",
+    )
+    polls = True
+    webhooks = True
+    kinds = (
+        MessageKind("mention", _("mention")),
+        MessageKind("tweet", _("post naming the brand")),
+        MessageKind("dm", _("direct message")),
+    )
+    history_hint = _("X gives the last 800 mentions and 30 days of DMs.")
+    option_fields = (
+        CredentialField(
+            "search_query",
+            _("Also watch posts that name the brand without tagging it (search query, optional)"),
+            secret=False,
+            required=False,
+            placeholder='"Acme" -from:AcmeCare -is:retweet',
+        ),
+    )
+    limits: ChannelLimits = TWEET_LIMITS
     registers_webhooks = True
+    keeps_unrouted = False
 
     def ensure_user_id(self, account: BrandAccount, client: XClient) -> str:
         if not account.platform_user_id:

@@ -8,10 +8,10 @@ from twitter_text import parse_tweet
 
 from channels.base import ChannelLimits
 
-TWEET_LIMITS = ChannelLimits(max_length=280, counting="x-weighted", public=True, sla_class="social")
+TWEET_LIMITS = ChannelLimits(max_length=280, counting="x-weighted", public=True)
 DM_MAX_LENGTH = 10_000
 # A DM is private and counted in plain characters (code points), up to 10,000.
-DM_LIMITS = ChannelLimits(max_length=DM_MAX_LENGTH, counting="chars", public=False, sla_class="social")
+DM_LIMITS = ChannelLimits(max_length=DM_MAX_LENGTH, counting="chars", public=False)
 
 
 def weighted_length(text: str) -> int:

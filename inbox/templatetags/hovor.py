@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from channels import registry
 from channels.registry import get_connector
 
 from ..models import Message, TicketEvent
@@ -30,22 +32,31 @@ def status_label(status: str) -> str:
     return str(STATUS_SHORT.get(status, status))
 
 
-# What the customer's message was, in the agent's words (Message.kind, set by connectors).
-KIND_LABELS = {
-    "mention": gettext_lazy("mention"),
-    "tweet": gettext_lazy("post naming the brand"),
-    "dm": gettext_lazy("direct message"),
-    "comment": gettext_lazy("comment"),
-    "message": gettext_lazy("message"),
-    "group_message": gettext_lazy("group message"),
-    "email": gettext_lazy("email"),
-    "chat": gettext_lazy("chat"),
-}
+# What the customer's message was, in the agent's words: each connector declares its
+# message kinds and their labels (channels.registry).
+@register.filter
+def kind_label(kind: str, platform: str = "") -> str:
+    return registry.kind_label(kind, platform)
 
 
 @register.filter
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
+def platform_label(platform: str) -> str:
+    """The platform's label; a stored platform no connector provides shows as its name."""
+    return registry.platform_label(platform)
+
+
+@register.filter
+def agent_template(platform: str) -> str:
+    """The template a platform adds to the agent's ticket view ("" for none)."""
+    if platform not in registry.supported_platforms():
+        return ""
+    return registry.get_connector(platform).agent_template
+
+
+@register.simple_tag
+def platform_badges_css() -> str:
+    """The URL of the platforms' badge stylesheet, versioned by its content."""
+    return f"{reverse('channels:badges_css')}?v={registry.badge_stylesheet()[1]}"
 
 
 @register.filter

@@ -161,6 +161,51 @@ def test_unsupported_platform_is_400(staff: User, brand: Brand, platform: str) -
     assert not BrandAccount.objects.exists()
 
 
+def test_an_unknown_platform_is_named_with_the_known_ones(staff: User, brand: Brand) -> None:
+    from channels.registry import supported_platforms
+
+    response = api(staff).post(
+        "/api/v1/accounts/", {"brand": brand.pk, "platform": "myspace", "handle": "@acme"}, format="json"
+    )
+    assert response.status_code == 400
+    error = response.json()["platform"][0]
+    assert "no connector for the platform 'myspace'" in error
+    assert f"Known platforms: {', '.join(supported_platforms())}." in error and "telegram" in error
+
+
+@pytest.mark.parametrize(
+    ("credentials", "said"),
+    [
+        ({**X_CREDENTIALS, "consumer_sercet": "x"}, "X takes no credential consumer_sercet; it takes: consumer_key,"),
+        ({k: v for k, v in X_CREDENTIALS.items() if k != "access_token"}, "X needs the credential access_token."),
+        ({**X_CREDENTIALS, "access_token": ""}, "X needs the credential access_token."),
+        ({**X_CREDENTIALS, "access_token": {"nested": "value"}}, "The credential access_token is a single value"),
+    ],
+)
+def test_credentials_must_match_the_connectors_declared_fields(
+    staff: User, brand: Brand, credentials: dict[str, Any], said: str
+) -> None:
+    body = {"brand": brand.pk, "platform": "x", "handle": "@AcmeCare", "base_url": "http://127.0.0.1:9",
+            "credentials": credentials}
+    response = api(staff).post("/api/v1/accounts/", body, format="json")
+    assert response.status_code == 400
+    assert said in " ".join(response.json()["credentials"])
+    assert "test-consumer-secret" not in response.content.decode()  # secrets are never echoed
+    assert not BrandAccount.objects.exists()
+
+
+def test_declared_optional_and_structured_credentials_are_accepted(staff: User, brand: Brand) -> None:
+    templates = [{"name": "order_update", "language": "cs", "body": "Dobrý den {{1}}"}]
+    credentials = {"phone_number_id": "106540352242922", "access_token": "t", "app_secret": "s",
+                   "verify_token": "v", "templates": templates}
+    body = {"brand": brand.pk, "platform": "whatsapp", "handle": "+15550783881", "credentials": credentials}
+    response = api(staff).post("/api/v1/accounts/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert BrandAccount.objects.get().credentials["templates"] == templates
+    chat = {"brand": brand.pk, "platform": "chat", "handle": "shop.example", "credentials": {}}
+    assert api(staff).post("/api/v1/accounts/", chat, format="json").status_code == 201
+
+
 # --- tickets: lists and filters -----------------------------------------------------------
 def _ids(response: Any) -> list[int]:
     assert response.status_code == 200, response.content
@@ -449,6 +494,11 @@ def test_openapi_schema(agent: User) -> None:
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/tickets/" in doc["paths"]
     assert "/api/v1/accounts/" in doc["paths"] and "/api/v1/customers/" in doc["paths"]
+    # The account's platform is one of the connector packages, as the registry finds them.
+    from channels.registry import supported_platforms
+
+    enums = [schema.get("enum") for schema in doc["components"]["schemas"].values() if "enum" in schema]
+    assert sorted(supported_platforms()) in [sorted(e) for e in enums if e]
 
 
 # --- more of the contract, and malformed input ----------------------------------------------

@@ -130,9 +130,10 @@ def test_admin_connects_two_facebook_pages_through_the_consent_page(
         expect(choices.first).to_be_visible()
         assert choices.count() >= 3  # the brand's Page and the other Pages the admin can answer for
         keep = (f"Page {fake.page_id})", f"Page {DEMO_OTHER_PAGES[0]['id']})")
-        for i in range(choices.count()):  # keep the brand's own Page and the first other one
-            if not choices.nth(i).inner_text().strip().endswith(keep):
-                choices.nth(i).locator("input").uncheck()
+        for i in range(choices.count()):  # Pages new to Hovor start unticked: pick the brand's own and one other
+            expect(choices.nth(i).locator("input")).not_to_be_checked()
+            if choices.nth(i).inner_text().strip().endswith(keep):
+                choices.nth(i).locator("input").check()
         shot(page, "connect_facebook_choose")
         page.click("#connect-chosen")
 
@@ -147,3 +148,49 @@ def test_admin_connects_two_facebook_pages_through_the_consent_page(
         assert not problems.errors and not problems.server_errors
     finally:
         fake.stop()
+
+
+def test_a_bad_time_zone_is_refused_with_one_message(
+    live_server: Any, page: Page, problems: PageProblems, admin: User
+) -> None:
+    acme = Brand.objects.create(name="Acme")
+    login_admin(page, live_server.url)
+    page.goto(live_server.url + "/settings/hours/")
+    card = page.locator(f"#brand-{acme.pk}")
+    card.locator("input[name=timezone]").fill("Mars/Olympus")
+    card.locator("button.primary").click()
+    expect(card.locator("[role=alert]")).to_have_text(
+        "Unknown time zone 'Mars/Olympus': use a name like Europe/Prague."
+    )
+    shot(page, "hours_bad_zone")
+    assert page.get_by_text(re.compile("Unknown time zone")).count() == 1  # once: beside the field, not also a flash
+    assert page.locator(".flash").count() == 0
+    expect(card.locator("input[name=timezone]")).to_have_value("Mars/Olympus")  # what the lead typed, to correct
+    assert hours_for_brand(acme.pk) is None
+    assert not problems.errors and not problems.server_errors
+
+
+def test_account_list_badges_take_their_colours_from_the_registry(
+    live_server: Any, page: Page, problems: PageProblems, admin: User
+) -> None:
+    from channels.services import brand_account_connect
+
+    acme = Brand.objects.create(name="Acme")
+    for platform, handle in (("x", "@AcmeCare"), ("whatsapp", "+15550783881"), ("email", "help@acme.example"),
+                             ("chat", "acme.example")):
+        brand_account_connect(brand=acme, platform=platform, handle=handle, credentials={})
+    gone = brand_account_connect(brand=acme, platform="telegram", handle="@OldBot", credentials={})
+    BrandAccount.objects.filter(pk=gone.pk).update(platform="myspace")  # its package was removed
+    login_admin(page, live_server.url)
+    page.goto(live_server.url + "/settings/accounts/")
+    x_badge = page.locator(".badge.platform-x")
+    expect(x_badge).to_have_text("X")
+    assert x_badge.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(17, 17, 17)"
+    whatsapp = page.locator(".badge.platform-whatsapp")
+    assert whatsapp.evaluate("e => getComputedStyle(e).color") == "rgb(27, 127, 59)"
+    expect(page.locator(".badge.platform-myspace")).to_have_text("myspace")  # listed plainly, not a 500
+    shot(page, "accounts_badges")
+    page.select_option("select[name=language]", "cs")
+    expect(page.locator(".badge.platform-email")).to_have_text("E-mail")
+    expect(page.locator(".badge.platform-chat")).to_have_text("Živý chat")
+    assert not problems.errors and not problems.server_errors

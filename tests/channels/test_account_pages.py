@@ -1,6 +1,7 @@
 """Admins connect, test, repair and disconnect brand accounts from the browser."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -152,3 +153,81 @@ def test_chat_account_page_gives_the_snippet_and_sets_the_widgets_look(admin_cli
     refused = admin_client.post(url, {**form, "color": "red;background:url(//evil)"}, follow=True)
     assert "The colour must look like" in refused.content.decode()
     assert admin_client.get(f"/chat/{chat.pk}/config").json()["color"] == "#0f766e"
+
+
+def test_account_page_counts_stored_events_by_status(admin_client: Client, x_account: BrandAccount) -> None:
+    from channels.models import InboundEvent, InboundEventStatus
+
+    for i, status in enumerate(["processed"] * 3 + ["ignored"] * 2 + ["failed", "received"]):
+        InboundEvent.objects.create(account=x_account, platform_id=f"e{i}", kind="mention", payload={}, status=status)
+    assert InboundEventStatus.IGNORED == "ignored"
+    page = admin_client.get(f"/settings/accounts/{x_account.pk}/").content.decode()
+    counts = dict(re.findall(r'<span class="count-(\w+)">[^<]*<strong>(\d+)</strong>', page))
+    assert counts == {"received": "1", "processed": "3", "ignored": "2", "failed": "1"}
+    assert "skipped on purpose" in page  # events ignored deliberately are visible, not hidden
+
+
+def test_a_stored_platform_no_package_provides_is_a_clear_error(
+    admin_client: Client, x_account: BrandAccount
+) -> None:
+    BrandAccount.objects.filter(pk=x_account.pk).update(platform="myspace")
+    listing = admin_client.get("/settings/accounts/")
+    assert listing.status_code == 200
+    assert '<span class="badge platform-myspace">myspace</span>' in listing.content.decode()  # plain label, no 500
+    page = admin_client.get(f"/settings/accounts/{x_account.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 500 and "No connector package provides the platform &#x27;myspace&#x27;" in html
+    assert "channels/myspace/connector.py" in html and f"/settings/accounts/{x_account.pk}/disconnect/" in html
+    assert "skipped on purpose <strong>0</strong>" in html  # its stored events are still counted
+    admin_client.post(f"/settings/accounts/{x_account.pk}/disconnect/")
+    x_account.refresh_from_db()
+    assert x_account.status == AccountStatus.DISABLED and x_account.credentials == {}
+
+
+def test_badge_colours_are_a_cached_stylesheet_from_the_registry(client: Client, admin_client: Client) -> None:
+    from channels.registry import badge_stylesheet
+
+    css, version = badge_stylesheet()
+    page = admin_client.get("/settings/accounts/").content.decode()
+    assert f'<link rel="stylesheet" href="/settings/accounts/badges.css?v={version}">' in page
+    assert '<link rel="icon" href="/static/hovor/favicon.svg" type="image/svg+xml">' in page
+    assert "style=" not in re.sub(r"<form[^>]*logout[^>]*>", "", page.split("<main", 1)[1])  # no inline badge colours
+    response = client.get(f"/settings/accounts/badges.css?v={version}")  # public: the login page uses it too
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/css")
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    body = response.content.decode()
+    assert ".badge.platform-x { background: #111111; color: #ffffff; }" in body
+    assert ".badge.platform-whatsapp {" in body and body == css
+    stale = client.get("/settings/accounts/badges.css?v=old")
+    assert stale["Cache-Control"] == "public, max-age=300"
+    again = client.get("/settings/accounts/badges.css", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_credential_fields_come_from_the_connector(admin_client: Client) -> None:
+    from channels.registry import get_connector
+
+    page = admin_client.get("/settings/accounts/new/?platform=email").content.decode()
+    for field in get_connector("email").credential_fields:
+        assert f'name="{field.name}"' in page
+    assert 'type="email" id="f-address" name="address" required' in page
+    assert 'type="number" id="f-imap_port" name="imap_port"' in page and "993 with TLS, else 143" in page
+    assert 'type="password" id="f-imap_password" name="imap_password" required' in page
+    whatsapp = admin_client.get("/settings/accounts/new/?platform=whatsapp").content.decode()
+    assert '<textarea id="f-templates" name="templates"' in whatsapp
+    x_form = admin_client.get("/settings/accounts/new/?platform=x").content.decode()
+    assert 'name="search_query"' in x_form and "&quot;Acme&quot; -from:AcmeCare" in x_form
+    assert admin_client.get("/settings/accounts/new/?platform=myspace").status_code == 404
+
+
+def test_only_the_webhook_secret_the_platform_asks_for_is_shown_back(admin_client: Client, brand: Any) -> None:
+    from channels.services import brand_account_connect
+
+    credentials = {"page_id": "104512345678901", "page_access_token": "page-token-secret", "app_secret": "app-secret-1",
+                   "verify_token": "verify-me-7"}
+    account = brand_account_connect(brand=brand, platform="facebook", handle="Acme Care", credentials=credentials)
+    page = admin_client.get(f"/settings/accounts/{account.pk}/").content.decode()
+    assert f"/webhooks/facebook/{account.pk}/" in page and 'value="verify-me-7"' in page
+    assert "page-token-secret" not in page and "app-secret-1" not in page
+    email = brand_account_connect(brand=brand, platform="email", handle="help@acme.example", credentials={})
+    assert "/webhooks/email/" not in admin_client.get(f"/settings/accounts/{email.pk}/").content.decode()

@@ -179,6 +179,9 @@ def test_facebook_pages_to_choose_with_a_broken_one_offered_for_new_tokens(admin
         assert any(label.startswith("Acme Care (") for label in ticked)  # broken: offered for new tokens
         other = DEMO_OTHER_PAGES[0]
         index = next(i for i, _, label in rows if label.startswith(f"{other['name']} ("))
+        # Pages seen for the first time wait for the admin to pick them (other brands' Pages too).
+        assert ticked == {label for label in ticked if label.startswith("Acme Care (")}
+        assert len(rows) > len(ticked)
 
         chosen = [i for i, _, label in rows if label.startswith("Acme Care (")] + [index]
         done = admin_client.post("/settings/accounts/connect/facebook/choose/", {"choice": chosen})
@@ -190,6 +193,33 @@ def test_facebook_pages_to_choose_with_a_broken_one_offered_for_new_tokens(admin
         # The flow is spent: choosing again does nothing.
         again = admin_client.post("/settings/accounts/connect/facebook/choose/", {"choice": chosen}, follow=True)
         assert "was not started here or took too long" in again.content.decode()
+    finally:
+        fake.stop()
+
+
+def test_authorising_again_ticks_only_that_account(admin_client: Client, brand: Any) -> None:
+    from fakes.facebook import DEMO_OTHER_PAGES
+    from tests.channels.facebook.meta_support import APP_SECRET, connect, start_fake
+    from tests.channels.meta_oauth_support import consent as meta_consent
+
+    fake = start_fake("facebook", redirect_uris=[FB_CALLBACK])
+    try:
+        again = connect(brand, "facebook", fake)  # "Authorise again" on its account page
+        other = DEMO_OTHER_PAGES[0]
+        connect(brand, "facebook", fake, handle=other["name"])  # connected and fine: left alone
+        started = admin_client.post(
+            "/settings/accounts/connect/facebook/",
+            {"brand": str(brand.pk), "client_id": fake.app_id, "client_secret": APP_SECRET,
+             "base_url": fake.base_url, "account": str(again.pk)},
+        )
+        page = admin_client.get("/settings/accounts/connect/facebook/callback/", meta_consent(started["Location"],
+                                                                                            FB_CALLBACK))
+        row = r'<input type="checkbox" name="choice" value="(\d+)"( checked)?>\s*<span><strong>([^<]+)'
+        rows = re.findall(row, page.content.decode())
+        assert len(rows) >= 3
+        assert [label for _, checked, label in rows if checked] == [
+            next(label for _, _, label in rows if label.startswith("Acme Care ("))
+        ]
     finally:
         fake.stop()
 

@@ -179,3 +179,14 @@ def test_an_account_with_a_registered_webhook_is_polled_only_as_a_safety_net(set
     assert due_polling_accounts() == [polled.pk]
     BrandAccount.objects.filter(pk=hooked.pk).update(last_polled_at=timezone.now() - timedelta(seconds=301))
     assert set(due_polling_accounts()) == {polled.pk, hooked.pk}
+
+
+def test_a_bad_time_zone_is_said_once_beside_the_field(lead_client: Client, brand: Brand) -> None:
+    response = lead_client.post(f"/settings/hours/{brand.pk}/", {"timezone": "Nowhere/Town", "open-0": "1",
+                                                                 "opens-0": "09:00", "closes-0": "17:00"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.count("Unknown time zone") == 1 and 'class="flash"' not in html
+    assert 'value="Nowhere/Town"' in html and 'aria-invalid="true"' in html  # kept, to correct
+    assert hours_for_brand(brand.pk) is None
+    assert "Unknown time zone" not in lead_client.get("/settings/hours/").content.decode()  # not queued for later

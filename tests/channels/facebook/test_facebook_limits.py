@@ -51,7 +51,7 @@ def test_check_reply(kind: str, mode: str, age: timedelta, refused: bool) -> Non
         error = connector.check_reply(ReplyContext(kind=kind, mode=mode, last_customer_message_at=NOW - age, now=NOW))
         assert bool(error) is refused
         if refused:
-            assert connector.label in error and "7 days" in error
+            assert str(connector.label) in error and "7 days" in error
 
 
 def test_limits_per_kind() -> None:

@@ -465,3 +465,16 @@ def test_thread_shows_delivered_and_read_as_the_platform_reports_them(
     Message.objects.filter(direction=Direction.OUT).update(delivery_status=status)
     html = thread_html(agent_client, ticket)
     assert f'data-delivery="{status}"' in html and shown in html and "Sending…" not in html
+
+
+def test_inbox_lists_a_ticket_whose_platform_no_package_provides(
+    agent_client: Client, fake_x: Any, x_account: BrandAccount
+) -> None:
+    ticket, _ = make_ticket(fake_x, x_account, "@cust_gone", "Gone Customer", "still here?")
+    BrandAccount.objects.filter(pk=x_account.pk).update(platform="myspace")  # its package was removed
+    for path in ("/", "/inbox/list/"):
+        response = agent_client.get(path)
+        assert response.status_code == 200
+        assert '<span class="badge platform-myspace">myspace</span>' in response.content.decode()
+    listed = agent_client.get("/inbox/list/").content.decode()
+    assert "Gone Customer" in listed and f"/tickets/{ticket.pk}/" in listed
