@@ -447,7 +447,7 @@ class FakeMeta(FakeServer):
         ]
         self._issued.update(i for p in self.other_pages for i in (p.id, p.ig_id) if i)
         self.accounts_page_size = max(1, int(accounts_page_size))
-        # Facebook Login for this app and the admin logged in to Facebook (see fake_login.py).
+        # Facebook Login for this app and the admin logged in to Facebook (see fakes/meta/login.py).
         self.login = FakeLogin(
             app_id=self.app_id,
             app_secret=app_secret,
