@@ -1742,11 +1742,13 @@ def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
         if not fake.webhook:
             return
 
-        # Meta verifies the callback when the subscription is saved; Hovor may still be starting.
+        # Meta verifies the callback when the subscription is saved; Hovor may still be starting,
+        # so a failed check is retried quietly (--verbose prints each one) and the result printed once.
         def verify_until_ok() -> None:
             while not stop.is_set() and not fake.verified:
                 result = fake.verify_webhook()
-                print(f"FAKE_{name.upper()}_VERIFY {json.dumps(result)}", flush=True)
+                if result.get("verified") or fake.verbose:
+                    print(f"FAKE_{name.upper()}_VERIFY {json.dumps(result)}", flush=True)
                 if result.get("verified"):
                     return
                 stop.wait(2.0)
