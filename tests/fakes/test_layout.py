@@ -20,13 +20,23 @@ def imported(path: Path) -> set[str]:
     return names
 
 
+def platform_modules() -> list[tuple[str, Path]]:
+    """(platform, file) for every fake: fakes/<platform>.py or the package fakes/<platform>/."""
+    found = []
+    for path in sorted((ROOT / "fakes").iterdir()):
+        if path.suffix == ".py" and path.stem not in ("__init__", "base", "demo", "crowd"):
+            found.append((path.stem, path))
+        elif path.is_dir() and path.name not in ("meta", "__pycache__"):
+            found += [(path.name, file) for file in sorted(path.glob("*.py"))]
+    return found
+
+
 def test_platform_fakes_do_not_import_each_other() -> None:
-    for path in sorted((ROOT / "fakes").glob("*.py")):
-        if path.stem in ("__init__", "base", "demo", "crowd"):
-            continue
+    assert {platform for platform, _ in platform_modules()} >= {"x", "telegram", "whatsapp", "facebook", "instagram"}
+    for platform, path in platform_modules():
         fakes = {name for name in imported(path) if name == "fakes" or name.startswith("fakes.")}
-        allowed = SHARED | {name for name in fakes if name.startswith("fakes.meta")}
-        assert fakes <= allowed, f"{path.name} imports {sorted(fakes - allowed)}"
+        allowed = SHARED | {n for n in fakes if n.startswith("fakes.meta") or n.startswith(f"fakes.{platform}.")}
+        assert fakes <= allowed, f"{path} imports {sorted(fakes - allowed)}"
 
 
 def test_the_meta_family_shares_fakes_meta_and_not_facebooks_fake() -> None:
