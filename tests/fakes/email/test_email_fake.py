@@ -138,11 +138,7 @@ def test_the_demo_account_reaches_the_fake_on_its_ports() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_hovor_polls_the_fake_into_tickets(fake: FakeMail, brand: Any) -> None:
-    try:
-        from channels.inbound import account_poll  # where the one-way layering puts it
-    except ImportError:
-        from channels.services import account_poll  # type: ignore[attr-defined,no-redef]
-    from channels.services import brand_account_connect
+    from channels.services import account_poll, brand_account_connect
     from inbox.models import Ticket
 
     account = brand_account_connect(brand=brand, platform="email", handle=DEMO_ADDRESS, credentials=fake.credentials())
