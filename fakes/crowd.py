@@ -5,6 +5,7 @@ a customer, whether they answer the brand's last reply so threads grow) is the p
 `fakes.<platform>.DEMO.crowd` (fakes/demo.py).
 
     python -m fakes.crowd --platform x --fake http://127.0.0.1:8081
+    python -m fakes.crowd --to x=http://127.0.0.1:8081 --to telegram=http://127.0.0.1:8082   # one process
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import argparse
 import random
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -137,17 +139,40 @@ def run(
     return posted
 
 
+def _target(value: str) -> tuple[str, str]:
+    platform, sep, url = value.partition("=")
+    if not sep or not platform or not url.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected PLATFORM=URL, not {value!r}")
+    return platform, url
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fake", required=True, help="base URL of the platform fake")
+    parser.add_argument("--fake", help="base URL of the platform fake")
     parser.add_argument("--platform", default="x", help="whose DEMO.crowd to follow (a registered platform)")
+    parser.add_argument("--to", type=_target, action="append", default=[], metavar="PLATFORM=URL",
+                        help="one crowd per platform in this process (repeatable; the demo's way)")
     parser.add_argument("--every", type=float, default=None, help="mean seconds between messages (default: DEMO's)")
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
+    targets: list[tuple[str, str]] = list(args.to)
+    if args.fake:
+        targets.append((args.platform, args.fake))
+    if not targets:
+        parser.error("give --fake URL (with --platform) or --to PLATFORM=URL")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    threads = [
+        threading.Thread(target=run, args=(url, args.every, args.count, args.seed, platform), daemon=True,
+                         name=f"crowd-{platform}")
+        for platform, url in targets
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        run(args.fake, args.every, args.count, args.seed, args.platform)
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.5)
     except KeyboardInterrupt:
         pass
 

@@ -38,26 +38,40 @@ def main() -> int:
     env.setdefault("LOG_LEVEL", "INFO" if verbose else "WARNING")
     env["PYTHONUNBUFFERED"] = "1"
     procs: list[subprocess.Popen[bytes]] = []
+    fakes: list[subprocess.Popen[bytes]] = []  # the platforms, stopped after Hovor
 
-    def start(name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def start(name: str, args: list[str], *, fake: bool = False) -> subprocess.Popen[bytes]:
         if verbose:
             print(f"[demo] starting {name}: {' '.join(args)}", flush=True)
         # Their start-up banners and ready lines are for scripts; errors still reach stderr.
         stdout = None if verbose else subprocess.DEVNULL
         proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, stdout=stdout)
         procs.append(proc)
+        if fake:
+            fakes.append(proc)
         return proc
 
-    def stop_all(*_: object) -> None:
-        for proc in reversed(procs):
+    def stop(group: list[subprocess.Popen[bytes]]) -> None:
+        for proc in reversed(group):
             if proc.poll() is None:
                 proc.terminate()  # the leader shuts its own children down (Celery: warm shutdown)
         deadline = time.time() + 10
-        for proc in procs:
+        for proc in group:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+    def stop_all(*_: object) -> None:
+        # Hovor and the crowds first, the fakes last: a task the worker finishes while it
+        # shuts down still finds its platform there. A second Ctrl-C (or make's own signal)
+        # must not cut this short and leave processes behind.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        try:
+            stop([proc for proc in procs if proc not in fakes])
+        finally:
+            stop(fakes)
 
     def on_signal(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM/SIGHUP stop everything the same way Ctrl-C does
@@ -76,7 +90,7 @@ def main() -> int:
         # Fakes Hovor calls (polling, sending) come up first: seed_demo may check an account.
         for platform, demo in demos.items():
             if not demo.after_web:
-                start(f"fake {platform}", [PY, "-m", f"fakes.{platform}", *demo.command(runs[platform])])
+                start(f"fake {platform}", [PY, "-m", f"fakes.{platform}", *demo.command(runs[platform])], fake=True)
         for platform, demo in demos.items():
             if not demo.after_web:
                 _wait_for(f"{runs[platform].base_url}/_fake/outbound")
@@ -102,14 +116,14 @@ def main() -> int:
         for platform, demo in demos.items():
             if demo.after_web and platform in ids:
                 runs[platform] = DemoRun(platform, port_of[platform], web_url, ids[platform])
-                start(f"fake {platform}", [PY, "-m", f"fakes.{platform}", *demo.command(runs[platform])])
-        for platform, demo in demos.items():
-            if platform in ids and demo.crowd is not None:
-                _wait_for(f"{runs[platform].base_url}/_fake/outbound")
-                start(f"crowd on {platform}", [PY, "-m", "fakes.crowd", "--platform", platform,
-                                               "--fake", runs[platform].base_url])
-        fakes = "\n".join(f"  {p:<10} {runs[p].base_url}" for p in demos if p in ids)
-        print(f"\n{logins}\nFakes (python -m fakes.<platform>):\n{fakes}\n\n"
+                start(f"fake {platform}", [PY, "-m", f"fakes.{platform}", *demo.command(runs[platform])], fake=True)
+        crowds = [platform for platform, demo in demos.items() if platform in ids and demo.crowd is not None]
+        for platform in crowds:
+            _wait_for(f"{runs[platform].base_url}/_fake/outbound")
+        if crowds:  # one process writes on every platform, each as its DEMO.crowd says
+            start("the crowd", [PY, "-m", "fakes.crowd", *(f"--to={p}={runs[p].base_url}" for p in crowds)])
+        where = "\n".join(f"  {p:<10} {runs[p].base_url}" for p in demos if p in ids)
+        print(f"\n{logins}\nFakes (python -m fakes.<platform>):\n{where}\n\n"
               f"[demo] Hovor is up: {web_url}/  (Ctrl-C stops everything)\n", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

@@ -447,7 +447,7 @@ class FakeMeta(FakeServer):
         ]
         self._issued.update(i for p in self.other_pages for i in (p.id, p.ig_id) if i)
         self.accounts_page_size = max(1, int(accounts_page_size))
-        # Facebook Login for this app and the admin logged in to Facebook (see fake_login.py).
+        # Facebook Login for this app and the admin logged in to Facebook (see fakes/meta/login.py).
         self.login = FakeLogin(
             app_id=self.app_id,
             app_secret=app_secret,
@@ -1742,11 +1742,13 @@ def main(argv: list[str] | None = None, *, mode: str = "page") -> int:
         if not fake.webhook:
             return
 
-        # Meta verifies the callback when the subscription is saved; Hovor may still be starting.
+        # Meta verifies the callback when the subscription is saved; Hovor may still be starting,
+        # so a failed check is retried quietly (--verbose prints each one) and the result printed once.
         def verify_until_ok() -> None:
             while not stop.is_set() and not fake.verified:
                 result = fake.verify_webhook()
-                print(f"FAKE_{name.upper()}_VERIFY {json.dumps(result)}", flush=True)
+                if result.get("verified") or fake.verbose:
+                    print(f"FAKE_{name.upper()}_VERIFY {json.dumps(result)}", flush=True)
                 if result.get("verified"):
                     return
                 stop.wait(2.0)

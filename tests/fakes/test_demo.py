@@ -91,3 +91,20 @@ def test_a_crowd_writes_only_its_languages_and_lines() -> None:
                   crowd=Crowd(languages=("bg", "cs"), lines=lines))
         texts = [u["message"]["text"] for u in fake.pending()]
     assert len(texts) == 5 and all(t.split()[0] in ("Здравейте", "Dobrý") for t in texts)
+
+
+def test_one_crowd_process_writes_on_several_platforms() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with FakeX(rate_limit_scale=1000) as x, FakeTelegram() as telegram:
+        done = subprocess.run(
+            [sys.executable, "-m", "fakes.crowd", f"--to=x={x.base_url}", f"--to=telegram={telegram.base_url}",
+             "--count", "2", "--every", "0.01", "--seed", "4"],
+            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert len(telegram.pending()) == 2
+        assert sum(len(ids) for ids in x._mentions.values()) == 2  # the X crowd writes mentions
+    assert done.stderr == ""

@@ -1,101 +1,5 @@
-"""A loopback fake of the X (Twitter) API v2, faithful to the wire format Hovor relies on.
-
-Run standalone::
-
-    python -m fakes.x --port 0          # prints FAKE_X_READY http://127.0.0.1:<port>
-
-or in-process (tests)::
-
-    fake = FakeX(rate_limit_scale=1e9).start()
-    fake.inbound("@jana", "Jana N.", "Hello!")
-    ...
-    fake.stop()
-
-Implemented /2/ endpoints: ``GET /2/users/me``, ``GET /2/users/:id/mentions``, ``GET /2/users/:id/tweets``,
-``POST /2/tweets``, ``GET /2/tweets/search/recent`` (keywords, "phrases", @/#, from:/to:/is:/lang:/has:,
--negation, OR, parentheses; 7 days; since_id; max_results 10-100; next_token), ``GET /2/dm_events`` and
-``GET /2/dm_conversations/with/:id/dm_events`` (30 days, newest first, no since_id, pagination_token,
-dm_event.fields / event_types validated, sender_id expansion; user context only) and
-``POST /2/dm_conversations/with/:id/messages`` (201 ``{"data": {"dm_conversation_id", "dm_event_id"}}``,
-10,000 characters, 403 for customers who do not accept DMs; user context only). Each carries X's
-rate-limit headers (sends also the 24-hour ones) and answers with X's problem JSON on errors. OAuth 1.0a
-signatures are verified over the canonical ``https://api.twitter.com<path>`` URL (what a client that
-rewrites the URL after signing sends) or over the loopback URL itself.
-
-Account Activity API push (``--webhook URL`` / ``register_webhook(url)``): a CRC GET first, then signed
-(``x-twitter-webhooks-signature``, HMAC-SHA256 with the consumer secret, base64) v1.1-shaped
-``tweet_create_events`` for posts that mention or reply to the brand and for the brand's own posts, and
-``direct_message_events`` for every DM sent or received. ``signed_delivery(id)`` returns the exact body and
-headers in-process.
-
-"Connect with X" (OAuth 1.0a, three-legged), on the paths tweepy's ``OAuth1UserHandler`` uses:
-
-- ``POST /oauth/request_token``: signed with the consumer secret alone; ``oauth_callback`` is required
-  (401 code 417 without it; 403 code 415 when ``allowed_callbacks`` is set and the URL is not in it).
-  Answers ``application/x-www-form-urlencoded``
-  ``oauth_token=…&oauth_token_secret=…&oauth_callback_confirmed=true``.
-- ``GET /oauth/authorize?oauth_token=…``: an HTML consent page naming the app and the brand user (the
-  one signed in), with "Authorize app" (``id="allow"``) and "Cancel" (``id="cancel"``) submit buttons.
-  ``POST /oauth/authorize`` (that form) answers 302 to the callback with ``oauth_token`` and
-  ``oauth_verifier``, or ``denied=<token>`` on Cancel (X shows a page linking there; the fake redirects).
-  ``oauth_callback=oob`` shows the verifier as a PIN instead. An unknown or used token gets X's
-  "Whoa there!" page.
-- ``POST /oauth/access_token``: signed with the consumer secret and the request token secret,
-  ``oauth_verifier`` in the header; single use. Answers
-  ``oauth_token=…&oauth_token_secret=…&user_id=…&screen_name=…``. The issued pair (``<user id>-…``, the
-  same pair on every later authorisation of the same app, as X keeps one per user and app) then
-  authenticates the brand user on every /2/ endpoint, as the configured access token does.
-- ``POST /oauth2/token`` (``grant_type=client_credentials``, HTTP Basic with the URL-encoded consumer
-  key and secret): ``{"token_type": "bearer", "access_token": …}``, the app's one bearer token;
-  403 code 99 (``authenticity_token_error``) for wrong credentials.
-
-Errors there are v1.1-shaped: ``{"errors": [{"code": 32, "message": "Could not authenticate you."}]}``
-(401), code 89 "Invalid or expired token." for an unknown or used request token, and the plain-text
-"Error processing your OAuth request: Invalid oauth_verifier parameter" for a wrong verifier.
-
-Account Activity webhooks through the API (V2 Webhooks API, app-only bearer auth):
-
-- ``POST /2/webhooks {"url"}``: an immediate CRC GET of the URL, then
-  ``{"data": {"id", "url", "valid": true, "created_at"}}`` (the docs' quickstart wraps it in ``data``;
-  the OpenAPI schema lists the fields bare: the fake follows the quickstart), or 400 with the
-  invalid-request problem whose ``errors[0].message`` starts with the reason: ``CrcValidationFailed``,
-  ``UrlValidationFailed`` (not https, a port, over 200 characters; loopback URLs may be http with a
-  port, as there is no TLS on loopback), ``DuplicateUrlFailed``, ``WebhookLimitExceeded``
-  (``webhook_limit``, default 5: X's Enterprise tier; Self-Serve Pro has 1).
-- ``GET /2/webhooks``: ``{"data": [...], "meta": {"result_count": n}}`` (``"data": []`` when none).
-- ``PUT /2/webhooks/:id``: a CRC now; ``{"data": {"valid": true}}`` re-enables the webhook (the
-  quickstart's shape; the OpenAPI schema says ``{"data": {"attempted": true}}``), 400
-  ``CrcValidationFailed`` leaves it invalid; ``WebhookIdInvalid`` for an unknown id.
-- ``DELETE /2/webhooks/:id``: ``{"data": {"deleted": true}}``; its subscriptions go with it.
-- ``POST /2/account_activity/webhooks/:id/subscriptions/all`` (OAuth 1.0a user context: subscribes
-  the authenticating user): ``{"data": {"subscribed": true}}``; 409 ``DuplicateSubscriptionFailed``
-  when already subscribed (the status is not documented; clients in the wild expect 409).
-- ``GET /2/account_activity/webhooks/:id/subscriptions/all`` (user context):
-  ``{"data": {"subscribed": true|false}}`` (v2's documented shape; v1.1 answered 204 or 404).
-- ``GET /2/account_activity/webhooks/:id/subscriptions/all/list`` (bearer):
-  ``{"data": {"application_id", "webhook_id", "webhook_url", "subscriptions": [{"user_id"}]}}``;
-  ``DELETE /2/account_activity/webhooks/:id/subscriptions/:user_id/all`` (bearer):
-  ``{"data": {"subscribed": false}}`` or ``SubscriptionNotFound``.
-
-Pushes for the brand go to every valid webhook the brand is subscribed to (and to the control
-webhook below). X re-checks webhooks "hourly" (the quickstart; the introduction says every 30 minutes
-once a webhook has not passed for 24 hours): ``crc_interval`` / ``--crc-interval`` (default 3600 s;
-0 switches the timer off), or ``POST /_fake/webhooks/crc`` / ``recheck_webhooks()`` now. Following
-the introduction, a wrong ``response_token`` or a 3xx marks the webhook invalid at once; 4xx, 5xx,
-timeouts (over 3 s) and refused connections are transient and mark it invalid only once it has not
-passed for ``crc_grace`` seconds (X: 28 hours; ``--crc-grace``). An invalid webhook gets no deliveries
-and no periodic checks until ``PUT /2/webhooks/:id`` passes a CRC again.
-
-Control endpoints (no auth, not rate limited): ``POST /_fake/inbound`` (``"kind"``: ``"mention"`` |
-``"tweet"`` (only names the brand) | ``"dm"``; ``"dms_open": false``), ``POST /_fake/inbound/bulk``,
-``GET /_fake/outbound`` (``"kind": "tweet" | "dm"``), ``POST /_fake/fail`` (also for ``/oauth/…`` paths),
-``POST /_fake/reset``, ``GET /_fake/requests``, ``POST /_fake/webhook {"url"}`` (a webhook outside the
-API, subscribed to the brand, checked again before each delivery while invalid), ``POST /_fake/webhook/crc``,
-``GET /_fake/webhook``, ``GET /_fake/webhooks`` (the API's webhooks with their subscriptions) and
-``POST /_fake/webhooks/crc`` (the periodic re-check, now).
-
-Standard library only, plus ``twitter_text`` (length rules) and ``oauthlib`` (signatures). No Django.
-"""
+"""The fake X server: its state, the API v2, OAuth 1.0a and app-only auth, the Account
+Activity webhooks, the control plane, the HTTP handler and the command line."""
 
 from __future__ import annotations
 
@@ -105,7 +9,6 @@ import collections
 import hashlib
 import hmac
 import html
-import http
 import json
 import queue
 import random
@@ -117,7 +20,6 @@ import time
 import unicodedata
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import SplitResult, parse_qs, unquote, urlencode, urlsplit
@@ -138,482 +40,77 @@ from fakes.base import (
     run_until_signalled,
     serve,
 )
-from fakes.demo import Crowd, FakeDemo
-
-CANONICAL_BASE = "https://api.twitter.com"
-
-# Well-known demo credentials (not secrets): what the seeded demo account is configured with.
-DEMO_CONSUMER_KEY = "demo-consumer-key"
-DEMO_CONSUMER_SECRET = "demo-consumer-secret"
-DEMO_ACCESS_TOKEN = "demo-access-token"
-DEMO_ACCESS_TOKEN_SECRET = "demo-access-token-secret"
-DEMO_BEARER_TOKEN = "demo-bearer-token"
-
-FIRST_TWEET_ID = 1_860_000_000_000_000_000
-FIRST_USER_ID = 2_000_000_000_000_000_000
-
-WINDOW_15MIN = 15 * 60
-WINDOW_24H = 24 * 60 * 60
-
-# Per-endpoint limits per 15-minute window (before rate_limit_scale).
-ENDPOINT_LIMITS = {
-    "users_me": 75,
-    "mentions": 180,
-    "user_tweets": 900,
-    "create_tweet": 100,
-    "search_recent": 450,
-    "dm_events": 300,
-    "dm_conversation_events": 300,
-    "create_dm": 200,
-    # The V2 Webhooks and Account Activity endpoints (limits assumed: X lists them per tier).
-    "webhooks_list": 15,
-    "webhooks_create": 15,
-    "webhooks_validate": 15,
-    "webhooks_delete": 15,
-    "aaa_subscribe": 500,
-    "aaa_subscription": 500,
-    "aaa_subscriptions_list": 50,
-    "aaa_unsubscribe": 500,
-}
-CREATE_TWEET_24H_LIMIT = 2400
-# Endpoints with a per-user 24-hour cap besides the 15-minute window.
-DAY_LIMITS = {"create_tweet": CREATE_TWEET_24H_LIMIT, "create_dm": 1000}
-# Endpoints X refuses with an app-only bearer token.
-USER_CONTEXT_ONLY = {
-    "create_tweet",
-    "users_me",
-    "dm_events",
-    "dm_conversation_events",
-    "create_dm",
-    "aaa_subscribe",
-    "aaa_subscription",
-}
-# Endpoints X refuses with user context (the V2 Webhooks API and subscription management).
-APP_ONLY = {
-    "webhooks_list",
-    "webhooks_create",
-    "webhooks_validate",
-    "webhooks_delete",
-    "aaa_subscriptions_list",
-    "aaa_unsubscribe",
-}
-
-DM_MAX_LENGTH = 10_000
-DM_LOOKBACK = 30 * 24 * 60 * 60
-SEARCH_LOOKBACK = 7 * 24 * 60 * 60
-SEARCH_QUERY_MAX = 512
-DM_EVENT_FIELDS = (
-    "id",
-    "text",
-    "event_type",
-    "created_at",
-    "dm_conversation_id",
-    "sender_id",
-    "participant_ids",
-    "referenced_tweets",
-    "attachments",
+from fakes.x.search import SearchQuery
+from fakes.x.wire import (
+    _CRC_OPENER,
+    APP_ONLY,
+    APP_ONLY_BODY,
+    CANONICAL_BASE,
+    CRC_GRACE,
+    CRC_INTERVAL,
+    CRC_TIMEOUT,
+    DAY_LIMITS,
+    DEMO_ACCESS_TOKEN,
+    DEMO_ACCESS_TOKEN_SECRET,
+    DEMO_BEARER_TOKEN,
+    DEMO_CONSUMER_KEY,
+    DEMO_CONSUMER_SECRET,
+    DM_EVENT_FIELDS,
+    DM_EVENT_TYPES,
+    DM_FORBIDDEN_BODY,
+    DM_LOOKBACK,
+    DM_MAX_LENGTH,
+    DUPLICATE_BODY,
+    ENDPOINT_LIMITS,
+    FAKE_APP_ID,
+    FIRST_TWEET_ID,
+    FIRST_USER_ID,
+    FORM_CONTENT_TYPE,
+    FULL_TWEET_ORDER,
+    HTML_CONTENT_TYPE,
+    INBOUND_KINDS,
+    INVALID_VERIFIER_TEXT,
+    JSON_CONTENT_TYPE,
+    MENTIONS_REACHABLE,
+    NUMERIC_ID_RE,
+    OAUTH_SECRET_IN_URL,
+    OPTIONAL_TWEET_FIELDS,
+    SEARCH_LOOKBACK,
+    SEARCH_QUERY_MAX,
+    TOO_MANY_REQUESTS_BODY,
+    UNAUTHORIZED_BODY,
+    UNSUPPORTED_AUTH_BODY,
+    USER_CONTEXT_ONLY,
+    USER_TWEETS_REACHABLE,
+    USERNAME_MENTION_RE,
+    V1_BAD_CREDENTIALS,
+    V1_CALLBACK_NOT_APPROVED,
+    V1_INVALID_TOKEN,
+    V1_MISSING_GRANT_TYPE,
+    V1_NOT_AUTHENTICATED,
+    V1_OOB_ONLY,
+    V1_SERVER_ERRORS,
+    WEBHOOK_LIMIT,
+    WEBHOOK_URL_MAX,
+    WINDOW_15MIN,
+    WINDOW_24H,
+    FakeXError,
+    _CrcPending,
+    _page,
+    _v1,
+    _Window,
+    dm_conversation_key,
+    guess_lang,
+    html_escape,
+    invalid_request,
+    is_loopback_host,
+    iso_ms,
+    not_found,
+    parse_iso,
+    problem_body,
+    v1_time,
+    webhook_problem,
 )
-DM_EVENT_TYPES = ("MessageCreate", "ParticipantsJoin", "ParticipantsLeave")
-FAKE_APP_ID = "17470001"
-CRC_TIMEOUT = 3.0
-
-MENTIONS_REACHABLE = 800
-USER_TWEETS_REACHABLE = 3200
-
-OPTIONAL_TWEET_FIELDS = (
-    "created_at",
-    "conversation_id",
-    "author_id",
-    "in_reply_to_user_id",
-    "referenced_tweets",
-    "lang",
-)
-FULL_TWEET_ORDER = (
-    "id",
-    "text",
-    "author_id",
-    "created_at",
-    "conversation_id",
-    "edit_history_tweet_ids",
-    "lang",
-    "in_reply_to_user_id",
-    "referenced_tweets",
-)
-
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"
-
-INVALID_REQUEST_TYPE = "https://api.twitter.com/2/problems/invalid-request"
-INVALID_REQUEST_DETAIL = "One or more parameters to your request was invalid."
-
-UNAUTHORIZED_BODY = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
-TOO_MANY_REQUESTS_BODY = {
-    "title": "Too Many Requests",
-    "detail": "Too Many Requests",
-    "type": "about:blank",
-    "status": 429,
-}
-UNSUPPORTED_AUTH_BODY = {
-    "title": "Unsupported Authentication",
-    "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
-    "Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
-    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
-    "status": 403,
-}
-DM_FORBIDDEN_BODY = {
-    "detail": "You cannot send messages to this user.",
-    "type": "about:blank",
-    "title": "Forbidden",
-    "status": 403,
-}
-DUPLICATE_BODY = {
-    "detail": "You are not allowed to create a Tweet with duplicate content.",
-    "type": "about:blank",
-    "title": "Forbidden",
-    "status": 403,
-}
-
-INBOUND_KINDS = ("mention", "tweet", "dm")
-OAUTH_SECRET_IN_URL = re.compile(r"\b(oauth_token|oauth_verifier|denied)=[^&\s]+")
-
-APP_ONLY_BODY = {
-    "title": "Unsupported Authentication",
-    "detail": "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  "
-    "Supported authentication types are [OAuth 2.0 Application-Only].",
-    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
-    "status": 403,
-}
-
-# OAuth 1.0a endpoints answer in v1.1's error shape.
-V1_NOT_AUTHENTICATED = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
-V1_INVALID_TOKEN = {"errors": [{"code": 89, "message": "Invalid or expired token."}]}
-V1_OOB_ONLY = {"errors": [{"code": 417, "message": "Desktop applications only support the oauth_callback value 'oob'"}]}
-V1_CALLBACK_NOT_APPROVED = {
-    "errors": [
-        {
-            "code": 415,
-            "message": "Callback URL not approved for this client application. "
-            "Approved callback URLs can be adjusted in your application settings",
-        }
-    ]
-}
-V1_BAD_CREDENTIALS = {
-    "errors": [{"code": 99, "label": "authenticity_token_error", "message": "Unable to verify your credentials"}]
-}
-V1_MISSING_GRANT_TYPE = {
-    "errors": [
-        {"code": 170, "label": "forbidden_missing_parameter", "message": "Missing required parameter: grant_type"}
-    ]
-}
-V1_SERVER_ERRORS = {
-    500: {"errors": [{"code": 131, "message": "Internal error"}]},
-    503: {"errors": [{"code": 130, "message": "Over capacity"}]},
-}
-INVALID_VERIFIER_TEXT = "Error processing your OAuth request: Invalid oauth_verifier parameter"
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-HTML_CONTENT_TYPE = "text/html; charset=utf-8"
-
-WEBHOOK_LIMIT = 5
-WEBHOOK_URL_MAX = 200
-CRC_INTERVAL = 3600.0
-CRC_GRACE = 28 * 60 * 60.0
-
-
-USERNAME_MENTION_RE = re.compile(r"(?<![A-Za-z0-9_@])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_])")
-NUMERIC_ID_RE = re.compile(r"^[0-9]{1,19}$")
-
-CZECH_LETTERS = set("ěščřžýáíéůúďťň")
-POLISH_LETTERS = set("ąćęłńóśźż")
-
-
-class FakeXError(Exception):
-    """A problem answer: HTTP status plus X's JSON body (and optional extra headers)."""
-
-    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        super().__init__(f"{status}: {body}")
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
-
-
-class _CrcPending:
-    """A webhook call that needs a CRC GET first: handle_api runs it outside the lock, then
-    `finish(probe)` (under the lock) gives the answer or raises FakeXError."""
-
-    def __init__(self, url: str, finish: Any) -> None:
-        self.url = url
-        self.finish = finish
-
-
-def invalid_request(message: str, parameters: dict[str, list[str]] | None = None) -> FakeXError:
-    error: dict[str, Any] = {"message": message}
-    if parameters:
-        error = {"parameters": parameters, "message": message}
-    return FakeXError(
-        400,
-        {"errors": [error], "title": "Invalid Request", "detail": INVALID_REQUEST_DETAIL, "type": INVALID_REQUEST_TYPE},
-    )
-
-
-def problem_body(status: int) -> dict[str, Any]:
-    """X's generic problem JSON for an injected failure with this status."""
-    if status == 401:
-        return dict(UNAUTHORIZED_BODY)
-    if status == 429:
-        return dict(TOO_MANY_REQUESTS_BODY)
-    if status == 400:
-        return invalid_request("Injected failure").body
-    if status == 404:
-        return {
-            "title": "Not Found Error",
-            "detail": "Could not find the requested resource.",
-            "type": "https://api.twitter.com/2/problems/resource-not-found",
-            "status": 404,
-        }
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    return {"title": phrase, "detail": phrase, "type": "about:blank", "status": status}
-
-
-def not_found(detail: str) -> FakeXError:
-    return FakeXError(
-        404,
-        {
-            "title": "Not Found Error",
-            "detail": detail,
-            "type": "https://api.twitter.com/2/problems/resource-not-found",
-            "status": 404,
-        },
-    )
-
-
-def webhook_problem(reason: str, message: str, status: int = 400) -> FakeXError:
-    """The V2 Webhooks API's refusal: the invalid-request problem, the reason leading the message."""
-    return FakeXError(
-        status,
-        {
-            "errors": [{"message": f"{reason}: {message}"}],
-            "title": "Invalid Request",
-            "detail": INVALID_REQUEST_DETAIL,
-            "type": INVALID_REQUEST_TYPE,
-        },
-    )
-
-
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    return host == "localhost" or host == "::1" or host.startswith("127.")
-
-
-def _v1(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _page(title: str, body: str) -> bytes:
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-        f"<body>{body}</body></html>"
-    ).encode()
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """X does not follow a redirect during the CRC: a 3xx is a failed check."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_CRC_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-def dm_conversation_key(a: str, b: str) -> str:
-    """X's one-to-one conversation id: "{smaller user id}-{larger user id}"."""
-    low, high = sorted((a, b), key=int)
-    return f"{low}-{high}"
-
-
-def html_escape(text: str) -> str:
-    """X escapes exactly &, < and > in post and DM text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def v1_time(ts: float) -> str:
-    """v1.1's created_at: "Wed Oct 10 20:19:24 +0000 2018" (English names whatever the locale)."""
-    dt = datetime.fromtimestamp(int(ts), UTC)
-    return f"{_DAYS[dt.weekday()]} {_MONTHS[dt.month - 1]} {dt.day:02d} {dt:%H:%M:%S} +0000 {dt.year}"
-
-
-def guess_lang(text: str) -> str:
-    lowered = text.lower()
-    letters = set(lowered)
-    if any("\u0400" <= ch <= "\u04ff" for ch in letters):
-        return "bg"
-    if letters & CZECH_LETTERS:
-        return "cs"
-    if letters & POLISH_LETTERS:
-        return "pl"
-    return "en"
-
-
-def iso_ms(ts: float) -> str:
-    """2026-11-23T22:10:05.123Z"""
-    dt = datetime.fromtimestamp(ts, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def parse_iso(value: str) -> float:
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    dt = datetime.fromisoformat(text)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
-
-
-class _Window:
-    __slots__ = ("length", "limit", "reset_at", "used")
-
-    def __init__(self, limit: int, length: int) -> None:
-        self.limit = limit
-        self.length = length
-        self.reset_at = 0
-        self.used = 0
-
-    def roll(self, now: float) -> None:
-        if now >= self.reset_at:
-            self.reset_at = int(now) + self.length
-            self.used = 0
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit - self.used)
-
-
-class SearchQuery:
-    """X's recent-search query language, the part Hovor and admins use: keywords (a
-    tokenized, case-insensitive match), "quoted phrases", @mentions, #hashtags, from:,
-    to:, is:retweet / is:reply / is:quote, lang:, negation with -, OR, and parentheses."""
-
-    TOKEN_RE = re.compile(r'\(|\)|-?"[^"]*"|[^\s()]+')
-    OPERATORS = {"from", "to", "is", "lang", "has"}
-
-    def __init__(self, node: tuple[Any, ...]) -> None:
-        self.node = node
-
-    @classmethod
-    def compile(cls, query: str) -> SearchQuery:
-        tokens = cls.TOKEN_RE.findall(query)
-        if query.count('"') % 2:
-            raise invalid_request("There were errors processing your request: Unbalanced quotes in query")
-        node, rest = cls._or(tokens)
-        if rest:
-            raise invalid_request(f"There were errors processing your request: Unexpected '{rest[0]}' in query")
-        if not cls._has_positive(node):
-            raise invalid_request(
-                "There were errors processing your request: Rules must contain a non-negation term (at position 1)"
-            )
-        return cls(node)
-
-    @classmethod
-    def _or(cls, tokens: list[str]) -> tuple[tuple[Any, ...], list[str]]:
-        left, tokens = cls._and(tokens)
-        parts = [left]
-        while tokens and tokens[0] == "OR":
-            right, tokens = cls._and(tokens[1:])
-            parts.append(right)
-        return (("or", parts) if len(parts) > 1 else left), tokens
-
-    @classmethod
-    def _and(cls, tokens: list[str]) -> tuple[tuple[Any, ...], list[str]]:
-        parts = []
-        while tokens and tokens[0] not in (")", "OR"):
-            part, tokens = cls._unary(tokens)
-            parts.append(part)
-        if not parts:
-            raise invalid_request("There were errors processing your request: Empty query or group")
-        return (("and", parts) if len(parts) > 1 else parts[0]), tokens
-
-    @classmethod
-    def _unary(cls, tokens: list[str]) -> tuple[tuple[Any, ...], list[str]]:
-        token = tokens[0]
-        if token == "(":
-            inner, rest = cls._or(tokens[1:])
-            if not rest or rest[0] != ")":
-                raise invalid_request("There were errors processing your request: Unbalanced parentheses")
-            return inner, rest[1:]
-        if token.startswith("-") and len(token) > 1:
-            atom, rest = cls._unary([token[1:], *tokens[1:]])
-            return ("not", atom), rest
-        return cls._atom(token), tokens[1:]
-
-    @classmethod
-    def _atom(cls, token: str) -> tuple[Any, ...]:
-        if token.startswith('"'):
-            return ("phrase", token.strip('"'))
-        name, sep, value = token.partition(":")
-        if sep and value and name.lower() in cls.OPERATORS:
-            return ("op", name.lower(), value)
-        if sep and value and re.fullmatch(r"[a-z_]+", name):
-            raise invalid_request(f"There were errors processing your request: Reference to invalid operator '{name}'")
-        return ("word", token)
-
-    @classmethod
-    def _has_positive(cls, node: tuple[Any, ...]) -> bool:
-        kind = node[0]
-        if kind == "not":
-            return False
-        if kind in ("and", "or"):
-            return any(cls._has_positive(n) for n in node[1])
-        return not (kind == "op" and node[1] in ("is", "lang", "has"))  # X: these need company
-
-    def matches(self, tweet: dict[str, Any], author: dict[str, str], fake: FakeX) -> bool:
-        return self._eval(self.node, tweet, author, fake)
-
-    def _eval(self, node: tuple[Any, ...], tweet: dict[str, Any], author: dict[str, str], fake: FakeX) -> bool:
-        kind = node[0]
-        if kind == "and":
-            return all(self._eval(n, tweet, author, fake) for n in node[1])
-        if kind == "or":
-            return any(self._eval(n, tweet, author, fake) for n in node[1])
-        if kind == "not":
-            return not self._eval(node[1], tweet, author, fake)
-        text = tweet["text"]
-        if kind == "phrase":
-            return self._contains(text, node[1])
-        if kind == "word":
-            word = node[1]
-            if word.startswith(("@", "#", "$")) and len(word) > 1:
-                return re.search(re.escape(word) + r"(?![\w])", text, re.IGNORECASE) is not None
-            return self._contains(text, word)
-        _, name, value = node
-        refs = {r["type"] for r in tweet.get("referenced_tweets", [])}
-        if name == "from":
-            value = value.lstrip("@").lower()
-            return value in (author.get("username", "").lower(), author.get("id", ""))
-        if name == "to":
-            parent = fake._users.get(tweet.get("in_reply_to_user_id", ""), {})
-            return value.lstrip("@").lower() in (parent.get("username", "").lower(), parent.get("id", "x"))
-        if name == "is":
-            return {"retweet": "retweeted" in refs, "reply": "replied_to" in refs, "quote": "quoted" in refs}.get(
-                value.lower(), False
-            )
-        if name == "lang":
-            return tweet.get("lang") == value
-        if name == "has":
-            return value == "links" and re.search(r"https?://", text) is not None
-        return False
-
-    @staticmethod
-    def _contains(text: str, term: str) -> bool:
-        """A tokenized match: the term stands as whole words (not inside @handles, #tags or words)."""
-        pattern = r"(?<![\w@#$])" + re.escape(term) + r"(?![\w])"
-        return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 class FakeX(FakeServer):
@@ -2423,21 +1920,3 @@ def main(argv: list[str] | None = None) -> int:
         crc_grace=args.crc_grace,
     ).start()
     return run_until_signalled(fake, "FAKE_X_READY")
-
-
-# The demo's X account (seed_demo) and its crowd: mentions, and answers to the brand's replies.
-DEMO = FakeDemo(
-    handle="@AcmeCare",
-    credentials={
-        "consumer_key": DEMO_CONSUMER_KEY,
-        "consumer_secret": DEMO_CONSUMER_SECRET,
-        "access_token": DEMO_ACCESS_TOKEN,
-        "access_token_secret": DEMO_ACCESS_TOKEN_SECRET,
-        "bearer_token": DEMO_BEARER_TOKEN,
-    },
-    crowd=Crowd(every=4.0, kinds=("mention",), threads=True),
-)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
