@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.base import ReplyContext
-from channels.registry import get_connector
+from channels.registry import UnknownPlatform, get_connector
 
 from .. import events
 from ..enums import DeliveryStatus, Direction, TicketStatus
@@ -72,7 +72,10 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     """Variables filled in, the agent's signature appended, measured the channel's way,
     and the channel's rules checked (e.g. a closed 24-hour window). Pure: the composer's
     live preview and ticket_reply use the same function."""
-    connector = get_connector(ticket.account.platform)
+    try:
+        connector = get_connector(ticket.account.platform)
+    except UnknownPlatform as exc:
+        return ComposedReply(text=text, length=0, max_length=0, error=str(exc))
     answered = _answered_message(ticket)
     kind = answered.kind if answered else ""
     if mode == "private" and not connector.can_reply_privately(kind):

@@ -70,6 +70,8 @@ def permalink(message: Message) -> str:
     if not message.platform_id:
         return ""
     account = message.account
+    if account.platform not in registry.supported_platforms():
+        return ""
     return get_connector(account.platform).permalink(account, message.platform_id)
 
 

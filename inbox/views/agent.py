@@ -15,7 +15,7 @@ from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from channels.registry import get_connector
+from channels.registry import UnknownPlatform, get_connector
 
 from ..actions.customers import customers_merge
 from ..actions.replies import reply_compose, reply_retry, ticket_reply
@@ -88,8 +88,13 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 
 def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") -> dict[str, Any]:
     ticket = access_ticket(request.user, ticket_id)
-    connector = get_connector(ticket.account.platform)
     answered = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).order_by("-sent_at").first()
+    try:
+        connector = get_connector(ticket.account.platform)
+    except UnknownPlatform:
+        # The conversation stays readable; answering needs the platform's package back.
+        connector = None
+        answered = None
     agents = (
         get_user_model().objects.filter(is_active=True, agent_profile__isnull=False).select_related("agent_profile")
     )
@@ -100,15 +105,20 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "history": customer_history(customer=ticket.customer, exclude_ticket_id=ticket.pk)[:10],
         "merge_suggestions": merge_suggestions(customer=ticket.customer),
         "events": ticket_events(ticket=ticket),
-        "limits": connector.limits,
+        "limits": connector.limits if connector else None,
+        "reply_unavailable": "" if connector else _(
+            "Replies cannot be sent: no installed connector provides the platform %(platform)s."
+        ) % {"platform": ticket.account.platform},
         "variables": AVAILABLE,
         "agents": agents,
         "statuses": TicketStatus.choices,
         "client_token": uuid.uuid4().hex,
         "draft": draft,
         "can_reply": answered is not None,
-        "can_reply_privately": answered is not None and connector.can_reply_privately(answered.kind),
-        "can_thread": answered is not None and connector.split_thread(answered.kind, "") is not None,
+        "can_reply_privately": answered is not None and connector is not None
+        and connector.can_reply_privately(answered.kind),
+        "can_thread": answered is not None and connector is not None
+        and connector.split_thread(answered.kind, "") is not None,
         "answered_kind": answered.kind if answered else "",
     }
 

@@ -478,3 +478,21 @@ def test_inbox_lists_a_ticket_whose_platform_no_package_provides(
         assert '<span class="badge platform-myspace">myspace</span>' in response.content.decode()
     listed = agent_client.get("/inbox/list/").content.decode()
     assert "Gone Customer" in listed and f"/tickets/{ticket.pk}/" in listed
+
+
+def test_a_conversation_whose_platform_no_package_provides_stays_readable(
+    agent_client: Client, fake_x: Any, x_account: BrandAccount
+) -> None:
+    """The thread, customer and activity show; the composer says why it cannot answer, and a
+    reply posted anyway is refused with that reason instead of a server error."""
+    ticket, _ = make_ticket(fake_x, x_account, "@cust_gone", "Gone Customer", "still here?")
+    BrandAccount.objects.filter(pk=x_account.pk).update(platform="myspace")  # its package was removed
+    page = agent_client.get(f"/tickets/{ticket.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "still here?" in html and "Gone Customer" in html
+    assert "no installed connector provides the platform myspace" in html
+    assert 'class="composer"' not in html
+    reply = agent_client.post(f"/tickets/{ticket.pk}/reply/", {"text": "Hello", "client_token": "t-gone"})
+    assert reply.status_code in (200, 302, 400)
+    assert not Message.objects.filter(ticket=ticket, direction=Direction.OUT).exists()
