@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from channels.models import Brand
+from channels.registry import platform_label, polling_platforms
 
 from .actions import InvalidHours, business_hours_clear, business_hours_set
 from .models import BusinessHours, Weekday
@@ -87,7 +88,9 @@ def _hours_page(
                 "zone": zone if refused is not None and brand.pk == refused.pk else "",
             }
         )
-    return render(request, "shifts/hours.html", {"brands": brands, "zones": COMMON_ZONES}, status=status)
+    polled = ", ".join(platform_label(p) for p in polling_platforms())
+    context = {"brands": brands, "zones": COMMON_ZONES, "polled_platforms": polled}
+    return render(request, "shifts/hours.html", context, status=status)
 
 
 @login_required

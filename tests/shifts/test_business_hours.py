@@ -190,3 +190,12 @@ def test_a_bad_time_zone_is_said_once_beside_the_field(lead_client: Client, bran
     assert 'value="Nowhere/Town"' in html and 'aria-invalid="true"' in html  # kept, to correct
     assert hours_for_brand(brand.pk) is None
     assert "Unknown time zone" not in lead_client.get("/settings/hours/").content.decode()  # not queued for later
+
+
+def test_the_hours_page_names_the_polled_platforms_from_the_registry(lead_client: Client) -> None:
+    from channels.registry import platform_label, polling_platforms
+
+    html = lead_client.get("/settings/hours/").content.decode()
+    polled = polling_platforms()
+    assert "x" in polled and "chat" not in polled
+    assert f"({', '.join(platform_label(p) for p in polled)})" in html
