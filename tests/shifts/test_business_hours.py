@@ -199,3 +199,9 @@ def test_the_hours_page_names_the_polled_platforms_from_the_registry(lead_client
     polled = polling_platforms()
     assert "x" in polled and "chat" not in polled
     assert f"({', '.join(platform_label(p) for p in polled)})" in html
+
+
+def test_the_hours_page_intro_is_translated_with_the_platforms(lead_client: Client) -> None:
+    html = lead_client.get("/settings/hours/", HTTP_ACCEPT_LANGUAGE="cs").content.decode()
+    assert "Kdy tým každé značky odpovídá" in html
+    assert "polled accounts" not in html  # the translation matched, placeholder and all
