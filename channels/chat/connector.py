@@ -12,6 +12,8 @@ from channels.base import Badge, BaseConnector, ChannelLimits, MessageKind
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest
 
 from . import parser
+from .selectors import chat_reply_find
+from .services import chat_reply_store
 
 if TYPE_CHECKING:
     from channels.models import BrandAccount
@@ -39,13 +41,9 @@ class ChatConnector(BaseConnector):
         return parser.parse(kind, payload)
 
     def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
-        from .services import chat_reply_store
-
         return chat_reply_store(account=account, outbound=outbound)
 
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
-        from .selectors import chat_reply_find
-
         return chat_reply_find(account=account, outbound=outbound)
 
 
