@@ -1,0 +1,1 @@
+"""Viber: a brand's bot on the Viber REST Bot API (callbacks in, send_message out)."""

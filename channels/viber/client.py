@@ -1,0 +1,199 @@
+"""A requests client for the Viber REST Bot API (`POST {base}/pa/<method>`, JSON bodies,
+header `X-Viber-Auth-Token`), with Viber's answers mapped onto the channels error family.
+
+Viber answers HTTP 200 whatever happened: the JSON `status` is 0 for success and otherwise
+one of its error codes, with `status_message`. Codes 1–24 are documented (see STATUS_NAMES);
+any other is Viber's "general error". The token travels only in a header, so no URL, log
+line or error message carries it."""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+
+import requests
+
+from channels.http import (
+    ApiAuthError,
+    ApiError,
+    ApiOutcomeUnknown,
+    ApiPermanentError,
+    ApiRateLimited,
+    ApiUnavailable,
+    make_session,
+    transport_error,
+)
+
+from .limits import sender_name, text_problem
+
+logger = logging.getLogger("hovor.channels.viber")
+
+CANONICAL_BASE = "https://chatapi.viber.com"
+AUTH_HEADER = "X-Viber-Auth-Token"
+# What Hovor asks Viber to call back about (`message` and `webhook` always come).
+EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started"]
+# Viber gives no retry time with tooManyRequests (a per-receiver rate control).
+RATE_LIMIT_WAIT = timedelta(seconds=60)
+MIN_API_VERSION = 1  # plain text: every Viber version that has bots shows it
+
+STATUS_NAMES = {
+    0: "ok",
+    1: "invalidUrl",
+    2: "invalidAuthToken",
+    3: "badData",
+    4: "missingData",
+    5: "receiverNotRegistered",
+    6: "receiverNotSubscribed",
+    7: "publicAccountBlocked",
+    8: "publicAccountNotFound",
+    9: "publicAccountSuspended",
+    10: "webhookNotSet",
+    11: "receiverNoSuitableDevice",
+    12: "tooManyRequests",
+    13: "apiVersionNotSupported",
+    14: "incompatibleWithVersion",
+    15: "publicAccountNotAuthorized",
+    16: "inchatReplyMessageNotAllowed",
+    17: "publicAccountIsNotInline",
+    18: "noPublicChat",
+    19: "cannotSendBroadcast",
+    20: "broadcastNotAllowed",
+    21: "unsupportedCountry",
+    22: "paymentUnsupported",
+    23: "freeMessagesExceeded",
+    24: "noBalance",
+}
+
+# The bot itself is unusable until an admin acts: the account is flagged broken.
+ACCOUNT_BROKEN = {
+    2: "Viber refused the auth token: copy the bot's token again from the Viber Admin Panel.",
+    7: "The brand's Viber bot is blocked by Viber.",
+    8: "Viber knows no bot with this auth token.",
+    9: "The brand's Viber bot is suspended by Viber.",
+    15: "The brand's Viber bot is not authorised to send messages.",
+}
+# This message cannot go out as it is; sending it again cannot help.
+PERMANENT = {
+    1: "Viber refused the webhook URL (it must be public HTTPS with a trusted certificate).",
+    3: "Viber could not read the message (badData).",
+    4: "Viber says the message lacks a required field (missingData).",
+    5: "The customer's Viber account no longer exists.",
+    6: "The customer has unsubscribed from the brand's Viber bot, so Viber will not deliver the reply "
+    "until they write to it again.",
+    10: "The brand's Viber bot has no webhook, and Viber sends nothing for it until one is set: "
+    "register the webhook on the account page.",
+    11: "The customer's Viber app or device cannot receive messages from bots.",
+    13: "The customer's Viber app is too old for this message.",
+    14: "The message does not fit the Viber version it asks for.",
+    21: "Viber does not deliver this message to the customer's country.",
+    22: "The brand's Viber bot does not support payment messages.",
+    23: "The brand's Viber bot has used this month's free messages outside a conversation; "
+    "Viber delivers replies again once the customer writes or the plan allows it.",
+    24: "The brand's Viber bot has no balance left for messages outside a conversation.",
+}
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def error_for(code: int, status_message: str, *, what: str) -> ApiError:
+    """A non-zero `status` -> the channels error family (its message is safe to show an agent)."""
+    name = STATUS_NAMES.get(code, "generalError")
+    detail = f"Viber {code} {name}" + (f": {status_message}" if status_message and status_message != name else "")
+    if code in ACCOUNT_BROKEN:
+        return ApiAuthError(f"{ACCOUNT_BROKEN[code]} ({detail})")
+    if code == 12:
+        return ApiRateLimited(f"Viber asks to slow down ({detail}).", retry_at=datetime.now(UTC) + RATE_LIMIT_WAIT)
+    if code in PERMANENT:
+        return ApiPermanentError(f"{PERMANENT[code]} ({detail})")
+    if code in STATUS_NAMES:  # 16–20: inline, public chat and broadcast features Hovor never uses
+        return ApiPermanentError(f"Viber refused the request ({detail}).")
+    # Viber's general error: it answered that it did not act, so trying again is safe.
+    return ApiUnavailable(f"Viber could not handle the request now ({detail}).")
+
+
+def http_error_for(status: int, *, what: str, retry_after: str | None = None) -> ApiError:
+    """A non-200 answer (Viber itself always answers 200; these come from what is in front)."""
+    text = f"Viber HTTP {status} {_phrase(status)} ({what})"
+    if status == 429:
+        seconds = int(retry_after) if retry_after and retry_after.isdigit() else int(RATE_LIMIT_WAIT.total_seconds())
+        return ApiRateLimited(text, retry_at=datetime.now(UTC) + timedelta(seconds=seconds))
+    if status >= 500:
+        return ApiOutcomeUnknown(text, status=status)
+    if status == 401:
+        return ApiAuthError(f"{text}: check the auth token", status=status)
+    return ApiPermanentError(text, status=status)
+
+
+class ViberClient:
+    def __init__(self, *, base_url: str, auth_token: str, account_ref: str = "") -> None:
+        if not auth_token:
+            raise ApiAuthError("The Viber account has no auth_token.")
+        self.base = (base_url or CANONICAL_BASE).rstrip("/")
+        self.auth_token = auth_token
+        self.account_ref = account_ref
+        self.session = make_session()
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST one API method; returns the answer (status 0), or raises an ApiError."""
+        try:
+            response = self.session.post(
+                f"{self.base}/pa/{method}", json=params or {}, headers={AUTH_HEADER: self.auth_token}
+            )
+        except requests.RequestException as exc:
+            raise transport_error(exc, who="Viber", what=method) from None
+        if response.status_code != 200:
+            error = http_error_for(response.status_code, what=method, retry_after=response.headers.get("Retry-After"))
+            logger.info("viber %s for account %s: %s", method, self.account_ref, error.message)
+            raise error
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        code = body.get("status") if isinstance(body, dict) else None
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise ApiOutcomeUnknown(f"unreadable answer from Viber ({method})", status=response.status_code)
+        assert isinstance(body, dict)
+        if code != 0:
+            message = body.get("status_message")
+            error = error_for(code, message if isinstance(message, str) else "", what=method)
+            logger.info("viber %s for account %s: %s", method, self.account_ref, error.message)
+            raise error
+        return body
+
+    # --- methods -----------------------------------------------------------------------
+    def get_account_info(self) -> dict[str, Any]:
+        return self.call("get_account_info")
+
+    def set_webhook(self, *, url: str, event_types: list[str] | None = None) -> dict[str, Any]:
+        """Point the bot's callbacks at `url` (Viber first POSTs a signed `webhook` event
+        there and sets it only if that gets 200); an empty url removes the webhook."""
+        params: dict[str, Any] = {"url": url}
+        if url:
+            params.update(event_types=list(event_types or EVENT_TYPES), send_name=True, send_photo=True)
+        return self.call("set_webhook", params)
+
+    def send_text(self, *, receiver: str, text: str, sender: str) -> str:
+        """send_message with a plain text; returns the message_token as a string."""
+        problem = text_problem(text)
+        if problem:
+            raise ApiPermanentError(problem)
+        body = self.call(
+            "send_message",
+            {
+                "receiver": receiver,
+                "min_api_version": MIN_API_VERSION,
+                "sender": {"name": sender_name(sender)},
+                "type": "text",
+                "text": text,
+            },
+        )
+        token = body.get("message_token")
+        if isinstance(token, bool) or not isinstance(token, int):
+            raise ApiOutcomeUnknown("Viber accepted the message but returned no message_token")
+        return str(token)
