@@ -226,6 +226,12 @@ class BaseConnector:
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:
         raise NotImplementedError(f"{self.platform} is not polled")
 
+    @property
+    def imports_history(self) -> bool:
+        """Whether "Import recent history" means anything here: a polled platform reads back
+        as a first poll would; a push-only one has history only if it overrides backfill."""
+        return self.polls or type(self).backfill is not BaseConnector.backfill
+
     def backfill(self, account: BrandAccount, record: RecordEvents) -> None:
         """Import recent history, as far back as the platform allows, handing pages to
         `record`. A polling platform reads as a first poll would, from an empty cursor,

@@ -257,7 +257,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "poll_every": _poll_every(account),
             # Website chat has no platform to ask or history to import.
             "can_test": type(connector).test_connection is not BaseConnector.test_connection,
-            "can_backfill": connector.polls or type(connector).backfill is not BaseConnector.backfill,
+            "can_backfill": connector.imports_history,
             "token_expires_at": token_expires_at(account),
             # What the last poll said about feeds it skipped or paused (budget, permissions, webhook).
             "poll_notes": (account.poll_cursor or {}).get("notes") if isinstance(account.poll_cursor, dict) else None,

@@ -231,3 +231,11 @@ def test_only_the_webhook_secret_the_platform_asks_for_is_shown_back(admin_clien
     assert "page-token-secret" not in page and "app-secret-1" not in page
     email = brand_account_connect(brand=brand, platform="email", handle="help@acme.example", credentials={})
     assert "/webhooks/email/" not in admin_client.get(f"/settings/accounts/{email.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(("platform", "offered"), [("x", True), ("telegram", True), ("viber", False), ("chat", False)])
+def test_history_import_is_offered_only_where_the_platform_has_history(
+    admin_client: Client, platform: str, offered: bool
+) -> None:
+    html = admin_client.get(f"/settings/accounts/new/?platform={platform}").content.decode()
+    assert ('name="backfill"' in html) is offered
