@@ -87,7 +87,7 @@ def main() -> int:
         ("pytest", [PY, "-m", "pytest", *sys.argv[1:]]),
     ]
     for name, cmd in steps:
-        say(f"{name}: {' '.join(cmd[1:])}")
+        say(f"{name}: {' '.join(cmd[1:]) or Path(cmd[0]).name}")
         result = subprocess.run(cmd, cwd=ROOT, env=env)
         if result.returncode != 0:
             say(f"{name} failed (exit {result.returncode})")
