@@ -3,6 +3,7 @@ channels error family. Read-only on IMAP: folders are opened with EXAMINE and bo
 fetched with BODY.PEEK[], so Hovor never marks a customer's mail as read."""
 from __future__ import annotations
 
+import base64
 import email.policy
 import imaplib
 import logging
@@ -115,8 +116,6 @@ def _timeout() -> float:
 # --- IMAP ----------------------------------------------------------------------------------
 def imap_utf7(name: str) -> str:
     """RFC 3501 §5.1.3 modified UTF-7 for a folder name ("Odeslaná pošta")."""
-    import base64
-
     out: list[str] = []
     pending: list[str] = []
 
