@@ -15,7 +15,7 @@ from django.db import transaction
 
 from channels.models import Brand, BrandAccount
 from channels.services import brand_account_connect
-from inbox.models import AgentProfile
+from inbox.models import AgentProfile, Team
 
 DEMO_AGENTS = [
     # username, display name, signature, password
@@ -91,11 +91,15 @@ class Command(BaseCommand):
             Path(options["write_ids"]).write_text(json.dumps(ids))
         agents = DEMO_AGENTS[:1] if options["single_agent"] else DEMO_AGENTS
         lines = []
+        # Agents see only their teams' brands: the demo's agents answer for Acme.
+        team, _ = Team.objects.get_or_create(name="Acme care")
+        team.brands.add(brand)
         for username, name, signature, password in agents:
             user = User.objects.filter(username=username).first()
             if user is None:
                 user = User.objects.create_user(username=username, password=password, first_name=name.split()[0])
             AgentProfile.objects.update_or_create(user=user, defaults={"display_name": name, "signature": signature})
+            team.members.add(user)
             lines.append(f"  agent  {username:<8} password {password}")
         if not User.objects.filter(username="admin").exists():
             # Staff without an agent profile: can see everything, is not routed conversations.
