@@ -29,6 +29,7 @@ SETTINGS = {
     "channels:accounts", "channels:account_new", "channels:account", "channels:account_disconnect",
     "channels:oauth_start", "channels:oauth_callback", "channels:oauth_choose", "channels:account_backfill",
     "shifts:hours", "shifts:hours_save",
+    "inbox:teams", "inbox:team_new", "inbox:team_save", "inbox:person_role",
     "agent-list", "agent-detail", "team-list", "team-detail",
 }
 # Public or carrying no brand's data, each with why.
@@ -70,6 +71,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     values: dict[str, Any] = {
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json",
+        "team_id": world.team_b.pk, "user_id": world.agent_b.pk,
     }
     kwargs = {}
     for param in params:
