@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from .accounts import check_credentials, connect_refusal
 from .models import Brand, BrandAccount
 from .registry import platform_choices, supported_platforms
+from .scope import brands_visible_to
 from .services import brand_account_connect
 
 
@@ -87,6 +88,10 @@ class BrandViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrie
     serializer_class = BrandSerializer
     queryset = Brand.objects.order_by("id")
 
+    def get_queryset(self) -> QuerySet[Brand]:
+        # An agent reads only the brands of their teams; another brand's id is a 404.
+        return Brand.objects.filter(pk__in=brands_visible_to(self.request.user).values("pk")).order_by("id")
+
 
 class BrandAccountViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -95,7 +100,8 @@ class BrandAccountViewSet(
     serializer_class = BrandAccountSerializer
 
     def get_queryset(self) -> QuerySet[BrandAccount]:
-        return BrandAccount.objects.select_related("brand").order_by("id")
+        visible = brands_visible_to(self.request.user).values("pk")
+        return BrandAccount.objects.filter(brand_id__in=visible).select_related("brand").order_by("id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from channels.api import BrandAccountViewSet, BrandViewSet
 from channels.webhooks import webhook
+from inbox.api.people import AgentViewSet, TeamViewSet
 from inbox.api.views import CustomerViewSet, TicketViewSet
 
 from .health import healthz
@@ -16,6 +17,8 @@ router.register("brands", BrandViewSet, basename="brand")
 router.register("accounts", BrandAccountViewSet, basename="account")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("agents", AgentViewSet, basename="agent")
+router.register("teams", TeamViewSet, basename="team")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -13,3 +13,10 @@ class InboxConfig(AppConfig):
         from .triggers import on_inbound_stored
 
         inbound_stored.connect(on_inbound_stored, dispatch_uid="inbox.ingest")
+
+        # The connector side's API lists only the brands a person's teams cover.
+        from channels.scope import brand_scope_register
+
+        from .selectors import brands_visible_to
+
+        brand_scope_register(lambda user: brands_visible_to(user=user))

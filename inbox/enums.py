@@ -49,3 +49,13 @@ class TicketEventType(models.TextChoices):
     STATUS_CHANGED = "status_changed", _("Status changed")
     REOPENED = "reopened", _("Reopened")
     CUSTOMER_MERGED = "customer_merged", _("Customer merged")
+
+
+class Role(models.TextChoices):
+    """What a person may do. Admins see every brand and manage accounts and people; leads
+    manage their teams' members; agents and newcomers work the inbox of their teams' brands."""
+
+    ADMIN = "admin", _("Admin")
+    LEAD = "lead", _("Lead")
+    AGENT = "agent", _("Agent")
+    NEWCOMER = "newcomer", _("Newcomer")

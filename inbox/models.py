@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from channels.models import Brand, BrandAccount
 
-from .enums import DeliveryStatus, Direction, OutboundStatus, TicketEventType, TicketStatus
+from .enums import DeliveryStatus, Direction, OutboundStatus, Role, TicketEventType, TicketStatus
 
 
 class Customer(models.Model):
@@ -60,9 +60,26 @@ class AgentProfile(models.Model):
     display_name = models.CharField(max_length=200)
     # Appended to every public reply, e.g. "^JD" on X (counted inside the 280 budget).
     signature = models.CharField(max_length=60, blank=True)
+    # Kept in step with the user's is_staff and groups by inbox.actions.people.agent_set_role.
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class Team(models.Model):
+    """People who answer for some brands: a member sees those brands' conversations."""
+
+    name = models.CharField(max_length=200, unique=True)
+    brands = models.ManyToManyField(Brand, related_name="teams", blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Ticket(models.Model):

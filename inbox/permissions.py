@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
-from .models import Ticket
-from .selectors import ticket_detail, tickets_visible_to
+from .enums import Role
+from .models import Team, Ticket
+from .selectors import sees_every_brand, ticket_detail, tickets_visible_to
+
+__all__ = ["access_ticket", "can_manage_team", "is_admin", "is_agent", "is_lead"]
 
 
 def is_agent(user: User | AnonymousUser) -> bool:
@@ -18,3 +21,20 @@ def access_ticket(user: User | AnonymousUser, ticket_id: int) -> Ticket:
     if not tickets_visible_to(user=user).filter(pk=ticket_id).exists():
         raise Http404("No such ticket")
     return ticket_detail(ticket_id=ticket_id)
+
+
+def is_admin(user: User | AnonymousUser) -> bool:
+    """Manages accounts, people and teams, and sees every brand."""
+    return sees_every_brand(user)
+
+
+def is_lead(user: User | AnonymousUser) -> bool:
+    profile = getattr(user, "agent_profile", None) if user.is_authenticated else None
+    return bool(user.is_active and profile is not None and profile.role == Role.LEAD)
+
+
+def can_manage_team(user: User | AnonymousUser, team: Team) -> bool:
+    """Admins manage every team; a lead the members of a team they are in."""
+    if is_admin(user):
+        return True
+    return is_lead(user) and isinstance(user, User) and team.members.filter(pk=user.pk).exists()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from channels.models import Brand
+
 from .enums import Direction, TicketStatus
-from .models import Customer, Identity, Message, Ticket, TicketEvent
+from .models import Customer, Identity, Message, Team, Ticket, TicketEvent
 
 INBOX_VIEWS = {
     "waiting": gettext_lazy("Waiting for reply"),
@@ -20,9 +24,53 @@ INBOX_VIEWS = {
 }
 
 
+def sees_every_brand(user: User | AnonymousUser) -> bool:
+    """Admins (is_staff, kept in step with the admin role by agent_set_role) see every brand."""
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.is_staff))
+
+
+def _team_brand_ids(user: User | AnonymousUser) -> QuerySet[Any, Any]:
+    """The ids of the brands of the user's teams, as a subquery (none for anyone else)."""
+    links = Team.brands.through.objects
+    if not isinstance(user, User) or not user.is_active:
+        return links.none().values("brand_id")
+    return links.filter(team__members=user).values("brand_id")
+
+
+def brands_visible_to(*, user: User | AnonymousUser) -> QuerySet[Brand]:
+    """Admins: every brand. Everyone else: the brands of their teams; in no team, none."""
+    if sees_every_brand(user):
+        return Brand.objects.all()
+    return Brand.objects.filter(pk__in=_team_brand_ids(user))
+
+
 def tickets_visible_to(*, user: User) -> QuerySet[Ticket]:
-    # Every active staff member sees every brand for now; per-brand teams come with shifts.
-    return Ticket.objects.all()
+    if sees_every_brand(user):
+        return Ticket.objects.all()
+    return Ticket.objects.filter(brand_id__in=_team_brand_ids(user))
+
+
+def customers_visible_to(*, user: User) -> QuerySet[Customer]:
+    if sees_every_brand(user):
+        return Customer.objects.all()
+    return Customer.objects.filter(brand_id__in=_team_brand_ids(user))
+
+
+def agents_for_brand(*, brand_id: int) -> QuerySet[User]:
+    """Who may be given a conversation of this brand: active agents who can see it."""
+    return (
+        User.objects.filter(is_active=True, agent_profile__isnull=False)
+        .filter(Q(is_staff=True) | Q(is_superuser=True) | Q(teams__brands=brand_id))
+        .distinct()
+        .select_related("agent_profile")
+        .order_by("agent_profile__display_name", "id")
+    )
+
+
+def teams_visible_to(*, user: User) -> QuerySet[Team]:
+    """Admins: every team; a lead: the teams they are in (whose members they manage)."""
+    qs = Team.objects.prefetch_related("brands", "members").order_by("name", "id")
+    return qs if sees_every_brand(user) else qs.filter(members=user)
 
 
 def inbox_for_agent(*, agent: User, view: str = "waiting") -> QuerySet[Ticket]:
@@ -84,8 +132,8 @@ def customer_history(*, customer: Customer, exclude_ticket_id: int | None = None
     return qs
 
 
-def customers_list() -> QuerySet[Customer]:
-    return Customer.objects.prefetch_related("identities").order_by("-id")
+def customers_list(*, user: User) -> QuerySet[Customer]:
+    return customers_visible_to(user=user).prefetch_related("identities").order_by("-id")
 
 
 def merge_suggestions(*, customer: Customer) -> list[tuple[Customer, str]]:

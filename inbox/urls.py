@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, chat
+from .views import agent, chat, people
 
 app_name = "inbox"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/merge-customer/", agent.customer_merge_view, name="customer_merge"),
     path("chat/agent/typing/<int:ticket_id>/", chat.agent_typing_view, name="chat_agent_typing"),
     path("chat/agent/presence/", chat.agent_presence_view, name="chat_agent_presence"),
+    path("settings/teams/", people.teams_page, name="teams"),
+    path("settings/teams/new/", people.team_new_view, name="team_new"),
+    path("settings/teams/<int:team_id>/", people.team_save_view, name="team_save"),
+    path("settings/teams/people/<int:user_id>/role/", people.person_role_view, name="person_role"),
 ]

@@ -120,13 +120,35 @@ def x_account(brand: Any, fake_x: Any) -> Any:
 
 
 @pytest.fixture
-def agent(db: None) -> Any:
+def everyone_team(db: None) -> Iterator[Any]:
+    """The team an upgraded single-team install has (migration inbox 0006): every brand,
+    including those a test creates later. Agents see only their teams' brands."""
+    from django.db.models.signals import post_save
+
+    from channels.models import Brand
+    from inbox.models import Team
+
+    team = Team.objects.create(name="Everyone")
+    team.brands.set(Brand.objects.all())
+
+    def cover(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+        if created:
+            team.brands.add(instance)
+
+    post_save.connect(cover, sender=Brand, weak=False, dispatch_uid="tests-everyone-team")
+    yield team
+    post_save.disconnect(sender=Brand, dispatch_uid="tests-everyone-team")
+
+
+@pytest.fixture
+def agent(everyone_team: Any) -> Any:
     from django.contrib.auth.models import User
 
     from inbox.models import AgentProfile
 
     user = User.objects.create_user("jana", password="pw-jana-123")
     AgentProfile.objects.create(user=user, display_name="Jana Dvořáková", signature="^JD")
+    everyone_team.members.add(user)
     return user
 
 

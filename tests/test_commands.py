@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from channels.models import Brand, BrandAccount
-from inbox.models import AgentProfile
+from inbox.models import AgentProfile, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -86,13 +86,34 @@ def test_seed_demo_creates_brand_account_and_agents() -> None:
     assert f"/chat/demo/{chat.pk}/" in output
 
 
+def test_seed_demo_has_two_brands_and_a_team_for_each() -> None:
+    """So the scoping is visible: Piotr answers for Acme only, Maria for Acme Mobile only
+    (the messaging apps), Jana for both; the admin sees everything."""
+    from inbox.selectors import brands_visible_to
+
+    _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
+    seen = {
+        username: sorted(b.name for b in brands_visible_to(user=User.objects.get(username=username)))
+        for username in ("jana", "piotr", "maria", "admin")
+    }
+    assert seen == {
+        "jana": ["Acme", "Acme Mobile"], "piotr": ["Acme"], "maria": ["Acme Mobile"], "admin": ["Acme", "Acme Mobile"],
+    }
+    from fakes.demo import declared
+
+    platforms = set(declared())
+    assert {"viber", "telegram", "whatsapp"} <= platforms  # the second brand's share is really declared
+    assert platforms - {"viber", "telegram", "whatsapp"}  # and Acme keeps the rest
+
+
 def test_seed_demo_twice_does_not_duplicate() -> None:
     _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
     before = _snapshot()
     jana_pw = User.objects.get(username="jana").password
     _run("seed_demo", "--x-base-url", "http://127.0.0.1:9")
     assert _snapshot() == before
-    assert before[:3] == (1, 2, 4)  # Acme, @AcmeCare + the website chat, jana/piotr/maria/admin
+    assert before[:3] == (2, 2, 4)  # Acme + Acme Mobile, @AcmeCare + the website chat, jana/piotr/maria/admin
+    assert Team.objects.count() == 2
     assert set(AgentProfile.objects.values_list("user__username", flat=True)) >= set(EXPECTED_AGENTS)
     assert User.objects.get(username="jana").password == jana_pw
 

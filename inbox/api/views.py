@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
@@ -18,7 +17,7 @@ from ..actions.replies import ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..models import Customer, Ticket
 from ..permissions import access_ticket, is_agent
-from ..selectors import customers_list, tickets_visible_to
+from ..selectors import agents_for_brand, customers_list, tickets_visible_to
 from .serializers import (
     AssignInputSerializer,
     CustomerSerializer,
@@ -82,13 +81,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 qs = qs.filter(assignee_id=int(value) if value.isdigit() else -1)
         return qs.order_by("-id")
 
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+    def retrieve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         ticket = access_ticket(_agent(request), int(pk or 0))
         return Response(TicketDetailSerializer(ticket).data)
 
     @extend_schema(request=ReplyInputSerializer, responses={201: MessageSerializer})
     @action(detail=True, methods=["post"])
-    def reply(self, request: Request, pk: str | None = None) -> Response:
+    def reply(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         ticket = access_ticket(_agent(request), int(pk or 0))
         data = ReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -107,21 +106,21 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=AssignInputSerializer, responses={200: TicketListSerializer})
     @action(detail=True, methods=["post"])
-    def assign(self, request: Request, pk: str | None = None) -> Response:
+    def assign(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         ticket = access_ticket(_agent(request), int(pk or 0))
         data = AssignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignee = None
         if data.validated_data["assignee"] is not None:
-            assignee = get_user_model().objects.filter(pk=data.validated_data["assignee"], is_active=True).first()
-            if assignee is None or not is_agent(assignee):
+            assignee = agents_for_brand(brand_id=ticket.brand_id).filter(pk=data.validated_data["assignee"]).first()
+            if assignee is None:
                 raise ValidationError({"assignee": ["No such agent."]})
         ticket = ticket_assign(ticket=ticket, assignee=assignee, actor=_agent(request))
         return Response(TicketListSerializer(ticket).data)
 
     @extend_schema(request=StatusInputSerializer, responses={200: TicketListSerializer})
     @action(detail=True, methods=["post"])
-    def status(self, request: Request, pk: str | None = None) -> Response:
+    def status(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         ticket = access_ticket(_agent(request), int(pk or 0))
         data = StatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -135,4 +134,4 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = CustomerSerializer
 
     def get_queryset(self) -> QuerySet[Customer]:
-        return customers_list()
+        return customers_list(user=_agent(self.request))

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages as flash
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
@@ -26,6 +25,7 @@ from ..models import Customer, Message
 from ..permissions import access_ticket, is_agent
 from ..selectors import (
     INBOX_VIEWS,
+    agents_for_brand,
     customer_history,
     inbox_counts,
     inbox_for_agent,
@@ -95,9 +95,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         # The conversation stays readable; answering needs the platform's package back.
         connector = None
         answered = None
-    agents = (
-        get_user_model().objects.filter(is_active=True, agent_profile__isnull=False).select_related("agent_profile")
-    )
+    agents = agents_for_brand(brand_id=ticket.brand_id)
     return {
         "ticket": ticket,
         "thread": ticket.messages.all(),
@@ -206,11 +204,7 @@ def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if raw == "me":
         assignee = _agent(request)
     elif raw:
-        assignee = (
-            User.objects.filter(pk=int(raw), is_active=True, agent_profile__isnull=False).first()
-            if raw.isdigit()
-            else None
-        )
+        assignee = agents_for_brand(brand_id=ticket.brand_id).filter(pk=int(raw)).first() if raw.isdigit() else None
         if assignee is None:
             flash.error(request, _("No such agent."))
             return redirect("inbox:ticket", ticket_id=ticket.pk)

@@ -390,11 +390,12 @@ def test_reply_without_text_is_400(fake_x: Any, x_account: Any, agent: User) -> 
 
 
 # --- tickets: assign and status -----------------------------------------------------------
-def test_assign_and_unassign(fake_x: Any, x_account: Any, agent: User) -> None:
+def test_assign_and_unassign(fake_x: Any, x_account: Any, agent: User, everyone_team: Any) -> None:
     from inbox.models import AgentProfile
 
     other = User.objects.create_user("piotr", password="pw-piotr-123")
     AgentProfile.objects.create(user=other, display_name="Piotr Nowak", signature="^PN")
+    everyone_team.members.add(other)
     ticket, _ = make_ticket(fake_x, x_account, "@assignme", "Assign Me", "hi")
     assert ticket.assignee_id is None  # two agents: waits in the shared queue
     client = api(agent)

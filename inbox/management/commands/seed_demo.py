@@ -1,5 +1,6 @@
-"""Demo data: a brand, an account on each platform's fake (what `fakes.<platform>.DEMO`
-declares, for every registered platform whose fake is running), agents with signatures.
+"""Demo data: two brands, an account on each platform's fake (what `fakes.<platform>.DEMO`
+declares, for every registered platform whose fake is running), agents with signatures,
+and a team per brand.
 Idempotent: running it again changes nothing but the accounts' base URLs."""
 
 from __future__ import annotations
@@ -15,13 +16,25 @@ from django.db import transaction
 
 from channels.models import Brand, BrandAccount
 from channels.services import brand_account_connect
-from inbox.models import AgentProfile
+from inbox.models import AgentProfile, Team
 
 DEMO_AGENTS = [
     # username, display name, signature, password
     ("jana", "Jana Dvořáková", "^JD", "hovor-demo-jana"),
     ("piotr", "Piotr Nowak", "^PN", "hovor-demo-piotr"),
     ("maria", "Мария Иванова", "^МИ", "hovor-demo-maria"),
+]
+
+
+# Two brands, so that who sees what is visible: the messaging apps answer for Acme Mobile,
+# every other platform for Acme. Each team covers one brand; Jana works in both (with
+# --single-agent she is the only agent and every conversation routes to her).
+SECOND_BRAND = "Acme Mobile"
+SECOND_BRAND_PLATFORMS = {"viber", "telegram", "whatsapp"}
+DEMO_TEAMS = [
+    # team, brand, members
+    ("Acme care", "Acme", {"jana", "piotr"}),
+    ("Acme Mobile care", SECOND_BRAND, {"jana", "maria"}),
 ]
 
 
@@ -64,9 +77,10 @@ class Command(BaseCommand):
         if not demos:
             raise CommandError("seed_demo needs the fakes package (fakes/): run it from a source checkout")
         User = get_user_model()
-        brand, _ = Brand.objects.get_or_create(name="Acme")
+        brands = {name: Brand.objects.get_or_create(name=name)[0] for name in ("Acme", SECOND_BRAND)}
         ids: dict[str, int] = {}
         for platform, demo in demos.items():
+            brand = brands[SECOND_BRAND if platform in SECOND_BRAND_PLATFORMS else "Acme"]
             base_url = options.get(f"{platform}_base_url") or ""
             if demo.base_url and not base_url:
                 continue  # its fake is not running
@@ -97,6 +111,11 @@ class Command(BaseCommand):
                 user = User.objects.create_user(username=username, password=password, first_name=name.split()[0])
             AgentProfile.objects.update_or_create(user=user, defaults={"display_name": name, "signature": signature})
             lines.append(f"  agent  {username:<8} password {password}")
+        # Agents see only their teams' brands.
+        for team_name, brand_name, members in DEMO_TEAMS:
+            team, _ = Team.objects.get_or_create(name=team_name)
+            team.brands.add(brands[brand_name])
+            team.members.add(*User.objects.filter(username__in=members, agent_profile__isnull=False))
         if not User.objects.filter(username="admin").exists():
             # Staff without an agent profile: can see everything, is not routed conversations.
             User.objects.create_superuser("admin", "admin@example.com", "hovor-demo-admin")

@@ -34,10 +34,11 @@ def agent_client(client: Client, agent: User) -> Client:
 
 
 @pytest.fixture
-def second_agent(db: None) -> User:
+def second_agent(everyone_team: Any) -> User:
     """With two agents routing leaves new tickets unassigned in the shared queue."""
     user = User.objects.create_user("piotr", password="pw-piotr-123")
     AgentProfile.objects.create(user=user, display_name="Piotr Nowak", signature="^PN")
+    everyone_team.members.add(user)
     return user
 
 

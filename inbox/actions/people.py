@@ -1,0 +1,126 @@
+"""People and teams: who works here, in what role, for which brands.
+
+A role is kept in step with Django's own auth in ONE place, agent_set_role, so the
+connector side (channels, which may not import the inbox) and Django's admin read it
+without knowing about roles: an admin is `is_staff` (the account pages, the API's write
+access and the admin site already check exactly that, and admins see every brand); a lead
+is in the "Leads" group, which holds the permission to change staffed hours
+(`shifts.change_businesshours`, for the shifts pages to check once they scope hours by
+team; today they still take admins only); agents and newcomers have neither. Roles live
+on AgentProfile (the record); is_staff and the group follow it, never the other way."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from channels.models import Brand
+
+from ..enums import Role
+from ..live import bump_on_commit
+from ..models import AgentProfile, Team
+
+LEADS_GROUP = "Leads"
+LEAD_PERMISSIONS = (("shifts", "change_businesshours"),)
+
+
+class PeopleError(ValueError):
+    """A person or team could not be created or changed; the message says why."""
+
+
+def _leads_group() -> Group:
+    group, created = Group.objects.get_or_create(name=LEADS_GROUP)
+    if created:
+        for app_label, codename in LEAD_PERMISSIONS:
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+    return group
+
+
+@transaction.atomic
+def agent_set_role(*, user: User, role: str) -> AgentProfile:
+    """Give a person a role, and keep is_staff and the Leads group in step with it."""
+    if role not in Role.values:
+        raise PeopleError(f"Unknown role {role!r}: one of {', '.join(Role.values)}.")
+    profile, _ = AgentProfile.objects.get_or_create(
+        user=user, defaults={"display_name": user.get_full_name() or user.username}
+    )
+    profile.role = role
+    profile.save(update_fields=["role"])
+    user.is_staff = role == Role.ADMIN
+    user.save(update_fields=["is_staff"])
+    if role == Role.LEAD:
+        user.groups.add(_leads_group())
+    else:
+        user.groups.remove(*Group.objects.filter(name=LEADS_GROUP))
+    return profile
+
+
+@transaction.atomic
+def agent_create(
+    *, username: str, password: str, display_name: str, role: str = Role.AGENT, signature: str = ""
+) -> User:
+    """A new person who can log in, with their profile and role. The password must pass
+    Django's validators (django.core.exceptions.ValidationError otherwise)."""
+    if role not in Role.values:
+        raise PeopleError(f"Unknown role {role!r}: one of {', '.join(Role.values)}.")
+    if User.objects.filter(username=username).exists():
+        raise PeopleError(f"The username {username!r} is taken.")
+    user = User(username=username)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    AgentProfile.objects.create(user=user, display_name=display_name or username, signature=signature)
+    agent_set_role(user=user, role=role)
+    return user
+
+
+@transaction.atomic
+def agent_update(*, user: User, display_name: str | None = None, signature: str | None = None) -> AgentProfile:
+    profile = AgentProfile.objects.select_for_update().get(user=user)
+    if display_name is not None:
+        profile.display_name = display_name
+    if signature is not None:
+        profile.signature = signature
+    profile.save(update_fields=["display_name", "signature"])
+    return profile
+
+
+@transaction.atomic
+def team_create(*, name: str, brands: Iterable[Brand] = (), members: Iterable[User] = ()) -> Team:
+    name = name.strip()
+    if not name:
+        raise PeopleError("A team needs a name.")
+    if Team.objects.filter(name__iexact=name).exists():
+        raise PeopleError(f"A team named {name!r} exists already.")
+    team = Team.objects.create(name=name)
+    team.brands.set(list(brands))
+    team.members.set(list(members))
+    bump_on_commit()
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, name: str | None = None, brands: Iterable[Brand] | None = None) -> Team:
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise PeopleError("A team needs a name.")
+        if Team.objects.filter(name__iexact=name).exclude(pk=team.pk).exists():
+            raise PeopleError(f"A team named {name!r} exists already.")
+        team.name = name
+        team.save(update_fields=["name"])
+    if brands is not None:
+        team.brands.set(list(brands))
+    bump_on_commit()  # open inboxes refresh: what they may see changed
+    return team
+
+
+@transaction.atomic
+def team_members_set(*, team: Team, members: Iterable[User]) -> Team:
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    team.members.set(list(members))
+    bump_on_commit()
+    return team

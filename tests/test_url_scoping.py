@@ -1,0 +1,164 @@
+"""Every URL pattern, walked from Django's resolver (the API router's routes included): an
+agent whose team covers brand A gets a 404 for brand B's conversation, customer, message,
+account or brand id, sees none of brand B in a list, and gets 403/404 from a settings page
+they may not use. A new pattern that is in none of the lists below fails this test, so a new
+view cannot forget the scoping."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.scoping_support import TwoBrands, two_brands  # noqa: F401 (fixture)
+
+# Brand B's object ids: each must answer 404 (405 for a method the view does not take).
+SCOPED = {
+    "inbox:ticket", "inbox:ticket_messages", "inbox:ticket_reply", "inbox:reply_preview",
+    "inbox:ticket_assign", "inbox:ticket_status", "inbox:reply_retry", "inbox:customer_merge",
+    "inbox:chat_agent_typing",
+    "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
+    "customer-detail", "brand-detail", "account-detail",
+}
+# Lists: 200, with brand A in them and nothing of brand B.
+LISTS = {"inbox:inbox", "inbox:inbox_list", "ticket-list", "customer-list", "brand-list", "account-list"}
+# Admins only: an agent gets 403 or 404 (the settings pages answer 404, "no such page for you").
+SETTINGS = {
+    "channels:accounts", "channels:account_new", "channels:account", "channels:account_disconnect",
+    "channels:oauth_start", "channels:oauth_callback", "channels:oauth_choose", "channels:account_backfill",
+    "shifts:hours", "shifts:hours_save",
+    "inbox:teams", "inbox:team_new", "inbox:team_save", "inbox:person_role",
+    "agent-list", "agent-detail", "team-list", "team-detail",
+}
+# Public or carrying no brand's data, each with why.
+PUBLIC = {
+    "login": "the login form",
+    "logout": "logs out",
+    "set_language": "the language switch",
+    "healthz": "the health check",
+    "webhook": "platforms' callbacks, authenticated by their signatures",
+    "api-schema": "the OpenAPI document",
+    "api-root": "the API's index of routes",
+    "channels:badges_css": "the platforms' badge colours",
+    "inbox:chat_agent_presence": "marks the agent present; carries no brand's data",
+}
+PUBLIC_NAMESPACES = {
+    "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",
+    "admin": "Django's admin site, for is_staff (admins) only, checked by Django itself",
+}
+
+
+def _walk(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, list[str]]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, inner)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name or ''}", sorted(entry.pattern.regex.groupindex)
+
+
+def _patterns() -> list[tuple[str, list[str]]]:
+    return list(_walk(get_resolver()))
+
+
+def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
+    by_basename = {
+        "ticket": world.ticket_b, "customer": world.customer_b, "brand": world.brand_b,
+        "account": world.account_b, "agent": world.agent_b, "team": world.team_b,
+    }
+    values: dict[str, Any] = {
+        "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
+        "brand_id": world.brand_b.pk, "platform": "x", "format": "json",
+        "team_id": world.team_b.pk, "user_id": world.agent_b.pk,
+    }
+    kwargs = {}
+    for param in params:
+        if param == "pk":
+            kwargs["pk"] = by_basename[name.split("-")[0]].pk
+        else:
+            kwargs[param] = values[param]
+    return kwargs
+
+
+def _listed(name: str) -> bool:
+    namespace = name.split(":")[0] if ":" in name else ""
+    return name in SCOPED | LISTS | SETTINGS or name in PUBLIC or namespace in PUBLIC_NAMESPACES
+
+
+def test_every_url_pattern_is_in_a_scoping_list() -> None:
+    unlisted = sorted({name or "<unnamed>" for name, _ in _patterns() if not _listed(name)})
+    assert unlisted == [], f"add these URL patterns to a list in {__file__} (and scope them): {unlisted}"
+    names = {name for name, _ in _patterns()}
+    stale = sorted((SCOPED | LISTS | SETTINGS | set(PUBLIC)) - names)
+    assert stale == [], f"no longer URL patterns: {stale}"
+
+
+def test_another_brands_ids_are_404_everywhere(two_brands: TwoBrands) -> None:  # noqa: F811
+    client = Client()
+    client.force_login(two_brands.agent_a)
+    checked = set()
+    for name, params in _patterns():
+        if name not in SCOPED:
+            continue
+        url = reverse(name, kwargs=_kwargs(name, params, two_brands))
+        answers = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+        # 405: a method the view does not take; 403: a write the API allows admins only.
+        assert set(answers.values()) <= {403, 404, 405} and 404 in answers.values(), (name, url, answers)
+        checked.add(name)
+    assert checked == SCOPED
+    two_brands.ticket_b.refresh_from_db()
+    assert two_brands.ticket_b.assignee_id is None and two_brands.ticket_b.status == "new"
+    assert two_brands.ticket_b.messages.count() == 1  # nothing was sent from brand A's agent
+
+
+def test_the_same_ids_are_reachable_by_their_own_brands_agent(two_brands: TwoBrands) -> None:  # noqa: F811
+    """The 404s above are scoping, not broken URLs: brand B's agent opens the same pages."""
+    client = Client()
+    client.force_login(two_brands.agent_b)
+    for name in ("inbox:ticket", "inbox:ticket_messages", "ticket-detail", "customer-detail", "brand-detail",
+                 "account-detail"):
+        params = next(p for n, p in _patterns() if n == name and "format" not in p)
+        url = reverse(name, kwargs=_kwargs(name, params, two_brands))
+        assert client.get(url).status_code == 200, (name, url)
+
+
+def test_lists_show_nothing_of_another_brand(two_brands: TwoBrands) -> None:  # noqa: F811
+    client = Client()
+    client.force_login(two_brands.agent_a)
+    seen = set()
+    for name, params in _patterns():
+        if name not in LISTS or "format" in params:
+            continue
+        for view in ("", "?view=all", "?view=unassigned"):
+            response = client.get(reverse(name) + view)
+            assert response.status_code == 200, (name, response.status_code)
+            body = response.content.decode()
+            assert "Globex" not in body and "bob" not in body, (name, view)
+            assert "Acme" in body or "alice" in body, (name, view)
+        seen.add(name)
+    assert seen == LISTS
+
+
+def test_settings_pages_refuse_an_agent(two_brands: TwoBrands) -> None:  # noqa: F811
+    client = Client()
+    client.force_login(two_brands.agent_a)
+    checked = set()
+    for name, params in _patterns():
+        if name not in SETTINGS:
+            continue
+        url = reverse(name, kwargs=_kwargs(name, params, two_brands))
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            assert status in (403, 404, 405), (name, method, url, status)
+        checked.add(name)
+    assert checked == SETTINGS
+    assert client.get("/admin/").status_code == 302  # Django's admin: to its login, for staff
+
+
+@pytest.mark.parametrize("who", ["admin", "agent_b"])
+def test_admins_and_brand_bs_agent_see_brand_b_in_the_inbox(two_brands: TwoBrands, who: str) -> None:  # noqa: F811
+    client = Client()
+    client.force_login(getattr(two_brands, who))
+    assert "Globex secret complaint" in client.get("/?view=all").content.decode()
