@@ -1,4 +1,5 @@
-"""Team leads and admins set each brand's staffed hours. Staff only."""
+"""Admins set every brand's staffed hours; team leads (the Leads group's permission) set
+those of their teams' brands."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import time
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from channels.models import Brand
 from channels.registry import platform_label, polling_platforms
+from inbox.selectors import brands_visible_to
 
 from .actions import InvalidHours, business_hours_clear, business_hours_set
 from .models import BusinessHours, Weekday
@@ -33,9 +36,15 @@ COMMON_ZONES = (
 )
 
 
-def _staff(request: HttpRequest) -> None:
-    if not (request.user.is_authenticated and request.user.is_staff):
-        raise Http404("Admins only")
+def _hours_brands(request: HttpRequest) -> QuerySet[Brand]:
+    """The brands whose hours this person may set: every brand for admins, their teams'
+    brands for leads; anyone else gets a 404 (the page does not exist for them)."""
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        return Brand.objects.all()
+    if user.is_authenticated and user.has_perm("shifts.change_businesshours"):
+        return brands_visible_to(user=user)
+    raise Http404("Admins and team leads only")
 
 
 def _parse_time(value: str) -> time | None:
@@ -64,20 +73,25 @@ def _rows(hours: BusinessHours | None) -> list[dict[str, object]]:
 
 @login_required
 def hours(request: HttpRequest) -> HttpResponse:
-    _staff(request)
-    return _hours_page(request)
+    return _hours_page(request, brands=_hours_brands(request))
 
 
 def _hours_page(
-    request: HttpRequest, *, refused: Brand | None = None, error: str = "", zone: str = "", status: int = 200
+    request: HttpRequest,
+    *,
+    brands: QuerySet[Brand],
+    refused: Brand | None = None,
+    error: str = "",
+    zone: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     """The page; with `refused`, that brand's card says why its hours were not saved (once,
     beside the field, with what the lead typed kept) instead of a flash message."""
     now = timezone.now()
-    brands = []
-    for brand in Brand.objects.order_by("name").prefetch_related("business_hours__periods"):
+    cards = []
+    for brand in brands.order_by("name").prefetch_related("business_hours__periods"):
         brand_hours = getattr(brand, "business_hours", None)
-        brands.append(
+        cards.append(
             {
                 "brand": brand,
                 "hours": brand_hours,
@@ -89,15 +103,15 @@ def _hours_page(
             }
         )
     polled = ", ".join(platform_label(p) for p in polling_platforms())
-    context = {"brands": brands, "zones": COMMON_ZONES, "polled_platforms": polled}
+    context = {"brands": cards, "zones": COMMON_ZONES, "polled_platforms": polled}
     return render(request, "shifts/hours.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["POST"])
 def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
-    _staff(request)
-    brand = get_object_or_404(Brand, pk=brand_id)
+    allowed = _hours_brands(request)
+    brand = get_object_or_404(allowed, pk=brand_id)
     if request.POST.get("action") == "always":
         business_hours_clear(brand=brand)
         flash.success(
@@ -123,6 +137,6 @@ def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
     try:
         business_hours_set(brand=brand, timezone=zone, periods=periods)
     except InvalidHours as exc:
-        return _hours_page(request, refused=brand, error=str(exc), zone=zone, status=400)
+        return _hours_page(request, brands=allowed, refused=brand, error=str(exc), zone=zone, status=400)
     flash.success(request, _("%(brand)s: staffed hours saved.") % {"brand": brand.name})
     return redirect("shifts:hours")

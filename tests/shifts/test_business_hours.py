@@ -205,3 +205,29 @@ def test_the_hours_page_intro_is_translated_with_the_platforms(lead_client: Clie
     html = lead_client.get("/settings/hours/", HTTP_ACCEPT_LANGUAGE="cs").content.decode()
     assert "Kdy tým každé značky odpovídá" in html
     assert "polled accounts" not in html  # the translation matched, placeholder and all
+
+
+def test_a_lead_sets_the_hours_of_their_teams_brands_only(client: Client) -> None:
+    from inbox.actions.people import agent_create, team_create
+
+    ours, theirs = Brand.objects.create(name="Acme"), Brand.objects.create(name="Other Co")
+    lead = agent_create(username="lena", password="Lena-pw-2026!", display_name="Lena Lead", role="lead")
+    team_create(name="Acme care", brands=[ours], members=[lead])
+    client.force_login(lead)
+
+    page = client.get("/settings/hours/").content.decode()
+    assert "Acme" in page and "Other Co" not in page
+    assert 'href="/settings/hours/"' in page  # the top bar offers the page to leads
+    week = {f"open-{d}": "1" for d in range(5)} | {f"opens-{d}": "08:00" for d in range(5)}
+    week |= {f"closes-{d}": "17:00" for d in range(5)} | {"timezone": "Europe/Prague"}
+    assert client.post(f"/settings/hours/{ours.pk}/", week).status_code == 302
+    assert hours_for_brand(ours.pk) is not None
+    assert client.post(f"/settings/hours/{theirs.pk}/", week).status_code == 404
+    assert hours_for_brand(theirs.pk) is None
+
+
+def test_an_agent_has_no_hours_page(client: Client) -> None:
+    from inbox.actions.people import agent_create
+
+    client.force_login(agent_create(username="ada", password="Ada-pw-2026!x", display_name="Ada Agent"))
+    assert client.get("/settings/hours/").status_code == 404
