@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -9,7 +12,8 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from channels.models import Brand
+from channels.models import Brand, BrandAccount
+from channels.registry import platform_label, supported_platforms
 
 from .enums import Direction, TicketStatus
 from .models import Customer, Identity, Message, Team, Ticket, TicketEvent
@@ -73,9 +77,76 @@ def teams_visible_to(*, user: User) -> QuerySet[Team]:
     return qs if sees_every_brand(user) else qs.filter(members=user)
 
 
-def inbox_for_agent(*, agent: User, view: str = "waiting") -> QuerySet[Ticket]:
+@dataclass(frozen=True)
+class InboxFilters:
+    """The inbox's filters, combinable and kept in the URL (?brand=&platform=&status=&language=).
+    Values that do not apply to this person (another brand, an unknown status) are dropped
+    rather than refused: a shared link then shows what its reader may see."""
+
+    brand: int | None = None
+    platform: str = ""
+    status: str = ""
+    language: str = ""
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str], *, agent: User) -> InboxFilters:
+        brand = query.get("brand", "")
+        visible = brand.isdigit() and brands_visible_to(user=agent).filter(pk=int(brand)).exists()
+        brand_id = int(brand) if visible else None
+        platform = query.get("platform", "")
+        status = query.get("status", "")
+        language = query.get("language", "").strip().lower()
+        return cls(
+            brand=brand_id,
+            platform=platform if platform in supported_platforms() else "",
+            status=status if status in TicketStatus.values else "",
+            language=language if re.fullmatch(r"[a-z]{2,3}", language) else "",
+        )
+
+    def as_query(self) -> dict[str, str]:
+        values = {"brand": str(self.brand or ""), "platform": self.platform, "status": self.status}
+        values["language"] = self.language
+        return {key: value for key, value in values.items() if value}
+
+    def apply(self, qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        if self.brand is not None:
+            qs = qs.filter(brand_id=self.brand)
+        if self.platform:
+            qs = qs.filter(account__platform=self.platform)
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.language:
+            qs = qs.filter(language=self.language)
+        return qs
+
+
+def inbox_filter_choices(*, agent: User) -> dict[str, list[tuple[str, str]]]:
+    """What the filter bar offers: the brands this person sees, the platforms they have
+    accounts on, the statuses, and the languages their conversations are in."""
+    brands = brands_visible_to(user=agent).order_by("name")
+    platforms = sorted(
+        set(BrandAccount.objects.filter(brand__in=brands).values_list("platform", flat=True).distinct())
+    )
+    languages = sorted(
+        set(
+            tickets_visible_to(user=agent).exclude(language="").values_list("language", flat=True).distinct()[:50]
+        )
+    )
+    return {
+        "brand": [(str(b.pk), b.name) for b in brands],
+        "platform": [(p, platform_label(p)) for p in platforms],
+        "status": [(value, str(label)) for value, label in TicketStatus.choices],
+        "language": [(code, code.upper()) for code in languages],
+    }
+
+
+def inbox_for_agent(
+    *, agent: User, view: str = "waiting", filters: InboxFilters | None = None
+) -> QuerySet[Ticket]:
     """Oldest waiting first: the customer who has waited longest is at the top."""
     qs = tickets_visible_to(user=agent).select_related("customer", "account", "assignee", "brand")
+    if filters is not None:
+        qs = filters.apply(qs)
     if view == "waiting":
         qs = qs.filter(waiting_since__isnull=False).exclude(status=TicketStatus.SOLVED).order_by("waiting_since", "id")
     elif view == "mine":

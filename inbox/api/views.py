@@ -47,6 +47,7 @@ class IsAgent(permissions.BasePermission):
         OpenApiParameter("platform", str),
         OpenApiParameter("assignee", str, description="user id, or 'none'"),
         OpenApiParameter("brand", int),
+        OpenApiParameter("language", str, description="ISO 639-1 code, e.g. cs"),
         OpenApiParameter("created_after", str, description="ISO 8601: only tickets created later"),
         OpenApiParameter("updated_after", str, description="ISO 8601: only tickets changed later (incremental sync)"),
     ]
@@ -65,6 +66,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             qs = qs.filter(status=params["status"])
         if params.get("platform"):
             qs = qs.filter(account__platform=params["platform"])
+        if params.get("language"):
+            qs = qs.filter(language=params["language"].strip().lower())
         for name, lookup in (("created_after", "created_at__gt"), ("updated_after", "updated_at__gt")):
             if params.get(name):
                 moment = parse_datetime(params[name])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -25,9 +26,11 @@ from ..models import Customer, Message
 from ..permissions import access_ticket, is_agent
 from ..selectors import (
     INBOX_VIEWS,
+    InboxFilters,
     agents_for_brand,
     customer_history,
     inbox_counts,
+    inbox_filter_choices,
     inbox_for_agent,
     merge_suggestions,
     ticket_events,
@@ -35,6 +38,7 @@ from ..selectors import (
 from ..variables import AVAILABLE
 
 INBOX_PAGE = 200
+FILTER_KEYS = ("brand", "platform", "status", "language")
 
 
 def _agent(request: HttpRequest) -> User:
@@ -53,10 +57,17 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
     view = request.GET.get("view", "waiting")
     if view not in INBOX_VIEWS:
         view = "waiting"
-    tickets = list(inbox_for_agent(agent=_agent(request), view=view)[: INBOX_PAGE + 1])
-    counts = inbox_counts(agent=_agent(request))
+    agent = _agent(request)
+    filters = InboxFilters.from_query(request.GET, agent=agent)
+    tickets = list(inbox_for_agent(agent=agent, view=view, filters=filters)[: INBOX_PAGE + 1])
+    counts = inbox_counts(agent=agent)
     return {
         "view": view,
+        "filters": filters.as_query(),
+        # The view and its filters, for every link that keeps them (rows, polling, view tabs).
+        "query": urlencode({"view": view, **filters.as_query()}),
+        "filter_query": urlencode(filters.as_query()),
+        "filter_choices": inbox_filter_choices(agent=agent),
         "nav": [(key, label, counts.get(key)) for key, label in INBOX_VIEWS.items()],
         "tickets": tickets[:INBOX_PAGE],
         "truncated": len(tickets) > INBOX_PAGE,
@@ -67,7 +78,11 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     _agent(request)
-    return render(request, "inbox/inbox.html", _inbox_context(request))
+    context = _inbox_context(request)
+    if any(not request.GET.get(key) for key in FILTER_KEYS if key in request.GET):
+        # The filter form sends every select, the empty ones too: keep only what filters.
+        return redirect(f"{request.path}?{context['query']}")
+    return render(request, "inbox/inbox.html", context)
 
 
 @login_required
