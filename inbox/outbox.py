@@ -118,8 +118,8 @@ def outbox_mark_sent(*, outbound_id: int, platform_id: str) -> bool:
 
 
 def outbox_mark_failed(*, outbound_id: int, error: str) -> bool:
-    """Failed for good (the platform refused it, or said later it was not delivered). A row
-    marked sent stays sent unless `after_sent` reports say otherwise (outbox_mark_undelivered)."""
+    """Failed for good: the platform refused it. A row already sent stays sent here; a later
+    report that it never arrived goes through outbox_mark_undelivered."""
     return bool(
         OutboundMessage.objects.filter(pk=outbound_id)
         .exclude(status=OutboundStatus.SENT)

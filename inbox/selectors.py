@@ -90,10 +90,10 @@ class InboxFilters:
     language: str = ""
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str], *, agent: User) -> InboxFilters:
+    def from_query(cls, query: Mapping[str, str], *, choices: Mapping[str, list[tuple[str, str]]]) -> InboxFilters:
+        """`choices` is inbox_filter_choices' answer: a brand is kept only if it is offered."""
         brand = query.get("brand", "")
-        visible = brand.isdigit() and brands_visible_to(user=agent).filter(pk=int(brand)).exists()
-        brand_id = int(brand) if visible else None
+        brand_id = int(brand) if brand in {value for value, _ in choices["brand"]} else None
         platform = query.get("platform", "")
         status = query.get("status", "")
         language = query.get("language", "").strip().lower()

@@ -59,9 +59,10 @@ def ticket_status_change(*, ticket: Ticket, status: str, actor: Any = None) -> b
 
 def ticket_assignee_change(*, ticket: Ticket, assignee_id: int | None, actor: Any = None) -> bool:
     """Give the ticket to `assignee_id` (None: back to the shared queue); a new ticket someone
-    takes is open. The event names who did it and who got it. True if it changed."""
-    locked = Ticket.objects.select_for_update().only("assignee_id").get(pk=ticket.pk)
-    previous_id = locked.assignee_id
+    takes is open. The event names who did it and who got it. True if it changed.
+    Precondition: `ticket` was read with select_for_update in the caller's transaction (its
+    assignee is current), as ticket_assign and ticket_reply do."""
+    previous_id = ticket.assignee_id
     if previous_id == assignee_id:
         ticket.assignee_id = assignee_id
         return False

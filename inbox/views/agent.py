@@ -58,7 +58,8 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
     if view not in INBOX_VIEWS:
         view = "waiting"
     agent = _agent(request)
-    filters = InboxFilters.from_query(request.GET, agent=agent)
+    choices = inbox_filter_choices(agent=agent)
+    filters = InboxFilters.from_query(request.GET, choices=choices)
     tickets = list(inbox_for_agent(agent=agent, view=view, filters=filters)[: INBOX_PAGE + 1])
     counts = inbox_counts(agent=agent)
     return {
@@ -67,7 +68,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
         # The view and its filters, for every link that keeps them (rows, polling, view tabs).
         "query": urlencode({"view": view, **filters.as_query()}),
         "filter_query": urlencode(filters.as_query()),
-        "filter_choices": inbox_filter_choices(agent=agent),
+        "filter_choices": choices,
         "nav": [(key, label, counts.get(key)) for key, label in INBOX_VIEWS.items()],
         "tickets": tickets[:INBOX_PAGE],
         "truncated": len(tickets) > INBOX_PAGE,
