@@ -44,15 +44,16 @@ def _identifier(languages: tuple[str, ...]) -> Any:
 
 def detect_language(text: str, *, prior: str = "") -> str:
     """ISO 639-1 code of the text's language, or "" when unsure. `prior`: the language the
-    customer wrote in before, taken when the text leaves it among the likely ones."""
+    customer wrote in before, taken when the text leaves it among the likely ones or says
+    too little to tell."""
     cleaned = _URL_OR_HANDLE.sub(" ", text or "")
     if sum(ch.isalpha() for ch in cleaned) < MIN_LETTERS:
         return prior
     probabilities = language_probabilities(cleaned)
     code, probability = max(probabilities.items(), key=lambda kv: kv[1])
-    if prior and probabilities.get(prior, 0.0) >= PRIOR_PROBABILITY:
-        return prior
-    return code if probability >= MIN_PROBABILITY else ""
+    if probability >= MIN_PROBABILITY and (not prior or probabilities.get(prior, 0.0) < PRIOR_PROBABILITY):
+        return code
+    return prior if prior else ""
 
 
 def language_probabilities(text: str) -> dict[str, float]:

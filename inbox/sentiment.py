@@ -20,7 +20,7 @@ from .lexicons import bg as _bg
 from .lexicons import cs as _cs
 from .lexicons import en as _en
 from .lexicons import pl as _pl
-from .lexicons.emoji import EMOJI, EMOTICONS
+from .lexicons.emoji import EMOJI, EMOTICONS, SARCASM
 
 NEGATIVE = "negative"
 NEUTRAL = "neutral"
@@ -46,6 +46,8 @@ MIN_STEM = 3
 _URL_OR_HANDLE = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+|\S+@\S+\.\w+")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+# A lone word trailing off after a complaint: "Super...", "Great…".
+_SARCASM = re.compile(r"\s*[^\W\d_]+\s*(?:\.{3,}|…)")
 _RUN = re.compile(r"(.)\1{2,}")
 _EMOTICON = re.compile("|".join(re.escape(e) for e in sorted(EMOTICONS, key=len, reverse=True)))
 
@@ -70,10 +72,14 @@ def detect_sentiment(text: str, *, language: str = "") -> str:
 def sentiment_score(text: str, *, language: str = "") -> float:
     cleaned = _URL_OR_HANDLE.sub(" ", text or "")
     code = NEIGHBOURS.get(language, language)
+    sarcastic = any(ch in SARCASM for ch in cleaned)
     if code in LEXICONS:
-        words = _score_words(cleaned, LEXICONS[code])[0]
+        words = _score_words(cleaned, LEXICONS[code], sarcastic=sarcastic)[0]
     else:
-        words = max((_score_words(cleaned, lex) for lex in LEXICONS.values()), key=lambda r: (r[1], abs(r[0])))[0]
+        words = max(
+            (_score_words(cleaned, lex, sarcastic=sarcastic) for lex in LEXICONS.values()),
+            key=lambda r: (r[1], abs(r[0])),
+        )[0]
     return words + _score_symbols(cleaned)
 
 
@@ -87,14 +93,17 @@ def _score_symbols(text: str) -> float:
     return score
 
 
-def _score_words(text: str, lexicon: Lexicon) -> tuple[float, int]:
-    """The words' score and how many words the lexicon recognised."""
+def _score_words(text: str, lexicon: Lexicon, *, sarcastic: bool = False) -> tuple[float, int]:
+    """The words' score and how many words the lexicon recognised. In a sarcastic message
+    praise counts against: "Thanks for cancelling my order 🙄"."""
     hits: list[Hit] = []
     contrast_at = -1
     position = 0
     for sentence in _SENTENCE.findall(text):
         end = sentence.rstrip()
         scale = QUESTION_SCALE if end.endswith("?") else 1.0
+        if _SARCASM.fullmatch(end) and position:
+            scale = -1.0  # "…, a pak že to nemáte. Super..." is no praise
         if end.endswith("!"):
             scale *= EXCLAMATION_SCALE
         # Negation and phrases stay within a comma's part: "nečekal jsem to, super".
@@ -109,6 +118,8 @@ def _score_words(text: str, lexicon: Lexicon) -> tuple[float, int]:
             position += len(tokens)
     score = 0.0
     for hit in hits:
+        if sarcastic and hit.valence > 0:
+            hit = Hit(hit.position, hit.valence * NEGATION_SCALE)
         if contrast_at >= 0:
             score += hit.valence * (AFTER_CONTRAST if hit.position > contrast_at else BEFORE_CONTRAST)
         else:
@@ -145,7 +156,7 @@ def _score_part(raw: list[str], tokens: list[str], lexicon: Lexicon) -> list[tup
             continue
         valence = _word_valence(token, lexicon)
         if valence:
-            if i <= negated_until:
+            if i <= negated_until and (valence > 0 or not lexicon.negative_concord):
                 valence *= NEGATION_SCALE
             if i and tokens[i - 1] in lexicon.intensifiers:
                 valence *= INTENSIFIER_SCALE

@@ -35,7 +35,7 @@ class SentimentField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=Sentiment.choices, allow_null=True, read_only=True, **kwargs)
 
-    def to_representation(self, value: Any) -> str | None:
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]  # null is the contract
         return str(value) if value else None
 
 

@@ -40,6 +40,9 @@ class Lexicon:
     contrast: frozenset[str]
     # "still"/"pořád"/"wciąż"/"още" before a negation: the thing is still not done.
     persistence: frozenset[str] = frozenset()
+    # Czech, Polish and Bulgarian negate twice for emphasis ("nikdo nic nedělá", "няма
+    # никой"): there a negator leaves a negative word negative.
+    negative_concord: bool = False
     phrase_index: dict[str, list[tuple[tuple[str, ...], float]]] = field(default_factory=dict)
 
 
@@ -58,6 +61,7 @@ def build(
     intensifiers: str = "",
     contrast: str = "",
     persistence: str = "",
+    negative_concord: bool = False,
 ) -> Lexicon:
     words: dict[str, float] = {}
     stems: dict[str, float] = {}
@@ -89,5 +93,6 @@ def build(
         intensifiers=frozenset(fold(intensifiers).split()),
         contrast=frozenset(fold(contrast).split()),
         persistence=frozenset(fold(persistence).split()),
+        negative_concord=negative_concord,
         phrase_index=index,
     )

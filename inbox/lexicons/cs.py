@@ -13,13 +13,13 @@ LEXICON = build(
     """,
     positive="""
         dobr* hezk* pěkn* rychl* ochotn* milý milá milí mile milé vstřícn* radost potěšil* vyřešen* vyřešil*
-        vyřízen* vyřídil* pomohl* pomohli funguje fungovalo funguj* povedl* konečně oceňuj* vážím
+        vyřízen* vyřídil* pomohl* pomohli funguje fungovalo funguj* fungov* povedl* konečně oceňuj* vážím
         sedí pohod* top spolehliv* profesionál* trpěliv* příjemn* rychle ochotně těším těšíme
-        potěšen* pomohl* pomohla jede běží vyšlo klaplo ulevilo
+        potěšen* pomohl* pomohla jede běží vyšlo klaplo ulevilo klobouk
     """,
     mild_positive="ok okay dobře jo fajn",
     mild_negative="""
-        problém problémy nejde nemůžu nemuzu chyba chybí bohužel zpožd* pomal* drah* čekám čekat čekání zase
+        problém problémy nejde nemůžu nemuzu chyba přepoj* bohužel zpožd* pomal* drah* čekám čekat čekání zase
         opět znovu reklamac* hm nevím
     """,
     negative="""
@@ -29,7 +29,10 @@ LEXICON = build(
         stížnost* zrušil* zrušen* zavěsil* přehřív* restartuj* zaseklo zasekl* obsazeno
         neschopn* neschopnej otrav* smůla fail nechápu děsn* děsiv* blbě blb* trapn* nedoraz*
         nepřiš* nepřijel* neodpov* nereaguj* neřeš* nefung* nevrátil* nedoruč* strhli
-        strhl* dvakrát skončil končím ruším výsměch výsměšn* zamítnut* zamítl* zamítli
+        strhl* dvakrát třikrát čtyřikrát pětkrát několikrát pokaždé chybí chybějící
+        nikoho nikomu zmizel* ztratil* smazal* smazan* nebav* konkurenc* proboha sakra
+        kurva krucinál
+        skončil končím ruším výsměch výsměšn* zamítnut* zamítl* zamítli
         okrád* okrad* zlodě* podvodníci neodeslan* nedošl* nedoš* neobdržel* nedostal*
         nezvedá nebere nikde seká sekne padá spadl* výpadek vypadává nejede zamrz* chyb*
         vadn* poškozen* reklamuj* reklamovat stěžuj* stížnost* naštvat štvou otrávil*
@@ -52,14 +55,20 @@ LEXICON = build(
         "jako nový": STRONG, "jako nová": STRONG, "k ničemu": -STRONG, "tak tohle fakt ne": -STRONG,
         "není to": -0.5, "dobrá práce": STRONG, "dobrej": 1.0, "fakt díky že": -0.5,
         "jak dlouho": 0.0, "jaký je": 0.0, "dobrý": 1.0, "od včera": -0.5,
-        "od rána": -0.5, "celý den": -1.0, "bez důvodu": -1.5, "úplně mimo": -STRONG,
+        "od rána": -0.5, "pořád dokola": -1.0, "klobouk dolů": STRONG, "co s tím": -0.5, "vůbec ne": -1.0,
+        "zase a znovu": -1.0, "celý den": -1.0, "bez důvodu": -1.5,
+        "úplně mimo": -STRONG,
         "jste mimo": -STRONG, "mimo provoz": -1.5, "cizí balík": -1.0, "to snad ne": -STRONG,
         "to je vtip": -STRONG, "žádná odpověď": -1.5, "nikdo neodpovídá": -STRONG,
         "těším se": 1.0, "jsem rád": 1.0, "jsem ráda": 1.0, "rád bych": 0.0, "ráda bych": 0.0,
     },
-    negators="ne není neni nejsem nejsou nemám nemam bez ani žádný zadny žádná",
+    negators="""
+        ne není neni nejsem nejsou nemám nemam bez ani žádný zadny žádná přestal přestala přestalo
+        přestaly přestává přestávají
+    """,
     negating_prefixes="ne",
     intensifiers="velmi moc fakt hrozně strašně opravdu úplně totálně extrémně dost tak mega hodně fakticky",
     contrast="ale však jenže avšak akorát",
     persistence="pořád stále ještě furt pořad dosud",
+    negative_concord=True,
 )

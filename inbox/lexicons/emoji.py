@@ -13,6 +13,9 @@ EMOJI: dict[str, float] = {
     **dict.fromkeys("😡😠🤬😤😭😩😫😖😣🤦💩🤢🤮😱💔🙄🙃🖕😾", -STRONG),
 }
 
+# An eye-roll or an upside-down smile turns the message's praise into irony.
+SARCASM = "🙄🙃😒"
+
 # Longest first, so ":-)" is not read as ":-" and ")".
 EMOTICONS: dict[str, float] = {
     ":-))": STRONG, ":))": STRONG, ":-)": NORMAL, ":)": NORMAL, "=)": NORMAL, ":-d": STRONG,

@@ -12,14 +12,15 @@ LEXICON = build(
     """,
     positive="""
         dobr* fajn* miło mił* miła miły szybk* szybko pomocn* uprzejm* życzliw* rozwiązan*
-        rozwiązał* pomógł pomogli pomogła załatwion* załatwił* działa działają udało udał* nareszcie wreszcie
+        rozwiązał* pomógł pomogli pomogła załatwion* załatwił* działa działają działać działało
+        działały działał udało udał* nareszcie wreszcie
         zgadza radość cieszę cieszy pięknie piękn* śmiga sukces ok spoko git gitara luz niezawodn*
         profesjonaln* cierpliw* przyjemn* pomógł
         pomocni pomogło cieszymy sprawnie sprawn* ulga polecamy
     """,
     mild_positive="okej dobrze jasne",
     mild_negative="""
-        problem problemy błąd bład niestety opóźn* wolno drogo czekam czekać znowu
+        problem problemy błąd bład niestety przełącza* opóźn* wolno drogo czekam czekać znowu
         znów ponownie reklamac* hmm brakuje
     """,
     negative="""
@@ -34,7 +35,8 @@ LEXICON = build(
         awari* usterk* wadliw* reklamuj* skarżę zażalen* wkurzon* wkurza irytując* irytuj*
         niemił* nieuprzejm* chamsk* bezczeln* ignoruj* olewa* olali olewka zapomnieli
         obiecaliście obiecali obiecany obietnic* absurd* bzdur* cyrk piekło bajzel burdel
-        niedopuszczaln* frajer* oszuści
+        niedopuszczaln* frajer* oszuści nikogo nikomu zniknęł* znikn* skasowa* usunęł* konkurencj* cholera cholery
+        kurde kurczę kurwa brakuje brak zabrakło brakującą brakujący
     """,
     strong_negative="""
         najgorsz* okropn* straszn* tragedi* tragiczn* katastrof* koszmar* masakr* skandal*
@@ -53,15 +55,19 @@ LEXICON = build(
         "dobra robota": STRONG, "udało się": STRONG, "drugi tydzień": -1.5,
         "trzeci tydzień": -1.5, "trzeci raz": -1.5, "jak można": -1.0, "z waszej strony": 0.0,
         "ile trwa": 0.0, "jaki jest": 0.0, "od wczoraj": -0.5,
-        "od rana": -0.5, "cały dzień": -1.0, "bez powodu": -1.5, "cudzą paczkę": -1.0,
+        "od rana": -0.5, "za każdym razem": -1.0, "czapki z głów": STRONG, "nie spodziewał*": 0.0,
+        "do cholery": -1.5, "w ogóle nie": -1.0, "tak trzymać": STRONG, "trzy razy": -1.0, "cztery razy": -1.0,
+        "pięć razy": -1.0, "kilka razy": -1.0, "parę razy": -1.0, "w kółko": -1.0, "cały dzień": -1.0,
+        "bez powodu": -1.5, "cudzą paczkę": -1.0,
         "to jakiś żart": -STRONG, "brak odpowiedzi": -1.5, "nikt nie odpowiada": -STRONG,
         "nie mogę": -1.0, "nie da się": -1.0, "nie ma": -0.5, "czekam na dostawę": 0.0,
         "nie mogę się doczekać": STRONG, "o to mi chodziło": 1.0, "czy można": 0.0, "pełen sukces": STRONG,
         "dobry": 1.0,
     },
-    negators="nie ani bez żaden żadna żadne",
+    negators="nie ani bez żaden żadna żadne przestał przestała przestało przestały przestaje przestają",
     negating_prefixes="nie",
     intensifiers="bardzo mega naprawdę serio totalnie kompletnie strasznie ogromnie tak super wielce",
     contrast="ale jednak lecz",
     persistence="wciąż nadal dalej ciągle jeszcze dotąd",
+    negative_concord=True,
 )
