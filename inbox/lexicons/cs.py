@@ -29,7 +29,7 @@ LEXICON = build(
         stížnost* zrušil* zrušen* zavěsil* přehřív* restartuj* zaseklo zasekl* obsazeno
         neschopn* neschopnej otrav* smůla fail nechápu děsn* děsiv* blbě blb* trapn* nedoraz*
         nepřiš* nepřijel* neodpov* nereaguj* neřeš* nefung* nevrátil* nedoruč* strhli
-        strhl* dvakrát třikrát čtyřikrát pětkrát několikrát pokaždé chybí chybějící
+        strhl* dvakrát třikrát čtyřikrát pětkrát několikrát pokaždé potřetí počtvrté chybí chybějící
         nikoho nikomu zmizel* ztratil* smazal* smazan* nebav* konkurenc* proboha sakra
         kurva krucinál
         skončil končím ruším výsměch výsměšn* zamítnut* zamítl* zamítli

@@ -8,13 +8,13 @@ EMOJI: dict[str, float] = {
     **dict.fromkeys("😍🥰😘🤩🥳🎉💯❤💕💖💗💙💚💛💜🧡🤍😻", STRONG),
     **dict.fromkeys("🙂😊😀😃😄😁😆😂🤣☺😇🤗😎👍👌👏💪🙌✨⭐🌟🔥🚀🙏😌😋🤝✅🎁🌸", NORMAL),
     **dict.fromkeys("😉😅", MILD),
-    **dict.fromkeys("🤔😐😶🤷😬😮", -MILD),
+    **dict.fromkeys("🤔😐😶🤷😬😮😑", -MILD),
     **dict.fromkeys("😕🙁☹😟😔😞😢😥😓😒😑🥱😴👎❌⚠⏳⌛", -NORMAL),
     **dict.fromkeys("😡😠🤬😤😭😩😫😖😣🤦💩🤢🤮😱💔🙄🙃🖕😾", -STRONG),
 }
 
 # An eye-roll or an upside-down smile turns the message's praise into irony.
-SARCASM = "🙄🙃😒"
+SARCASM = "🙄🙃😒😑"
 
 # Longest first, so ":-)" is not read as ":-" and ")".
 EMOTICONS: dict[str, float] = {

@@ -64,6 +64,7 @@ LEXICON = build(
         "did not expect*": 0.0, "never expected": 0.0, "what on earth": -1.5, "no one": -1.0,
         "no one's": -1.0, "didn't help": -1.5, "at all": -0.5, "switching to": -1.5, "i'm done": -STRONG,
         "another provider": -1.0, "keep it up": STRONG, "every time": -1.0, "three times": -1.0,
+        "third time": -1.0, "second time": -0.5,
         "four times": -1.0, "five times": -1.0, "several times": -1.0, "multiple times": -1.0,
         "again and again": -1.0, "is missing": -1.0, "'s missing": -1.0, "for hours": -1.0, "for days": -1.0,
         "for weeks": -1.0,
@@ -76,7 +77,7 @@ LEXICON = build(
     negators="""
         not no dont don't doesnt doesn't didnt didn't isnt isn't wasnt wasn't cant can't cannot
         wont won't aint ain't without nor hardly barely hasn't hasnt haven't havent aren't arent
-        weren't werent shouldn't couldn't wouldn't stopped stops quit
+        weren't werent shouldn't couldn't wouldn't stopped stops quit zero
     """,
     intensifiers="""
         very so really super extremely totally absolutely completely utterly truly incredibly

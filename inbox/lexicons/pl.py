@@ -64,7 +64,7 @@ LEXICON = build(
         "nie mogę się doczekać": STRONG, "o to mi chodziło": 1.0, "czy można": 0.0, "pełen sukces": STRONG,
         "dobry": 1.0,
     },
-    negators="nie ani bez żaden żadna żadne przestał przestała przestało przestały przestaje przestają",
+    negators="nie ani bez zero żaden żadna żadne przestał przestała przestało przestały przestaje przestają",
     negating_prefixes="nie",
     intensifiers="bardzo mega naprawdę serio totalnie kompletnie strasznie ogromnie tak super wielce",
     contrast="ale jednak lecz",
