@@ -21,6 +21,7 @@ from .lexicons import cs as _cs
 from .lexicons import en as _en
 from .lexicons import pl as _pl
 from .lexicons.emoji import EMOJI, EMOTICONS, SARCASM
+from .lexicons.language_cues import CUE_WORDS
 
 NEGATIVE = "negative"
 NEUTRAL = "neutral"
@@ -60,7 +61,8 @@ class Hit:
 
 def detect_sentiment(text: str, *, language: str = "") -> str:
     """negative, neutral or positive for a customer's message in this language ("" when
-    unknown: every lexicon is tried and the one that recognises most words is used)."""
+    unknown, or when its lexicon recognises no word: then the lexicon that recognises most
+    words is used)."""
     score = sentiment_score(text, language=language)
     if score >= THRESHOLD:
         return POSITIVE
@@ -73,14 +75,21 @@ def sentiment_score(text: str, *, language: str = "") -> float:
     cleaned = _URL_OR_HANDLE.sub(" ", text or "")
     code = NEIGHBOURS.get(language, language)
     sarcastic = any(ch in SARCASM for ch in cleaned)
-    if code in LEXICONS:
-        words = _score_words(cleaned, LEXICONS[code], sarcastic=sarcastic)[0]
-    else:
+    words, recognised = _score_words(cleaned, LEXICONS[code], sarcastic=sarcastic) if code in LEXICONS else (0.0, 0)
+    if not recognised and not _written_in(cleaned, code):
+        # No language, or a tag the words do not bear out (a platform's tag can be wrong:
+        # "objednavka nedorazila" tagged English): the lexicon that knows most of them.
         words = max(
             (_score_words(cleaned, lex, sarcastic=sarcastic) for lex in LEXICONS.values()),
             key=lambda r: (r[1], abs(r[0])),
         )[0]
     return words + _score_symbols(cleaned)
+
+
+def _written_in(text: str, language: str) -> bool:
+    """Whether the text has any of the language's common words ("je", "dzień", "the")."""
+    vocabulary = CUE_WORDS.get(language, frozenset())
+    return any(fold(w) in vocabulary for w in _WORD.findall(text))
 
 
 def _score_symbols(text: str) -> float:
@@ -139,8 +148,7 @@ def _score_part(raw: list[str], tokens: list[str], lexicon: Lexicon) -> list[tup
         matched = _match_phrase(tokens, i, lexicon)
         if matched is not None:
             length, valence = matched
-            if valence:
-                found.append((i, valence, False))
+            found.append((i, valence, False))  # a neutraliser counts as recognised
             i += length
             continue
         if token in lexicon.persistence and _negation_follows(tokens, i, lexicon):

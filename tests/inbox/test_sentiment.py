@@ -144,3 +144,8 @@ def test_accuracy_is_roughly_where_the_readme_says(name: str) -> None:
         sentiment_ok += detect_sentiment(row["text"], language=language) == row["sentiment"]
     assert language_ok / len(rows) > 0.85
     assert sentiment_ok / len(rows) > 0.7
+
+
+def test_a_wrong_language_tag_falls_back_to_the_lexicon_that_knows_the_words() -> None:
+    assert detect_sentiment("objednavka porad nedorazila, jsem nastvana", language="en") == "negative"
+    assert detect_sentiment("Благодаря, всичко е наред", language="pl") == "positive"
