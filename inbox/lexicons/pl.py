@@ -14,11 +14,11 @@ LEXICON = build(
         dobr* fajn* miło mił* miła miły szybk* szybko pomocn* uprzejm* życzliw* rozwiązan*
         rozwiązał* pomógł pomogli pomogła załatwion* załatwił* działa działają działać działało
         działały działał udało udał* nareszcie wreszcie
-        zgadza radość cieszę cieszy pięknie piękn* śmiga sukces ok spoko git gitara luz niezawodn*
+        zgadza radość cieszę cieszy pięknie piękn* śmiga sukces spoko git gitara luz niezawodn*
         profesjonaln* cierpliw* przyjemn* pomógł
         pomocni pomogło cieszymy sprawnie sprawn* ulga polecamy
     """,
-    mild_positive="okej dobrze jasne",
+    mild_positive="ok okej dobrze jasne",
     mild_negative="""
         problem problemy błąd bład niestety przełącza* opóźn* wolno drogo czekam czekać znowu
         znów ponownie reklamac* hmm brakuje
