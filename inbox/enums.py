@@ -33,6 +33,14 @@ class OutboundStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class Sentiment(models.TextChoices):
+    """How the customer sounds in a message (inbox/sentiment.py); blank on our own messages."""
+
+    NEGATIVE = "negative", _("Negative")
+    NEUTRAL = "neutral", _("Neutral")
+    POSITIVE = "positive", _("Positive")
+
+
 # How far a sent message has got; a platform's late or repeated report never moves it back.
 DELIVERY_PROGRESS = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 
@@ -49,6 +57,7 @@ class TicketEventType(models.TextChoices):
     STATUS_CHANGED = "status_changed", _("Status changed")
     REOPENED = "reopened", _("Reopened")
     CUSTOMER_MERGED = "customer_merged", _("Customer merged")
+    SENTIMENT_CHANGED = "sentiment_changed", _("Customer's mood changed")
 
 
 class Role(models.TextChoices):

@@ -33,6 +33,10 @@ def ticket_reopened(*, ticket: Ticket, message: Message) -> TicketEvent:
     return _unsaved(ticket, TicketEventType.REOPENED, message_id=message.pk)
 
 
+def sentiment_changed(*, ticket: Ticket, message: Message, old: str, new: str) -> TicketEvent:
+    return _unsaved(ticket, TicketEventType.SENTIMENT_CHANGED, message_id=message.pk, old=old, new=new)
+
+
 def reply_queued(*, ticket: Ticket, message: Message, actor: Any, mode: str = "") -> TicketEvent:
     return _event(ticket, TicketEventType.REPLIED, actor=actor, message_id=message.pk, mode=mode)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from channels.models import Brand, BrandAccount
 
-from .enums import DeliveryStatus, Direction, OutboundStatus, Role, TicketEventType, TicketStatus
+from .enums import DeliveryStatus, Direction, OutboundStatus, Role, Sentiment, TicketEventType, TicketStatus
 
 
 class Customer(models.Model):
@@ -92,6 +92,8 @@ class Ticket(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
     )
     language = models.CharField(max_length=10, blank=True)
+    # The sentiment of the customer's latest message (set by ingest).
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     # Since when the customer has been waiting for us (null when the ball is in their court).
@@ -135,6 +137,8 @@ class Message(models.Model):
     # null (a person wrote it), or auto_reply / bulk / bounce: the API contract's values.
     automated = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
     language = models.CharField(max_length=10, blank=True)
+    # Customer messages only; blank on replies and notes.
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
     sent_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     # The composer's idempotency key: a double-submitted reply is stored once.

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from channels.models import BrandAccount
@@ -18,6 +19,7 @@ from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..language import detect_language
 from ..live import bump_on_commit
 from ..models import Customer, Identity, Message, Ticket, TicketEvent
+from ..sentiment import detect_sentiment
 from ..sla import first_response_due
 from .state import tickets_status_change
 
@@ -170,8 +172,8 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     placed: list[tuple[IncomingItem, Identity, Ticket]] = []
     batch_tickets: dict[str, Ticket] = {}  # platform id / thread key -> ticket, within this batch
     new_tickets: list[Ticket] = []
-    # The platform's own tag when it gives one (X does), else what the text says.
-    languages = {id(item): item.incoming.language or detect_language(item.incoming.text) for item in todo}
+    languages: dict[int, str] = {}
+    sentiments: dict[int, str] = {}
     for item in todo:
         msg = item.incoming
         identity = identities[msg.author.external_id]
@@ -186,10 +188,16 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             found = candidate if candidate is not None and candidate.customer_id == identity.customer_id else None
         if found is None:
             found = open_by_customer.get(identity.customer_id)
+        # The platform's own tag when it gives one (X does), else what the text says; the
+        # conversation's language settles the doubt a short message leaves.
+        languages[id(item)] = msg.language or detect_language(msg.text, prior=found.language if found else "")
+        sentiments[id(item)] = detect_sentiment(msg.text, language=languages[id(item)])
         if found is not None:
             ticket = found
             if ticket.pk is None:  # created earlier in this batch; items come oldest first
                 ticket.last_message_at = msg.sent_at
+                if not msg.automated:
+                    ticket.sentiment = sentiments[id(item)]
         else:
             ticket = Ticket(
                 brand_id=account.brand_id,
@@ -198,6 +206,8 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
                 subject=msg.subject,
                 status=TicketStatus.NEW,
                 language=languages[id(item)],
+                # An auto-reply is not the customer speaking: the ticket's mood is theirs.
+                sentiment="" if msg.automated else sentiments[id(item)],
                 created_at=now,
                 updated_at=now,
                 waiting_since=msg.sent_at,
@@ -230,6 +240,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
                 extra=dict(item.incoming.extra),
                 automated=item.incoming.automated,
                 language=languages[id(item)],
+                sentiment=sentiments[id(item)],
                 sent_at=item.incoming.sent_at,
                 created_at=now,
                 inbound_event_id=item.inbound_event_id,
@@ -254,6 +265,8 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         if ticket.pk not in new_ids:
             earliest[ticket.pk] = min(earliest.get(ticket.pk, message.sent_at), message.sent_at)
             latest[ticket.pk] = max(latest.get(ticket.pk, message.sent_at), message.sent_at)
+    continued_ids = {t.pk for _, _, t in placed if t.pk not in new_ids}
+    log.extend(_follow_sentiment(tickets=[tickets[pk] for pk in continued_ids if pk in tickets]))
     events.record(log)
     if earliest:
         _continue_tickets(
@@ -270,6 +283,39 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     result.created = messages
     result.new_ticket_ids = [t.pk for t in new_tickets]
     return result
+
+
+def _follow_sentiment(*, tickets: list[Ticket]) -> list[TicketEvent]:
+    """Give continued tickets the sentiment of their latest customer message (not the
+    latest of this batch: X may hand over an older message late), one SELECT and an UPDATE
+    per value that changed; an event only where the mood changed. The customer rows are
+    locked (see _ingest), so no other ingest moves these tickets meanwhile."""
+    if not tickets:
+        return []
+    latest = Message.objects.filter(ticket=OuterRef("pk"), direction=Direction.IN, automated__isnull=True).order_by(
+        "-sent_at", "-id"
+    )
+    rows = (
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets])
+        .annotate(
+            latest_sentiment=Subquery(latest.values("sentiment")[:1]), latest_id=Subquery(latest.values("id")[:1])
+        )
+        .values_list("pk", "latest_sentiment", "latest_id")
+    )
+    by_pk = {t.pk: t for t in tickets}
+    changed: dict[str, list[int]] = {}
+    log: list[TicketEvent] = []
+    for pk, sentiment, message_id in rows:
+        ticket = by_pk[pk]
+        if sentiment is None or sentiment == ticket.sentiment:
+            continue
+        message = Message(pk=message_id)
+        log.append(events.sentiment_changed(ticket=ticket, message=message, old=ticket.sentiment, new=sentiment))
+        ticket.sentiment = sentiment
+        changed.setdefault(sentiment, []).append(pk)
+    for sentiment, pks in changed.items():
+        Ticket.objects.filter(pk__in=pks).update(sentiment=sentiment)
+    return log
 
 
 def _continue_tickets(*, rows: list[tuple[int, datetime, datetime, datetime]], now: datetime) -> None:

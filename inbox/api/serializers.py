@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..enums import TicketStatus
+from ..enums import Sentiment, TicketStatus
 from ..models import Customer, Identity, Message, Ticket
 
 
@@ -28,8 +28,20 @@ class AttachmentSerializer(serializers.Serializer):
     size = serializers.IntegerField(allow_null=True)
 
 
+class SentimentField(serializers.ChoiceField):
+    """negative, neutral or positive; null where there is none (our replies and notes, and
+    messages stored before sentiment was tagged), as the API contract has it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Sentiment.choices, allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]  # null is the contract
+        return str(value) if value else None
+
+
 class MessageSerializer(serializers.ModelSerializer):
     attachments = serializers.SerializerMethodField()
+    sentiment = SentimentField()
     author = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
 
@@ -46,6 +58,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "attachments",
             "automated",
             "language",
+            "sentiment",
             "author",
             "sent_at",
         ]
@@ -72,6 +85,7 @@ class MessageSerializer(serializers.ModelSerializer):
 class TicketListSerializer(serializers.ModelSerializer):
     customer = CustomerSerializer(read_only=True)
     platform = serializers.CharField(source="account.platform", read_only=True)
+    sentiment = SentimentField()
 
     class Meta:
         model = Ticket
@@ -85,6 +99,7 @@ class TicketListSerializer(serializers.ModelSerializer):
             "assignee",
             "customer",
             "language",
+            "sentiment",
             "waiting_since",
             "first_response_due_at",
             "first_response_at",

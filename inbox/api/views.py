@@ -48,6 +48,7 @@ class IsAgent(permissions.BasePermission):
         OpenApiParameter("assignee", str, description="user id, or 'none'"),
         OpenApiParameter("brand", int),
         OpenApiParameter("language", str, description="ISO 639-1 code, e.g. cs"),
+        OpenApiParameter("sentiment", str, description="negative, neutral or positive (the latest customer message)"),
         OpenApiParameter("created_after", str, description="ISO 8601: only tickets created later"),
         OpenApiParameter("updated_after", str, description="ISO 8601: only tickets changed later (incremental sync)"),
     ]
@@ -68,6 +69,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             qs = qs.filter(account__platform=params["platform"])
         if params.get("language"):
             qs = qs.filter(language=params["language"].strip().lower())
+        if params.get("sentiment"):
+            qs = qs.filter(sentiment=params["sentiment"].strip().lower())
         for name, lookup in (("created_after", "created_at__gt"), ("updated_after", "updated_at__gt")):
             if params.get(name):
                 moment = parse_datetime(params[name])

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from channels import registry
 from channels.registry import get_connector
 
+from ..enums import Sentiment
 from ..models import Message, TicketEvent
 
 register = template.Library()
@@ -92,6 +93,15 @@ def event_summary(event: TicketEvent) -> str:
         if event.actor_id == payload.get("assignee_id"):
             return _("Took it")
         return _("Assigned to %(name)s") % {"name": assignee or "?"}
+    if event.type == "sentiment_changed":
+        return _("Customer's mood changed: %(old)s → %(new)s") % {
+            "old": _sentiment_label(str(payload.get("old") or "")),
+            "new": _sentiment_label(str(payload.get("new") or "")),
+        }
     if event.type == "reply_failed":
         return _("Reply failed: %(error)s") % {"error": payload.get("error", "")}
     return event.get_type_display()
+
+
+def _sentiment_label(value: str) -> str:
+    return str(Sentiment(value).label) if value in Sentiment.values else _("unknown")
