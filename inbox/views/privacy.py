@@ -54,8 +54,8 @@ def customer_erase_view(request: HttpRequest, customer_id: int) -> HttpResponse:
     context = {
         "customer": customer,
         "identities": customer.identities.all(),
-        "tickets": customer.tickets.count(),
-        "messages": Message.objects.filter(ticket__customer=customer).count(),
+        "ticket_count": customer.tickets.count(),
+        "message_count": Message.objects.filter(ticket__customer=customer).count(),
         "next": back,
     }
     if request.method == "POST":
