@@ -35,6 +35,23 @@ ACTIONS: dict[str, tuple[Promise, Promise | None]] = {
 }
 
 
+# The kinds of target, as shown (records.TARGET_TYPES); another kind shows as stored.
+TARGET_TYPES: dict[str, Promise] = {
+    "person": _("person"),
+    "team": _("team"),
+    "customer": _("customer"),
+    "brand": _("brand"),
+    "account": _("account"),
+}
+# Detail values that are codes with words of their own: a role is shown in the reader's language.
+ROLE_DETAILS = {"people.role_changed": ("old", "new"), "people.agent_created": ("role",)}
+
+
+def target_type_label(kind: str) -> str:
+    label = TARGET_TYPES.get(kind)
+    return str(label) if label is not None else kind
+
+
 def action_label(code: str) -> str:
     entry = ACTIONS.get(code)
     return str(entry[0]) if entry else code
@@ -46,6 +63,12 @@ def action_summary(code: str, details: dict[str, Any]) -> str:
     if entry is None or entry[1] is None:
         return ""
     values = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in (details or {}).items()}
+    if code in ROLE_DETAILS:
+        from inbox.enums import Role
+
+        for key in ROLE_DETAILS[code]:
+            if values.get(key) in Role.values:
+                values[key] = str(Role(values[key]).label)
     for key, value in values.items():
         if value in ("", None):
             values[key] = "–"

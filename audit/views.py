@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from .actions import action_choices, action_label, action_summary
+from .actions import action_choices, action_label, action_summary, target_type_label
 from .records import audit_record
 from .selectors import AuditFilters, audit_entries, audit_filter_choices, audit_page
 
@@ -36,14 +36,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before", "")
     rows, next_before = audit_page(filters=filters, before=int(before) if before.isdigit() else None)
     query = filters.as_query()
+    choices = audit_filter_choices()
     return render(
         request,
         "audit/log.html",
         {
-            "entries": [(e, action_label(e.action), action_summary(e.action, e.details)) for e in rows],
+            "entries": [
+                (e, action_label(e.action), action_summary(e.action, e.details), target_type_label(e.target_type))
+                for e in rows
+            ],
             "filters": filters,
             "actions": action_choices(),
-            "choices": audit_filter_choices(),
+            "choices": {
+                "actors": choices["actors"],
+                "target_types": [(t, target_type_label(t)) for t in choices["target_types"]],
+            },
             "query": urlencode(query),
             "next_query": urlencode({**query, "before": str(next_before)}) if next_before else "",
             "paged": bool(before),

@@ -202,11 +202,11 @@ def _seed(admin: User) -> None:
 def test_admins_read_and_filter_the_log(admin: User, admin_client: Client) -> None:
     _seed(admin)
     body = admin_client.get("/settings/audit/").content.decode()
-    assert "Logged in" in body and "Login failed" in body and "piotr: agent → lead" in body
+    assert "Logged in" in body and "Login failed" in body and "piotr: Agent → Lead" in body
     body = admin_client.get("/settings/audit/?action=auth.login_failed").content.decode()
     assert "mallory" in body and "piotr" not in body
     body = admin_client.get("/settings/audit/?actor=system&target=piotr").content.decode()
-    assert "piotr: agent → lead" in body and "mallory" not in body
+    assert "piotr: Agent → Lead" in body and "mallory" not in body
     body = admin_client.get("/settings/audit/?target=77").content.decode()
     assert "piotr" in body and "mallory" not in body
     today = timezone.now().date()
