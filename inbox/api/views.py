@@ -1,6 +1,7 @@
 """REST API: thin adapters over selectors and inbox actions."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -12,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -135,6 +137,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(TicketListSerializer(ticket).data)
 
 
+class ZipRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: application/zip`; errors still come as JSON."""
+
+    media_type = "application/zip"
+    format = "zip"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgent]
     lookup_value_regex = r"\d+"
@@ -151,7 +164,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(responses={(200, "application/zip"): bytes},
                    description="Everything Hovor holds about the customer (GDPR): customer.json, raw/, files/.")
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ZipRenderer])
     def export(self, request: Request, pk: str | None = None, **kwargs: Any) -> HttpResponse:
         export = customer_export(customer=self._for_privacy(request, pk))
         response = HttpResponse(export.content, content_type="application/zip")

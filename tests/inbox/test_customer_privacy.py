@@ -106,11 +106,14 @@ def test_export_holds_the_person_their_conversations_raw_events_and_attachments(
 
 def test_export_through_the_api(world: dict[str, Any]) -> None:
     token = Token.objects.create(user=world["lead"])
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT="application/zip")
     response = client.get(f"/api/v1/customers/{world['customer'].pk}/export/")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert "customer.json" in _zip(response.content).namelist()
-    assert client.get(f"/api/v1/customers/{world['bob'].pk}/export/").status_code == 404
+    missing = client.get(f"/api/v1/customers/{world['bob'].pk}/export/")
+    assert missing.status_code == 404 and "detail" in json.loads(missing.content)
+    # The token's person is the actor (DRF authenticates inside the view).
+    assert AuditEntry.objects.get(action="customer.exported").actor_label == "lena"
 
 
 @pytest.mark.parametrize("who, status", [("agent", 403), ("other_lead", 404), ("lead", 200), ("admin", 200)])
@@ -176,6 +179,7 @@ def test_erasure_through_the_api_and_who_may(world: dict[str, Any]) -> None:
     assert not AuditEntry.objects.filter(action="customer.erased").exists()
     response = api(world["admin"]).post(url)
     assert response.status_code == 200
+    assert AuditEntry.objects.get(action="customer.erased").actor_label == "eva"
     assert response.json() == {"tickets": 1, "messages": 2, "identities": 1, "raw_events": 1, "chat_sessions": 0,
                                "customers": 1}
     again = api(world["admin"]).post(url).json()  # idempotent: nothing left
