@@ -138,6 +138,13 @@ class ReplyContext:
     account: BrandAccount | None = None  # whose rules apply (e.g. to name its approved templates)
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
 class OAuthDenied(Exception):
     """The admin declined on the platform's consent page, or the callback does not belong
     to the flow we started (wrong state, stale request token). `reason` is shown to them."""
@@ -310,6 +317,12 @@ class BaseConnector:
 
     def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str:
         return ""
+
+    def stored_files(self, kind: str, payload: dict[str, Any]) -> list[StoredFile]:
+        """Files Hovor holds inside one stored raw event (a customer's data export takes
+        them): an e-mail's original message and its attachments. Platforms whose media stay
+        on the platform (a URL in the message) hold none."""
+        return []
 
     # --- admin ----------------------------------------------------------------------
     def oauth_begin(self, app: OAuthApp, *, callback_url: str, state: str) -> OAuthStart:

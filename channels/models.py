@@ -13,6 +13,9 @@ from .registry import platform_choices
 class Brand(models.Model):
     name = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Conversations quiet for longer than this many days are erased (inbox.apply_retention);
+    # blank keeps them.
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

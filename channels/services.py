@@ -14,9 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .base import OAuthChoice
+from .crypto import CredentialsError, encrypted_with_current_key, reencrypt
 from .http import ApiError
 from .models import AccountStatus, Brand, BrandAccount
 from .registry import get_connector
+from .signals import account_changed
 from .webhooks import forget_account
 
 logger = logging.getLogger("hovor.channels")
@@ -48,6 +50,7 @@ def brand_account_connect(
     )
     account.credentials = credentials
     account.save()
+    _changed(account, "connected", fields=sorted(credentials))
     return account
 
 
@@ -91,7 +94,8 @@ def brand_account_connect_authorised(
     kept = {k: v for k, v in existing.credentials.items() if k in WEBHOOK_SECRET_KEYS and v}
     existing.credentials = {}
     fresh = {**dict(choice.credentials), **kept}
-    return brand_account_update_credentials(account=existing, credentials=fresh), False
+    account = brand_account_update_credentials(account=existing, credentials=fresh, change="reauthorised")
+    return account, False
 
 
 @dataclass(frozen=True)
@@ -115,8 +119,11 @@ def brand_account_test(*, account: BrandAccount) -> ConnectionCheck:
 
 
 @transaction.atomic
-def brand_account_update_credentials(*, account: BrandAccount, credentials: dict[str, Any]) -> BrandAccount:
+def brand_account_update_credentials(
+    *, account: BrandAccount, credentials: dict[str, Any], change: str = "credentials_changed"
+) -> BrandAccount:
     """New credentials (a re-authorised token): the account is healthy again until proven not."""
+    changed = sorted(k for k, v in credentials.items() if v not in ("", None))
     merged = {**account.credentials, **{k: v for k, v in credentials.items() if v not in ("", None)}}
     account.credentials = merged
     account.status = AccountStatus.ACTIVE
@@ -127,6 +134,7 @@ def brand_account_update_credentials(*, account: BrandAccount, credentials: dict
         update_fields=["credentials_encrypted", "status", "last_error", "consecutive_failures", "rate_limited_until"]
     )
     _forget_cached(account.pk)
+    _changed(account, change, fields=changed)
     return account
 
 
@@ -138,6 +146,7 @@ def brand_account_update_presentation(*, account: BrandAccount, values: dict[str
     """Set the widget's title, colour, greeting and away text; an empty value restores the
     default. The widget validates what it shows (a colour must be #rgb or #rrggbb)."""
     options = dict(account.options or {})
+    before = dict(options)
     for key in PRESENTATION_OPTIONS:
         if key not in values:
             continue
@@ -148,6 +157,9 @@ def brand_account_update_presentation(*, account: BrandAccount, values: dict[str
             options.pop(key, None)
     account.options = options
     account.save(update_fields=["options"])
+    fields = sorted(k for k in PRESENTATION_OPTIONS if before.get(k) != options.get(k))
+    if fields:
+        _changed(account, "presentation_changed", fields=fields)
     return account
 
 
@@ -168,6 +180,7 @@ def brand_account_register_webhook(*, account: BrandAccount, webhook_url: str) -
     }
     account.save(update_fields=["options"])
     _forget_cached(account.pk)
+    _changed(account, "webhook_registered", webhook_url=webhook_url)
     return ConnectionCheck(ok=True, details={"webhook": note})
 
 
@@ -178,8 +191,50 @@ def brand_account_disconnect(*, account: BrandAccount) -> BrandAccount:
     account.status = AccountStatus.DISABLED
     account.save(update_fields=["credentials_encrypted", "status"])
     _forget_cached(account.pk)
+    _changed(account, "disconnected")
     return account
+
+
+def _changed(account: BrandAccount, change: str, **details: Any) -> None:
+    """Tell the domain (the audit log) what an admin changed: field names, never values."""
+    account_changed.send(sender=BrandAccount, account=account, change=change, details=details)
 
 
 def _forget_cached(account_id: int) -> None:
     forget_account(account_id)
+
+
+# --- key rotation -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rotation:
+    reencrypted: int
+    current: int
+    empty: int
+    failed: list[int]
+
+
+def credentials_rotate() -> Rotation:
+    """Re-encrypt every account's credentials with CREDENTIALS_KEY (after a rotation, old
+    keys in CREDENTIALS_OLD_KEYS still open them). Row by row with compare-and-set, so a
+    credential change made meanwhile is never overwritten; running it again changes nothing."""
+    reencrypted = current = empty = 0
+    failed: list[int] = []
+    for pk, token in BrandAccount.objects.order_by("pk").values_list("pk", "credentials_encrypted").iterator():
+        if not token:
+            empty += 1
+            continue
+        if encrypted_with_current_key(token):
+            current += 1
+            continue
+        try:
+            fresh = reencrypt(token)
+        except CredentialsError:
+            logger.error("account %s: its credentials open with no configured key", pk)
+            failed.append(pk)
+            continue
+        if BrandAccount.objects.filter(pk=pk, credentials_encrypted=token).update(credentials_encrypted=fresh):
+            reencrypted += 1
+            _forget_cached(pk)
+        else:
+            current += 1  # changed meanwhile: written with the current key by that change
+    return Rotation(reencrypted=reencrypted, current=current, empty=empty, failed=failed)

@@ -27,6 +27,9 @@ CREDENTIALS_KEY = env.str(
     "CREDENTIALS_KEY",
     default=base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode(),
 )
+# Keys that encrypted credentials before CREDENTIALS_KEY (comma-separated): they still
+# decrypt, never encrypt; `manage.py rotate_credentials` re-encrypts everything with the new key.
+CREDENTIALS_OLD_KEYS = env.list("CREDENTIALS_OLD_KEYS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -43,6 +46,8 @@ INSTALLED_APPS = [
     "inbox.apps.InboxConfig",
     "channels.chat.apps.ChatConfig",
     "shifts.apps.ShiftsConfig",
+    "audit.apps.AuditConfig",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -167,6 +174,8 @@ HOVOR_POLL_INTERVAL_OFF_HOURS = env.float("HOVOR_POLL_INTERVAL_OFF_HOURS", defau
 CELERY_BEAT_SCHEDULE = {
     "poll-accounts": {"task": "channels.poll_due_accounts", "schedule": HOVOR_POLL_INTERVAL},
     "sweep-stuck": {"task": "inbox.sweep_stuck", "schedule": 30.0},
+    # Brands' retention (Settings → Privacy): hourly, idempotent, batched.
+    "apply-retention": {"task": "inbox.apply_retention", "schedule": 3600.0},
 }
 
 # --- Hovor ---------------------------------------------------------------------------
@@ -201,6 +210,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Social customer care helpdesk",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two choice sets share the field name "status": named here, the schema (and
+    # `check --deploy`) has no collision to warn about.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "inbox.enums.TicketStatus",
+        "AccountStatusEnum": "channels.models.AccountStatus",
+    },
 }
 
 LOGGING = {
@@ -219,3 +234,37 @@ LOGGING = {
 # Static files: WhiteNoise serves them from the app itself (self-hosted, no CDN); finders
 # let it work without collectstatic in the embedded mode too.
 WHITENOISE_USE_FINDERS = True
+
+# --- Headers, cookies and the production switch (issue 13) ---------------------------
+# HOVOR_ENV=production (HTTPS in front) turns on HSTS, the HTTPS redirect and Secure cookies:
+# `manage.py check --deploy` is then clean. The embedded mode serves plain HTTP on localhost.
+HOVOR_ENV = env.str("HOVOR_ENV", default="development")
+PRODUCTION = HOVOR_ENV == "production"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # htmx and the scripts take the token from the page, not the cookie
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("HOVOR_SECURE_COOKIES", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+if env.bool("HOVOR_BEHIND_PROXY", default=False):  # a TLS proxy that sets X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The container's health check asks over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+X_FRAME_OPTIONS = "DENY"
+# A strict policy: no inline script or style anywhere (files under static/ only), no frames
+# of Hovor on other sites; the chat widget's endpoints relax frame-ancestors themselves.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

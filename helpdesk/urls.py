@@ -31,6 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("settings/accounts/", include("channels.urls")),
     path("settings/hours/", include("shifts.urls")),
+    path("settings/audit/", include("audit.urls")),
     path("", include("inbox.urls")),
     path("chat/", include("channels.chat.urls")),
 ]

@@ -16,6 +16,8 @@ class Customer(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="customers")
     name = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the person was erased (GDPR): name and identities gone, conversations kept empty.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name or f"customer {self.pk}"
@@ -101,6 +103,9 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(default=timezone.now)
+    # Set when its messages' text and attachments were erased (the customer's erasure or the
+    # brand's retention); the rows stay, with their times and directions, for the reports.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

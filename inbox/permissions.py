@@ -4,10 +4,13 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
 from .enums import Role
-from .models import Team, Ticket
-from .selectors import sees_every_brand, ticket_detail, tickets_visible_to
+from .models import Customer, Team, Ticket
+from .selectors import customers_visible_to, sees_every_brand, ticket_detail, tickets_visible_to
 
-__all__ = ["access_ticket", "can_manage_team", "is_admin", "is_agent", "is_lead"]
+__all__ = [
+    "access_customer", "access_ticket", "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
+    "is_lead",
+]
 
 
 def is_agent(user: User | AnonymousUser) -> bool:
@@ -38,3 +41,19 @@ def can_manage_team(user: User | AnonymousUser, team: Team) -> bool:
     if is_admin(user):
         return True
     return is_lead(user) and isinstance(user, User) and team.members.filter(pk=user.pk).exists()
+
+
+def access_customer(user: User | AnonymousUser, customer_id: int) -> Customer:
+    """The customer, if this user may see them (their teams' brands); else 404."""
+    if not isinstance(user, User) or not is_agent(user):
+        raise Http404("No such customer")
+    customer = customers_visible_to(user=user).select_related("brand").filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No such customer")
+    return customer
+
+
+def can_handle_customer_data(user: User | AnonymousUser) -> bool:
+    """Export and erase a customer's data (GDPR): admins, and leads for their teams' brands
+    (access_customer scopes the customer). Agents and newcomers may not."""
+    return is_admin(user) or is_lead(user)

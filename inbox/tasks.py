@@ -62,3 +62,17 @@ def sweep_stuck() -> None:
         logger.warning("re-queueing %d inbound events left unprocessed", len(found["inbound"]))
         for start in range(0, len(found["inbound"]), INGEST_CHUNK):
             ingest_events.delay(found["inbound"][start : start + INGEST_CHUNK])
+
+
+@step_task("inbox.apply_retention")
+def apply_retention() -> None:
+    """Beat: each brand with a retention erases its conversations older than that, in
+    batches; a brand with more left than one run takes is continued by the next run."""
+    from channels.models import Brand
+
+    from .actions.privacy import retention_apply
+
+    for brand in Brand.objects.filter(retention_days__isnull=False).order_by("pk"):
+        erased = retention_apply(brand=brand)
+        if erased.tickets:
+            logger.info("retention: brand %s erased %d conversations", brand.pk, erased.tickets)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, chat, people
+from .views import agent, chat, people, privacy
 
 app_name = "inbox"
 urlpatterns = [
@@ -20,4 +20,8 @@ urlpatterns = [
     path("settings/teams/new/", people.team_new_view, name="team_new"),
     path("settings/teams/<int:team_id>/", people.team_save_view, name="team_save"),
     path("settings/teams/people/<int:user_id>/role/", people.person_role_view, name="person_role"),
+    path("customers/<int:customer_id>/export/", privacy.customer_export_view, name="customer_export"),
+    path("customers/<int:customer_id>/erase/", privacy.customer_erase_view, name="customer_erase"),
+    path("settings/privacy/", privacy.privacy_page, name="privacy"),
+    path("settings/privacy/<int:brand_id>/", privacy.retention_save_view, name="retention_save"),
 ]

@@ -12,6 +12,7 @@ from channels.models import Brand
 
 from .models import BusinessHours, OpeningPeriod
 from .selectors import Period
+from .signals import hours_changed
 
 
 class InvalidHours(ValueError):
@@ -33,10 +34,17 @@ def business_hours_set(*, brand: Brand, timezone: str, periods: Sequence[Period]
     OpeningPeriod.objects.bulk_create(
         OpeningPeriod(hours=hours, weekday=p.weekday, opens=p.opens, closes=p.closes) for p in periods
     )
+    hours_changed.send(
+        sender=BusinessHours, brand=brand, change="hours_changed",
+        details={"timezone": timezone, "periods": len(periods),
+                 "schedule": [f"{p.weekday} {p.opens:%H:%M}-{p.closes:%H:%M}" for p in periods]},
+    )
     return hours
 
 
 @transaction.atomic
 def business_hours_clear(*, brand: Brand) -> None:
     """Back to "always staffed"."""
-    BusinessHours.objects.filter(brand=brand).delete()
+    deleted, _unused = BusinessHours.objects.filter(brand=brand).delete()
+    if deleted:
+        hours_changed.send(sender=BusinessHours, brand=brand, change="hours_cleared", details={})

@@ -18,7 +18,8 @@ from tests.scoping_support import TwoBrands, two_brands  # noqa: F401 (fixture)
 SCOPED = {
     "inbox:ticket", "inbox:ticket_messages", "inbox:ticket_reply", "inbox:reply_preview",
     "inbox:ticket_assign", "inbox:ticket_status", "inbox:reply_retry", "inbox:customer_merge",
-    "inbox:chat_agent_typing",
+    "inbox:chat_agent_typing", "inbox:customer_export", "inbox:customer_erase",
+    "customer-export", "customer-erase",
     "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
     "customer-detail", "brand-detail", "account-detail",
 }
@@ -30,6 +31,7 @@ SETTINGS = {
     "channels:oauth_start", "channels:oauth_callback", "channels:oauth_choose", "channels:account_backfill",
     "shifts:hours", "shifts:hours_save",
     "inbox:teams", "inbox:team_new", "inbox:team_save", "inbox:person_role",
+    "inbox:privacy", "inbox:retention_save", "audit:log", "audit:export",
     "agent-list", "agent-detail", "team-list", "team-detail",
 }
 # Public or carrying no brand's data, each with why.
@@ -71,7 +73,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     values: dict[str, Any] = {
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json",
-        "team_id": world.team_b.pk, "user_id": world.agent_b.pk,
+        "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
     }
     kwargs = {}
     for param in params:
@@ -111,6 +113,8 @@ def test_another_brands_ids_are_404_everywhere(two_brands: TwoBrands) -> None:  
     two_brands.ticket_b.refresh_from_db()
     assert two_brands.ticket_b.assignee_id is None and two_brands.ticket_b.status == "new"
     assert two_brands.ticket_b.messages.count() == 1  # nothing was sent from brand A's agent
+    two_brands.customer_b.refresh_from_db()
+    assert two_brands.customer_b.name == "bob" and two_brands.customer_b.identities.count() == 1  # not erased
 
 
 def test_the_same_ids_are_reachable_by_their_own_brands_agent(two_brands: TwoBrands) -> None:  # noqa: F811

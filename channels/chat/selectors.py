@@ -126,3 +126,24 @@ def chat_reply_find(*, account: BrandAccount, outbound: OutboundRequest) -> str 
         if event.platform_id not in outbound.exclude_ids:
             return event.platform_id
     return None
+
+
+def chat_sessions_export(*, account_ids: list[int], keys: list[str]) -> list[dict[str, Any]]:
+    """What the chat holds about a visitor, for a customer's data export."""
+    sessions = ChatSession.objects.filter(account_id__in=account_ids, key__in=keys).prefetch_related("events")
+    return [
+        {
+            "key": s.key,
+            "visitor_id": s.visitor_id,
+            "name": s.name,
+            "email": s.email,
+            "followup_by_email": s.followup_by_email,
+            "created_at": s.created_at.isoformat(),
+            "last_seen_at": s.last_seen_at.isoformat(),
+            "events": [
+                {"seq": e.seq, "kind": e.kind, "text": e.text, "created_at": e.created_at.isoformat()}
+                for e in s.events.all()
+            ],
+        }
+        for s in sessions
+    ]

@@ -194,3 +194,13 @@ def chat_transcript_request(*, session: ChatSession, email: str) -> None:
             raise ChatRequestError("The transcript has already been sent several times.", status=429)
         chat_contact_update(session=session, email=email)
         transaction.on_commit(lambda: chat_transcript_send.delay(session.pk, email))
+
+
+@transaction.atomic
+def chat_sessions_forget(*, account_ids: list[int], keys: list[str]) -> int:
+    """Erase visitors' chat sessions (their name, e-mail and every line, both ways): a
+    customer's erasure. Returns how many sessions were removed."""
+    if not keys:
+        return 0
+    deleted, by_model = ChatSession.objects.filter(account_id__in=account_ids, key__in=keys).delete()
+    return by_model.get(ChatSession._meta.label, 0)

@@ -12,12 +12,14 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from csp.decorators import csp_replace
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -52,6 +54,9 @@ CORS_HEADERS = {
 }
 
 WidgetView = Callable[[HttpRequest, BrandAccount], HttpResponseBase]
+# The widget's own endpoints are used from brands' sites: Hovor's "never inside another
+# site" (X-Frame-Options DENY, frame-ancestors 'none') is lifted for them alone.
+EMBEDDABLE_CSP = {"frame-ancestors": None}
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -65,6 +70,7 @@ def widget_endpoint(*methods: str) -> Callable[[WidgetView], Callable[[HttpReque
 
     def decorate(view: WidgetView) -> Callable[[HttpRequest, int], HttpResponseBase]:
         @csrf_exempt
+        @xframe_options_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, account_id: int) -> HttpResponseBase:
             response: HttpResponseBase
@@ -86,7 +92,7 @@ def widget_endpoint(*methods: str) -> Callable[[WidgetView], Callable[[HttpReque
                 response[name] = value
             return response
 
-        return wrapper
+        return cast(Callable[[HttpRequest, int], HttpResponseBase], csp_replace(EMBEDDABLE_CSP)(cast(Any, wrapper)))
 
     return decorate
 
@@ -158,6 +164,8 @@ def _cursor(value: str | None) -> int:
 
 # --- widget endpoints -------------------------------------------------------------------
 @require_GET
+@xframe_options_exempt
+@csp_replace(EMBEDDABLE_CSP)
 def widget_js(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(WIDGET_JS.read_bytes(), content_type="application/javascript; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"

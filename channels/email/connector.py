@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from channels.base import Badge, BaseConnector, ChannelLimits, CredentialField, FormConnect, MessageKind, RecordEvents
+from channels.base import (
+    Badge,
+    BaseConnector,
+    ChannelLimits,
+    CredentialField,
+    FormConnect,
+    MessageKind,
+    RecordEvents,
+    StoredFile,
+)
 from channels.http import ApiPermanentError
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
@@ -154,6 +163,9 @@ class EmailConnector(BaseConnector):
 
     def parse(self, kind: str, payload: dict[str, Any]) -> Sequence[NormalizedMessage | NormalizedStatus]:
         return parser.parse(kind, payload)
+
+    def stored_files(self, kind: str, payload: dict[str, Any]) -> list[StoredFile]:
+        return parser.stored_files(payload) if kind == parser.EVENT_KIND else []
 
     # --- outbound -----------------------------------------------------------------------
     def reply_message_id(self, config: EmailSettings, outbound: OutboundRequest) -> str:

@@ -21,6 +21,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 from channels import parsing
+from channels.base import StoredFile
 from channels.parsing import Handler, MalformedPayload, Parsed, SkippedEvent
 from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 
@@ -422,6 +423,26 @@ def _raw_bytes(payload: dict[str, Any]) -> bytes:
         return base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise MalformedPayload(f"raw message is not base64: {exc}") from exc
+
+
+def stored_files(payload: dict[str, Any]) -> list[StoredFile]:
+    """The message as fetched (.eml) and each attachment's bytes, for a data export."""
+    try:
+        raw = _raw_bytes(payload)
+    except MalformedPayload:
+        return []
+    files = [StoredFile("message.eml", "message/rfc822", raw)]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    leaves = list(_leaves(msg))
+    _text, body_parts = _body(msg, leaves) if isinstance(msg, EmailMessage) else ("", set())
+    for index, (part, _parent) in enumerate(leaves, start=1):
+        if id(part) in body_parts or _is_text_body_part(part) or part.is_multipart():
+            continue
+        content = part.get_payload(decode=True)
+        if isinstance(content, bytes) and content:
+            name = _filename(part) or _default_name(part, index)
+            files.append(StoredFile(name, part.get_content_type(), content))
+    return files
 
 
 def parse_email(payload: dict[str, Any]) -> list[NormalizedMessage | NormalizedStatus]:

@@ -21,6 +21,7 @@ from channels.models import Brand
 from ..enums import Role
 from ..live import bump_on_commit
 from ..models import AgentProfile, Team
+from ..signals import people_changed
 
 LEADS_GROUP = "Leads"
 LEAD_PERMISSIONS = (("shifts", "change_businesshours"),)
@@ -46,6 +47,7 @@ def agent_set_role(*, user: User, role: str) -> AgentProfile:
     profile, _ = AgentProfile.objects.get_or_create(
         user=user, defaults={"display_name": user.get_full_name() or user.username}
     )
+    old = profile.role
     profile.role = role
     profile.save(update_fields=["role"])
     user.is_staff = role == Role.ADMIN
@@ -54,6 +56,8 @@ def agent_set_role(*, user: User, role: str) -> AgentProfile:
         user.groups.add(_leads_group())
     else:
         user.groups.remove(*Group.objects.filter(name=LEADS_GROUP))
+    if old != role:
+        _changed(user, "role_changed", username=user.username, old=old, new=role)
     return profile
 
 
@@ -73,6 +77,7 @@ def agent_create(
     user.save()
     AgentProfile.objects.create(user=user, display_name=display_name or username, signature=signature)
     agent_set_role(user=user, role=role)
+    _changed(user, "agent_created", username=username, role=role)
     return user
 
 
@@ -97,6 +102,10 @@ def team_create(*, name: str, brands: Iterable[Brand] = (), members: Iterable[Us
     team = Team.objects.create(name=name)
     team.brands.set(list(brands))
     team.members.set(list(members))
+    _changed(
+        team, "team_created", name=name,
+        brands=sorted(b.name for b in team.brands.all()), members=sorted(u.username for u in team.members.all()),
+    )
     bump_on_commit()
     return team
 
@@ -104,6 +113,7 @@ def team_create(*, name: str, brands: Iterable[Brand] = (), members: Iterable[Us
 @transaction.atomic
 def team_update(*, team: Team, name: str | None = None, brands: Iterable[Brand] | None = None) -> Team:
     team = Team.objects.select_for_update().get(pk=team.pk)
+    old_name, old_brands = team.name, sorted(team.brands.values_list("name", flat=True))
     if name is not None:
         name = name.strip()
         if not name:
@@ -114,6 +124,11 @@ def team_update(*, team: Team, name: str | None = None, brands: Iterable[Brand] 
         team.save(update_fields=["name"])
     if brands is not None:
         team.brands.set(list(brands))
+    new_brands = sorted(team.brands.values_list("name", flat=True))
+    fields = [f for f, changed in (("name", old_name != team.name), ("brands", old_brands != new_brands)) if changed]
+    if fields:
+        _changed(team, "team_changed", fields=fields, name=team.name, old_name=old_name,
+                 brands=new_brands, old_brands=old_brands)
     bump_on_commit()  # open inboxes refresh: what they may see changed
     return team
 
@@ -121,6 +136,14 @@ def team_update(*, team: Team, name: str | None = None, brands: Iterable[Brand] 
 @transaction.atomic
 def team_members_set(*, team: Team, members: Iterable[User]) -> Team:
     team = Team.objects.select_for_update().get(pk=team.pk)
+    before = set(team.members.values_list("username", flat=True))
     team.members.set(list(members))
+    after = set(team.members.values_list("username", flat=True))
+    if before != after:
+        _changed(team, "team_members_changed", added=sorted(after - before), removed=sorted(before - after))
     bump_on_commit()
     return team
+
+
+def _changed(target: User | Team, change: str, **details: object) -> None:
+    people_changed.send(sender=type(target), target=target, change=change, details=details)

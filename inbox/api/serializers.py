@@ -22,6 +22,17 @@ class CustomerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "brand", "identities", "created_at"]
 
 
+class ErasedSerializer(serializers.Serializer):
+    """What a customer's erasure removed (the conversations themselves stay, empty)."""
+
+    tickets = serializers.IntegerField()
+    messages = serializers.IntegerField()
+    identities = serializers.IntegerField()
+    raw_events = serializers.IntegerField()
+    chat_sessions = serializers.IntegerField()
+    customers = serializers.IntegerField()
+
+
 class AttachmentSerializer(serializers.Serializer):
     filename = serializers.CharField()
     content_type = serializers.CharField()

@@ -1,26 +1,32 @@
 """REST API: thin adapters over selectors and inbox actions."""
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..actions.privacy import customer_erase, customer_export
 from ..actions.replies import ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..models import Customer, Ticket
-from ..permissions import access_ticket, is_agent
+from ..permissions import access_customer, access_ticket, can_handle_customer_data, is_agent
 from ..selectors import agents_for_brand, customers_list, tickets_visible_to
 from .serializers import (
     AssignInputSerializer,
     CustomerSerializer,
+    ErasedSerializer,
     MessageSerializer,
     ReplyInputSerializer,
     StatusInputSerializer,
@@ -134,6 +140,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(TicketListSerializer(ticket).data)
 
 
+class ZipRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: application/zip`; errors still come as JSON."""
+
+    media_type = "application/zip"
+    format = "zip"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgent]
     lookup_value_regex = r"\d+"
@@ -141,3 +158,26 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet[Customer]:
         return customers_list(user=_agent(self.request))
+
+    def _for_privacy(self, request: Request, pk: str | None) -> Customer:
+        customer = access_customer(_agent(request), int(pk or 0))  # another brand's: 404
+        if not can_handle_customer_data(request.user):
+            raise PermissionDenied("Admins and leads only.")
+        return customer
+
+    @extend_schema(responses={(200, "application/zip"): bytes},
+                   description="Everything Hovor holds about the customer (GDPR): customer.json, raw/, files/.")
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ZipRenderer])
+    def export(self, request: Request, pk: str | None = None, **kwargs: Any) -> HttpResponse:
+        export = customer_export(customer=self._for_privacy(request, pk))
+        response = HttpResponse(export.content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(request=None, responses={200: ErasedSerializer},
+                   description="Erase the customer (GDPR): names, identities, messages' text and attachments.")
+    @action(detail=True, methods=["post"])
+    def erase(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        erased = customer_erase(customer=self._for_privacy(request, pk))
+        return Response(ErasedSerializer(asdict(erased)).data)

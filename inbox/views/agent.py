@@ -23,7 +23,7 @@ from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_statu
 from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import current_version
 from ..models import Customer, Message
-from ..permissions import access_ticket, is_agent
+from ..permissions import access_ticket, can_handle_customer_data, is_agent
 from ..selectors import (
     INBOX_VIEWS,
     InboxFilters,
@@ -134,6 +134,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "can_thread": answered is not None and connector is not None
         and connector.split_thread(answered.kind, "") is not None,
         "answered_kind": answered.kind if answered else "",
+        "can_handle_customer_data": can_handle_customer_data(request.user),
     }
 
 

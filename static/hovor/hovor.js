@@ -87,4 +87,18 @@
     var t = document.getElementById("thread");
     if (t) t.scrollTop = t.scrollHeight;
   });
+  // No inline handlers (the Content-Security-Policy forbids them): what they did, by attribute.
+  // <select data-submit-on-change> sends its form; <form data-confirm="…"> asks first;
+  // <input class="copy"> selects its text when clicked, for copying.
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.matches && el.matches("[data-submit-on-change]") && el.form) el.form.requestSubmit();
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  });
+  document.addEventListener("click", function (e) {
+    if (e.target.matches && e.target.matches("input.copy")) e.target.select();
+  });
 })();

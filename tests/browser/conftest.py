@@ -1,5 +1,6 @@
 """Browser-test fixtures: a fresh Chromium page per test that records what must never
-happen (JS dialogs from injected script, uncaught errors, 5xx), and screenshots in
+happen (JS dialogs from injected script, uncaught errors, 5xx, Content-Security-Policy
+violations), and screenshots in
 test-artifacts/screenshots/ (git-ignored) for a human to look at."""
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ class PageProblems:
         self.dialogs: list[str] = []
         self.errors: list[str] = []
         self.server_errors: list[str] = []
+        # The Content-Security-Policy refused something (an inline script or style): the
+        # browser says so on the console. Every browser test fails on one.
+        self.csp_violations: list[str] = []
 
 
 @pytest.fixture
@@ -40,12 +44,19 @@ def page(browser: Browser, problems: PageProblems) -> Iterator[Page]:
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda exc: problems.errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: problems.csp_violations.append(f"{page.url}: {msg.text}")
+        if msg.type == "error" and "Content Security Policy" in msg.text
+        else None,
+    )
     page.on("response", lambda r: problems.server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
     try:
         yield page
     finally:
         context.close()
     assert not problems.dialogs, f"a JS dialog fired (script injection?): {problems.dialogs}"
+    assert not problems.csp_violations, f"the Content-Security-Policy refused: {problems.csp_violations}"
 
 
 def shot(page: Page, name: str) -> Path:

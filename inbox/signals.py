@@ -1,0 +1,17 @@
+"""What the inbox tells the rest of Hovor (the audit log) without importing it. Each is
+sent inside the change's transaction, after its rows are written; the person acting is the
+request's (the receivers read it), or Hovor itself in a task."""
+
+from django.dispatch import Signal
+
+# People and teams. Arguments: target (User or Team), change ("agent_created",
+# "role_changed", "team_created", "team_changed", "team_members_changed"), details (dict).
+people_changed = Signal()
+
+# A customer's data left Hovor or was erased. Arguments: customer (Customer), change
+# ("exported" or "erased"), details (dict of counts; never the customer's name or text).
+customer_data_handled = Signal()
+
+# Privacy settings and their effect. Arguments: brand (Brand), change ("retention_changed"
+# or "retention_applied"), details (dict: old/new days, counts erased).
+retention_changed = Signal()
