@@ -87,6 +87,14 @@ def _isolated_cache(request: pytest.FixtureRequest, settings: Any) -> None:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+@pytest.fixture(autouse=True)
+def _login_throttle_off(settings: Any) -> None:
+    """The suite logs in many times, often with Django's test client (which passes no request,
+    as django-axes needs): the throttle is off unless a test turns it on (accounts tests do,
+    with `settings.AXES_ENABLED = True`)."""
+    settings.AXES_ENABLED = False
+
+
 @pytest.fixture
 def fake_x() -> Iterator[Any]:
     from fakes.x import FakeX
