@@ -27,6 +27,8 @@ def security_policy_set(
     policy.two_factor_required = two_factor_required
     policy.updated_by = actor
     policy.save()
+    # Now and again after commit: a request that cached the old row in between is corrected.
+    cache.delete(POLICY_CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))
     if old != two_factor_required:
         security_policy_changed.send(

@@ -49,7 +49,7 @@ def enrolled(*, user: User, device: Device, request: HttpRequest | None) -> list
     """After a first factor device is confirmed: recovery codes if the person has none yet
     (returned to be shown once), and the signal."""
     codes: list[str] = []
-    if not StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME, token__isnull=False).exists():
+    if not StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME, token_set__isnull=False).exists():
         codes = _recovery_codes_make(user)
     two_factor_enrolled.send(sender=type(device), user=user, actor=user, request=request, details=_details(device))
     return codes

@@ -16,7 +16,8 @@ def people(db: None, everyone_team: Any) -> dict[str, User]:
     for role in ("admin", "lead", "agent", "newcomer"):
         made[role] = agent_create(username=f"{role}1", password=f"pw-{role}-12345", display_name=role.title(), role=role)
         everyone_team.members.add(made[role])
-    return made
+    # Fresh rows: agent_create's instances cache the profile as it was before the role was set.
+    return {role: User.objects.get(pk=user.pk) for role, user in made.items()}
 
 
 @pytest.fixture
