@@ -159,8 +159,9 @@ class FakeOidc(FakeServer):
     def id_token(self, claims: Mapping[str, Any], *, nonce: str, access_token: str) -> str:
         now = int(time.time())
         issued = now - 7200 if self.expired else now
+        audience = "another-client" if self.wrong_audience else self.client_id  # as issued to another app
         payload = {
-            **claims, "iss": self.issuer, "aud": "someone-else" if self.wrong_audience else self.client_id,
+            **claims, "iss": self.issuer, "aud": audience, "azp": audience,
             "iat": issued, "exp": issued + TOKEN_SECONDS, "auth_time": issued, "nonce": nonce,
             "at_hash": _at_hash(access_token),
         }
