@@ -2,6 +2,7 @@
 every API route (read: any GET; reply: writes on conversations; admin: every other write).
 A key without the hvr_ prefix is left to DRF's TokenAuthentication (createapitoken's keys,
 which keep every right their user has)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -2,6 +2,7 @@
 yet is sent to enrolment; one who has it but whose session was not verified with it (a login
 from before the policy) is sent to log in again. The API, webhooks, static files, the login
 steps and enrolment itself are left alone. SSO sessions are the identity provider's to secure."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,11 +14,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .selectors import has_second_factor, two_factor_required_for
 from .oidc import SSO_SESSION_KEY
+from .selectors import has_second_factor, two_factor_required_for
 
 EXEMPT_PREFIXES = (
-    "/static/", "/api/", "/webhooks/", "/healthz", "/i18n/", "/chat/", "/login/", "/logout/", "/sso/",
+    "/static/",
+    "/api/",
+    "/webhooks/",
+    "/healthz",
+    "/i18n/",
+    "/chat/",
+    "/login/",
+    "/logout/",
+    "/sso/",
     "/profile/two-factor/",
 )
 
@@ -34,7 +43,7 @@ class TwoFactorPolicyMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(EXEMPT_PREFIXES):
             return None
-        if user.is_verified() or request.session.get(SSO_SESSION_KEY):  # type: ignore[union-attr]
+        if user.is_verified() or request.session.get(SSO_SESSION_KEY):  # type: ignore[union-attr,attr-defined]
             return None
         if not two_factor_required_for(user):
             return None

@@ -1,7 +1,10 @@
 """What signing in keeps: the security policy (one row), security keys (a django-otp device
 beside TOTP and recovery codes), personal API tokens (only their hash) and the links between
 an OpenID provider's subjects and Hovor users."""
+
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -31,12 +34,13 @@ class SecurityKey(Device):
     """A WebAuthn credential (security key or passkey). A django-otp Device, so a login with it
     marks the session verified exactly as a TOTP code does; it never takes typed tokens."""
 
-    credential_id = models.CharField(max_length=1024, unique=True)  # base64url
-    public_key = models.BinaryField()
-    sign_count = models.PositiveBigIntegerField(default=0)
+    # Annotated: django-otp's Device is untyped, so the stubs cannot infer a subclass's fields.
+    credential_id: models.CharField[str, str] = models.CharField(max_length=1024, unique=True)  # base64url
+    public_key: models.BinaryField[bytes, bytes] = models.BinaryField()
+    sign_count: models.PositiveBigIntegerField[int, int] = models.PositiveBigIntegerField(default=0)
     transports = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at: models.DateTimeField[datetime, datetime] = models.DateTimeField(default=timezone.now)
+    last_used_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -2,6 +2,7 @@
 authorization code flow with PKCE (S256), and the ID token checked against the provider's
 JWKS for signature, issuer, audience (our client id), expiry and nonce before anyone is
 signed in. A token that fails any of those is refused (SsoRefused)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,11 @@ def _client() -> Any:
             client_id=settings.OIDC_CLIENT_ID,
             client_secret=settings.OIDC_CLIENT_SECRET or None,
             server_metadata_url=f"{settings.OIDC_ISSUER}/.well-known/openid-configuration",
-            client_kwargs={"scope": settings.OIDC_SCOPES, "code_challenge_method": "S256",
-                           "timeout": settings.HOVOR_HTTP_TIMEOUT},
+            client_kwargs={
+                "scope": settings.OIDC_SCOPES,
+                "code_challenge_method": "S256",
+                "timeout": settings.HOVOR_HTTP_TIMEOUT,
+            },
         )
         _clients[config] = client
     return client

@@ -1,5 +1,6 @@
 """A login halfway through: the password was right, the second factor is still to come. Kept
 in the session (never logged in until the second step), for a few minutes and a few tries."""
+
 from __future__ import annotations
 
 import time
@@ -19,7 +20,11 @@ PENDING_TRIES = 5
 def pending_start(request: HttpRequest, *, user: User, next_url: str) -> None:
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
-        "user_id": user.pk, "backend": getattr(user, "backend", ""), "next": next_url, "at": time.time(), "tries": 0,
+        "user_id": user.pk,
+        "backend": getattr(user, "backend", ""),
+        "next": next_url,
+        "at": time.time(),
+        "tries": 0,
     }
 
 

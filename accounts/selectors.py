@@ -1,5 +1,6 @@
 """Reads for signing in: the policy (cached; saved through actions.policy only), who must use
 two-factor, a person's devices and tokens, the current lockouts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -105,9 +106,11 @@ def current_lockouts() -> list[Lockout]:
     found = []
     for kind in ("username", "ip_address"):
         rows = (
-            attempts.exclude(**{f"{kind}__isnull": True}).values(kind)
+            attempts.exclude(**{f"{kind}__isnull": True})
+            .values(kind)
             .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
-            .filter(failures__gte=limit).order_by("-last")
+            .filter(failures__gte=limit)
+            .order_by("-last")
         )
         found += [Lockout(kind, row[kind], row["failures"], row["last"]) for row in rows]
     return found

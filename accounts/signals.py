@@ -21,6 +21,7 @@ Every signal is sent with the same keyword arguments:
 | login_unlocked | SecurityPolicy | ``username``, ``ip_address``, ``attempt_id`` |
 | security_policy_changed | SecurityPolicy | ``field``, ``old``, ``new`` |
 """
+
 from django.dispatch import Signal
 
 two_factor_enrolled = Signal()
@@ -35,6 +36,14 @@ login_unlocked = Signal()
 security_policy_changed = Signal()
 
 ALL = (
-    two_factor_enrolled, two_factor_removed, recovery_codes_regenerated, sso_login, sso_user_created,
-    api_token_created, api_token_revoked, login_locked_out, login_unlocked, security_policy_changed,
+    two_factor_enrolled,
+    two_factor_removed,
+    recovery_codes_regenerated,
+    sso_login,
+    sso_user_created,
+    api_token_created,
+    api_token_revoked,
+    login_locked_out,
+    login_unlocked,
+    security_policy_changed,
 )

@@ -2,6 +2,7 @@
 with one clear message, 429), and the growing delay before a failed login answers. Both
 depend only on the submitted username string and the address, never on whether such a user
 exists, so neither tells an attacker which usernames are real."""
+
 from __future__ import annotations
 
 import time
@@ -20,9 +21,9 @@ MAX_SLOWDOWN_SECONDS = 3.0
 
 def lockout_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return _(
-        "Too many failed logins. Logging in is locked for %(minutes)d minutes; an admin can unlock it sooner."
-    ) % {"minutes": minutes}
+    return _("Too many failed logins. Logging in is locked for %(minutes)d minutes; an admin can unlock it sooner.") % {
+        "minutes": minutes
+    }
 
 
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:

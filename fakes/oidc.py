@@ -12,6 +12,7 @@ Control endpoints (no auth):
   carry another client's audience, or expired an hour ago (a client must refuse both);
 - ``POST /_fake/reset``, ``GET /_fake/requests``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,7 +29,16 @@ from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from fakes.base import ControlRequest, ControlRoute, FakeHandler, FakeServer, RequestLog, cli, run_until_signalled, serve
+from fakes.base import (
+    ControlRequest,
+    ControlRoute,
+    FakeHandler,
+    FakeServer,
+    RequestLog,
+    cli,
+    run_until_signalled,
+    serve,
+)
 
 DEMO_CLIENT_ID = "hovor-demo"
 DEMO_CLIENT_SECRET = "hovor-demo-secret"
@@ -38,8 +48,13 @@ TOKEN_SECONDS = 300
 
 class FakeOidc(FakeServer):
     def __init__(
-        self, port: int = 0, *, host: str = "127.0.0.1", client_id: str = DEMO_CLIENT_ID,
-        client_secret: str = DEMO_CLIENT_SECRET, verbose: bool = False,
+        self,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        client_id: str = DEMO_CLIENT_ID,
+        client_secret: str = DEMO_CLIENT_SECRET,
+        verbose: bool = False,
     ) -> None:
         self.host = host
         self.port = int(port)
@@ -78,12 +93,16 @@ class FakeOidc(FakeServer):
             self.expired = False
             self._requests.clear()
 
-    def add_user(self, username: str, *, name: str = "", email: str = "", groups: list[str] | None = None,
-                 sub: str | None = None) -> dict[str, Any]:
+    def add_user(
+        self, username: str, *, name: str = "", email: str = "", groups: list[str] | None = None, sub: str | None = None
+    ) -> dict[str, Any]:
         claims = {
             "sub": sub or f"fake-{hashlib.sha256(username.encode()).hexdigest()[:16]}",
-            "preferred_username": username, "name": name or username,
-            "email": email or f"{username}@example.test", "email_verified": True, "groups": list(groups or []),
+            "preferred_username": username,
+            "name": name or username,
+            "email": email or f"{username}@example.test",
+            "email_verified": True,
+            "groups": list(groups or []),
         }
         with self._lock:
             self.users[username] = claims
@@ -128,8 +147,11 @@ class FakeOidc(FakeServer):
         code = secrets.token_urlsafe(24)
         with self._lock:
             self.codes[code] = {
-                "username": username, "redirect_uri": params["redirect_uri"], "nonce": params.get("nonce", ""),
-                "challenge": params["code_challenge"], "expires": time.time() + CODE_SECONDS,
+                "username": username,
+                "redirect_uri": params["redirect_uri"],
+                "nonce": params.get("nonce", ""),
+                "challenge": params["code_challenge"],
+                "expires": time.time() + CODE_SECONDS,
             }
         return code
 
@@ -152,7 +174,10 @@ class FakeOidc(FakeServer):
         with self._lock:
             self.access_tokens[access] = (grant["username"], time.time() + TOKEN_SECONDS)
         return 200, {
-            "access_token": access, "token_type": "Bearer", "expires_in": TOKEN_SECONDS, "scope": "openid profile email",
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_SECONDS,
+            "scope": "openid profile email",
             "id_token": self.id_token(claims, nonce=grant["nonce"], access_token=access),
         }
 
@@ -161,8 +186,14 @@ class FakeOidc(FakeServer):
         issued = now - 7200 if self.expired else now
         audience = "another-client" if self.wrong_audience else self.client_id  # as issued to another app
         payload = {
-            **claims, "iss": self.issuer, "aud": audience, "azp": audience,
-            "iat": issued, "exp": issued + TOKEN_SECONDS, "auth_time": issued, "nonce": nonce,
+            **claims,
+            "iss": self.issuer,
+            "aud": audience,
+            "azp": audience,
+            "iat": issued,
+            "exp": issued + TOKEN_SECONDS,
+            "auth_time": issued,
+            "nonce": nonce,
             "at_hash": _at_hash(access_token),
         }
         return jwt.encode({"alg": "RS256", "kid": self.key.kid, "typ": "JWT"}, payload, self.key)
@@ -180,16 +211,25 @@ class FakeOidc(FakeServer):
         return {
             ("POST", "/_fake/users"): self._control_users,
             ("POST", "/_fake/mode"): self._control_mode,
-            ("POST", "/_fake/reset"): lambda request: (self.reset(), (200, {"ok": True}))[1],
+            ("POST", "/_fake/reset"): self._control_reset,
             ("GET", "/_fake/requests"): lambda request: (200, self.requests_log()),
         }
+
+    def _control_reset(self, request: ControlRequest) -> tuple[int, Any]:
+        self.reset()
+        return 200, {"ok": True}
 
     def _control_users(self, request: ControlRequest) -> tuple[int, Any]:
         body = request.object()
         if not isinstance(body.get("username"), str) or not body["username"]:
             return 400, {"error": "username is required"}
-        claims = self.add_user(body["username"], name=str(body.get("name") or ""), email=str(body.get("email") or ""),
-                               groups=[str(g) for g in body.get("groups") or []], sub=body.get("sub"))
+        claims = self.add_user(
+            body["username"],
+            name=str(body.get("name") or ""),
+            email=str(body.get("email") or ""),
+            groups=[str(g) for g in body.get("groups") or []],
+            sub=body.get("sub"),
+        )
         return 201, claims
 
     def _control_mode(self, request: ControlRequest) -> tuple[int, Any]:
@@ -211,13 +251,19 @@ def _choose_page(fake: FakeOidc, params: Mapping[str, str]) -> bytes:
     hidden = "".join(
         f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in params.items()
     )
-    people = "".join(
-        f'<p><button type="submit" name="username" value="{html.escape(u)}">Sign in as {html.escape(c["name"])}'
-        f' ({html.escape(u)})</button></p>' for u, c in sorted(fake.users.items())
-    ) or "<p>No users: POST /_fake/users first.</p>"
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake identity provider</title></head>'
-            f'<body><h1>Fake identity provider</h1><form method="post" action="/authorize">{hidden}{people}</form>'
-            f"</body></html>").encode()
+    people = (
+        "".join(
+            f'<p><button type="submit" name="username" value="{html.escape(u)}">Sign in as {html.escape(c["name"])}'
+            f" ({html.escape(u)})</button></p>"
+            for u, c in sorted(fake.users.items())
+        )
+        or "<p>No users: POST /_fake/users first.</p>"
+    )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake identity provider</title></head>'
+        f'<body><h1>Fake identity provider</h1><form method="post" action="/authorize">{hidden}{people}</form>'
+        f"</body></html>"
+    ).encode()
 
 
 class _Handler(FakeHandler):
@@ -275,11 +321,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = cli("python -m fakes.oidc", "Loopback fake OpenID Connect provider (code flow + PKCE, RS256)")
     parser.add_argument("--client-id", default=DEMO_CLIENT_ID)
     parser.add_argument("--client-secret", default=DEMO_CLIENT_SECRET)
-    parser.add_argument("--user", action="append", default=[], metavar="USERNAME:GROUP,GROUP",
-                        help="a person who can sign in, with their groups (repeatable)")
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="USERNAME:GROUP,GROUP",
+        help="a person who can sign in, with their groups (repeatable)",
+    )
     args = parser.parse_args(argv)
-    fake = FakeOidc(args.port, host=args.host, client_id=args.client_id, client_secret=args.client_secret,
-                    verbose=args.verbose)
+    fake = FakeOidc(
+        args.port, host=args.host, client_id=args.client_id, client_secret=args.client_secret, verbose=args.verbose
+    )
     for spec in args.user:
         username, _, groups = spec.partition(":")
         fake.add_user(username, groups=[g for g in groups.split(",") if g])

@@ -19,9 +19,14 @@ def login_unlock(*, actor: User, kind: str, value: str, request: HttpRequest | N
         raise UnlockError(_("Say which username or address to unlock."))
     cleared = reset(username=value) if kind == "username" else reset(ip=value)
     login_unlocked.send(
-        sender=SecurityPolicy, user=User.objects.filter(username=value).first() if kind == "username" else None,
-        actor=actor, request=request,
-        details={"username": value if kind == "username" else "", "ip_address": value if kind == "ip_address" else "",
-                 "attempts_cleared": cleared},
+        sender=SecurityPolicy,
+        user=User.objects.filter(username=value).first() if kind == "username" else None,
+        actor=actor,
+        request=request,
+        details={
+            "username": value if kind == "username" else "",
+            "ip_address": value if kind == "ip_address" else "",
+            "attempts_cleared": cleared,
+        },
     )
     return cleared

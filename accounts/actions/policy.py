@@ -16,9 +16,7 @@ class PolicyError(ValueError):
 
 
 @transaction.atomic
-def security_policy_set(
-    *, actor: User, two_factor_required: str, request: HttpRequest | None = None
-) -> SecurityPolicy:
+def security_policy_set(*, actor: User, two_factor_required: str, request: HttpRequest | None = None) -> SecurityPolicy:
     """Who must use two-factor. The cached copy every request reads is dropped on commit."""
     if two_factor_required not in TwoFactorRequirement.values:
         raise PolicyError(f"Unknown requirement {two_factor_required!r}")
@@ -32,7 +30,10 @@ def security_policy_set(
     transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))
     if old != two_factor_required:
         security_policy_changed.send(
-            sender=SecurityPolicy, user=None, actor=actor, request=request,
+            sender=SecurityPolicy,
+            user=None,
+            actor=actor,
+            request=request,
             details={"field": "two_factor_required", "old": old, "new": two_factor_required},
         )
     return policy

@@ -1,6 +1,7 @@
 """Single sign-on: who a verified OpenID subject is in Hovor. The first time, the person is
 created just in time (an AgentProfile with the role their groups map to); every time, their
 role and their membership of the mapped teams follow the provider's groups."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inbox.actions.people import agent_set_role, agent_update, team_members_set
 from inbox.enums import Role
@@ -78,9 +79,9 @@ def sso_sign_in(*, issuer: str, claims: dict[str, Any], request: HttpRequest | N
     if not role:
         raise SsoNotAllowed(_("None of your groups may use Hovor."))
     subject = str(claims["sub"])
-    identity = SsoIdentity.objects.select_for_update().select_related("user").filter(
-        issuer=issuer, subject=subject
-    ).first()
+    identity = (
+        SsoIdentity.objects.select_for_update().select_related("user").filter(issuer=issuer, subject=subject).first()
+    )
     created = identity is None
     if identity is None:
         user = User(username=_free_username(claims), email=str(claims.get("email") or "")[:254])
@@ -99,7 +100,10 @@ def sso_sign_in(*, issuer: str, claims: dict[str, Any], request: HttpRequest | N
     details = {"issuer": issuer, "subject": subject, "created": created, "role": role, "teams": teams, "groups": groups}
     if created:
         sso_user_created.send(
-            sender=SsoIdentity, user=user, actor=None, request=request,
+            sender=SsoIdentity,
+            user=user,
+            actor=None,
+            request=request,
             details={"issuer": issuer, "subject": subject, "username": user.username, "role": role, "teams": teams},
         )
     sso_login.send(sender=SsoIdentity, user=user, actor=None, request=request, details=details)

@@ -1,5 +1,6 @@
 """Personal API tokens: created (the key returned once), revoked, and checked on every API
 request straight from the database (no cache), so a revoked or expired key fails at once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +10,8 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..enums import TokenScope
 from ..models import ApiToken
@@ -44,13 +45,25 @@ def api_token_create(
         raise TokenError(_("Pick an expiry."))
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=key[: len(KEY_PREFIX) + 6], key_hash=key_hash(key), scopes=scopes,
+        user=user,
+        name=name[:100],
+        prefix=key[: len(KEY_PREFIX) + 6],
+        key_hash=key_hash(key),
+        scopes=scopes,
         expires_at=timezone.now() + timedelta(days=expires_in_days),
     )
     api_token_created.send(
-        sender=ApiToken, user=user, actor=user, request=request,
-        details={"token_id": token.pk, "name": token.name, "prefix": token.prefix, "scopes": scopes,
-                 "expires_at": token.expires_at.isoformat()},
+        sender=ApiToken,
+        user=user,
+        actor=user,
+        request=request,
+        details={
+            "token_id": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "scopes": scopes,
+            "expires_at": token.expires_at.isoformat(),
+        },
     )
     return token, key
 
@@ -62,7 +75,10 @@ def api_token_revoke(*, token: ApiToken, actor: User, request: HttpRequest | Non
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         api_token_revoked.send(
-            sender=ApiToken, user=token.user, actor=actor, request=request,
+            sender=ApiToken,
+            user=token.user,
+            actor=actor,
+            request=request,
             details={"token_id": token.pk, "name": token.name, "prefix": token.prefix},
         )
     return token

@@ -1,5 +1,6 @@
 """Two-factor enrolment and removal: an authenticator app (TOTP), recovery codes (one-time,
 for when the phone is gone), and security keys (actions.webauthn). Codes are checked here."""
+
 from __future__ import annotations
 
 from django.contrib.auth.models import User
@@ -83,7 +84,9 @@ def second_factor_remove(*, device: Device, actor: User, request: HttpRequest | 
     """Remove an app or a key. The last one cannot go while the policy requires two-factor
     for this person; with the last one the recovery codes go too."""
     user = device.user
-    others = [d for d in second_factors(user) if not isinstance(d, StaticDevice) and d.persistent_id != device.persistent_id]
+    others = [
+        d for d in second_factors(user) if not isinstance(d, StaticDevice) and d.persistent_id != device.persistent_id
+    ]
     if not others and two_factor_required_for(user):
         raise TwoFactorError(_("Two-factor is required for you: add another app or key before removing this one."))
     details = _details(device)

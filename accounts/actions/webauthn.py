@@ -1,5 +1,6 @@
 """Security keys (WebAuthn): registration and login ceremonies with py_webauthn. The browser
 side is static/hovor/accounts.js; the challenge waits in the session between the two calls."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -67,7 +68,9 @@ def registration_begin(*, request: HttpRequest, user: User) -> str:
 
 
 @transaction.atomic
-def registration_finish(*, request: HttpRequest, user: User, credential: dict[str, Any], name: str) -> tuple[SecurityKey, list[str]]:
+def registration_finish(
+    *, request: HttpRequest, user: User, credential: dict[str, Any], name: str
+) -> tuple[SecurityKey, list[str]]:
     """Check the new credential against the challenge; store the key. Returns the key and
     recovery codes if this was the person's first second factor."""
     challenge = request.session.pop(REGISTER_CHALLENGE, None)
@@ -76,16 +79,22 @@ def registration_finish(*, request: HttpRequest, user: User, credential: dict[st
     rp_id, origin = relying_party(request)
     try:
         verified = verify_registration_response(
-            credential=credential, expected_challenge=base64url_to_bytes(challenge),
-            expected_rp_id=rp_id, expected_origin=origin,
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge),
+            expected_rp_id=rp_id,
+            expected_origin=origin,
         )
     except InvalidRegistrationResponse as exc:
         raise TwoFactorError(_("The security key's answer was not accepted.")) from exc
     transports = credential.get("response", {}).get("transports") or []
     key = SecurityKey.objects.create(
-        user=user, name=(name.strip() or "Security key")[:64], confirmed=True,
-        credential_id=bytes_to_base64url(verified.credential_id), public_key=verified.credential_public_key,
-        sign_count=verified.sign_count, transports=[t for t in transports if isinstance(t, str)][:8],
+        user=user,
+        name=(name.strip() or "Security key")[:64],
+        confirmed=True,
+        credential_id=bytes_to_base64url(verified.credential_id),
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        transports=[t for t in transports if isinstance(t, str)][:8],
     )
     return key, enrolled(user=user, device=key, request=request)
 
@@ -103,16 +112,21 @@ def authentication_begin(*, request: HttpRequest, user: User) -> str:
 def authentication_finish(*, request: HttpRequest, user: User, credential: dict[str, Any]) -> SecurityKey:
     """The key that answered the login challenge; its signature counter moves on."""
     challenge = request.session.pop(LOGIN_CHALLENGE, None)
-    key = SecurityKey.objects.select_for_update().filter(
-        user=user, confirmed=True, credential_id=str(credential.get("id") or credential.get("rawId") or "")
-    ).first()
+    key = (
+        SecurityKey.objects.select_for_update()
+        .filter(user=user, confirmed=True, credential_id=str(credential.get("id") or credential.get("rawId") or ""))
+        .first()
+    )
     if not challenge or key is None:
         raise TwoFactorError(_("This security key is not registered for you."))
     rp_id, origin = relying_party(request)
     try:
         verified = verify_authentication_response(
-            credential=credential, expected_challenge=base64url_to_bytes(challenge), expected_rp_id=rp_id,
-            expected_origin=origin, credential_public_key=bytes(key.public_key),
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge),
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+            credential_public_key=bytes(key.public_key),
             credential_current_sign_count=key.sign_count,
         )
     except InvalidAuthenticationResponse as exc:

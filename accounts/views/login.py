@@ -1,6 +1,7 @@
 """Logging in: the password step (Django's LoginView, throttled by axes, at the same /login/
 URL), then, for a person with two-factor, the second step: a code from the app, a recovery
 code, or a security key."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +9,8 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.views import redirect_to_login
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -46,7 +47,9 @@ class HovorLoginView(auth_views.LoginView):
 
 
 def _safe_next(request: HttpRequest, url: str) -> str:
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return url
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
@@ -66,9 +69,15 @@ def login_verify(request: HttpRequest) -> HttpResponseBase:
         if not pending_failed(request, user):
             return redirect("login")
         error = _("That code is not right. Try the current code from your app, or a recovery code.")
-    return render(request, "accounts/login_verify.html", {
-        "error": error, "has_app": totp_devices(user).exists(), "has_key": security_keys(user).exists(),
-    })
+    return render(
+        request,
+        "accounts/login_verify.html",
+        {
+            "error": error,
+            "has_app": totp_devices(user).exists(),
+            "has_key": security_keys(user).exists(),
+        },
+    )
 
 
 @require_POST

@@ -1,6 +1,7 @@
 """The profile page (/profile/): a person's own sign-in settings, in sections that can grow
 (issue 9 adds the display name and signature): two-factor, and personal API tokens. Every
 object here is the person's own; anyone else's id is a 404."""
+
 from __future__ import annotations
 
 from base64 import b32encode
@@ -49,11 +50,17 @@ def _me(request: HttpRequest) -> User:
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     user = _me(request)
-    return render(request, "accounts/profile.html", {
-        "tokens": api_tokens(user), "new_token": request.session.pop(NEW_TOKEN_KEY, None),
-        "scopes": TokenScope.choices, "expiry_days": EXPIRY_DAYS,
-        "has_two_factor": totp_devices(user).exists() or security_keys(user).exists(),
-    })
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "tokens": api_tokens(user),
+            "new_token": request.session.pop(NEW_TOKEN_KEY, None),
+            "scopes": TokenScope.choices,
+            "expiry_days": EXPIRY_DAYS,
+            "has_two_factor": totp_devices(user).exists() or security_keys(user).exists(),
+        },
+    )
 
 
 @login_required
@@ -62,9 +69,11 @@ def token_create(request: HttpRequest) -> HttpResponse:
     days = str(request.POST.get("expires_in_days", ""))
     try:
         token, key = api_token_create(
-            user=_me(request), name=str(request.POST.get("name", ""))[:100],
+            user=_me(request),
+            name=str(request.POST.get("name", ""))[:100],
             scopes=[str(s) for s in request.POST.getlist("scopes")],
-            expires_in_days=int(days) if days.isdigit() else 0, request=request,
+            expires_in_days=int(days) if days.isdigit() else 0,
+            request=request,
         )
     except TokenError as exc:
         flash.error(request, str(exc))
@@ -86,10 +95,16 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 @require_GET
 def two_factor(request: HttpRequest) -> HttpResponse:
     user = _me(request)
-    return render(request, "accounts/two_factor.html", {
-        "apps": totp_devices(user), "keys": security_keys(user), "codes_left": recovery_codes_left(user),
-        "required": two_factor_required_for(user),
-    })
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "apps": totp_devices(user),
+            "keys": security_keys(user),
+            "codes_left": recovery_codes_left(user),
+            "required": two_factor_required_for(user),
+        },
+    )
 
 
 @login_required
@@ -119,14 +134,21 @@ def totp_confirm_view(request: HttpRequest, device_id: int) -> HttpResponseBase:
             _finish_enrolment(request, device, codes)
             flash.success(request, _("Your authenticator app is set up."))
             return redirect("accounts:recovery_codes" if codes else "accounts:two_factor")
-    return render(request, "accounts/totp_setup.html", {
-        "device": device, "qr": qr_svg(device.config_url), "secret": _spaced_secret(device), "error": error,
-    })
+    return render(
+        request,
+        "accounts/totp_setup.html",
+        {
+            "device": device,
+            "qr": qr_svg(device.config_url),
+            "secret": _spaced_secret(device),
+            "error": error,
+        },
+    )
 
 
 def _spaced_secret(device: TOTPDevice) -> str:
     secret = b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @login_required
@@ -180,7 +202,10 @@ def key_add(request: HttpRequest) -> HttpResponse:
     try:
         data = parse_credential(request.body)
         key, codes = registration_finish(
-            request=request, user=_me(request), credential=data.get("credential") or {}, name=str(data.get("name") or "")
+            request=request,
+            user=_me(request),
+            credential=data.get("credential") or {},
+            name=str(data.get("name") or ""),
         )
     except TwoFactorError as exc:
         return JsonResponse({"error": str(exc)}, status=400)

@@ -1,5 +1,6 @@
 """Settings → Security (admins): who must use two-factor, and the logins locked out now, each
 with an unlock button. Anyone else: no such page (404)."""
+
 from __future__ import annotations
 
 from django.contrib import messages as flash
@@ -28,9 +29,15 @@ def _admin(request: HttpRequest) -> User:
 @require_GET
 def security_page(request: HttpRequest) -> HttpResponse:
     _admin(request)
-    return render(request, "accounts/security.html", {
-        "policy": security_policy(), "requirements": TwoFactorRequirement.choices, "lockouts": current_lockouts(),
-    })
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "policy": security_policy(),
+            "requirements": TwoFactorRequirement.choices,
+            "lockouts": current_lockouts(),
+        },
+    )
 
 
 @login_required
@@ -38,8 +45,9 @@ def security_page(request: HttpRequest) -> HttpResponse:
 def security_policy_save(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
     try:
-        security_policy_set(actor=actor, two_factor_required=str(request.POST.get("two_factor_required", "")),
-                            request=request)
+        security_policy_set(
+            actor=actor, two_factor_required=str(request.POST.get("two_factor_required", "")), request=request
+        )
     except PolicyError:
         flash.error(request, _("Pick who must use two-factor."))
     else:

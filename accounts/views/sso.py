@@ -1,5 +1,6 @@
 """Single sign-on: to the OpenID provider and back. The callback only accepts a verified ID
 token (accounts.oidc), then signs the person in (accounts.actions.sso)."""
+
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,6 @@ from ..actions.sso import SsoNotAllowed, sso_sign_in
 from ..oidc import SSO_SESSION_KEY, SsoRefused, sso_claims, sso_enabled, sso_redirect
 
 log = logging.getLogger(__name__)
-
 
 
 @require_GET

@@ -1,4 +1,5 @@
 """Accounts fixtures: people in each role, the fake OpenID provider, SSO settings."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ def people(db: None, everyone_team: Any) -> dict[str, User]:
 
     made = {}
     for role in ("admin", "lead", "agent", "newcomer"):
-        made[role] = agent_create(username=f"{role}1", password=f"pw-{role}-12345", display_name=role.title(), role=role)
+        made[role] = agent_create(
+            username=f"{role}1", password=f"pw-{role}-12345", display_name=role.title(), role=role
+        )
         everyone_team.members.add(made[role])
     # Fresh rows: agent_create's instances cache the profile as it was before the role was set.
     return {role: User.objects.get(pk=user.pk) for role, user in made.items()}

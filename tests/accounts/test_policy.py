@@ -1,5 +1,6 @@
 """The two-factor policy: admins choose nobody / admins and leads / everyone; a person who
 must enrol is sent to enrolment after login, and cannot remove their last factor."""
+
 from __future__ import annotations
 
 from typing import Any

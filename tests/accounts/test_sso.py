@@ -1,6 +1,7 @@
 """Single sign-on through the loopback OpenID provider (fakes.oidc): the code flow with PKCE,
 just-in-time users whose role and teams follow the provider's groups, and refusal of an ID
 token for another audience or an expired one."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """Login throttling: failures slow down, then lock a username and an address; an unknown
 username is treated exactly like a real one; an admin unlocks; the message is translated."""
+
 from __future__ import annotations
 
 import re
@@ -39,7 +40,9 @@ def _fail(client: Client, username: str, times: int, ip: str = "10.0.0.1") -> li
     ]
 
 
-def test_five_failures_lock_the_account_even_with_the_right_password(people: dict[str, User], throttle: list[float]) -> None:
+def test_five_failures_lock_the_account_even_with_the_right_password(
+    people: dict[str, User], throttle: list[float]
+) -> None:
     client = Client()
     assert _fail(client, "agent1", 5) == [200, 200, 200, 200, 429]
     response = client.post("/login/", {"username": "agent1", "password": "pw-agent-12345"}, REMOTE_ADDR="10.0.0.9")
@@ -54,10 +57,12 @@ def test_failed_logins_slow_down_from_the_third(people: dict[str, User], throttl
     assert [slowdown_seconds(n) for n in range(1, 8)] == [0.0, 0.0, 1.0, 2.0, 3.0, 3.0, 3.0]
 
 
-def test_an_unknown_username_is_answered_exactly_like_a_real_one(people: dict[str, User], throttle: list[float]) -> None:
+def test_an_unknown_username_is_answered_exactly_like_a_real_one(
+    people: dict[str, User], throttle: list[float]
+) -> None:
     real, ghost = Client(), Client()
-    real_answers = [r for r in _fail(real, "agent1", 6, ip="10.0.1.1")]
-    ghost_answers = [r for r in _fail(ghost, "nobody-here", 6, ip="10.0.1.2")]
+    real_answers = _fail(real, "agent1", 6, ip="10.0.1.1")
+    ghost_answers = _fail(ghost, "nobody-here", 6, ip="10.0.1.2")
     assert real_answers == ghost_answers == [200, 200, 200, 200, 429, 429]
     assert throttle == [1.0, 2.0, 1.0, 2.0]  # the same delays
     body_real = real.post("/login/", {"username": "agent1", "password": "x"}, REMOTE_ADDR="10.0.1.1").content
@@ -65,7 +70,9 @@ def test_an_unknown_username_is_answered_exactly_like_a_real_one(people: dict[st
     assert _without_csrf(body_real) == _without_csrf(body_ghost)
 
 
-def test_an_address_with_many_failures_is_locked_for_every_username(people: dict[str, User], throttle: list[float]) -> None:
+def test_an_address_with_many_failures_is_locked_for_every_username(
+    people: dict[str, User], throttle: list[float]
+) -> None:
     client = Client()
     for n in range(5):
         _fail(client, f"guess{n}", 1, ip="10.0.2.1")
@@ -80,6 +87,7 @@ def test_an_admin_sees_and_lifts_a_lockout(people: dict[str, User], throttle: li
     def listen(signal_name: str) -> Any:
         def receiver(sender: Any, **kwargs: Any) -> None:
             seen.append((signal_name, kwargs))
+
         return receiver
 
     on_lock, on_unlock = listen("locked"), listen("unlocked")

@@ -1,6 +1,7 @@
 """Personal API tokens: created on the profile page (the key shown once, only its hash kept),
 scoped (read = GET, reply = conversation writes, admin = the rest), expiring and revocable
 with effect on the very next request; DRF's own tokens (createapitoken) keep working."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -56,9 +57,13 @@ def test_scopes_are_enforced(two_brands: TwoBrands) -> None:  # noqa: F811
     _, reader = api_token_create(user=two_brands.agent_a, name="r", scopes=["read"], expires_in_days=7)
     _, worker = api_token_create(user=two_brands.agent_a, name="w", scopes=["reply"], expires_in_days=7)
     assert api(reader).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 200
-    assert api(reader).post(f"/api/v1/tickets/{ticket.pk}/status/", {"status": "solved"}, format="json").status_code == 403
+    assert (
+        api(reader).post(f"/api/v1/tickets/{ticket.pk}/status/", {"status": "solved"}, format="json").status_code == 403
+    )
     assert api(worker).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 403  # no read scope
-    assert api(worker).post(f"/api/v1/tickets/{ticket.pk}/status/", {"status": "solved"}, format="json").status_code == 200
+    assert (
+        api(worker).post(f"/api/v1/tickets/{ticket.pk}/status/", {"status": "solved"}, format="json").status_code == 200
+    )
     ticket.refresh_from_db()
     assert ticket.status == "solved"
 

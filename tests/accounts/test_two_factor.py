@@ -1,5 +1,6 @@
 """Two-factor with an authenticator app and recovery codes: enrolment from the profile, the
 second login step, one-time recovery codes, removal, and the signals for the audit log."""
+
 from __future__ import annotations
 
 import re
