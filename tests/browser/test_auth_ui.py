@@ -87,7 +87,9 @@ def key_page(browser: Browser) -> Iterator[tuple[Page, Any]]:
         context.close()
 
 
-def test_an_agent_adds_a_security_key_and_logs_in_with_it(key_page: tuple[Page, Any], live_server: Any, jana: User) -> None:
+def test_an_agent_adds_a_security_key_and_logs_in_with_it(
+    key_page: tuple[Page, Any], live_server: Any, jana: User
+) -> None:
     page, (cdp, authenticator_id) = key_page
     base = live_server.url.replace("127.0.0.1", "localhost")  # WebAuthn wants a domain, not an IP
     log_in(page, base, "jana", "Jana-pw-2026!")
