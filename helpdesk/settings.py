@@ -268,3 +268,58 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# --- Signing in (accounts/): throttling, two-factor, single sign-on, personal API tokens ----
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts.apps.AccountsConfig",
+]
+# After AuthenticationMiddleware: django-otp marks request.user verified; the policy sends a
+# person who must enrol to enrolment; axes (last, as it asks) answers a locked-out login.
+MIDDLEWARE += [
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Personal tokens (`Token hvr_…`, scoped, expiring) before DRF's own: createapitoken's keys keep working.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(0, "accounts.api_auth.ScopedTokenAuthentication")  # type: ignore[attr-defined]
+
+# Login throttling (django-axes): a username OR an address with this many failures is locked
+# for HOVOR_LOGIN_LOCK_MINUTES; from the HOVOR_LOGIN_SLOWDOWN_AFTER-th failure each failed
+# attempt answers HOVOR_LOGIN_SLOWDOWN_SECONDS later per failure (capped at 3 s). Unknown
+# usernames are counted, delayed and locked exactly like real ones (no enumeration).
+AXES_ENABLED = env.bool("HOVOR_LOGIN_THROTTLE", default=True)
+AXES_FAILURE_LIMIT = env.int("HOVOR_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("HOVOR_LOGIN_LOCK_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+# Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("HOVOR_PROXY_COUNT", default=0) or None
+AXES_VERBOSE = False
+HOVOR_LOGIN_SLOWDOWN_AFTER = env.int("HOVOR_LOGIN_SLOWDOWN_AFTER", default=3)
+HOVOR_LOGIN_SLOWDOWN_SECONDS = env.float("HOVOR_LOGIN_SLOWDOWN_SECONDS", default=1.0)
+
+# Two-factor: TOTP (django-otp) and security keys (WebAuthn). The relying party id is the
+# host people open Hovor on (default: the request's host, which ALLOWED_HOSTS already vets).
+OTP_TOTP_ISSUER = env.str("HOVOR_TOTP_ISSUER", default="Hovor")
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
+WEBAUTHN_RP_NAME = env.str("WEBAUTHN_RP_NAME", default="Hovor")
+
+# Single sign-on with OpenID Connect (Authlib): on when OIDC_ISSUER and OIDC_CLIENT_ID are set.
+# OIDC_ROLE_MAP "idp-group=role,…" (admin/lead/agent/newcomer; the highest wins);
+# OIDC_TEAM_MAP "idp-group=Team name,…" (membership of the named teams follows the groups);
+# OIDC_DEFAULT_ROLE for someone in no mapped role group (empty: they may not sign in).
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid profile email")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+OIDC_TEAM_MAP = env.dict("OIDC_TEAM_MAP", default={})
+OIDC_DEFAULT_ROLE = env.str("OIDC_DEFAULT_ROLE", default="")
+OIDC_BUTTON_LABEL = env.str("OIDC_BUTTON_LABEL", default="")
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # type: ignore[index]  # a lockout is a warning; each failure is not

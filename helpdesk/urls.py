@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from accounts.views.login import HovorLoginView
 from channels.api import BrandAccountViewSet, BrandViewSet
 from channels.webhooks import webhook
 from inbox.api.people import AgentViewSet, TeamViewSet
@@ -25,13 +26,14 @@ urlpatterns = [
     path("webhooks/<str:platform>/<int:account_id>/", webhook, name="webhook"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(router.urls)),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", HovorLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("settings/accounts/", include("channels.urls")),
     path("settings/hours/", include("shifts.urls")),
     path("settings/audit/", include("audit.urls")),
+    path("", include("accounts.urls")),
     path("", include("inbox.urls")),
     path("chat/", include("channels.chat.urls")),
 ]

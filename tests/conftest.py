@@ -87,6 +87,20 @@ def _isolated_cache(request: pytest.FixtureRequest, settings: Any) -> None:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+@pytest.fixture(autouse=True)
+def _login_throttle_off(settings: Any, _isolated_cache: None) -> None:
+    """The suite logs in many times, often with Django's test client (which passes no request,
+    as django-axes needs): the throttle is off unless a test turns it on (accounts tests do,
+    with `settings.AXES_ENABLED = True`). The sign-in policy's cached copy (locmem outlives a
+    test's rolled-back row) is dropped, so every test starts with the policy in its database."""
+    from django.core.cache import cache
+
+    from accounts.selectors import POLICY_CACHE_KEY
+
+    settings.AXES_ENABLED = False
+    cache.delete(POLICY_CACHE_KEY)
+
+
 @pytest.fixture
 def fake_x() -> Iterator[Any]:
     from fakes.x import FakeX

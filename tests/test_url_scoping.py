@@ -22,6 +22,8 @@ SCOPED = {
     "customer-export", "customer-erase",
     "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
     "customer-detail", "brand-detail", "account-detail",
+    # Another person's API token and two-factor devices (accounts/): never anyone else's.
+    "accounts:token_revoke", "accounts:totp_confirm", "accounts:totp_remove", "accounts:key_remove",
 }
 # Lists: 200, with brand A in them and nothing of brand B.
 LISTS = {"inbox:inbox", "inbox:inbox_list", "ticket-list", "customer-list", "brand-list", "account-list"}
@@ -33,6 +35,7 @@ SETTINGS = {
     "inbox:teams", "inbox:team_new", "inbox:team_save", "inbox:person_role",
     "inbox:privacy", "inbox:retention_save", "audit:log", "audit:export",
     "agent-list", "agent-detail", "team-list", "team-detail",
+    "accounts:security", "accounts:security_policy", "accounts:security_unlock",
 }
 # Public or carrying no brand's data, each with why.
 PUBLIC = {
@@ -45,6 +48,18 @@ PUBLIC = {
     "api-root": "the API's index of routes",
     "channels:badges_css": "the platforms' badge colours",
     "inbox:chat_agent_presence": "marks the agent present; carries no brand's data",
+    "accounts:login_verify": "the second login step, only for the session whose password was right",
+    "accounts:login_key_options": "the second login step's security-key challenge (same session only)",
+    "accounts:login_key": "the second login step's security-key answer (same session only)",
+    "accounts:sso_login": "to the OpenID provider",
+    "accounts:sso_callback": "back from the OpenID provider, verified by state, PKCE and the ID token",
+    "accounts:profile": "the person's own profile and tokens; no brand's data",
+    "accounts:token_create": "makes a token for the person themself",
+    "accounts:two_factor": "the person's own two-factor page",
+    "accounts:totp_new": "starts the person's own authenticator set-up",
+    "accounts:key_options": "the person's own security-key registration challenge",
+    "accounts:key_add": "registers a security key for the person themself",
+    "accounts:recovery_codes": "the person's own recovery codes",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",
@@ -75,6 +90,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
     }
+    values.update(_accounts_ids(name, world))
     kwargs = {}
     for param in params:
         if param == "pk":
@@ -82,6 +98,27 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         else:
             kwargs[param] = values[param]
     return kwargs
+
+
+def _accounts_ids(name: str, world: TwoBrands) -> dict[str, int]:
+    """Brand B's agent's own token and two-factor devices (made once per test)."""
+    if not name.startswith("accounts:"):
+        return {}
+    if not hasattr(world, "accounts_ids"):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from accounts.actions.tokens import api_token_create
+        from accounts.models import SecurityKey
+
+        token, _ = api_token_create(user=world.agent_b, name="b", scopes=["read"], expires_in_days=7)
+        unconfirmed = TOTPDevice.objects.create(user=world.agent_b, name="b", confirmed=False)
+        app = TOTPDevice.objects.create(user=world.agent_b, name="b2", confirmed=True)
+        key = SecurityKey.objects.create(user=world.agent_b, name="k", credential_id="abc", public_key=b"k")
+        world.accounts_ids = {  # type: ignore[attr-defined]
+            "accounts:token_revoke": {"token_id": token.pk}, "accounts:totp_confirm": {"device_id": unconfirmed.pk},
+            "accounts:totp_remove": {"device_id": app.pk}, "accounts:key_remove": {"device_id": key.pk},
+        }
+    return world.accounts_ids.get(name, {})  # type: ignore[attr-defined,no-any-return]
 
 
 def _listed(name: str) -> bool:

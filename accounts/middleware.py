@@ -1,0 +1,54 @@
+"""The two-factor policy on every page: a person the policy covers who has no second factor
+yet is sent to enrolment; one who has it but whose session was not verified with it (a login
+from before the policy) is sent to log in again. The API, webhooks, static files, the login
+steps and enrolment itself are left alone. SSO sessions are the identity provider's to secure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages as flash
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .oidc import SSO_SESSION_KEY
+from .selectors import has_second_factor, two_factor_required_for
+
+EXEMPT_PREFIXES = (
+    "/static/",
+    "/api/",
+    "/webhooks/",
+    "/healthz",
+    "/i18n/",
+    "/chat/",
+    "/login/",
+    "/logout/",
+    "/sso/",
+    "/profile/two-factor/",
+)
+
+
+class TwoFactorPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = self._refusal(request)
+        return refusal if refusal is not None else self.get_response(request)
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or request.path.startswith(EXEMPT_PREFIXES):
+            return None
+        if user.is_verified() or request.session.get(SSO_SESSION_KEY):  # type: ignore[union-attr,attr-defined]
+            return None
+        if not two_factor_required_for(user):
+            return None
+        if has_second_factor(user):  # type: ignore[arg-type]
+            logout(request)
+            return redirect(f"{reverse('login')}?next={request.path}")
+        flash.warning(request, _("Your organisation requires two-factor authentication. Set it up to continue."))
+        return redirect("accounts:two_factor")
