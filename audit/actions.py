@@ -32,6 +32,17 @@ ACTIONS: dict[str, tuple[Promise, Promise | None]] = {
     "customer.erased": (_("Customer erased"), _("%(messages)s messages and %(identities)s identities erased")),
     "retention.applied": (_("Old conversations erased"), _("%(tickets)s conversations older than %(days)s days")),
     "audit.exported": (_("Audit log exported"), _("%(rows)s entries")),
+    "auth.second_factor_failed": (_("Wrong second-factor code"), _("For “%(username)s”")),
+    "security.two_factor_enrolled": (_("Two-factor method added"), _("%(method)s: %(device_name)s")),
+    "security.two_factor_removed": (_("Two-factor method removed"), _("%(method)s: %(device_name)s")),
+    "security.recovery_codes_regenerated": (_("New recovery codes"), _("%(count)s codes")),
+    "security.sso_login": (_("Signed in with single sign-on"), _("Role %(role)s, teams: %(teams)s")),
+    "security.sso_user_created": (_("Person created by single sign-on"), _("%(username)s as %(role)s")),
+    "security.api_token_created": (_("API token created"), _("“%(name)s” (%(prefix)s…), scopes: %(scopes)s")),
+    "security.api_token_revoked": (_("API token revoked"), _("“%(name)s” (%(prefix)s…)")),
+    "security.login_locked_out": (_("Login locked"), _("Username “%(username)s”, address %(ip_address)s")),
+    "security.login_unlocked": (_("Login unlocked"), _("Username “%(username)s”, address %(ip_address)s")),
+    "security.policy_changed": (_("Security policy changed"), _("%(field)s: %(old)s → %(new)s")),
 }
 
 
@@ -44,7 +55,12 @@ TARGET_TYPES: dict[str, Promise] = {
     "account": _("account"),
 }
 # Detail values that are codes with words of their own: a role is shown in the reader's language.
-ROLE_DETAILS = {"people.role_changed": ("old", "new"), "people.agent_created": ("role",)}
+ROLE_DETAILS = {
+    "people.role_changed": ("old", "new"),
+    "people.agent_created": ("role",),
+    "security.sso_login": ("role",),
+    "security.sso_user_created": ("role",),
+}
 
 
 def target_type_label(kind: str) -> str:

@@ -25,8 +25,9 @@ def on_login_failed(sender: Any, credentials: dict[str, Any] | None = None, requ
                     **kwargs: Any) -> None:
     # Only the name tried: Django has already masked the password, and it is never stored.
     username = str((credentials or {}).get("username", ""))[:150]
+    second_factor = bool((credentials or {}).get("second_factor"))
     audit_record(
-        action="auth.login_failed", target_type="person", target_label=username,
+        action="auth.second_factor_failed" if second_factor else "auth.login_failed", target_type="person", target_label=username,
         details={"username": username}, request=request,
     )
 
@@ -52,6 +53,38 @@ def on_hours_changed(sender: Any, brand: Any, change: str, details: dict[str, An
     audit_record(action=f"settings.{change}", target=brand, details=details)
 
 
+# accounts.signals (sign-in security) -> audit action codes; kwargs: user, actor, request, details.
+SECURITY_SIGNALS = {
+    "two_factor_enrolled": "security.two_factor_enrolled",
+    "two_factor_removed": "security.two_factor_removed",
+    "recovery_codes_regenerated": "security.recovery_codes_regenerated",
+    "sso_login": "security.sso_login",
+    "sso_user_created": "security.sso_user_created",
+    "api_token_created": "security.api_token_created",
+    "api_token_revoked": "security.api_token_revoked",
+    "login_locked_out": "security.login_locked_out",
+    "login_unlocked": "security.login_unlocked",
+    "security_policy_changed": "security.policy_changed",
+}
+
+
+def _security_receiver(action: str) -> Any:
+    def receive(sender: Any, user: Any = None, actor: Any = None, request: HttpRequest | None = None,
+                details: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        details = dict(details or {})
+        if user is not None:
+            audit_record(action=action, target=user, actor=actor, request=request, details=details)
+        else:
+            label = str(details.get("username") or details.get("ip_address") or "")[:150]
+            audit_record(action=action, target_type="person", target_label=label, actor=actor,
+                         request=request, details=details)
+
+    return receive
+
+
+_security_receivers: dict[str, Any] = {}
+
+
 def connect() -> None:
     from channels.signals import account_changed
     from inbox.signals import customer_data_handled, people_changed, retention_changed
@@ -65,3 +98,9 @@ def connect() -> None:
     customer_data_handled.connect(on_customer_data, dispatch_uid="audit.customer")
     retention_changed.connect(on_retention, dispatch_uid="audit.retention")
     hours_changed.connect(on_hours_changed, dispatch_uid="audit.hours")
+
+    from accounts import signals as security
+
+    for name, action in SECURITY_SIGNALS.items():
+        receiver = _security_receivers.setdefault(name, _security_receiver(action))
+        getattr(security, name).connect(receiver, dispatch_uid=f"audit.{name}")
