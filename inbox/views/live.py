@@ -70,17 +70,15 @@ def ticket_pulse(request: HttpRequest, ticket_id: int) -> HttpResponse:
     version = version_digest([inbox, ticket, viewers])
     if _unchanged(request, version):
         return HttpResponse(status=204)
-    state: dict[str, Any] = (
-        tickets_visible_to(user=agent).filter(pk=ticket_id).values("assignee_id", "status").first() or {}
-    )
+    state = tickets_visible_to(user=agent).filter(pk=ticket_id).values_list("assignee_id", "status").first()
     return _json(
         {
             "v": version,
             "inbox": inbox,
             "ticket": ticket,
             "viewers": viewers,
-            "assignee": state.get("assignee_id"),
-            "status": state.get("status"),
+            "assignee": state[0] if state else None,
+            "status": state[1] if state else None,
         }
     )
 
