@@ -170,6 +170,12 @@
       var button = e.target.closest && e.target.closest("[data-review]");
       if (button) review(button);
     });
+    document.addEventListener("htmx:afterSwap", function (e) {
+      // The list beside a conversation keeps marking the one open.
+      if (e.target.id !== "ticket-list" || !root.dataset.ticket) return;
+      var row = e.target.querySelector('.ticket-row[data-ticket="' + root.dataset.ticket + '"]');
+      if (row) row.classList.add("current");
+    });
     if (presenceUrl) {
       document.addEventListener("input", onInput);
       document.addEventListener("htmx:afterSwap", function (e) { if (e.target.id === "thread") followThread(); });
