@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -29,6 +30,9 @@ from .types import NormalizedMessage, NormalizedStatus, RawEvent
 logger = logging.getLogger("hovor.channels")
 
 POLL_LEASE = timedelta(minutes=5)
+# How long a queued poll keeps the next beat tick from queueing another for the same account
+# (the marker is cleared when the poll starts; this only frees an account whose task was lost).
+POLL_QUEUED_SECONDS = 60
 # What a parser may raise for a payload it cannot read: the event is marked failed.
 UNREADABLE = (ValueError, TypeError, KeyError, AttributeError)
 
@@ -259,6 +263,22 @@ def poll_rhythm(account: BrandAccount) -> tuple[str, float]:
     if hours.is_staffed(account.brand_id, timezone.now()):
         return ("staffed" if hours.has_hours(account.brand_id) else "always"), settings.HOVOR_POLL_INTERVAL
     return "off-hours", settings.HOVOR_POLL_INTERVAL_OFF_HOURS
+
+
+def _poll_queued_key(account_id: int) -> str:
+    return f"hovor:poll-queued:{account_id}"
+
+
+def poll_queue_claim(*, account_id: int) -> bool:
+    """True if no poll of this account is waiting in the queue yet (and now one is). Beat
+    ticks faster than a busy worker polls; without this, polls of the same account piled up
+    in the inbound queue and every webhook's ingest waited behind them."""
+    return bool(cache.add(_poll_queued_key(account_id), 1, timeout=POLL_QUEUED_SECONDS))
+
+
+def poll_queue_release(*, account_id: int) -> None:
+    """The queued poll has started: the next tick may queue the one after it."""
+    cache.delete(_poll_queued_key(account_id))
 
 
 def poll_leases_release() -> None:

@@ -244,3 +244,10 @@ def chat_session_key_for_ticket(*, ticket_id: int) -> str | None:
         .values_list("thread_key", flat=True)
         .first()
     )
+
+
+def live_brand_ids(*, user: User) -> list[int] | None:
+    """The brands whose changes this person's live pages follow; None: every brand (admins)."""
+    if sees_every_brand(user):
+        return None
+    return list(_team_brand_ids(user).values_list("brand_id", flat=True).distinct())

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
 from .tasks import deliver_outbound, ingest_account, ingest_events
 
-# Seconds a webhook burst is gathered into one ingest task.
-INGEST_DEBOUNCE = 0.05
-
 
 def ingest_soon(*, account_id: int) -> None:
     """Ask for this account's stored events to be ingested. A burst of deliveries shares
-    one task: only the first in a short window enqueues it."""
+    one task: only the first in a short window (settings.HOVOR_INGEST_DEBOUNCE) enqueues it."""
     if ingest_mark_pending(account_id=account_id):
-        ingest_account.apply_async((account_id,), countdown=INGEST_DEBOUNCE)
+        debounce = settings.HOVOR_INGEST_DEBOUNCE
+        ingest_account.apply_async((account_id,), countdown=debounce or None)
 
 
 def on_inbound_stored(*, account_id: int, event_ids: list[int], source: str = "webhook", **_: Any) -> None:

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from .views import agent, chat, people, privacy
+from .views import agent, chat, live, people, privacy
 
 app_name = "inbox"
 urlpatterns = [
     path("", agent.inbox, name="inbox"),
     path("inbox/list/", agent.inbox_list, name="inbox_list"),
+    path("inbox/pulse/", live.inbox_pulse, name="inbox_pulse"),
+    path("tickets/<int:ticket_id>/pulse/", live.ticket_pulse, name="ticket_pulse"),
+    path("tickets/<int:ticket_id>/presence/", live.ticket_presence, name="ticket_presence"),
     path("tickets/<int:ticket_id>/", agent.ticket_view, name="ticket"),
     path("tickets/<int:ticket_id>/messages/", agent.ticket_messages, name="ticket_messages"),
     path("tickets/<int:ticket_id>/reply/", agent.ticket_reply_view, name="ticket_reply"),

@@ -19,7 +19,7 @@ SCOPED = {
     "inbox:ticket", "inbox:ticket_messages", "inbox:ticket_reply", "inbox:reply_preview",
     "inbox:ticket_assign", "inbox:ticket_status", "inbox:reply_retry", "inbox:customer_merge",
     "inbox:chat_agent_typing", "inbox:customer_export", "inbox:customer_erase",
-    "customer-export", "customer-erase",
+    "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",
     "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
     "customer-detail", "brand-detail", "account-detail",
     # Another person's API token and two-factor devices (accounts/): never anyone else's.
@@ -60,6 +60,7 @@ PUBLIC = {
     "accounts:key_options": "the person's own security-key registration challenge",
     "accounts:key_add": "registers a security key for the person themself",
     "accounts:recovery_codes": "the person's own recovery codes",
+    "inbox:inbox_pulse": "a version stamp of the asker's own brands' changes; no brand's data",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",
@@ -158,7 +159,8 @@ def test_the_same_ids_are_reachable_by_their_own_brands_agent(two_brands: TwoBra
     """The 404s above are scoping, not broken URLs: brand B's agent opens the same pages."""
     client = Client()
     client.force_login(two_brands.agent_b)
-    for name in ("inbox:ticket", "inbox:ticket_messages", "ticket-detail", "customer-detail", "brand-detail",
+    for name in ("inbox:ticket", "inbox:ticket_messages", "inbox:ticket_pulse", "ticket-detail", "customer-detail",
+                 "brand-detail",
                  "account-detail"):
         params = next(p for n, p in _patterns() if n == name and "format" not in p)
         url = reverse(name, kwargs=_kwargs(name, params, two_brands))

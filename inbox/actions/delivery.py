@@ -71,15 +71,16 @@ def reply_mark_sent(*, outbound: OutboundMessage, platform_id: str) -> None:
     )
     message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
     events.reply_sent(ticket=message.ticket, message=message, platform_id=platform_id)
-    bump_on_commit()
+    bump_on_commit(tickets=[message.ticket])
 
 
 @transaction.atomic
 def reply_mark_failed(*, outbound: OutboundMessage, error: str) -> None:
     if not outbox_mark_failed(outbound_id=outbound.pk, error=error):
         return
-    _reply_failed(message=Message.objects.select_related("ticket").get(pk=outbound.message_id), error=error)
-    bump_on_commit()
+    message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
+    _reply_failed(message=message, error=error)
+    bump_on_commit(tickets=[message.ticket])
 
 
 def _reply_failed(*, message: Message, error: str) -> None:
@@ -134,5 +135,5 @@ def reply_delivery_update(*, account: BrandAccount, status: NormalizedStatus) ->
             return False
         Message.objects.filter(pk=message.pk).update(delivery_status=status.status)
         events.reply_delivery(ticket=message.ticket, message=message, status=status.status)
-    bump_on_commit()
+    bump_on_commit(tickets=[message.ticket])
     return True

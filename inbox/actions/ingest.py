@@ -279,7 +279,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         # The customer wrote again: the conversation is open (pending, solved or new before).
         continued = {t.pk: t for _, _, t in placed if t.pk in earliest}
         tickets_status_change(tickets=list(continued.values()), status=TicketStatus.OPEN, actor=None)
-    bump_on_commit()
+    bump_on_commit(tickets={t.pk: t for _, _, t in placed}.values())
     result.created = messages
     result.new_ticket_ids = [t.pk for t in new_tickets]
     return result

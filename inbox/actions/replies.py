@@ -26,6 +26,18 @@ class ReplyError(TicketActionError):
     pass
 
 
+class RepliedSince(ReplyError):
+    """A colleague's reply (or note) went into the conversation after the newest message the
+    agent's composer had seen: the agent decides whether to send over it."""
+
+    def __init__(self, message: Message) -> None:
+        author = message.author_user
+        profile = getattr(author, "agent_profile", None) if author is not None else None
+        self.author_name = (profile.display_name if profile else "") or (author.get_username() if author else "Hovor")
+        super().__init__(f"{self.author_name} answered in this conversation since this reply was started.")
+        self.message = message
+
+
 @dataclass(frozen=True)
 class ComposedReply:
     text: str  # exactly what the platform will receive
@@ -134,9 +146,16 @@ def ticket_reply(
     client_token: str | None = None,
     then_status: str = TicketStatus.PENDING,
     mode: str = "",
+    seen_message_id: int | None = None,
 ) -> Message:
     """Queue an agent's reply in the customer's channel. The outbox row is written in the
-    same transaction as the message, and delivery starts only after commit."""
+    same transaction as the message, and delivery starts only after commit.
+
+    `seen_message_id`: the newest message of the conversation the agent had seen when they
+    began (the composer sends it). If a colleague's reply or note came after it, nothing is
+    sent and RepliedSince says whose; None skips the check (the API's contract). Checked
+    holding the ticket's row lock, which every reply takes before writing its message: of two
+    agents sending at once, the second finds the first's reply and is asked."""
     if client_token:
         existing = Message.objects.filter(client_token=client_token).first()
         if existing is not None:
@@ -144,6 +163,10 @@ def ticket_reply(
                 raise ReplyError("This reply token belongs to another conversation.")
             return existing
     ticket = Ticket.objects.select_for_update().select_related("account", "brand", "customer").get(pk=ticket.pk)
+    if seen_message_id is not None:
+        newer = colleague_message_since(ticket=ticket, agent=agent, seen_message_id=seen_message_id)
+        if newer is not None:
+            raise RepliedSince(newer)
     composed = reply_compose(ticket=ticket, agent=agent, text=text, mode=mode)
     if not composed.ok:
         raise ReplyError(composed.error)
@@ -189,8 +212,21 @@ def ticket_reply(
     if ticket.assignee_id is None:
         ticket_assignee_change(ticket=ticket, assignee_id=agent.pk, actor=agent)
     deliver_after_commit(outbound_id=outbound.pk)
-    bump_on_commit()
+    bump_on_commit(tickets=[ticket])
     return message
+
+
+def colleague_message_since(*, ticket: Ticket, agent: User, seen_message_id: int) -> Message | None:
+    """The newest reply or note someone other than `agent` put into the conversation after
+    message `seen_message_id`. Replies are written under the ticket's row lock, so their ids
+    grow in the order they commit: "after" is "a larger id"."""
+    return (
+        ticket.messages.filter(pk__gt=seen_message_id, direction__in=[Direction.OUT, Direction.NOTE])
+        .exclude(author_user=agent)
+        .select_related("author_user__agent_profile")
+        .order_by("-pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -203,6 +239,6 @@ def reply_retry(*, message: Message, actor: User) -> Message:
     events.reply_retried(ticket=message.ticket, message=message, actor=actor)
     ticket_recount_answered(ticket=message.ticket)
     deliver_after_commit(outbound_id=outbound.pk)
-    bump_on_commit()
+    bump_on_commit(tickets=[message.ticket])
     message.refresh_from_db()
     return message

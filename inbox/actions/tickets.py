@@ -42,7 +42,7 @@ def ticket_ingest_message(
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User | None) -> Ticket:
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket_assignee_change(ticket=ticket, assignee_id=assignee.pk if assignee is not None else None, actor=actor):
-        bump_on_commit()
+        bump_on_commit(tickets=[ticket])
     return ticket
 
 
@@ -55,5 +55,5 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor: User | None) -> Tic
     except UnknownStatus as exc:
         raise TicketActionError(str(exc)) from exc
     if changed:
-        bump_on_commit()
+        bump_on_commit(tickets=[ticket])
     return ticket

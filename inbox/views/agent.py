@@ -12,16 +12,17 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import quote_etag
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.registry import UnknownPlatform, get_connector
 
 from ..actions.customers import customers_merge
-from ..actions.replies import reply_compose, reply_retry, ticket_reply
+from ..actions.replies import RepliedSince, reply_compose, reply_retry, ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..enums import DeliveryStatus, Direction, TicketStatus
-from ..live import current_version
+from ..live import versions
 from ..models import Customer, Message
 from ..permissions import access_ticket, can_handle_customer_data, is_agent
 from ..selectors import (
@@ -32,10 +33,12 @@ from ..selectors import (
     inbox_counts,
     inbox_filter_choices,
     inbox_for_agent,
+    live_brand_ids,
     merge_suggestions,
     ticket_events,
 )
 from ..variables import AVAILABLE
+from .live import live_context
 
 INBOX_PAGE = 200
 FILTER_KEYS = ("brand", "platform", "status", "language")
@@ -78,8 +81,9 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    _agent(request)
+    live = live_context(request)
     context = _inbox_context(request)
+    context.update(live)
     if any(not request.GET.get(key) for key in FILTER_KEYS if key in request.GET):
         # The filter form sends every select, the empty ones too: keep only what filters.
         return redirect(f"{request.path}?{context['query']}")
@@ -89,9 +93,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def inbox_list(request: HttpRequest) -> HttpResponse:
-    """Polled by htmx every 2 s; answers 304 until something in the inbox changed."""
-    _agent(request)
-    etag = quote_etag(f"{current_version()}-{request.user.pk}-{request.GET.urlencode()}")
+    """Fetched by htmx when the pulse says the inbox changed; the browser revalidates it
+    (304 until something in the agent's brands changed)."""
+    agent = _agent(request)
+    inbox_version, _unused = versions(brand_ids=live_brand_ids(user=agent))
+    etag = quote_etag(f"{inbox_version}-{agent.pk}-{get_language()}-{request.GET.urlencode()}")
     if _not_modified(request, etag):
         return HttpResponseNotModified()
     context = _inbox_context(request)
@@ -112,9 +118,13 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         connector = None
         answered = None
     agents = agents_for_brand(brand_id=ticket.brand_id)
+    thread = list(ticket.messages.all())
     return {
         "ticket": ticket,
-        "thread": ticket.messages.all(),
+        "thread": thread,
+        # The newest message the agent has seen when they start a draft: Send asks before
+        # going out over a colleague's reply that came after it (static/hovor/live.js).
+        "seen_message_id": max((m.pk for m in thread), default=0),
         "identities": ticket.customer.identities.all(),
         "history": customer_history(customer=ticket.customer, exclude_ticket_id=ticket.pk)[:10],
         "merge_suggestions": merge_suggestions(customer=ticket.customer),
@@ -141,8 +151,10 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
 @login_required
 @require_GET
 def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    live = live_context(request, ticket_id=ticket_id)  # only cache reads; access is checked next
     context = _ticket_context(request, ticket_id)
     context.update(_inbox_context(request))
+    context.update(live)
     return render(request, "inbox/ticket.html", context)
 
 
@@ -150,7 +162,8 @@ def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 def ticket_messages(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
-    etag = quote_etag(f"{current_version()}-{ticket.pk}")
+    _unused, ticket_version = versions(brand_ids=[], ticket_id=ticket.pk)
+    etag = quote_etag(f"{ticket_version}-{ticket.pk}-{get_language()}")
     if _not_modified(request, etag):
         return HttpResponseNotModified()
     response = render(request, "inbox/_thread.html", {"ticket": ticket, "thread": ticket.messages.all()})
@@ -183,7 +196,15 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             client_token=request.POST.get("client_token") or None,
             then_status=then_status,
             mode=request.POST.get("mode", ""),
+            seen_message_id=_seen_message_id(request),
         )
+    except RepliedSince as exc:
+        # A colleague answered after this draft began: ask before sending over it.
+        context = _ticket_context(request, ticket_id, draft=text)
+        context.update(_inbox_context(request))
+        context.update(live_context(request, ticket_id=ticket_id))
+        context["send_over"] = exc
+        return render(request, "inbox/ticket.html", context, status=409)
     except TicketActionError as exc:
         # Keep the agent's draft: show the page again with the reason, nothing lost.
         flash.error(request, str(exc))
@@ -198,6 +219,14 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     else:
         flash.success(request, _("Reply queued; it goes out in a moment."))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+def _seen_message_id(request: HttpRequest) -> int | None:
+    """The newest message the composer had seen (`seen_message_id`), or the colleague's reply
+    the agent chose to send over (`send_over`, the "Send anyway" button): the later of them.
+    None (no check) when the form carries neither."""
+    seen = [int(v) for v in (request.POST.get("seen_message_id", ""), request.POST.get("send_over", "")) if v.isdigit()]
+    return max(seen) if seen else None
 
 
 @login_required
