@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The database away: 503 with a clear body (HTML or JSON), never a stack trace.
+    "helpdesk.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -166,7 +168,8 @@ HOVOR_POLL_INTERVAL = env.float("HOVOR_POLL_INTERVAL", default=15.0)
 HOVOR_POLL_INTERVAL_OFF_HOURS = env.float("HOVOR_POLL_INTERVAL_OFF_HOURS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "poll-accounts": {"task": "channels.poll_due_accounts", "schedule": HOVOR_POLL_INTERVAL},
-    "sweep-stuck": {"task": "inbox.sweep_stuck", "schedule": 30.0},
+    # Cheap (indexed counts): a crashed worker's events and replies are recovered in seconds.
+    "sweep-stuck": {"task": "inbox.sweep_stuck", "schedule": env.float("HOVOR_SWEEP_INTERVAL", default=5.0)},
 }
 
 # --- Hovor ---------------------------------------------------------------------------
@@ -180,6 +183,13 @@ FIRST_RESPONSE_TARGETS = {
 }
 # A row left "in flight" longer than this is picked up again by the sweep.
 HOVOR_STUCK_AFTER = timedelta(seconds=env.int("HOVOR_STUCK_AFTER_SECONDS", default=120))
+# Leases that let a crashed worker's work be taken over within seconds, never twice at once:
+# an ingesting worker's claim on a chunk of stored events, and a sending worker's on a reply
+# (renewed by its heartbeat while the platform is slow). Stored events no worker holds after
+# the grace are queued again by the sweep.
+HOVOR_INGEST_LEASE = timedelta(seconds=env.float("HOVOR_INGEST_LEASE_SECONDS", default=15.0))
+HOVOR_SENDING_LEASE = timedelta(seconds=env.float("HOVOR_SENDING_LEASE_SECONDS", default=15.0))
+HOVOR_INGEST_GRACE = timedelta(seconds=env.float("HOVOR_INGEST_GRACE_SECONDS", default=5.0))
 # Larger webhook bodies are refused with 413 before they are read (Meta batches stay far below).
 HOVOR_WEBHOOK_MAX_BYTES = env.int("HOVOR_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HOVOR_WEBHOOK_MAX_BYTES

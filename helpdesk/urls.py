@@ -34,3 +34,6 @@ urlpatterns = [
     path("", include("inbox.urls")),
     path("chat/", include("channels.chat.urls")),
 ]
+
+# A middleware that raised because the database is away answers 503 too (helpdesk.unavailable).
+handler500 = "helpdesk.unavailable.server_error"

@@ -11,7 +11,7 @@ from helpdesk.celery import step_task
 
 from .actions.assignment import tickets_route
 from .actions.delivery import reply_deliver
-from .pipeline import INGEST_CHUNK, account_ingest_pending, inbound_events_ingest, pipeline_sweep
+from .pipeline import account_ingest_pending, inbound_events_ingest, ingest_mark_pending, pipeline_sweep
 
 logger = logging.getLogger("hovor.inbox.tasks")
 
@@ -55,10 +55,15 @@ def deliver_outbound(outbound_id: int) -> None:
 
 @step_task("inbox.sweep_stuck")
 def sweep_stuck() -> None:
+    """Every few seconds (beat): replies whose sender died or whose task was lost, and the
+    accounts with stored events no worker holds. An account's ingest is queued once per
+    burst window however often the sweep finds it (the same marker webhooks use), so a
+    backlog is not flooded with copies."""
     found = pipeline_sweep()
     for outbound_id in found["outbound"]:
         deliver_outbound.delay(outbound_id)
-    if found["inbound"]:
-        logger.warning("re-queueing %d inbound events left unprocessed", len(found["inbound"]))
-        for start in range(0, len(found["inbound"]), INGEST_CHUNK):
-            ingest_events.delay(found["inbound"][start : start + INGEST_CHUNK])
+    queued = [a for a in found["inbound_accounts"] if ingest_mark_pending(account_id=a)]
+    for account_id in queued:
+        ingest_account.delay(account_id)
+    if queued:
+        logger.info("sweep: ingest queued for account(s) %s with stored events no worker holds", queued)
