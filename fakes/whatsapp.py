@@ -669,6 +669,11 @@ class FakeWhatsApp(FakeServer):
         )
 
     # ------------------------------------------------------------------ failures
+    def chaos_error(self, status: int, retry_after: int) -> tuple[int, Any, dict[str, str]]:
+        """A storm answered as the Graph API does (130429 for 429, 1/2 transient for 5xx)."""
+        error = graph_error(STATUS_CODES.get(status, 1), status=status)
+        return error.status, error.body, dict(error.headers)
+
     def fail(self, *, code: int | None = None, status: int | None = None, times: int = 1, mode: str = "before") -> dict:
         """The next `times` Graph calls fail with WhatsApp error `code` (HTTP `status`).
         mode "before" fails without acting; "after" sends the message, then answers with
