@@ -296,7 +296,7 @@ class Chaos:
         if not 0.0 <= rate <= 1.0:
             raise ValueError("rate is between 0 and 1")
         seconds = spec.get("seconds")
-        storm = {
+        storm: dict[str, Any] = {
             "storm": Storm(mode, int(spec.get("status", 503)), float(spec.get("delay", 5.0)),
                            int(spec.get("retry_after", 1))),
             "rate": rate,
