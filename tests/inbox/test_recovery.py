@@ -219,3 +219,22 @@ def test_a_slow_send_keeps_its_lease_so_no_one_takes_it_over(
     assert seen == [[], [], [], []]  # the heartbeat kept the lease: never taken for dead
     outbound.refresh_from_db()
     assert outbound.status == S.SENT
+
+
+def test_a_reply_is_accepted_when_the_broker_is_away_and_the_sweep_sends_it(
+    fake_x: Any, x_account: BrandAccount, agent: Any
+) -> None:
+    from datetime import timedelta as td
+
+    from inbox.outbox import LOST_TASK_AFTER
+
+    ticket = _ticket(fake_x, x_account)
+    with mock.patch("inbox.tasks.deliver_outbound.delay", side_effect=KombuOperationalError("Connection refused")):
+        message = ticket_reply(ticket=ticket, agent=agent, text="Hned to prověřím.")
+    outbound = OutboundMessage.objects.get(message=message)
+    assert outbound.status == S.QUEUED and fake_x.outbound() == []
+    lost_since = timezone.now() - LOST_TASK_AFTER - td(seconds=1)
+    OutboundMessage.objects.filter(pk=outbound.pk).update(next_attempt_at=lost_since)
+    assert outbox_sweep() == [outbound.pk]
+    reply_deliver(outbound_id=outbound.pk)
+    assert len(fake_x.outbound()) == 1
