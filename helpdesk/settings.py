@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Webhook answers by status for /metrics (outside the next one: its 503s count too).
+    "helpdesk.metrics.WebhookMetricsMiddleware",
     # The database away: 503 with a clear body (HTML or JSON), never a stack trace.
     "helpdesk.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -140,6 +142,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# With JSON logs the worker keeps Django's handlers instead of installing its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = env.str("LOG_FORMAT", default="plain") != "json"
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -190,6 +194,9 @@ HOVOR_STUCK_AFTER = timedelta(seconds=env.int("HOVOR_STUCK_AFTER_SECONDS", defau
 HOVOR_INGEST_LEASE = timedelta(seconds=env.float("HOVOR_INGEST_LEASE_SECONDS", default=15.0))
 HOVOR_SENDING_LEASE = timedelta(seconds=env.float("HOVOR_SENDING_LEASE_SECONDS", default=15.0))
 HOVOR_INGEST_GRACE = timedelta(seconds=env.float("HOVOR_INGEST_GRACE_SECONDS", default=5.0))
+# GET /metrics: with a token, scrapers send "Authorization: Bearer <token>"; without one,
+# only loopback clients are answered (helpdesk/metrics.py).
+HOVOR_METRICS_TOKEN = env.str("HOVOR_METRICS_TOKEN", default="")
 # Larger webhook bodies are refused with 413 before they are read (Meta batches stay far below).
 HOVOR_WEBHOOK_MAX_BYTES = env.int("HOVOR_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HOVOR_WEBHOOK_MAX_BYTES
@@ -213,11 +220,22 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# LOG_FORMAT=json: one JSON object per line (python-json-logger), for log shippers.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain"}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # These log tokens at DEBUG (OAuth secrets, signed headers, Telegram's /bot<token>/ URLs): never below INFO.
     "loggers": {

@@ -11,6 +11,7 @@ from inbox.api.people import AgentViewSet, TeamViewSet
 from inbox.api.views import CustomerViewSet, TicketViewSet
 
 from .health import healthz
+from .metrics import metrics
 
 router = DefaultRouter()
 router.register("brands", BrandViewSet, basename="brand")
@@ -22,6 +23,7 @@ router.register("teams", TeamViewSet, basename="team")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("webhooks/<str:platform>/<int:account_id>/", webhook, name="webhook"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(router.urls)),

@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from channels.inbound import (
+    inbound_backlog,
     inbound_events_claim,
     inbound_events_mark_processed,
     inbound_events_parse,
@@ -27,7 +28,7 @@ from channels.inbound import (
 
 from .actions.delivery import reply_delivery_update
 from .actions.ingest import IncomingItem, tickets_ingest_batch
-from .outbox import outbox_sweep
+from .outbox import outbox_backlog, outbox_sweep
 
 INGEST_CHUNK = 100
 # How long a delivery status for a message we cannot find yet is offered again.
@@ -139,3 +140,20 @@ def pipeline_sweep() -> dict[str, list[int]]:
     accounts = inbound_unclaimed_accounts(before=timezone.now() - settings.HOVOR_INGEST_GRACE)
     poll_leases_release()
     return {"outbound": outbound, "inbound_accounts": accounts}
+
+
+def pipeline_backlog() -> dict[str, Any]:
+    """What waits, for the admin page and /metrics: stored events not yet ingested (how many,
+    since when) and replies not yet sent by state (and the oldest). When workers fall behind,
+    webhooks are still accepted (stored first) and this is where it shows."""
+    now = timezone.now()
+    inbound = inbound_backlog()
+    outbound = outbox_backlog()
+    return {
+        "inbound_waiting": inbound["waiting"],
+        "inbound_oldest_seconds": (now - inbound["oldest"]).total_seconds() if inbound["oldest"] else 0.0,
+        "outbox_queued": outbound["queued"],
+        "outbox_sending": outbound["sending"],
+        "outbox_unknown": outbound["unknown"],
+        "outbox_oldest_seconds": (now - outbound["oldest"]).total_seconds() if outbound["oldest"] else 0.0,
+    }
