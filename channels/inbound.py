@@ -28,7 +28,6 @@ from .types import NormalizedMessage, NormalizedStatus, RawEvent
 
 logger = logging.getLogger("hovor.channels")
 
-POLL_LEASE = timedelta(minutes=5)
 # What a parser may raise for a payload it cannot read: the event is marked failed.
 UNREADABLE = (ValueError, TypeError, KeyError, AttributeError)
 
@@ -226,13 +225,14 @@ def account_poll(*, account_id: int, on_stored: OnStored | None = None) -> int:
     """Fetch what is new on a polling platform, storing each page as it comes and handing the
     new ids to `on_stored` (by default: channels.signals.inbound_stored). Returns how many new
     events were stored. A lease on the row keeps two workers from polling the same account at
-    once."""
+    once; it is short (HOVOR_POLL_LEASE) and renewed with every page, so a poller killed mid-way
+    holds the account for seconds, not minutes."""
     now = timezone.now()
     leased = (
         BrandAccount.objects.filter(pk=account_id, status=AccountStatus.ACTIVE)
         .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
         .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
-        .update(poll_lease_until=now + POLL_LEASE)
+        .update(poll_lease_until=now + settings.HOVOR_POLL_LEASE)
     )
     if not leased:
         return 0
@@ -242,6 +242,7 @@ def account_poll(*, account_id: int, on_stored: OnStored | None = None) -> int:
 
     def record(events: list[RawEvent]) -> None:
         nonlocal stored
+        BrandAccount.objects.filter(pk=account_id).update(poll_lease_until=timezone.now() + settings.HOVOR_POLL_LEASE)
         ids = inbound_events_record(account=account, events=events)
         stored += len(ids)
         if ids:

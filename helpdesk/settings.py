@@ -193,6 +193,8 @@ HOVOR_STUCK_AFTER = timedelta(seconds=env.int("HOVOR_STUCK_AFTER_SECONDS", defau
 # the grace are queued again by the sweep.
 HOVOR_INGEST_LEASE = timedelta(seconds=env.float("HOVOR_INGEST_LEASE_SECONDS", default=15.0))
 HOVOR_SENDING_LEASE = timedelta(seconds=env.float("HOVOR_SENDING_LEASE_SECONDS", default=15.0))
+# A poller's hold on an account, renewed with every page it stores.
+HOVOR_POLL_LEASE = timedelta(seconds=env.float("HOVOR_POLL_LEASE_SECONDS", default=30.0))
 HOVOR_INGEST_GRACE = timedelta(seconds=env.float("HOVOR_INGEST_GRACE_SECONDS", default=5.0))
 # GET /metrics: with a token, scrapers send "Authorization: Bearer <token>"; without one,
 # only loopback clients are answered (helpdesk/metrics.py).

@@ -191,6 +191,7 @@ class Cluster:
             HOVOR_SENDING_LEASE_SECONDS="6",
             HOVOR_INGEST_LEASE_SECONDS="6",
             HOVOR_INGEST_GRACE_SECONDS="3",
+            HOVOR_POLL_LEASE_SECONDS="8",
             PYTHONPATH=str(ROOT),
         )
         env.update(self.settings)

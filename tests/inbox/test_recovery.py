@@ -238,3 +238,24 @@ def test_a_reply_is_accepted_when_the_broker_is_away_and_the_sweep_sends_it(
     assert outbox_sweep() == [outbound.pk]
     reply_deliver(outbound_id=outbound.pk)
     assert len(fake_x.outbound()) == 1
+
+
+def test_a_poller_killed_mid_poll_holds_the_account_for_seconds_not_minutes(
+    fake_x: Any, x_account: BrandAccount, settings: Any
+) -> None:
+    from channels.inbound import account_poll
+    from channels.registry import get_connector
+
+    settings.HOVOR_POLL_LEASE = timedelta(seconds=20)
+    leases: list[float] = []
+
+    def poll(account: BrandAccount, cursor: dict[str, Any], record: Any) -> dict[str, Any]:
+        leases.append((BrandAccount.objects.get(pk=account.pk).poll_lease_until - timezone.now()).total_seconds())
+        time.sleep(0.2)
+        record([])  # a page stored: the lease runs on from here
+        leases.append((BrandAccount.objects.get(pk=account.pk).poll_lease_until - timezone.now()).total_seconds())
+        return cursor
+
+    with mock.patch.object(get_connector("x"), "poll", side_effect=poll):
+        account_poll(account_id=x_account.pk)
+    assert 0 < leases[0] <= 20 and leases[1] > leases[0] - 0.2 + 0.1  # short, and renewed with the page
