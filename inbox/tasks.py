@@ -6,6 +6,8 @@ import logging
 
 from django.conf import settings
 from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from helpdesk.celery import step_task
 
@@ -18,16 +20,24 @@ logger = logging.getLogger("hovor.inbox.tasks")
 
 @step_task("inbox.ingest_events")
 def ingest_events(event_ids: list[int]) -> None:
-    new_tickets = inbound_events_ingest(event_ids=event_ids)
-    if new_tickets:
-        route_tickets.delay(new_tickets)
+    _route_soon(inbound_events_ingest(event_ids=event_ids))
 
 
 @step_task("inbox.ingest_account")
 def ingest_account(account_id: int) -> None:
-    new_tickets = account_ingest_pending(account_id=account_id)
-    if new_tickets:
-        route_tickets.delay(new_tickets)
+    _route_soon(account_ingest_pending(account_id=account_id))
+
+
+def _route_soon(ticket_ids: list[int]) -> None:
+    """Route the new tickets on the routing queue; with the broker away, here and now (the
+    tickets are committed: their routing must not be lost with the task)."""
+    if not ticket_ids:
+        return
+    try:
+        route_tickets.delay(ticket_ids)
+    except (KombuError, RedisError, OSError) as exc:
+        logger.warning("routing %d new ticket(s) in place: the broker is away (%s)", len(ticket_ids), exc)
+        tickets_route(ticket_ids=ticket_ids)
 
 
 @step_task("inbox.route_ticket", max_retries=5)

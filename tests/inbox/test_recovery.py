@@ -259,3 +259,13 @@ def test_a_poller_killed_mid_poll_holds_the_account_for_seconds_not_minutes(
     with mock.patch.object(get_connector("x"), "poll", side_effect=poll):
         account_poll(account_id=x_account.pk)
     assert 0 < leases[0] <= 20 and leases[1] > leases[0] - 0.2 + 0.1  # short, and renewed with the page
+
+
+def test_new_tickets_are_routed_in_place_when_the_broker_is_away(wa_account: BrandAccount) -> None:
+    from inbox import tasks
+
+    ids = _stored(wa_account, 2)
+    with mock.patch.object(tasks.route_tickets, "delay", side_effect=KombuOperationalError("refused")), \
+            mock.patch.object(tasks, "tickets_route") as route:
+        tasks.ingest_events(ids)
+    assert route.call_args.kwargs["ticket_ids"] == sorted(Ticket.objects.values_list("id", flat=True))
