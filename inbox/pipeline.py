@@ -157,3 +157,50 @@ def pipeline_backlog() -> dict[str, Any]:
         "outbox_unknown": outbound["unknown"],
         "outbox_oldest_seconds": (now - outbound["oldest"]).total_seconds() if outbound["oldest"] else 0.0,
     }
+
+
+# --- one delivery task per reply in the broker --------------------------------------------
+# Whoever queues a reply's delivery marks it (for as long as the task may wait, plus a
+# minute); the task clears the mark when it starts. The sweep queues a due reply again only
+# when no mark says a task for it is waiting: a backlog is never flooded with copies, and a
+# task lost with a restarted Redis (its marks vanish with it) or a killed worker (at most a
+# minute) is replaced.
+DELIVERY_MARK_SLACK = 60.0
+
+
+def _delivery_key(outbound_id: int) -> str:
+    return f"hovor:delivery-queued:{outbound_id}"
+
+
+def delivery_mark_queued(*, outbound_id: int, countdown: float = 0.0) -> None:
+    ttl = int(countdown + DELIVERY_MARK_SLACK)
+    try:
+        if settings.REDIS_URL:
+            _redis().set(_delivery_key(outbound_id), 1, ex=ttl)
+        else:
+            cache.set(_delivery_key(outbound_id), 1, timeout=ttl)
+    except redis.RedisError:
+        pass  # the broker is likely away too: queueing will say so
+
+
+def delivery_clear_queued(*, outbound_id: int) -> None:
+    try:
+        if settings.REDIS_URL:
+            _redis().delete(_delivery_key(outbound_id))
+        else:
+            cache.delete(_delivery_key(outbound_id))
+    except redis.RedisError:
+        pass  # it expires by itself
+
+
+def delivery_unqueued(*, outbound_ids: list[int]) -> list[int]:
+    """The replies among `outbound_ids` with no delivery task marked as waiting."""
+    if not outbound_ids:
+        return []
+    keys = [_delivery_key(i) for i in outbound_ids]
+    if settings.REDIS_URL:
+        marks = list(_redis().mget(keys))
+    else:
+        found = cache.get_many(keys)
+        marks = [found.get(k) for k in keys]
+    return [i for i, mark in zip(outbound_ids, marks, strict=True) if mark is None]

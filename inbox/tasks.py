@@ -13,7 +13,15 @@ from helpdesk.celery import step_task
 
 from .actions.assignment import tickets_route
 from .actions.delivery import reply_deliver
-from .pipeline import account_ingest_pending, inbound_events_ingest, ingest_mark_pending, pipeline_sweep
+from .pipeline import (
+    account_ingest_pending,
+    delivery_clear_queued,
+    delivery_mark_queued,
+    delivery_unqueued,
+    inbound_events_ingest,
+    ingest_mark_pending,
+    pipeline_sweep,
+)
 
 logger = logging.getLogger("hovor.inbox.tasks")
 
@@ -55,12 +63,26 @@ def deliver_outbound(outbound_id: int) -> None:
     """The retry policy lives with the outbox row (rate-limit resets, unknown outcomes);
     this task re-enqueues itself for the time delivery asks for. The sweep catches anything
     whose wait is longer than a broker should hold a message."""
+    delivery_clear_queued(outbound_id=outbound_id)
     next_at = reply_deliver(outbound_id=outbound_id)
     if next_at is None:
         return
     delay = max((next_at - timezone.now()).total_seconds(), 0.0)
     if delay <= settings.HOVOR_MAX_RETRY_DELAY:
-        deliver_outbound.apply_async((outbound_id,), countdown=delay + 0.05)
+        deliver_soon(outbound_id=outbound_id, countdown=delay + 0.05)
+
+
+def deliver_soon(*, outbound_id: int, countdown: float = 0.0) -> None:
+    """Queue one delivery attempt, marked so the sweep does not queue another meanwhile."""
+    delivery_mark_queued(outbound_id=outbound_id, countdown=countdown)
+    try:
+        if countdown > 0:
+            deliver_outbound.apply_async((outbound_id,), countdown=countdown)
+        else:
+            deliver_outbound.delay(outbound_id)
+    except BaseException:
+        delivery_clear_queued(outbound_id=outbound_id)  # nothing waits: the sweep may queue it
+        raise
 
 
 @step_task("inbox.sweep_stuck")
@@ -70,8 +92,8 @@ def sweep_stuck() -> None:
     burst window however often the sweep finds it (the same marker webhooks use), so a
     backlog is not flooded with copies."""
     found = pipeline_sweep()
-    for outbound_id in found["outbound"]:
-        deliver_outbound.delay(outbound_id)
+    for outbound_id in delivery_unqueued(outbound_ids=found["outbound"]):
+        deliver_soon(outbound_id=outbound_id)
     queued = [a for a in found["inbound_accounts"] if ingest_mark_pending(account_id=a)]
     for account_id in queued:
         ingest_account.delay(account_id)

@@ -9,7 +9,7 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
-from .tasks import deliver_outbound, ingest_account, ingest_events
+from .tasks import deliver_soon, ingest_account, ingest_events
 
 logger = logging.getLogger("hovor.inbox.triggers")
 
@@ -43,7 +43,7 @@ def _deliver_soon(outbound_id: int) -> None:
     resets the connection is logged, never an error for the agent who sent it; the sweep
     queues the row once it has waited LOST_TASK_AFTER."""
     try:
-        deliver_outbound.delay(outbound_id)
+        deliver_soon(outbound_id=outbound_id)
     except (KombuError, RedisError, OSError) as exc:
         logger.warning(
             "outbound %s: queued in the outbox, but not on the broker (%s); the sweep will send it", outbound_id, exc

@@ -269,3 +269,27 @@ def test_new_tickets_are_routed_in_place_when_the_broker_is_away(wa_account: Bra
             mock.patch.object(tasks, "tickets_route") as route:
         tasks.ingest_events(ids)
     assert route.call_args.kwargs["ticket_ids"] == sorted(Ticket.objects.values_list("id", flat=True))
+
+
+def test_the_sweep_never_floods_a_backlog_with_copies_of_a_waiting_delivery(
+    fake_x: Any, x_account: BrandAccount, agent: Any
+) -> None:
+    from inbox import tasks
+    from inbox.outbox import LOST_TASK_AFTER
+    from inbox.pipeline import delivery_clear_queued
+
+    ticket = _ticket(fake_x, x_account)
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):  # queued, and still waiting in a long queue
+        message = ticket_reply(ticket=ticket, agent=agent, text="Hned to prověřím.")
+    outbound = OutboundMessage.objects.get(message=message)
+    OutboundMessage.objects.filter(pk=outbound.pk).update(
+        next_attempt_at=timezone.now() - LOST_TASK_AFTER - timedelta(seconds=1)
+    )
+    with mock.patch.object(tasks.deliver_outbound, "delay") as delay:
+        tasks.sweep_stuck()
+        tasks.sweep_stuck()
+        assert delay.call_count == 0  # its task is marked as waiting: no copies
+        delivery_clear_queued(outbound_id=outbound.pk)  # ... the task was lost (the mark with it)
+        tasks.sweep_stuck()
+        tasks.sweep_stuck()
+    assert delay.call_args_list == [mock.call(outbound.pk)]
