@@ -58,6 +58,8 @@ def main() -> int:
     print(f"RESULT replies_sent_twice {report.replies_sent_twice}")
     print(f"RESULT replies_twice_no_lookup {report.replies_twice_no_lookup}")
     print(f"RESULT replies_missing {report.replies_missing}")
+    print(f"# WhatsApp unknown outcomes: {report.chaos['whatsapp'].get('lost', 0)} lost answers, "
+          f"{report.whatsapp_in_flight_at_kill} sending when the worker was killed")
     for fault, seconds in report.recovery.items():
         print(f"RESULT recovery_{fault} {seconds:.1f} s")
     print(f"RESULT recovery {report.recovery_max:.1f} s")
