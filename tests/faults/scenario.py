@@ -312,14 +312,15 @@ def run(cluster: Cluster, *, inbound: int, replies: int, seed: int | None = None
         "wa": [r[0] for r in cluster.sql("SELECT id FROM inbox_ticket WHERE account_id = %s ORDER BY id LIMIT %s",
                                          (cluster.seed.wa, replies // 2))],
     }
+    storms = max(replies // 30, 3)  # calls each storm hits (a share of the calls until used up)
     # X: 429 storms (reset in a second), 503s, late answers (past Hovor's 2 s timeout), lost
     # answers. WhatsApp: 503s and lost answers (it cannot look a message up).
-    _chaos(cluster.fake_x_url, mode="error", status=429, rate=0.1, retry_after=1, path="/2/tweets")
-    _chaos(cluster.fake_x_url, mode="error", status=503, rate=0.1, path="/2/tweets")
-    _chaos(cluster.fake_x_url, mode="timeout", rate=0.1, delay=3, path="/2/tweets")
-    _chaos(cluster.fake_x_url, mode="lost", rate=0.1, path="/2/tweets")
-    _chaos(cluster.fake_wa_url, mode="error", status=503, rate=0.1, path="/v")
-    _chaos(cluster.fake_wa_url, mode="lost", rate=0.05, path="/v")
+    _chaos(cluster.fake_x_url, mode="error", status=429, rate=0.3, times=storms, retry_after=1, path="/2/tweets")
+    _chaos(cluster.fake_x_url, mode="error", status=503, rate=0.3, times=storms, path="/2/tweets")
+    _chaos(cluster.fake_x_url, mode="timeout", rate=0.3, times=storms, delay=3, path="/2/tweets")
+    _chaos(cluster.fake_x_url, mode="lost", rate=0.3, times=storms, path="/2/tweets")
+    _chaos(cluster.fake_wa_url, mode="error", status=503, rate=0.3, times=storms, path="/v")
+    _chaos(cluster.fake_wa_url, mode="lost", rate=0.3, times=storms, path="/v")
     jobs = [(t, k, "x") for k, t in enumerate(tickets["x"])] + [(t, k, "wa") for k, t in enumerate(tickets["wa"])]
     rng.shuffle(jobs)
     report.replies_sent = len(jobs)
