@@ -27,7 +27,8 @@ def on_login_failed(sender: Any, credentials: dict[str, Any] | None = None, requ
     username = str((credentials or {}).get("username", ""))[:150]
     second_factor = bool((credentials or {}).get("second_factor"))
     audit_record(
-        action="auth.second_factor_failed" if second_factor else "auth.login_failed", target_type="person", target_label=username,
+        action="auth.second_factor_failed" if second_factor else "auth.login_failed",
+        target_type="person", target_label=username,
         details={"username": username}, request=request,
     )
 

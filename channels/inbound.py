@@ -29,7 +29,6 @@ from .types import NormalizedMessage, NormalizedStatus, RawEvent
 
 logger = logging.getLogger("hovor.channels")
 
-POLL_LEASE = timedelta(minutes=5)
 # How long a queued poll keeps the next beat tick from queueing another for the same account
 # (the marker is cleared when the poll starts; this only frees an account whose task was lost).
 POLL_QUEUED_SECONDS = 60
@@ -70,8 +69,27 @@ def inbound_events_store(*, account: BrandAccount, events: list[RawEvent], sourc
     was stored: a redelivery wakes nobody)."""
     ids = inbound_events_record(account=account, events=events)
     if ids:
-        inbound_stored.send(sender=BrandAccount, account_id=account.pk, event_ids=ids, source=source)
+        inbound_stored_signal(account_id=account.pk, event_ids=ids, source=source)
     return ids
+
+
+def inbound_stored_signal(*, account_id: int, event_ids: list[int], source: str) -> None:
+    """Tell the domain. Stored is what counts: a receiver that fails (the broker away, a
+    connection reset while queueing) is logged and never undoes the store or fails the
+    caller; the sweep ingests what it stored within seconds (inbound_unclaimed_accounts)."""
+    results = inbound_stored.send_robust(sender=BrandAccount, account_id=account_id, event_ids=event_ids, source=source)
+    for receiver, outcome in results:
+        if isinstance(outcome, Exception):
+            logger.warning(
+                "account %s: %d %s event(s) stored, but queueing their ingest failed (%s: %s); "
+                "the sweep will ingest them",
+                account_id,
+                len(event_ids),
+                source,
+                type(outcome).__name__,
+                outcome,
+                extra={"receiver": getattr(receiver, "__qualname__", str(receiver))},
+            )
 
 
 # --- parsing --------------------------------------------------------------------------
@@ -89,12 +107,47 @@ class ParsedBatch:
     events: list[ParsedEvent]
 
 
+def _unleased(now: datetime) -> Q:
+    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+
+
 def inbound_pending_ids(*, account_id: int, limit: int) -> list[int]:
+    """The account's events waiting and held by no one, oldest first."""
     return list(
         InboundEvent.objects.filter(account_id=account_id, status=InboundEventStatus.RECEIVED)
+        .filter(_unleased(timezone.now()))
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def inbound_events_claim(*, event_ids: list[int], lease: timedelta | None = None) -> list[int]:
+    """Take the waiting events among `event_ids` that no one holds, for `lease` (default
+    HOVOR_INGEST_LEASE); returns the ids taken. One conditional UPDATE: of two workers
+    claiming the same event, the second finds it leased and leaves it (PostgreSQL re-checks
+    the condition after waiting for the first's row lock)."""
+    if not event_ids:
+        return []
+    now = timezone.now()
+    until = now + (lease or settings.HOVOR_INGEST_LEASE)
+    table = InboundEvent._meta.db_table
+    marks = ", ".join(["%s"] * len(event_ids))
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"UPDATE {table} SET lease_until = %s WHERE id IN ({marks}) AND status = %s "  # noqa: S608
+        "AND (lease_until IS NULL OR lease_until < %s) RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(until), *event_ids, InboundEventStatus.RECEIVED, adapt(now)])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def inbound_events_release(*, event_ids: list[int], until: datetime | None = None) -> None:
+    """Give claimed events back: at once (None: an ingest that failed, for the next worker)
+    or from `until` (a status waiting for its message is offered again then, not on every
+    sweep)."""
+    if event_ids:
+        InboundEvent.objects.filter(pk__in=event_ids, status=InboundEventStatus.RECEIVED).update(lease_until=until)
 
 
 def inbound_events_parse(*, event_ids: list[int]) -> list[ParsedBatch]:
@@ -141,19 +194,33 @@ def inbound_events_mark_processed(*, event_ids: list[int]) -> None:
         )
 
 
-def inbound_stale_ids(*, before: datetime, limit: int = 1000) -> list[int]:
-    """Events left "received" by a crash (or a status waiting for its message)."""
-    return list(
-        InboundEvent.objects.filter(status=InboundEventStatus.RECEIVED, received_at__lt=before).values_list(
-            "id", flat=True
-        )[:limit]
+def inbound_unclaimed_accounts(*, before: datetime) -> list[int]:
+    """Accounts with events stored before `before` that still wait and that no worker holds:
+    their ingest task was lost (a worker killed mid-task, a broker restarted, queueing
+    failed) or is still queued behind a backlog. Cheap enough for a sweep every few seconds
+    (the status + received_at index)."""
+    return sorted(
+        set(
+            InboundEvent.objects.filter(status=InboundEventStatus.RECEIVED, received_at__lt=before)
+            .filter(_unleased(timezone.now()))
+            .values_list("account_id", flat=True)
+            .distinct()
+        )
     )
+
+
+def inbound_backlog() -> dict[str, Any]:
+    """What waits to be ingested: how many events and since when (the health page and
+    /metrics show it)."""
+    waiting = InboundEvent.objects.filter(status=InboundEventStatus.RECEIVED)
+    oldest = waiting.order_by("received_at").values_list("received_at", flat=True).first()
+    return {"waiting": waiting.count(), "oldest": oldest}
 
 
 # --- polling --------------------------------------------------------------------------
 def _signal_stored(account_id: int, source: str) -> OnStored:
     def on_stored(event_ids: list[int]) -> None:
-        inbound_stored.send(sender=BrandAccount, account_id=account_id, event_ids=event_ids, source=source)
+        inbound_stored_signal(account_id=account_id, event_ids=event_ids, source=source)
 
     return on_stored
 
@@ -162,13 +229,14 @@ def account_poll(*, account_id: int, on_stored: OnStored | None = None) -> int:
     """Fetch what is new on a polling platform, storing each page as it comes and handing the
     new ids to `on_stored` (by default: channels.signals.inbound_stored). Returns how many new
     events were stored. A lease on the row keeps two workers from polling the same account at
-    once."""
+    once; it is short (HOVOR_POLL_LEASE) and renewed with every page, so a poller killed mid-way
+    holds the account for seconds, not minutes."""
     now = timezone.now()
     leased = (
         BrandAccount.objects.filter(pk=account_id, status=AccountStatus.ACTIVE)
         .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
         .filter(Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now))
-        .update(poll_lease_until=now + POLL_LEASE)
+        .update(poll_lease_until=now + settings.HOVOR_POLL_LEASE)
     )
     if not leased:
         return 0
@@ -178,6 +246,7 @@ def account_poll(*, account_id: int, on_stored: OnStored | None = None) -> int:
 
     def record(events: list[RawEvent]) -> None:
         nonlocal stored
+        BrandAccount.objects.filter(pk=account_id).update(poll_lease_until=timezone.now() + settings.HOVOR_POLL_LEASE)
         ids = inbound_events_record(account=account, events=events)
         stored += len(ids)
         if ids:

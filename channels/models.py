@@ -95,6 +95,10 @@ class InboundEvent(models.Model):
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # While set and in the future, one worker is ingesting the event (or a status waits for
+    # its message): nobody else takes it. A crashed worker's lease runs out within seconds,
+    # and the sweep hands the event to another.
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

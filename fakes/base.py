@@ -8,6 +8,10 @@ module only adds its platform's wire format:
   ``(method, path) -> handler`` (`control_routes`) with the body parsed as JSON on demand,
   the fake's own error bodies (`control_error`) and 404 (`control_missing`); the request
   log (`RequestLog`, `requests_log()`) and injected failures (`Failures`).
+- `Chaos` (``POST /_fake/chaos``, ``GET /_fake/chaos``, on every fake): storms of 429s or
+  5xx, answers that come too late (timeouts) and lost answers (the platform acted, the
+  client hears nothing: an unknown outcome), for a share of the platform calls, for a while
+  or a number of calls; counted, so a fault test can tell what it did.
 - `post`: one signed webhook push (the exact bytes and headers), as every fake retries it.
 - `cli` and `run_until_signalled`: the command line every fake takes (``--port``,
   ``--host``, ``--webhook URL``, ``--verbose``; secrets as options) and its main loop.
@@ -16,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import signal
 import socket
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import deque
@@ -92,7 +98,8 @@ class FakeHandler(BaseHTTPRequestHandler):
         return path
 
     def dispatch(self) -> None:
-        """One request: ``/_fake/…`` to the control plane, the rest to `route`."""
+        """One request: ``/_fake/…`` to the control plane, the rest to `route` (unless
+        chaos, armed on the control plane, answers it otherwise)."""
         try:
             body = self._read_body()
         except (ValueError, OSError):
@@ -103,7 +110,19 @@ class FakeHandler(BaseHTTPRequestHandler):
             status, payload = self.fake.handle_control(self.command, self.control_path(split.path), body)
             self._send_json(status, payload)
             return
-        self.route(split, body)
+        storm = self.fake.chaos.draw(split.path)
+        if storm is None:
+            self.route(split, body)
+        elif storm.mode == "error":
+            status, payload, headers = self.fake.chaos_error(storm.status, storm.retry_after)
+            self._send_json(status, payload, headers)
+        elif storm.mode == "timeout":
+            time.sleep(storm.delay)  # the platform acts, but only after the client gave up
+            self.route(split, body)
+        else:  # "lost": the platform acts, the answer never arrives
+            self._answer_lost = True
+            self.route(split, body)
+            self.close_connection = True
 
     def route(self, split: SplitResult, body: bytes) -> None:
         """The platform's own endpoints (each fake's handler says how)."""
@@ -114,6 +133,9 @@ class FakeHandler(BaseHTTPRequestHandler):
 
     def send_bytes(self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
         """Any answer (JSON, a consent page's HTML, a form-encoded token) in one write."""
+        if getattr(self, "_answer_lost", False):
+            self.close_connection = True
+            return
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -237,6 +259,81 @@ class Failures(Generic[Rule]):
             return len(self._rules)
 
 
+class Storm(NamedTuple):
+    """How one platform call is answered while chaos is armed."""
+
+    mode: str  # "error" (status at once), "timeout" (acts, answers after delay), "lost" (acts, no answer)
+    status: int = 503
+    delay: float = 5.0
+    retry_after: int = 1
+
+
+class Chaos:
+    """Faults for a share of the platform calls (never the control plane): ``POST
+    /_fake/chaos`` ``{"mode": "error"|"timeout"|"lost", "status": 429|500|503, "rate": 0..1,
+    "seconds": N, "times": N, "delay": s, "retry_after": s, "path": prefix}`` arms one storm
+    (`rate` of the calls that match, until `seconds` pass or `times` calls were hit, each
+    optional); ``{"mode": "off"}`` calms everything. ``GET /_fake/chaos`` counts what was
+    done: errors by status, timeouts, lost answers."""
+
+    MODES = ("error", "timeout", "lost")
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._storms: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)  # noqa: S311 (fault injection, not security)
+        self.counts: dict[str, int] = {}
+
+    def arm(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        mode = str(spec.get("mode", "error"))
+        if mode == "off":
+            with self._lock:
+                self._storms.clear()
+            return {"mode": "off"}
+        if mode not in self.MODES:
+            raise ValueError(f"mode is one of {', '.join(self.MODES)} or off")
+        rate = float(spec.get("rate", 1.0))
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate is between 0 and 1")
+        seconds = spec.get("seconds")
+        storm: dict[str, Any] = {
+            "storm": Storm(mode, int(spec.get("status", 503)), float(spec.get("delay", 5.0)),
+                           int(spec.get("retry_after", 1))),
+            "rate": rate,
+            "until": time.monotonic() + float(seconds) if seconds is not None else None,
+            "times": int(spec["times"]) if spec.get("times") is not None else None,
+            "path": str(spec.get("path") or ""),
+        }
+        with self._lock:
+            self._storms.append(storm)
+        status = storm["storm"].status
+        return {"mode": mode, "status": status, "rate": rate, "seconds": seconds, "times": storm["times"]}
+
+    def draw(self, path: str) -> Storm | None:
+        """The storm this call meets, if any (and counted)."""
+        if not self._storms:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            self._storms = [
+                s for s in self._storms if (s["until"] is None or s["until"] > now) and s["times"] != 0
+            ]
+            for storm in self._storms:
+                if not path.startswith(storm["path"]) or self._random.random() >= storm["rate"]:
+                    continue
+                if storm["times"] is not None:
+                    storm["times"] -= 1
+                hit: Storm = storm["storm"]
+                key = f"error_{hit.status}" if hit.mode == "error" else hit.mode
+                self.counts[key] = self.counts.get(key, 0) + 1
+                return hit
+        return None
+
+    def report(self) -> dict[str, Any]:
+        with self._lock:
+            return {"armed": len(self._storms), "counts": dict(self.counts)}
+
+
 class FakeServer:
     """What every platform fake's object shares: `with Fake(...) as fake:` starts and stops
     it, `fake.base_url` is where clients point (the port is known once started), and the
@@ -271,9 +368,33 @@ class FakeServer:
     def control_prepare(self, request: ControlRequest) -> None:
         """Checks every control request passes before routing (none by default)."""
 
+    @property
+    def chaos(self) -> Chaos:
+        """This fake's storms (`Chaos`); none armed until ``POST /_fake/chaos``."""
+        if "_chaos" not in self.__dict__:
+            self.__dict__["_chaos"] = Chaos()
+        return self.__dict__["_chaos"]  # type: ignore[no-any-return]
+
+    def chaos_error(self, status: int, retry_after: int) -> tuple[int, Any, dict[str, str]]:
+        """(status, body, headers) a storm answers with: the platform's own error shape
+        where a fake knows it (override), else a plain JSON error with Retry-After."""
+        return status, {"error": {"code": status, "message": "Injected failure (chaos)"}}, {
+            "Retry-After": str(retry_after)
+        }
+
+    def _control_chaos(self, request: ControlRequest) -> tuple[int, Any]:
+        if request.method == "GET":
+            return 200, self.chaos.report()
+        try:
+            return 200, self.chaos.arm(request.object())
+        except (TypeError, ValueError) as exc:
+            return 400, {"error": f"invalid chaos spec: {exc}"}
+
     def handle_control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
         """Answer one ``/_fake/`` request: (status, JSON body)."""
         request = ControlRequest(self, method, path, body)
+        if path == "/_fake/chaos" and method in ("GET", "POST"):
+            return self._control_chaos(request)
         try:
             self.control_prepare(request)
             route = self.control_routes().get((method, path))

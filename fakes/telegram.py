@@ -524,6 +524,13 @@ class FakeTelegram(FakeServer):
         with self._lock:
             self._blocked.add(self._ensure_user(author, None)["id"])
 
+    def chaos_error(self, status: int, retry_after: int) -> tuple[int, Any, dict[str, str]]:
+        """A storm answered as the Bot API does (429 carries parameters.retry_after)."""
+        parameters = {"retry_after": retry_after} if status == 429 else {}
+        description = f"Too Many Requests: retry after {retry_after}" if status == 429 else None
+        error = BotApiError(status, description or DESCRIPTIONS.get(status, "Internal Server Error"), parameters)
+        return error.code, error.body(), {}
+
     def fail(
         self,
         status: int = 500,

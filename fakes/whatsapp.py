@@ -358,6 +358,7 @@ class FakeWhatsApp(FakeServer):
         self._thread: threading.Thread | None = None
         self._pusher: threading.Thread | None = None
         self._push_queue: queue.Queue[tuple[Delivery, float] | None] = queue.Queue()
+        self._pushing = 0  # the delivery being pushed (retries included)
         self._reset_state()
         self.app_id = str(app_id)
         self.waba_name = waba_name
@@ -522,9 +523,13 @@ class FakeWhatsApp(FakeServer):
             if item is None:
                 return
             delivery, delay = item
+            self._pushing = 1
             if delay > 0:
                 time.sleep(delay)
-            self._push(delivery)
+            try:
+                self._push(delivery)
+            finally:
+                self._pushing = 0
 
     def _push(self, delivery: Delivery) -> None:
         assert self.webhook_url
@@ -669,6 +674,11 @@ class FakeWhatsApp(FakeServer):
         )
 
     # ------------------------------------------------------------------ failures
+    def chaos_error(self, status: int, retry_after: int) -> tuple[int, Any, dict[str, str]]:
+        """A storm answered as the Graph API does (130429 for 429, 1/2 transient for 5xx)."""
+        error = graph_error(STATUS_CODES.get(status, 1), status=status)
+        return error.status, error.body, dict(error.headers)
+
     def fail(self, *, code: int | None = None, status: int | None = None, times: int = 1, mode: str = "before") -> dict:
         """The next `times` Graph calls fail with WhatsApp error `code` (HTTP `status`).
         mode "before" fails without acting; "after" sends the message, then answers with
@@ -1163,6 +1173,10 @@ class FakeWhatsApp(FakeServer):
             ("POST", "/_fake/inbound"): self._control_inbound,
             ("GET", "/_fake/outbound"): lambda request: (200, {"data": self.outbound()}),
             ("GET", "/_fake/reads"): lambda request: (200, {"data": self.reads()}),
+            # How many deliveries are still to be pushed (or being retried) to --webhook.
+            ("GET", "/_fake/pushing"): lambda request: (
+                200, {"waiting": self._push_queue.qsize() + self._pushing},
+            ),
             ("POST", "/_fake/fail"): self._control_fail,
             ("POST", "/_fake/redeliver"): self._control_redeliver,
             ("GET", "/_fake/deliveries"): lambda request: (200, {"data": [d.as_json() for d in self.deliveries()]}),

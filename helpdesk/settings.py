@@ -52,6 +52,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Webhook answers by status for /metrics (outside the next one: its 503s count too).
+    "helpdesk.metrics.WebhookMetricsMiddleware",
+    # The database away: 503 with a clear body (HTML or JSON), never a stack trace.
+    "helpdesk.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -136,6 +140,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With JSON logs the worker keeps Django's handlers instead of installing its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = env.str("LOG_FORMAT", default="plain") != "json"
 # Seconds a webhook burst is gathered into one ingest task (inbox.triggers).
 HOVOR_INGEST_DEBOUNCE = 0.05
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -195,7 +201,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HOVOR_POLL_INTERVAL,
         "options": {"expires": HOVOR_POLL_INTERVAL},
     },
-    "sweep-stuck": {"task": "inbox.sweep_stuck", "schedule": 30.0},
+    # Cheap (indexed counts): a crashed worker's events and replies are recovered in seconds.
+    "sweep-stuck": {"task": "inbox.sweep_stuck", "schedule": env.float("HOVOR_SWEEP_INTERVAL", default=5.0)},
     # Brands' retention (Settings → Privacy): hourly, idempotent, batched.
     "apply-retention": {"task": "inbox.apply_retention", "schedule": 3600.0},
 }
@@ -211,6 +218,18 @@ FIRST_RESPONSE_TARGETS = {
 }
 # A row left "in flight" longer than this is picked up again by the sweep.
 HOVOR_STUCK_AFTER = timedelta(seconds=env.int("HOVOR_STUCK_AFTER_SECONDS", default=120))
+# Leases that let a crashed worker's work be taken over within seconds, never twice at once:
+# an ingesting worker's claim on a chunk of stored events, and a sending worker's on a reply
+# (renewed by its heartbeat while the platform is slow). Stored events no worker holds after
+# the grace are queued again by the sweep.
+HOVOR_INGEST_LEASE = timedelta(seconds=env.float("HOVOR_INGEST_LEASE_SECONDS", default=15.0))
+HOVOR_SENDING_LEASE = timedelta(seconds=env.float("HOVOR_SENDING_LEASE_SECONDS", default=15.0))
+# A poller's hold on an account, renewed with every page it stores.
+HOVOR_POLL_LEASE = timedelta(seconds=env.float("HOVOR_POLL_LEASE_SECONDS", default=30.0))
+HOVOR_INGEST_GRACE = timedelta(seconds=env.float("HOVOR_INGEST_GRACE_SECONDS", default=5.0))
+# GET /metrics: with a token, scrapers send "Authorization: Bearer <token>"; without one,
+# only loopback clients are answered (helpdesk/metrics.py).
+HOVOR_METRICS_TOKEN = env.str("HOVOR_METRICS_TOKEN", default="")
 # Larger webhook bodies are refused with 413 before they are read (Meta batches stay far below).
 HOVOR_WEBHOOK_MAX_BYTES = env.int("HOVOR_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HOVOR_WEBHOOK_MAX_BYTES
@@ -240,11 +259,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# LOG_FORMAT=json: one JSON object per line (python-json-logger), for log shippers.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain"}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # These log tokens at DEBUG (OAuth secrets, signed headers, Telegram's /bot<token>/ URLs): never below INFO.
     "loggers": {

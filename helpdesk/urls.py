@@ -12,6 +12,7 @@ from inbox.api.people import AgentViewSet, TeamViewSet
 from inbox.api.views import CustomerViewSet, TicketViewSet
 
 from .health import healthz
+from .metrics import metrics
 
 router = DefaultRouter()
 router.register("brands", BrandViewSet, basename="brand")
@@ -23,6 +24,7 @@ router.register("teams", TeamViewSet, basename="team")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("webhooks/<str:platform>/<int:account_id>/", webhook, name="webhook"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(router.urls)),
@@ -37,3 +39,6 @@ urlpatterns = [
     path("", include("inbox.urls")),
     path("chat/", include("channels.chat.urls")),
 ]
+
+# A middleware that raised because the database is away answers 503 too (helpdesk.unavailable).
+handler500 = "helpdesk.unavailable.server_error"

@@ -193,6 +193,9 @@ class OutboundMessage(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     first_attempt_at = models.DateTimeField(null=True, blank=True)
     attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # While "sending": the worker's lease, renewed by its heartbeat during a slow call. Once
+    # it runs out the worker is taken for dead and the sweep makes the outcome "unknown".
+    lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     platform_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

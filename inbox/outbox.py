@@ -1,17 +1,23 @@
 """The outbox: every write to an OutboundMessage row is here. A row is written in the
 reply's transaction, claimed by one worker at a time with a conditional UPDATE, and ends
-sent or failed; a crash mid-send leaves it "sending" until the sweep makes it "unknown",
-which makes the next attempt ask the platform first (channels.outbound)."""
+sent or failed. The sending worker holds a short lease on the row, renewed by a heartbeat
+while it waits on the platform (outbox_lease_kept); a crash mid-send leaves it "sending"
+until the lease runs out (seconds), then the sweep makes it "unknown", which makes the next
+attempt ask the platform first (channels.outbound)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db import DatabaseError, connection
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -22,6 +28,11 @@ from .enums import OutboundStatus
 from .models import Message, OutboundMessage
 
 MAX_DELIVERY_ATTEMPTS = 20
+# A row due this long whose task has not run is taken for lost (a broker restarted, a
+# worker died holding it): the sweep queues it again (a duplicate task finds it taken).
+LOST_TASK_AFTER = timedelta(seconds=15)
+
+logger = logging.getLogger("hovor.inbox.outbox")
 
 
 def outbox_enqueue(
@@ -74,6 +85,7 @@ def outbox_claim(*, outbound_id: int) -> Claim | datetime | None:
         status=OutboundStatus.SENDING,
         attempts=F("attempts") + 1,
         attempt_started_at=now,
+        lease_until=now + settings.HOVOR_SENDING_LEASE,
         first_attempt_at=Coalesce("first_attempt_at", now),
     )
     if not claimed:
@@ -138,7 +150,10 @@ def outbox_reschedule(*, row: OutboundMessage, unknown: bool, at: datetime, erro
     if row.attempts >= MAX_DELIVERY_ATTEMPTS:
         return None
     OutboundMessage.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(
-        status=OutboundStatus.UNKNOWN if unknown else OutboundStatus.QUEUED, next_attempt_at=at, last_error=error[:2000]
+        status=OutboundStatus.UNKNOWN if unknown else OutboundStatus.QUEUED,
+        next_attempt_at=at,
+        last_error=error[:2000],
+        lease_until=None,
     )
     return at
 
@@ -151,15 +166,71 @@ def outbox_requeue(*, message: Message) -> OutboundMessage | None:
     return OutboundMessage.objects.get(message=message) if requeued else None
 
 
+def outbox_lease_renew(*, outbound_id: int) -> bool:
+    """The sending worker is alive: its lease on the row runs on."""
+    return bool(
+        OutboundMessage.objects.filter(pk=outbound_id, status=OutboundStatus.SENDING).update(
+            lease_until=timezone.now() + settings.HOVOR_SENDING_LEASE
+        )
+    )
+
+
+@contextmanager
+def outbox_lease_kept(*, outbound_id: int) -> Iterator[None]:
+    """Renew the row's lease every third of it while the block runs (a slow platform call
+    is not a dead worker). Only a call slower than that costs a database connection (the
+    heartbeat's own, in its thread); a killed process stops beating, and the sweep takes
+    over within one lease."""
+    done = threading.Event()
+    every = settings.HOVOR_SENDING_LEASE.total_seconds() / 3
+
+    def beat() -> None:
+        try:
+            while not done.wait(every):
+                outbox_lease_renew(outbound_id=outbound_id)
+        except DatabaseError as exc:
+            logger.warning("outbound %s: lease not renewed: %s", outbound_id, exc)
+        finally:
+            connection.close()
+
+    heart = threading.Thread(target=beat, name=f"outbox-lease-{outbound_id}", daemon=True)
+    heart.start()
+    try:
+        yield
+    finally:
+        done.set()
+        heart.join(timeout=every)
+
+
 def outbox_sweep() -> list[int]:
     """Rows a crash left mid-way, and rows due whose task was lost: their ids, to deliver."""
     now = timezone.now()
-    # A worker died while sending: we cannot know whether the platform got it.
-    OutboundMessage.objects.filter(
-        status=OutboundStatus.SENDING, attempt_started_at__lt=now - settings.HOVOR_STUCK_AFTER
-    ).update(status=OutboundStatus.UNKNOWN, next_attempt_at=now)
-    return list(
-        OutboundMessage.objects.filter(
-            status__in=[OutboundStatus.QUEUED, OutboundStatus.UNKNOWN], next_attempt_at__lte=now - timedelta(seconds=20)
-        ).values_list("id", flat=True)[:1000]
+    # A worker died while sending (its lease ran out): we cannot know whether the platform
+    # got it, so the next attempt looks first. Rows claimed before leases existed have none.
+    dead = Q(lease_until__lt=now) | Q(lease_until__isnull=True, attempt_started_at__lt=now - settings.HOVOR_STUCK_AFTER)
+    orphaned = OutboundMessage.objects.filter(dead, status=OutboundStatus.SENDING)
+    recovered = list(orphaned.values_list("id", flat=True)[:1000])
+    if recovered:
+        OutboundMessage.objects.filter(dead, pk__in=recovered, status=OutboundStatus.SENDING).update(
+            status=OutboundStatus.UNKNOWN, next_attempt_at=now, lease_until=None
+        )
+        logger.warning("outbox: %d repl(ies) left sending by a dead worker, checked and retried", len(recovered))
+    due = OutboundMessage.objects.filter(
+        status__in=[OutboundStatus.QUEUED, OutboundStatus.UNKNOWN], next_attempt_at__lte=now - LOST_TASK_AFTER
+    ).values_list("id", flat=True)[:1000]
+    return sorted({*recovered, *due})
+
+
+def outbox_backlog() -> dict[str, Any]:
+    """Replies not yet sent, by state, and the oldest one's creation (health page, /metrics)."""
+    waiting = OutboundMessage.objects.filter(
+        status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.UNKNOWN]
     )
+    counts = {row["status"]: row["n"] for row in waiting.values("status").annotate(n=Count("id")).order_by()}
+    oldest = waiting.aggregate(oldest=Min("created_at"))["oldest"]
+    return {
+        "queued": counts.get(OutboundStatus.QUEUED, 0),
+        "sending": counts.get(OutboundStatus.SENDING, 0),
+        "unknown": counts.get(OutboundStatus.UNKNOWN, 0),
+        "oldest": oldest,
+    }

@@ -6,28 +6,46 @@ import logging
 
 from django.conf import settings
 from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from helpdesk.celery import step_task
 
 from .actions.assignment import tickets_route
 from .actions.delivery import reply_deliver
-from .pipeline import INGEST_CHUNK, account_ingest_pending, inbound_events_ingest, pipeline_sweep
+from .pipeline import (
+    account_ingest_pending,
+    delivery_clear_queued,
+    delivery_mark_queued,
+    delivery_unqueued,
+    inbound_events_ingest,
+    ingest_mark_pending,
+    pipeline_sweep,
+)
 
 logger = logging.getLogger("hovor.inbox.tasks")
 
 
 @step_task("inbox.ingest_events")
 def ingest_events(event_ids: list[int]) -> None:
-    new_tickets = inbound_events_ingest(event_ids=event_ids)
-    if new_tickets:
-        route_tickets.delay(new_tickets)
+    _route_soon(inbound_events_ingest(event_ids=event_ids))
 
 
 @step_task("inbox.ingest_account")
 def ingest_account(account_id: int) -> None:
-    new_tickets = account_ingest_pending(account_id=account_id)
-    if new_tickets:
-        route_tickets.delay(new_tickets)
+    _route_soon(account_ingest_pending(account_id=account_id))
+
+
+def _route_soon(ticket_ids: list[int]) -> None:
+    """Route the new tickets on the routing queue; with the broker away, here and now (the
+    tickets are committed: their routing must not be lost with the task)."""
+    if not ticket_ids:
+        return
+    try:
+        route_tickets.delay(ticket_ids)
+    except (KombuError, RedisError, OSError) as exc:
+        logger.warning("routing %d new ticket(s) in place: the broker is away (%s)", len(ticket_ids), exc)
+        tickets_route(ticket_ids=ticket_ids)
 
 
 @step_task("inbox.route_ticket", max_retries=5)
@@ -45,23 +63,42 @@ def deliver_outbound(outbound_id: int) -> None:
     """The retry policy lives with the outbox row (rate-limit resets, unknown outcomes);
     this task re-enqueues itself for the time delivery asks for. The sweep catches anything
     whose wait is longer than a broker should hold a message."""
+    delivery_clear_queued(outbound_id=outbound_id)
     next_at = reply_deliver(outbound_id=outbound_id)
     if next_at is None:
         return
     delay = max((next_at - timezone.now()).total_seconds(), 0.0)
     if delay <= settings.HOVOR_MAX_RETRY_DELAY:
-        deliver_outbound.apply_async((outbound_id,), countdown=delay + 0.05)
+        deliver_soon(outbound_id=outbound_id, countdown=delay + 0.05)
+
+
+def deliver_soon(*, outbound_id: int, countdown: float = 0.0) -> None:
+    """Queue one delivery attempt, marked so the sweep does not queue another meanwhile."""
+    delivery_mark_queued(outbound_id=outbound_id, countdown=countdown)
+    try:
+        if countdown > 0:
+            deliver_outbound.apply_async((outbound_id,), countdown=countdown)
+        else:
+            deliver_outbound.delay(outbound_id)
+    except BaseException:
+        delivery_clear_queued(outbound_id=outbound_id)  # nothing waits: the sweep may queue it
+        raise
 
 
 @step_task("inbox.sweep_stuck")
 def sweep_stuck() -> None:
+    """Every few seconds (beat): replies whose sender died or whose task was lost, and the
+    accounts with stored events no worker holds. An account's ingest is queued once per
+    burst window however often the sweep finds it (the same marker webhooks use), so a
+    backlog is not flooded with copies."""
     found = pipeline_sweep()
-    for outbound_id in found["outbound"]:
-        deliver_outbound.delay(outbound_id)
-    if found["inbound"]:
-        logger.warning("re-queueing %d inbound events left unprocessed", len(found["inbound"]))
-        for start in range(0, len(found["inbound"]), INGEST_CHUNK):
-            ingest_events.delay(found["inbound"][start : start + INGEST_CHUNK])
+    for outbound_id in delivery_unqueued(outbound_ids=found["outbound"]):
+        deliver_soon(outbound_id=outbound_id)
+    queued = [a for a in found["inbound_accounts"] if ingest_mark_pending(account_id=a)]
+    for account_id in queued:
+        ingest_account.delay(account_id)
+    if queued:
+        logger.info("sweep: ingest queued for account(s) %s with stored events no worker holds", queued)
 
 
 @step_task("inbox.apply_retention")

@@ -1,13 +1,18 @@
 """When the domain's tasks are queued: after commit, and for webhook bursts once per burst."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
-from .tasks import deliver_outbound, ingest_account, ingest_events
+from .tasks import deliver_soon, ingest_account, ingest_events
+
+logger = logging.getLogger("hovor.inbox.triggers")
 
 
 def ingest_soon(*, account_id: int) -> None:
@@ -29,4 +34,16 @@ def on_inbound_stored(*, account_id: int, event_ids: list[int], source: str = "w
 
 
 def deliver_after_commit(*, outbound_id: int) -> None:
-    transaction.on_commit(lambda: deliver_outbound.delay(outbound_id))
+    transaction.on_commit(lambda: _deliver_soon(outbound_id))
+
+
+def _deliver_soon(outbound_id: int) -> None:
+    """The reply is committed (its outbox row is what counts): a broker that is away or
+    resets the connection is logged, never an error for the agent who sent it; the sweep
+    queues the row once it has waited LOST_TASK_AFTER."""
+    try:
+        deliver_soon(outbound_id=outbound_id)
+    except (KombuError, RedisError, OSError) as exc:
+        logger.warning(
+            "outbound %s: queued in the outbox, but not on the broker (%s); the sweep will send it", outbound_id, exc
+        )

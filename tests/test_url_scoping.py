@@ -43,6 +43,7 @@ PUBLIC = {
     "logout": "logs out",
     "set_language": "the language switch",
     "healthz": "the health check",
+    "metrics": "operational counts, no conversation data; loopback or HOVOR_METRICS_TOKEN only (test_metrics.py)",
     "webhook": "platforms' callbacks, authenticated by their signatures",
     "api-schema": "the OpenAPI document",
     "api-root": "the API's index of routes",

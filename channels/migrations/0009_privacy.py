@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("channels", "0006_platform_from_registry"),
+        ("channels", "0007_faults"),
     ]
 
     operations = [

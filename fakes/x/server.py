@@ -453,6 +453,14 @@ class FakeX(FakeServer):
         with self._lock:
             return [dict(entry) for entry in self._outbound]
 
+    def chaos_error(self, status: int, retry_after: int) -> tuple[int, Any, dict[str, str]]:
+        """A storm answered as X does: its problem JSON, and for 429 the rate-limit reset."""
+        headers: dict[str, str] = {}
+        if status == 429:
+            headers = {"x-rate-limit-limit": "1", "x-rate-limit-remaining": "0",
+                       "x-rate-limit-reset": str(int(time.time() + retry_after))}
+        return status, problem_body(status), headers
+
     def fail(
         self,
         status: int = 503,

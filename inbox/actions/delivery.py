@@ -22,6 +22,7 @@ from ..models import Message, OutboundMessage, Ticket
 from ..outbox import (
     Claim,
     outbox_claim,
+    outbox_lease_kept,
     outbox_mark_failed,
     outbox_mark_sent,
     outbox_mark_undelivered,
@@ -41,9 +42,11 @@ def reply_deliver(*, outbound_id: int) -> datetime | None:
     if not isinstance(claim, Claim):
         return claim
     row = claim.row
-    result = outbound_send(
-        account=row.account, request=outbox_request(row), attempts=row.attempts, was_unknown=claim.was_unknown
-    )
+    request = outbox_request(row)
+    with outbox_lease_kept(outbound_id=row.pk):
+        result = outbound_send(
+            account=row.account, request=request, attempts=row.attempts, was_unknown=claim.was_unknown
+        )
     if isinstance(result, Sent):
         reply_mark_sent(outbound=row, platform_id=result.platform_id)
         return None

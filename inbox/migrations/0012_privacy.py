@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("inbox", "0006_default_team"),
+        ("inbox", "0010_faults"),
     ]
 
     operations = [

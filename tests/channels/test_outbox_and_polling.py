@@ -145,6 +145,6 @@ def test_malformed_stored_event_is_marked_failed_and_others_go_through(x_account
 def test_sweep_requeues_inbound_events_left_unprocessed(x_account: BrandAccount, settings: Any) -> None:
     ids = inbound_events_record(account=x_account, events=[RawEvent("1", "mention", {"tweet": {}})])
     InboundEvent.objects.filter(pk__in=ids).update(
-        received_at=timezone.now() - settings.HOVOR_STUCK_AFTER - timedelta(seconds=1)
+        received_at=timezone.now() - settings.HOVOR_INGEST_GRACE - timedelta(seconds=1)
     )
-    assert pipeline_sweep()["inbound"] == ids
+    assert pipeline_sweep()["inbound_accounts"] == [x_account.pk]
