@@ -167,6 +167,7 @@ HOVOR_POLL_INTERVAL_OFF_HOURS = env.float("HOVOR_POLL_INTERVAL_OFF_HOURS", defau
 CELERY_BEAT_SCHEDULE = {
     "poll-accounts": {"task": "channels.poll_due_accounts", "schedule": HOVOR_POLL_INTERVAL},
     "sweep-stuck": {"task": "inbox.sweep_stuck", "schedule": 30.0},
+    "wake-snoozed": {"task": "inbox.wake_snoozed", "schedule": 10.0},
 }
 
 # --- Hovor ---------------------------------------------------------------------------

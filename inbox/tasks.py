@@ -11,6 +11,7 @@ from helpdesk.celery import step_task
 
 from .actions.assignment import tickets_route
 from .actions.delivery import reply_deliver
+from .actions.triage import tickets_wake_due
 from .pipeline import INGEST_CHUNK, account_ingest_pending, inbound_events_ingest, pipeline_sweep
 
 logger = logging.getLogger("hovor.inbox.tasks")
@@ -62,3 +63,9 @@ def sweep_stuck() -> None:
         logger.warning("re-queueing %d inbound events left unprocessed", len(found["inbound"]))
         for start in range(0, len(found["inbound"]), INGEST_CHUNK):
             ingest_events.delay(found["inbound"][start : start + INGEST_CHUNK])
+
+
+@step_task("inbox.wake_snoozed")
+def wake_snoozed() -> None:
+    """Snoozes whose time has come end, each with its event (beat, every few seconds)."""
+    tickets_wake_due()

@@ -36,9 +36,10 @@ from ..selectors import (
     ticket_events,
 )
 from ..variables import AVAILABLE
+from .triage import inbox_triage_context, ticket_triage_context
 
 INBOX_PAGE = 200
-FILTER_KEYS = ("brand", "platform", "status", "language")
+FILTER_KEYS = ("brand", "platform", "status", "language", "tag", "priority", "sla")
 
 
 def _agent(request: HttpRequest) -> User:
@@ -72,6 +73,9 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
         "nav": [(key, label, counts.get(key)) for key, label in INBOX_VIEWS.items()],
         "tickets": tickets[:INBOX_PAGE],
         "truncated": len(tickets) > INBOX_PAGE,
+        **inbox_triage_context(
+            agent=agent, view=view, query=urlencode({"view": view, **filters.as_query()}), choices=choices
+        ),
     }
 
 
@@ -134,6 +138,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "can_thread": answered is not None and connector is not None
         and connector.split_thread(answered.kind, "") is not None,
         "answered_kind": answered.kind if answered else "",
+        **ticket_triage_context(ticket=ticket, agent=_agent(request)),
     }
 
 
