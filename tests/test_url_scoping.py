@@ -203,6 +203,7 @@ def test_ids_in_the_body_are_404_too(two_brands: TwoBrands) -> None:  # noqa: F8
     assert not SavedView.objects.exists()
     for ticket in (a, b):
         ticket.refresh_from_db()
-        assert (ticket.status, ticket.priority, ticket.assignee_id, ticket.snoozed_until) == ("new", "normal", None, None)
+        state = (ticket.status, ticket.priority, ticket.assignee_id, ticket.snoozed_until)
+        assert state == ("new", "normal", None, None)
         assert not ticket.tags.exists() and not ticket.events.exists()
     assert {name for name, _ in _patterns()} >= BODY_SCOPED

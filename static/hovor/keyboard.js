@@ -39,7 +39,7 @@
     var count = form.querySelector("[data-bulk-count]");
     if (count) {
       count.textContent = selected.size === 1 ? count.dataset.one
-        : (count.dataset.many || "%(n)s").replace("%(n)s", String(selected.size));
+        : (count.dataset.many || "__N__").replace("__N__", String(selected.size));
     }
   }
   function toggle(id, on) {
