@@ -134,7 +134,8 @@ class Ticket(models.Model):
             models.Index(
                 fields=["snoozed_until"], condition=Q(snoozed_until__isnull=False), name="ticket_snoozed_idx"
             ),
-            models.Index(fields=["team", "status"], name="ticket_team_idx"),
+            models.Index(fields=["team", "waiting_since"], name="ticket_team_idx"),
+            models.Index(fields=["woke_at"], condition=Q(woke_at__isnull=False), name="ticket_woke_idx"),
             models.Index(
                 fields=["first_response_due_at"], condition=Q(first_response_at__isnull=True), name="ticket_sla_idx"
             ),

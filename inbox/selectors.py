@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -233,19 +233,19 @@ def in_view(qs: QuerySet[Ticket], *, view: str, agent: User, now: datetime | Non
     return qs
 
 
-# Oldest waiting first; a ticket just back from snooze (woke_at) heads the queue, newest
-# wake first, until it is answered or solved (actions.state clears woke_at then).
-QUEUE_ORDER = (F("woke_at").desc(nulls_last=True), F("waiting_since").asc(nulls_last=True), "id")
-VIEW_ORDER: dict[str, tuple[Any, ...]] = {
-    "waiting": QUEUE_ORDER,
-    "mine": (F("woke_at").desc(nulls_last=True), F("waiting_since").asc(nulls_last=True), "-updated_at"),
-    "unassigned": QUEUE_ORDER,
-    "teams": QUEUE_ORDER,
+VIEW_ORDER: dict[str, tuple[str, ...]] = {
+    "waiting": ("waiting_since", "id"),
+    "mine": ("waiting_since", "-updated_at"),
+    "unassigned": ("waiting_since", "id"),
+    "teams": ("waiting_since", "id"),
     "pending": ("-updated_at",),
     "snoozed": ("snoozed_until", "id"),
     "solved": ("-updated_at",),
     "all": ("-updated_at",),
 }
+# The queues in which a ticket back from snooze comes first (see inbox_page).
+QUEUE_VIEWS = ("waiting", "mine", "unassigned", "teams")
+WOKEN_MAX = 50
 
 
 def inbox_for_agent(
@@ -262,6 +262,19 @@ def inbox_for_agent(
         last_text=Subquery(last_in.values("text")[:1]),
         last_handle=Subquery(last_in.values("author_identity__handle")[:1]),
     ).prefetch_related("tags")
+
+
+def inbox_page(*, agent: User, view: str, filters: InboxFilters | None, limit: int) -> list[Ticket]:
+    """The first `limit` rows of a view. In a queue, tickets back from snooze (woke_at set,
+    until answered or solved) come first, the latest wake on top, read through the partial
+    index ticket_woke_idx; then the view in its own order without them. The view's own
+    ordering stays a plain (waiting_since, id), so its index and keyset paging apply."""
+    qs = inbox_for_agent(agent=agent, view=view, filters=filters)
+    if view not in QUEUE_VIEWS:
+        return list(qs[:limit])
+    woken = list(qs.filter(woke_at__isnull=False).order_by("-woke_at", "-id")[: min(limit, WOKEN_MAX)])
+    rest = qs.exclude(pk__in=[t.pk for t in woken]) if woken else qs
+    return woken + list(rest[: limit - len(woken)])
 
 
 # A count above this shows as "1000+": each count reads at most COUNT_CAP + 1 index entries,
@@ -306,10 +319,6 @@ def saved_view_counts(*, agent: User, saved: list[SavedView], choices: Mapping[s
         filters = InboxFilters.from_query(QueryDict(item.query), choices=choices)
         counts[item.pk] = capped_count(in_view(filters.apply(base), view=item.view, agent=agent, now=now))
     return counts
-
-
-def tags_list() -> QuerySet[Tag]:
-    return Tag.objects.order_by("name")
 
 
 def ticket_detail(*, ticket_id: int) -> Ticket:

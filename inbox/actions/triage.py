@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -31,6 +32,8 @@ from ..selectors import agents_for_brand, tickets_visible_to
 from .state import UnknownStatus, ticket_assignee_change, ticket_status_change
 
 TAG_MAX = 50
+# The inbox filters a saved view keeps (InboxFilters' URL keys), in the inbox's order.
+SAVED_VIEW_KEYS = ("brand", "platform", "status", "language", "tag", "priority", "sla")
 SNOOZE_MAX = timedelta(days=366)
 BULK_MAX = 500
 # Quick snooze choices: tomorrow and next week start at this local hour.
@@ -379,6 +382,8 @@ def saved_view_create(*, owner: User, name: str, view: str, query: str, team: Te
         raise TriageError(_("A saved view needs a name."))
     if team is not None and not team.members.filter(pk=owner.pk).exists():
         raise OutOfScope(_("No such team."))
+    kept = dict(parse_qsl(query))
+    query = urlencode([(key, kept[key]) for key in SAVED_VIEW_KEYS if kept.get(key)])
     return SavedView.objects.create(owner=owner, name=name, view=view, query=query[:1000], team=team)
 
 

@@ -92,7 +92,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['team', 'status'], name='ticket_team_idx'),
+            index=models.Index(fields=['team', 'waiting_since'], name='ticket_team_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(condition=models.Q(('woke_at__isnull', False)), fields=['woke_at'], name='ticket_woke_idx'),
         ),
         migrations.AddIndex(
             model_name='ticket',

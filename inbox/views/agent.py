@@ -31,7 +31,7 @@ from ..selectors import (
     customer_history,
     inbox_counts,
     inbox_filter_choices,
-    inbox_for_agent,
+    inbox_page,
     merge_suggestions,
     ticket_events,
 )
@@ -61,7 +61,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
     agent = _agent(request)
     choices = inbox_filter_choices(agent=agent)
     filters = InboxFilters.from_query(request.GET, choices=choices)
-    tickets = list(inbox_for_agent(agent=agent, view=view, filters=filters)[: INBOX_PAGE + 1])
+    tickets = inbox_page(agent=agent, view=view, filters=filters, limit=INBOX_PAGE + 1)
     counts = inbox_counts(agent=agent)
     return {
         "view": view,

@@ -43,7 +43,6 @@ from ..selectors import (
     agents_for_agent,
     saved_view_counts,
     saved_views_for,
-    tags_list,
     teams_for_brand,
 )
 
@@ -96,13 +95,17 @@ def inbox_triage_context(*, agent: User, view: str, query: str, choices: dict[st
 
 def ticket_triage_context(*, ticket: Ticket, agent: User) -> dict[str, Any]:
     """The conversation's triage bar: its tags, priority, snooze and team."""
+    teams = list(teams_for_brand(brand_id=ticket.brand_id))
+    team = next((t for t in teams if t.pk == ticket.team_id), None)
+    if team is None and ticket.team_id:  # a team that no longer covers the brand
+        team = Team.objects.filter(pk=ticket.team_id).first()
+    # The tag picker offers the inbox context's filter_choices.tag (loaded once per page).
     return {
         "ticket_tags": list(ticket.tags.all()),
-        "all_tags": tags_list(),
         "priorities": TicketPriority.choices,
         "snooze_choices": snooze_choices(),
-        "ticket_teams": teams_for_brand(brand_id=ticket.brand_id),
-        "ticket_team": Team.objects.filter(pk=ticket.team_id).first() if ticket.team_id else None,
+        "ticket_teams": teams,
+        "ticket_team": team,
         "can_change_team": is_admin(agent) or is_lead(agent),
     }
 

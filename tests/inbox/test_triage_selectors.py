@@ -25,6 +25,7 @@ from inbox.selectors import (
     inbox_counts,
     inbox_filter_choices,
     inbox_for_agent,
+    inbox_page,
     saved_view_counts,
     saved_views_for,
 )
@@ -47,8 +48,8 @@ def queue(two_brands: TwoBrands) -> dict[str, Any]:  # noqa: F811
 
 
 def names(agent: Any, view: str, **filters: Any) -> list[str]:
-    qs = inbox_for_agent(agent=agent, view=view, filters=InboxFilters(**filters) if filters else None)
-    return [t.customer.name for t in qs]
+    rows = inbox_page(agent=agent, view=view, filters=InboxFilters(**filters) if filters else None, limit=200)
+    return [t.customer.name for t in rows]
 
 
 def test_each_view(queue: dict[str, Any]) -> None:
@@ -81,6 +82,12 @@ def test_a_woken_ticket_comes_back_at_the_top(queue: dict[str, Any]) -> None:
     tickets_wake_due(now=until + timedelta(seconds=1))
     assert names(w.agent_a, "unassigned") == ["emil", "alice", "bea", "cyril", "dana"]
     assert names(w.agent_a, "snoozed") == []
+    # The view's own order is left as it was (its index and paging apply); answering ends it.
+    assert [t.customer.name for t in inbox_for_agent(agent=w.agent_a, view="unassigned")][-1] == "emil"
+    from inbox.actions.state import ticket_status_change
+
+    ticket_status_change(ticket=Ticket.objects.get(pk=t["emil"].pk), status="pending", actor=w.agent_a)
+    assert names(w.agent_a, "unassigned") == ["alice", "bea", "cyril", "dana", "emil"]
 
 
 def test_a_passed_snooze_is_back_before_the_sweep_runs(queue: dict[str, Any]) -> None:

@@ -239,6 +239,9 @@ def test_tag_list_rename_and_delete(two_brands: TwoBrands) -> None:  # noqa: F81
 def test_saved_views_own_or_shared_with_ones_team(two_brands: TwoBrands) -> None:  # noqa: F811
     w = two_brands
     mine = saved_view_create(owner=w.agent_a, name="Urgent", view="all", query="priority=urgent")
+    odd = saved_view_create(owner=w.agent_a, name="Odd", view="all", query="sla=overdue&x=<script>&priority=high")
+    assert odd.query == "priority=high&sla=overdue"  # only the inbox's filters, re-encoded
+    odd.delete()
     shared = saved_view_create(owner=w.agent_a, name="Team", view="unassigned", query="", team=w.team_a)
     assert shared.team == w.team_a
     with pytest.raises(OutOfScope):  # not one of my teams
