@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck": {"task": "inbox.sweep_stuck", "schedule": env.float("HOVOR_SWEEP_INTERVAL", default=5.0)},
     # Brands' retention (Settings → Privacy): hourly, idempotent, batched.
     "apply-retention": {"task": "inbox.apply_retention", "schedule": 3600.0},
+    "wake-snoozed": {"task": "inbox.wake_snoozed", "schedule": 10.0},
 }
 
 # --- Hovor ---------------------------------------------------------------------------

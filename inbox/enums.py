@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketStatus(models.TextChoices):
@@ -58,6 +59,12 @@ class TicketEventType(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     CUSTOMER_MERGED = "customer_merged", _("Customer merged")
     SENTIMENT_CHANGED = "sentiment_changed", _("Customer's mood changed")
+    # Triage (inbox/actions/triage.py)
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    TAGS_CHANGED = "tags_changed", _("Tags changed")
+    SNOOZED = "snoozed", _("Snoozed")
+    UNSNOOZED = "unsnoozed", _("Back from snooze")
+    TEAM_CHANGED = "team_changed", _("Team changed")
 
 
 class Role(models.TextChoices):
@@ -68,3 +75,17 @@ class Role(models.TextChoices):
     LEAD = "lead", _("Lead")
     AGENT = "agent", _("Agent")
     NEWCOMER = "newcomer", _("Newcomer")
+
+
+class TicketPriority(models.TextChoices):
+    LOW = "low", pgettext_lazy("priority", "Low")
+    NORMAL = "normal", pgettext_lazy("priority", "Normal")
+    HIGH = "high", pgettext_lazy("priority", "High")
+    URGENT = "urgent", pgettext_lazy("priority", "Urgent")
+
+
+class SlaState(models.TextChoices):
+    """The inbox's first-response filter (Ticket.first_response_due_at / first_response_at)."""
+
+    OVERDUE = "overdue", _("First response overdue")
+    DUE_SOON = "due_soon", _("Due within 15 minutes")

@@ -88,3 +88,31 @@ def reply_delivery(*, ticket: Ticket, message: Message, status: str, error: str 
 
 def customer_merged(*, ticket: Ticket, actor: Any, source_id: int, target_id: int) -> TicketEvent:
     return _event(ticket, TicketEventType.CUSTOMER_MERGED, actor=actor, source_id=source_id, target_id=target_id)
+
+
+# Triage (inbox/actions/triage.py).
+def priority_changed(*, ticket: Ticket, actor: Any, old: str, new: str) -> TicketEvent:
+    return _event(ticket, TicketEventType.PRIORITY_CHANGED, actor=actor, old=old, new=new)
+
+
+def tags_changed(*, ticket: Ticket, actor: Any, added: list[str], removed: list[str]) -> TicketEvent:
+    return _event(ticket, TicketEventType.TAGS_CHANGED, actor=actor, added=added, removed=removed)
+
+
+def snoozed(*, ticket: Ticket, actor: Any, until: str) -> TicketEvent:
+    """`until` as ISO 8601 (UTC)."""
+    return _event(ticket, TicketEventType.SNOOZED, actor=actor, until=until)
+
+
+def unsnoozed(*, ticket: Ticket, actor: Any, reason: str) -> TicketEvent:
+    """`reason`: "agent" (cancelled), "time" (the snooze ran out) or "customer" (they wrote)."""
+    return _event(ticket, TicketEventType.UNSNOOZED, actor=actor, reason=reason)
+
+
+def team_changed(
+    *, ticket: Ticket, actor: Any, old_id: int | None, new_id: int | None, old_name: str, new_name: str
+) -> TicketEvent:
+    return _event(
+        ticket, TicketEventType.TEAM_CHANGED, actor=actor, old_id=old_id, new_id=new_id, old_name=old_name,
+        new_name=new_name,
+    )

@@ -3,11 +3,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from channels.models import Brand, BrandAccount
 
-from .enums import DeliveryStatus, Direction, OutboundStatus, Role, Sentiment, TicketEventType, TicketStatus
+from .enums import (
+    DeliveryStatus,
+    Direction,
+    OutboundStatus,
+    Role,
+    Sentiment,
+    TicketEventType,
+    TicketPriority,
+    TicketStatus,
+)
 
 
 class Customer(models.Model):
@@ -84,6 +94,21 @@ class Team(models.Model):
         return self.name
 
 
+class Tag(models.Model):
+    """A label agents put on conversations ("refund", "vip"). Admins keep the list tidy at
+    /settings/tags/; agents pick one or type a new one (inbox/actions/triage.py)."""
+
+    name = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="uniq_tag_name_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Ticket(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="tickets")
     account = models.ForeignKey(BrandAccount, on_delete=models.PROTECT, related_name="tickets")
@@ -106,12 +131,30 @@ class Ticket(models.Model):
     # Set when its messages' text and attachments were erased (the customer's erasure or the
     # brand's retention); the rows stay, with their times and directions, for the reports.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Triage (inbox/actions/triage.py writes these, each change with its TicketEvent).
+    priority = models.CharField(max_length=10, choices=TicketPriority.choices, default=TicketPriority.NORMAL)
+    tags = models.ManyToManyField(Tag, related_name="tickets", blank=True)
+    # Out of the working views until then (or until the customer writes).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    # When a snooze ended: such a ticket heads its queue until it is answered or solved.
+    woke_at = models.DateTimeField(null=True, blank=True)
+    # The team responsible: the one covering the brand when the ticket came in; leads move it.
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
 
     class Meta:
         indexes = [
             models.Index(fields=["status", "waiting_since"], name="ticket_queue_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["customer", "account", "status"], name="ticket_customer_idx"),
+            # Triage: the Snoozed view and the wake-up sweep, My teams, the SLA filter.
+            models.Index(
+                fields=["snoozed_until"], condition=Q(snoozed_until__isnull=False), name="ticket_snoozed_idx"
+            ),
+            models.Index(fields=["team", "waiting_since"], name="ticket_team_idx"),
+            models.Index(fields=["woke_at"], condition=Q(woke_at__isnull=False), name="ticket_woke_idx"),
+            models.Index(
+                fields=["first_response_due_at"], condition=Q(first_response_at__isnull=True), name="ticket_sla_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +251,25 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"outbound {self.pk} {self.status}"
+
+
+class SavedView(models.Model):
+    """An inbox view with its filters, saved under a name: its owner's, or shared with one
+    of their teams (then every member sees it in the nav)."""
+
+    name = models.CharField(max_length=80)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views")
+    view = models.CharField(max_length=20, default="waiting")
+    # The filters as the inbox's URL carries them (InboxFilters.as_query), urlencoded.
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TicketEvent(models.Model):

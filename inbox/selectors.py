@@ -5,25 +5,30 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from channels.models import Brand, BrandAccount
 from channels.registry import platform_label, supported_platforms
 
-from .enums import Direction, TicketStatus
-from .models import Customer, Identity, Message, Team, Ticket, TicketEvent
+from .enums import Direction, SlaState, TicketPriority, TicketStatus
+from .models import Customer, Identity, Message, SavedView, Tag, Team, Ticket, TicketEvent
 
 INBOX_VIEWS = {
     "waiting": gettext_lazy("Waiting for reply"),
     "mine": gettext_lazy("Assigned to me"),
     "unassigned": gettext_lazy("Unassigned"),
+    "teams": gettext_lazy("My teams"),
     "pending": pgettext_lazy("inbox view", "Pending"),
+    "snoozed": pgettext_lazy("inbox view", "Snoozed"),
     "solved": pgettext_lazy("inbox view", "Solved"),
     "all": pgettext_lazy("inbox view", "All"),
 }
@@ -72,6 +77,24 @@ def agents_for_brand(*, brand_id: int) -> QuerySet[User]:
     )
 
 
+def agents_for_agent(*, agent: User) -> QuerySet[User]:
+    """Whom an agent may hand a selection to: active agents who see one of their brands
+    (the bulk action checks each ticket's brand again)."""
+    brands = brands_visible_to(user=agent).values("pk")
+    return (
+        User.objects.filter(is_active=True, agent_profile__isnull=False)
+        .filter(Q(is_staff=True) | Q(is_superuser=True) | Q(teams__brands__in=brands))
+        .distinct()
+        .select_related("agent_profile")
+        .order_by("agent_profile__display_name", "id")
+    )
+
+
+def teams_for_brand(*, brand_id: int) -> QuerySet[Team]:
+    """The teams a conversation of this brand may be handed to."""
+    return Team.objects.filter(brands=brand_id).order_by("name", "id")
+
+
 def teams_visible_to(*, user: User) -> QuerySet[Team]:
     """Admins: every team; a lead: the teams they are in (whose members they manage)."""
     qs = Team.objects.prefetch_related("brands", "members").order_by("name", "id")
@@ -88,6 +111,9 @@ class InboxFilters:
     platform: str = ""
     status: str = ""
     language: str = ""
+    tag: str = ""
+    priority: str = ""
+    sla: str = ""
 
     @classmethod
     def from_query(cls, query: Mapping[str, str], *, choices: Mapping[str, list[tuple[str, str]]]) -> InboxFilters:
@@ -102,11 +128,29 @@ class InboxFilters:
             platform=platform if platform in supported_platforms() else "",
             status=status if status in TicketStatus.values else "",
             language=language if re.fullmatch(r"[a-z]{2,3}", language) else "",
+            **cls.triage_from_query(query, tags={name for name, _ in choices.get("tag", [])}),
         )
+
+    @staticmethod
+    def triage_from_query(query: Mapping[str, str], *, tags: set[str] | None = None) -> dict[str, str]:
+        """tag, priority and sla from a query (the inbox's or the API's). With `tags` (the
+        names offered), an unknown tag is dropped; without, it is kept and matches nothing."""
+        tag = query.get("tag", "").strip()
+        if tags is not None:
+            by_key = {name.casefold(): name for name in tags}
+            tag = by_key.get(tag.casefold(), "")
+        priority = query.get("priority", "")
+        sla = query.get("sla", "")
+        return {
+            "tag": tag,
+            "priority": priority if priority in TicketPriority.values else "",
+            "sla": sla if sla in SlaState.values else "",
+        }
 
     def as_query(self) -> dict[str, str]:
         values = {"brand": str(self.brand or ""), "platform": self.platform, "status": self.status}
         values["language"] = self.language
+        values.update(tag=self.tag, priority=self.priority, sla=self.sla)
         return {key: value for key, value in values.items() if value}
 
     def apply(self, qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -118,7 +162,26 @@ class InboxFilters:
             qs = qs.filter(status=self.status)
         if self.language:
             qs = qs.filter(language=self.language)
+        if self.tag:
+            qs = qs.filter(tags__name__iexact=self.tag)
+        if self.priority:
+            qs = qs.filter(priority=self.priority)
+        if self.sla:
+            qs = qs.filter(sla_filter(self.sla))
         return qs
+
+
+SLA_SOON = timedelta(minutes=15)
+
+
+def sla_filter(state: str, *, now: datetime | None = None) -> Q:
+    """overdue: the first response was due and has not come; due_soon: due within 15 min.
+    Both read the partial index ticket_sla_idx (unanswered tickets by due time)."""
+    now = now or timezone.now()
+    unanswered = Q(first_response_at__isnull=True, first_response_due_at__isnull=False)
+    if state == SlaState.OVERDUE:
+        return unanswered & Q(first_response_due_at__lt=now)
+    return unanswered & Q(first_response_due_at__gte=now, first_response_due_at__lt=now + SLA_SOON)
 
 
 def inbox_filter_choices(*, agent: User) -> dict[str, list[tuple[str, str]]]:
@@ -136,7 +199,53 @@ def inbox_filter_choices(*, agent: User) -> dict[str, list[tuple[str, str]]]:
         "platform": [(p, platform_label(p)) for p in platforms],
         "status": [(value, str(label)) for value, label in TicketStatus.choices],
         "language": [(code, code.upper()) for code in languages],
+        "tag": [(name, name) for name in Tag.objects.order_by("name").values_list("name", flat=True)],
+        "priority": [(value, str(label)) for value, label in TicketPriority.choices],
+        "sla": [(value, str(label)) for value, label in SlaState.choices],
     }
+
+
+def _my_team_ids(agent: User) -> QuerySet[Any, Any]:
+    return Team.members.through.objects.filter(user_id=agent.pk).values("team_id")
+
+
+def in_view(qs: QuerySet[Ticket], *, view: str, agent: User, now: datetime | None = None) -> QuerySet[Ticket]:
+    """The tickets of one inbox view (no ordering: the inbox and the API order their own).
+    The working views leave out what is snoozed; a snooze whose time has passed counts as
+    over here already, before the sweep (tickets_wake_due) has written its event."""
+    now = now or timezone.now()
+    awake = ~Q(snoozed_until__gt=now)
+    working = qs.exclude(status=TicketStatus.SOLVED).filter(awake)
+    if view == "waiting":
+        return working.filter(waiting_since__isnull=False)
+    if view == "mine":
+        return working.filter(assignee=agent)
+    if view == "unassigned":
+        return working.filter(assignee__isnull=True)
+    if view == "teams":
+        return working.filter(team_id__in=_my_team_ids(agent))
+    if view == "pending":
+        return qs.filter(awake, status=TicketStatus.PENDING)
+    if view == "snoozed":
+        return qs.exclude(status=TicketStatus.SOLVED).filter(snoozed_until__gt=now)
+    if view == "solved":
+        return qs.filter(status=TicketStatus.SOLVED)
+    return qs
+
+
+VIEW_ORDER: dict[str, tuple[str, ...]] = {
+    "waiting": ("waiting_since", "id"),
+    "mine": ("waiting_since", "-updated_at"),
+    "unassigned": ("waiting_since", "id"),
+    "teams": ("waiting_since", "id"),
+    "pending": ("-updated_at",),
+    "snoozed": ("snoozed_until", "id"),
+    "solved": ("-updated_at",),
+    "all": ("-updated_at",),
+}
+# The queues in which a ticket back from snooze comes first (see inbox_page).
+QUEUE_VIEWS = ("waiting", "mine", "unassigned", "teams")
+WOKEN_MAX = 50
 
 
 def inbox_for_agent(
@@ -146,33 +255,70 @@ def inbox_for_agent(
     qs = tickets_visible_to(user=agent).select_related("customer", "account", "assignee", "brand")
     if filters is not None:
         qs = filters.apply(qs)
-    if view == "waiting":
-        qs = qs.filter(waiting_since__isnull=False).exclude(status=TicketStatus.SOLVED).order_by("waiting_since", "id")
-    elif view == "mine":
-        qs = qs.filter(assignee=agent).exclude(status=TicketStatus.SOLVED).order_by("waiting_since", "-updated_at")
-    elif view == "unassigned":
-        qs = qs.filter(assignee__isnull=True).exclude(status=TicketStatus.SOLVED).order_by("waiting_since", "id")
-    elif view == "pending":
-        qs = qs.filter(status=TicketStatus.PENDING).order_by("-updated_at")
-    elif view == "solved":
-        qs = qs.filter(status=TicketStatus.SOLVED).order_by("-updated_at")
-    else:
-        qs = qs.order_by("-updated_at")
+    qs = in_view(qs, view=view, agent=agent).order_by(*VIEW_ORDER.get(view, VIEW_ORDER["all"]))
     # The row shows the newest customer message: two subqueries, not every message loaded.
     last_in = Message.objects.filter(ticket=OuterRef("pk"), direction=Direction.IN).order_by("-sent_at", "-id")
     return qs.annotate(
         last_text=Subquery(last_in.values("text")[:1]),
         last_handle=Subquery(last_in.values("author_identity__handle")[:1]),
+    ).prefetch_related("tags")
+
+
+def inbox_page(*, agent: User, view: str, filters: InboxFilters | None, limit: int) -> list[Ticket]:
+    """The first `limit` rows of a view. In a queue, tickets back from snooze (woke_at set,
+    until answered or solved) come first, the latest wake on top, read through the partial
+    index ticket_woke_idx; then the view in its own order without them. The view's own
+    ordering stays a plain (waiting_since, id), so its index and keyset paging apply."""
+    qs = inbox_for_agent(agent=agent, view=view, filters=filters)
+    if view not in QUEUE_VIEWS:
+        return list(qs[:limit])
+    woken = list(qs.filter(woke_at__isnull=False).order_by("-woke_at", "-id")[: min(limit, WOKEN_MAX)])
+    rest = qs.exclude(pk__in=[t.pk for t in woken]) if woken else qs
+    return woken + list(rest[: limit - len(woken)])
+
+
+# A count above this shows as "1000+": each count reads at most COUNT_CAP + 1 index entries,
+# so the nav costs the same at a thousand tickets and at a million.
+COUNT_CAP = 999
+
+
+def capped_count(qs: QuerySet[Ticket]) -> int:
+    return qs.order_by()[: COUNT_CAP + 1].count()
+
+
+def inbox_counts(*, agent: User, filters: InboxFilters | None = None) -> dict[str, int]:
+    """One count per view (capped, see COUNT_CAP); each is one index-backed query."""
+    base = tickets_visible_to(user=agent)
+    if filters is not None:
+        base = filters.apply(base)
+    now = timezone.now()
+    return {view: capped_count(in_view(base, view=view, agent=agent, now=now)) for view in INBOX_VIEWS}
+
+
+def team_for_brand(*, brand_id: int) -> int | None:
+    """The team a new ticket of this brand goes to: the one covering it, lowest id first."""
+    links = Team.brands.through.objects.filter(brand_id=brand_id).order_by("team_id")
+    return links.values_list("team_id", flat=True).first()
+
+
+def saved_views_for(*, agent: User) -> QuerySet[SavedView]:
+    """The agent's own saved views and those shared with one of their teams."""
+    return (
+        SavedView.objects.filter(Q(owner=agent) | Q(team_id__in=_my_team_ids(agent)))
+        .select_related("team", "owner__agent_profile")
+        .order_by("name", "id")
     )
 
 
-def inbox_counts(*, agent: User) -> dict[str, int]:
-    base = tickets_visible_to(user=agent).exclude(status=TicketStatus.SOLVED)
-    return {
-        "waiting": base.filter(waiting_since__isnull=False).count(),
-        "mine": base.filter(assignee=agent).count(),
-        "unassigned": base.filter(assignee__isnull=True).count(),
-    }
+def saved_view_counts(*, agent: User, saved: list[SavedView], choices: Mapping[str, Any]) -> dict[int, int]:
+    """The count of each saved view, as its link would show it (capped like the nav's)."""
+    base = tickets_visible_to(user=agent)
+    now = timezone.now()
+    counts = {}
+    for item in saved:
+        filters = InboxFilters.from_query(QueryDict(item.query), choices=choices)
+        counts[item.pk] = capped_count(in_view(filters.apply(base), view=item.view, agent=agent, now=now))
+    return counts
 
 
 def ticket_detail(*, ticket_id: int) -> Ticket:

@@ -13,6 +13,7 @@ from helpdesk.celery import step_task
 
 from .actions.assignment import tickets_route
 from .actions.delivery import reply_deliver
+from .actions.triage import tickets_wake_due
 from .pipeline import (
     account_ingest_pending,
     delivery_clear_queued,
@@ -113,3 +114,9 @@ def apply_retention() -> None:
         erased = retention_apply(brand=brand)
         if erased.tickets:
             logger.info("retention: brand %s erased %d conversations", brand.pk, erased.tickets)
+
+
+@step_task("inbox.wake_snoozed")
+def wake_snoozed() -> None:
+    """Snoozes whose time has come end, each with its event (beat, every few seconds)."""
+    tickets_wake_due()

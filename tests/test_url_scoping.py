@@ -20,6 +20,8 @@ SCOPED = {
     "inbox:ticket_assign", "inbox:ticket_status", "inbox:reply_retry", "inbox:customer_merge",
     "inbox:chat_agent_typing", "inbox:customer_export", "inbox:customer_erase",
     "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",
+    "inbox:ticket_priority", "inbox:ticket_tags", "inbox:ticket_snooze", "inbox:ticket_unsnooze",
+    "inbox:ticket_team", "inbox:saved_view_delete",
     "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
     "customer-detail", "brand-detail", "account-detail",
     # Another person's API token and two-factor devices (accounts/): never anyone else's.
@@ -34,9 +36,13 @@ SETTINGS = {
     "shifts:hours", "shifts:hours_save",
     "inbox:teams", "inbox:team_new", "inbox:team_save", "inbox:person_role",
     "inbox:privacy", "inbox:retention_save", "audit:log", "audit:export",
+    "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
 }
+# Brand B's ids travel in the POST body: each must answer 404 and change nothing
+# (test_ids_in_the_body_are_404_too).
+BODY_SCOPED = {"inbox:tickets_bulk", "inbox:saved_view_new"}
 # Public or carrying no brand's data, each with why.
 PUBLIC = {
     "login": "the login form",
@@ -91,6 +97,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
+        "tag_id": _tag().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))
     kwargs = {}
@@ -123,16 +130,29 @@ def _accounts_ids(name: str, world: TwoBrands) -> dict[str, int]:
     return world.accounts_ids.get(name, {})  # type: ignore[attr-defined,no-any-return]
 
 
+def _tag() -> Any:
+    from inbox.models import Tag
+
+    return Tag.objects.get_or_create(name="globex-vip")[0]
+
+
+def _saved_view_of(owner: Any, team: Any) -> Any:
+    """Brand B's agent's view, shared with brand B's team: brand A's agent may not delete it."""
+    from inbox.models import SavedView
+
+    return SavedView.objects.get_or_create(owner=owner, name="Globex urgent", team=team, view="all")[0]
+
+
 def _listed(name: str) -> bool:
     namespace = name.split(":")[0] if ":" in name else ""
-    return name in SCOPED | LISTS | SETTINGS or name in PUBLIC or namespace in PUBLIC_NAMESPACES
+    return name in SCOPED | LISTS | SETTINGS | BODY_SCOPED or name in PUBLIC or namespace in PUBLIC_NAMESPACES
 
 
 def test_every_url_pattern_is_in_a_scoping_list() -> None:
     unlisted = sorted({name or "<unnamed>" for name, _ in _patterns() if not _listed(name)})
     assert unlisted == [], f"add these URL patterns to a list in {__file__} (and scope them): {unlisted}"
     names = {name for name, _ in _patterns()}
-    stale = sorted((SCOPED | LISTS | SETTINGS | set(PUBLIC)) - names)
+    stale = sorted((SCOPED | LISTS | SETTINGS | BODY_SCOPED | set(PUBLIC)) - names)
     assert stale == [], f"no longer URL patterns: {stale}"
 
 
@@ -206,3 +226,28 @@ def test_admins_and_brand_bs_agent_see_brand_b_in_the_inbox(two_brands: TwoBrand
     client = Client()
     client.force_login(getattr(two_brands, who))
     assert "Globex secret complaint" in client.get("/?view=all").content.decode()
+
+
+def test_ids_in_the_body_are_404_too(two_brands: TwoBrands) -> None:  # noqa: F811
+    """A bulk change naming brand B's ticket (even beside one's own) and a saved view shared
+    with brand B's team are 404, and nothing changes."""
+    from inbox.models import SavedView
+
+    client = Client()
+    client.force_login(two_brands.agent_a)
+    a, b = two_brands.ticket_a, two_brands.ticket_b
+    bulk = reverse("inbox:tickets_bulk")
+    for action, extra in (("status", {"status": "solved"}), ("priority", {"priority": "urgent"}),
+                          ("tag", {"tag": "leak"}), ("assign", {"assignee": "me"}), ("snooze", {"snooze": "hour"})):
+        response = client.post(bulk, {"tickets": [a.pk, b.pk], "action": action, **extra})
+        assert response.status_code == 404, (action, response.status_code)
+    assert client.get(bulk).status_code == 405
+    response = client.post(reverse("inbox:saved_view_new"), {"name": "x", "view": "all", "team": two_brands.team_b.pk})
+    assert response.status_code == 404
+    assert not SavedView.objects.exists()
+    for ticket in (a, b):
+        ticket.refresh_from_db()
+        state = (ticket.status, ticket.priority, ticket.assignee_id, ticket.snoozed_until)
+        assert state == ("new", "normal", None, None)
+        assert not ticket.tags.exists() and not ticket.events.exists()
+    assert {name for name, _ in _patterns()} >= BODY_SCOPED

@@ -19,9 +19,11 @@ from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..language import detect_language
 from ..live import bump_on_commit
 from ..models import Customer, Identity, Message, Ticket, TicketEvent
+from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
 from ..sla import first_response_due
 from .state import tickets_status_change
+from .triage import tickets_wake_on_customer_message
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,10 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             batch_tickets["thread:" + msg.thread_key] = ticket
         placed.append((item, identity, ticket))
 
+    if new_tickets:  # the team responsible: the one covering the brand (lowest id if several)
+        team_id = team_for_brand(brand_id=account.brand_id)
+        for ticket in new_tickets:
+            ticket.team_id = team_id
     Ticket.objects.bulk_create(new_tickets)
     messages = Message.objects.bulk_create(
         [
@@ -279,6 +285,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         # The customer wrote again: the conversation is open (pending, solved or new before).
         continued = {t.pk: t for _, _, t in placed if t.pk in earliest}
         tickets_status_change(tickets=list(continued.values()), status=TicketStatus.OPEN, actor=None)
+        tickets_wake_on_customer_message(ticket_ids=list(continued))  # a snoozed one is back
     bump_on_commit(tickets={t.pk: t for _, _, t in placed}.values())
     result.created = messages
     result.new_ticket_ids = [t.pk for t in new_tickets]

@@ -39,6 +39,8 @@ def tickets_status_change(*, tickets: Sequence[Ticket], status: str, actor: Any 
     fields: dict[str, Any] = {"status": status, "updated_at": now}
     if status == TicketStatus.SOLVED:
         fields["waiting_since"] = None
+    if status in (TicketStatus.PENDING, TicketStatus.SOLVED):
+        fields["woke_at"] = None  # answered or solved: a ticket back from snooze heads its queue no more
     Ticket.objects.filter(pk__in=current).update(**fields)
     changed = []
     log = []

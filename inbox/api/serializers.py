@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..enums import Sentiment, TicketStatus
+from ..enums import Sentiment, TicketPriority, TicketStatus
 from ..models import Customer, Identity, Message, Ticket
 
 
@@ -97,6 +97,7 @@ class TicketListSerializer(serializers.ModelSerializer):
     customer = CustomerSerializer(read_only=True)
     platform = serializers.CharField(source="account.platform", read_only=True)
     sentiment = SentimentField()
+    tags = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -116,7 +117,15 @@ class TicketListSerializer(serializers.ModelSerializer):
             "first_response_at",
             "created_at",
             "updated_at",
+            "tags",
+            "priority",
+            "snoozed_until",
+            "team",
         ]
+
+    def get_tags(self, obj: Ticket) -> list[str]:
+        """The tags' names (prefetched by the list: no query per ticket)."""
+        return sorted((tag.name for tag in obj.tags.all()), key=str.casefold)
 
 
 class TicketDetailSerializer(TicketListSerializer):
@@ -145,3 +154,12 @@ class AssignInputSerializer(serializers.Serializer):
 
 class StatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices)
+
+
+class TicketTriageInputSerializer(serializers.Serializer):
+    """PATCH /api/v1/tickets/<id>/: any of these; each goes through its triage action."""
+
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    priority = serializers.ChoiceField(choices=TicketPriority.choices, required=False)
+    snoozed_until = serializers.DateTimeField(required=False, allow_null=True)
+    team = serializers.IntegerField(required=False, allow_null=True)

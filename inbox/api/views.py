@@ -6,8 +6,9 @@ from dataclasses import asdict
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -20,9 +21,19 @@ from rest_framework.response import Response
 from ..actions.privacy import customer_erase, customer_export
 from ..actions.replies import ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
-from ..models import Customer, Ticket
+from ..actions.triage import (
+    OutOfScope,
+    TriageError,
+    ticket_priority_change,
+    ticket_snooze,
+    ticket_tags_set,
+    ticket_team_change,
+    ticket_unsnooze,
+)
+from ..enums import SlaState, TicketPriority
+from ..models import Customer, Team, Ticket
 from ..permissions import access_customer, access_ticket, can_handle_customer_data, is_agent
-from ..selectors import agents_for_brand, customers_list, tickets_visible_to
+from ..selectors import INBOX_VIEWS, InboxFilters, agents_for_brand, customers_list, in_view, tickets_visible_to
 from .serializers import (
     AssignInputSerializer,
     CustomerSerializer,
@@ -32,6 +43,7 @@ from .serializers import (
     StatusInputSerializer,
     TicketDetailSerializer,
     TicketListSerializer,
+    TicketTriageInputSerializer,
 )
 
 
@@ -57,6 +69,11 @@ class IsAgent(permissions.BasePermission):
         OpenApiParameter("sentiment", str, description="negative, neutral or positive (the latest customer message)"),
         OpenApiParameter("created_after", str, description="ISO 8601: only tickets created later"),
         OpenApiParameter("updated_after", str, description="ISO 8601: only tickets changed later (incremental sync)"),
+        OpenApiParameter("tag", str, description="a tag's name (case-insensitive)"),
+        OpenApiParameter("priority", str, enum=TicketPriority.values),
+        OpenApiParameter("sla", str, enum=SlaState.values, description="first response overdue, or due within 15 min"),
+        OpenApiParameter("view", str, enum=list(INBOX_VIEWS), description="an inbox view, as the agent's nav has it"),
+        OpenApiParameter("team", str, description="team id, or 'none'"),
     ]
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -91,7 +108,64 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 qs = qs.filter(assignee__isnull=True)
             else:
                 qs = qs.filter(assignee_id=int(value) if value.isdigit() else -1)
+        qs = self._triage_filters(qs, params)
         return qs.order_by("-id")
+
+    def _triage_filters(self, qs: QuerySet[Ticket], params: Any) -> QuerySet[Ticket]:
+        """tag, priority, sla, team and view: composed onto the queryset like the others."""
+        triage = InboxFilters.triage_from_query(params)
+        for name in ("priority", "sla"):
+            if params.get(name) and not triage[name]:
+                raise ValidationError({name: [f"One of {', '.join(self._choices[name])}."]})
+        qs = InboxFilters(tag=triage["tag"], priority=triage["priority"], sla=triage["sla"]).apply(qs)
+        qs = qs.prefetch_related("tags")
+        if params.get("team"):
+            value = params["team"]
+            if value in ("none", "null"):
+                qs = qs.filter(team__isnull=True)
+            else:
+                qs = qs.filter(team_id=int(value) if value.isdigit() else -1)
+        if params.get("view"):
+            if params["view"] not in INBOX_VIEWS:
+                raise ValidationError({"view": [f"One of {', '.join(INBOX_VIEWS)}."]})
+            qs = in_view(qs, view=params["view"], agent=_agent(self.request))
+        return qs
+
+    _choices = {"priority": TicketPriority.values, "sla": SlaState.values}
+
+    @extend_schema(request=TicketTriageInputSerializer, responses={200: TicketListSerializer})
+    def partial_update(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """Tags (the whole list), priority, snoozed_until (null ends a snooze) and team, each
+        through its triage action, so each change is in the ticket's timeline."""
+        agent = _agent(request)
+        ticket = access_ticket(agent, int(pk or 0))
+        data = TicketTriageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            with transaction.atomic():
+                if "tags" in values:
+                    ticket_tags_set(ticket=ticket, actor=agent, names=values["tags"])
+                if "priority" in values:
+                    ticket_priority_change(ticket=ticket, priority=values["priority"], actor=agent)
+                if "snoozed_until" in values:
+                    if values["snoozed_until"] is None:
+                        ticket_unsnooze(ticket=ticket, actor=agent)
+                    else:
+                        ticket_snooze(ticket=ticket, until=values["snoozed_until"], actor=agent)
+                if "team" in values:
+                    team = None
+                    if values["team"] is not None:
+                        team = Team.objects.filter(pk=values["team"]).first()
+                        if team is None:
+                            raise ValidationError({"team": ["No such team."]})
+                    ticket_team_change(ticket=ticket, team=team, actor=agent)
+        except OutOfScope as exc:
+            raise Http404("No such ticket") from exc
+        except TriageError as exc:
+            raise ValidationError({"detail": [str(exc)]}) from exc
+        fresh = self.get_queryset().get(pk=ticket.pk)
+        return Response(TicketListSerializer(fresh).data)
 
     def retrieve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         ticket = access_ticket(_agent(request), int(pk or 0))

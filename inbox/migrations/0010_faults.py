@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("inbox", "0006_default_team"),
+        ("inbox", "0007_triage"),
     ]
 
     operations = [

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channels import registry
 from channels.registry import get_connector
 
-from ..enums import Sentiment
+from ..enums import Sentiment, TicketPriority
 from ..models import Message, TicketEvent
 
 register = template.Library()
@@ -100,8 +104,48 @@ def event_summary(event: TicketEvent) -> str:
         }
     if event.type == "reply_failed":
         return _("Reply failed: %(error)s") % {"error": payload.get("error", "")}
+    triage = _triage_summary(event.type, payload)
+    if triage is not None:
+        return triage
     return event.get_type_display()
 
 
 def _sentiment_label(value: str) -> str:
     return str(Sentiment(value).label) if value in Sentiment.values else _("unknown")
+
+
+UNSNOOZE_REASONS = {
+    "agent": gettext_lazy("Snooze ended by hand"),
+    "time": gettext_lazy("Back from snooze: its time came"),
+    "customer": gettext_lazy("Back from snooze: the customer wrote"),
+}
+
+
+def _priority_label(value: object) -> str:
+    return str(dict(TicketPriority.choices).get(str(value), value))
+
+
+def _triage_summary(kind: str, payload: dict[str, Any]) -> str | None:
+    """The activity line of a triage event (inbox/actions/triage.py), or None."""
+    if kind == "priority_changed":
+        return _("Priority: %(old)s → %(new)s") % {
+            "old": _priority_label(payload.get("old")), "new": _priority_label(payload.get("new")),
+        }
+    if kind == "tags_changed":
+        parts = [f"+{name}" for name in payload.get("added", [])] + [f"−{name}" for name in payload.get("removed", [])]
+        return _("Tags: %(changes)s") % {"changes": " ".join(parts)}
+    if kind == "snoozed":
+        until = parse_datetime(str(payload.get("until", "")))
+        if until is None:
+            return _("Snoozed")
+        return format_html(
+            '{} <time datetime="{}" data-local>{}</time>',
+            _("Snoozed until"), until.isoformat(), date_format(until, "j M H:i"),
+        )
+    if kind == "unsnoozed":
+        return str(UNSNOOZE_REASONS.get(str(payload.get("reason")), _("Back from snooze")))
+    if kind == "team_changed":
+        return _("Team: %(old)s → %(new)s") % {
+            "old": payload.get("old_name") or "—", "new": payload.get("new_name") or "—",
+        }
+    return None

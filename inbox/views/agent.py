@@ -32,16 +32,17 @@ from ..selectors import (
     customer_history,
     inbox_counts,
     inbox_filter_choices,
-    inbox_for_agent,
+    inbox_page,
     live_brand_ids,
     merge_suggestions,
     ticket_events,
 )
 from ..variables import AVAILABLE
 from .live import live_context
+from .triage import inbox_triage_context, ticket_triage_context
 
 INBOX_PAGE = 200
-FILTER_KEYS = ("brand", "platform", "status", "language")
+FILTER_KEYS = ("brand", "platform", "status", "language", "tag", "priority", "sla")
 
 
 def _agent(request: HttpRequest) -> User:
@@ -63,7 +64,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
     agent = _agent(request)
     choices = inbox_filter_choices(agent=agent)
     filters = InboxFilters.from_query(request.GET, choices=choices)
-    tickets = list(inbox_for_agent(agent=agent, view=view, filters=filters)[: INBOX_PAGE + 1])
+    tickets = inbox_page(agent=agent, view=view, filters=filters, limit=INBOX_PAGE + 1)
     counts = inbox_counts(agent=agent)
     return {
         "view": view,
@@ -75,6 +76,9 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
         "nav": [(key, label, counts.get(key)) for key, label in INBOX_VIEWS.items()],
         "tickets": tickets[:INBOX_PAGE],
         "truncated": len(tickets) > INBOX_PAGE,
+        **inbox_triage_context(
+            agent=agent, view=view, query=urlencode({"view": view, **filters.as_query()}), choices=choices
+        ),
     }
 
 
@@ -145,6 +149,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         and connector.split_thread(answered.kind, "") is not None,
         "answered_kind": answered.kind if answered else "",
         "can_handle_customer_data": can_handle_customer_data(request.user),
+        **ticket_triage_context(ticket=ticket, agent=_agent(request)),
     }
 
 
