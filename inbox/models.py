@@ -99,10 +99,21 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(default=timezone.now)
+    # Folded (lower case, no accents) copies of what search looks in, written by
+    # inbox.search.search_refresh: the customer's names/handles/emails/phones, the messages.
+    search_who = models.TextField(blank=True, default="", editable=False)
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         indexes = [
             models.Index(fields=["status", "waiting_since"], name="ticket_queue_idx"),
+            # Keyset paging (inbox/paging.py): each view's ordering, ties by id.
+            models.Index(
+                fields=["waiting_since", "id"], name="ticket_waiting_key_idx", condition=Q(waiting_since__isnull=False)
+            ),
+            models.Index(fields=["brand", "waiting_since", "id"], name="ticket_brand_waiting_idx"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_key_idx"),
+            models.Index(fields=["last_message_at", "id"], name="ticket_recent_key_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["customer", "account", "status"], name="ticket_customer_idx"),
         ]

@@ -18,6 +18,7 @@ from channels.registry import platform_label, supported_platforms
 
 from .enums import Direction, TicketStatus
 from .models import Customer, Identity, Message, Team, Ticket, TicketEvent
+from .search import SearchQuery, tickets_search
 
 INBOX_VIEWS = {
     "waiting": gettext_lazy("Waiting for reply"),
@@ -143,7 +144,7 @@ def inbox_for_agent(
     *, agent: User, view: str = "waiting", filters: InboxFilters | None = None
 ) -> QuerySet[Ticket]:
     """Oldest waiting first: the customer who has waited longest is at the top."""
-    qs = tickets_visible_to(user=agent).select_related("customer", "account", "assignee", "brand")
+    qs = _inbox_rows(tickets_visible_to(user=agent))
     if filters is not None:
         qs = filters.apply(qs)
     if view == "waiting":
@@ -158,6 +159,17 @@ def inbox_for_agent(
         qs = qs.filter(status=TicketStatus.SOLVED).order_by("-updated_at")
     else:
         qs = qs.order_by("-updated_at")
+    return _with_last_message(qs)
+
+
+def _inbox_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a row of the list shows, in the same query; not the folded search columns."""
+    return qs.select_related("customer", "account", "assignee__agent_profile", "brand").defer(
+        "search_who", "search_text"
+    )
+
+
+def _with_last_message(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     # The row shows the newest customer message: two subqueries, not every message loaded.
     last_in = Message.objects.filter(ticket=OuterRef("pk"), direction=Direction.IN).order_by("-sent_at", "-id")
     return qs.annotate(
@@ -166,18 +178,47 @@ def inbox_for_agent(
     )
 
 
+def inbox_search(*, agent: User, query: SearchQuery, filters: InboxFilters | None = None) -> QuerySet[Ticket]:
+    """Every conversation this person may see that matches, whatever the view tab, within
+    the filters; ranked (inbox/search.py) and in a keyset order."""
+    qs = _inbox_rows(tickets_visible_to(user=agent))
+    if filters is not None:
+        qs = filters.apply(qs)
+    return _with_last_message(tickets_search(qs, query))
+
+
+# A view's count stops at this: "1000+" is as useful as 287,341 and costs the same at any
+# table size (counting stops at the cap instead of reading every waiting row each poll).
+COUNT_CAP = 1000
+
+
+def _capped_count(qs: QuerySet[Ticket]) -> int:
+    return qs.order_by()[: COUNT_CAP + 1].count()
+
+
+def count_label(count: int | None) -> str | None:
+    if count is None:
+        return None
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+
+
 def inbox_counts(*, agent: User) -> dict[str, int]:
+    """Each view's number of conversations, up to COUNT_CAP + 1 (see count_label)."""
     base = tickets_visible_to(user=agent).exclude(status=TicketStatus.SOLVED)
     return {
-        "waiting": base.filter(waiting_since__isnull=False).count(),
-        "mine": base.filter(assignee=agent).count(),
-        "unassigned": base.filter(assignee__isnull=True).count(),
+        "waiting": _capped_count(base.filter(waiting_since__isnull=False)),
+        "mine": _capped_count(base.filter(assignee=agent)),
+        "unassigned": _capped_count(base.filter(assignee__isnull=True)),
     }
 
 
-def ticket_detail(*, ticket_id: int) -> Ticket:
+def ticket_detail(*, ticket_id: int, among: QuerySet[Ticket] | None = None) -> Ticket:
+    """The ticket with its thread and customer loaded, in one query plus the prefetches;
+    `among` (a scoped queryset) makes it a DoesNotExist when the ticket is not in it."""
     return (
-        Ticket.objects.select_related("customer", "account", "assignee", "brand")
+        (among if among is not None else Ticket.objects.all())
+        .select_related("customer", "account", "assignee__agent_profile", "brand")
+        .defer("search_who", "search_text")
         .prefetch_related(
             Prefetch(
                 "messages",
@@ -192,7 +233,7 @@ def ticket_detail(*, ticket_id: int) -> Ticket:
 
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
-    return ticket.events.select_related("actor").order_by("created_at", "id")
+    return ticket.events.select_related("actor__agent_profile").order_by("created_at", "id")
 
 
 def customer_history(*, customer: Customer, exclude_ticket_id: int | None = None) -> QuerySet[Ticket]:

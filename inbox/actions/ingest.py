@@ -18,6 +18,7 @@ from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..language import detect_language
 from ..live import bump_on_commit
 from ..models import Customer, Identity, Message, Ticket, TicketEvent
+from ..search import search_refresh, search_refresh_customers
 from ..sla import first_response_due
 from .state import tickets_status_change
 
@@ -84,6 +85,8 @@ def identities_resolve(*, account: BrandAccount, authors: list[NormalizedAuthor]
             changed.append(identity)
     if changed:
         Identity.objects.bulk_update(changed, fields)
+        # Their conversations are found by the new handle, name, email or phone.
+        search_refresh_customers(customer_ids={i.customer_id for i in changed})
     return found
 
 
@@ -255,6 +258,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             earliest[ticket.pk] = min(earliest.get(ticket.pk, message.sent_at), message.sent_at)
             latest[ticket.pk] = max(latest.get(ticket.pk, message.sent_at), message.sent_at)
     events.record(log)
+    search_refresh(ticket_ids={t.pk for _, _, t in placed})
     if earliest:
         _continue_tickets(
             rows=[

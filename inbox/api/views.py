@@ -17,7 +17,9 @@ from ..actions.replies import ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..models import Customer, Ticket
 from ..permissions import access_ticket, is_agent
+from ..search import SearchQuery, tickets_search
 from ..selectors import agents_for_brand, customers_list, tickets_visible_to
+from .pagination import KeysetPagination
 from .serializers import (
     AssignInputSerializer,
     CustomerSerializer,
@@ -50,16 +52,24 @@ class IsAgent(permissions.BasePermission):
         OpenApiParameter("language", str, description="ISO 639-1 code, e.g. cs"),
         OpenApiParameter("created_after", str, description="ISO 8601: only tickets created later"),
         OpenApiParameter("updated_after", str, description="ISO 8601: only tickets changed later (incremental sync)"),
+        OpenApiParameter(
+            "q", str, description="search: text, customer name, handle, email, phone or ticket number (#123); "
+            "accent- and case-insensitive; ranked (ticket number, then person, then text; newest first)"
+        ),
     ]
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgent]
     serializer_class = TicketListSerializer
+    pagination_class = KeysetPagination
     lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        qs = tickets_visible_to(user=_agent(self.request)).select_related("customer", "account").prefetch_related(
-            "customer__identities"
+        qs = (
+            tickets_visible_to(user=_agent(self.request))
+            .select_related("customer", "account")
+            .prefetch_related("customer__identities")
+            .defer("search_who", "search_text")
         )
         params = self.request.query_params
         if params.get("status"):
@@ -82,6 +92,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 qs = qs.filter(assignee__isnull=True)
             else:
                 qs = qs.filter(assignee_id=int(value) if value.isdigit() else -1)
+        search = SearchQuery.parse(params.get("q", ""))
+        if search:
+            return tickets_search(qs, search)  # ranked, then newest first
         return qs.order_by("-id")
 
     def retrieve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
