@@ -139,6 +139,10 @@ def seed(objects: dict[str, Any], start: int, end: int, rng: random.Random) -> N
     chunk = 50_000
     with connection.cursor() as django_cursor:
         cur = django_cursor.cursor
+        # A run stopped half-way may have left the next chunk's customers: start clean after `start`.
+        last_customer = (start - 1) // 3 + 1 if start else 0
+        cur.execute("DELETE FROM inbox_identity WHERE customer_id > %s", [last_customer])
+        cur.execute("DELETE FROM inbox_customer WHERE id > %s", [last_customer])
         for lo in range(start, end, chunk):
             hi = min(end, lo + chunk)
             customers, identities, tickets, messages = [], [], [], []
@@ -294,7 +298,7 @@ def main() -> int:
             t0 = time.perf_counter()
             seed(objects, have, size, rng)
             print(f"# seeded to {size:,} in {time.perf_counter() - t0:.0f} s", flush=True)
-        suffix = "" if index == 0 else ("_1m" if size == 1_000_000 else f"_{size}")
+        suffix = "_1m" if size == 1_000_000 else "" if index == 0 else f"_{size}"
         run_size(objects, size, suffix, args.requests)
     return 0
 
