@@ -259,13 +259,15 @@ def run_size(objects: dict[str, Any], size: int, suffix: str, requests: int) -> 
         for name, word in (("search_100", RARE_WORD), ("search_100k", COMMON_WORD))
     }
     print(f"# {size:,} tickets; search_100 matches {matches['search_100']:,}, search_100k {matches['search_100k']:,}")
+    search_p95 = 0.0
     for name, paths in cases.items():
         p50, p95, queries = measure(client, paths, requests)
+        if name.startswith("search_"):
+            search_p95 = max(search_p95, p95)
         print(f"RESULT {name}_p50{suffix} {p50:.1f} ms")
         print(f"RESULT {name}_p95{suffix} {p95:.1f} ms")
         print(f"RESULT {name}_queries{suffix} {queries} queries")
-    if suffix:
-        print(f"RESULT search_p95{suffix} (see search_100k_p95{suffix} / search_100_p95{suffix})")
+    print(f"RESULT search_p95{suffix} {search_p95:.1f} ms")  # the slowest of the searches
 
 
 def main() -> int:
