@@ -140,10 +140,21 @@ class Ticket(models.Model):
     woke_at = models.DateTimeField(null=True, blank=True)
     # The team responsible: the one covering the brand when the ticket came in; leads move it.
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    # Folded (lower case, no accents) copies of what search looks in, written by
+    # inbox.search.search_refresh: the customer's names/handles/emails/phones, the messages.
+    search_who = models.TextField(blank=True, default="", editable=False)
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         indexes = [
             models.Index(fields=["status", "waiting_since"], name="ticket_queue_idx"),
+            # Keyset paging (inbox/paging.py): each view's ordering, ties by id.
+            models.Index(
+                fields=["waiting_since", "id"], name="ticket_waiting_key_idx", condition=Q(waiting_since__isnull=False)
+            ),
+            models.Index(fields=["brand", "waiting_since", "id"], name="ticket_brand_waiting_idx"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_key_idx"),
+            models.Index(fields=["last_message_at", "id"], name="ticket_recent_key_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["customer", "account", "status"], name="ticket_customer_idx"),
             # Triage: the Snoozed view and the wake-up sweep, My teams, the SLA filter.

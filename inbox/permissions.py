@@ -21,9 +21,10 @@ def access_ticket(user: User | AnonymousUser, ticket_id: int) -> Ticket:
     """The ticket, with what its screen needs loaded, if this user may see it; else 404."""
     if not isinstance(user, User) or not is_agent(user):
         raise Http404("No such ticket")
-    if not tickets_visible_to(user=user).filter(pk=ticket_id).exists():
-        raise Http404("No such ticket")
-    return ticket_detail(ticket_id=ticket_id)
+    try:
+        return ticket_detail(ticket_id=ticket_id, among=tickets_visible_to(user=user))
+    except Ticket.DoesNotExist:
+        raise Http404("No such ticket") from None
 
 
 def is_admin(user: User | AnonymousUser) -> bool:

@@ -21,6 +21,8 @@ from channels.registry import platform_label, supported_platforms
 
 from .enums import Direction, SlaState, TicketPriority, TicketStatus
 from .models import Customer, Identity, Message, SavedView, Tag, Team, Ticket, TicketEvent
+from .paging import Page, keyset_page
+from .search import SearchQuery, tickets_search
 
 INBOX_VIEWS = {
     "waiting": gettext_lazy("Waiting for reply"),
@@ -252,10 +254,21 @@ def inbox_for_agent(
     *, agent: User, view: str = "waiting", filters: InboxFilters | None = None
 ) -> QuerySet[Ticket]:
     """Oldest waiting first: the customer who has waited longest is at the top."""
-    qs = tickets_visible_to(user=agent).select_related("customer", "account", "assignee", "brand")
+    qs = _inbox_rows(tickets_visible_to(user=agent))
     if filters is not None:
         qs = filters.apply(qs)
     qs = in_view(qs, view=view, agent=agent).order_by(*VIEW_ORDER.get(view, VIEW_ORDER["all"]))
+    return _with_last_message(qs)
+
+
+def _inbox_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a row of the list shows, in the same query; not the folded search columns."""
+    return qs.select_related("customer", "account", "assignee__agent_profile", "brand").defer(
+        "search_who", "search_text"
+    )
+
+
+def _with_last_message(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     # The row shows the newest customer message: two subqueries, not every message loaded.
     last_in = Message.objects.filter(ticket=OuterRef("pk"), direction=Direction.IN).order_by("-sent_at", "-id")
     return qs.annotate(
@@ -264,17 +277,19 @@ def inbox_for_agent(
     ).prefetch_related("tags")
 
 
-def inbox_page(*, agent: User, view: str, filters: InboxFilters | None, limit: int) -> list[Ticket]:
-    """The first `limit` rows of a view. In a queue, tickets back from snooze (woke_at set,
-    until answered or solved) come first, the latest wake on top, read through the partial
-    index ticket_woke_idx; then the view in its own order without them. The view's own
-    ordering stays a plain (waiting_since, id), so its index and keyset paging apply."""
+def inbox_page(*, agent: User, view: str, filters: InboxFilters | None, cursor: str | None, size: int) -> Page[Ticket]:
+    """One page of a view by keyset cursor. On a queue's first page, tickets back from snooze
+    (woke_at set, until answered or solved) come first, the latest wake on top, read through
+    the partial index ticket_woke_idx; then the view in its own order without them. Later
+    pages follow the view's plain (waiting_since, id) order, so its index and the keyset
+    apply; a woken ticket met again there is dropped by the page (static/hovor/search.js)."""
     qs = inbox_for_agent(agent=agent, view=view, filters=filters)
-    if view not in QUEUE_VIEWS:
-        return list(qs[:limit])
-    woken = list(qs.filter(woke_at__isnull=False).order_by("-woke_at", "-id")[: min(limit, WOKEN_MAX)])
+    if view not in QUEUE_VIEWS or cursor:
+        return keyset_page(qs, cursor=cursor, size=size)
+    woken = list(qs.filter(woke_at__isnull=False).order_by("-woke_at", "-id")[:WOKEN_MAX])
     rest = qs.exclude(pk__in=[t.pk for t in woken]) if woken else qs
-    return woken + list(rest[: limit - len(woken)])
+    page = keyset_page(rest, cursor=None, size=size)
+    return Page(rows=woken + page.rows, next_cursor=page.next_cursor)
 
 
 # A count above this shows as "1000+": each count reads at most COUNT_CAP + 1 index entries,
@@ -319,11 +334,23 @@ def saved_view_counts(*, agent: User, saved: list[SavedView], choices: Mapping[s
         filters = InboxFilters.from_query(QueryDict(item.query), choices=choices)
         counts[item.pk] = capped_count(in_view(filters.apply(base), view=item.view, agent=agent, now=now))
     return counts
+def inbox_search(*, agent: User, query: SearchQuery, filters: InboxFilters | None = None) -> QuerySet[Ticket]:
+    """Every conversation this person may see that matches, whatever the view tab, within
+    the filters; ranked (inbox/search.py) and in a keyset order."""
+    qs = _inbox_rows(tickets_visible_to(user=agent))
+    if filters is not None:
+        qs = filters.apply(qs)
+    return _with_last_message(tickets_search(qs, query))
 
 
-def ticket_detail(*, ticket_id: int) -> Ticket:
+
+def ticket_detail(*, ticket_id: int, among: QuerySet[Ticket] | None = None) -> Ticket:
+    """The ticket with its thread and customer loaded, in one query plus the prefetches;
+    `among` (a scoped queryset) makes it a DoesNotExist when the ticket is not in it."""
     return (
-        Ticket.objects.select_related("customer", "account", "assignee", "brand")
+        (among if among is not None else Ticket.objects.all())
+        .select_related("customer", "account", "assignee__agent_profile", "brand")
+        .defer("search_who", "search_text")
         .prefetch_related(
             Prefetch(
                 "messages",
@@ -338,7 +365,7 @@ def ticket_detail(*, ticket_id: int) -> Ticket:
 
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
-    return ticket.events.select_related("actor").order_by("created_at", "id")
+    return ticket.events.select_related("actor__agent_profile").order_by("created_at", "id")
 
 
 def customer_history(*, customer: Customer, exclude_ticket_id: int | None = None) -> QuerySet[Ticket]:

@@ -6,6 +6,7 @@ from django.db import transaction
 from .. import events
 from ..live import bump_on_commit
 from ..models import Customer, Identity, Ticket
+from ..search import search_refresh_customers
 from .tickets import TicketActionError
 
 
@@ -28,6 +29,7 @@ def customers_merge(*, source: Customer, target: Customer, actor: User) -> Custo
     if not target.name and source.name:
         Customer.objects.filter(pk=target.pk).update(name=source.name)
     Customer.objects.filter(pk=source.pk).delete()
+    search_refresh_customers(customer_ids=[target.pk])
     bump_on_commit()
     target.refresh_from_db()
     return target

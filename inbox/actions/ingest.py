@@ -19,6 +19,7 @@ from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..language import detect_language
 from ..live import bump_on_commit
 from ..models import Customer, Identity, Message, Ticket, TicketEvent
+from ..search import search_refresh, search_refresh_customers
 from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
 from ..sla import first_response_due
@@ -88,6 +89,8 @@ def identities_resolve(*, account: BrandAccount, authors: list[NormalizedAuthor]
             changed.append(identity)
     if changed:
         Identity.objects.bulk_update(changed, fields)
+        # Their conversations are found by the new handle, name, email or phone.
+        search_refresh_customers(customer_ids={i.customer_id for i in changed})
     return found
 
 
@@ -274,6 +277,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     continued_ids = {t.pk for _, _, t in placed if t.pk not in new_ids}
     log.extend(_follow_sentiment(tickets=[tickets[pk] for pk in continued_ids if pk in tickets]))
     events.record(log)
+    search_refresh(ticket_ids={t.pk for _, _, t in placed})
     if earliest:
         _continue_tickets(
             rows=[

@@ -182,7 +182,8 @@ def _tickets_erase_content(*, tickets: list[Ticket], now: datetime) -> Erased:
         text="", extra={}, subject="", thread_key="", in_reply_to_platform_id=""
     )
     raw = InboundEvent.objects.filter(pk__in=event_ids).update(payload=ERASED_PAYLOAD, error="")
-    Ticket.objects.filter(pk__in=ids).update(subject="", erased_at=now)
+    # The folded search copies (inbox/search.py) go too: nothing erased stays findable.
+    Ticket.objects.filter(pk__in=ids).update(subject="", erased_at=now, search_who="", search_text="")
     sessions = chat_sessions_forget(account_ids=account_ids, keys=keys)
     return Erased(tickets=len(ids), messages=count, raw_events=raw, chat_sessions=sessions)
 

@@ -15,6 +15,7 @@ from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import bump_on_commit
 from ..models import AgentProfile, Message, Ticket
 from ..outbox import outbox_enqueue, outbox_requeue
+from ..search import search_refresh
 from ..triggers import deliver_after_commit
 from ..variables import UnknownVariable, render_variables
 from .delivery import ticket_recount_answered
@@ -200,6 +201,7 @@ def ticket_reply(
         extra=last_in.extra or {},
     )
     events.reply_queued(ticket=ticket, message=message, actor=agent, mode=mode)
+    search_refresh(ticket_ids=[ticket.pk])
     update = ["waiting_since", "updated_at"]
     if ticket.first_response_at is None:
         ticket.first_response_at = now

@@ -33,7 +33,9 @@ from ..actions.triage import (
 from ..enums import SlaState, TicketPriority
 from ..models import Customer, Team, Ticket
 from ..permissions import access_customer, access_ticket, can_handle_customer_data, is_agent
+from ..search import SearchQuery, tickets_search
 from ..selectors import INBOX_VIEWS, InboxFilters, agents_for_brand, customers_list, in_view, tickets_visible_to
+from .pagination import KeysetPagination
 from .serializers import (
     AssignInputSerializer,
     CustomerSerializer,
@@ -74,16 +76,24 @@ class IsAgent(permissions.BasePermission):
         OpenApiParameter("sla", str, enum=SlaState.values, description="first response overdue, or due within 15 min"),
         OpenApiParameter("view", str, enum=list(INBOX_VIEWS), description="an inbox view, as the agent's nav has it"),
         OpenApiParameter("team", str, description="team id, or 'none'"),
+        OpenApiParameter(
+            "q", str, description="search: text, customer name, handle, email, phone or ticket number (#123); "
+            "accent- and case-insensitive; ranked (ticket number, then person, then text; newest first)"
+        ),
     ]
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgent]
     serializer_class = TicketListSerializer
+    pagination_class = KeysetPagination
     lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        qs = tickets_visible_to(user=_agent(self.request)).select_related("customer", "account").prefetch_related(
-            "customer__identities"
+        qs = (
+            tickets_visible_to(user=_agent(self.request))
+            .select_related("customer", "account")
+            .prefetch_related("customer__identities")
+            .defer("search_who", "search_text")
         )
         params = self.request.query_params
         if params.get("status"):
@@ -109,6 +119,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             else:
                 qs = qs.filter(assignee_id=int(value) if value.isdigit() else -1)
         qs = self._triage_filters(qs, params)
+        search = SearchQuery.parse(params.get("q", ""))
+        if search:
+            return tickets_search(qs, search)  # ranked, then newest first
         return qs.order_by("-id")
 
     def _triage_filters(self, qs: QuerySet[Ticket], params: Any) -> QuerySet[Ticket]:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("inbox", "0007_triage"),
+        ("inbox", "0008_search"),
     ]
 
     operations = [

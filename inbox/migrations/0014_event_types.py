@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0013_sentiment'),
+        ("inbox", "0013_sentiment"),
     ]
 
     operations = [

@@ -24,7 +24,9 @@ from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_statu
 from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import versions
 from ..models import Customer, Message
+from ..paging import InvalidCursor, keyset_page
 from ..permissions import access_ticket, can_handle_customer_data, is_agent
+from ..search import SearchQuery, search_snippets
 from ..selectors import (
     INBOX_VIEWS,
     InboxFilters,
@@ -33,6 +35,7 @@ from ..selectors import (
     inbox_counts,
     inbox_filter_choices,
     inbox_page,
+    inbox_search,
     live_brand_ids,
     merge_suggestions,
     ticket_events,
@@ -41,7 +44,8 @@ from ..variables import AVAILABLE
 from .live import live_context
 from .triage import inbox_triage_context, ticket_triage_context
 
-INBOX_PAGE = 200
+# One page of the list; "Load more" (or the API's `next`) brings the next by keyset cursor.
+INBOX_PAGE = 50
 FILTER_KEYS = ("brand", "platform", "status", "language", "tag", "priority", "sla")
 
 
@@ -57,29 +61,49 @@ def _not_modified(request: HttpRequest, etag: str) -> bool:
     return request.headers.get("If-None-Match") == etag
 
 
-def _inbox_context(request: HttpRequest) -> dict[str, Any]:
+def _inbox_context(request: HttpRequest, *, rows: bool = True, counts: bool = True) -> dict[str, Any]:
+    """The list's context: the view, its filters and search (all kept in the URL), one page
+    of rows after `?cursor=` (`rows`), and the views' counts (`counts`)."""
     view = request.GET.get("view", "waiting")
     if view not in INBOX_VIEWS:
         view = "waiting"
     agent = _agent(request)
     choices = inbox_filter_choices(agent=agent)
     filters = InboxFilters.from_query(request.GET, choices=choices)
-    tickets = inbox_page(agent=agent, view=view, filters=filters, limit=INBOX_PAGE + 1)
-    counts = inbox_counts(agent=agent)
-    return {
+    search = SearchQuery.parse(request.GET.get("q", ""))
+    kept = {"view": view, **filters.as_query(), **({"q": search.raw} if search else {})}
+    context: dict[str, Any] = {
         "view": view,
         "filters": filters.as_query(),
-        # The view and its filters, for every link that keeps them (rows, polling, view tabs).
-        "query": urlencode({"view": view, **filters.as_query()}),
+        # The view, its filters and the search, for every link that keeps them (rows, polling).
+        "query": urlencode(kept),
         "filter_query": urlencode(filters.as_query()),
         "filter_choices": choices,
-        "nav": [(key, label, counts.get(key)) for key, label in INBOX_VIEWS.items()],
-        "tickets": tickets[:INBOX_PAGE],
-        "truncated": len(tickets) > INBOX_PAGE,
-        **inbox_triage_context(
-            agent=agent, view=view, query=urlencode({"view": view, **filters.as_query()}), choices=choices
-        ),
+        "q": search.raw if search else "",
+        "searching": bool(search),
+        "words": search.words,
     }
+    if rows:
+        cursor = request.GET.get("cursor") or None
+        try:
+            if search:
+                found = inbox_search(agent=agent, query=search, filters=filters)
+                page = keyset_page(found, cursor=cursor, size=INBOX_PAGE)
+                search_snippets(page.rows, search)
+            else:
+                page = inbox_page(agent=agent, view=view, filters=filters, cursor=cursor, size=INBOX_PAGE)
+        except InvalidCursor as exc:
+            raise Http404("No such page") from exc
+        context.update(tickets=page.rows, next_cursor=page.next_cursor, truncated=page.next_cursor is not None)
+    if counts:
+        numbers = inbox_counts(agent=agent)
+        context.update(inbox_triage_context(
+            agent=agent, view=view, query=urlencode({"view": view, **filters.as_query()}), choices=choices
+        ))
+    else:
+        numbers = {}
+    context["nav"] = [(key, label, numbers.get(key)) for key, label in INBOX_VIEWS.items()]
+    return context
 
 
 @login_required
@@ -88,7 +112,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     live = live_context(request)
     context = _inbox_context(request)
     context.update(live)
-    if any(not request.GET.get(key) for key in FILTER_KEYS if key in request.GET):
+    blank_search = "q" in request.GET and not context["q"]
+    if blank_search or any(not request.GET.get(key) for key in FILTER_KEYS if key in request.GET):
         # The filter form sends every select, the empty ones too: keep only what filters.
         return redirect(f"{request.path}?{context['query']}")
     return render(request, "inbox/inbox.html", context)
@@ -97,16 +122,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def inbox_list(request: HttpRequest) -> HttpResponse:
-    """Fetched by htmx when the pulse says the inbox changed; the browser revalidates it
-    (304 until something in the agent's brands changed)."""
+    """Fetched by htmx when the pulse says the inbox changed (the first page, with the view
+    counts); the browser revalidates it (304 until something in the agent's brands changed).
+    With `?cursor=` it is "Load more": the next page's rows alone, appended below what is
+    shown. `?current=` marks the open conversation's row."""
     agent = _agent(request)
     inbox_version, _unused = versions(brand_ids=live_brand_ids(user=agent))
     etag = quote_etag(f"{inbox_version}-{agent.pk}-{get_language()}-{request.GET.urlencode()}")
     if _not_modified(request, etag):
         return HttpResponseNotModified()
-    context = _inbox_context(request)
-    context["oob_nav"] = True  # the view counts refresh with the list
-    response = render(request, "inbox/_ticket_list.html", context)
+    more = bool(request.GET.get("cursor"))
+    context = _inbox_context(request, counts=not more)
+    current = request.GET.get("current", "")
+    context["current_id"] = int(current) if current.isdigit() else None
+    context["oob_nav"] = not more  # the view counts refresh with the first page
+    context["more"] = more
+    response = render(request, "inbox/_ticket_rows.html" if more else "inbox/_ticket_list.html", context)
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
     return response
@@ -114,7 +145,13 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 
 def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") -> dict[str, Any]:
     ticket = access_ticket(request.user, ticket_id)
-    answered = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).order_by("-sent_at").first()
+    thread = list(ticket.messages.all())
+    # The newest customer message with a platform id, from the thread already loaded.
+    answered = max(
+        (m for m in thread if m.direction == Direction.IN and m.platform_id is not None),
+        key=lambda m: m.sent_at,
+        default=None,
+    )
     try:
         connector = get_connector(ticket.account.platform)
     except UnknownPlatform:
@@ -122,7 +159,6 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         connector = None
         answered = None
     agents = agents_for_brand(brand_id=ticket.brand_id)
-    thread = list(ticket.messages.all())
     return {
         "ticket": ticket,
         "thread": thread,
@@ -158,7 +194,9 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
 def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     live = live_context(request, ticket_id=ticket_id)  # only cache reads; access is checked next
     context = _ticket_context(request, ticket_id)
-    context.update(_inbox_context(request))
+    # The list beside the thread and the view counts load by htmx from inbox_list: opening
+    # a conversation never runs an inbox query of its own.
+    context.update(_inbox_context(request, rows=False, counts=False))
     context.update(live)
     return render(request, "inbox/ticket.html", context)
 
@@ -214,7 +252,7 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         # Keep the agent's draft: show the page again with the reason, nothing lost.
         flash.error(request, str(exc))
         context = _ticket_context(request, ticket_id, draft=text)
-        context.update(_inbox_context(request))
+        context.update(_inbox_context(request, rows=False, counts=False))
         return render(request, "inbox/ticket.html", context, status=400)
     message.refresh_from_db()
     if message.delivery_status == DeliveryStatus.SENT:

@@ -54,7 +54,7 @@
 
   function apply(data) {
     version = data.v;
-    if (data.inbox !== inboxVersion) { inboxVersion = data.inbox; refresh("ticket-list"); }
+    if (data.inbox !== inboxVersion) { inboxVersion = data.inbox; refresh("ticket-page"); }
     if ("ticket" in data && data.ticket !== ticketVersion) { ticketVersion = data.ticket; refresh("thread"); }
     if ("assignee" in data) follow("assignee", data.assignee === null ? "" : String(data.assignee));
     if ("status" in data && data.status) follow("status", data.status);
@@ -172,7 +172,7 @@
     });
     document.addEventListener("htmx:afterSwap", function (e) {
       // The list beside a conversation keeps marking the one open.
-      if (e.target.id !== "ticket-list" || !root.dataset.ticket) return;
+      if (e.target.id !== "ticket-page" || !root.dataset.ticket) return;
       var row = e.target.querySelector('.ticket-row[data-ticket="' + root.dataset.ticket + '"]');
       if (row) row.classList.add("current");
     });

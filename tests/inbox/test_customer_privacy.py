@@ -154,6 +154,7 @@ def test_erasure_asks_first_then_erases_and_keeps_the_rows_for_reports(world: di
     assert {json.dumps(m.extra) for m in after} == {"{}"}
     ticket.refresh_from_db()
     assert ticket.subject == "" and ticket.erased_at is not None
+    assert ticket.search_who == "" and ticket.search_text == ""  # not findable by search either
     assert InboundEvent.objects.get(platform_id="mail-1").payload == {"erased": True}
     entry = AuditEntry.objects.get(action="customer.erased")
     assert entry.actor_label == "lena" and entry.ip == "192.0.2.10" and entry.target_label == f"customer #{customer.pk}"
