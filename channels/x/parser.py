@@ -85,6 +85,19 @@ def dm_conversation_key(a: str, b: str) -> str:
     return f"{low}-{high}"
 
 
+def note_text(tweet: dict[str, Any]) -> str:
+    """A long post's whole text: v2's `note_tweet.text` (the post's `text` is cut at 280
+    weighted characters), also in account-activity payloads, where it may come wrapped as
+    `note_tweet.note_tweet_results.result.text`. "" for a post that is not long."""
+    note = parsing.optional_object(tweet, "note_tweet")
+    if not note:
+        return ""
+    results = parsing.optional_object(note, "note_tweet_results", where="note_tweet")
+    if results:
+        note = parsing.optional_object(results, "result", where="note_tweet.note_tweet_results")
+    return parsing.optional_string(note, "text", where="note_tweet")
+
+
 # --- v2 tweets (mentions timeline, recent search) -------------------------------------
 def _v2_tweet_message(payload: dict[str, Any], kind: str) -> list[NormalizedMessage]:
     tweet = parsing.object_(payload, "tweet")
@@ -94,7 +107,7 @@ def _v2_tweet_message(payload: dict[str, Any], kind: str) -> list[NormalizedMess
     created = tweet.get("created_at")
     lang = parsing.optional_string(tweet, "lang")
     tweet_id = parsing.int_id(tweet, "id")
-    text = unescape_text(parsing.string(tweet, "text"))
+    text = unescape_text(note_text(tweet) or parsing.string(tweet, "text"))
     in_reply_to = replied_to(tweet)
     if _referenced(tweet, "retweeted"):
         raise SkippedEvent("a retweet: it carries no words of the customer's own")
@@ -183,7 +196,9 @@ def parse_aaa_tweet(payload: dict[str, Any]) -> list[NormalizedMessage]:
     text = parsing.string(tweet, "text")
     if tweet.get("truncated") is True or "extended_tweet" in tweet:
         # Compatibility mode cuts text at 140 characters; the whole post is here.
-        text = parsing.string(parsing.object_(tweet, "extended_tweet"), "full_text")
+        extended = parsing.object_(tweet, "extended_tweet")
+        text = note_text(extended) or parsing.string(extended, "full_text")
+    text = note_text(tweet) or text
     in_reply_to = parsing.optional_string(tweet, "in_reply_to_status_id_str")
     screen_name = parsing.optional_string(user, "screen_name")
     return [
