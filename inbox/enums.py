@@ -49,6 +49,7 @@ class TicketEventType(models.TextChoices):
     STATUS_CHANGED = "status_changed", _("Status changed")
     REOPENED = "reopened", _("Reopened")
     CUSTOMER_MERGED = "customer_merged", _("Customer merged")
+    MESSAGE_EDITED = "message_edited", _("Message edited by the customer")
 
 
 class Role(models.TextChoices):

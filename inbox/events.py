@@ -33,6 +33,12 @@ def ticket_reopened(*, ticket: Ticket, message: Message) -> TicketEvent:
     return _unsaved(ticket, TicketEventType.REOPENED, message_id=message.pk)
 
 
+def message_edited(*, ticket: Ticket, message: Message, previous: str, edit_id: str) -> TicketEvent:
+    return _event(
+        ticket, TicketEventType.MESSAGE_EDITED, message_id=message.pk, previous_text=previous, edit_id=edit_id
+    )
+
+
 def reply_queued(*, ticket: Ticket, message: Message, actor: Any, mode: str = "") -> TicketEvent:
     return _event(ticket, TicketEventType.REPLIED, actor=actor, message_id=message.pk, mode=mode)
 

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from channels import parsing
 from channels.parsing import Parsed, SkippedEvent
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
+from channels.types import UNSUPPORTED, Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 
 from .windows import DM
 
@@ -140,7 +140,9 @@ def parse_message(payload: dict[str, Any]) -> Parsed:
     if quick_reply:
         extra["quick_reply_payload"] = parsing.optional_string(quick_reply, "payload")
     if not text and not attachments:
-        raise SkippedEvent("a message with neither text nor attachments")
+        # Something the Send API's webhook cannot describe (Messenger's equivalent of an
+        # unsupported type): shown to the agent as a placeholder, never dropped.
+        extra[UNSUPPORTED] = {"what": "", "detail": ""}
     return [
         NormalizedMessage(
             platform_id=mid,
@@ -153,6 +155,29 @@ def parse_message(payload: dict[str, Any]) -> Parsed:
             attachments=attachments,
             public=False,
             extra=extra,
+        )
+    ]
+
+
+def parse_unsupported(payload: dict[str, Any]) -> Parsed:
+    """`is_unsupported: true` (a message type the API does not show, e.g. an Instagram
+    voice effect or a poll): no text, a placeholder for the agent."""
+    item = _item(payload)
+    sender = meta_id(parsing.object_(item, "sender"), "id", where="sender")
+    timestamp = parsing.epoch(item, "timestamp")
+    message = parsing.object_(item, "message")
+    if sender == payload.get("entry_id"):
+        raise SkippedEvent("an echo of the Page's own message")
+    return [
+        NormalizedMessage(
+            platform_id=meta_id(message, "mid"),
+            author=NormalizedAuthor(external_id=sender),
+            text="",
+            sent_at=from_timestamp(timestamp),
+            kind=DM,
+            thread_key=sender,
+            public=False,
+            extra={"timestamp": to_millis(timestamp), UNSUPPORTED: {"what": "", "detail": ""}},
         )
     ]
 
