@@ -21,7 +21,7 @@ from .health import account_failed, account_polled
 from .hours import team_hours
 from .http import ApiError
 from .models import AccountStatus, BrandAccount, InboundEvent, InboundEventStatus
-from .parsing import SkippedEvent
+from .parsing import SkippedEvent, fit_for_inbox
 from .registry import get_connector, polling_platforms
 from .signals import inbound_stored
 from .types import NormalizedMessage, NormalizedStatus, RawEvent
@@ -106,7 +106,7 @@ def inbound_events_parse(*, event_ids: list[int]) -> list[ParsedBatch]:
         parsed: list[ParsedEvent] = []
         for event in (e for e in pending if e.account_id == account_id):
             try:
-                items = connector.parse(event.kind, event.payload)
+                items = [fit_for_inbox(i) for i in connector.parse(event.kind, event.payload)]
             except SkippedEvent as exc:
                 _mark(event.pk, InboundEventStatus.IGNORED, exc.reason or type(exc).__name__)
                 continue

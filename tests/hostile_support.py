@@ -159,7 +159,8 @@ def mutated_mail(draw: st.DrawFn, payload: dict[str, Any]) -> dict[str, Any]:
         elif choice == "insert":
             raw[at:at] = draw(st.sampled_from([
                 b"\n", b"\r\n\r\n", b"=?utf-8?B?", b"?=", b"--", b"Content-Type: multipart/mixed; boundary=x\n",
-                b"\x00", b"\xff\xfe", b"=?gb2312?Q?=C4=E3?=", b"begin 644 x\n", b"Content-Transfer-Encoding: x-uuencode\n",
+                b"\x00", b"\xff\xfe", b"=?gb2312?Q?=C4=E3?=", b"begin 644 x\n",
+                b"Content-Transfer-Encoding: x-uuencode\n",
                 b"From: =?utf-8?Q?a=40b.c?=@evil.example\n", b"Date: Mon, 99 Foo 2026 99:99:99 +9999\n",
             ]))
         elif choice == "dupline":

@@ -188,7 +188,7 @@ def parse_delivery(payload: dict[str, Any]) -> Parsed:
     delivery = parsing.object_(item, "delivery")
     watermark = parsing.optional_epoch(delivery, "watermark", where="delivery") or parsing.epoch(item, "timestamp")
     mids = delivery.get("mids") or []
-    if not isinstance(mids, list) or not all(isinstance(m, str) for m in mids):
+    if not isinstance(mids, list) or not all(isinstance(m, str) and m for m in mids):
         raise parsing.MalformedPayload("delivery.mids is not a list of ids")
     if not mids:
         raise SkippedEvent("a delivery receipt by watermark only; it names no message")

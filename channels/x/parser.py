@@ -19,6 +19,7 @@ duplicate. The one thing a v1.1 tweet cannot tell is a reply's conversation root
 Account Activity reply has no thread_key (it threads by in_reply_to instead)."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,8 +65,15 @@ def parse_ms_timestamp(value: str) -> datetime:
     return datetime.fromtimestamp(int(value) // 1000, UTC)
 
 
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?")  # "en", "pt-BR", "zh-Hant": X's BCP 47 tags
+
+
 def _language(lang: str) -> str:
-    return "" if lang in ("", "und", "zxx", "qme", "qht") else lang
+    """X's tag for the post's language; "" for none, X's "undetermined" codes, or anything
+    that is no language tag (it would not fit the inbox's column)."""
+    if lang in ("", "und", "zxx", "qme", "qht") or not LANGUAGE_TAG.fullmatch(lang):
+        return ""
+    return lang
 
 
 def replied_to(tweet: dict[str, Any]) -> str:

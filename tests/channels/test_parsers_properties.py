@@ -14,7 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from channels.inbound import UNREADABLE
-from channels.parsing import SkippedEvent
+from channels.parsing import MalformedPayload, SkippedEvent, fit_for_inbox
 from channels.registry import get_connector
 from channels.types import Attachment, NormalizedMessage, NormalizedStatus
 from tests.hostile_support import JSON, mutated, mutated_mail, platforms, stored_events
@@ -50,7 +50,7 @@ def parse_or_refuse(platform: str, kind: str, payload: Any) -> None:
     """The contract channels.inbound.inbound_events_parse relies on."""
     connector = get_connector(platform)
     try:
-        items = connector.parse(kind, payload)
+        items = [fit_for_inbox(i) for i in connector.parse(kind, payload)]  # as inbound_events_parse does
     except SkippedEvent as exc:
         assert exc.reason or type(exc).__name__
         return
@@ -93,6 +93,23 @@ def test_random_json_under_every_kind_is_refused_or_parsed(platform: str, data: 
 
 
 # --- regression examples (bugs the properties found) ---------------------------------------
+def test_an_x_language_that_is_no_tag_is_dropped() -> None:
+    """Found by test_mutated_fixtures_parse_or_are_refused[x]: `lang: "00000000000"` would
+    not fit Message.language (10 characters) and fail the whole batch's INSERT."""
+    event = next(e for e in stored_events("x") if e.kind == "mention")
+    payload = {**event.payload, "tweet": {**event.payload["tweet"], "lang": "00000000000"}}
+    [message] = get_connector("x").parse("mention", payload)
+    assert isinstance(message, NormalizedMessage) and message.language == ""
+
+def test_a_messenger_delivery_naming_an_empty_mid_is_refused() -> None:
+    """Found by test_mutated_fixtures_parse_or_are_refused[facebook]: a status for "" would
+    be looked up as a platform id."""
+    [event] = [e for e in stored_events("facebook") if e.kind == "delivery"][:1]
+    payload = {**event.payload, "item": {**event.payload["item"], "delivery": {"mids": [""], "watermark": 1}}}
+    with pytest.raises(MalformedPayload):
+        get_connector("facebook").parse("delivery", payload)
+
+
 @given(payload=st.just({}))
 @example(payload={"raw": "AAAA"})
 @example(payload={"raw": "RnJvbTogYUBiLmMKCg=="})  # "From: a@b.c\n\n": no body at all
