@@ -22,7 +22,7 @@ from .health import account_failed, account_polled
 from .hours import team_hours
 from .http import ApiError
 from .models import AccountStatus, BrandAccount, InboundEvent, InboundEventStatus
-from .parsing import SkippedEvent
+from .parsing import SkippedEvent, fit_for_inbox
 from .registry import get_connector, polling_platforms
 from .signals import inbound_stored
 from .types import NormalizedMessage, NormalizedStatus, RawEvent
@@ -52,7 +52,7 @@ def inbound_events_record(*, account: BrandAccount, events: list[RawEvent]) -> l
     rows = ", ".join(["(%s, %s, %s, %s, %s, '', %s)"] * len(unique))
     params: list[Any] = []
     for e in unique:
-        params += [account.pk, e.platform_id, e.kind, json.dumps(e.payload), InboundEventStatus.RECEIVED, now]
+        params += [account.pk, e.platform_id, e.kind, _storable_json(e.payload), InboundEventStatus.RECEIVED, now]
     # One statement that inserts the new ones and tells which they were (PostgreSQL and
     # SQLite both speak ON CONFLICT … RETURNING); the webhook tier's hot path.
     sql = (
@@ -62,6 +62,24 @@ def inbound_events_record(*, account: BrandAccount, events: list[RawEvent]) -> l
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def _storable_json(payload: dict[str, Any]) -> str:
+    """The payload as JSON PostgreSQL's jsonb takes: it refuses the NUL character (U+0000),
+    which a hostile body may carry; such a body would otherwise fail its INSERT (a 500
+    for the whole delivery). NULs carry nothing a customer wrote: they are dropped."""
+    text = json.dumps(payload)
+    return json.dumps(_without_nul(payload)) if "\\u0000" in text else text
 
 
 def inbound_events_store(*, account: BrandAccount, events: list[RawEvent], source: str = "webhook") -> list[int]:
@@ -163,7 +181,7 @@ def inbound_events_parse(*, event_ids: list[int]) -> list[ParsedBatch]:
         parsed: list[ParsedEvent] = []
         for event in (e for e in pending if e.account_id == account_id):
             try:
-                items = connector.parse(event.kind, event.payload)
+                items = [fit_for_inbox(i) for i in connector.parse(event.kind, event.payload)]
             except SkippedEvent as exc:
                 _mark(event.pk, InboundEventStatus.IGNORED, exc.reason or type(exc).__name__)
                 continue

@@ -11,6 +11,7 @@ What each means downstream (the domain's ingest pipeline):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -195,3 +196,58 @@ def timestamp(seconds: int | float, *, what: str = "timestamp") -> datetime:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise MalformedPayload(f"{what} {seconds!r} is out of range") from exc
+
+
+# --- the inbox's edge -----------------------------------------------------------------------
+# What a parsed message must fit (the domain's columns; a value past them would fail a whole
+# batch's INSERT). Checked once here for every connector, after parsing.
+ID_MAX = 200
+KIND_MAX = 30
+LANGUAGE_MAX = 10
+NAME_MAX = 300
+PHONE_MAX = 32
+URL_MAX = 1000
+
+
+def _clean(value: str, limit: int | None = None) -> str:
+    """Text as PostgreSQL stores it (no NUL), cut to `limit` characters."""
+    value = value.replace("\x00", "")
+    return value[:limit] if limit is not None else value
+
+
+def fit_for_inbox(item: NormalizedMessage | NormalizedStatus) -> NormalizedMessage | NormalizedStatus:
+    """The parsed item as the inbox can store it: ids that do not fit (or are empty) make the
+    event unreadable (MalformedPayload); free text loses NUL characters; names, phones and
+    links are cut to their columns; a language that is no tag is dropped."""
+    for name in ("platform_id",) + (("thread_key", "in_reply_to") if isinstance(item, NormalizedMessage) else ()):
+        value = getattr(item, name)
+        if not isinstance(value, str) or "\x00" in value or len(value) > ID_MAX:
+            raise MalformedPayload(f"{name} is not an id that fits ({ID_MAX} characters)")
+    if not item.platform_id:
+        raise MalformedPayload("empty platform id")
+    if isinstance(item, NormalizedStatus):
+        return replace(item, error=_clean(item.error))
+    author = item.author
+    if not author.external_id or "\x00" in author.external_id or len(author.external_id) > ID_MAX:
+        raise MalformedPayload(f"author id is empty or does not fit ({ID_MAX} characters)")
+    if not item.kind or len(item.kind) > KIND_MAX:
+        raise MalformedPayload(f"kind {item.kind[:40]!r} does not fit")
+    phone = author.phone if len(author.phone) <= PHONE_MAX else ""
+    return replace(
+        item,
+        text=_clean(item.text),
+        subject=_clean(item.subject, 500),
+        language=item.language if len(item.language) <= LANGUAGE_MAX and item.language.isascii() else "",
+        author=replace(
+            author,
+            handle=_clean(author.handle, NAME_MAX),
+            display_name=_clean(author.display_name, NAME_MAX),
+            email=_clean(author.email, 320),
+            phone=_clean(phone),
+            avatar_url=_clean(author.avatar_url) if len(author.avatar_url) <= URL_MAX else "",
+        ),
+        attachments=tuple(
+            replace(a, filename=_clean(a.filename, 255), content_type=_clean(a.content_type, 255))
+            for a in item.attachments
+        ),
+    )

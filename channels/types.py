@@ -46,6 +46,16 @@ class NormalizedMessage:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+# NormalizedMessage.extra[UNSUPPORTED]: the customer sent something the platform's API will
+# not show (a poll, a message type it does not know): {"what": the platform's type or "",
+# "detail": the platform's explanation or ""}. The message text is then "": the inbox shows
+# a placeholder in the agent's language, so the conversation is never silent.
+UNSUPPORTED = "unsupported"
+# NormalizedMessage.extra[EDIT_OF]: this is a new version of the customer's message with that
+# platform id (an edited comment): the inbox updates that message and keeps the old text.
+EDIT_OF = "edit_of"
+
+
 @dataclass(frozen=True)
 class NormalizedStatus:
     """A platform's report on a message we sent (WhatsApp sent/delivered/read/failed)."""

@@ -65,6 +65,7 @@ class TicketEventType(models.TextChoices):
     SNOOZED = "snoozed", _("Snoozed")
     UNSNOOZED = "unsnoozed", _("Back from snooze")
     TEAM_CHANGED = "team_changed", _("Team changed")
+    MESSAGE_EDITED = "message_edited", _("Message edited by the customer")
 
 
 class Role(models.TextChoices):

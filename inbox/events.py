@@ -37,6 +37,12 @@ def sentiment_changed(*, ticket: Ticket, message: Message, old: str, new: str) -
     return _unsaved(ticket, TicketEventType.SENTIMENT_CHANGED, message_id=message.pk, old=old, new=new)
 
 
+def message_edited(*, ticket: Ticket, message: Message, previous: str, edit_id: str) -> TicketEvent:
+    return _event(
+        ticket, TicketEventType.MESSAGE_EDITED, message_id=message.pk, previous_text=previous, edit_id=edit_id
+    )
+
+
 def reply_queued(*, ticket: Ticket, message: Message, actor: Any, mode: str = "") -> TicketEvent:
     return _event(ticket, TicketEventType.REPLIED, actor=actor, message_id=message.pk, mode=mode)
 

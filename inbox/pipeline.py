@@ -25,8 +25,10 @@ from channels.inbound import (
     inbound_unclaimed_accounts,
     poll_leases_release,
 )
+from channels.types import EDIT_OF
 
 from .actions.delivery import reply_delivery_update
+from .actions.edits import message_edits_apply
 from .actions.ingest import IncomingItem, tickets_ingest_batch
 from .outbox import outbox_backlog, outbox_sweep
 
@@ -58,8 +60,14 @@ def _ingest_claimed(event_ids: list[int]) -> list[int]:
     new_tickets: list[int] = []
     for batch in inbound_events_parse(event_ids=event_ids):
         items = [IncomingItem(m, e.event_id) for e in batch.events for m in e.messages]
+        edits = [i for i in items if i.incoming.extra.get(EDIT_OF)]
         with transaction.atomic():
-            result = tickets_ingest_batch(account=batch.account, items=items)
+            result = tickets_ingest_batch(account=batch.account, items=[i for i in items if i not in edits])
+            # An edit of a message the inbox has (stored now, even from this batch) updates
+            # it; one whose original never arrived is threaded as a message of its own.
+            unmatched = message_edits_apply(account=batch.account, items=edits)
+            if unmatched:
+                result.extend(tickets_ingest_batch(account=batch.account, items=unmatched))
             done = {e.event_id for e in batch.events}
             young = timezone.now() - STATUS_GRACE
             reports = sorted(((e, s) for e in batch.events for s in e.statuses), key=lambda pair: pair[1].at)

@@ -14,7 +14,6 @@ import mimetypes
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -25,7 +24,16 @@ from channels.base import StoredFile
 from channels.parsing import Handler, MalformedPayload, Parsed, SkippedEvent
 from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 
-from .text import decode_bytes, decode_header_words, fold_quoted, header_needs_repair, html_to_text, unflow
+from .text import (
+    ENCODED_WORD,
+    codec_name,
+    decode_bytes,
+    decode_header_words,
+    fold_quoted,
+    header_needs_repair,
+    html_to_text,
+    unflow,
+)
 from .tnef import TnefError, read_tnef
 
 EVENT_KIND = "email"
@@ -43,6 +51,43 @@ SIGNATURE_PARTS = frozenset(
     {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
 )
 BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
+UU_ENCODINGS = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
+HEADER_FIELD = re.compile(rb"^[!-9;-~]+[ \t]*:")
+# "Date: Tue, 24 Nov 2026 09:30:00 +0100Message-ID: <…>": a mailer that lost a line end.
+GLUED_DATE = re.compile(
+    rb"^(Date[ \t]*:.*?[+-]\d{4}(?:[ \t]*\([^()]*\))?)([A-Za-z][A-Za-z0-9-]*[ \t]*:.*)$", re.IGNORECASE | re.DOTALL
+)
+DATE_PREFIX = re.compile(
+    r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*(?:[+-]\d{4}|(?:UT|GMT|[ECMP][SD]T|Z)(?![A-Za-z])))?"
+)
+FILENAME_PARAM = re.compile(r"""(?:^|;)\s*(?:file)?name\*?\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]+)""", re.IGNORECASE)
+
+
+# --- repairs of the raw message --------------------------------------------------------------
+def repair_headers(raw: bytes) -> bytes:
+    """Header lines as a sloppy mailer wrote them, put right before parsing: a continuation
+    line that lost its folding indent (followed by more header fields, so it is no body
+    line) is folded back, and a Date glued to the next header is split from it."""
+    match = re.search(rb"\r?\n\r?\n", raw)
+    head, rest = (raw[: match.start()], raw[match.start() :]) if match else (raw, b"")
+    lines = head.split(b"\n")
+    out: list[bytes] = []
+    for i, line in enumerate(lines):
+        glued = GLUED_DATE.match(line)
+        if glued:
+            out += [glued.group(1), glued.group(2)]
+            continue
+        lost_indent = (
+            out
+            and line.strip()
+            and line[:1] not in (b" ", b"\t")
+            and not HEADER_FIELD.match(line)
+            and any(HEADER_FIELD.match(later) for later in lines[i + 1 :])
+        )
+        out.append(b" " + line if lost_indent else line)
+    repaired = b"\n".join(out)
+    return raw if repaired == head else repaired + rest
 
 
 # --- message ids ---------------------------------------------------------------------------
@@ -90,13 +135,13 @@ def _raw_header(msg: Message, name: str) -> str:
 def event_platform_id(raw: bytes) -> str:
     """The idempotency key of a fetched message: its Message-ID, else the SHA-256 of its
     bytes (the same message in two folders, or fetched twice, is one event)."""
-    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(repair_headers(raw))
     msgid = normalize_msgid(_raw_header(headers, "Message-ID"))
     return fit_id(msgid) if msgid else raw_sha256_id(raw)
 
 
 # --- headers -------------------------------------------------------------------------------
-def _header_text(msg: Message, name: str) -> str:
+def _header_text(msg: Message, name: str, charsets: Sequence[str] = ()) -> str:
     """A decoded header value (RFC 2047), repaired when the sender mislabelled it."""
     raw = _raw_header(msg, name)
     try:
@@ -105,35 +150,52 @@ def _header_text(msg: Message, name: str) -> str:
     except Exception:  # the stdlib header parser has crashed on hostile input before
         text = ""
     if raw and (not text or header_needs_repair(text)):
-        text = decode_header_words(raw)
+        text = decode_header_words(raw, charsets)
     return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
 
 
-def _mailbox(msg: Message, name: str) -> tuple[str, str]:
-    """(address, display name) of the first mailbox in an address header."""
-    address, display = "", ""
-    try:
-        header: Any = msg.get(name)
-        mailboxes: Sequence[Address] = header.addresses if header is not None else ()
-        if mailboxes:
-            address, display = mailboxes[0].addr_spec, mailboxes[0].display_name
-    except Exception:  # noqa: S110 (fall back to the lenient parser below)
-        pass
+def _mailbox(msg: Message, name: str, charsets: Sequence[str] = ()) -> tuple[str, str]:
+    """(address, display name) of the first mailbox in an address header, read from the
+    header as sent: RFC 2047 encoded words are decoded in the display name only, never in
+    the address (RFC 2047 §5: `=?utf-8?Q?jana=40example.cz?=@evil.example` is that literal
+    address, not jana's). "addr (Name)" gives Name. A value without "@" is no address."""
     raw = _raw_header(msg, name)
-    if raw and (not address or header_needs_repair(display) or header_needs_repair(address)):
-        pairs = getaddresses([decode_header_words(raw)])
-        if pairs and pairs[0][1]:
-            display, address = pairs[0]
-    address = address.strip().strip("<>").strip()
+    if not raw:
+        return "", ""
+    address, display = "", ""
+    pairs = getaddresses([raw])
+    for index, (pair_name, pair_address) in enumerate(pairs):
+        candidate = pair_address.strip().strip("<>").strip()
+        if "@" in candidate and not header_needs_repair(candidate):
+            # An unquoted comma in the name ("Novák, Jan <jan@…>") splits it off as an
+            # address-less mailbox: it belongs to the name.
+            before = [n or a for n, a in pairs[:index] if "@" not in a]
+            address, display = candidate, ", ".join([*before, pair_name] if pair_name else before)
+            break
+    if not address:
+        # The strict parser as the net (group syntax, odd quoting), trusted only for an
+        # address that stands literally in the header (nothing decoded into it).
+        try:
+            header: Any = msg.get(name)
+            for mailbox in header.addresses if header is not None else ():
+                spec = str(mailbox.addr_spec)
+                if "@" in spec and spec.lower() in raw.lower():
+                    address, display = spec, str(mailbox.display_name)
+                    break
+        except Exception:  # noqa: S110 (an unparseable header has no address)
+            pass
+    display = decode_header_words(display, charsets) if display else ""
     return address.lower(), " ".join(display.split())
 
 
 def _addresses(msg: Message, *names: str) -> list[str]:
+    """Every address in these headers, as written (encoded words are never decoded into
+    an address)."""
     found: list[str] = []
     for name in names:
         for key, value in msg.raw_items():
             if key.lower() == name.lower():
-                found.extend(addr.lower() for _, addr in getaddresses([decode_header_words(str(value))]) if addr)
+                found.extend(addr.lower() for _, addr in getaddresses([str(value)]) if "@" in addr)
     return found
 
 
@@ -145,6 +207,9 @@ def _sent_at(msg: Message, internaldate: Any) -> datetime:
         except ValueError:
             received = None
     raw = _raw_header(msg, "Date")
+    prefix = DATE_PREFIX.match(raw)
+    if prefix:
+        raw = prefix.group(0)  # what follows the zone is another header's, or junk
     written: datetime | None = None
     if raw:
         try:
@@ -173,30 +238,77 @@ def _leaves(part: Message, parent: str = "") -> Iterator[tuple[Message, str]]:
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
-def _part_text(part: Message) -> str:
+def _uudecode(text: str) -> bytes:
+    """The lines of a uuencoded body, with or without its `begin` and `end` lines."""
+    out: list[bytes] = []
+    for line in text.replace("\r", "").split("\n"):
+        if line.startswith("begin ") or not line.strip() or line.strip() == "`":
+            continue
+        if line.strip() == "end":
+            break
+        try:
+            out.append(binascii.a2b_uu(line))
+        except binascii.Error:
+            # Some encoders pad lines with junk: decode what the length byte announces.
+            length = (((ord(line[0]) - 32) & 63) * 4 + 5) // 3
+            try:
+                out.append(binascii.a2b_uu(line[:length]))
+            except binascii.Error:
+                continue
+    return b"".join(out)
+
+
+def _payload(part: Message) -> bytes | None:
+    """A leaf part's decoded bytes. The standard library hands back a uuencoded part without
+    its `begin` line undecoded; it is decoded here."""
+    cte = str(part.get("Content-Transfer-Encoding") or "").strip().lower()
+    if cte in UU_ENCODINGS and not part.is_multipart():
+        text = part.get_payload()
+        if isinstance(text, str) and not re.search(r"^begin [0-7]+ ", text, re.MULTILINE):
+            return _uudecode(text)
     payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
+    return payload if isinstance(payload, bytes) else None
+
+
+def _part_text(part: Message, charsets: Sequence[str] = ()) -> str:
+    payload = _payload(part)
+    if payload is None:
         return ""
     charset = part.get_content_charset()
     if not charset and part.get_content_type() == "text/html":
         meta = META_CHARSET.search(payload[:4096])  # HTML may name its charset only inside
         charset = meta.group(1).decode("ascii") if meta else None
-    text = decode_bytes(payload, charset)
+    text = decode_bytes(payload, charset, charsets)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if part.get_content_type() == "text/plain" and str(part.get_param("format") or "").lower() == "flowed":
         text = unflow(text, delsp=str(part.get_param("delsp") or "").lower() == "yes")
     return text
 
 
-def _filename(part: Message) -> str:
+def _as_text(part: Message, charsets: Sequence[str]) -> str:
+    text = _part_text(part, charsets)
+    return html_to_text(text) if part.get_content_type() == "text/html" else text
+
+
+def _filename(part: Message, charsets: Sequence[str] = ()) -> str:
     try:
         name = part.get_filename() or ""
     except Exception:
         name = ""
     if not name:
         name = str(part.get_param("name") or "")
+    if header_needs_repair(name):
+        # 8-bit bytes in the parameter (no RFC 2231): repaired like an 8-bit header.
+        for header in ("Content-Disposition", "Content-Type"):
+            found = FILENAME_PARAM.search(_raw_header(part, header))
+            if found:
+                value = found.group(1)
+                if value.startswith('"'):
+                    value = re.sub(r"\\(.)", r"\1", value[1:-1])
+                name = decode_header_words(value, charsets)
+                break
     if "=?" in name:
-        name = decode_header_words(name)
+        name = decode_header_words(name, charsets)
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in name if ch.isprintable()).strip()
 
@@ -209,26 +321,44 @@ def _is_text_body_part(part: Message) -> bool:
     )
 
 
-def _body(msg: EmailMessage, leaves: list[tuple[Message, str]]) -> tuple[str, set[int]]:
+def _unparsed_multipart(leaves: list[tuple[Message, str]]) -> Message | None:
+    """A multipart whose parts could not be found (no boundary, or one never used): its
+    payload is text as it stands."""
+    for leaf, _ in leaves:
+        if leaf.get_content_maintype() == "multipart" and isinstance(leaf.get_payload(), str):
+            return leaf
+    return None
+
+
+def _body(msg: EmailMessage, leaves: list[tuple[Message, str]], charsets: Sequence[str] = ()) -> tuple[str, set[int]]:
     """The text of the message body and the ids of the parts it came from. Plain text
-    is preferred; HTML-only mail is converted. Apple Mail splits a body around inline
-    pictures into several text/plain parts of one multipart/mixed: they are joined."""
+    is preferred; a blank plain part gives way to its HTML alternative, and HTML-only mail
+    is converted. The inline text parts of a multipart/mixed (Apple Mail splits a body around
+    inline pictures; some clients add an inline HTML part) are joined in order."""
     try:
         part = msg.get_body(preferencelist=("plain", "html"))
     except Exception:
         part = None
     if part is None:
-        return "", set()
-    if part.get_content_type() == "text/html":
-        return html_to_text(_part_text(part)), {id(part)}
-    parent = next((p for leaf, p in leaves if leaf is part), "")
-    if parent == "mixed":
-        pieces = [leaf for leaf, p in leaves if p == "mixed" and _is_text_body_part(leaf)
-                  and leaf.get_content_type() == "text/plain"]
-        if len(pieces) > 1:
-            text = "\n\n".join(t for t in (_part_text(p).strip("\n") for p in pieces) if t.strip())
-            return text, {id(p) for p in pieces}
-    return _part_text(part), {id(part)}
+        unparsed = _unparsed_multipart(leaves)
+        if unparsed is None:
+            return "", set()
+        return _part_text(unparsed, charsets), {id(unparsed)}
+    if part.get_content_type() == "text/plain" and not _part_text(part, charsets).strip():
+        try:
+            html = msg.get_body(preferencelist=("html",))
+        except Exception:
+            html = None
+        part = html or part
+    order = {id(leaf): i for i, (leaf, _) in enumerate(leaves)}
+    pieces = [leaf for leaf, p in leaves if p == "mixed" and _is_text_body_part(leaf)]
+    if id(part) not in {id(p) for p in pieces}:
+        pieces.append(part)
+    pieces.sort(key=lambda p: order.get(id(p), -1))
+    if len(pieces) == 1:
+        return _as_text(part, charsets), {id(part)}
+    text = "\n\n".join(t for t in (_as_text(p, charsets).strip("\n") for p in pieces) if t.strip())
+    return text, {id(p) for p in pieces}
 
 
 def _size(part: Message) -> int | None:
@@ -236,8 +366,8 @@ def _size(part: Message) -> int | None:
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload(0)
             return len(inner.as_bytes()) if isinstance(inner, Message) else None
-        payload = part.get_payload(decode=True)
-        return len(payload) if isinstance(payload, bytes) else None
+        payload = _payload(part)
+        return len(payload) if payload is not None else None
     except Exception:
         return None
 
@@ -255,7 +385,7 @@ def _default_name(part: Message, index: int) -> str:
 
 
 def _attachments(
-    leaves: list[tuple[Message, str]], body_parts: set[int], *, report: bool
+    leaves: list[tuple[Message, str]], body_parts: set[int], *, report: bool, charsets: Sequence[str] = ()
 ) -> tuple[list[Attachment], list[str], str]:
     """Attachments (inline cid: pictures included), the names of the inline ones, and a
     winmail.dat's body text if the message had one."""
@@ -270,11 +400,11 @@ def _attachments(
             continue
         if report and ctype == "message/rfc822":
             continue  # the returned copy of our own mail in a delivery report
-        filename = _filename(part)
+        filename = _filename(part, charsets)
         if ctype == "application/ms-tnef" or filename.lower() == "winmail.dat":
-            payload = part.get_payload(decode=True)
+            payload = _payload(part)
             try:
-                content = read_tnef(payload if isinstance(payload, bytes) else b"")
+                content = read_tnef(payload or b"")
             except TnefError:
                 content = None
             if content is not None:
@@ -445,16 +575,46 @@ def stored_files(payload: dict[str, Any]) -> list[StoredFile]:
     return files
 
 
+def _charsets(msg: Message) -> tuple[str, ...]:
+    """The charsets a message names (its parts' labels, then its headers' encoded words),
+    other than UTF-8 and ASCII: where a part that lies about being UTF-8 is tried first."""
+    found: list[str] = []
+    for part in msg.walk():
+        charset = part.get_content_charset()
+        if charset:
+            found.append(charset)
+    for _key, value in msg.raw_items():
+        found.extend(m.group(1).split("*", 1)[0] for m in ENCODED_WORD.finditer(str(value)))
+    names = [codec_name(c) for c in found]
+    return tuple(dict.fromkeys(n for n in names if n and n not in ("utf-8", "ascii")))
+
+
+def _bounce_sender(msg: Message) -> str:
+    """Who sent a bounce that names no sender: MAILER-DAEMON of the reporting MTA."""
+    for part in msg.walk():
+        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
+            for block in _report_fields(part):
+                mta = block.get("reporting-mta", "").split(";")[-1].strip().lower()
+                if mta and re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", mta):
+                    return f"mailer-daemon@{mta}"
+    return "mailer-daemon"
+
+
 def parse_email(payload: dict[str, Any]) -> list[NormalizedMessage | NormalizedStatus]:
     raw = _raw_bytes(payload)
     if not raw.strip():
         raise MalformedPayload("empty message")
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    msg = email.message_from_bytes(repair_headers(raw), policy=email.policy.default)
     if not isinstance(msg, EmailMessage) or not list(msg.raw_items()):
         raise MalformedPayload("no headers")
-    address, display_name = _mailbox(msg, "From")
+    charsets = _charsets(msg)
+    address, display_name = _mailbox(msg, "From", charsets)
     if not address:
-        address, display_name = _mailbox(msg, "Sender")
+        address, display_name = _mailbox(msg, "Sender", charsets)
+    if not address and _automated(msg, "") == "bounce":
+        # Many MTAs send their reports with an empty From (or none): the report is still
+        # about our mail, and the reply it names must show as failed.
+        address, display_name = _bounce_sender(msg), ""
     if not address:
         raise MalformedPayload("no sender address (From)")
     message_id = normalize_msgid(_raw_header(msg, "Message-ID"))
@@ -463,22 +623,22 @@ def parse_email(payload: dict[str, Any]) -> list[NormalizedMessage | NormalizedS
     parents = msgid_list(_raw_header(msg, "In-Reply-To"))
     in_reply_to = parents[0] if parents else (references[-1] if references else "")
     thread_root = references[0] if references else in_reply_to
-    subject = _header_text(msg, "Subject")
+    subject = _header_text(msg, "Subject", charsets)
     sent_at = _sent_at(msg, payload.get("internaldate"))
     account_address = str(payload.get("address") or "")
 
     leaves = list(_leaves(msg))
     automated = _automated(msg, address)
     report = msg.get_content_type() == "multipart/report"
-    full_text, body_parts = _body(msg, leaves)
-    attachments, inline, tnef_body = _attachments(leaves, body_parts, report=report)
+    full_text, body_parts = _body(msg, leaves, charsets)
+    attachments, inline, tnef_body = _attachments(leaves, body_parts, report=report, charsets=charsets)
     if not full_text.strip() and tnef_body:
         full_text = tnef_body
     full_text = full_text.strip("\n").rstrip()
     text = fold_quoted(full_text, forwarded=bool(FORWARD_SUBJECT.match(subject)))
 
     extra: dict[str, Any] = {"message_id": message_id, "references": references, "subject": subject}
-    reply_to, _ = _mailbox(msg, "Reply-To")
+    reply_to, _ = _mailbox(msg, "Reply-To", charsets)
     if reply_to and reply_to != address and "@" in reply_to:
         extra["reply_to"] = reply_to
     token = _ticket_token(msg, subject, account_address)

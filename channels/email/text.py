@@ -7,6 +7,7 @@ import base64
 import codecs
 import quopri
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from html.parser import HTMLParser
 from re import Pattern
@@ -16,31 +17,60 @@ from re import Pattern
 # control characters, which nobody types. Their presence is the tell.
 C1_CONTROLS = re.compile("[\u0080-\u009f]")
 MISLABELLED_AS = {"iso8859-2": "cp1250", "iso8859-1": "cp1252"}
-# The WHATWG encoding standard's answer for an unknown 8-bit label.
-UNKNOWN_8BIT_FALLBACK = "cp1252"
+
+
+# Labels that name a smaller charset than the mail really uses: what the WHATWG encoding
+# standard (and so every browser and mail client) decodes them as. GB2312 mail is in
+# practice GBK; Korean "ks_c_5601-1987" is cp949.
+SUPERSET_OF = {
+    **dict.fromkeys(
+        ("gb2312", "gb_2312", "gb_2312-80", "chinese", "csgb2312", "csiso58gb231280", "iso-ir-58", "x-gbk"), "gbk"
+    ),
+    "euc_kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "iso8859-8-i": "iso8859-8",
+}
+# A body labelled UTF-8 that is not UTF-8 is usually in the charset the sender's client uses
+# elsewhere in the same message, else Western (cp1252 has five undefined bytes: latin-1 last).
+LAST_RESORTS = ("cp1252", "latin-1")
+FALLBACK_LABELS = frozenset({"utf-8", "ascii"})
 
 
 def codec_name(label: str | None) -> str:
     """Python's canonical codec name for a MIME charset label, or "" if unknown."""
     if not label:
         return ""
+    label = label.strip().strip('"').strip().lower()
+    if label in SUPERSET_OF:
+        return SUPERSET_OF[label]
     try:
-        return codecs.lookup(label.strip().strip('"').strip()).name
+        name = codecs.lookup(label).name
     except (LookupError, ValueError):
         return ""
+    return SUPERSET_OF.get(name, name)
 
 
-def decode_bytes(data: bytes, charset: str | None) -> str:
+def _strict(data: bytes, codecs_to_try: Iterable[str]) -> str | None:
+    for codec in codecs_to_try:
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None
+
+
+def decode_bytes(data: bytes, charset: str | None, fallbacks: Sequence[str] = ()) -> str:
     """Decode a body or header chunk whose label may lie (see C1_CONTROLS), may be
-    missing, or may name no real charset (`unknown-8bit`, `x-user-defined` …)."""
+    missing, or may name no real charset (`unknown-8bit`, `x-user-defined` …). Text
+    labelled UTF-8 (or ASCII, or nothing) that does not decode as such is tried in the
+    message's other charsets (`fallbacks`), then cp1252, then latin-1."""
     codec = codec_name(charset)
-    if not codec or codec == "ascii":
+    if not codec or codec in FALLBACK_LABELS:
         if data.isascii():
             return data.decode("ascii")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode(UNKNOWN_8BIT_FALLBACK, errors="replace")
+        others = [c for c in (codec_name(f) for f in fallbacks) if c and c not in FALLBACK_LABELS]
+        text = _strict(data, ["utf-8", *dict.fromkeys(others), *LAST_RESORTS])
+        return text if text is not None else data.decode("utf-8", errors="replace")
     text = data.decode(codec, errors="replace")
     if codec in MISLABELLED_AS and C1_CONTROLS.search(text):
         return data.decode(MISLABELLED_AS[codec], errors="replace")
@@ -51,7 +81,7 @@ ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 BETWEEN_ENCODED_WORDS = re.compile(r"(\?=)\s+(=\?)")
 
 
-def decode_header_words(raw: str) -> str:
+def decode_header_words(raw: str, fallbacks: Sequence[str] = ()) -> str:
     """RFC 2047 decoding with the same charset repair as bodies; for header values the
     standard decoder got wrong (C1 controls, raw 8-bit bytes)."""
     # Whitespace between two encoded words is not part of the text (RFC 2047 §6.2).
@@ -67,23 +97,24 @@ def decode_header_words(raw: str) -> str:
                 data = quopri.decodestring(payload.encode("ascii", "replace"), header=True)
         except ValueError:
             return match.group(0)
-        return decode_bytes(data, charset)
+        return decode_bytes(data, charset, fallbacks)
 
     out: list[str] = []
     last = 0
     for match in ENCODED_WORD.finditer(raw):
-        out.append(_decode_8bit(raw[last : match.start()]))
+        out.append(_decode_8bit(raw[last : match.start()], fallbacks))
         out.append(one(match))
         last = match.end()
-    out.append(_decode_8bit(raw[last:]))
+    out.append(_decode_8bit(raw[last:], fallbacks))
     return "".join(out)
 
 
-def _decode_8bit(text: str) -> str:
-    """Raw 8-bit header bytes arrive as surrogate escapes; they are UTF-8 or cp1252."""
+def _decode_8bit(text: str, fallbacks: Sequence[str] = ()) -> str:
+    """Raw 8-bit header bytes arrive as surrogate escapes; they are UTF-8, else in one of
+    the message's charsets, else cp1252."""
     if not any("\udc80" <= ch <= "\udcff" for ch in text):
         return text
-    return decode_bytes(text.encode("ascii", "surrogateescape"), None)
+    return decode_bytes(text.encode("ascii", "surrogateescape"), None, fallbacks)
 
 
 def header_needs_repair(value: str) -> bool:
@@ -282,6 +313,7 @@ ATTRIBUTION_END = re.compile(
     re.IGNORECASE,
 )
 TIME = re.compile(r"\d{1,2}:\d{2}")
+DIGIT = re.compile(r"\d")
 YEAR_OR_ADDRESS = re.compile(r"\d{4}|@")
 HEADER_FIELD_LINE = re.compile(r"^[>*\s]*[^\W\d_][\w.\- ]{0,20}\s*:", re.UNICODE)
 SEPARATOR_LINE = re.compile(
@@ -292,7 +324,30 @@ FORWARD_LINE = re.compile(
     r"Weitergeleitete Nachricht)\s*-{2,}|Begin forwarded message:|Začátek přeposílané zprávy:)",
     re.IGNORECASE,
 )
-QUOTE_LANGUAGES = ("cs", "pl", "de")
+# The attribution line a client writes above the quote, by its opening words and its verb:
+# German "Am … schrieb Name <a@b>:", French "Le … a écrit :", Polish "W dniu … pisze:",
+# Czech "Dne … napsal(a):", Bulgarian "На … написа:", English "On … wrote:". The verb need
+# not end the line (German names the writer after it); the line ends with the colon.
+LOCALIZED_ATTRIBUTION = re.compile(
+    r"^[>\s]*(?:"
+    r"Am\s.{4,}?\sschrieb\b.*|"
+    r"Le\s.{4,}?\sa\s+écrit\b.*|"
+    r"W\s+dniu\s.{4,}?\s(?:pisze|napisał\(a\)|napisała|napisał)\b.*|"
+    r"Dne\s.{4,}?\s(?:napsal\(a\)|napsala|napsal)\b.*|"
+    r"На\s.{4,}?\sнаписа(?:л|ла)?\b.*|"
+    r"On\s.{4,}?\swrote\b.*"
+    r")\s*:\s*$",
+    re.IGNORECASE,
+)
+# "-----Ursprüngliche Nachricht-----" and its kin (Outlook, GMX/web.de, Seznam, Onet, abv.bg,
+# Orange): the quoted conversation starts at this line.
+ORIGINAL_SEPARATOR = re.compile(
+    r"^[>\s]*-{2,}\s*(?:Original\s+Message|Ursprüngliche\s+Nachricht|Original\s+Nachricht|Originalnachricht|"
+    r"Původní\s+zpráva|Původní\s+e-mail|Pôvodná\s+správa|Oryginalna\s+wiadomość|Wiadomość\s+oryginalna|"
+    r"Оригинално\s+писмо|Оригинално\s+съобщение|Message\s+d['’]origine|Message\s+original)\s*-{2,}\s*$",
+    re.IGNORECASE,
+)
+QUOTE_LANGUAGES = ("cs", "pl", "de", "fr")
 MAX_HEADER_LINE = 200
 MAX_SCANNED_LINES = 1500
 
@@ -311,6 +366,17 @@ def _header_line(lines: list[str]) -> int | None:
     are short lines near the top: longer lines are blanked and only the first lines are
     searched, which keeps the (backtracking) header patterns fast on any input."""
     lines = [line if len(line) <= MAX_HEADER_LINE else "" for line in lines[:MAX_SCANNED_LINES]]
+    for i, line in enumerate(lines):
+        if ORIGINAL_SEPARATOR.match(line):
+            return i
+        if not DIGIT.search(line):
+            continue  # attributions carry a date; "Am Montag schrieb ich Ihnen:" is the customer's
+        if LOCALIZED_ATTRIBUTION.match(line):
+            return i
+        following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        # An attribution wrapped over two lines: "Am … schrieb Jana" / "<jana@example.cz>:".
+        if following.endswith(":") and "@" in following and LOCALIZED_ATTRIBUTION.match(f"{line} {following}"):
+            return i
     stripped = "\n".join(line.strip() for line in lines)
     for match in _client_header_regex().finditer(stripped):
         block = match.group(0)

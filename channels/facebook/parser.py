@@ -15,8 +15,10 @@ Threading:
   busy post into one ticket; keying by comment gives each conversation under a post its
   own ticket, and replies (the customer's, other people's, ours) stay with it. A reply's
   in_reply_to is its parent comment.
-- An edited comment (`verb: edited`) becomes a new message of kind "comment_edit" in the
-  same ticket (in_reply_to: the comment), so the agent sees the text before and after.
+- An edited comment (`verb: edited`) carries extra["edit_of"] (channels.types.EDIT_OF): the
+  inbox updates that comment's message and keeps the earlier text in its history. Should
+  the comment itself never have arrived, it becomes a message of kind "comment_edit" in
+  the comment's thread (in_reply_to: the comment).
   A removed comment is ignored: what the customer wrote stays on the ticket.
 
 What Facebook shares with Instagram (Messenger items, attachments, a comment's author) is
@@ -37,10 +39,11 @@ from channels.meta.messaging import (
     optional_meta_id,
     parse_delivery,
     parse_message,
+    parse_unsupported,
 )
 from channels.meta.windows import COMMENT, COMMENT_EDIT
 from channels.parsing import Handler, Parsed, SkippedEvent
-from channels.types import Attachment, NormalizedMessage
+from channels.types import EDIT_OF, Attachment, NormalizedMessage
 
 
 # --- Page comments --------------------------------------------------------------------
@@ -121,7 +124,7 @@ def parse_comment_edit(payload: dict[str, Any]) -> Parsed:
                 "parent_id": parent_id,
                 "thread_comment_id": top,
                 "created_time": created if created is not None else edited,
-                "edit_of": comment_id,
+                EDIT_OF: comment_id,
             },
         )
     ]
@@ -151,6 +154,7 @@ def classify_change(field: str, value: dict[str, Any], entry_id: str, own_ids: f
 # --- dispatch (channels.parsing.dispatch) ---------------------------------------------
 EVENT_HANDLERS: dict[str, Handler] = {
     "message": parse_message,
+    "message_unsupported": parse_unsupported,
     "delivery": parse_delivery,
     "comment.add": parse_comment,
     "comment.edited": parse_comment_edit,

@@ -25,6 +25,7 @@ from channels.meta.messaging import (
     optional_meta_id,
     parse_message,
     parse_read_mid,
+    parse_unsupported,
 )
 from channels.meta.windows import COMMENT
 from channels.parsing import Handler, Parsed, SkippedEvent
@@ -78,13 +79,13 @@ def classify_change(field: str, value: dict[str, Any], entry_id: str, own_ids: f
 
 EVENT_HANDLERS: dict[str, Handler] = {
     "message": parse_message,
+    "message_unsupported": parse_unsupported,
     "read": parse_read_mid,
     "comment": parse_comment,
 }
 IGNORED_EVENTS: dict[str, str] = {
     "message_echo": "an echo of a message the account sent (ours, or from the Instagram app)",
     "message_deleted": "the customer unsent a message; what they wrote stays on the ticket",
-    "message_unsupported": "a message type Instagram does not show through the API",
     "message_edit": "the customer edited a message; the original stays on the ticket",
     "reaction": "a reaction to a message, not a message",
     "postback": "a button tap, not a message",

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from channels import parsing
 from channels.parsing import Parsed, SkippedEvent
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
+from channels.types import UNSUPPORTED, Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 
 from .windows import DM
 
@@ -140,7 +140,9 @@ def parse_message(payload: dict[str, Any]) -> Parsed:
     if quick_reply:
         extra["quick_reply_payload"] = parsing.optional_string(quick_reply, "payload")
     if not text and not attachments:
-        raise SkippedEvent("a message with neither text nor attachments")
+        # Something the Send API's webhook cannot describe (Messenger's equivalent of an
+        # unsupported type): shown to the agent as a placeholder, never dropped.
+        extra[UNSUPPORTED] = {"what": "", "detail": ""}
     return [
         NormalizedMessage(
             platform_id=mid,
@@ -157,13 +159,36 @@ def parse_message(payload: dict[str, Any]) -> Parsed:
     ]
 
 
+def parse_unsupported(payload: dict[str, Any]) -> Parsed:
+    """`is_unsupported: true` (a message type the API does not show, e.g. an Instagram
+    voice effect or a poll): no text, a placeholder for the agent."""
+    item = _item(payload)
+    sender = meta_id(parsing.object_(item, "sender"), "id", where="sender")
+    timestamp = parsing.epoch(item, "timestamp")
+    message = parsing.object_(item, "message")
+    if sender == payload.get("entry_id"):
+        raise SkippedEvent("an echo of the Page's own message")
+    return [
+        NormalizedMessage(
+            platform_id=meta_id(message, "mid"),
+            author=NormalizedAuthor(external_id=sender),
+            text="",
+            sent_at=from_timestamp(timestamp),
+            kind=DM,
+            thread_key=sender,
+            public=False,
+            extra={"timestamp": to_millis(timestamp), UNSUPPORTED: {"what": "", "detail": ""}},
+        )
+    ]
+
+
 def parse_delivery(payload: dict[str, Any]) -> Parsed:
     """Messenger delivery receipt: every listed mid (ours) was delivered by `watermark`."""
     item = _item(payload)
     delivery = parsing.object_(item, "delivery")
     watermark = parsing.optional_epoch(delivery, "watermark", where="delivery") or parsing.epoch(item, "timestamp")
     mids = delivery.get("mids") or []
-    if not isinstance(mids, list) or not all(isinstance(m, str) for m in mids):
+    if not isinstance(mids, list) or not all(isinstance(m, str) and m for m in mids):
         raise parsing.MalformedPayload("delivery.mids is not a list of ids")
     if not mids:
         raise SkippedEvent("a delivery receipt by watermark only; it names no message")

@@ -12,12 +12,13 @@ self-contained, so it re-parses later without the delivery it came in:
   item>, "metadata": …}``, kind ``message_echo`` (skipped, as every platform's echoes are).
 
 Reactions are skipped on purpose: a thumbs-up on our reply is not something to answer,
-and turning it into a message would reopen a solved conversation. `unsupported` (what
-WhatsApp sends for message types the Cloud API cannot show, e.g. polls or deleted
-messages), `system` (the customer changed number), `order` and `request_welcome` are
-skipped explicitly too (IGNORED_EVENTS, each with its reason: channels.parsing.dispatch
-raises SkippedEvent). Any other type raises UnsupportedEventType; either way the stored
-event is marked ignored and stays inspectable.
+and turning it into a message would reopen a solved conversation. `system` (the customer
+changed number), `order` and `request_welcome` are skipped explicitly too (IGNORED_EVENTS,
+each with its reason: channels.parsing.dispatch raises SkippedEvent). `unsupported` (what
+WhatsApp sends for message types the Cloud API cannot show, e.g. polls), and any message
+type this parser does not know, become a message with no text marked
+extra["unsupported"] (the type and WhatsApp's `errors` details): the customer wrote, and
+the agent must see that they did. Unknown status values raise UnsupportedEventType.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from typing import Any
 
 from channels import parsing
 from channels.parsing import Handler, Parsed, UnsupportedEventType
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
+from channels.types import UNSUPPORTED, Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 
 KIND = "message"  # every WhatsApp conversation is one private chat per customer number
 STATUSES = ("sent", "delivered", "read", "failed")
@@ -217,6 +218,15 @@ def parse_contacts(payload: dict[str, Any]) -> list[NormalizedMessage]:
     return [_normalized(payload, text="\n".join(lines))]
 
 
+def parse_unsupported(payload: dict[str, Any]) -> list[NormalizedMessage]:
+    """A message the Cloud API cannot show (`type: unsupported`, or a type newer than this
+    parser): no text, a placeholder for the agent, with what WhatsApp says about it."""
+    message = parsing.object_(parsing.as_object(payload, "payload"), "message")
+    what = parsing.optional_string(message, "type")
+    detail = status_error(message.get("errors")).removeprefix("WhatsApp: ")
+    return [_normalized(payload, text="", extra={UNSUPPORTED: {"what": what, "detail": detail}})]
+
+
 # --- statuses -------------------------------------------------------------------------
 def status_error(errors: Any) -> str:
     """errors[0] as one sentence for the agent: title, code and WhatsApp's details."""
@@ -265,11 +275,11 @@ EVENT_HANDLERS: dict[str, Handler] = {
     "message.interactive": parse_interactive,
     "message.button": parse_button,
     "message.contacts": parse_contacts,
+    "message.unsupported": parse_unsupported,
     **{f"status.{s}": parse_status for s in STATUSES},
 }
 IGNORED_EVENTS: dict[str, str] = {
     "message.reaction": "a reaction to a message, not a message (answering it would reopen a solved conversation)",
-    "message.unsupported": "a message type the Cloud API cannot show (a poll, a deleted message …)",
     "message.system": "a system notice (the customer changed number)",
     "message.order": "an order from the catalogue, not a message",
     "message.request_welcome": "the customer opened the chat for the first time; nothing written yet",
@@ -278,4 +288,7 @@ IGNORED_EVENTS: dict[str, str] = {
 
 
 def parse(kind: str, payload: dict[str, Any]) -> Parsed:
+    if kind.startswith("message.") and kind not in EVENT_HANDLERS and kind not in IGNORED_EVENTS:
+        # A message type newer than this parser: shown as a placeholder, never dropped.
+        return parsing.dispatch("message.unsupported", payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)
     return parsing.dispatch(kind, payload, handlers=EVENT_HANDLERS, ignored=IGNORED_EVENTS)

@@ -27,7 +27,10 @@ from channels.http import (
 logger = logging.getLogger("hovor.channels.x")
 
 CANONICAL_BASE = "https://api.twitter.com"
-TWEET_FIELDS = ["created_at", "conversation_id", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang"]
+# note_tweet: a long post's whole text (its `text` is cut at 280 weighted characters).
+TWEET_FIELDS = [
+    "created_at", "conversation_id", "author_id", "in_reply_to_user_id", "referenced_tweets", "lang", "note_tweet"
+]
 USER_FIELDS = ["name", "username"]
 DM_EVENT_FIELDS = ["id", "text", "event_type", "created_at", "sender_id", "dm_conversation_id", "attachments"]
 DM_EXPANSIONS = ["sender_id", "attachments.media_keys"]

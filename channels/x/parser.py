@@ -19,6 +19,7 @@ duplicate. The one thing a v1.1 tweet cannot tell is a reply's conversation root
 Account Activity reply has no thread_key (it threads by in_reply_to instead)."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,8 +65,15 @@ def parse_ms_timestamp(value: str) -> datetime:
     return datetime.fromtimestamp(int(value) // 1000, UTC)
 
 
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?")  # "en", "pt-BR", "zh-Hant": X's BCP 47 tags
+
+
 def _language(lang: str) -> str:
-    return "" if lang in ("", "und", "zxx", "qme", "qht") else lang
+    """X's tag for the post's language; "" for none, X's "undetermined" codes, or anything
+    that is no language tag (it would not fit the inbox's column)."""
+    if lang in ("", "und", "zxx", "qme", "qht") or not LANGUAGE_TAG.fullmatch(lang):
+        return ""
+    return lang
 
 
 def replied_to(tweet: dict[str, Any]) -> str:
@@ -85,6 +93,19 @@ def dm_conversation_key(a: str, b: str) -> str:
     return f"{low}-{high}"
 
 
+def note_text(tweet: dict[str, Any]) -> str:
+    """A long post's whole text: v2's `note_tweet.text` (the post's `text` is cut at 280
+    weighted characters), also in account-activity payloads, where it may come wrapped as
+    `note_tweet.note_tweet_results.result.text`. "" for a post that is not long."""
+    note = parsing.optional_object(tweet, "note_tweet")
+    if not note:
+        return ""
+    results = parsing.optional_object(note, "note_tweet_results", where="note_tweet")
+    if results:
+        note = parsing.optional_object(results, "result", where="note_tweet.note_tweet_results")
+    return parsing.optional_string(note, "text", where="note_tweet")
+
+
 # --- v2 tweets (mentions timeline, recent search) -------------------------------------
 def _v2_tweet_message(payload: dict[str, Any], kind: str) -> list[NormalizedMessage]:
     tweet = parsing.object_(payload, "tweet")
@@ -94,7 +115,7 @@ def _v2_tweet_message(payload: dict[str, Any], kind: str) -> list[NormalizedMess
     created = tweet.get("created_at")
     lang = parsing.optional_string(tweet, "lang")
     tweet_id = parsing.int_id(tweet, "id")
-    text = unescape_text(parsing.string(tweet, "text"))
+    text = unescape_text(note_text(tweet) or parsing.string(tweet, "text"))
     in_reply_to = replied_to(tweet)
     if _referenced(tweet, "retweeted"):
         raise SkippedEvent("a retweet: it carries no words of the customer's own")
@@ -183,7 +204,9 @@ def parse_aaa_tweet(payload: dict[str, Any]) -> list[NormalizedMessage]:
     text = parsing.string(tweet, "text")
     if tweet.get("truncated") is True or "extended_tweet" in tweet:
         # Compatibility mode cuts text at 140 characters; the whole post is here.
-        text = parsing.string(parsing.object_(tweet, "extended_tweet"), "full_text")
+        extended = parsing.object_(tweet, "extended_tweet")
+        text = note_text(extended) or parsing.string(extended, "full_text")
+    text = note_text(tweet) or text
     in_reply_to = parsing.optional_string(tweet, "in_reply_to_status_id_str")
     screen_name = parsing.optional_string(user, "screen_name")
     return [

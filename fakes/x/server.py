@@ -72,6 +72,7 @@ from fakes.x.wire import (
     INVALID_VERIFIER_TEXT,
     JSON_CONTENT_TYPE,
     MENTIONS_REACHABLE,
+    NOTE_TWEET_OVER,
     NUMERIC_ID_RE,
     OAUTH_SECRET_IN_URL,
     OPTIONAL_TWEET_FIELDS,
@@ -112,6 +113,18 @@ from fakes.x.wire import (
     webhook_problem,
 )
 
+
+def _cut_weighted(text: str, limit: int) -> str:
+    """The longest start of `text` that fits `limit` weighted characters (X's cut of a long
+    post's `text`)."""
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if parse_tweet(text[:middle]).weightedLength <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low]
 
 class FakeX(FakeServer):
     """In-process fake X API v2 server. ``start()`` serves on 127.0.0.1 in a daemon thread."""
@@ -839,8 +852,15 @@ class FakeX(FakeServer):
 
     def _render_tweet(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        long_post = parse_tweet(tweet["text"]).weightedLength > NOTE_TWEET_OVER
         for key in FULL_TWEET_ORDER:
+            if key == "note_tweet" and long_post and key in fields:
+                out[key] = {"text": html_escape(tweet["text"])}
+                continue
             if key not in tweet:
+                continue
+            if key == "text" and long_post:
+                out[key] = html_escape(_cut_weighted(tweet["text"], NOTE_TWEET_OVER))
                 continue
             if key in ("id", "text", "edit_history_tweet_ids") or key in fields:
                 value = tweet[key]
@@ -1191,6 +1211,8 @@ class FakeX(FakeServer):
             "lang": tweet["lang"],
             "timestamp_ms": str(int(ts * 1000)),
         }
+        if parse_tweet(tweet["text"]).weightedLength > NOTE_TWEET_OVER:
+            obj["note_tweet"] = {"text": text}  # account activity names long posts like v2
         if parse_tweet(tweet["text"]).weightedLength > 140:
             # Compatibility mode: text cut to fit 140 with a link; the whole post in extended_tweet.
             link = f"https://t.co/{hashlib.sha256(tweet['id'].encode()).hexdigest()[:10]}"

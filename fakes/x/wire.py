@@ -99,7 +99,11 @@ OPTIONAL_TWEET_FIELDS = (
     "in_reply_to_user_id",
     "referenced_tweets",
     "lang",
+    "note_tweet",
 )
+# A post longer than a classic one (X Premium's long posts, up to 25,000 characters): v2
+# gives its first 280 weighted characters as `text` and the whole in `note_tweet.text`.
+NOTE_TWEET_OVER = 280
 FULL_TWEET_ORDER = (
     "id",
     "text",
@@ -110,6 +114,7 @@ FULL_TWEET_ORDER = (
     "lang",
     "in_reply_to_user_id",
     "referenced_tweets",
+    "note_tweet",
 )
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"

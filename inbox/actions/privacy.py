@@ -27,8 +27,8 @@ from channels.chat.services import chat_sessions_forget
 from channels.models import Brand, InboundEvent
 from channels.registry import UnknownPlatform, get_connector
 
-from ..enums import Direction
-from ..models import Customer, Identity, Message, OutboundMessage, Ticket
+from ..enums import Direction, TicketEventType
+from ..models import Customer, Identity, Message, OutboundMessage, Ticket, TicketEvent
 from ..signals import customer_data_handled, retention_changed
 
 ERASED_PAYLOAD = {"erased": True}
@@ -182,6 +182,10 @@ def _tickets_erase_content(*, tickets: list[Ticket], now: datetime) -> Erased:
         text="", extra={}, subject="", thread_key="", in_reply_to_platform_id=""
     )
     raw = InboundEvent.objects.filter(pk__in=event_ids).update(payload=ERASED_PAYLOAD, error="")
+    # An edited message's earlier text is in its edit event too (inbox/actions/edits.py).
+    for event in TicketEvent.objects.filter(ticket_id__in=ids, type=TicketEventType.MESSAGE_EDITED):
+        if event.payload.get("previous_text"):
+            TicketEvent.objects.filter(pk=event.pk).update(payload={**event.payload, "previous_text": ""})
     # The folded search copies (inbox/search.py) go too: nothing erased stays findable.
     Ticket.objects.filter(pk__in=ids).update(subject="", erased_at=now, search_who="", search_text="")
     sessions = chat_sessions_forget(account_ids=account_ids, keys=keys)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("inbox", "0010_faults"),
+        ("inbox", "0011_message_history"),
     ]
 
     operations = [

@@ -159,7 +159,7 @@ EXPECTED: dict[str, Expect] = {
     ),
     "email__dsn_bounce": Expect(
         platform_id="<20261120130509.4XkCDe7Hj9z9sWq@mx.acme.example>",
-        author=("mailer-daemon@mx.acme.example", ""),
+        author=("mailer-daemon@mx.acme.example", "Mail Delivery System"),  # "addr (Name)"
         subject="Undelivered Mail Returned to Sender",
         text="This is the mail system at host mx.acme.example.\n\nI'm sorry to have to inform you that your message "
         "could not\nbe delivered to one or more recipients. It's attached below.\n\nFor further assistance, please "
@@ -304,3 +304,149 @@ EXPECTED: dict[str, Expect] = {
         extra={"reply_to": "hana.pokorna@example.cz"},
     ),
 }
+
+OUR_JIRI = "<20261123100455.2b4d6f8a0c2e4a6c8e0a2c4e@acme.example>"
+OUR_KLAUS = "<20261123120000.aa11bb22cc33dd44ee55ff66@acme.example>"
+
+# Mail as other helpdesks' corpora show it (issue 12): forged, sloppy and mislabelled mail.
+EXPECTED.update({
+    "email__forged_encoded_word_address": Expect(
+        # An encoded word inside an address is not decoded (RFC 2047 §5): this is the
+        # attacker's literal address, never jana.novakova@example.cz.
+        platform_id="<forged-7f3a9c@attacker.example>",
+        author=("=?utf-8?q?jana.novakova=40example.cz?=@attacker.example", "Jana Nováková"),
+        subject="Změna doručovací adresy",
+        text="Dobrý den,\n\nprosím změňte doručovací adresu mé objednávky na Falešná 13, Praha.\n\nJana",
+        sent_at="2026-11-23T09:12:40+01:00",
+    ),
+    "email__bounce_empty_from": Expect(
+        platform_id="<dsn-20261123100510.33@relay.example.cz>",
+        author=("mailer-daemon@relay.example.cz", ""),
+        subject="Delivery Status Notification (Failure)",
+        text="Your message could not be delivered to <jiri.kral@example.cz>:\nthe mailbox is full.",
+        sent_at="2026-11-23T11:05:10+01:00",
+        automated="bounce",
+        extra={"report": {
+            "status": "5.2.2", "action": "failed", "recipient": "jiri.kral@example.cz",
+            "diagnostic": "552 5.2.2 Mailbox full", "original_message_id": OUR_JIRI,
+        }},
+        statuses=((OUR_JIRI, "failed"),),
+    ),
+    "email__from_without_at_sender": Expect(
+        platform_id="<noat-1@example.cz>",
+        author=("radek.horak@example.cz", ""),
+        subject="Faktura",
+        text="Dobry den, posilate fakturu i postou?",
+        sent_at="2026-11-23T12:00:00+01:00",
+    ),
+    "email__name_8bit_comma": Expect(
+        platform_id="<comma-1@example.cz>",
+        author=("jiri.kral@example.cz", "Král, Jiří"),
+        subject="Dotaz",
+        text="Dobrý den, kdy dorazí zboží?",
+        sent_at="2026-11-23T12:10:00+01:00",
+    ),
+    "email__plain_blank_html_alternative": Expect(
+        platform_id="<blankplain-1@mail.gmail.example>",
+        author=LUCIE,
+        subject="Vrácení zboží",
+        text="Dobrý den,\n\nchci vrátit boty.",
+        sent_at="2026-11-23T13:00:00+01:00",
+    ),
+    "email__mixed_inline_html_part": Expect(
+        platform_id="<mixed-html-1@example.co.uk>",
+        author=SAM,
+        subject="Photos of the damage",
+        text="Hi, the box arrived crushed.\n\nThe kettle inside is cracked too.\nSam",
+        sent_at="2026-11-23T13:20:00+00:00",
+        attachments=(("box.jpg", "image/jpeg", 13),),
+    ),
+    "email__german_reply_am_schrieb": Expect(
+        platform_id="<de-reply-1@example.de>",
+        author=("k.weber@example.de", "Klaus Weber"),
+        subject="Re: Ihre Bestellung 2026-1201",
+        text="Danke, die Lieferung ist heute angekommen.\n\nGruß\nKlaus",
+        sent_at="2026-11-23T14:00:00+01:00",
+        thread_key=OUR_KLAUS,
+        in_reply_to=OUR_KLAUS,
+        references=(OUR_KLAUS,),
+        folded=True,
+    ),
+    "email__outlook_de_urspruengliche_nachricht": Expect(
+        platform_id="<AM0PR01MB1234ABCD@EURPRD01.prod.outlook.example>",
+        author=("k.weber@example.de", "Klaus Weber"),
+        subject="AW: Ihre Bestellung 2026-1201",
+        text="Können Sie mir die Rechnung schicken?",
+        sent_at="2026-11-23T14:30:00+01:00",
+        thread_key=OUR_KLAUS,
+        in_reply_to=OUR_KLAUS,
+        folded=True,
+    ),
+    "email__gmx_original_nachricht": Expect(
+        platform_id="<trinity-1a2b3c4d@3c-app-gmx-bs01>",
+        author=("petra.schulz@gmx.example", "Petra Schulz"),
+        subject="Re: Rücksendung",
+        text="Das Paket ist schon unterwegs zu Ihnen.",
+        sent_at="2026-11-23T15:00:00+01:00",
+        folded=True,
+    ),
+    "email__gb2312_chinese": Expect(
+        # 镕 is GBK, not GB2312: mail labelled GB2312 is read as GBK.
+        platform_id="<gb-1@example.cn>",
+        author=("wang.fang@example.cn", "王芳"),
+        subject="订单查询 镕",
+        text="你好，我的订单什么时候发货？朱镕基",
+        sent_at="2026-11-23T22:00:00+08:00",
+    ),
+    "email__utf8_label_is_cp1250": Expect(
+        platform_id="<badutf8-1@example.cz>",
+        author=("petr.stastny@example.cz", "Petr Šťastný"),
+        subject="Dotaz na záruku",
+        text="Dobrý den, platí záruka i na šňůru?",
+        sent_at="2026-11-23T16:00:00+01:00",
+    ),
+    "email__8bit_attachment_filename": Expect(
+        platform_id="<8bitname-1@example.cz>",
+        author=("petr.stastny@example.cz", "Petr Stastny"),
+        subject="Faktura",
+        text="Posílám účtenku.",
+        sent_at="2026-11-23T16:30:00+01:00",
+        attachments=(("účtenka.pdf", "application/pdf", 9),),
+    ),
+    "email__header_lost_folding_indent": Expect(
+        platform_id="<lostindent-1@example.co.uk>",
+        author=SAM,
+        subject="Order #4420 arrived with the wrong colour and I would like to exchange it",
+        text="Hi, I ordered blue and got green. Can I swap it?",
+        sent_at="2026-11-23T17:00:00+00:00",
+    ),
+    "email__date_glued_to_next_header": Expect(
+        platform_id="<gluedate-1@example.cz>",
+        author=("radek.horak@example.cz", "Radek Horak"),
+        subject="Doprava",
+        text="Kolik stoji doprava na Slovensko?",
+        sent_at="2026-11-23T17:30:00+01:00",
+    ),
+    "email__multipart_without_boundary": Expect(
+        platform_id="<noboundary-1@example.co.uk>",
+        author=SAM,
+        subject="Refund",
+        text="Hello, where is my refund for order #4411?",
+        sent_at="2026-11-23T18:00:00+00:00",
+    ),
+    "email__address_comment_name": Expect(
+        platform_id="<comment-1@example.cz>",
+        author=("radek.horak@example.cz", "Radek Horák"),
+        subject="Dotaz",
+        text="Mate to i v modre?",
+        sent_at="2026-11-23T18:30:00+01:00",
+    ),
+    "email__uuencode_without_begin": Expect(
+        platform_id="<uu-1@example.co.uk>",
+        author=SAM,
+        subject="Receipt",
+        text="The receipt is attached.",
+        sent_at="2026-11-23T19:00:00+00:00",
+        attachments=(("receipt.txt", "text/plain", 22),),
+    ),
+})

@@ -12,6 +12,7 @@ from django.test import Client
 
 from channels.models import InboundEvent, InboundEventStatus
 from fakes.facebook import FakeMeta, meta_json
+from inbox.enums import TicketEventType
 from inbox.models import Message, Ticket
 from tests.channels.facebook.meta_support import (
     APP_SECRET,
@@ -247,10 +248,20 @@ def test_comment_thread_edit_and_removal(client: Client, account: Any, fake: Fak
 
     ticket = Ticket.objects.get()  # the whole thread under Anna's comment is one ticket
     messages = list(ticket.messages.order_by("sent_at", "id").values_list("kind", "text", "thread_key"))
+    # The edit updates Anna's comment (once, though delivered twice) and keeps the earlier text.
     assert messages == [
-        ("comment", "Kdy bude skladem velikost M?", top["comment_id"]),
+        ("comment", "Kdy bude skladem velikost M a L?", top["comment_id"]),
         ("comment", "Taky by mě to zajímalo", top["comment_id"]),
-        ("comment_edit", "Kdy bude skladem velikost M a L?", top["comment_id"]),
+    ]
+    edited = Message.objects.get(platform_id=top["comment_id"])
+    assert [h["text"] for h in edited.extra["history"]] == ["Kdy bude skladem velikost M?"]
+    assert ticket.events.filter(type=TicketEventType.MESSAGE_EDITED).count() == 1
+    fake.edit_comment(top["comment_id"], "Kdy bude skladem velikost M, L a XL?")
+    post_delivery(client, "facebook", account.pk, fake.last_delivery)
+    edited.refresh_from_db()
+    assert edited.text == "Kdy bude skladem velikost M, L a XL?"
+    assert [h["text"] for h in edited.extra["history"]] == [
+        "Kdy bude skladem velikost M?", "Kdy bude skladem velikost M a L?"
     ]
     assert Message.objects.get(platform_id=other["comment_id"]).in_reply_to_platform_id == top["comment_id"]
     removal = InboundEvent.objects.get(kind="comment.remove")

@@ -112,7 +112,18 @@ EXPECTED: dict[str, list[tuple[str, Outcome]] | type[Exception]] = {
     "messages__reply_to": [("message", [dm(
         7, KATERINA, "Perfect, thanks!", "2026-11-20T15:30:33.345", in_reply_to=igmid(50))])],
     "messages__deleted": [("message_deleted", IGNORED)],
-    "messages__unsupported": [("message_unsupported", IGNORED)],
+    # Something Instagram will not show: a placeholder for the agent, never silence.
+    "messages__unsupported": [
+        ("message_unsupported", [
+            NormalizedMessage(
+                platform_id="aWdfbWVzc2FnZV9pdGVtOjE6SUdNZXNzYWdlVGhyZWFkOjE3ODQxNDA1NzkzMTg3MjE4OjM0MDI4MjM2Njg0MTcxMDMw"
+                "MDk0OTEyODE5OTQ3MDE3MDg",
+                author=NormalizedAuthor(external_id=IVAN), text="", sent_at=at("2026-11-20T15:30:39.345"), kind="dm",
+                thread_key=IVAN, public=False,
+                extra={"timestamp": 1795188639345, "unsupported": {"what": "", "detail": ""}},
+            )
+        ])
+    ],
     "messages__echo": [("message_echo", IGNORED)],
     "messages__batched": [
         ("message", [dm(11, KATERINA, "one", "2026-11-21T09:00:00.000")]),

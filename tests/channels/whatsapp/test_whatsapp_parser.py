@@ -210,7 +210,16 @@ EXPECTED: dict[str, Parsed | type[Exception]] = {
     # Skipped on purpose (IGNORED_EVENTS in channels/whatsapp/parser.py): stored, marked ignored.
     "messages__reaction": [Skipped("message.reaction")],
     "messages__reaction_removed": [Skipped("message.reaction")],
-    "messages__unsupported": [Skipped("message.unsupported")],
+    # A type the Cloud API cannot show: a placeholder for the agent, never silence.
+    "messages__unsupported": [
+        message(
+            WAMID + "E2NTA1NTUxMjM0OkI0QzVENkU3RjhBOUIwQzFEMkUz", SHEENA, "2026-11-20T18:00:00", "",
+            unsupported={
+                "what": "unsupported",
+                "detail": "Message type unknown (code 131051). Message type is currently not supported.",
+            },
+        )
+    ],
     "messages__system_changed_number": [Skipped("message.system")],
     "messages__order": [Skipped("message.order")],
     # Not a conversation's field (UNSTORED_FIELDS), or no items: nothing to store.
@@ -342,8 +351,9 @@ def test_unknown_types_are_stored_and_ignored_not_refused() -> None:
     [event] = split_delivery(data)
     assert event.kind == "message.poll_vote"
     validate_events([event])  # no error: unknown is not malformed
-    with pytest.raises(UnsupportedEventType):
-        parse(event.kind, event.payload)
+    [placeholder] = parse(event.kind, event.payload)  # shown to the agent, never dropped
+    assert isinstance(placeholder, NormalizedMessage) and placeholder.text == ""
+    assert placeholder.extra["unsupported"] == {"what": "poll_vote", "detail": ""}
     item["type"] = "Weird Type!" + "x" * 60
     assert split_delivery(data)[0].kind == "message.other"
 
@@ -478,7 +488,7 @@ def test_ignored_kinds_are_skipped_with_their_reason() -> None:
 
 def test_unknown_kind_raises_unsupported() -> None:
     with pytest.raises(UnsupportedEventType):
-        parse("message.ephemeral", {})
+        parse("account_update", {})
 
 
 # --- window and templates -------------------------------------------------------------

@@ -131,6 +131,13 @@ class Skipped:
     kind: str
 
 
+LONG_POST = (
+    "@AcmeCare Dobrý den, píšu podruhé, protože první zpráva zůstala bez odpovědi. Objednávka 58213 přišla "
+    "neúplná: chybí nabíječka a kabel, krabice byla otevřená a přelepená jinou páskou. Reklamaci jsem podala "
+    "minulý týden přes formulář, číslo RMA-20261113-07, ale od té doby se nic neděje. Potřebuji vědět, jestli mi "
+    "chybějící díly pošlete, nebo mám celé zboží vrátit. Děkuji, Jana"
+)
+
 EXPECTED: dict[str, list[NormalizedMessage | Skipped] | type[Exception]] = {
     "mention__simple": [
         mention(
@@ -304,6 +311,29 @@ EXPECTED: dict[str, list[NormalizedMessage | Skipped] | type[Exception]] = {
     # --- Account Activity API deliveries ------------------------------------------------
     # The same post as mention__simple, delivered by webhook: the very same message.
     "tweet_create_events__mention": [SAM_MENTION],
+    # A long post (X Premium): `text` is cut at 280 weighted characters, note_tweet.text is whole.
+    "mention__note_tweet_long_post": [
+        mention(
+            platform_id="2123840000000000001",
+            author=JANA,
+            text=LONG_POST,
+            sent_at="2026-11-20T18:02:11",
+            language="cs",
+        )
+    ],
+    "tweet_create_events__note_tweet": [
+        NormalizedMessage(
+            platform_id="2123850000000000001",
+            author=NormalizedAuthor(external_id=JANA[0], handle=JANA[1], display_name=JANA[2]),
+            # Account activity: note_tweet over extended_tweet.full_text (itself cut at 280).
+            text=LONG_POST,
+            sent_at=at("2026-11-20T17:20:05"),
+            kind="mention",
+            thread_key="",
+            in_reply_to="2123826000000000000",
+            language="cs",
+        )
+    ],
     "tweet_create_events__extended_reply": [
         NormalizedMessage(
             platform_id="2123830000000000001",

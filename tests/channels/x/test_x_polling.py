@@ -324,3 +324,32 @@ def test_bad_budget_option_is_noted_not_fatal(fake_x: FakeX, x_account: BrandAcc
     fake_x.inbound(author="@a", text="hi")
     assert account_poll(account_id=x_account.pk) == 1
     assert "not a whole number" in cursor_of(x_account)["notes"]["read_budget"]
+
+
+# --- long posts -----------------------------------------------------------------------
+def test_a_long_post_arrives_whole_from_note_tweet(fake_x: FakeX, x_account: BrandAccount) -> None:
+    text = "@AcmeCare " + "Moje objednávka 58213 přišla neúplná, chybí nabíječka. " * 8 + "Konec."
+    fake_x.inbound(author="@jana", name="Jana", text=text)
+    assert account_poll(account_id=x_account.pk) == 1
+    [message] = messages("mention")
+    assert message.text == text  # not the 280-character cut X gives as `text`
+    query = calls(fake_x, f"/2/users/{BRAND_ID}/mentions")[0]["query"]
+    assert "note_tweet" in query["tweet.fields"].split(",")
+
+
+def test_the_fake_cuts_a_long_posts_text_as_x_does(fake_x: FakeX, x_account: BrandAccount) -> None:
+    from twitter_text import parse_tweet
+
+    text = "@AcmeCare " + "word " * 100
+    fake_x.inbound(author="@jana", name="Jana", text=text)
+    import requests
+
+    page = requests.get(
+        f"{fake_x.base_url}/2/users/{BRAND_ID}/mentions",
+        params={"tweet.fields": "note_tweet"},
+        headers={"Authorization": f"Bearer {X_CREDENTIALS['bearer_token']}"},
+        timeout=5,
+    ).json()
+    tweet = page["data"][0]
+    assert parse_tweet(tweet["text"]).weightedLength <= 280 and len(tweet["text"]) < len(text)
+    assert tweet["note_tweet"]["text"] == text
