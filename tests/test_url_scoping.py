@@ -251,3 +251,52 @@ def test_ids_in_the_body_are_404_too(two_brands: TwoBrands) -> None:  # noqa: F8
         assert state == ("new", "normal", None, None)
         assert not ticket.tags.exists() and not ticket.events.exists()
     assert {name for name, _ in _patterns()} >= BODY_SCOPED
+
+
+# Anonymous visitors: every page and route that is not public sends them to log in (or
+# answers 401/403/404/405); nothing answers 200 with data.
+ANONYMOUS_OK = {302, 401, 403, 404, 405}
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_get_nothing_anywhere(two_brands: TwoBrands) -> None:  # noqa: F811
+    client = Client()
+    checked = 0
+    for name, params in _patterns():
+        namespace = name.split(":")[0] if ":" in name else ""
+        if name in PUBLIC or namespace in PUBLIC_NAMESPACES or not name:
+            continue
+        url = reverse(name, kwargs=_kwargs(name, params, two_brands))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in ANONYMOUS_OK, (name, method, url, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith("/login/"), (name, method, response["Location"])
+            body = response.content.decode(errors="replace")
+            assert "bob" not in body.lower() and "globex secret" not in body.lower(), (name, method)
+        checked += 1
+    assert checked > 50
+
+
+@pytest.mark.django_db
+def test_a_revoked_token_fails_on_every_api_route(two_brands: TwoBrands) -> None:  # noqa: F811
+    """Brand A's agent's token, revoked: every API route (public ones included) answers 401
+    at the very next request, whatever the method."""
+    from accounts.actions.tokens import api_token_create, api_token_revoke
+
+    token, key = api_token_create(user=two_brands.agent_a, name="laptop", scopes=["read", "reply"], expires_in_days=7)
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(reverse("ticket-list")).status_code == 200  # alive: it works
+    api_token_revoke(token=token, actor=two_brands.agent_a)
+    routes = 0
+    for name, params in _patterns():
+        if not name or ":" in name or name in PUBLIC and name != "api-root":
+            continue  # the API's routes are the router's, without a namespace
+        url = reverse(name, kwargs=_kwargs(name, params, two_brands))
+        if not url.startswith("/api/"):
+            continue
+        for method in ("get", "post", "patch", "delete"):
+            status = getattr(client, method)(url).status_code
+            assert status == 401, (name, method, url, status)
+        routes += 1
+    assert routes >= 10
