@@ -53,7 +53,9 @@ class NormalizedMessage:
 UNSUPPORTED = "unsupported"
 # NormalizedMessage.extra[EDIT_OF]: this is a new version of the customer's message with that
 # platform id (an edited comment): the inbox updates that message and keeps the old text.
-EDIT_OF = "edit_of"
+# (Telegram marks its edits with extra["edit_of"] of its own: a new version stored beside the
+# original, kind "message_edit", as channels/telegram/parser.py says.)
+EDIT_OF = "edited_comment_of"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ Threading:
   busy post into one ticket; keying by comment gives each conversation under a post its
   own ticket, and replies (the customer's, other people's, ours) stay with it. A reply's
   in_reply_to is its parent comment.
-- An edited comment (`verb: edited`) carries extra["edit_of"] (channels.types.EDIT_OF): the
+- An edited comment (`verb: edited`) carries extra["edited_comment_of"] (channels.types.EDIT_OF): the
   inbox updates that comment's message and keeps the earlier text in its history. Should
   the comment itself never have arrived, it becomes a message of kind "comment_edit" in
   the comment's thread (in_reply_to: the comment).

@@ -48,7 +48,8 @@ def queue(two_brands: TwoBrands) -> dict[str, Any]:  # noqa: F811
 
 
 def names(agent: Any, view: str, **filters: Any) -> list[str]:
-    rows = inbox_page(agent=agent, view=view, filters=InboxFilters(**filters) if filters else None, limit=200)
+    rows = inbox_page(agent=agent, view=view, filters=InboxFilters(**filters) if filters else None,
+                      cursor=None, size=200).rows
     return [t.customer.name for t in rows]
 
 

@@ -221,7 +221,7 @@ EXPECTED: dict[str, list[tuple[str, Outcome]] | type[Exception]] = {
         in_reply_to=C1,
         public=True,
         extra={"comment_id": C1, "post_id": POST, "parent_id": POST, "thread_comment_id": C1,
-               "created_time": int(ms("2026-11-20T14:02:10").timestamp()), "edit_of": C1},
+               "created_time": int(ms("2026-11-20T14:02:10").timestamp()), "edited_comment_of": C1},
     )])],
     "feed__comment_remove": [("comment.remove", IGNORED)],
     "feed__comment_hide": [("comment.hide", IGNORED)],

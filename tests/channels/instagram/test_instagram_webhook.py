@@ -122,10 +122,14 @@ def test_echoes_unsends_and_own_comments_are_not_customer_messages(
         assert post_delivery(client, "instagram", account.pk, delivery).status_code == 200
     for name in ("messages__echo.json", "comments__by_account.json", "messages__unsupported.json"):
         assert post_signed(client, "instagram", account.pk, fixture_bytes("instagram", name)).status_code == 200
-    assert list(Message.objects.filter(direction="in").values_list("text", flat=True)) == ["Ahoj"]
+    # Only the customer's own words, and the attachment Instagram cannot show as a placeholder
+    # (is_unsupported: never silence); the echo, the unsend and our own comment are no message.
+    inbound = list(Message.objects.filter(direction="in").order_by("id"))
+    assert [m.text for m in inbound] == ["Ahoj", ""]
+    assert "unsupported" in inbound[1].extra
     assert Message.objects.get(direction="out").delivery_status == "read"  # messaging_seen names our mid
     ignored = set(InboundEvent.objects.filter(status=InboundEventStatus.IGNORED).values_list("kind", flat=True))
-    assert ignored == {"message_echo", "message_deleted", "comment.own", "message_unsupported"}
+    assert ignored == {"message_echo", "message_deleted", "comment.own"}
 
 
 @pytest.mark.parametrize(
