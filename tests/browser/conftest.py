@@ -43,6 +43,13 @@ def page(browser: Browser, problems: PageProblems) -> Iterator[Page]:
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    # Name the element or file that broke the policy, so a failure says what to move.
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', function (e) {"
+        " var t = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 300) : String(e.target);"
+        " console.error('Content Security Policy violation: ' + e.violatedDirective + ' at ' + e.sourceFile"
+        " + ':' + e.lineNumber + ' by ' + t); });"
+    )
     page.on("pageerror", lambda exc: problems.errors.append(str(exc)))
     page.on(
         "console",
