@@ -342,7 +342,14 @@ def run(cluster: Cluster, *, inbound: int, replies: int, seed: int | None = None
         cluster.start_worker()
         for future in futures:
             future.result()
-    # The storms last until every reply was accepted; then the platforms calm down.
+    # The storms last until every reply has had its first attempt at the platform (however
+    # long the restarted worker takes to start); then the platforms calm down.
+    try:
+        wait_for(lambda: cluster.sql(
+            "SELECT count(*) FROM channels_outboundmessage WHERE attempts = 0")[0][0] == 0,
+            timeout=60, every=0.2, what="every reply's first attempt")
+    except TimeoutError:
+        log("D: some replies had no attempt within 60 s of being accepted")
     report.chaos = {
         "x": requests.get(f"{cluster.fake_x_url}/_fake/chaos", timeout=5).json()["counts"],
         "whatsapp": requests.get(f"{cluster.fake_wa_url}/_fake/chaos", timeout=5).json()["counts"],
