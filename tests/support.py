@@ -33,3 +33,12 @@ def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.1) -> An
             return value
         time.sleep(interval)
     return predicate()
+
+
+def log_in(page: Any, base_url: str, username: str, password: str) -> None:
+    """Log in through the login form in a browser page and wait for the inbox."""
+    page.goto(base_url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(base_url + "/")

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from channels.inbound import account_poll
 from tests.browser.conftest import VIEWPORT, shot
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,11 +60,7 @@ def test_a_polish_admin_reads_the_settings_in_polish(live_server: Any, browser: 
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(live_server.url + "/login/")
-        page.fill("#id_username", "ola")
-        page.fill("#id_password", "pw-ola-12345")
-        page.click("form.login button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
+        log_in(page, live_server.url, "ola", "pw-ola-12345")
         page.click(".topbar >> text=Konta")
         expect(page.locator("h1")).to_have_text("Połączone konta")
         page.click(f"a[href='/settings/accounts/{x_account.pk}/']")

@@ -25,6 +25,7 @@ from tests.browser.conftest import PageProblems, shot
 from tests.channels.facebook.meta_support import credentials as meta_credentials
 from tests.channels.webhook_support import fixture_bytes
 from tests.channels.whatsapp.wa_support import WA_CREDENTIALS
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -109,11 +110,7 @@ def test_xss_payloads_from_every_inbound_path_never_run(
     tickets = list(Ticket.objects.order_by("id"))
     assert len(tickets) >= 4
 
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", "jana")
-    page.fill("#id_password", "pw-jana-123")
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server.url, "jana", "pw-jana-123")
     expect(page.locator("#ticket-list .ticket-row")).to_have_count(len(tickets))
     assert_nothing_ran(page, problems, "inbox list")
     shot(page, "hostile-inbox")

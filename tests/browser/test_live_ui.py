@@ -25,7 +25,7 @@ from inbox.enums import Direction
 from inbox.models import AgentProfile, Message, Ticket
 from tests.browser.conftest import VIEWPORT, shot
 from tests.channels.whatsapp.wa_support import PHONE_NUMBER_ID, TEMPLATES, WA_CREDENTIALS
-from tests.support import wait_for
+from tests.support import log_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -102,11 +102,7 @@ def agent_page(browser: Browser, contexts: list[BrowserContext], problems: Probl
     contexts.append(context)
     page = context.new_page()
     problems.watch(page, username)
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(base + "/")
+    log_in(page, base, username, password)
     return page
 
 

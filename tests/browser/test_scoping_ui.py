@@ -15,7 +15,7 @@ from channels.types import NormalizedAuthor, NormalizedMessage
 from inbox.actions.people import agent_create, team_create
 from inbox.actions.tickets import ticket_ingest_message
 from tests.browser.conftest import shot
-from tests.support import X_CREDENTIALS
+from tests.support import X_CREDENTIALS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,11 +37,7 @@ def test_an_agent_sees_only_their_teams_conversations(page: Page, live_server: A
     maria = agent_create(username="maria", password="Maria-pw-2026!", display_name="Maria Ivanova")
     team_create(name="Acme Mobile care", brands=[mobile], members=[maria])
 
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", "maria")
-    page.fill("#id_password", "Maria-pw-2026!")
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    log_in(page, live_server.url, "maria", "Maria-pw-2026!")
     page.goto(live_server.url + "/?view=all")
     rows = page.locator("#ticket-list .ticket-row")
     expect(rows).to_have_count(1)

@@ -17,7 +17,7 @@ from channels.types import NormalizedAuthor, NormalizedMessage
 from inbox.actions.tickets import ticket_ingest_message
 from inbox.views import agent as agent_views
 from tests.browser.conftest import VIEWPORT, shot
-from tests.support import X_CREDENTIALS
+from tests.support import X_CREDENTIALS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 _ids = count(1)
@@ -47,11 +47,7 @@ def test_search_with_and_without_diacritics_and_load_more(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(live_server.url + "/login/")
-        page.fill("#id_username", "jana")
-        page.fill("#id_password", "pw-jana-123")
-        page.click("form.login button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
+        log_in(page, live_server.url, "jana", "pw-jana-123")
 
         rows = page.locator("#ticket-list .ticket-row")
         expect(rows).to_have_count(3)

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from channels.inbound import account_poll
 from tests.browser.conftest import VIEWPORT, shot
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +40,7 @@ def test_polish_agent_sees_who_is_unhappy(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(live_server.url + "/login/")
-        page.fill("#id_username", "jana")
-        page.fill("#id_password", "pw-jana-123")
-        page.click("form.login button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
+        log_in(page, live_server.url, "jana", "pw-jana-123")
         rows = page.locator("#ticket-list .ticket-row")
         expect(rows).to_have_count(4)
         unhappy = rows.filter(has_text="Kasia Wiśniewska").locator(".sentiment.negative")

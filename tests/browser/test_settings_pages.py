@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from channels.models import Brand, BrandAccount
 from shifts.selectors import hours_for_brand
 from tests.browser.conftest import PageProblems, shot
-from tests.support import X_CREDENTIALS
+from tests.support import X_CREDENTIALS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,11 +24,7 @@ def admin(db: None) -> User:
 
 
 def login_admin(page: Page, base_url: str) -> None:
-    page.goto(base_url + "/login/")
-    page.fill("#id_username", "eva")
-    page.fill("#id_password", "pw-eva-12345")
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(base_url + "/")
+    log_in(page, base_url, "eva", "pw-eva-12345")
 
 
 def fill_connect_form(page: Page, platform: str, client_id: str, client_secret: str, base_url: str) -> None:

@@ -21,7 +21,7 @@ from inbox.actions.tickets import ticket_ingest_message
 from inbox.actions.triage import ticket_priority_change, ticket_tags_change
 from inbox.models import SavedView, Ticket
 from tests.browser.conftest import PageProblems, shot
-from tests.support import X_CREDENTIALS
+from tests.support import X_CREDENTIALS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 _ids = count(1)
@@ -55,11 +55,7 @@ def three(agent: Any) -> list[Ticket]:
 
 
 def login(page: Page, base_url: str, language: str = "en") -> None:
-    page.goto(base_url + "/login/")
-    page.fill("#id_username", "jana")
-    page.fill("#id_password", "pw-jana-123")
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(base_url + "/")
+    log_in(page, base_url, "jana", "pw-jana-123")
     if language != "en":
         with page.expect_navigation():
             page.select_option(".topbar form.language select", language)

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from channels.chat import stream
 from inbox.models import Ticket
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -129,11 +130,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def login(page: Page, base_url: str) -> None:
-    page.goto(base_url + "/login/")
-    page.fill("#id_username", "jana")
-    page.fill("#id_password", "pw-jana-123")
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(base_url + "/")
+    log_in(page, base_url, "jana", "pw-jana-123")
 
 
 # --- tests ------------------------------------------------------------------------------
