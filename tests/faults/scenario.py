@@ -361,10 +361,13 @@ def run(cluster: Cluster, *, inbound: int, replies: int, seed: int | None = None
     log(f"D: recovered in {report.recovery['worker_kill_sending']:.1f} s after the storms")
 
     sent = _sent_markers(cluster.fake_x_url) + _sent_markers(cluster.fake_wa_url)
-    failed = {row[0] for row in cluster.sql(
-        "SELECT m.text FROM channels_outboundmessage o JOIN inbox_message m ON m.id = o.message_id "
-        "WHERE o.status = 'failed'")}
+    failed_rows = cluster.sql(
+        "SELECT m.text, o.attempts, o.last_error FROM channels_outboundmessage o "
+        "JOIN inbox_message m ON m.id = o.message_id WHERE o.status = 'failed'")
+    failed = {row[0] for row in failed_rows}
     report.replies_failed = len(failed)
+    for text, attempts, error in failed_rows:  # a failure says why
+        log(f"D: reply failed after {attempts} attempts: {error[:300]!r} ({text[-20:]!r})")
     for _, k, platform in jobs:
         key = f"{platform}-{k}"
         count = sent.get(key, 0)
