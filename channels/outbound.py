@@ -35,7 +35,20 @@ def outbound_send(
         account_failed(account=account, exc=exc)
         return Failed(error=exc.message)
     except ApiPermanentError as exc:
+        if was_unknown:
+            # A platform that refuses duplicates (X) may be refusing our own earlier attempt,
+            # which landed after the first look (a late answer): look once more first.
+            found = _look_again(account=account, request=request)
+            if found is not None:
+                return Sent(platform_id=found)
         return Failed(error=exc.message)
     except ApiError as exc:  # ApiUnavailable and friends: nothing was sent
         return RetryAt(at=now + backoff(attempts), error=exc.message, outcome_unknown=was_unknown)
     return Sent(platform_id=platform_id)
+
+
+def _look_again(*, account: BrandAccount, request: OutboundRequest) -> str | None:
+    try:
+        return get_connector(account.platform).find_sent(account, request)
+    except ApiError:
+        return None
