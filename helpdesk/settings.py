@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "channels.chat.apps.ChatConfig",
     "shifts.apps.ShiftsConfig",
     "audit.apps.AuditConfig",
+    "notifications.apps.NotificationsConfig",
     "csp",
 ]
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("settings/accounts/", include("channels.urls")),
     path("settings/hours/", include("shifts.urls")),
     path("settings/audit/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("accounts.urls")),
     path("", include("inbox.urls")),
     path("chat/", include("channels.chat.urls")),

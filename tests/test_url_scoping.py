@@ -25,6 +25,7 @@ SCOPED = {
     "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
     "customer-detail", "brand-detail", "account-detail",
     # Another person's API token and two-factor devices (accounts/): never anyone else's.
+    "notifications:open",
     "accounts:token_revoke", "accounts:totp_confirm", "accounts:totp_remove", "accounts:key_remove",
 }
 # Lists: 200, with brand A in them and nothing of brand B.
@@ -68,6 +69,9 @@ PUBLIC = {
     "accounts:key_add": "registers a security key for the person themself",
     "accounts:recovery_codes": "the person's own recovery codes",
     "inbox:inbox_pulse": "a version stamp of the asker's own brands' changes; no brand's data",
+    "notifications:list": "the person's own notifications only",
+    "notifications:bell": "the count of the person's own unread notifications",
+    "notifications:read_all": "marks the person's own notifications read",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",
@@ -104,6 +108,11 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     for param in params:
         if param == "pk":
             kwargs["pk"] = by_basename[name.split("-")[0]].pk
+        elif param == "notification_id":  # brand B's agent's own notification
+            from notifications.actions import notify
+
+            note = notify(recipient=world.agent_b, kind="other", text="b's news", url="/")
+            kwargs[param] = note.pk if note else 0
         else:
             kwargs[param] = values[param]
     return kwargs
