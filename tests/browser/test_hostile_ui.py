@@ -1,6 +1,7 @@
 """Customer-supplied strings carrying the usual XSS payloads, through every inbound path
 (X mentions, e-mail names, subjects, bodies and attachment filenames, WhatsApp texts,
-captions and document names, Facebook comments and commenter names), ingested by the real
+captions and document names, Facebook comments and commenter names, Telegram names, texts and
+captions, Viber names and texts, website chat visitors' names, emails, pages and texts), ingested by the real
 pipeline and rendered in Chromium in the inbox list and each conversation: nothing runs
 (no dialog, no global marker set), no injected element exists, the text is shown as text."""
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from channels.chat.parser import platform_id_for
 from channels.email.parser import EVENT_KIND, event_platform_id
 from channels.inbound import account_poll, inbound_events_record
 from channels.registry import get_connector
@@ -92,6 +94,41 @@ def through_facebook(brand: Any) -> None:
     ingest(account, get_connector("facebook").split(delivery, own_ids=frozenset()))  # type: ignore[attr-defined]
 
 
+def through_telegram(brand: Any) -> None:
+    from channels.telegram import parser as tg
+
+    account = brand_account_connect(brand=brand, platform="telegram", handle="@AcmeCareBot", credentials={
+        "bot_token": "123456789:AAtestTelegramToken_for-Hovor42", "webhook_secret": "s", "mode": "webhook"})
+    text = json.loads(fixture_bytes("telegram", "message__private_text_czech.json"))
+    text["message"]["from"]["first_name"] = text["message"]["chat"]["first_name"] = f"Tomas {PAYLOADS[1]}"
+    text["message"]["from"]["username"] = text["message"]["chat"]["username"] = "tomas_x"
+    text["message"]["text"] = HOSTILE
+    photo = json.loads(fixture_bytes("telegram", "message__photo_caption.json"))
+    photo["message"]["caption"] = HOSTILE
+    ingest(account, [tg.update_event(text), tg.update_event(photo)])
+
+
+def through_viber(brand: Any) -> None:
+    from channels.viber import parser as vb
+
+    account = brand_account_connect(brand=brand, platform="viber", handle="Acme Care", credentials={
+        "auth_token": "4a5b6c7d8e9f0a1b-2c3d4e5f6a7b8c9d-0e1f2a3b4c5d6e7f"})
+    callback = json.loads(fixture_bytes("viber", "message__text_czech.json"))
+    callback["sender"]["name"] = f"Viktor {PAYLOADS[2]}"
+    callback["message"]["text"] = HOSTILE
+    event = vb.raw_event(callback)
+    assert event is not None
+    ingest(account, [event])
+
+
+def through_chat(brand: Any) -> None:
+    account = brand_account_connect(brand=brand, platform="chat", handle="acme.example", credentials={})
+    visit = json.loads(fixture_bytes("chat", "chat__named_with_email.json"))
+    visit.update(name=f"Chloe {PAYLOADS[3]}", email=f"chloe{PAYLOADS[0]}@example.cz", text=HOSTILE,
+                 page=f"https://shop.example/?q={PAYLOADS[4]}")
+    ingest(account, [RawEvent(platform_id_for(visit["session"], visit["client_msg_id"]), "chat", visit)])
+
+
 def assert_nothing_ran(page: Page, problems: PageProblems, where: str) -> None:
     page.wait_for_timeout(300)  # let onerror/onload handlers fire, if any were injected
     assert page.evaluate("window.__xss") is None, f"{where}: an injected script ran"
@@ -107,8 +144,12 @@ def test_xss_payloads_from_every_inbound_path_never_run(
     through_email(brand)
     through_whatsapp(brand)
     through_facebook(brand)
+    through_telegram(brand)
+    through_viber(brand)
+    through_chat(brand)
     tickets = list(Ticket.objects.order_by("id"))
-    assert len(tickets) >= 4
+    assert {t.account.platform for t in tickets} >= {
+        "x", "email", "whatsapp", "facebook", "telegram", "viber", "chat"}
 
     log_in(page, live_server.url, "jana", "pw-jana-123")
     expect(page.locator("#ticket-list .ticket-row")).to_have_count(len(tickets))
