@@ -10,12 +10,45 @@ What each means downstream (the domain's ingest pipeline):
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from .types import NormalizedMessage, NormalizedStatus
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        if _LONE_SURROGATE.search(value):
+            raise ValueError("a \\u escape that is not Unicode text (a lone surrogate)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+def loads_body(raw: bytes) -> Any:
+    """A webhook body as JSON exactly as RFC 8259 defines it, or ValueError: invalid UTF-8,
+    NaN or Infinity (Python's json takes them; PostgreSQL's jsonb does not), escapes that
+    are no Unicode text (lone surrogates), nesting too deep to walk."""
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        _check_text(data)
+    except RecursionError as exc:
+        raise ValueError("nested too deep") from exc
+    return data
 
 
 class MalformedPayload(ValueError):

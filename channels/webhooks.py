@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .base import BaseConnector, WebhookRejected
 from .inbound import inbound_events_store
-from .models import AccountStatus, BrandAccount
+from .models import AccountStatus, BrandAccount, InboundEvent
 from .registry import UnknownPlatform, get_connector
 from .types import RawEvent
 
@@ -57,12 +57,31 @@ def webhook(request: HttpRequest, platform: str, account_id: int) -> HttpRespons
         events = connector.webhook_events(request, account)
     except WebhookRejected as exc:
         return _reject(exc.status, exc.reason, platform=platform, account_id=account_id)
+    unfit = _unstorable(events)
+    if unfit:
+        return _reject(400, unfit, platform=platform, account_id=account_id)
 
     new = 0
     for target, batch in _route(connector, account, events).items():
         # One INSERT in autocommit per account: stored (durably) before we answer 200.
         new += len(inbound_events_store(account=target, events=batch))
     return JsonResponse({"received": len(events), "new": new}, status=200)
+
+
+PLATFORM_ID_MAX = InboundEvent._meta.get_field("platform_id").max_length or 200
+KIND_MAX = InboundEvent._meta.get_field("kind").max_length or 50
+
+
+def _unstorable(events: list[RawEvent]) -> str:
+    """Why an event's key could not be stored (a NUL character, which no platform puts in
+    an id, or an id longer than any platform's), or "" when all can."""
+    for event in events:
+        for name, value in (("platform id", event.platform_id), ("kind", event.kind), ("recipient", event.recipient)):
+            if "\x00" in value:
+                return f"the {name} holds a NUL character"
+        if len(event.platform_id) > PLATFORM_ID_MAX or len(event.kind) > KIND_MAX:
+            return "an id longer than any platform's"
+    return ""
 
 
 def _route(

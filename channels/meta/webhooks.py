@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from channels.base import MalformedWebhook, SignatureInvalid
+from channels.parsing import loads_body
 
 
 def signature_for(app_secret: str, body: bytes) -> str:
@@ -59,8 +59,8 @@ def envelope_object(value: Any, what: str) -> dict[str, Any]:
 def json_body(request: HttpRequest, *, expected_object: str) -> dict[str, Any]:
     """The delivery as a dict, or MalformedWebhook (invalid UTF-8, bad JSON, wrong shape)."""
     try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = loads_body(request.body)
+    except ValueError as exc:
         raise MalformedWebhook(f"body is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise MalformedWebhook("body is not a JSON object")

@@ -9,7 +9,6 @@ webhook-mode account is never polled."""
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import secrets
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy
 
+from channels import parsing
 from channels.base import (
     Badge,
     BaseConnector,
@@ -101,8 +101,8 @@ def reply_target(outbound: OutboundRequest) -> tuple[int, int | None]:
 
 def _decode_update(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        data = parsing.loads_body(body)
+    except ValueError as exc:
         raise MalformedWebhook(f"body is not a JSON Update: {type(exc).__name__}") from exc
     if not isinstance(data, dict):
         raise MalformedWebhook("body is not a JSON object")

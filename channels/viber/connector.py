@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext, gettext_lazy
 
+from channels import parsing
 from channels.base import (
     Badge,
     BaseConnector,
@@ -77,8 +77,8 @@ def sender_of(account: BrandAccount) -> str:
 
 def _decode(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        data = parsing.loads_body(body)
+    except ValueError as exc:
         raise MalformedWebhook(f"body is not a JSON callback: {type(exc).__name__}") from exc
     if not isinstance(data, dict):
         raise MalformedWebhook("body is not a JSON object")

@@ -154,7 +154,8 @@ def split_delivery(data: dict[str, Any], *, phone_number_id: str = "") -> list[R
             for message in envelope_list(value.get("messages"), "messages"):
                 if not isinstance(message, dict):
                     raise MalformedWebhook("messages item is not an object")
-                contact = contacts.get(message.get("from"))
+                sender = message.get("from")
+                contact = contacts.get(sender) if isinstance(sender, str) else None
                 if contact is None and len(contacts) == 1:
                     contact = next(iter(contacts.values()))
                 events.append(

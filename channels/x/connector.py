@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channels import parsing
 from channels.base import (
     Badge,
     BaseConnector,
@@ -361,8 +361,8 @@ class XConnector(BaseConnector):
 
     def webhook_events(self, request: HttpRequest, account: BrandAccount) -> list[RawEvent]:
         try:
-            body = json.loads(request.body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            body = parsing.loads_body(request.body)
+        except ValueError as exc:
             raise MalformedWebhook(f"body is not JSON: {exc}") from exc
         for_user = str(body.get("for_user_id", "")) if isinstance(body, dict) else ""
         if account.platform_user_id and for_user and for_user != account.platform_user_id:
