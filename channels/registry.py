@@ -97,9 +97,11 @@ def kind_label(kind: str, platform: str = "") -> str:
     """A message kind in the agent's words: the platform's own label for it, else the first
     connector that declares the kind, else the kind itself."""
     if platform in supported_platforms():
-        declared = get_connector(platform).kind_label(kind)
-        if declared != kind:
-            return str(declared)
+        own = get_connector(platform)
+        if any(k.kind == kind for k in own.kinds):
+            # Declared, even when its label reads like the kind ("message"): never another
+            # platform's label for it (WhatsApp's message is no "Viber message").
+            return str(own.kind_label(kind))
     for connector in connectors():
         label = connector.kind_label(kind)
         if label != kind:

@@ -138,3 +138,17 @@ def test_platform_choices_and_labels_come_from_the_declarations() -> None:
         assert str(choices["email"]) == "E-mail" and str(choices["chat"]) == "Živý chat"
         assert BrandAccount(platform="email").get_platform_display() == "E-mail"
     assert BrandAccount(platform="gone").get_platform_display() == "gone"
+
+
+def test_a_kind_is_labelled_by_its_own_platform_first() -> None:
+    """WhatsApp declares "message" with the label "message": its composer must not borrow
+    Viber's "Viber message" because the label reads like the kind in English."""
+    from django.utils import translation
+
+    from channels.registry import kind_label
+
+    with translation.override("en"):
+        assert kind_label("message", "whatsapp") == "message"
+        assert kind_label("message", "viber") == "Viber message"
+        assert kind_label("comment", "facebook") == "comment"
+        assert kind_label("mention") == "mention"  # no platform: the first that declares it

@@ -27,7 +27,7 @@ def report() -> Iterator[Report]:
     cluster = Cluster(Ports(web=9401, postgres=55432, redis=56379, fake_x=9402, fake_wa=9403))
     try:
         cluster.start_all()
-        yield run(cluster, inbound=1000, replies=100, seed=12, log=print)
+        yield run(cluster, inbound=600, replies=60, seed=12, log=print)
     except Exception:
         for name in ("web", "worker", "beat", "fake-x", "fake-wa"):
             print(f"--- {name} ---\n{cluster.logs(name)}")
