@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
-from .. import events
+from .. import events, signals
 from ..enums import TicketStatus
 from ..models import AgentProfile, Ticket
 
@@ -51,7 +52,19 @@ def tickets_status_change(*, tickets: Sequence[Ticket], status: str, actor: Any 
         changed.append(ticket)
         log.append(events.status_changed(ticket=ticket, actor=actor, old=old, new=status, save=False))
     events.record(log)
+    if status == TicketStatus.SOLVED:
+        _tell_solved(changed)
     return changed
+
+
+def _tell_solved(tickets: list[Ticket]) -> None:
+    """Solving frees room: routing (listening) gives the assignees their next, after commit."""
+    ticket_ids = [t.pk for t in tickets]
+    assignee_ids = sorted({t.assignee_id for t in tickets if t.assignee_id is not None})
+    if assignee_ids:
+        transaction.on_commit(
+            lambda: signals.tickets_solved.send(sender=Ticket, ticket_ids=ticket_ids, assignee_ids=assignee_ids)
+        )
 
 
 def ticket_status_change(*, ticket: Ticket, status: str, actor: Any = None) -> bool:
