@@ -26,14 +26,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channels.models import BrandAccount
-from inbox.actions.tickets import ticket_assign
+from inbox.actions.tickets import tickets_assign_batch
 from inbox.enums import Sentiment, TicketEventType, TicketPriority, TicketStatus
 from inbox.models import Ticket, TicketEvent
 from inbox.selectors import agents_for_brand
@@ -168,9 +167,9 @@ def _route_chunk(
     )
     people = _people_so_far([r[0] for r in rows])
     helped_last = _helped_last(customer_ids={r[4] for r in rows}, exclude=[r[0] for r in rows])
-    users = {u.pk: u for u in User.objects.filter(pk__in=agents)}
     pools: dict[tuple[int, str, str], list[_Agent]] = {}
     given: list[_Agent] = []
+    result_chunk: dict[int, int] = {}
     for pk, brand_id, account_id, language, customer_id in rows:
         result.decisions += 1
         platform = platforms.get(account_id, "")
@@ -201,12 +200,13 @@ def _route_chunk(
         if chosen is None:
             result.waiting += 1
             continue
-        ticket_assign(ticket=Ticket(pk=pk), assignee=users[chosen.user_id], actor=None)
         chosen.load += 1
         chosen.last_assigned_at = at
         given.append(chosen)
-        result.assigned[pk] = chosen.user_id
+        result_chunk[pk] = chosen.user_id
     if given:
+        tickets_assign_batch(assignments=result_chunk, actor=None)
+        result.assigned.update(result_chunk)
         RoutingProfile.objects.filter(user_id__in={a.user_id for a in given}).update(last_assigned_at=at, routable=True)
     return not any(a.free() for a in agents.values())
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from ..enums import TicketStatus
 from ..models import Ticket
 from ..selectors import agents_for_brand
@@ -16,7 +18,7 @@ def tickets_route(*, ticket_ids: list[int]) -> list[Ticket]:
         return tickets_route_single_agent(ticket_ids=ticket_ids)
     routed: list[Ticket] = []
     for _, tickets in answers:
-        routed.extend(tickets or [])
+        routed.extend(cast("list[Ticket] | None", tickets) or [])
     return routed
 
 
