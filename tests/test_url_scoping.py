@@ -72,6 +72,8 @@ PUBLIC = {
     "notifications:list": "the person's own notifications only",
     "notifications:bell": "the count of the person's own unread notifications",
     "notifications:read_all": "marks the person's own notifications read",
+    "routing:presence": "sets the person's own presence",
+    "routing:heartbeat": "the person's own presence heartbeat",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",
