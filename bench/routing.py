@@ -15,6 +15,7 @@ The database named is dropped and re-created: point it at a scratch database. Pr
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import random
 import sys
@@ -114,6 +115,7 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--capacity", type=int, default=50)
+    parser.add_argument("--profile", help="write a cProfile of the routing pass to this file")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_DB)
     if not url.startswith("postgres"):
@@ -139,9 +141,15 @@ def main() -> None:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
+        profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         result = queue_route(at=now + timedelta(seconds=1))
         elapsed = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
     loads = Ticket.objects.exclude(status=TicketStatus.SOLVED).filter(assignee__isnull=False).values("assignee_id")
     worst = max((r["n"] for r in loads.annotate(n=Count("pk"))), default=0)
     print(f"agents {args.agents}, tickets {args.tickets}, capacity {args.capacity}: "

@@ -62,8 +62,12 @@ def tickets_assign_batch(*, assignments: dict[int, int], actor: User | None) -> 
     ids = {assignments[t.pk] for t in changed} | {t.assignee_id for t in changed if t.assignee_id is not None}
     names = dict(AgentProfile.objects.filter(user_id__in=ids).values_list("user_id", "display_name"))
     now = timezone.now()
+    by_person: dict[int, list[int]] = {}
+    for ticket in changed:
+        by_person.setdefault(assignments[ticket.pk], []).append(ticket.pk)
     Ticket.objects.filter(pk__in=[t.pk for t in changed]).update(
-        assignee_id=Case(*(When(pk=t.pk, then=Value(assignments[t.pk])) for t in changed)), updated_at=now
+        assignee_id=Case(*(When(pk__in=pks, then=Value(person)) for person, pks in by_person.items())),
+        updated_at=now,
     )
     log = []
     for ticket in changed:
