@@ -1,5 +1,5 @@
-"""Two real Celery workers (separate processes, two prefork children each) route a burst of conversations at once against PostgreSQL, with agents at capacity:
-nobody goes over capacity and no ticket is assigned twice (row locks: the queue's rows with
+"""Two real Celery workers (separate processes, two prefork children each) route a burst of
+conversations at once against PostgreSQL, with agents at capacity: nobody goes over capacity and no ticket is assigned twice (row locks: the queue's rows with
 SKIP LOCKED, the agents' rows before their load is counted)."""
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -77,7 +76,9 @@ def test_two_workers_never_overfill_an_agent_nor_assign_a_ticket_twice(two_worke
     brand = Brand.objects.create(name="Acme")
     account = BrandAccount.objects.create(brand=brand, platform="x", handle="@AcmeCare")
     now = timezone.now()
-    agents = [agent_create(username=f"a{i}", password=f"pw-a{i}-12345", display_name=f"Agent {i}") for i in range(AGENTS)]
+    agents = [
+        agent_create(username=f"a{i}", password=f"pw-a{i}-12345", display_name=f"Agent {i}") for i in range(AGENTS)
+    ]
     team_create(name="Acme care", brands=[brand], members=agents)
     RoutingProfile.objects.bulk_create([
         RoutingProfile(user=a, capacity=CAPACITY, presence=PresenceStatus.ONLINE, heartbeat_at=now, active_at=now)
@@ -107,14 +108,12 @@ def test_two_workers_never_overfill_an_agent_nor_assign_a_ticket_twice(two_worke
         log.read_text(errors="replace")[-3000:] for log in two_workers
     )
     time.sleep(2)  # tasks still queued get their chance to go wrong
-    loads = Counter(
-        Ticket.objects.exclude(status=TicketStatus.SOLVED).filter(assignee__isnull=False).values_list("assignee_id", flat=True)
-    )
+    open_tickets = Ticket.objects.exclude(status=TicketStatus.SOLVED).filter(assignee__isnull=False)
+    loads = Counter(open_tickets.values_list("assignee_id", flat=True))
     assert max(loads.values()) <= CAPACITY, loads
     assert sum(loads.values()) == AGENTS * CAPACITY
-    assigned_events = Counter(
-        TicketEvent.objects.filter(type=TicketEventType.ASSIGNED, ticket__in=tickets).values_list("ticket_id", flat=True)
-    )
+    events = TicketEvent.objects.filter(type=TicketEventType.ASSIGNED, ticket__in=tickets)
+    assigned_events = Counter(events.values_list("ticket_id", flat=True))
     assert assigned_events and max(assigned_events.values()) == 1, "a ticket was assigned twice"
     # Both workers took part (the burst was split between them).
     assert all(b"routing." in log.read_bytes() or b"inbox.route_tickets" in log.read_bytes() for log in two_workers)
