@@ -1,6 +1,7 @@
 """Two real Celery workers (separate processes, two prefork children each) route a burst of
-conversations at once against PostgreSQL, with agents at capacity: nobody goes over capacity and no ticket is assigned twice (row locks: the queue's rows with
-SKIP LOCKED, the agents' rows before their load is counted)."""
+conversations at once against PostgreSQL, with agents at capacity: nobody goes over
+capacity and no ticket is assigned twice (row locks: the queue's rows with SKIP LOCKED,
+the agents' rows before their load is counted)."""
 from __future__ import annotations
 
 import os
