@@ -217,3 +217,33 @@ def test_the_inbox_seam_routes_through_the_routing_app(world: World) -> None:
     with mock.patch("routing.engine.timezone.now", return_value=AT):
         routed = tickets_route(ticket_ids=[ticket.pk])
     assert [(t.pk, t.assignee_id) for t in routed] == [(ticket.pk, a.pk)]
+
+
+def test_the_skills_page_admins_and_leads_edit_their_people_an_agent_sees_their_own(world: World) -> None:
+    from django.test import Client
+
+    jana = world.agent("jana", languages=("cs",))
+    outsider = agent_create(username="out", password="pw-out-12345", display_name="Outsider")
+    lead = agent_create(username="lead", password="pw-lead-12345", display_name="Lead", role="lead")
+    world.team.members.add(lead)
+    client = Client()
+    client.force_login(lead)
+    page = client.get("/routing/skills/").content.decode()
+    assert "Jana" in page and "Outsider" not in page
+    response = client.post(f"/routing/skills/{jana.pk}/", {
+        "languages": "cs, pl", "platforms": ["email"], "brands": [str(world.brand.pk)], "capacity": "3",
+    })
+    assert response.status_code == 302
+    profile = RoutingProfile.objects.get(user=jana)
+    assert (profile.languages, profile.platforms, profile.capacity) == (["cs", "pl"], ["email"], 3)
+    assert list(profile.brands.all()) == [world.brand]
+    assert client.post(f"/routing/skills/{outsider.pk}/", {"capacity": "1"}).status_code == 404
+    client.force_login(jana)  # an agent: their own, read only
+    page = client.get("/routing/skills/").content.decode()
+    assert "Jana" in page and "Lead" not in page.split("<main")[1] and 'name="capacity"' not in page
+    assert client.post(f"/routing/skills/{jana.pk}/", {"capacity": "50"}).status_code == 404
+    # The top bar's presence control.
+    assert client.post("/routing/presence/", {"presence": "away"}).status_code == 200
+    assert RoutingProfile.objects.get(user=jana).presence == PresenceStatus.AWAY
+    assert client.post("/routing/presence/heartbeat/", {"idle": "12"}).status_code == 204
+    assert client.post("/routing/presence/", {"presence": "asleep"}).status_code == 400
