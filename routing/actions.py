@@ -5,13 +5,16 @@ conversations to someone who is here. Assignments go through inbox.actions.ticke
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from channels.models import Brand
 from inbox.actions.tickets import ticket_assign
@@ -20,6 +23,8 @@ from inbox.models import Message, Ticket
 
 from .engine import ROUTED_STATUSES, RoutingPass, queue_route, routable_user_ids
 from .models import PresenceStatus, RoutingProfile
+
+logger = logging.getLogger("hovor.routing")
 
 
 class RoutingError(Exception):
@@ -113,13 +118,22 @@ def tickets_give_back(*, user_id: int) -> list[int]:
     return given_back
 
 
+# The tasks module imports these actions; the actions queue its tasks only after commit, so
+# the import waits until then. With the broker away the beat's sweep (30 s) catches up.
 def _route_soon() -> None:
     from .tasks import route_queue
 
-    route_queue.delay()
+    _queue(route_queue.delay)
 
 
 def _sweep_soon(*, user_ids: list[int]) -> None:
     from .tasks import sweep_availability
 
-    sweep_availability.delay(user_ids)
+    _queue(lambda: sweep_availability.delay(user_ids))
+
+
+def _queue(send: Callable[[], object]) -> None:
+    try:
+        send()
+    except (KombuError, RedisError, OSError) as exc:
+        logger.warning("routing not queued now, the beat's sweep will: the broker is away (%s)", exc)
