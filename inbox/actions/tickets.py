@@ -4,18 +4,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Case, Value, When
-from django.utils import timezone
 
 from channels.models import BrandAccount
 from channels.types import NormalizedMessage
 
-from .. import events
-from ..enums import TicketStatus
 from ..live import bump_on_commit
-from ..models import AgentProfile, Message, Ticket
+from ..models import Message, Ticket
 from .ingest import IncomingItem, tickets_ingest_batch
-from .state import UnknownStatus, ticket_assignee_change, ticket_status_change, tickets_status_change
+from .state import UnknownStatus, ticket_assignee_change, ticket_status_change, tickets_assignee_change
 
 
 class TicketActionError(Exception):
@@ -53,34 +49,11 @@ def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User | None) 
 @transaction.atomic
 def tickets_assign_batch(*, assignments: dict[int, int], actor: User | None) -> list[Ticket]:
     """Give many tickets to people at once (routing's batch: ticket id -> user id), each
-    with its ASSIGNED event, in a handful of queries whatever the batch's size. A ticket
-    already with that person is left alone; a new one becomes open (as ticket_assign)."""
-    tickets = list(Ticket.objects.select_for_update().filter(pk__in=list(assignments)).order_by("pk"))
-    changed = [t for t in tickets if t.assignee_id != assignments[t.pk]]
-    if not changed:
-        return []
-    ids = {assignments[t.pk] for t in changed} | {t.assignee_id for t in changed if t.assignee_id is not None}
-    names = dict(AgentProfile.objects.filter(user_id__in=ids).values_list("user_id", "display_name"))
-    now = timezone.now()
-    by_person: dict[int, list[int]] = {}
-    for ticket in changed:
-        by_person.setdefault(assignments[ticket.pk], []).append(ticket.pk)
-    Ticket.objects.filter(pk__in=[t.pk for t in changed]).update(
-        assignee_id=Case(*(When(pk__in=pks, then=Value(person)) for person, pks in by_person.items())),
-        updated_at=now,
-    )
-    log = []
-    for ticket in changed:
-        previous_id, ticket.assignee_id, ticket.updated_at = ticket.assignee_id, assignments[ticket.pk], now
-        log.append(events.ticket_assigned(
-            ticket=ticket, actor=actor, assignee_id=ticket.assignee_id, previous_id=previous_id,
-            assignee_name=names.get(ticket.assignee_id, ""), previous_name=names.get(previous_id or 0, ""),
-            save=False,
-        ))
-    events.record(log)
-    taken = [t for t in changed if t.status == TicketStatus.NEW]
-    tickets_status_change(tickets=taken, status=TicketStatus.OPEN, actor=actor)
-    bump_on_commit(tickets=changed)
+    with its ASSIGNED event, in a handful of queries whatever the batch's size (see
+    state.tickets_assignee_change). Returns the tickets that changed."""
+    changed = tickets_assignee_change(assignments=assignments, actor=actor)
+    if changed:
+        bump_on_commit(tickets=changed)
     return changed
 
 

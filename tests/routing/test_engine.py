@@ -14,7 +14,7 @@ from channels.models import Brand, BrandAccount
 from inbox.actions.assignment import tickets_route
 from inbox.actions.people import agent_create, team_create
 from inbox.actions.tickets import ticket_assign, ticket_set_status
-from inbox.enums import Direction, Sentiment, TicketPriority, TicketStatus
+from inbox.enums import Direction, Sentiment, TicketEventType, TicketPriority, TicketStatus
 from inbox.models import Customer, Message, Ticket
 from routing.actions import availability_sweep, presence_heartbeat, presence_set, profile_update
 from routing.engine import handoff_count, queue_route
@@ -133,6 +133,12 @@ def test_capacity_is_never_exceeded(world: World) -> None:
     assert Ticket.objects.filter(assignee=a).count() == 2 and Ticket.objects.filter(assignee=b).count() == 1
     assert sum(assignee(t) is None for t in tickets) == 3
     assert queue_route(at=AT).assigned == {}  # idempotent: full agents get nothing more
+    # Each routed ticket: open now, with its ASSIGNED (by Hovor: no actor) and status events.
+    given = Ticket.objects.filter(assignee=a).first()
+    assert given is not None and given.status == TicketStatus.OPEN
+    logged = list(given.events.values_list("type", "actor_id", "payload__assignee_name"))
+    assert (TicketEventType.ASSIGNED, None, "Anna") in logged
+    assert any(kind == TicketEventType.STATUS_CHANGED for kind, _, _ in logged)
 
 
 def test_a_returning_customer_goes_back_to_who_helped_last(world: World) -> None:
