@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "shifts.apps.ShiftsConfig",
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",
+    "routing.apps.RoutingConfig",
     "csp",
 ]
 
@@ -181,6 +182,7 @@ CELERY_TASK_ROUTES = {
     "channels.backfill_*": {"queue": "inbound"},
     "inbox.ingest_*": {"queue": "inbound"},
     "inbox.route_ticket*": {"queue": "routing"},
+    "routing.*": {"queue": "routing"},
     "inbox.deliver_outbound": {"queue": "outbound"},
 }
 CELERY_TASK_TIME_LIMIT = 120
@@ -207,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     # Brands' retention (Settings → Privacy): hourly, idempotent, batched.
     "apply-retention": {"task": "inbox.apply_retention", "schedule": 3600.0},
     "wake-snoozed": {"task": "inbox.wake_snoozed", "schedule": 10.0},
+    # Who went offline or off shift gives back untouched conversations; the queue is routed.
+    "routing-sweep": {"task": "routing.sweep_availability", "schedule": 30.0, "options": {"expires": 30.0}},
 }
 
 # --- Hovor ---------------------------------------------------------------------------

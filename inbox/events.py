@@ -67,16 +67,20 @@ def ticket_assigned(
     previous_id: int | None,
     assignee_name: str = "",
     previous_name: str = "",
+    save: bool = True,
 ) -> TicketEvent:
-    return _event(
-        ticket,
-        TicketEventType.ASSIGNED,
-        actor=actor,
-        assignee_id=assignee_id,
-        previous_id=previous_id,
-        assignee_name=assignee_name,
-        previous_name=previous_name,
-    )
+    """Built unsaved with save=False (routing assigns a batch and records them in one INSERT)."""
+    payload = {
+        "assignee_id": assignee_id,
+        "previous_id": previous_id,
+        "assignee_name": assignee_name,
+        "previous_name": previous_name,
+    }
+    if not save:
+        event = _unsaved(ticket, TicketEventType.ASSIGNED, **payload)
+        event.actor = actor
+        return event
+    return _event(ticket, TicketEventType.ASSIGNED, actor=actor, **payload)
 
 
 def status_changed(*, ticket: Ticket, actor: Any, old: str, new: str, save: bool = True) -> TicketEvent:

@@ -15,3 +15,12 @@ customer_data_handled = Signal()
 # Privacy settings and their effect. Arguments: brand (Brand), change ("retention_changed"
 # or "retention_applied"), details (dict: old/new days, counts erased).
 retention_changed = Signal()
+
+# New or reopened conversations wait to be routed (inbox.actions.assignment.tickets_route).
+# Arguments: ticket_ids (list of int). A receiver (the routing app) routes them and returns
+# the tickets it assigned; with no receiver the inbox's own one-agent rule applies.
+tickets_need_routing = Signal()
+
+# Conversations were solved (sent after commit): their assignees have room again.
+# Arguments: ticket_ids (list of int), assignee_ids (list of int).
+tickets_solved = Signal()

@@ -151,6 +151,9 @@ def test_seed_demo_single_agent_routes_every_ticket_to_jana() -> None:
             User.objects.filter(is_active=True, agent_profile__isnull=False).values_list("username", flat=True)
         )
         assert routed == {"jana"}
+        from routing.actions import presence_set
+
+        presence_set(user=User.objects.get(username="jana"), presence="online")  # routing: agents online only
         fake.inbound(author="@someone", name="Some One", text="hello")
         assert account_poll(account_id=BrandAccount.objects.get(platform="x").pk) == 1
     ticket = Ticket.objects.get()

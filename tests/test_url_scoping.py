@@ -40,6 +40,7 @@ SETTINGS = {
     "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
+    "routing:skills_save",
 }
 # Brand B's ids travel in the POST body: each must answer 404 and change nothing
 # (test_ids_in_the_body_are_404_too).
@@ -72,6 +73,9 @@ PUBLIC = {
     "notifications:list": "the person's own notifications only",
     "notifications:bell": "the count of the person's own unread notifications",
     "notifications:read_all": "marks the person's own notifications read",
+    "routing:presence": "sets the person's own presence",
+    "routing:heartbeat": "the person's own presence heartbeat",
+    "routing:skills": "the person's own skills; admins and leads also see the people they manage (no brand's data)",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",

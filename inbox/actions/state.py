@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from .. import events
+from .. import events, signals
 from ..enums import TicketStatus
 from ..models import AgentProfile, Ticket
 
@@ -51,7 +53,19 @@ def tickets_status_change(*, tickets: Sequence[Ticket], status: str, actor: Any 
         changed.append(ticket)
         log.append(events.status_changed(ticket=ticket, actor=actor, old=old, new=status, save=False))
     events.record(log)
+    if status == TicketStatus.SOLVED:
+        _tell_solved(changed)
     return changed
+
+
+def _tell_solved(tickets: list[Ticket]) -> None:
+    """Solving frees room: routing (listening) gives the assignees their next, after commit."""
+    ticket_ids = [t.pk for t in tickets]
+    assignee_ids = sorted({t.assignee_id for t in tickets if t.assignee_id is not None})
+    if assignee_ids:
+        transaction.on_commit(
+            lambda: signals.tickets_solved.send(sender=Ticket, ticket_ids=ticket_ids, assignee_ids=assignee_ids)
+        )
 
 
 def ticket_status_change(*, ticket: Ticket, status: str, actor: Any = None) -> bool:
@@ -81,6 +95,43 @@ def ticket_assignee_change(*, ticket: Ticket, assignee_id: int | None, actor: An
     if assignee_id is not None and ticket.status == TicketStatus.NEW:
         ticket_status_change(ticket=ticket, status=TicketStatus.OPEN, actor=actor)
     return True
+
+
+def tickets_assignee_change(*, assignments: dict[int, int], actor: Any = None) -> list[Ticket]:
+    """Give each ticket to its person (ticket id -> user id; routing's batch), as
+    ticket_assignee_change does one: an ASSIGNED event each, and a new ticket taken is open.
+    Locks the rows; one UPDATE and one INSERT of events for the batch."""
+    tickets = list(Ticket.objects.select_for_update().filter(pk__in=list(assignments)).order_by("pk"))
+    changed = [t for t in tickets if t.assignee_id != assignments[t.pk]]
+    if not changed:
+        return []
+    ids = {assignments[t.pk] for t in changed} | {t.assignee_id for t in changed if t.assignee_id is not None}
+    names = dict(AgentProfile.objects.filter(user_id__in=ids).values_list("user_id", "display_name"))
+    now = timezone.now()
+    by_person: dict[int, list[int]] = {}
+    for ticket in changed:
+        by_person.setdefault(assignments[ticket.pk], []).append(ticket.pk)
+    # One statement for both fields: a new ticket someone takes is open (no second rewrite).
+    Ticket.objects.filter(pk__in=[t.pk for t in changed]).update(
+        assignee_id=Case(*(When(pk__in=pks, then=Value(person)) for person, pks in by_person.items())),
+        status=Case(When(status=TicketStatus.NEW, then=Value(TicketStatus.OPEN)), default=F("status")),
+        updated_at=now,
+    )
+    log = []
+    for ticket in changed:
+        previous_id, ticket.assignee_id, ticket.updated_at = ticket.assignee_id, assignments[ticket.pk], now
+        log.append(events.ticket_assigned(
+            ticket=ticket, actor=actor, assignee_id=ticket.assignee_id, previous_id=previous_id,
+            assignee_name=names.get(ticket.assignee_id, ""), previous_name=names.get(previous_id or 0, ""),
+            save=False,
+        ))
+        if ticket.status == TicketStatus.NEW:
+            ticket.status = TicketStatus.OPEN
+            log.append(events.status_changed(
+                ticket=ticket, actor=actor, old=TicketStatus.NEW, new=TicketStatus.OPEN, save=False
+            ))
+    events.record(log)
+    return changed
 
 
 def _name(user_id: int | None) -> str:

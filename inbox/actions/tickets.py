@@ -11,7 +11,7 @@ from channels.types import NormalizedMessage
 from ..live import bump_on_commit
 from ..models import Message, Ticket
 from .ingest import IncomingItem, tickets_ingest_batch
-from .state import UnknownStatus, ticket_assignee_change, ticket_status_change
+from .state import UnknownStatus, ticket_assignee_change, ticket_status_change, tickets_assignee_change
 
 
 class TicketActionError(Exception):
@@ -44,6 +44,17 @@ def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User | None) 
     if ticket_assignee_change(ticket=ticket, assignee_id=assignee.pk if assignee is not None else None, actor=actor):
         bump_on_commit(tickets=[ticket])
     return ticket
+
+
+@transaction.atomic
+def tickets_assign_batch(*, assignments: dict[int, int], actor: User | None) -> list[Ticket]:
+    """Give many tickets to people at once (routing's batch: ticket id -> user id), each
+    with its ASSIGNED event, in a handful of queries whatever the batch's size (see
+    state.tickets_assignee_change). Returns the tickets that changed."""
+    changed = tickets_assignee_change(assignments=assignments, actor=actor)
+    if changed:
+        bump_on_commit(tickets=changed)
+    return changed
 
 
 @transaction.atomic

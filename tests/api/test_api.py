@@ -18,6 +18,7 @@ from channels.types import NormalizedAuthor, NormalizedMessage
 from inbox.actions.tickets import ticket_ingest_message
 from inbox.enums import DeliveryStatus, Direction, TicketEventType, TicketStatus
 from inbox.models import Message, OutboundMessage, Ticket
+from routing.actions import presence_set
 from tests.support import X_CREDENTIALS, make_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -446,6 +447,7 @@ def test_bad_status_is_400(fake_x: Any, x_account: Any, agent: User, value: Any)
 
 # --- who may see tickets ------------------------------------------------------------------
 def test_non_agent_user_cannot_see_or_act_on_tickets(fake_x: Any, x_account: Any, agent: User, outsider: User) -> None:
+    presence_set(user=agent, presence="online")  # routing gives new work to agents online
     ticket, _ = make_ticket(fake_x, x_account, "@private", "Private Person", "my secret order")
     client = api(outsider)
     assert client.get("/api/v1/tickets/").status_code in (403, 404)

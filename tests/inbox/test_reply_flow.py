@@ -14,11 +14,13 @@ from inbox.actions.delivery import reply_deliver
 from inbox.actions.replies import ticket_reply
 from inbox.enums import DeliveryStatus, Direction, OutboundStatus, TicketEventType, TicketStatus
 from inbox.models import Message, OutboundMessage, Ticket
+from routing.actions import presence_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_mention_becomes_ticket_and_reply_goes_back(fake_x: Any, x_account: Any, agent: Any) -> None:
+    presence_set(user=agent, presence="online")  # routing gives new work to agents online
     tweet = fake_x.inbound(author="@jnovakova", name="Jana Nováková", text="Kde je moje objednávka? 📦 <b>&")["data"]
     assert account_poll(account_id=x_account.pk) == 1
 

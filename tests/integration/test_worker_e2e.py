@@ -14,6 +14,7 @@ from channels.models import BrandAccount, InboundEvent
 from channels.tasks import poll_account, poll_due_accounts
 from inbox.enums import DeliveryStatus, Direction, OutboundStatus
 from inbox.models import Message, OutboundMessage, Ticket
+from routing.actions import presence_set
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -33,7 +34,9 @@ def _poll_and_wait(account: BrandAccount, inbound: int) -> None:
     )
 
 
-def test_mention_to_ticket_to_reply(celery_worker_process: None, fake_x: Any, x_account: Any, api: APIClient) -> None:
+def test_mention_to_ticket_to_reply(celery_worker_process: None, fake_x: Any, x_account: Any, api: APIClient,
+                                    agent: Any) -> None:
+    presence_set(user=agent, presence="online")  # routing gives new work to agents online
     tweet = fake_x.inbound(author="@ivan_petrov", name="Иван Петров", text="Поръчка 123 не е пристигнала 😟")["data"]
     poll_due_accounts.delay()  # what beat runs
     assert wait_for(lambda: Ticket.objects.filter(assignee__isnull=False).exists(), timeout=30)

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from channels.models import BrandAccount
 from inbox.enums import DeliveryStatus, Direction, OutboundStatus, TicketEventType, TicketStatus
 from inbox.models import AgentProfile, Message, OutboundMessage, Ticket
+from routing.actions import presence_set
 from tests.support import make_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -366,6 +367,7 @@ def test_views_refuse_get_where_post_is_needed(agent_client: Client, fake_x: Any
 
 # --- who may see what ---------------------------------------------------------------------
 def test_logged_in_non_agent_gets_404(client: Client, agent: User, fake_x: Any, x_account: BrandAccount) -> None:
+    presence_set(user=agent, presence="online")  # routing gives new work to agents online
     ticket, _ = make_ticket(fake_x, x_account, "@secretive", "Secretive", "my address is 1 Main St")
     outsider = User.objects.create_user("mallory", password="pw-mallory-123")
     client.force_login(outsider)
