@@ -28,7 +28,7 @@ DEMO_AGENTS = [
 
 # Two brands, so that who sees what is visible: the messaging apps answer for Acme Mobile,
 # every other platform for Acme. Each team covers one brand; Jana works in both (with
-# --single-agent she is the only agent and every conversation routes to her).
+# --single-agent she is the only agent, and every conversation routes to her once she is online).
 SECOND_BRAND = "Acme Mobile"
 SECOND_BRAND_PLATFORMS = {"viber", "telegram", "whatsapp"}
 DEMO_TEAMS = [
@@ -69,7 +69,7 @@ class Command(BaseCommand):
                 )
         parser.add_argument("--web-url", default="http://127.0.0.1:8000", help="where Hovor answers (for the logins)")
         parser.add_argument("--write-ids", default="", help="write the demo accounts' ids to this JSON file")
-        parser.add_argument("--single-agent", action="store_true", help="only Jana (every ticket routes to her)")
+        parser.add_argument("--single-agent", action="store_true", help="only Jana (every ticket routes to her while she is online)")
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
