@@ -69,7 +69,9 @@ class Command(BaseCommand):
                 )
         parser.add_argument("--web-url", default="http://127.0.0.1:8000", help="where Hovor answers (for the logins)")
         parser.add_argument("--write-ids", default="", help="write the demo accounts' ids to this JSON file")
-        parser.add_argument("--single-agent", action="store_true", help="only Jana (every ticket routes to her while she is online)")
+        parser.add_argument(
+            "--single-agent", action="store_true", help="only Jana (every ticket routes to her while she is online)"
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
