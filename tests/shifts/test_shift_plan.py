@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from inbox.models import Team
 from shifts.actions import InvalidShift, shift_exception_add, shift_plan_set, weekly_shift_add
 from shifts.availability import next_on_shift_at, on_shift_user_ids
+from shifts.plan import holiday_name
 
 pytestmark = pytest.mark.django_db
 
@@ -119,8 +120,6 @@ def test_public_holiday_cancels_weekly_shifts_unless_an_extra_is_planned(
     # Polish, Bulgarian and British holidays are known too.
     for country, day in (("PL", "2026-11-11"), ("BG", "2026-03-03"), ("GB", "2026-12-25")):
         shift_plan_set(team=team, timezone="Europe/Prague", country=country)
-        from shifts.plan import holiday_name
-
         assert holiday_name(country, date.fromisoformat(day))
 
 
