@@ -22,6 +22,9 @@ SCOPED = {
     "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",
     "inbox:ticket_priority", "inbox:ticket_tags", "inbox:ticket_snooze", "inbox:ticket_unsnooze",
     "inbox:ticket_team", "inbox:saved_view_delete",
+    # Another team's shift plan (brand B's team): neither seen nor edited.
+    "shifts:plan", "shifts:plan_settings", "shifts:shift_add", "shifts:shift_remove",
+    "shifts:exception_add", "shifts:exception_remove",
     "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
     "customer-detail", "brand-detail", "account-detail",
     # Another person's API token and two-factor devices (accounts/): never anyone else's.
@@ -72,6 +75,7 @@ PUBLIC = {
     "notifications:list": "the person's own notifications only",
     "notifications:bell": "the count of the person's own unread notifications",
     "notifications:read_all": "marks the person's own notifications read",
+    "shifts:plans": "the names of the person's own teams (their shift plans)",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",
