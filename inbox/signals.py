@@ -15,3 +15,8 @@ customer_data_handled = Signal()
 # Privacy settings and their effect. Arguments: brand (Brand), change ("retention_changed"
 # or "retention_applied"), details (dict: old/new days, counts erased).
 retention_changed = Signal()
+
+# Customers wrote (not auto-replies): sent by ingest inside its transaction, after the
+# messages are written. Arguments: ticket_ids (list[int]) of the conversations they went to.
+# Shifts listens (the out-of-hours acknowledgement).
+customer_messages_received = Signal()

@@ -124,3 +124,17 @@ class ShiftException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.date} {self.kind}"
+
+
+class Acknowledgement(models.Model):
+    """A brand's out-of-hours acknowledgement: on unless an admin turns it off; `texts` holds
+    the admin's own wording per language ({"cs": "…"}), with {time} and {brand} filled in.
+    A brand without a row acknowledges with Hovor's default texts."""
+
+    brand = models.OneToOneField("channels.Brand", on_delete=models.CASCADE, related_name="acknowledgement")
+    enabled = models.BooleanField(default=True)
+    texts = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.brand} ({'on' if self.enabled else 'off'})"
