@@ -56,7 +56,7 @@ def team_answers_at(*, ticket: Ticket, at: datetime) -> datetime | None:
     moment: datetime | None = at
     for _ in range(MAX_ROUNDS):
         assert moment is not None
-        staffed = next_staffed_at(hours, moment)
+        staffed = next_staffed_at(hours, moment, ticket.account.platform)
         if staffed is None:
             return None
         on = (

@@ -32,19 +32,26 @@ class InvalidHours(ValueError):
 
 
 @transaction.atomic
-def business_hours_set(*, brand: Brand, timezone: str, periods: Sequence[Period]) -> BusinessHours:
-    """Replace a brand's weekly staffed hours. No periods at all means never staffed."""
+def business_hours_set(*, brand: Brand, timezone: str, periods: Sequence[Period], platform: str = "") -> BusinessHours:
+    """Replace a brand's weekly staffed hours (with `platform`, that channel's own hours;
+    the time zone is the brand's for all). No periods at all means never staffed; a channel
+    without periods of its own keeps the brand's."""
     if timezone not in zoneinfo.available_timezones():
         raise InvalidHours(_("Unknown time zone %(zone)r: use a name like Europe/Prague.") % {"zone": timezone})
     for period in periods:
         if not 0 <= period.weekday <= 6:
             raise InvalidHours(_("Weekday %(day)s is not 0 (Monday) to 6 (Sunday).") % {"day": period.weekday})
-    hours, _unused = BusinessHours.objects.select_for_update().get_or_create(brand=brand)
+    hours, created = BusinessHours.objects.select_for_update().get_or_create(brand=brand)
     hours.timezone = timezone
     hours.save()
-    hours.periods.all().delete()
+    if created and platform:  # the other channels stay staffed around the clock, as before
+        OpeningPeriod.objects.bulk_create(
+            OpeningPeriod(hours=hours, weekday=day, opens=time(0), closes=time(0)) for day in range(7)
+        )
+    hours.periods.filter(platform=platform).delete()
     OpeningPeriod.objects.bulk_create(
-        OpeningPeriod(hours=hours, weekday=p.weekday, opens=p.opens, closes=p.closes) for p in periods
+        OpeningPeriod(hours=hours, weekday=p.weekday, opens=p.opens, closes=p.closes, platform=platform)
+        for p in periods
     )
     hours_changed.send(
         sender=BusinessHours,
@@ -52,6 +59,7 @@ def business_hours_set(*, brand: Brand, timezone: str, periods: Sequence[Period]
         change="hours_changed",
         details={
             "timezone": timezone,
+            "platform": platform,
             "periods": len(periods),
             "schedule": [f"{p.weekday} {p.opens:%H:%M}-{p.closes:%H:%M}" for p in periods],
         },
@@ -65,6 +73,16 @@ def business_hours_clear(*, brand: Brand) -> None:
     deleted, _unused = BusinessHours.objects.filter(brand=brand).delete()
     if deleted:
         hours_changed.send(sender=BusinessHours, brand=brand, change="hours_cleared", details={})
+
+
+@transaction.atomic
+def business_hours_channel_clear(*, brand: Brand, platform: str) -> None:
+    """The channel back to the brand's hours."""
+    deleted, _unused = OpeningPeriod.objects.filter(hours__brand=brand, platform=platform).exclude(platform="").delete()
+    if deleted:
+        hours_changed.send(
+            sender=BusinessHours, brand=brand, change="hours_changed", details={"platform": platform, "periods": 0}
+        )
 
 
 # --- the team's shift plan -------------------------------------------------------------

@@ -34,12 +34,15 @@ class BusinessHours(models.Model):
 
 class OpeningPeriod(models.Model):
     """One staffed stretch starting on a weekday. `closes` at or before `opens` runs past
-    midnight into the next day; equal times mean 24 hours (00:00–00:00 is the whole day)."""
+    midnight into the next day; equal times mean 24 hours (00:00–00:00 is the whole day).
+    A channel with periods of its own keeps those hours instead of the brand's."""
 
     hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="periods")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     opens = models.TimeField()
     closes = models.TimeField()
+    # A channel platform ("email") with its own hours; blank: every channel without its own.
+    platform = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
         ordering = ["weekday", "opens"]

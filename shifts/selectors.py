@@ -25,6 +25,7 @@ class Period:
     weekday: int
     opens: time
     closes: time
+    platform: str = ""
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -34,20 +35,28 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _periods(hours: BusinessHours) -> list[Period]:
-    return [Period(p.weekday, p.opens, p.closes) for p in hours.periods.all()]
+def channel_periods(hours: BusinessHours, platform: str = "") -> list[Period]:
+    """The channel's own periods if it has any, else the brand's (those without a channel)."""
+    every = [Period(p.weekday, p.opens, p.closes, p.platform) for p in hours.periods.all()]
+    own = [p for p in every if platform and p.platform == platform]
+    return own or [p for p in every if not p.platform]
 
 
-def _stretches(hours: BusinessHours, around: datetime) -> list[tuple[datetime, datetime]]:
+def channels_with_hours(hours: BusinessHours | None) -> set[str]:
+    return {p.platform for p in hours.periods.all() if p.platform} if hours else set()
+
+
+def _stretches(hours: BusinessHours, around: datetime, platform: str = "") -> list[tuple[datetime, datetime]]:
     """Staffed stretches, as aware datetimes, starting from the day before `around` to a
     week after it (enough to answer "now?" and "when next?")."""
     zone = _zone(hours.timezone)
     local = around.astimezone(zone)
     first_day = local.date() - DAY
+    periods = channel_periods(hours, platform)
     out = []
     for offset in range(9):
         day = first_day + timedelta(days=offset)
-        for period in _periods(hours):
+        for period in periods:
             if period.weekday != day.weekday():
                 continue
             start = datetime.combine(day, period.opens, tzinfo=zone)
@@ -58,19 +67,19 @@ def _stretches(hours: BusinessHours, around: datetime) -> list[tuple[datetime, d
     return sorted(out)
 
 
-def is_staffed(hours: BusinessHours | None, at: datetime) -> bool:
+def is_staffed(hours: BusinessHours | None, at: datetime, platform: str = "") -> bool:
     if hours is None:
         return True
     moment = at.astimezone(UTC)
-    return any(start <= moment < end for start, end in _stretches(hours, at))
+    return any(start <= moment < end for start, end in _stretches(hours, at, platform))
 
 
-def next_staffed_at(hours: BusinessHours | None, at: datetime) -> datetime | None:
+def next_staffed_at(hours: BusinessHours | None, at: datetime, platform: str = "") -> datetime | None:
     """When the team is next at work: `at` itself while staffed, None if never."""
     if hours is None:
         return at
     moment = at.astimezone(UTC)
-    for start, end in _stretches(hours, at):
+    for start, end in _stretches(hours, at, platform):
         if start <= moment < end:
             return at
         if start > moment:

@@ -16,8 +16,8 @@ from inbox.actions.tickets import ticket_ingest_message
 from inbox.enums import TicketEventType
 from inbox.models import Message, Ticket, TicketEvent
 from shifts.acknowledgement import acknowledgement_set, team_answers_at, ticket_acknowledge_out_of_hours
-from shifts.actions import business_hours_set, shift_plan_set, weekly_shift_add
-from shifts.selectors import Period
+from shifts.actions import business_hours_channel_clear, business_hours_set, shift_plan_set, weekly_shift_add
+from shifts.selectors import Period, hours_for_brand, is_staffed
 from tests.inbox.actions.test_ingest import mention
 from tests.support import make_ticket
 
@@ -94,13 +94,25 @@ def test_turned_off_per_brand(planned: Any) -> None:
 
 
 def test_the_channels_staffed_hours_push_the_time_later(planned: Any) -> None:
-    # Staffed for X only from 10:00 on weekdays: the team answers at 10:00, not 08:00.
+    # The brand is staffed 08:00–18:00, but X only from 10:00 on weekdays: the team answers
+    # an X customer at 10:00, not at the shift's 08:00.
+    week = range(5)
     business_hours_set(
-        brand=planned.brand, timezone="Europe/Prague", periods=[Period(d, time(10), time(18)) for d in range(5)]
+        brand=planned.brand, timezone="Europe/Prague", periods=[Period(d, time(8), time(18)) for d in week]
+    )
+    business_hours_set(
+        brand=planned.brand,
+        timezone="Europe/Prague",
+        periods=[Period(d, time(10), time(18)) for d in week],
+        platform="x",
     )
     ticket = customer_writes(planned, text="Hello?", language="en")
-    when = team_answers_at(ticket=ticket, at=EVENING)
-    assert when == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 Prague
+    assert team_answers_at(ticket=ticket, at=EVENING) == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 Prague
+    hours = hours_for_brand(planned.brand_id)
+    assert is_staffed(hours, datetime(2026, 11, 25, 8, 0, tzinfo=UTC), "email")  # 09:00: the brand's hours
+    assert not is_staffed(hours, datetime(2026, 11, 25, 8, 0, tzinfo=UTC), "x")
+    business_hours_channel_clear(brand=planned.brand, platform="x")
+    assert team_answers_at(ticket=ticket, at=EVENING) == datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 
 
 def test_ingest_sends_it_through_the_outbox_to_x(

@@ -4,6 +4,7 @@ read-only, someone outside the team does not see it at all."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -86,3 +87,27 @@ def test_who_is_on_now_and_next(team: Team, monkeypatch: pytest.MonkeyPatch) -> 
     next_up = page.split('id="next-up"')[1].split("</div>")[0]
     assert "Adam" in on_now and "Lea" not in on_now
     assert "Lea" in next_up and "16:00" in next_up
+
+
+def test_an_admin_gives_email_its_own_hours(brand: Any, admin_client: Client) -> None:
+    from shifts.selectors import hours_for_brand, is_staffed
+
+    r = admin_client.post(
+        f"/settings/hours/{brand.pk}/",
+        {
+            "timezone": "Europe/Prague",
+            "platform": "email",
+            **{f"open-{d}": "1" for d in range(5)},
+            **{f"opens-{d}": "09:00" for d in range(5)},
+            **{f"closes-{d}": "17:00" for d in range(5)},
+        },
+    )
+    assert r.status_code == 302 and r["Location"].endswith("?channel=email")
+    hours = hours_for_brand(brand.pk)
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    assert not is_staffed(hours, saturday, "email")
+    assert is_staffed(hours, saturday, "x")  # the other channels stay staffed around the clock
+    assert admin_client.get("/settings/hours/?channel=email").status_code == 200
+    admin_client.post(f"/settings/hours/{brand.pk}/", {"platform": "email", "action": "same"})
+    hours = hours_for_brand(brand.pk)
+    assert is_staffed(hours, saturday, "email") and not hours.periods.exclude(platform="").exists()  # type: ignore[union-attr]
