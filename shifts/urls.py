@@ -6,6 +6,7 @@ app_name = "shifts"
 urlpatterns = [
     path("settings/hours/", views.hours, name="hours"),
     path("settings/hours/<int:brand_id>/", views.hours_save, name="hours_save"),
+    path("settings/hours/<int:brand_id>/acknowledgement/", views.acknowledgement_save, name="acknowledgement_save"),
     path("shifts/", plan_views.plans, name="plans"),
     path("shifts/<int:team_id>/", plan_views.plan, name="plan"),
     path("shifts/<int:team_id>/settings/", plan_views.plan_settings, name="plan_settings"),

@@ -19,10 +19,12 @@ from channels.models import Brand
 from channels.registry import platform_label, polling_platforms, supported_platforms
 from inbox.selectors import brands_visible_to
 
+from .acknowledgement import DEFAULT_TEXTS, acknowledgement_for, acknowledgement_set
 from .actions import InvalidHours, business_hours_channel_clear, business_hours_clear, business_hours_set
 from .models import BusinessHours, Weekday
 from .selectors import Period, channel_periods, channels_with_hours, is_staffed, next_staffed_at
 
+ACK_LANGUAGES = (("en", "English"), ("cs", "Čeština"), ("pl", "Polski"), ("bg", "Български"))
 DEFAULT_OPENS = time(8, 0)
 DEFAULT_CLOSES = time(17, 0)
 COMMON_ZONES = (
@@ -105,6 +107,11 @@ def _hours_page(
                 "own": channel in channels_with_hours(brand_hours),
                 "staffed": is_staffed(brand_hours, now, channel),
                 "next": next_staffed_at(brand_hours, now, channel),
+                "ack": (ack := acknowledgement_for(brand_id=brand.pk)),
+                "ack_rows": [
+                    {"lang": lang, "label": label, "text": ack.texts.get(lang, ""), "default": DEFAULT_TEXTS[lang]}
+                    for lang, label in ACK_LANGUAGES
+                ],
                 "error": error if refused is not None and brand.pk == refused.pk else "",
                 "zone": zone if refused is not None and brand.pk == refused.pk else "",
             }
@@ -164,3 +171,16 @@ def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
         return _hours_page(request, brands=allowed, refused=brand, error=str(exc), zone=zone, status=400)
     flash.success(request, _("%(brand)s: staffed hours saved.") % {"brand": brand.name})
     return back
+
+
+@login_required
+@require_http_methods(["POST"])
+def acknowledgement_save(request: HttpRequest, brand_id: int) -> HttpResponse:
+    """Admins only: the brand's out-of-hours acknowledgement on or off, and its wording."""
+    if not request.user.is_staff:
+        raise Http404("Admins only")
+    brand = get_object_or_404(Brand, pk=brand_id)
+    texts = {lang: request.POST.get(f"text-{lang}", "") for lang, _label in ACK_LANGUAGES}
+    acknowledgement_set(brand_id=brand.pk, enabled=bool(request.POST.get("enabled")), texts=texts)
+    flash.success(request, _("%(brand)s: out-of-hours acknowledgement saved.") % {"brand": brand.name})
+    return redirect("shifts:hours")

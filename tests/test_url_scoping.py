@@ -37,7 +37,7 @@ LISTS = {"inbox:inbox", "inbox:inbox_list", "ticket-list", "customer-list", "bra
 SETTINGS = {
     "channels:accounts", "channels:account_new", "channels:account", "channels:account_disconnect",
     "channels:oauth_start", "channels:oauth_callback", "channels:oauth_choose", "channels:account_backfill",
-    "shifts:hours", "shifts:hours_save",
+    "shifts:hours", "shifts:hours_save", "shifts:acknowledgement_save",
     "inbox:teams", "inbox:team_new", "inbox:team_save", "inbox:person_role",
     "inbox:privacy", "inbox:retention_save", "audit:log", "audit:export",
     "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",

@@ -111,3 +111,19 @@ def test_an_admin_gives_email_its_own_hours(brand: Any, admin_client: Client) ->
     admin_client.post(f"/settings/hours/{brand.pk}/", {"platform": "email", "action": "same"})
     hours = hours_for_brand(brand.pk)
     assert is_staffed(hours, saturday, "email") and not hours.periods.exclude(platform="").exists()  # type: ignore[union-attr]
+
+
+def test_admins_turn_the_acknowledgement_off_and_word_it(brand: Any, admin_client: Client) -> None:
+    from shifts.acknowledgement import acknowledgement_for
+
+    assert acknowledgement_for(brand_id=brand.pk).enabled  # on by default
+    r = admin_client.post(f"/settings/hours/{brand.pk}/acknowledgement/", {"text-cs": "Ozveme se od {time}. {brand}"})
+    assert r.status_code == 302
+    ack = acknowledgement_for(brand_id=brand.pk)
+    assert not ack.enabled and ack.texts == {"cs": "Ozveme se od {time}. {brand}"}
+    assert b"Ozveme se od" in admin_client.get("/settings/hours/").content
+
+
+def test_a_lead_may_not_change_the_acknowledgement(team: Team, brand: Any) -> None:
+    lead = person("lea", "lead", team)
+    assert client_for(lead).post(f"/settings/hours/{brand.pk}/acknowledgement/", {}).status_code == 404
