@@ -132,3 +132,14 @@ def test_ingest_sends_it_through_the_outbox_to_x(
     with django_capture_on_commit_callbacks(execute=True):
         make_ticket(fake_x, planned, "carol", "Carol", "@AcmeCare hello again, still waiting for an answer")
     assert len(fake_x.outbound()) == 1 and acks(ticket) == 1
+
+
+def test_the_time_is_right_across_the_spring_change_and_in_the_customers_zone(planned: Any) -> None:
+    # Friday 27 March 2026 18:00 UTC (19:00 CET) → Monday 30 March 08:00 CEST, 06:00 UTC.
+    friday = datetime(2026, 3, 27, 18, 0, tzinfo=UTC)
+    ticket = customer_writes(planned, text="Hello?", language="en")
+    assert team_answers_at(ticket=ticket, at=friday) == datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
+    # A customer whose channel says they are in London reads 07:00 (BST).
+    Message.objects.filter(ticket=ticket, direction="in").update(extra={"timezone": "Europe/London"})
+    sent = ticket_acknowledge_out_of_hours(ticket_id=ticket.pk, at=friday)
+    assert sent is not None and "Monday 30 March, 07:00" in sent.text
