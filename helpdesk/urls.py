@@ -33,7 +33,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("settings/accounts/", include("channels.urls")),
-    path("settings/hours/", include("shifts.urls")),
+    path("", include("shifts.urls")),
     path("settings/audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("routing/", include("routing.urls")),

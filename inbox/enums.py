@@ -66,6 +66,8 @@ class TicketEventType(models.TextChoices):
     UNSNOOZED = "unsnoozed", _("Back from snooze")
     TEAM_CHANGED = "team_changed", _("Team changed")
     MESSAGE_EDITED = "message_edited", _("Message edited by the customer")
+    # Shifts (shifts/acknowledgement.py): told when the team will answer, once per conversation.
+    ACKNOWLEDGED = "acknowledged", _("Out-of-hours acknowledgement sent")
 
 
 class Role(models.TextChoices):

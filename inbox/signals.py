@@ -24,3 +24,7 @@ tickets_need_routing = Signal()
 # Conversations were solved (sent after commit): their assignees have room again.
 # Arguments: ticket_ids (list of int), assignee_ids (list of int).
 tickets_solved = Signal()
+# Customers wrote (not auto-replies): sent by ingest inside its transaction, after the
+# messages are written. Arguments: ticket_ids (list[int]) of the conversations they went to.
+# Shifts listens (the out-of-hours acknowledgement).
+customer_messages_received = Signal()

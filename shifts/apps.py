@@ -13,3 +13,9 @@ class ShiftsConfig(AppConfig):
         from .hours import BusinessHoursTeamHours
 
         team_hours_register(BusinessHoursTeamHours())
+
+        from inbox.signals import customer_messages_received
+
+        from .receivers import on_customer_messages_received
+
+        customer_messages_received.connect(on_customer_messages_received, dispatch_uid="shifts.acknowledge")

@@ -10,18 +10,21 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from channels.models import Brand
-from channels.registry import platform_label, polling_platforms
+from channels.registry import platform_label, polling_platforms, supported_platforms
 from inbox.selectors import brands_visible_to
 
-from .actions import InvalidHours, business_hours_clear, business_hours_set
+from .acknowledgement import DEFAULT_TEXTS, acknowledgement_for, acknowledgement_set
+from .actions import InvalidHours, business_hours_channel_clear, business_hours_clear, business_hours_set
 from .models import BusinessHours, Weekday
-from .selectors import Period, is_staffed, next_staffed_at
+from .selectors import Period, channel_periods, channels_with_hours, is_staffed, next_staffed_at
 
+ACK_LANGUAGES = (("en", "English"), ("cs", "Čeština"), ("pl", "Polski"), ("bg", "Български"))
 DEFAULT_OPENS = time(8, 0)
 DEFAULT_CLOSES = time(17, 0)
 COMMON_ZONES = (
@@ -54,8 +57,12 @@ def _parse_time(value: str) -> time | None:
         return None
 
 
-def _rows(hours: BusinessHours | None) -> list[dict[str, object]]:
-    periods = {p.weekday: p for p in hours.periods.all()} if hours else {}
+def _channel(value: str) -> str:
+    return value if value in supported_platforms() else ""
+
+
+def _rows(hours: BusinessHours | None, platform: str = "") -> list[dict[str, object]]:
+    periods = {p.weekday: p for p in channel_periods(hours, platform)} if hours else {}
     rows = []
     for day in Weekday:
         period = periods.get(day.value)
@@ -88,6 +95,7 @@ def _hours_page(
     """The page; with `refused`, that brand's card says why its hours were not saved (once,
     beside the field, with what the lead typed kept) instead of a flash message."""
     now = timezone.now()
+    channel = _channel(request.POST.get("platform", "") or request.GET.get("channel", ""))
     cards = []
     for brand in brands.order_by("name").prefetch_related("business_hours__periods"):
         brand_hours = getattr(brand, "business_hours", None)
@@ -95,15 +103,28 @@ def _hours_page(
             {
                 "brand": brand,
                 "hours": brand_hours,
-                "rows": _rows(brand_hours),
-                "staffed": is_staffed(brand_hours, now),
-                "next": next_staffed_at(brand_hours, now),
+                "rows": _rows(brand_hours, channel),
+                "own": channel in channels_with_hours(brand_hours),
+                "staffed": is_staffed(brand_hours, now, channel),
+                "next": next_staffed_at(brand_hours, now, channel),
+                "ack": (ack := acknowledgement_for(brand_id=brand.pk)),
+                "ack_rows": [
+                    {"lang": lang, "label": label, "text": ack.texts.get(lang, ""), "default": DEFAULT_TEXTS[lang]}
+                    for lang, label in ACK_LANGUAGES
+                ],
                 "error": error if refused is not None and brand.pk == refused.pk else "",
                 "zone": zone if refused is not None and brand.pk == refused.pk else "",
             }
         )
     polled = ", ".join(platform_label(p) for p in polling_platforms())
-    context = {"brands": cards, "zones": COMMON_ZONES, "polled_platforms": polled}
+    context = {
+        "brands": cards,
+        "zones": COMMON_ZONES,
+        "polled_platforms": polled,
+        "channel": channel,
+        "channel_label": platform_label(channel) if channel else "",
+        "channels": [(p, platform_label(p)) for p in supported_platforms()],
+    }
     return render(request, "shifts/hours.html", context, status=status)
 
 
@@ -112,6 +133,16 @@ def _hours_page(
 def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
     allowed = _hours_brands(request)
     brand = get_object_or_404(allowed, pk=brand_id)
+    platform = _channel(request.POST.get("platform", ""))
+    back = redirect(f"{reverse('shifts:hours')}?channel={platform}") if platform else redirect("shifts:hours")
+    if platform and request.POST.get("action") == "same":
+        business_hours_channel_clear(brand=brand, platform=platform)
+        flash.success(
+            request,
+            _("%(brand)s: %(channel)s keeps the brand's staffed hours.")
+            % {"brand": brand.name, "channel": platform_label(platform)},
+        )
+        return back
     if request.POST.get("action") == "always":
         business_hours_clear(brand=brand)
         flash.success(
@@ -131,12 +162,25 @@ def hours_save(request: HttpRequest, brand_id: int) -> HttpResponse:
                 _("%(brand)s: %(day)s needs an opening and a closing time (HH:MM).")
                 % {"brand": brand.name, "day": day.label},
             )
-            return redirect("shifts:hours")
+            return back
         periods.append(Period(day.value, opens, closes))
     zone = request.POST.get("timezone", "").strip()
     try:
-        business_hours_set(brand=brand, timezone=zone, periods=periods)
+        business_hours_set(brand=brand, timezone=zone, periods=periods, platform=platform)
     except InvalidHours as exc:
         return _hours_page(request, brands=allowed, refused=brand, error=str(exc), zone=zone, status=400)
     flash.success(request, _("%(brand)s: staffed hours saved.") % {"brand": brand.name})
+    return back
+
+
+@login_required
+@require_http_methods(["POST"])
+def acknowledgement_save(request: HttpRequest, brand_id: int) -> HttpResponse:
+    """Admins only: the brand's out-of-hours acknowledgement on or off, and its wording."""
+    if not request.user.is_staff:
+        raise Http404("Admins only")
+    brand = get_object_or_404(Brand, pk=brand_id)
+    texts = {lang: request.POST.get(f"text-{lang}", "") for lang, _label in ACK_LANGUAGES}
+    acknowledgement_set(brand_id=brand.pk, enabled=bool(request.POST.get("enabled")), texts=texts)
+    flash.success(request, _("%(brand)s: out-of-hours acknowledgement saved.") % {"brand": brand.name})
     return redirect("shifts:hours")

@@ -22,6 +22,9 @@ SCOPED = {
     "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",
     "inbox:ticket_priority", "inbox:ticket_tags", "inbox:ticket_snooze", "inbox:ticket_unsnooze",
     "inbox:ticket_team", "inbox:saved_view_delete",
+    # Another team's shift plan (brand B's team): neither seen nor edited.
+    "shifts:plan", "shifts:plan_settings", "shifts:shift_add", "shifts:shift_remove",
+    "shifts:exception_add", "shifts:exception_remove",
     "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
     "customer-detail", "brand-detail", "account-detail",
     # Another person's API token and two-factor devices (accounts/): never anyone else's.
@@ -34,7 +37,7 @@ LISTS = {"inbox:inbox", "inbox:inbox_list", "ticket-list", "customer-list", "bra
 SETTINGS = {
     "channels:accounts", "channels:account_new", "channels:account", "channels:account_disconnect",
     "channels:oauth_start", "channels:oauth_callback", "channels:oauth_choose", "channels:account_backfill",
-    "shifts:hours", "shifts:hours_save",
+    "shifts:hours", "shifts:hours_save", "shifts:acknowledgement_save",
     "inbox:teams", "inbox:team_new", "inbox:team_save", "inbox:person_role",
     "inbox:privacy", "inbox:retention_save", "audit:log", "audit:export",
     "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",
@@ -76,6 +79,7 @@ PUBLIC = {
     "routing:presence": "sets the person's own presence",
     "routing:heartbeat": "the person's own presence heartbeat",
     "routing:skills": "the person's own skills; admins and leads also see the people they manage (no brand's data)",
+    "shifts:plans": "the names of the person's own teams (their shift plans)",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",

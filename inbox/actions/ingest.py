@@ -22,6 +22,7 @@ from ..models import Customer, Identity, Message, Ticket, TicketEvent
 from ..search import search_refresh, search_refresh_customers
 from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
+from ..signals import customer_messages_received
 from ..sla import first_response_due
 from .state import tickets_status_change
 from .triage import tickets_wake_on_customer_message
@@ -291,6 +292,9 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         tickets_status_change(tickets=list(continued.values()), status=TicketStatus.OPEN, actor=None)
         tickets_wake_on_customer_message(ticket_ids=list(continued))  # a snoozed one is back
     bump_on_commit(tickets={t.pk: t for _, _, t in placed}.values())
+    human = sorted({t.pk for item, _, t in placed if not item.incoming.automated})
+    if human:
+        customer_messages_received.send(sender=Message, ticket_ids=human)
     result.created = messages
     result.new_ticket_ids = [t.pk for t in new_tickets]
     return result

@@ -182,8 +182,10 @@ def test_an_account_with_a_registered_webhook_is_polled_only_as_a_safety_net(set
 
 
 def test_a_bad_time_zone_is_said_once_beside_the_field(lead_client: Client, brand: Brand) -> None:
-    response = lead_client.post(f"/settings/hours/{brand.pk}/", {"timezone": "Nowhere/Town", "open-0": "1",
-                                                                 "opens-0": "09:00", "closes-0": "17:00"})
+    response = lead_client.post(
+        f"/settings/hours/{brand.pk}/",
+        {"timezone": "Nowhere/Town", "open-0": "1", "opens-0": "09:00", "closes-0": "17:00"},
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert html.count("Unknown time zone") == 1 and 'class="flash"' not in html
