@@ -16,27 +16,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    conn = psycopg2.connect(
-        dbname="postgres", user=parts.username or "postgres", host=parts.hostname, port=parts.port or 5432,
-        password=parts.password,
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+from bench.setup_db import recreate_database  # noqa: E402
 
 
 def mentions(n: int, rng: random.Random, customers: int) -> list[dict[str, str]]:

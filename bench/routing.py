@@ -23,37 +23,19 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.setup_db import recreate_database, setup_django  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hovor_bench_routing"
 LANGUAGES = ["cs", "pl", "bg", "en"]
 PLATFORMS = ["x", "telegram", "email"]
 
 
-def recreate_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    conn = psycopg2.connect(dbname="postgres", user=parts.username or "postgres", host=parts.hostname,
-                            port=parts.port or 5432, password=parts.password)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
-def setup_django(db_url: str) -> None:
-    os.environ.update({"DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", "LOG_LEVEL": "WARNING",
-                       "HOVOR_VAR_DIR": os.environ.get("HOVOR_VAR_DIR", str(ROOT / "var" / "bench"))})
-    import django
-
-    django.setup()
 
 
 def seed(*, agents: int, tickets: int, capacity: int, rng: random.Random) -> Any:
