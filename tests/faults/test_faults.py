@@ -18,7 +18,7 @@ from tests.faults.scenario import Report, run
 
 pytestmark = pytest.mark.faults
 # Reduced size for the suite (bench/faults.py runs the full one).
-INBOUND, REPLIES = 600, 60
+INBOUND, REPLIES = 1000, 100
 
 
 @pytest.fixture(scope="module")
