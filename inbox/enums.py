@@ -66,6 +66,7 @@ class TicketEventType(models.TextChoices):
     UNSNOOZED = "unsnoozed", _("Back from snooze")
     TEAM_CHANGED = "team_changed", _("Team changed")
     MESSAGE_EDITED = "message_edited", _("Message edited by the customer")
+    SLA_BREACHED = "sla_breached", _("Reply target missed")
 
 
 class Role(models.TextChoices):
@@ -86,7 +87,9 @@ class TicketPriority(models.TextChoices):
 
 
 class SlaState(models.TextChoices):
-    """The inbox's first-response filter (Ticket.first_response_due_at / first_response_at)."""
+    """The inbox's SLA filter, on the clock running now (Ticket.sla_due_at: first or next
+    response)."""
 
     OVERDUE = "overdue", _("First response overdue")
     DUE_SOON = "due_soon", _("Due within 15 minutes")
+    ON_TRACK = "on_track", _("SLA on track")

@@ -23,6 +23,7 @@ from ..search import search_refresh, search_refresh_customers
 from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
 from ..sla import first_response_due
+from .sla import tickets_sla_refresh
 from .state import tickets_status_change
 from .triage import tickets_wake_on_customer_message
 
@@ -290,6 +291,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         continued = {t.pk: t for _, _, t in placed if t.pk in earliest}
         tickets_status_change(tickets=list(continued.values()), status=TicketStatus.OPEN, actor=None)
         tickets_wake_on_customer_message(ticket_ids=list(continued))  # a snoozed one is back
+    tickets_sla_refresh(ticket_ids={t.pk for _, _, t in placed})  # policies, business hours
     bump_on_commit(tickets={t.pk: t for _, _, t in placed}.values())
     result.created = messages
     result.new_ticket_ids = [t.pk for t in new_tickets]

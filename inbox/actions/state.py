@@ -14,6 +14,7 @@ from django.utils import timezone
 from .. import events
 from ..enums import TicketStatus
 from ..models import AgentProfile, Ticket
+from .sla import tickets_sla_refresh
 
 
 class UnknownStatus(ValueError):
@@ -51,6 +52,7 @@ def tickets_status_change(*, tickets: Sequence[Ticket], status: str, actor: Any 
         changed.append(ticket)
         log.append(events.status_changed(ticket=ticket, actor=actor, old=old, new=status, save=False))
     events.record(log)
+    tickets_sla_refresh(ticket_ids=current)  # pending pauses the clock, open restarts it
     return changed
 
 

@@ -1,0 +1,44 @@
+"""Keeping the SLA clocks on tickets (Ticket.sla_due_at and friends) in step with what
+happened: called by ingest, replies, status and priority changes. The clocks are a pure
+function of the ticket's state (inbox.sla.clocks_for), so recomputing is always safe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..models import SlaPolicy, Ticket
+from ..sla import clocks_for
+
+FIELDS = ("first_response_due_at", "next_response_due_at", "sla_due_at", "sla_target")
+
+
+def tickets_sla_refresh(*, ticket_ids: Iterable[int]) -> list[int]:
+    """Recompute these tickets' clocks; returns the ids whose clocks changed. A wait that
+    ended (no clock running) also ends its escalation, so the next wait escalates afresh."""
+    ids = list(ticket_ids)
+    if not ids:
+        return []
+    policies = list(SlaPolicy.objects.all())  # a handful of rows: matched in Python
+    changed: list[Ticket] = []
+    for ticket in Ticket.objects.filter(pk__in=ids).select_related("account"):
+        clocks = clocks_for(ticket, platform=ticket.account.platform, policies=policies)
+        breached_at = ticket.sla_breached_at if clocks.sla_due_at is not None else None
+        new = (clocks.first_response_due_at, clocks.next_response_due_at, clocks.sla_due_at, clocks.sla_target)
+        old = tuple(getattr(ticket, f) for f in FIELDS)
+        if new == old and breached_at == ticket.sla_breached_at:
+            continue
+        for field, value in zip(FIELDS, new, strict=True):
+            setattr(ticket, field, value)
+        ticket.sla_breached_at = breached_at
+        changed.append(ticket)
+    if changed:
+        Ticket.objects.bulk_update(changed, [*FIELDS, "sla_breached_at"])
+    return [t.pk for t in changed]
+
+
+def ticket_sla_refresh(*, ticket: Ticket) -> None:
+    """One ticket's clocks; the instance passed in is updated to match."""
+    if tickets_sla_refresh(ticket_ids=[ticket.pk]):
+        fresh = Ticket.objects.only(*FIELDS, "sla_breached_at").get(pk=ticket.pk)
+        for field in (*FIELDS, "sla_breached_at"):
+            setattr(ticket, field, getattr(fresh, field))
