@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 from ..models import SlaPolicy, Ticket
 from ..sla import clocks_for
 
@@ -42,3 +44,32 @@ def ticket_sla_refresh(*, ticket: Ticket) -> None:
         fresh = Ticket.objects.only(*FIELDS, "sla_breached_at").get(pk=ticket.pk)
         for field in (*FIELDS, "sla_breached_at"):
             setattr(ticket, field, getattr(fresh, field))
+
+
+class SlaPolicyError(ValueError):
+    """A policy the form cannot take (said in the message)."""
+
+
+def sla_policy_create(
+    *,
+    brand_id: int | None,
+    platform: str,
+    priority: str,
+    first_response_minutes: int,
+    next_response_minutes: int,
+    business_hours: bool,
+) -> SlaPolicy:
+    """A policy for a brand, channel and priority (blank: any). Running clocks pick it up at
+    their conversation's next event (a message, a reply, a status or priority change)."""
+    if first_response_minutes < 1 or next_response_minutes < 1:
+        raise SlaPolicyError(_("Targets are at least one minute."))
+    if SlaPolicy.objects.filter(brand_id=brand_id, platform=platform, priority=priority).exists():
+        raise SlaPolicyError(_("A policy for this brand, channel and priority exists already."))
+    return SlaPolicy.objects.create(
+        brand_id=brand_id, platform=platform, priority=priority, first_response_minutes=first_response_minutes,
+        next_response_minutes=next_response_minutes, business_hours=business_hours,
+    )
+
+
+def sla_policy_delete(*, policy: SlaPolicy) -> None:
+    policy.delete()

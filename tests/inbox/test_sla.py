@@ -91,7 +91,9 @@ def test_business_hours_skip_the_night_and_the_weekend_across_dst(two_brands: Tw
 def test_overnight_shift_over_the_dst_night_counts_real_hours(two_brands: TwoBrands) -> None:  # noqa: F811
     w = two_brands
     office_hours(w.brand_a, opens=time(22), closes=time(6), days=range(7))
-    SlaPolicy.objects.create(brand=w.brand_a, first_response_minutes=8 * 60, next_response_minutes=60, business_hours=True)
+    SlaPolicy.objects.create(
+        brand=w.brand_a, first_response_minutes=8 * 60, next_response_minutes=60, business_hours=True
+    )
     # Saturday 22:00 to Sunday 06:00 is nine real hours that night (03:00 happens twice).
     ticket = waiting(w.ticket_a, at_prague(2026, 10, 24, 22, 0))
     assert ticket.sla_due_at == at_prague(2026, 10, 25, 5, 0)
@@ -168,3 +170,22 @@ def test_filter_reads_the_stored_clock(two_brands: TwoBrands) -> None:  # noqa: 
         for state in ("overdue", "due_soon", "on_track")
     }
     assert states == {"overdue": {w.ticket_b.pk}, "due_soon": {w.ticket_a.pk}, "on_track": set()}
+
+
+def test_admin_adds_and_deletes_a_policy_on_the_settings_page(two_brands: TwoBrands) -> None:  # noqa: F811
+    from django.test import Client
+
+    client = Client()
+    client.force_login(two_brands.admin)
+    response = client.post("/settings/sla/new/", {
+        "brand": two_brands.brand_a.pk, "platform": "x", "priority": "urgent",
+        "first_response_minutes": "20", "next_response_minutes": "40", "business_hours": "on",
+    })
+    assert response.status_code == 302
+    policy = SlaPolicy.objects.get()
+    assert (policy.brand_id, policy.platform, policy.priority, policy.first_response_minutes,
+            policy.next_response_minutes, policy.business_hours) == (two_brands.brand_a.pk, "x", "urgent", 20, 40, True)
+    page = client.get("/settings/sla/").content.decode()
+    assert "Acme" in page and "20 min" in page
+    client.post(f"/settings/sla/{policy.pk}/delete/")
+    assert not SlaPolicy.objects.exists()
