@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ..models import SlaPolicy, Ticket
@@ -63,7 +64,8 @@ def sla_policy_create(
     their conversation's next event (a message, a reply, a status or priority change)."""
     if first_response_minutes < 1 or next_response_minutes < 1:
         raise SlaPolicyError(_("Targets are at least one minute."))
-    if SlaPolicy.objects.filter(brand_id=brand_id, platform=platform, priority=priority).exists():
+    same_brand = Q(brand__isnull=True) if brand_id is None else Q(brand_id=brand_id)
+    if SlaPolicy.objects.filter(same_brand, platform=platform, priority=priority).exists():
         raise SlaPolicyError(_("A policy for this brand, channel and priority exists already."))
     return SlaPolicy.objects.create(
         brand_id=brand_id, platform=platform, priority=priority, first_response_minutes=first_response_minutes,
