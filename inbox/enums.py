@@ -90,6 +90,6 @@ class SlaState(models.TextChoices):
     """The inbox's SLA filter, on the clock running now (Ticket.sla_due_at: first or next
     response)."""
 
-    OVERDUE = "overdue", _("First response overdue")
+    OVERDUE = "overdue", _("Reply overdue")
     DUE_SOON = "due_soon", _("Due within 15 minutes")
     ON_TRACK = "on_track", _("SLA on track")
