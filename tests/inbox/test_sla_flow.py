@@ -60,3 +60,18 @@ def test_the_beat_task_runs_the_checks(agent: Any) -> None:
     sla_check()
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert ticket.sla_breached_at is not None and ticket.priority == "high"
+
+
+def test_the_api_shows_the_clocks_read_only(agent: Any) -> None:
+    from rest_framework.test import APIClient
+
+    brand = Brand.objects.create(name="Acme")
+    acct = brand_account_connect(brand=brand, platform="x", handle="@AcmeCare", credentials=dict(X_CREDENTIALS))
+    ticket = incoming(acct, datetime.now(UTC) - timedelta(minutes=5))
+    client = APIClient()
+    client.force_authenticate(agent)
+    body = client.get(f"/api/v1/tickets/{ticket.pk}/").json()
+    assert body["sla_target"] == "first" and body["sla_due_at"] and body["next_response_due_at"] is None
+    assert body["sla_breached_at"] is None
+    client.patch(f"/api/v1/tickets/{ticket.pk}/", {"sla_due_at": None, "sla_target": "next"}, format="json")
+    assert Ticket.objects.get(pk=ticket.pk).sla_target == "first"
