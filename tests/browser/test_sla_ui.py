@@ -70,3 +70,27 @@ def test_timers_and_the_sla_filter(live_server: Any, page: Page, problems: PageP
     expect(header).to_have_text(re.compile(r"^\d+m \d\ds$"))
     shot(page, f"sla-conversation-{language}")
     assert fine.sla_target == "first"
+
+
+def test_admin_adds_a_policy(live_server: Any, page: Page, problems: PageProblems) -> None:
+    from inbox.actions.people import agent_create
+    from inbox.models import SlaPolicy
+
+    Brand.objects.create(name="Acme")
+    agent_create(username="chief", password="pw-chief-12345", display_name="Chief", role="admin")
+    log_in(page, live_server.url, "chief", "pw-chief-12345")
+    with page.expect_navigation():
+        page.select_option(".topbar form.language select", "cs")
+    page.goto(live_server.url + "/settings/sla/")
+    form = page.locator("#sla-policy-form")
+    form.locator("select[name=brand]").select_option(label="Acme")
+    form.locator("select[name=priority]").select_option("urgent")
+    form.locator("input[name=first_response_minutes]").fill("20")
+    form.locator("input[name=business_hours]").check()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    expect(page.locator("#sla-policies tbody tr")).to_have_count(1)
+    expect(page.locator("#sla-policies tbody tr")).to_contain_text("Acme")
+    shot(page, "sla-policies-cs")
+    policy = SlaPolicy.objects.get()
+    assert (policy.priority, policy.first_response_minutes, policy.business_hours) == ("urgent", 20, True)
