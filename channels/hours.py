@@ -5,7 +5,7 @@ With no provider registered (a bare install of the connectors), every brand is a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -26,6 +26,11 @@ class TeamHours(Protocol):
         """When the team is next at work: `at` itself when staffed now, None if never."""
         ...
 
+    def add_staffed_seconds(self, brand_id: int, at: datetime, seconds: float) -> datetime | None:
+        """The moment `seconds` of staffed time after `at` (plain time without hours),
+        None if never staffed."""
+        ...
+
 
 class AlwaysStaffed:
     def off_hours_brand_ids(self, at: datetime) -> set[int]:
@@ -39,6 +44,9 @@ class AlwaysStaffed:
 
     def next_staffed_at(self, brand_id: int, at: datetime) -> datetime | None:
         return at
+
+    def add_staffed_seconds(self, brand_id: int, at: datetime, seconds: float) -> datetime | None:
+        return at + timedelta(seconds=seconds)
 
 
 _provider: TeamHours = AlwaysStaffed()

@@ -198,6 +198,8 @@ HOVOR_POLL_INTERVAL = env.float("HOVOR_POLL_INTERVAL", default=15.0)
 # Outside a brand's staffed hours (shifts.BusinessHours) its accounts are polled this rarely.
 HOVOR_POLL_INTERVAL_OFF_HOURS = env.float("HOVOR_POLL_INTERVAL_OFF_HOURS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
+    # SLA warnings and escalations (an indexed query; idempotent, so a late tick is harmless).
+    "sla-check": {"task": "inbox.sla_check", "schedule": 30.0, "options": {"expires": 30.0}},
     # A tick a busy worker reaches after the next one was queued is dropped, not run twice.
     "poll-accounts": {
         "task": "channels.poll_due_accounts",
@@ -218,6 +220,8 @@ X_API_BASE = env.str("X_API_BASE", default="https://api.twitter.com")
 # Seconds an outbound HTTP call may take before its outcome is "unknown".
 HOVOR_HTTP_TIMEOUT = env.float("HOVOR_HTTP_TIMEOUT", default=10.0)
 # First-response targets per channel kind (CARE.md: social 1 h, email 24 h).
+# SLA: the assignee and their leads are warned this long before a reply target is missed.
+SLA_WARN_BEFORE_MINUTES = env.int("SLA_WARN_BEFORE_MINUTES", default=15)
 FIRST_RESPONSE_TARGETS = {
     "social": timedelta(hours=env.float("SLA_SOCIAL_HOURS", default=1.0)),
     "email": timedelta(hours=env.float("SLA_EMAIL_HOURS", default=24.0)),

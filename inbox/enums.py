@@ -68,6 +68,7 @@ class TicketEventType(models.TextChoices):
     MESSAGE_EDITED = "message_edited", _("Message edited by the customer")
     # Shifts (shifts/acknowledgement.py): told when the team will answer, once per conversation.
     ACKNOWLEDGED = "acknowledged", _("Out-of-hours acknowledgement sent")
+    SLA_BREACHED = "sla_breached", _("Reply target missed")
 
 
 class Role(models.TextChoices):
@@ -88,7 +89,9 @@ class TicketPriority(models.TextChoices):
 
 
 class SlaState(models.TextChoices):
-    """The inbox's first-response filter (Ticket.first_response_due_at / first_response_at)."""
+    """The inbox's SLA filter, on the clock running now (Ticket.sla_due_at: first or next
+    response)."""
 
-    OVERDUE = "overdue", _("First response overdue")
+    OVERDUE = "overdue", _("Reply overdue")
     DUE_SOON = "due_soon", _("Due within 15 minutes")
+    ON_TRACK = "on_track", _("SLA on track")

@@ -105,6 +105,11 @@ def priority_changed(*, ticket: Ticket, actor: Any, old: str, new: str) -> Ticke
     return _event(ticket, TicketEventType.PRIORITY_CHANGED, actor=actor, old=old, new=new)
 
 
+def sla_breached(*, ticket: Ticket, target: str, due: str) -> TicketEvent:
+    """`target` first or next; `due` the missed due time, ISO 8601."""
+    return _event(ticket, TicketEventType.SLA_BREACHED, target=target, due=due)
+
+
 def tags_changed(*, ticket: Ticket, actor: Any, added: list[str], removed: list[str]) -> TicketEvent:
     return _event(ticket, TicketEventType.TAGS_CHANGED, actor=actor, added=added, removed=removed)
 

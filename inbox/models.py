@@ -127,6 +127,13 @@ class Ticket(models.Model):
     waiting_since = models.DateTimeField(null=True, blank=True)
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # SLA clocks (inbox/actions/sla.py recomputes them): the next reply owed after the first,
+    # the one running now (first or next; null while the customer has the ball), and when
+    # this wait was escalated (cleared when it ends), so a breach escalates once.
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_target = models.CharField(max_length=10, blank=True, default="")
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(default=timezone.now)
     # Set when its messages' text and attachments were erased (the customer's erasure or the
     # brand's retention); the rows stay, with their times and directions, for the reports.
@@ -165,6 +172,13 @@ class Ticket(models.Model):
             models.Index(fields=["woke_at"], condition=Q(woke_at__isnull=False), name="ticket_woke_idx"),
             models.Index(
                 fields=["first_response_due_at"], condition=Q(first_response_at__isnull=True), name="ticket_sla_idx"
+            ),
+            # The SLA filter (running clocks by due time) and the beat (not yet escalated).
+            models.Index(fields=["sla_due_at"], condition=Q(sla_due_at__isnull=False), name="ticket_sla_running_idx"),
+            models.Index(
+                fields=["sla_due_at"],
+                condition=Q(sla_due_at__isnull=False, sla_breached_at__isnull=True),
+                name="ticket_sla_due_idx",
             ),
         ]
 
@@ -315,3 +329,24 @@ class TicketEvent(models.Model):
         if self.pk is not None:
             raise ValueError("TicketEvent is append-only")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class SlaPolicy(models.Model):
+    """Response targets for conversations of a brand, a channel and a priority; a blank
+    field matches any, and the most specific policy wins (brand, then channel, then
+    priority). Without one, the channel's SLA class sets the targets (settings)."""
+
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_policies")
+    platform = models.CharField(max_length=30, blank=True)
+    priority = models.CharField(max_length=10, choices=TicketPriority.choices, blank=True)
+    first_response_minutes = models.PositiveIntegerField()
+    next_response_minutes = models.PositiveIntegerField()
+    # Counted in the brand's staffed hours (shifts) rather than around the clock.
+    business_hours = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["brand_id", "platform", "priority", "id"]
+
+    def __str__(self) -> str:
+        return f"SLA {self.brand_id or '*'}/{self.platform or '*'}/{self.priority or '*'}"

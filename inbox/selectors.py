@@ -177,13 +177,15 @@ SLA_SOON = timedelta(minutes=15)
 
 
 def sla_filter(state: str, *, now: datetime | None = None) -> Q:
-    """overdue: the first response was due and has not come; due_soon: due within 15 min.
-    Both read the partial index ticket_sla_idx (unanswered tickets by due time)."""
+    """On the clock running now (first or next response, stored by inbox.actions.sla):
+    overdue: past due; due_soon: due within 15 min; on_track: later. They read the partial
+    index ticket_sla_running_idx (running clocks by due time)."""
     now = now or timezone.now()
-    unanswered = Q(first_response_at__isnull=True, first_response_due_at__isnull=False)
     if state == SlaState.OVERDUE:
-        return unanswered & Q(first_response_due_at__lt=now)
-    return unanswered & Q(first_response_due_at__gte=now, first_response_due_at__lt=now + SLA_SOON)
+        return Q(sla_due_at__lt=now)
+    if state == SlaState.DUE_SOON:
+        return Q(sla_due_at__gte=now, sla_due_at__lt=now + SLA_SOON)
+    return Q(sla_due_at__gte=now + SLA_SOON)
 
 
 def inbox_filter_choices(*, agent: User) -> dict[str, list[tuple[str, str]]]:

@@ -13,6 +13,7 @@ from helpdesk.celery import step_task
 
 from .actions.assignment import tickets_route
 from .actions.delivery import reply_deliver
+from .actions.escalation import sla_check as sla_check_run
 from .actions.triage import tickets_wake_due
 from .pipeline import (
     account_ingest_pending,
@@ -120,3 +121,11 @@ def apply_retention() -> None:
 def wake_snoozed() -> None:
     """Snoozes whose time has come end, each with its event (beat, every few seconds)."""
     tickets_wake_due()
+
+
+@step_task("inbox.sla_check")
+def sla_check() -> None:
+    """SLA warnings and escalations due now (beat, every 30 s); each at most once."""
+    result = sla_check_run()
+    if result.escalated:
+        logger.info("sla: escalated %d conversations", len(result.escalated))

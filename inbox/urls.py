@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, chat, live, people, privacy, triage
+from .views import agent, chat, live, people, privacy, sla, triage
 
 app_name = "inbox"
 urlpatterns = [
@@ -25,6 +25,9 @@ urlpatterns = [
     path("tickets/bulk/", triage.tickets_bulk_view, name="tickets_bulk"),
     path("views/saved/", triage.saved_view_new_view, name="saved_view_new"),
     path("views/saved/<int:view_id>/delete/", triage.saved_view_delete_view, name="saved_view_delete"),
+    path("settings/sla/", sla.sla_policies_page, name="sla_policies"),
+    path("settings/sla/new/", sla.sla_policy_new_view, name="sla_policy_new"),
+    path("settings/sla/<int:policy_id>/delete/", sla.sla_policy_delete_view, name="sla_policy_delete"),
     path("settings/tags/", triage.tags_page, name="tags"),
     path("settings/tags/new/", triage.tag_new_view, name="tag_new"),
     path("settings/tags/<int:tag_id>/", triage.tag_rename_view, name="tag_rename"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .selectors import hours_for_brand, is_staffed, next_staffed_at, off_hours_brand_ids
+from .selectors import add_staffed_seconds, hours_for_brand, is_staffed, next_staffed_at, off_hours_brand_ids
 
 
 class BusinessHoursTeamHours:
@@ -19,3 +19,6 @@ class BusinessHoursTeamHours:
 
     def next_staffed_at(self, brand_id: int, at: datetime) -> datetime | None:
         return next_staffed_at(hours_for_brand(brand_id), at)
+
+    def add_staffed_seconds(self, brand_id: int, at: datetime, seconds: float) -> datetime | None:
+        return add_staffed_seconds(hours_for_brand(brand_id), at, seconds)

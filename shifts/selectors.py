@@ -87,6 +87,29 @@ def next_staffed_at(hours: BusinessHours | None, at: datetime, platform: str = "
     return None
 
 
+def add_staffed_seconds(hours: BusinessHours | None, at: datetime, seconds: float) -> datetime | None:
+    """The moment `seconds` of staffed time after `at` (SLA clocks in business hours):
+    counted in UTC across stretches, so overnight periods and DST changes add up right.
+    None if the team is never at work."""
+    if hours is None:
+        return at + timedelta(seconds=seconds)
+    moment, left = at.astimezone(UTC), timedelta(seconds=seconds)
+    for _ in range(60):  # weeks looked ahead at most
+        stretches = _stretches(hours, moment)
+        if not stretches:
+            return None
+        for start, end in stretches:
+            if end <= moment:
+                continue
+            start = max(start, moment)
+            if start + left <= end:
+                return (start + left).astimezone(_zone(hours.timezone))
+            left -= end - start
+            moment = end
+        moment = max(moment, stretches[-1][1])
+    return None
+
+
 def hours_for_brand(brand_id: int) -> BusinessHours | None:
     return BusinessHours.objects.filter(brand_id=brand_id).prefetch_related("periods").first()
 

@@ -41,6 +41,7 @@ SETTINGS = {
     "inbox:teams", "inbox:team_new", "inbox:team_save", "inbox:person_role",
     "inbox:privacy", "inbox:retention_save", "audit:log", "audit:export",
     "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",
+    "inbox:sla_policies", "inbox:sla_policy_new", "inbox:sla_policy_delete",
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
     "routing:skills_save",
@@ -100,6 +101,12 @@ def _patterns() -> list[tuple[str, list[str]]]:
     return list(_walk(get_resolver()))
 
 
+def _sla_policy() -> Any:
+    from inbox.models import SlaPolicy
+
+    return SlaPolicy.objects.get_or_create(platform="x", first_response_minutes=60, next_response_minutes=60)[0]
+
+
 def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     by_basename = {
         "ticket": world.ticket_b, "customer": world.customer_b, "brand": world.brand_b,
@@ -109,7 +116,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
-        "tag_id": _tag().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
+        "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))
     kwargs = {}

@@ -29,6 +29,7 @@ from ..outbox import (
     outbox_request,
     outbox_reschedule,
 )
+from .sla import ticket_sla_refresh
 from .state import ticket_status_change
 
 logger = logging.getLogger("hovor.inbox.delivery")
@@ -109,6 +110,7 @@ def ticket_recount_answered(*, ticket: Ticket) -> None:
     ticket.waiting_since = oldest_unanswered.sent_at if oldest_unanswered else None
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["first_response_at", "waiting_since", "updated_at"])
+    ticket_sla_refresh(ticket=ticket)  # a failed reply: the customer is still waiting
     if ticket.waiting_since is not None and ticket.status in (TicketStatus.PENDING, TicketStatus.SOLVED):
         ticket_status_change(ticket=ticket, status=TicketStatus.OPEN, actor=None)
 

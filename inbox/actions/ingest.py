@@ -24,6 +24,7 @@ from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
 from ..signals import customer_messages_received
 from ..sla import first_response_due
+from .sla import tickets_sla_refresh
 from .state import tickets_status_change
 from .triage import tickets_wake_on_customer_message
 
@@ -291,6 +292,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         continued = {t.pk: t for _, _, t in placed if t.pk in earliest}
         tickets_status_change(tickets=list(continued.values()), status=TicketStatus.OPEN, actor=None)
         tickets_wake_on_customer_message(ticket_ids=list(continued))  # a snoozed one is back
+    tickets_sla_refresh(ticket_ids={t.pk for _, _, t in placed})  # policies, business hours
     bump_on_commit(tickets={t.pk: t for _, _, t in placed}.values())
     human = sorted({t.pk for item, _, t in placed if not item.incoming.automated})
     if human:

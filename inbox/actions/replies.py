@@ -19,6 +19,7 @@ from ..search import search_refresh
 from ..triggers import deliver_after_commit
 from ..variables import UnknownVariable, render_variables
 from .delivery import ticket_recount_answered
+from .sla import ticket_sla_refresh
 from .state import ticket_assignee_change, ticket_status_change
 from .tickets import TicketActionError
 
@@ -209,6 +210,7 @@ def ticket_reply(
     ticket.waiting_since = None
     ticket.updated_at = now
     ticket.save(update_fields=update)
+    ticket_sla_refresh(ticket=ticket)  # answered: the clock stops until the customer writes
     if then_status in (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.OPEN):
         ticket_status_change(ticket=ticket, status=then_status, actor=agent)
     if ticket.assignee_id is None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from .. import events, signals
 from ..enums import TicketStatus
 from ..models import AgentProfile, Ticket
+from .sla import tickets_sla_refresh
 
 
 class UnknownStatus(ValueError):
@@ -55,6 +56,7 @@ def tickets_status_change(*, tickets: Sequence[Ticket], status: str, actor: Any 
     events.record(log)
     if status == TicketStatus.SOLVED:
         _tell_solved(changed)
+    tickets_sla_refresh(ticket_ids=current)  # pending pauses the clock, open restarts it
     return changed
 
 

@@ -29,6 +29,7 @@ from ..live import bump_on_commit
 from ..models import SavedView, Tag, Team, Ticket
 from ..permissions import is_admin, is_lead
 from ..selectors import agents_for_brand, tickets_visible_to
+from .sla import ticket_sla_refresh
 from .state import UnknownStatus, ticket_assignee_change, ticket_status_change
 
 TAG_MAX = 50
@@ -131,6 +132,9 @@ def ticket_priority_change(*, ticket: Ticket, priority: str, actor: User | None)
     _touch(locked, priority=priority)
     ticket.priority = priority
     events.priority_changed(ticket=locked, actor=actor, old=old, new=priority)
+    ticket_sla_refresh(ticket=locked)  # the targets follow the priority
+    for name in ("sla_due_at", "next_response_due_at", "first_response_due_at", "sla_target"):
+        setattr(ticket, name, getattr(locked, name))
     bump_on_commit()
     return True
 

@@ -121,7 +121,12 @@ class TicketListSerializer(serializers.ModelSerializer):
             "priority",
             "snoozed_until",
             "team",
+            "next_response_due_at",
+            "sla_due_at",
+            "sla_target",
+            "sla_breached_at",
         ]
+        read_only_fields = ["next_response_due_at", "sla_due_at", "sla_target", "sla_breached_at"]
 
     def get_tags(self, obj: Ticket) -> list[str]:
         """The tags' names (prefetched by the list: no query per ticket)."""

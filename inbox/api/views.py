@@ -73,7 +73,10 @@ class IsAgent(permissions.BasePermission):
         OpenApiParameter("updated_after", str, description="ISO 8601: only tickets changed later (incremental sync)"),
         OpenApiParameter("tag", str, description="a tag's name (case-insensitive)"),
         OpenApiParameter("priority", str, enum=TicketPriority.values),
-        OpenApiParameter("sla", str, enum=SlaState.values, description="first response overdue, or due within 15 min"),
+        OpenApiParameter(
+            "sla", str, enum=SlaState.values,
+            description="the running reply clock (first or next response): overdue, due within 15 min, or on track",
+        ),
         OpenApiParameter("view", str, enum=list(INBOX_VIEWS), description="an inbox view, as the agent's nav has it"),
         OpenApiParameter("team", str, description="team id, or 'none'"),
         OpenApiParameter(

@@ -102,6 +102,10 @@ def event_summary(event: TicketEvent) -> str:
             "old": _sentiment_label(str(payload.get("old") or "")),
             "new": _sentiment_label(str(payload.get("new") or "")),
         }
+    if event.type == "sla_breached":
+        if payload.get("target") == "next":
+            return _("Next-response target missed: escalated")
+        return _("First-response target missed: escalated")
     if event.type == "reply_failed":
         return _("Reply failed: %(error)s") % {"error": payload.get("error", "")}
     triage = _triage_summary(event.type, payload)

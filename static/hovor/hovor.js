@@ -24,6 +24,17 @@
           : (words.i18nDue || "First response due") + " " + new Date(due).toLocaleTimeString(document.documentElement.lang || undefined);
       }
     });
+    // SLA countdowns (data-sla-due, inbox/actions/sla.py): time left on the running clock,
+    // negative once missed; the title (first or next response) comes from the server.
+    document.querySelectorAll("[data-sla-due]").forEach(function (el) {
+      var due = Date.parse(el.dataset.slaDue);
+      if (isNaN(due)) return;
+      var left = (due - now) / 1000;
+      el.textContent = (left < 0 ? "\u2212" : "") + fmt(Math.abs(left));
+      el.classList.toggle("overdue", left < 0);
+      el.classList.toggle("soon", left >= 0 && left < 15 * 60);
+      el.classList.toggle("on-track", left >= 15 * 60);
+    });
   }
   // Times are rendered in UTC by the server; show them in the agent's own time zone.
   function localTimes() {

@@ -50,7 +50,7 @@ def test_list_filters_compose(two_brands: TwoBrands) -> None:  # noqa: F811
     ticket_tags_change(ticket=second, add=["vip"], actor=w.agent_a)
     ticket_priority_change(ticket=second, priority="urgent", actor=w.agent_a)
     ticket_snooze(ticket=w.ticket_a, until=timezone.now() + timedelta(hours=1), actor=w.agent_a)
-    Ticket.objects.filter(pk=second.pk).update(team=w.team_a, first_response_due_at=timezone.now() - timedelta(1))
+    Ticket.objects.filter(pk=second.pk).update(team=w.team_a, sla_due_at=timezone.now() - timedelta(1))
     client = api(w.agent_a)
     assert ids(client, "tag=VIP") == [second.pk]
     assert ids(client, "priority=urgent") == [second.pk]

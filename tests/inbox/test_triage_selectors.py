@@ -103,11 +103,12 @@ def test_tag_priority_and_sla_filters_combine(queue: dict[str, Any]) -> None:
     ticket_tags_change(ticket=t["alice"], add=["refund"], actor=w.agent_a)
     ticket_tags_change(ticket=t["bea"], add=["Refund", "vip"], actor=w.agent_a)
     ticket_priority_change(ticket=t["bea"], priority="urgent", actor=w.agent_a)
-    Ticket.objects.filter(pk=t["alice"].pk).update(first_response_due_at=now - timedelta(minutes=1))
-    Ticket.objects.filter(pk=t["bea"].pk).update(first_response_due_at=now + timedelta(minutes=10))
-    Ticket.objects.filter(pk=t["cyril"].pk).update(first_response_due_at=now + timedelta(minutes=50))
-    Ticket.objects.filter(pk=t["dana"].pk).update(
-        first_response_due_at=now - timedelta(minutes=5), first_response_at=now - timedelta(minutes=20)
+    # The filter reads the running clock (sla_due_at, kept by inbox.actions.sla).
+    Ticket.objects.filter(pk=t["alice"].pk).update(sla_due_at=now - timedelta(minutes=1))
+    Ticket.objects.filter(pk=t["bea"].pk).update(sla_due_at=now + timedelta(minutes=10))
+    Ticket.objects.filter(pk=t["cyril"].pk).update(sla_due_at=now + timedelta(minutes=50))
+    Ticket.objects.filter(pk=t["dana"].pk).update(  # answered: no clock runs
+        first_response_due_at=now - timedelta(minutes=5), first_response_at=now - timedelta(minutes=20), sla_due_at=None
     )
     agent = w.agent_a
     assert sorted(names(agent, "all", tag="refund")) == ["alice", "bea"]
