@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "shifts.apps.ShiftsConfig",
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",
+    "reports.apps.ReportsConfig",
     "csp",
 ]
 

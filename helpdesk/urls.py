@@ -36,6 +36,7 @@ urlpatterns = [
     path("settings/hours/", include("shifts.urls")),
     path("settings/audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("accounts.urls")),
     path("", include("inbox.urls")),
     path("chat/", include("channels.chat.urls")),

@@ -40,6 +40,8 @@ SETTINGS = {
     "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
+    # Leads (their teams' brands) and admins only; an agent gets 404 (tests/reports/).
+    "reports:reports", "reports:export",
 }
 # Brand B's ids travel in the POST body: each must answer 404 and change nothing
 # (test_ids_in_the_body_are_404_too).
@@ -99,7 +101,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     }
     values: dict[str, Any] = {
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
-        "brand_id": world.brand_b.pk, "platform": "x", "format": "json",
+        "brand_id": world.brand_b.pk, "platform": "x", "format": "json", "table": "summary",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
         "tag_id": _tag().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
