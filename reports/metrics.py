@@ -28,6 +28,7 @@ class Conversation:
     next_reply_seconds: tuple[float, ...] = ()
     resolution_seconds: float | None = None
     handlers: int = 0  # distinct people: ASSIGNED events' assignees and human repliers
+    human_replies: int = 0
 
 
 @dataclass(frozen=True)

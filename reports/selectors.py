@@ -145,6 +145,7 @@ def _conversation(
         next_reply_seconds=tuple(nexts),
         resolution_seconds=(resolved_at - first_in).total_seconds() if resolved_at else None,
         handlers=len(handlers),
+        human_replies=sum(1 for m in messages if m["direction"] == Direction.OUT and m["author_user_id"]),
     )
 
 
@@ -168,3 +169,16 @@ def unanswered_longest(*, brand_ids: list[int], channel: str = "", team_id: int 
 
 def teams_for_report(*, brand_ids: list[int]) -> QuerySet[Team]:
     return Team.objects.filter(brands__in=brand_ids).distinct()
+
+
+def human_replies_in(scope: ReportScope) -> list[tuple[int, datetime]]:
+    """(person, time) of every human reply sent in the period, in the scope's brands."""
+    qs = Message.objects.filter(
+        ticket__brand_id__in=scope.brand_ids, direction=Direction.OUT, author_user__isnull=False,
+        sent_at__gte=scope.start, sent_at__lt=scope.end,
+    )
+    if scope.channel:
+        qs = qs.filter(account__platform=scope.channel)
+    if scope.team_id:
+        qs = qs.filter(ticket__team_id=scope.team_id)
+    return [(uid, at) for uid, at in qs.values_list("author_user_id", "sent_at") if uid is not None]

@@ -18,7 +18,15 @@ from django.views.decorators.http import require_GET
 from channels.registry import platform_choices
 
 from .metrics import GROUPINGS, Figures, figures, figures_by
-from .selectors import ReportScope, access_reports, conversations_in, teams_for_report, unanswered_longest
+from .selectors import (
+    ReportScope,
+    access_reports,
+    conversations_in,
+    human_replies_in,
+    teams_for_report,
+    unanswered_longest,
+)
+from .staffing import handling_seconds, reply_seconds, staffing, volume, weekday_counts
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -178,3 +186,42 @@ def reports_export(request: HttpRequest, table: str) -> HttpResponse:
         for key, f in figures_by(conversations_in(scope), key=GROUPINGS[table]):
             writer.writerow([key, *_row(f)])
     return response
+
+
+def _bounded(value: str | None, default: int, low: int, high: int) -> int:
+    n = _int(value)
+    return default if n is None else min(high, max(low, n))
+
+
+@login_required
+@require_GET
+def staffing_page(request: HttpRequest) -> HttpResponse:
+    """Incoming conversations by hour of day × weekday, and the people each hour needs
+    (Erlang C) to answer the chosen share within the chosen time."""
+    q = _parse(request)
+    scope, brands, teams = _scope(request, q)
+    share = _bounded(request.GET.get("share"), 80, 1, 99)
+    minutes = _bounded(request.GET.get("minutes"), 60, 1, 24 * 60)
+    rows = conversations_in(scope)
+    tz = timezone.get_current_timezone()
+    grid = volume(rows, tz=tz)
+    days = weekday_counts(q.start, q.end + timedelta(days=1))
+    per_reply = reply_seconds(human_replies_in(scope))
+    handling = handling_seconds(rows, per_reply=per_reply)
+    need = staffing(grid, days=days, handling=handling, target_seconds=minutes * 60, share=share / 100)
+    peak = max((max(r) for r in grid), default=0) or 1
+    weekdays = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+    table = [
+        (weekdays[d], [(grid[d][h], min(4, (4 * grid[d][h] + peak - 1) // peak), need[d][h]) for h in range(24)])
+        for d in range(7)
+    ]
+    return render(
+        request,
+        "reports/staffing.html",
+        {
+            "q": q, "query": q.as_query(), "brands": brands, "teams": teams, "channels": platform_choices(),
+            "share": share, "minutes": minutes, "table": table, "hours": range(24),
+            "handling_minutes": f"{handling / 60:.1f}", "reply_minutes": f"{per_reply / 60:.1f}",
+            "conversations": len(rows), "peak_need": max((max(r) for r in need), default=0),
+        },
+    )

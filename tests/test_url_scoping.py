@@ -41,7 +41,7 @@ SETTINGS = {
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
     # Leads (their teams' brands) and admins only; an agent gets 404 (tests/reports/).
-    "reports:reports", "reports:export",
+    "reports:reports", "reports:export", "reports:staffing",
 }
 # Brand B's ids travel in the POST body: each must answer 404 and change nothing
 # (test_ids_in_the_body_are_404_too).

@@ -171,3 +171,29 @@ def test_csv_export_of_every_table() -> None:
             assert float(rows[1][5]) == pytest.approx(want["answer_rate"], abs=0.05)
         if table == "unanswered":
             assert all("Globex" not in ",".join(r) for r in rows)
+
+
+@pytest.mark.django_db
+def test_staffing_page_shows_the_heatmap_and_advice() -> None:
+    from django.test import override_settings
+
+    world = _world()
+    client = Client()
+    client.force_login(world["lead"])
+    with override_settings(TIME_ZONE="UTC"):
+        params = {"start": "2026-03-02", "end": "2026-03-08", "share": "80", "minutes": "60"}
+        page = client.get("/reports/staffing/", params)
+        assert page.status_code == 200
+        grid = page.context["table"]
+    # Independent count: inbound (non-automated) conversations of Acme by weekday and hour.
+    want = [[0] * 24 for _ in range(7)]
+    for ticket in Ticket.objects.filter(brand=world["acme"], created_at__gte=START, created_at__lt=END):
+        first = ticket.messages.filter(direction=Direction.IN, automated__isnull=True).order_by("sent_at").first()
+        if first:
+            want[first.sent_at.weekday()][first.sent_at.hour] += 1
+    assert [[count for count, _heat, _need in cells] for _day, cells in grid] == want
+    needs = [need for _day, cells in grid for count, _heat, need in cells if count]
+    assert needs and all(n >= 1 for n in needs)
+    assert b"staffing-advice" in page.content
+    client.force_login(world["agent"])
+    assert client.get("/reports/staffing/").status_code == 404
