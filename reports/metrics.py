@@ -102,3 +102,19 @@ def figures_by(
     for c in conversations:
         groups.setdefault(key(c), []).append(c)
     return [(name, figures(rows)) for name, rows in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+# Upper bounds (seconds) of the first-response buckets; the last bucket is "longer".
+BUCKETS = (15 * 60, HOUR, 4 * HOUR, 24 * HOUR)
+
+
+def first_reply_distribution(conversations: Iterable[Conversation]) -> list[int]:
+    """Counts per bucket: ≤15 min, ≤1 h, ≤4 h, ≤24 h, longer, not answered."""
+    counts = [0] * (len(BUCKETS) + 2)
+    for c in conversations:
+        s = c.first_reply_seconds
+        if s is None:
+            counts[-1] += 1
+            continue
+        counts[next((i for i, bound in enumerate(BUCKETS) if s <= bound), len(BUCKETS))] += 1
+    return counts

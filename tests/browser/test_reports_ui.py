@@ -33,6 +33,8 @@ def test_reports_filter_heatmap_and_csv(live_server: Any, page: Page, problems: 
     summary = page.locator("#report-summary")
     expect(summary).to_be_visible()
     expect(page.locator("#report-channel tbody tr")).to_have_count(2)  # x and email
+    expect(page.locator("#distribution-chart rect")).to_have_count(12)
+    expect(page.locator("#distribution-table tbody tr")).to_have_count(6)
     shot(page, f"reports-page-{language}")
 
     with page.expect_navigation():

@@ -36,3 +36,15 @@ def test_the_classic_call_centre_example() -> None:
 def test_quiet_hours_need_nobody_and_one_conversation_needs_one() -> None:
     assert agents_needed(rate_per_hour=0, handling_seconds=300, target_seconds=3600, share=0.8) == 0
     assert agents_needed(rate_per_hour=0.5, handling_seconds=300, target_seconds=3600, share=0.8) == 1
+
+
+def test_first_reply_buckets() -> None:
+    from datetime import UTC, datetime
+
+    from reports.metrics import Conversation, first_reply_distribution
+
+    def c(s: float | None) -> Conversation:
+        return Conversation(1, "b", "x", "", datetime(2026, 1, 1, tzinfo=UTC), 3600, s, "")
+
+    got = first_reply_distribution([c(60), c(900), c(901), c(3600), c(4 * 3600 + 1), c(90000), c(None)])
+    assert got == [2, 2, 0, 1, 1, 1]
