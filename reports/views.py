@@ -9,15 +9,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from channels.models import Brand
 from channels.registry import platform_choices
 
 from .metrics import GROUPINGS, Figures, figures, figures_by, first_reply_distribution
+from .public import CACHE_SECONDS, reply_time_cached
 from .selectors import (
     ReportScope,
     access_reports,
@@ -243,3 +247,46 @@ def staffing_page(request: HttpRequest) -> HttpResponse:
             "conversations": len(rows), "peak_need": max((max(r) for r in need), default=0),
         },
     )
+
+
+def _public_brand(brand_id: int) -> Brand:
+    brand = Brand.objects.filter(pk=brand_id).first()
+    if brand is None:
+        raise Http404("No such brand")
+    return brand
+
+
+def _reply_phrase(minutes: int | None) -> str:
+    if minutes is None:
+        return _("We answer as soon as we can")
+    if minutes < 60:
+        return _("We reply within ~%(n)s min") % {"n": minutes}
+    hours = minutes // 60
+    return ngettext("We reply within ~%(n)s hour", "We reply within ~%(n)s hours", hours) % {"n": hours}
+
+
+@require_GET
+def reply_time_json(request: HttpRequest, brand_id: int) -> HttpResponse:
+    """No login: the brand's current reply time, for its website and profiles."""
+    brand = _public_brand(brand_id)
+    rt = reply_time_cached(brand_id=brand.pk)
+    response = JsonResponse(
+        {
+            "brand": brand.name, "median_seconds": rt.median_seconds, "reply_within_minutes": rt.rounded_minutes,
+            "text": _reply_phrase(rt.rounded_minutes), "computed_at": rt.computed_at.isoformat(),
+        }
+    )
+    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@xframe_options_exempt
+@require_GET
+def reply_time_widget(request: HttpRequest, brand_id: int) -> HttpResponse:
+    """No login: a small page to embed in an iframe, in the visitor's language."""
+    brand = _public_brand(brand_id)
+    rt = reply_time_cached(brand_id=brand.pk)
+    response = render(request, "reports/widget.html", {"brand": brand, "text": _reply_phrase(rt.rounded_minutes)})
+    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    return response

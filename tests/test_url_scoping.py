@@ -74,6 +74,8 @@ PUBLIC = {
     "notifications:list": "the person's own notifications only",
     "notifications:bell": "the count of the person's own unread notifications",
     "notifications:read_all": "marks the person's own notifications read",
+    "reports:reply_time": "a brand's public reply-time figure (a median, no customer data)",
+    "reports:reply_time_widget": "the embeddable reply-time widget (the same public figure)",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",
