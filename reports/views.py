@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -282,6 +283,7 @@ def reply_time_json(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 
 @xframe_options_exempt
+@csp_replace({"frame-ancestors": None})  # type: ignore[arg-type]  # embeddable; django-csp types one arg
 @require_GET
 def reply_time_widget(request: HttpRequest, brand_id: int) -> HttpResponse:
     """No login: a small page to embed in an iframe, in the visitor's language."""

@@ -65,3 +65,4 @@ def test_widget_speaks_the_visitors_language(brand: Brand, accept: str, expected
     assert page.status_code == 200
     assert expected in page.content.decode()
     assert "Secret" not in page.content.decode()
+    assert "X-Frame-Options" not in page and "frame-ancestors" not in page.get("Content-Security-Policy", "")
