@@ -28,6 +28,7 @@ from .selectors import (
     access_reports,
     conversations_in,
     human_replies_in,
+    mood_by_day,
     teams_for_report,
     unanswered_longest,
 )
@@ -35,7 +36,7 @@ from .staffing import handling_seconds, reply_seconds, staffing, volume, weekday
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
-TABLES = ("summary", "channel", "brand", "team", "agent", "unanswered")
+TABLES = ("summary", "channel", "brand", "team", "agent", "unanswered", "mood")
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,10 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         request,
         "reports/reports.html",
         {
+            "mood": [
+                (brand, channel, day, neg, neu, pos, _pct(100 * neg / (neg + neu + pos)) if neg + neu + pos else "")
+                for brand, channel, day, neg, neu, pos in mood_by_day(scope)
+            ],
             "chart": _chart(first_reply_distribution(now), first_reply_distribution(before)),
             "q": q, "query": q.as_query(), "brands": brands, "teams": teams, "channels": platform_choices(),
             "summary": summary, "groups": groups, "labels": _column_labels(),
@@ -197,6 +202,10 @@ def reports_export(request: HttpRequest, table: str) -> HttpResponse:
         for t in unanswered_longest(brand_ids=scope.brand_ids, channel=q.channel, team_id=q.team_id):
             writer.writerow([t.pk, t.brand.name, t.account.platform, t.created_at.isoformat(),
                              f"{(now - t.created_at).total_seconds() / 60:.0f}"])
+    elif table == "mood":
+        writer.writerow(["brand", "channel", "day", "negative", "neutral", "positive"])
+        for row in mood_by_day(scope):
+            writer.writerow(row)
     elif table == "summary":
         writer.writerow(["period", "start", "end", *columns])
         writer.writerow(["current", scope.start.date(), (scope.end - timedelta(days=1)).date(),

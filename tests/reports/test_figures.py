@@ -197,3 +197,16 @@ def test_staffing_page_shows_the_heatmap_and_advice() -> None:
     assert b"staffing-advice" in page.content
     client.force_login(world["agent"])
     assert client.get("/reports/staffing/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_mood_counts_customers_messages_by_sentiment() -> None:
+    world = _world()
+    msgs = Message.objects.filter(ticket__brand=world["acme"], direction=Direction.IN, automated__isnull=True)
+    msgs.filter(pk__in=list(msgs.values_list("pk", flat=True)[:9])).update(sentiment="negative")
+    client = Client()
+    client.force_login(world["lead"])
+    response = client.get("/reports/export/mood.csv", {"start": "2026-02-01", "end": "2026-03-31"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    assert sum(int(r[3]) for r in rows) == 9
+    assert {r[0] for r in rows} == {"Acme"}
