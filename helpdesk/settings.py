@@ -208,7 +208,13 @@ CELERY_BEAT_SCHEDULE = {
     # Brands' retention (Settings → Privacy): hourly, idempotent, batched.
     "apply-retention": {"task": "inbox.apply_retention", "schedule": 3600.0},
     "wake-snoozed": {"task": "inbox.wake_snoozed", "schedule": 10.0},
+    # The crisis alarm (reports/crisis.py): indexed counts per brand, idempotent per window.
+    "crisis-watch": {"task": "reports.crisis_watch", "schedule": 300.0},
 }
+# A crisis: at least this many negative messages in a quarter hour, and more than this
+# factor times the usual level for that quarter hour of the week.
+HOVOR_CRISIS_MIN = env.int("HOVOR_CRISIS_MIN", default=5)
+HOVOR_CRISIS_FACTOR = env.float("HOVOR_CRISIS_FACTOR", default=3.0)
 
 # --- Hovor ---------------------------------------------------------------------------
 X_API_BASE = env.str("X_API_BASE", default="https://api.twitter.com")
