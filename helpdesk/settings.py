@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",
     "routing.apps.RoutingConfig",
+    "reports.apps.ReportsConfig",
     "csp",
 ]
 
@@ -213,7 +214,13 @@ CELERY_BEAT_SCHEDULE = {
     "wake-snoozed": {"task": "inbox.wake_snoozed", "schedule": 10.0},
     # Who went offline or off shift gives back untouched conversations; the queue is routed.
     "routing-sweep": {"task": "routing.sweep_availability", "schedule": 30.0, "options": {"expires": 30.0}},
+    # The crisis alarm (reports/crisis.py): indexed counts per brand, idempotent per window.
+    "crisis-watch": {"task": "reports.crisis_watch", "schedule": 300.0},
 }
+# A crisis: at least this many negative messages in a quarter hour, and more than this
+# factor times the usual level for that quarter hour of the week.
+HOVOR_CRISIS_MIN = env.int("HOVOR_CRISIS_MIN", default=5)
+HOVOR_CRISIS_FACTOR = env.float("HOVOR_CRISIS_FACTOR", default=3.0)
 
 # --- Hovor ---------------------------------------------------------------------------
 X_API_BASE = env.str("X_API_BASE", default="https://api.twitter.com")

@@ -37,6 +37,7 @@ urlpatterns = [
     path("settings/audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("routing/", include("routing.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("accounts.urls")),
     path("", include("inbox.urls")),
     path("chat/", include("channels.chat.urls")),

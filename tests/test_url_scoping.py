@@ -45,6 +45,8 @@ SETTINGS = {
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
     "routing:skills_save",
+    # Leads (their teams' brands) and admins only; an agent gets 404 (tests/reports/).
+    "reports:reports", "reports:export", "reports:staffing",
 }
 # Brand B's ids travel in the POST body: each must answer 404 and change nothing
 # (test_ids_in_the_body_are_404_too).
@@ -81,6 +83,8 @@ PUBLIC = {
     "routing:heartbeat": "the person's own presence heartbeat",
     "routing:skills": "the person's own skills; admins and leads also see the people they manage (no brand's data)",
     "shifts:plans": "the names of the person's own teams (their shift plans)",
+    "reports:reply_time": "a brand's public reply-time figure (a median, no customer data)",
+    "reports:reply_time_widget": "the embeddable reply-time widget (the same public figure)",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",
@@ -114,7 +118,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     }
     values: dict[str, Any] = {
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
-        "brand_id": world.brand_b.pk, "platform": "x", "format": "json",
+        "brand_id": world.brand_b.pk, "platform": "x", "format": "json", "table": "summary",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
