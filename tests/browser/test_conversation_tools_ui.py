@@ -1,0 +1,106 @@
+"""The conversation's tools in Chromium: the "Insert variable" popover never covers the
+character counter and closes after an insert; on a long thread the header with the assignee
+and status stays in view (English and Czech). Screenshots: test-artifacts/screenshots/convo-*."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from channels.models import Brand, BrandAccount
+from channels.services import brand_account_connect
+from channels.types import NormalizedAuthor, NormalizedMessage
+from inbox.actions.tickets import ticket_ingest_message
+from inbox.enums import DeliveryStatus, Direction
+from inbox.models import Message, Ticket
+from tests.browser.conftest import PageProblems, shot
+from tests.support import X_CREDENTIALS, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+_ids = count(1)
+
+
+def account() -> BrandAccount:
+    brand = Brand.objects.create(name="Acme")
+    return brand_account_connect(brand=brand, platform="x", handle="@AcmeCare", credentials=dict(X_CREDENTIALS))
+
+
+def write(acct: BrandAccount, name: str, text: str) -> Ticket:
+    n = next(_ids)
+    message = NormalizedMessage(
+        platform_id=f"tw{n}", author=NormalizedAuthor(external_id=f"u{n}", handle=f"@user{n}", display_name=name),
+        text=text, sent_at=datetime.now(UTC) - timedelta(minutes=30), kind="mention",
+    )
+    ticket_id = ticket_ingest_message(account=acct, incoming=message).message.ticket_id
+    return Ticket.objects.get(pk=ticket_id)
+
+
+def login(page: Page, base_url: str, language: str = "en") -> None:
+    log_in(page, base_url, "jana", "pw-jana-123")
+    if language != "en":
+        with page.expect_navigation():
+            page.select_option(".topbar form.language select", language)
+
+
+def boxes_overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def open_conversation(page: Page, base_url: str, ticket: Ticket) -> None:
+    page.goto(f"{base_url}/tickets/{ticket.pk}/")
+    expect(page.locator("#reply-meter .counter")).to_be_visible()
+
+
+def test_variable_popover_never_covers_the_counter(live_server: Any, page: Page, problems: PageProblems,
+                                                   agent: Any) -> None:
+    ticket = write(account(), "Jana Nováková", "Kde je moje objednávka?")
+    login(page, live_server.url)
+    open_conversation(page, live_server.url, ticket)
+    page.locator("#reply-text").fill("Dobrý den ")
+    page.locator(".composer .vars summary").click()
+    popover = page.locator(".composer .vars")
+    expect(popover).to_have_attribute("open", "")
+    counter = page.locator("#reply-meter .counter")
+    expect(counter).to_be_visible()
+    shot(page, "convo-variables-open")
+    assert not boxes_overlap(popover.bounding_box(), counter.bounding_box())
+    popover.locator("[data-insert]", has_text="customer.first_name").click()
+    expect(popover).not_to_have_attribute("open", re.compile(".*"))
+    expect(page.locator("#reply-text")).to_have_value(re.compile(r"customer\.first_name"))
+    # Escape closes it too.
+    page.locator(".composer .vars summary").click()
+    page.keyboard.press("Escape")
+    expect(popover).not_to_have_attribute("open", re.compile(".*"))
+    assert not problems.errors and not problems.server_errors, (problems.errors, problems.server_errors)
+
+
+@pytest.mark.parametrize("language", ["en", "cs"])
+def test_header_stays_in_view_on_a_long_thread(live_server: Any, page: Page, problems: PageProblems,
+                                               agent: Any, language: str) -> None:
+    ticket = write(account(), "Jana Nováková", "Kde je moje objednávka?")
+    for i in range(40):
+        Message.objects.create(
+            ticket=ticket, account=ticket.account, direction=Direction.OUT, text=f"Odpověď číslo {i}. " * 6,
+            author_user=agent if i % 2 else None, sent_at=timezone.now(), delivery_status=DeliveryStatus.SENT,
+        )
+    page.set_viewport_size({"width": 1280, "height": 700})
+    login(page, live_server.url, language)
+    open_conversation(page, live_server.url, ticket)
+    page.mouse.wheel(0, 5000)
+    page.locator("#thread").evaluate("t => t.scrollTop = t.scrollHeight")
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    head = page.locator(".conv-head")
+    expect(head).to_be_in_viewport()
+    expect(page.locator("#assignee")).to_be_in_viewport()
+    expect(page.locator("#status")).to_be_in_viewport()
+    box = head.bounding_box()
+    assert box is not None and box["y"] >= 0
+    shot(page, f"convo-long-thread-{language}")
+    assert not problems.errors and not problems.server_errors, (problems.errors, problems.server_errors)
