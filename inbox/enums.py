@@ -66,6 +66,8 @@ class TicketEventType(models.TextChoices):
     UNSNOOZED = "unsnoozed", _("Back from snooze")
     TEAM_CHANGED = "team_changed", _("Team changed")
     MESSAGE_EDITED = "message_edited", _("Message edited by the customer")
+    # Conversation tools (inbox/actions/notes.py)
+    NOTE_ADDED = "note_added", _("Internal note")
 
 
 class Role(models.TextChoices):

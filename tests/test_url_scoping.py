@@ -22,7 +22,7 @@ SCOPED = {
     "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",
     "inbox:ticket_priority", "inbox:ticket_tags", "inbox:ticket_snooze", "inbox:ticket_unsnooze",
     "inbox:ticket_team", "inbox:saved_view_delete",
-    "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
+    "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status", "inbox:ticket_note", "ticket-notes",
     "customer-detail", "brand-detail", "account-detail",
     # Another person's API token and two-factor devices (accounts/): never anyone else's.
     "notifications:open",
