@@ -66,8 +66,9 @@ def ticket_note_add(*, ticket: Ticket, author: User, text: str) -> Message:
     events.note_added(ticket=ticket, message=note, actor=author, mentioned=[u.pk for u in mentioned])
     author_name = getattr(getattr(author, "agent_profile", None), "display_name", "") or author.get_username()
     url = note_anchor(note)
-    text_for = _("%(name)s mentioned you on #%(ticket)d: %(text)s") % {
-        "name": author_name, "ticket": ticket.pk, "text": text[:140]}
+    # No words of the author's language: the page shows the kind ("Mention") in the
+    # recipient's own language, and people's languages are not stored.
+    text_for = f"@{author_name} · #{ticket.pk}: {text[:140]}"
 
     def tell(user: User) -> None:
         notify(recipient=user, kind=NotificationKind.MENTION, text=text_for, url=url, ticket_id=ticket.pk,

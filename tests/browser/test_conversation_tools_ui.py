@@ -1,5 +1,6 @@
 """The conversation's tools in Chromium: the "Insert variable" popover never covers the
-character counter and closes after an insert; on a long thread the header with the assignee
+character counter and closes after an insert; a note with an autocompleted @mention reaches
+the colleague's bell and the Mentions tab links to the note; on a long thread the header with the assignee
 and status stays in view (English and Czech). Screenshots: test-artifacts/screenshots/convo-*."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from itertools import count
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -18,7 +20,7 @@ from channels.services import brand_account_connect
 from channels.types import NormalizedAuthor, NormalizedMessage
 from inbox.actions.tickets import ticket_ingest_message
 from inbox.enums import DeliveryStatus, Direction
-from inbox.models import Message, Ticket
+from inbox.models import AgentProfile, Message, Ticket
 from tests.browser.conftest import PageProblems, shot
 from tests.support import X_CREDENTIALS, log_in
 
@@ -103,4 +105,42 @@ def test_header_stays_in_view_on_a_long_thread(live_server: Any, page: Page, pro
     box = head.bounding_box()
     assert box is not None and box["y"] >= 0
     shot(page, f"convo-long-thread-{language}")
+    assert not problems.errors and not problems.server_errors, (problems.errors, problems.server_errors)
+
+
+@pytest.mark.parametrize("language", ["en", "bg"])
+def test_a_note_with_a_mention_reaches_the_colleagues_bell(live_server: Any, page: Page, problems: PageProblems,
+                                                           agent: Any, everyone_team: Any, language: str) -> None:
+    piotr = User.objects.create_user("piotr", password="pw-piotr-123")
+    AgentProfile.objects.create(user=piotr, display_name="Piotr Nowak", signature="^PN")
+    everyone_team.members.add(piotr)
+    ticket = write(account(), "Иван Петров", "Къде е пратката ми?")
+    login(page, live_server.url, language)
+    open_conversation(page, live_server.url, ticket)
+    page.locator("#note-composer summary").click()
+    note = page.locator("#note-text")
+    note.click()
+    note.press_sequentially("Провери възстановяването, @Pio")
+    menu = page.locator("#note-mention-menu")
+    expect(menu).to_be_visible()
+    expect(menu.locator("li").first).to_contain_text("Piotr Nowak")
+    shot(page, f"convo-note-mention-menu-{language}")
+    note.press("Enter")
+    expect(menu).to_be_hidden()
+    expect(note).to_have_value("Провери възстановяването, @piotr ")
+    note.press_sequentially("моля")
+    page.locator("#note-send").click()
+    expect(page.locator("#thread .msg.note")).to_contain_text("@piotr моля")
+    shot(page, f"convo-note-in-thread-{language}")
+    # Piotr's bell counts it; the Mentions tab lists it and opens the note on the ticket.
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "piotr", "pw-piotr-123")
+    expect(page.locator("#bell .bell-count")).to_have_text("1")
+    page.locator("#bell").click()
+    page.locator("nav.tabs a[href='?kind=mention']").click()
+    expect(page.locator(".notification.unread")).to_contain_text("#" + str(ticket.pk))
+    shot(page, f"convo-note-mentions-tab-{language}")
+    page.locator(".notification.unread button").click()
+    page.wait_for_url(re.compile(rf"/tickets/{ticket.pk}/#note-\d+"))
+    expect(page.locator("#thread .msg.note")).to_be_visible()
     assert not problems.errors and not problems.server_errors, (problems.errors, problems.server_errors)
