@@ -69,7 +69,11 @@ def agent_signature(agent: User) -> str:
 
 
 def _is_handle(name: str, handle: str) -> bool:
-    """A "name" that is only the platform handle (Instagram gives "jnovakova") is none."""
+    """A "name" that is only the platform's @username (Instagram gives "jnovakova") is
+    none. Platforms with no usernames (Viber) keep the person's chosen name as the handle:
+    that one is a name."""
+    if not handle.startswith("@"):
+        return False
     bare = handle.lstrip("@").strip().lower()
     return bool(bare) and name.strip().lstrip("@").lower() == bare
 

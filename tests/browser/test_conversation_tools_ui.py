@@ -144,3 +144,24 @@ def test_a_note_with_a_mention_reaches_the_colleagues_bell(live_server: Any, pag
     page.wait_for_url(re.compile(rf"/tickets/{ticket.pk}/#note-\d+"))
     expect(page.locator("#thread .msg.note")).to_be_visible()
     assert not problems.errors and not problems.server_errors, (problems.errors, problems.server_errors)
+
+
+@pytest.mark.parametrize("language", ["en", "cs"])
+def test_a_missing_variable_is_caught_and_blocks_send(live_server: Any, page: Page, problems: PageProblems,
+                                                      agent: Any, language: str) -> None:
+    ticket = write(account(), "", "Kde je moje objednávka?")  # a customer with no name
+    login(page, live_server.url, language)
+    open_conversation(page, live_server.url, ticket)
+    text = page.locator("#reply-text")
+    text.fill("Dobrý den {{ customer.first_name }}, hned to prověřím.")
+    text.press("End")
+    error = page.locator("#reply-meter .error")
+    expect(error).to_contain_text("customer.first_name")
+    expect(page.locator("#send")).to_be_disabled()
+    shot(page, f"convo-missing-variable-{language}")
+    text.fill('Dobrý den{{ customer.first_name|default:"" }}, hned to prověřím.')
+    text.press("End")
+    expect(error).to_have_count(0)
+    expect(page.locator("#reply-meter .preview")).to_contain_text("Dobrý den, hned to prověřím. ^JD")
+    expect(page.locator("#send")).to_be_enabled()
+    assert not problems.errors and not problems.server_errors, (problems.errors, problems.server_errors)
