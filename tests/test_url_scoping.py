@@ -62,6 +62,7 @@ PUBLIC = {
     "accounts:sso_login": "to the OpenID provider",
     "accounts:sso_callback": "back from the OpenID provider, verified by state, PKCE and the ID token",
     "accounts:profile": "the person's own profile and tokens; no brand's data",
+    "accounts:profile_card": "saves the person's own name and signature; no ids in the URL",
     "accounts:token_create": "makes a token for the person themself",
     "accounts:two_factor": "the person's own two-factor page",
     "accounts:totp_new": "starts the person's own authenticator set-up",
