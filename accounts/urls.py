@@ -10,6 +10,7 @@ urlpatterns = [
     path("sso/login/", sso.sso_login, name="sso_login"),
     path("sso/callback/", sso.sso_callback, name="sso_callback"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/card/", profile.profile_card, name="profile_card"),
     path("profile/tokens/new/", profile.token_create, name="token_create"),
     path("profile/tokens/<int:token_id>/revoke/", profile.token_revoke, name="token_revoke"),
     path("profile/two-factor/", profile.two_factor, name="two_factor"),

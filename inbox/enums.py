@@ -69,6 +69,8 @@ class TicketEventType(models.TextChoices):
     # Shifts (shifts/acknowledgement.py): told when the team will answer, once per conversation.
     ACKNOWLEDGED = "acknowledged", _("Out-of-hours acknowledgement sent")
     SLA_BREACHED = "sla_breached", _("Reply target missed")
+    # Conversation tools (inbox/actions/notes.py)
+    NOTE_ADDED = "note_added", _("Internal note")
 
 
 class Role(models.TextChoices):

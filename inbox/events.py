@@ -131,3 +131,7 @@ def team_changed(
         ticket, TicketEventType.TEAM_CHANGED, actor=actor, old_id=old_id, new_id=new_id, old_name=old_name,
         new_name=new_name,
     )
+
+
+def note_added(*, ticket: Ticket, message: Message, actor: Any, mentioned: list[int]) -> TicketEvent:
+    return _event(ticket, TicketEventType.NOTE_ADDED, actor=actor, message_id=message.pk, mentioned=mentioned)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, chat, live, people, privacy, sla, triage
+from .views import agent, chat, live, notes, people, privacy, sla, triage
 
 app_name = "inbox"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/messages/", agent.ticket_messages, name="ticket_messages"),
     path("tickets/<int:ticket_id>/reply/", agent.ticket_reply_view, name="ticket_reply"),
     path("tickets/<int:ticket_id>/reply/preview/", agent.reply_preview, name="reply_preview"),
+    path("tickets/<int:ticket_id>/notes/", notes.ticket_note_view, name="ticket_note"),
     path("tickets/<int:ticket_id>/assign/", agent.ticket_assign_view, name="ticket_assign"),
     path("tickets/<int:ticket_id>/status/", agent.ticket_status_view, name="ticket_status"),
     path("messages/<int:message_id>/retry/", agent.reply_retry_view, name="reply_retry"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
+
 # Anything in double braces is meant as a variable: a mistyped one is refused rather than
 # sent to the customer as "{{ Customer.Name }}".
 VARIABLE_RE = re.compile(r"{{\s*(.*?)\s*}}")
@@ -21,17 +23,42 @@ AVAILABLE = (
 )
 
 
+# {{ customer.first_name|default:"there" }}: the text used when the value is missing.
+DEFAULT_RE = re.compile(r"""^([\w.]+)\s*\|\s*default\s*:\s*(?:"([^"]*)"|'([^']*)')$""")
+
+
 class UnknownVariable(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(f"Unknown variable {{{{ {name} }}}}; available: " + ", ".join(AVAILABLE))
         self.name = name
 
 
+class MissingValue(ValueError):
+    """A known variable with no value for this conversation (a customer with no name):
+    never sent as "Hello , …"; the agent edits the text or gives the variable a default."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            _('{{ %(name)s }} has no value in this conversation: edit the text or add a default, '
+              'e.g. {{ %(name)s|default:"" }}.') % {"name": name}
+        )
+        self.name = name
+
+
 def render_variables(text: str, values: Mapping[str, str]) -> str:
+    """Fill in the variables; a missing value (empty) without a default raises MissingValue."""
+
     def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
+        expression = match.group(1)
+        with_default = DEFAULT_RE.match(expression)
+        name = with_default.group(1) if with_default else expression
         if name not in values:
             raise UnknownVariable(name)
-        return values[name]
+        value = values[name]
+        if value.strip():
+            return value
+        if with_default:
+            return with_default.group(2) if with_default.group(2) is not None else with_default.group(3)
+        raise MissingValue(name)
 
     return VARIABLE_RE.sub(substitute, text)

@@ -25,7 +25,7 @@ SCOPED = {
     # Another team's shift plan (brand B's team): neither seen nor edited.
     "shifts:plan", "shifts:plan_settings", "shifts:shift_add", "shifts:shift_remove",
     "shifts:exception_add", "shifts:exception_remove",
-    "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status",
+    "ticket-detail", "ticket-reply", "ticket-assign", "ticket-status", "inbox:ticket_note", "ticket-notes",
     "customer-detail", "brand-detail", "account-detail",
     # Another person's API token and two-factor devices (accounts/): never anyone else's.
     "notifications:open",
@@ -69,6 +69,7 @@ PUBLIC = {
     "accounts:sso_login": "to the OpenID provider",
     "accounts:sso_callback": "back from the OpenID provider, verified by state, PKCE and the ID token",
     "accounts:profile": "the person's own profile and tokens; no brand's data",
+    "accounts:profile_card": "saves the person's own name and signature; no ids in the URL",
     "accounts:token_create": "makes a token for the person themself",
     "accounts:two_factor": "the person's own two-factor page",
     "accounts:totp_new": "starts the person's own authenticator set-up",

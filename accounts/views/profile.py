@@ -17,6 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from inbox.actions.people import agent_update
+from inbox.models import AgentProfile
+
 from ..actions.tokens import EXPIRY_DAYS, TokenError, api_token_create, api_token_revoke
 from ..actions.two_factor import (
     TwoFactorError,
@@ -61,6 +64,24 @@ def profile(request: HttpRequest) -> HttpResponse:
             "has_two_factor": totp_devices(user).exists() or security_keys(user).exists(),
         },
     )
+
+
+@login_required
+@require_POST
+def profile_card(request: HttpRequest) -> HttpResponse:
+    """The agent's own display name and signature (the signature ends every public reply;
+    without one their initials do)."""
+    user = _me(request)
+    if not AgentProfile.objects.filter(user=user).exists():
+        flash.error(request, _("Only agents have a name and signature here."))
+        return redirect("accounts:profile")
+    name = str(request.POST.get("display_name", "")).strip()[:200]
+    if not name:
+        flash.error(request, _("Your name cannot be empty."))
+        return redirect("accounts:profile")
+    agent_update(user=user, display_name=name, signature=str(request.POST.get("signature", "")).strip()[:60])
+    flash.success(request, _("Your name and signature are saved."))
+    return redirect("accounts:profile")
 
 
 @login_required

@@ -17,7 +17,7 @@ from ..models import AgentProfile, Message, Ticket
 from ..outbox import outbox_enqueue, outbox_requeue
 from ..search import search_refresh
 from ..triggers import deliver_after_commit
-from ..variables import UnknownVariable, render_variables
+from ..variables import MissingValue, UnknownVariable, render_variables
 from .delivery import ticket_recount_answered
 from .sla import ticket_sla_refresh
 from .state import ticket_assignee_change, ticket_status_change
@@ -53,9 +53,30 @@ class ComposedReply:
         return not self.error
 
 
+def agent_initials(name: str) -> str:
+    """ "Jana Dvořáková" → "JD"; one name gives one letter."""
+    return "".join(word[0].upper() for word in name.split() if word[:1].isalpha())[:3]
+
+
 def agent_signature(agent: User) -> str:
+    """Every public reply is signed: the agent's own signature, else "^" and the initials
+    of their name (X style, short enough for any budget)."""
     profile = AgentProfile.objects.filter(user=agent).first()
-    return profile.signature if profile else ""
+    if profile and profile.signature.strip():
+        return profile.signature.strip()
+    name = (profile.display_name if profile else "") or agent.get_full_name() or agent.get_username()
+    initials = agent_initials(name)
+    return f"^{initials}" if initials else ""
+
+
+def _is_handle(name: str, handle: str) -> bool:
+    """A "name" that is only the platform's @username (Instagram gives "jnovakova") is
+    none. Platforms with no usernames (Viber) keep the person's chosen name as the handle:
+    that one is a name."""
+    if not handle.startswith("@"):
+        return False
+    bare = handle.lstrip("@").strip().lower()
+    return bool(bare) and name.strip().lstrip("@").lower() == bare
 
 
 def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
@@ -63,9 +84,11 @@ def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
     agent_name = profile.display_name if profile else agent.get_username()
     identity = ticket.customer.identities.filter(platform=ticket.account.platform).first()
     handle = identity.handle if identity else ""
+    # A handle is never taken for a name: no name means the variable has no value.
+    name = "" if _is_handle(ticket.customer.name or "", handle) else (ticket.customer.name or "").strip()
     return {
-        "customer.first_name": ticket.customer.first_name or handle.lstrip("@"),
-        "customer.name": ticket.customer.name or handle.lstrip("@"),
+        "customer.first_name": name.split()[0] if name else "",
+        "customer.name": name,
         "customer.handle": handle,
         "agent.name": agent_name,
         "agent.first_name": agent_name.split()[0] if agent_name.strip() else "",
@@ -98,7 +121,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     limits = connector.limits_for(reply_kind)
     try:
         body = render_variables(text, _variables(ticket=ticket, agent=agent)).strip()
-    except UnknownVariable as exc:
+    except (UnknownVariable, MissingValue) as exc:
         length = connector.count_for(reply_kind, text)
         return ComposedReply(text=text, length=length, max_length=limits.max_length, error=str(exc))
     signature = agent_signature(agent)

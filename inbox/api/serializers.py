@@ -140,6 +140,13 @@ class TicketDetailSerializer(TicketListSerializer):
         fields = [*TicketListSerializer.Meta.fields, "messages"]
 
 
+class NoteInputSerializer(serializers.Serializer):
+    """An internal note: colleagues see it in the timeline, the customer never does;
+    `@username` notifies that colleague."""
+
+    text = serializers.CharField(max_length=5000)
+
+
 class ReplyInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=20000, trim_whitespace=False)
     client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)

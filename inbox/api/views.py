@@ -18,6 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..actions.notes import ticket_note_add
 from ..actions.privacy import customer_erase, customer_export
 from ..actions.replies import ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
@@ -41,6 +42,7 @@ from .serializers import (
     CustomerSerializer,
     ErasedSerializer,
     MessageSerializer,
+    NoteInputSerializer,
     ReplyInputSerializer,
     StatusInputSerializer,
     TicketDetailSerializer,
@@ -205,6 +207,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except TicketActionError as exc:
             raise ValidationError({"text": [str(exc)]}) from exc
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=NoteInputSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        ticket = access_ticket(_agent(request), int(pk or 0))
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            note = ticket_note_add(ticket=ticket, author=_agent(request), text=data.validated_data["text"])
+        except TicketActionError as exc:
+            raise ValidationError({"text": [str(exc)]}) from exc
+        return Response(MessageSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssignInputSerializer, responses={200: TicketListSerializer})
     @action(detail=True, methods=["post"])

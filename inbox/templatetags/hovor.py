@@ -71,6 +71,17 @@ def snippet(text: str) -> str:
 
 
 @register.filter
+def reply_author(message: Message) -> str:
+    """Who wrote a reply, for the thread: the agent's display name, else their username; a
+    reply whose author was deleted (or that never had one) is shown as Hovor's."""
+    user = message.author_user
+    if user is None:
+        return "Hovor"
+    profile = getattr(user, "agent_profile", None)
+    return (profile.display_name if profile is not None else "") or user.get_username() or "Hovor"
+
+
+@register.filter
 def permalink(message: Message) -> str:
     if not message.platform_id:
         return ""

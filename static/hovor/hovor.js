@@ -74,6 +74,18 @@
     ta.focus();
     ta.selectionStart = ta.selectionEnd = start + ins.length;
     ta.dispatchEvent(new Event("input", { bubbles: true }));
+    var pop = code.closest("details");
+    if (pop) pop.removeAttribute("open");
+  });
+  // A popover in the composer closes on Escape and on a click elsewhere.
+  document.addEventListener("click", function (e) {
+    document.querySelectorAll(".composer details.vars[open]").forEach(function (d) {
+      if (!d.contains(e.target)) d.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    document.querySelectorAll(".composer details.vars[open]").forEach(function (d) { d.removeAttribute("open"); });
   });
   document.addEventListener("keydown", function (e) {
     if (e.target.id === "reply-text" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {

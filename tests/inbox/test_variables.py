@@ -188,10 +188,34 @@ def test_cyrillic_first_name_filled_in(x_account: Any, agent: Any) -> None:
     assert composed.text == "Здравейте, Борис! ^JD"
 
 
-def test_first_name_falls_back_to_handle(x_account: Any, agent: Any) -> None:
+def test_a_handle_is_never_taken_for_a_first_name(x_account: Any, agent: Any) -> None:
+    """Issue 9: "Hello , checking this…" and "jnovakova" as a first name. No name: the
+    variable has no value, the preview says so and ticket_reply refuses it."""
     ticket = _ticket(x_account, name="", handle="@lukas_b", external_id="1544412345678901234")
     composed = reply_compose(ticket=ticket, agent=agent, text="Hi {{ customer.first_name }} ({{ customer.handle }})")
-    assert composed.text == "Hi lukas_b (@lukas_b) ^JD"
+    assert not composed.ok and "customer.first_name" in composed.error and "default" in composed.error
+    with pytest.raises(ReplyError):
+        ticket_reply(ticket=ticket, agent=agent, text="Hi {{ customer.first_name }}")
+    composed = reply_compose(ticket=ticket, agent=agent, text='Hi{{ customer.first_name|default:"" }}, checking.')
+    assert composed.ok and composed.text == "Hi, checking. ^JD"
+    composed = reply_compose(ticket=ticket, agent=agent, text="Hi {{ customer.name|default:'there' }}!")
+    assert composed.ok and composed.text == "Hi there! ^JD"
+
+
+def test_a_name_that_is_only_the_handle_is_no_name(x_account: Any, agent: Any) -> None:
+    ticket = _ticket(x_account, name="jnovakova", handle="@jnovakova", external_id="1544412345678901299")
+    assert not reply_compose(ticket=ticket, agent=agent, text="Dobrý den {{ customer.first_name }}").ok
+    ticket.customer.name = "Jana Nováková"
+    ticket.customer.save(update_fields=["name"])
+    assert reply_compose(ticket=ticket, agent=agent, text="Dobrý den {{ customer.first_name }}").text == (
+        "Dobrý den Jana ^JD")
+
+
+def test_a_default_is_used_only_when_the_value_is_missing() -> None:
+    assert render_variables('Hi {{ customer.first_name|default:"there" }}', VALUES) == "Hi Мария"
+    assert render_variables("{{ customer.first_name | default : 'x' }}", {**VALUES, "customer.first_name": ""}) == "x"
+    with pytest.raises(UnknownVariable):
+        render_variables('{{ customer.nick|default:"x" }}', VALUES)
 
 
 def test_customer_name_with_braces_is_literal(x_account: Any, agent: Any) -> None:
@@ -222,8 +246,10 @@ def test_unknown_variable_in_compose_is_an_error_not_an_exception(ticket: Ticket
         ticket_reply(ticket=ticket, agent=agent, text="Hi {{ customer.nickname }}")
 
 
-def test_agent_without_signature(ticket: Ticket, agent: Any) -> None:
+def test_agent_without_signature_signs_with_initials(ticket: Ticket, agent: Any) -> None:
+    """Every public reply is signed, through the API too (the same reply_compose)."""
     agent.agent_profile.signature = ""
     agent.agent_profile.save()
-    composed = reply_compose(ticket=ticket, agent=agent, text="a" * 280)
-    assert composed.ok and composed.text == "a" * 280
+    composed = reply_compose(ticket=ticket, agent=agent, text="a" * 276)
+    assert composed.ok and composed.text == "a" * 276 + " ^JD"
+    assert not reply_compose(ticket=ticket, agent=agent, text="a" * 277).ok  # inside X's 280
