@@ -166,3 +166,26 @@ def test_xss_payloads_from_every_inbound_path_never_run(
             shown = page.locator(".msg .text", has_text=re.compile(r"<(img|script|svg|iframe|a) data-xss"))
             expect(shown.first).to_be_visible()  # the payload is there, as text
         page.screenshot(path=f"/tmp/shots-hostile/conversation-{ticket.account.platform}.png", full_page=True)
+
+
+def test_xss_payloads_never_run_in_notifications_and_reports(
+    live_server: Any, page: Page, problems: PageProblems, brand: Any, agent: Any
+) -> None:
+    """The bell's page quotes colleagues' notes and the leads' reports list customers by
+    name: the same payloads, shown as text, run nowhere."""
+    from notifications.actions import notify
+
+    through_telegram(brand)
+    through_chat(brand)
+    agent.is_staff = True  # an admin sees the reports of every brand
+    agent.save()
+    notify(recipient=agent, kind="mention", text=f"@Mallory · #1: {HOSTILE}", url="/")
+
+    log_in(page, live_server.url, "jana", "pw-jana-123")
+    page.goto(f"{live_server.url}/notifications/")
+    expect(page.locator(".notification").first).to_contain_text("<script data-xss>")
+    assert_nothing_ran(page, problems, "notifications")
+    page.goto(f"{live_server.url}/reports/?start=2025-01-01&end=2025-12-31")  # the fixtures are of 2025
+    expect(page.locator("body")).to_contain_text("Chloe '><iframe data-xss")
+    assert_nothing_ran(page, problems, "reports")
+    page.screenshot(path="/tmp/shots-hostile/reports.png", full_page=True)
