@@ -85,8 +85,20 @@ def _zone_for(ticket: Ticket, message: Message) -> ZoneInfo:
     return zone_of(plan.timezone if plan else "UTC")
 
 
+# A near relative reads one of ours better than English does (a short Czech message is often
+# told as Slovak, and the other way round).
+RELATIVES = {"sk": "cs"}
+
+
+def ack_language(detected: str) -> str:
+    """The language of the acknowledgement: the customer's, its near relative, else English."""
+    code = (detected or "").split("-")[0].lower()
+    code = RELATIVES.get(code, code)
+    return code if code in LANGUAGES else "en"
+
+
 def acknowledgement_text(*, ticket: Ticket, message: Message, when: datetime, ack: Acknowledgement) -> str:
-    language = ticket.language if ticket.language in LANGUAGES else "en"
+    language = ack_language(message.language or ticket.language)
     template = ack.texts.get(language) or DEFAULT_TEXTS[language]
     local = when.astimezone(_zone_for(ticket, message))
     with translation.override(language):

@@ -311,3 +311,45 @@ def test_widget_works_under_a_strict_csp(
     assert violations == [], violations
     assert Ticket.objects.get().messages.get().text == "Funguje to i tady? ✅"
     problems.assert_clean()
+
+
+def test_out_of_hours_visitor_is_told_when_the_team_answers(
+    live_server: Any, browser: Browser, contexts: list[BrowserContext], problems: Problems,
+    customer_site: str, chat_account: Any, agent: Any,
+) -> None:
+    """Issue 10: outside staffed hours the visitor gets one acknowledgement, in their language,
+    with the moment the team is next at work (in the brand's zone), signed by the brand."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import formats, translation
+
+    from shifts.actions import business_hours_set
+    from shifts.selectors import Period
+
+    prague = ZoneInfo("Europe/Prague")
+    opens = (datetime.now(prague) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    business_hours_set(brand=chat_account.brand, timezone="Europe/Prague",
+                       periods=[Period(opens.weekday(), time(9, 0), time(10, 0))])
+    with translation.override("cs"):
+        when = formats.date_format(opens, "j. E, H:i")
+
+    visitor = new_page(browser, contexts, problems, "visitor", viewport={"width": 420, "height": 760})
+    visitor.goto(customer_site)
+    visitor.get_by_role("button", name="Otevřít chat: Acme").click()
+    panel = visitor.get_by_role("dialog", name="Acme")
+    panel.get_by_label("Zpráva").fill(
+        "Dobrý den, prosím vás, kde je moje objednávka? Čekám už týden a nikdo mi neodpověděl."
+    )
+    panel.get_by_label("Zpráva").press("Enter")
+    answer = panel.locator(".msg.agent:not(.greeting)")
+    expect(answer).to_have_count(1, timeout=8000)
+    expect(answer).to_contain_text(f"odpovíme vám od {when}")
+    expect(answer).to_contain_text(chat_account.brand.name)
+    shot(visitor, "out_of_hours_acknowledgement")
+    panel.get_by_label("Zpráva").fill("A ještě jedna otázka.")
+    panel.get_by_label("Zpráva").press("Enter")
+    expect(panel.locator(".msg.visitor:not(.pending)")).to_have_count(2)
+    visitor.wait_for_timeout(1500)
+    expect(answer).to_have_count(1)  # never twice
+    problems.assert_clean()
