@@ -6,6 +6,7 @@ steps and enrolment itself are left alone. SSO sessions are the identity provide
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.contrib import messages as flash
 from django.contrib.auth import logout
@@ -49,6 +50,18 @@ class TwoFactorPolicyMiddleware:
             return None
         if has_second_factor(user):  # type: ignore[arg-type]
             logout(request)
-            return redirect(f"{reverse('login')}?next={request.path}")
+            return _away(request, f"{reverse('login')}?next={request.path}")
         flash.warning(request, _("Your organisation requires two-factor authentication. Set it up to continue."))
-        return redirect("accounts:two_factor")
+        return _away(request, reverse("accounts:two_factor"))
+
+
+def _away(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect; for htmx (a polled bell, a live list) the whole page goes, so no fragment
+    of the enrolment or login page is ever swapped into the page the person is on."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=204)
+        # Not from the page it would send them to (the enrolment page polls its bell too).
+        if urlsplit(request.headers.get("HX-Current-URL", "")).path != urlsplit(url).path:
+            response["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -37,6 +37,12 @@ def test_admins_and_leads_must_enrol_after_login(people: dict[str, User]) -> Non
         assert response.status_code == 302 and response["Location"] == "/profile/two-factor/"
         assert client.get("/settings/teams/")["Location"] == "/profile/two-factor/"
         assert client.get("/profile/two-factor/").status_code == 200
+        # A polled fragment (the bell) sends the whole page there: no enrolment page in the top bar.
+        polled = client.get("/notifications/bell/", HTTP_HX_REQUEST="true")
+        assert polled.status_code == 204 and polled["HX-Redirect"] == "/profile/two-factor/"
+        there = client.get("/notifications/bell/", HTTP_HX_REQUEST="true",
+                           HTTP_HX_CURRENT_URL="http://testserver/profile/two-factor/")
+        assert there.status_code == 204 and "HX-Redirect" not in there  # no reload loop on that page
     assert login("agent1", "pw-agent-12345").get("/").status_code == 200
 
 

@@ -65,7 +65,7 @@ def test_timers_and_the_sla_filter(live_server: Any, page: Page, problems: PageP
     shot(page, f"sla-filter-on-track-{language}")
 
     page.goto(f"{live_server.url}/tickets/{soon.pk}/")
-    header = page.locator(".sla-clock").first
+    header = page.locator(".conv-head .sla-clock")  # not the list's rows beside it
     expect(header).to_have_class(re.compile("soon"))
     expect(header).to_have_text(re.compile(r"^\d+m \d\ds$"))
     shot(page, f"sla-conversation-{language}")

@@ -39,7 +39,10 @@ def test_mention_to_ticket_to_reply(celery_worker_process: None, fake_x: Any, x_
     presence_set(user=agent, presence="online")  # routing gives new work to agents online
     tweet = fake_x.inbound(author="@ivan_petrov", name="Иван Петров", text="Поръчка 123 не е пристигнала 😟")["data"]
     poll_due_accounts.delay()  # what beat runs
-    assert wait_for(lambda: Ticket.objects.filter(assignee__isnull=False).exists(), timeout=30)
+    # Two waits, so a failure says which step was slow: the poll and ingest (a fresh worker's
+    # first task loads the language model), then the routing.
+    assert wait_for(lambda: Ticket.objects.exists(), timeout=60), "the worker did not ingest the mention"
+    assert wait_for(lambda: Ticket.objects.filter(assignee__isnull=False).exists(), timeout=30), "not routed"
     ticket = Ticket.objects.get()
     assert ticket.messages.get().text == "@AcmeCare Поръчка 123 не е пристигнала 😟"
 
