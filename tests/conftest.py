@@ -167,6 +167,18 @@ def agent(everyone_team: Any) -> Any:
 
 
 # --- real worker ----------------------------------------------------------------------
+def worker_env(**extra: str) -> dict[str, str]:
+    """The environment of a real worker process on this test's database and Redis."""
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "CONN_MAX_AGE": "0",
+        **extra,
+    })
+    return env
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[None]:
     """A real `celery -A helpdesk worker` process on Redis, against the test database. Plain,
@@ -177,13 +189,7 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: Any, tmp_pat
     import redis
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    env["REDIS_URL"] = settings.REDIS_URL
-    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
-    env["HOVOR_HTTP_TIMEOUT"] = "2"
-    env["CONN_MAX_AGE"] = "0"
+    env = worker_env(HOVOR_HTTP_TIMEOUT="2")
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(

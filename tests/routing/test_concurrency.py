@@ -4,7 +4,6 @@ capacity and no ticket is assigned twice (row locks: the queue's rows with SKIP 
 the agents' rows before their load is counted)."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from inbox.models import Customer, Ticket, TicketEvent
 from inbox.tasks import route_tickets
 from routing.models import PresenceStatus, RoutingProfile
 from routing.tasks import route_queue
-from tests.conftest import _missing_services, skip_or_fail
+from tests.conftest import _missing_services, skip_or_fail, worker_env
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -39,12 +38,7 @@ def two_workers(tmp_path: Path) -> Iterator[list[Path]]:
     import redis
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "CONN_MAX_AGE": "0",
-    })
+    env = worker_env()
     procs, logs = [], []
     for n in (1, 2):
         log = tmp_path / f"worker{n}.log"
