@@ -1,12 +1,16 @@
 """The two-factor policy on every page: a person the policy covers who has no second factor
 yet is sent to enrolment; one who has it but whose session was not verified with it (a login
 from before the policy) is sent to log in again. The API, webhooks, static files, the login
-steps and enrolment itself are left alone. SSO sessions are the identity provider's to secure."""
+steps and enrolment itself are left alone. SSO sessions are the identity provider's to secure.
+
+A polled fragment whose session has ended (logged out in another tab, expired) is answered the
+same way: the whole page goes to the login page, instead of the login form being swapped into
+the bell or the live list (and its fresh CSRF cookie spoiling a login form open elsewhere)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages as flash
 from django.contrib.auth import logout
@@ -38,7 +42,9 @@ class TwoFactorPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         refusal = self._refusal(request)
-        return refusal if refusal is not None else self.get_response(request)
+        if refusal is not None:
+            return refusal
+        return _whole_page_to_login(request, self.get_response(request))
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
         user = request.user
@@ -53,6 +59,20 @@ class TwoFactorPolicyMiddleware:
             return _away(request, f"{reverse('login')}?next={request.path}")
         flash.warning(request, _("Your organisation requires two-factor authentication. Set it up to continue."))
         return _away(request, reverse("accounts:two_factor"))
+
+
+def _whole_page_to_login(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An htmx request that login_required sent to the login page: the page goes, not a fragment."""
+    if request.headers.get("HX-Request") != "true" or response.status_code != 302:
+        return response
+    if urlsplit(response.get("Location", "")).path != reverse("login"):
+        return response
+    # Back to the page they were on after logging in, not to the fragment.
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = current.path if current.path.startswith("/") else "/"
+    if current.query:
+        back += "?" + current.query
+    return _away(request, f"{reverse('login')}?{urlencode({'next': back})}")
 
 
 def _away(request: HttpRequest, url: str) -> HttpResponse:

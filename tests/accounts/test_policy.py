@@ -46,6 +46,16 @@ def test_admins_and_leads_must_enrol_after_login(people: dict[str, User]) -> Non
     assert login("agent1", "pw-agent-12345").get("/").status_code == 200
 
 
+def test_a_polled_fragment_after_the_session_ended_sends_the_whole_page_to_login() -> None:
+    polled = Client().get("/notifications/bell/", HTTP_HX_REQUEST="true",
+                          HTTP_HX_CURRENT_URL="http://testserver/tickets/7/?tab=all")
+    # Back to the conversation after logging in, not to the bell fragment.
+    assert polled.status_code == 204 and polled["HX-Redirect"] == "/login/?next=%2Ftickets%2F7%2F%3Ftab%3Dall"
+    assert "csrftoken" not in polled.cookies  # no login form rendered, so no fresh CSRF cookie
+    plain = Client().get("/notifications/bell/")
+    assert plain.status_code == 302 and plain["Location"].startswith("/login/")
+
+
 def test_enrolling_lets_them_in_and_the_last_factor_stays(people: dict[str, User]) -> None:
     security_policy_set(actor=people["admin"], two_factor_required="everyone")
     client = login("newcomer1", "pw-newcomer-12345")

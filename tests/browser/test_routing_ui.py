@@ -59,6 +59,7 @@ def test_an_agent_goes_online_and_receives_work(live_server: Any, page: Page, pr
     from inbox.actions.people import agent_create
 
     agent_create(username="chief", password="pw-chief-12345", display_name="Chief", role="admin")
+    page.goto("about:blank")  # no poll of the last page racing the next login
     page.context.clear_cookies()
     log_in(page, live_server.url, "chief", "pw-chief-12345")
     page.goto(live_server.url + "/routing/skills/")
