@@ -14,7 +14,9 @@ from channels.models import BrandAccount, InboundEvent
 from channels.tasks import poll_account, poll_due_accounts
 from inbox.enums import DeliveryStatus, Direction, OutboundStatus
 from inbox.models import Message, OutboundMessage, Ticket
-from routing.actions import presence_set
+from routing.actions import presence_heartbeat, presence_set
+from routing.models import RoutingProfile
+from routing.tasks import sweep_availability
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -42,14 +44,16 @@ def test_mention_to_ticket_to_reply(celery_worker_process: None, fake_x: Any, x_
     # Two waits, so a failure says which step was slow: the poll and ingest (a fresh worker's
     # first task loads the language model), then the routing.
     assert wait_for(lambda: Ticket.objects.exists(), timeout=60), "the worker did not ingest the mention"
+    # The agent's open tab sends a heartbeat every 30 s: a slow ingest on a loaded machine must
+    # not leave her "offline" (no heartbeat for 90 s) when the conversation is routed.
+    presence_heartbeat(user=agent, idle_seconds=0)
     routed = lambda: Ticket.objects.filter(assignee__isnull=False).exists()  # noqa: E731
     if not wait_for(routed, timeout=30):
-        # Seen twice in full runs on two processes and never alone: the worker's routing task
-        # did not assign in time. Production's beat sweeps the queue every 30 s; so does this.
-        from routing.tasks import sweep_availability
-
+        # Production's beat sweeps the queue every 30 s; so does this.
+        presence_heartbeat(user=agent, idle_seconds=0)
         sweep_availability.apply()
-    assert wait_for(routed, timeout=10), "not routed, even by the beat's sweep"
+    assert wait_for(routed, timeout=10), ("not routed, even by the beat's sweep",
+                                          list(RoutingProfile.objects.values()), list(Ticket.objects.values()))
     ticket = Ticket.objects.get()
     assert ticket.messages.get().text == "@AcmeCare Поръчка 123 не е пристигнала 😟"
 
