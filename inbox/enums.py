@@ -71,6 +71,10 @@ class TicketEventType(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("Reply target missed")
     # Conversation tools (inbox/actions/notes.py)
     NOTE_ADDED = "note_added", _("Internal note")
+    # Newcomers' drafts (inbox/actions/drafts.py)
+    DRAFT_SUBMITTED = "draft_submitted", _("Draft sent for approval")
+    DRAFT_APPROVED = "draft_approved", _("Draft approved and sent")
+    DRAFT_RETURNED = "draft_returned", _("Draft returned")
 
 
 class Role(models.TextChoices):
@@ -81,6 +85,15 @@ class Role(models.TextChoices):
     LEAD = "lead", _("Lead")
     AGENT = "agent", _("Agent")
     NEWCOMER = "newcomer", _("Newcomer")
+
+
+class DraftStatus(models.TextChoices):
+    """A newcomer's reply, waiting for a lead (inbox/actions/drafts.py)."""
+
+    WAITING = "waiting", _("Waiting for approval")
+    SENT = "sent", _("Sent")
+    SENT_EDITED = "sent_edited", _("Sent after edit")
+    RETURNED = "returned", _("Returned")
 
 
 class TicketPriority(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .enums import TicketEventType
-from .models import Message, Ticket, TicketEvent
+from .models import Message, ReplyDraft, Ticket, TicketEvent
 
 
 def _event(ticket: Ticket, type: TicketEventType, actor: Any = None, **payload: Any) -> TicketEvent:
@@ -135,3 +135,21 @@ def team_changed(
 
 def note_added(*, ticket: Ticket, message: Message, actor: Any, mentioned: list[int]) -> TicketEvent:
     return _event(ticket, TicketEventType.NOTE_ADDED, actor=actor, message_id=message.pk, mentioned=mentioned)
+
+
+def draft_submitted(*, draft: ReplyDraft) -> TicketEvent:
+    return _event(draft.ticket, TicketEventType.DRAFT_SUBMITTED, actor=draft.author, draft_id=draft.pk)
+
+
+def draft_approved(*, draft: ReplyDraft, reviewer: Any, message: Message, edited: bool) -> TicketEvent:
+    return _event(
+        draft.ticket, TicketEventType.DRAFT_APPROVED, actor=reviewer, draft_id=draft.pk, message_id=message.pk,
+        author_id=draft.author_id, edited=edited,
+    )
+
+
+def draft_returned(*, draft: ReplyDraft, reviewer: Any, comment: str) -> TicketEvent:
+    return _event(
+        draft.ticket, TicketEventType.DRAFT_RETURNED, actor=reviewer, draft_id=draft.pk,
+        author_id=draft.author_id, comment=comment,
+    )

@@ -11,6 +11,7 @@ from channels.models import Brand, BrandAccount
 from .enums import (
     DeliveryStatus,
     Direction,
+    DraftStatus,
     OutboundStatus,
     Role,
     Sentiment,
@@ -350,3 +351,37 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"SLA {self.brand_id or '*'}/{self.platform or '*'}/{self.priority or '*'}"
+
+
+class ReplyDraft(models.Model):
+    """A newcomer's public reply, held until a lead of the conversation's brand approves it
+    (then it goes out through ticket_reply, signed by the newcomer) or returns it with a
+    comment. Written only by inbox/actions/drafts.py."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="drafts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reply_drafts")
+    text = models.TextField()  # as the newcomer wrote it (variables unfilled, no signature)
+    mode = models.CharField(max_length=20, blank=True)
+    then_status = models.CharField(max_length=20, default="pending")
+    status = models.CharField(max_length=20, choices=DraftStatus.choices, default=DraftStatus.WAITING)
+    sent_text = models.TextField(blank=True)  # what the reviewer sent, when they edited it
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)  # why it was returned
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "status"], name="draft_ticket_status_idx"),
+            models.Index(fields=["author", "-created_at"], name="draft_author_idx"),
+            models.Index(
+                fields=["created_at"], condition=Q(status="waiting"), name="draft_waiting_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} on {self.ticket_id} ({self.status})"

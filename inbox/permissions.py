@@ -4,11 +4,12 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
 from .enums import Role
-from .models import Customer, Team, Ticket
-from .selectors import customers_visible_to, sees_every_brand, ticket_detail, tickets_visible_to
+from .models import Customer, ReplyDraft, Team, Ticket
+from .selectors import customers_visible_to, drafts_to_review, sees_every_brand, ticket_detail, tickets_visible_to
 
 __all__ = [
-    "access_customer", "access_ticket", "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
+    "access_customer", "access_draft", "access_ticket", "can_review_drafts",
+    "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
     "is_lead",
 ]
 
@@ -58,3 +59,18 @@ def can_handle_customer_data(user: User | AnonymousUser) -> bool:
     """Export and erase a customer's data (GDPR): admins, and leads for their teams' brands
     (access_customer scopes the customer). Agents and newcomers may not."""
     return is_admin(user) or is_lead(user)
+
+
+def can_review_drafts(user: User | AnonymousUser) -> bool:
+    """Leads (their teams' brands) and admins (every brand) decide newcomers' drafts."""
+    return is_admin(user) or is_lead(user)
+
+
+def access_draft(user: User | AnonymousUser, draft_id: int) -> ReplyDraft:
+    """A waiting draft this user may approve or return (drafts_to_review scopes it); else 404."""
+    if not isinstance(user, User) or not can_review_drafts(user):
+        raise Http404("No such draft")
+    draft = drafts_to_review(user=user).filter(pk=draft_id).first()
+    if draft is None:
+        raise Http404("No such draft")
+    return draft

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from channels.models import Brand, BrandAccount
 from channels.registry import platform_label, supported_platforms
 
-from .enums import Direction, SlaState, TicketPriority, TicketStatus
-from .models import Customer, Identity, Message, SavedView, Tag, Team, Ticket, TicketEvent
+from .enums import Direction, DraftStatus, Role, SlaState, TicketPriority, TicketStatus
+from .models import Customer, Identity, Message, ReplyDraft, SavedView, Tag, Team, Ticket, TicketEvent
 from .paging import Page, keyset_page
 from .search import SearchQuery, tickets_search
 
@@ -426,3 +426,30 @@ def live_brand_ids(*, user: User) -> list[int] | None:
     if sees_every_brand(user):
         return None
     return list(_team_brand_ids(user).values_list("brand_id", flat=True).distinct())
+
+
+def drafts_to_review(*, user: User) -> QuerySet[ReplyDraft]:
+    """Waiting drafts a lead (their teams' brands) or an admin (every brand) may decide;
+    none for anyone else. Oldest first: the customer has waited longest."""
+    drafts = ReplyDraft.objects.filter(status=DraftStatus.WAITING)
+    profile = getattr(user, "agent_profile", None)
+    if not sees_every_brand(user):
+        if profile is None or profile.role != Role.LEAD:
+            return drafts.none()
+        drafts = drafts.filter(ticket__brand_id__in=_team_brand_ids(user))
+    return drafts.select_related("ticket__customer", "ticket__brand", "ticket__account", "author__agent_profile")
+
+
+def drafts_of(*, author: User) -> QuerySet[ReplyDraft]:
+    """A newcomer's own drafts, newest first, with what became of them."""
+    return (
+        ReplyDraft.objects.filter(author=author)
+        .select_related("ticket__customer", "ticket__brand", "ticket__account", "reviewer__agent_profile")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ticket_drafts(*, ticket: Ticket) -> QuerySet[ReplyDraft]:
+    return ReplyDraft.objects.filter(ticket=ticket).select_related(
+        "author__agent_profile", "reviewer__agent_profile"
+    )

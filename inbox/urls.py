@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, chat, live, notes, people, privacy, sla, triage
+from .views import agent, chat, drafts, live, notes, people, privacy, sla, triage
 
 app_name = "inbox"
 urlpatterns = [
@@ -41,6 +41,10 @@ urlpatterns = [
     path("settings/teams/people/<int:user_id>/role/", people.person_role_view, name="person_role"),
     path("customers/<int:customer_id>/export/", privacy.customer_export_view, name="customer_export"),
     path("customers/<int:customer_id>/erase/", privacy.customer_erase_view, name="customer_erase"),
+    path("drafts/", drafts.drafts_page, name="drafts"),
+    path("drafts/mine/", drafts.my_drafts_page, name="my_drafts"),
+    path("drafts/<int:draft_id>/approve/", drafts.draft_approve_view, name="draft_approve"),
+    path("drafts/<int:draft_id>/return/", drafts.draft_return_view, name="draft_return"),
     path("settings/privacy/", privacy.privacy_page, name="privacy"),
     path("settings/privacy/<int:brand_id>/", privacy.retention_save_view, name="retention_save"),
 ]

@@ -22,6 +22,8 @@ SCOPED = {
     "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",
     "inbox:ticket_priority", "inbox:ticket_tags", "inbox:ticket_snooze", "inbox:ticket_unsnooze",
     "inbox:ticket_team", "inbox:saved_view_delete",
+    # A newcomer's draft on brand B's conversation: neither approved nor returned from brand A.
+    "inbox:draft_approve", "inbox:draft_return",
     # Another team's shift plan (brand B's team): neither seen nor edited.
     "shifts:plan", "shifts:plan_settings", "shifts:shift_add", "shifts:shift_remove",
     "shifts:exception_add", "shifts:exception_remove",
@@ -47,6 +49,8 @@ SETTINGS = {
     "routing:skills_save",
     # Leads (their teams' brands) and admins only; an agent gets 404 (tests/reports/).
     "reports:reports", "reports:export", "reports:staffing",
+    # The queue of newcomers' drafts: leads (their teams' brands) and admins only.
+    "inbox:drafts",
 }
 # Brand B's ids travel in the POST body: each must answer 404 and change nothing
 # (test_ids_in_the_body_are_404_too).
@@ -78,6 +82,7 @@ PUBLIC = {
     "accounts:recovery_codes": "the person's own recovery codes",
     "inbox:inbox_pulse": "a version stamp of the asker's own brands' changes; no brand's data",
     "notifications:list": "the person's own notifications only",
+    "inbox:my_drafts": "the person's own drafts only",
     "notifications:bell": "the count of the person's own unread notifications",
     "notifications:read_all": "marks the person's own notifications read",
     "routing:presence": "sets the person's own presence",
@@ -121,6 +126,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json", "table": "summary",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
+        "draft_id": _draft_of_b(world).pk,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))
@@ -157,6 +163,13 @@ def _accounts_ids(name: str, world: TwoBrands) -> dict[str, int]:
             "accounts:totp_remove": {"device_id": app.pk}, "accounts:key_remove": {"device_id": key.pk},
         }
     return world.accounts_ids.get(name, {})  # type: ignore[attr-defined,no-any-return]
+
+
+def _draft_of_b(world: TwoBrands) -> Any:
+    """A draft waiting on brand B's conversation (by brand B's agent, made a newcomer here)."""
+    from inbox.models import ReplyDraft
+
+    return ReplyDraft.objects.get_or_create(ticket=world.ticket_b, author=world.agent_b, text="Globex draft")[0]
 
 
 def _tag() -> Any:

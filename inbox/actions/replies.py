@@ -11,7 +11,7 @@ from channels.base import ReplyContext
 from channels.registry import UnknownPlatform, get_connector
 
 from .. import events
-from ..enums import DeliveryStatus, Direction, TicketStatus
+from ..enums import DeliveryStatus, Direction, Role, TicketStatus
 from ..live import bump_on_commit
 from ..models import AgentProfile, Message, Ticket
 from ..outbox import outbox_enqueue, outbox_requeue
@@ -25,6 +25,15 @@ from .tickets import TicketActionError
 
 
 class ReplyError(TicketActionError):
+    pass
+
+
+def is_newcomer(user: User) -> bool:
+    """Anyone invited to help: their public replies are drafts until a lead approves them."""
+    return AgentProfile.objects.filter(user_id=user.pk, role=Role.NEWCOMER).exists()
+
+
+class NeedsApproval(ReplyError):
     pass
 
 
@@ -172,6 +181,7 @@ def ticket_reply(
     then_status: str = TicketStatus.PENDING,
     mode: str = "",
     seen_message_id: int | None = None,
+    approved_by: User | None = None,
 ) -> Message:
     """Queue an agent's reply in the customer's channel. The outbox row is written in the
     same transaction as the message, and delivery starts only after commit.
@@ -180,7 +190,12 @@ def ticket_reply(
     began (the composer sends it). If a colleague's reply or note came after it, nothing is
     sent and RepliedSince says whose; None skips the check (the API's contract). Checked
     holding the ticket's row lock, which every reply takes before writing its message: of two
-    agents sending at once, the second finds the first's reply and is asked."""
+    agents sending at once, the second finds the first's reply and is asked.
+
+    A newcomer's reply never goes out without `approved_by` (a lead approving their draft,
+    inbox/actions/drafts.py): whatever path calls this, nothing reaches the platform."""
+    if approved_by is None and is_newcomer(agent):
+        raise NeedsApproval("A newcomer's reply waits for a lead's approval.")
     if client_token:
         existing = Message.objects.filter(client_token=client_token).first()
         if existing is not None:

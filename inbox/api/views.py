@@ -18,9 +18,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..actions.drafts import draft_create
 from ..actions.notes import ticket_note_add
 from ..actions.privacy import customer_erase, customer_export
-from ..actions.replies import ticket_reply
+from ..actions.replies import is_newcomer, ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..actions.triage import (
     OutOfScope,
@@ -195,6 +196,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = access_ticket(_agent(request), int(pk or 0))
         data = ReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if is_newcomer(_agent(request)):
+            return self._draft(ticket=ticket, request=request, values=data.validated_data)
         try:
             message = ticket_reply(
                 ticket=ticket,
@@ -207,6 +210,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except TicketActionError as exc:
             raise ValidationError({"text": [str(exc)]}) from exc
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    def _draft(self, *, ticket: Ticket, request: Request, values: dict[str, Any]) -> Response:
+        """A newcomer's reply is a draft for a lead: 202, nothing sent."""
+        try:
+            draft = draft_create(
+                ticket=ticket, author=_agent(request), text=values["text"], mode=values.get("mode", ""),
+                then_status=values["then_status"],
+            )
+        except TicketActionError as exc:
+            raise ValidationError({"text": [str(exc)]}) from exc
+        body = {"draft": draft.pk, "status": draft.status, "ticket": ticket.pk}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=NoteInputSerializer, responses={201: MessageSerializer})
     @action(detail=True, methods=["post"])

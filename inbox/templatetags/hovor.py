@@ -119,6 +119,10 @@ def event_summary(event: TicketEvent) -> str:
         return _("First-response target missed: escalated")
     if event.type == "reply_failed":
         return _("Reply failed: %(error)s") % {"error": payload.get("error", "")}
+    if event.type == "draft_returned":
+        return _("Draft returned: %(comment)s") % {"comment": payload.get("comment", "")}
+    if event.type == "draft_approved" and payload.get("edited"):
+        return _("Draft edited and sent")
     triage = _triage_summary(event.type, payload)
     if triage is not None:
         return triage

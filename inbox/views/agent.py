@@ -19,13 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 from channels.registry import UnknownPlatform, get_connector
 
 from ..actions.customers import customers_merge
-from ..actions.replies import RepliedSince, reply_compose, reply_retry, ticket_reply
+from ..actions.drafts import draft_create
+from ..actions.replies import RepliedSince, is_newcomer, reply_compose, reply_retry, ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import versions
 from ..models import Customer, Message
 from ..paging import InvalidCursor, keyset_page
-from ..permissions import access_ticket, can_handle_customer_data, is_agent
+from ..permissions import access_ticket, can_handle_customer_data, can_review_drafts, is_agent
 from ..search import SearchQuery, search_snippets
 from ..selectors import (
     INBOX_VIEWS,
@@ -38,6 +39,7 @@ from ..selectors import (
     inbox_search,
     live_brand_ids,
     merge_suggestions,
+    ticket_drafts,
     ticket_events,
 )
 from ..variables import AVAILABLE
@@ -185,6 +187,10 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         and connector.split_thread(answered.kind, "") is not None,
         "answered_kind": answered.kind if answered else "",
         "can_handle_customer_data": can_handle_customer_data(request.user),
+        # A newcomer's Send makes a draft for a lead (inbox/actions/drafts.py).
+        "is_newcomer": is_newcomer(_agent(request)),
+        "can_review_drafts": can_review_drafts(request.user),
+        "drafts": ticket_drafts(ticket=ticket),
         **ticket_triage_context(ticket=ticket, agent=_agent(request)),
     }
 
@@ -231,6 +237,8 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     then_status = request.POST.get("then_status", TicketStatus.PENDING)
     text = request.POST.get("text", "")
+    if is_newcomer(_agent(request)):
+        return _draft_submit(request, ticket_id=ticket.pk, text=text, then_status=then_status)
     try:
         message = ticket_reply(
             ticket=ticket,
@@ -261,6 +269,22 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         flash.error(request, _("The reply could not be sent; see the reason below."))
     else:
         flash.success(request, _("Reply queued; it goes out in a moment."))
+    return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+def _draft_submit(request: HttpRequest, *, ticket_id: int, text: str, then_status: str) -> HttpResponse:
+    ticket = access_ticket(request.user, ticket_id)
+    try:
+        draft_create(
+            ticket=ticket, author=_agent(request), text=text, mode=request.POST.get("mode", ""),
+            then_status=then_status,
+        )
+    except TicketActionError as exc:
+        flash.error(request, str(exc))
+        context = _ticket_context(request, ticket_id, draft=text)
+        context.update(_inbox_context(request, rows=False, counts=False))
+        return render(request, "inbox/ticket.html", context, status=400)
+    flash.success(request, _("Sent for approval: a lead reviews your reply before it goes out."))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
 
 
