@@ -291,7 +291,7 @@ def _people(size: Size) -> tuple[Any, list[Any], Any]:
         user = User.objects.create_user(f"agent{k + 1}", password=f"care-day-{k}", first_name=name.split()[0])
         AgentProfile.objects.create(user=user, display_name=name)
         team.members.add(user)
-        profile_update(user=user, languages=[], platforms=[], brands=[], capacity=2)
+        profile_update(user=user, languages=[], platforms=[], brands=[], capacity=3)
         hours = [h for h in range(24) if need[h] > k]
         last = size.hours[1] - 1
         if need[last] > k:  # the evening's last shift hands over: it stays an hour past the day
@@ -312,7 +312,15 @@ def _blocks(hours: list[int]) -> list[tuple[int, int]]:
             out[-1] = (out[-1][0], h + 1)
         else:
             out.append((h, h + 1))
-    return [(a, b) for a, b in out if a < 24]
+    # Shifts of at most 8 hours (a weekly shift cannot span a whole day: 00:00-00:00 is empty).
+    shifts = []
+    for start, end in out:
+        a = start
+        while a < min(end, 24):
+            b = end if end - a <= 9 else a + 8
+            shifts.append((a, b))
+            a = b
+    return shifts
 
 
 def _mean_handling() -> float:
