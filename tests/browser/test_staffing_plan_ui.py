@@ -46,4 +46,6 @@ def test_the_plan_beside_the_advice_marks_short_hours(
         assert ("short" in (monday.nth(h).get_attribute("class") or "")) == (planned < need)
     assert plan.locator("td.short").count() > 0
     expect(page.locator("#plan-short")).to_contain_text(SHORT[language])
+    page.locator("#plan-h").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, document.querySelector('#plan-h').getBoundingClientRect().top - 10)")
     shot(page, f"reports-staffing-plan-{language}")
