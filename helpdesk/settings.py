@@ -215,7 +215,7 @@ CELERY_BEAT_SCHEDULE = {
     # Who went offline or off shift gives back untouched conversations; the queue is routed.
     "routing-sweep": {"task": "routing.sweep_availability", "schedule": 30.0, "options": {"expires": 30.0}},
     # The crisis alarm (reports/crisis.py): indexed counts per brand, idempotent per window.
-    "crisis-watch": {"task": "reports.crisis_watch", "schedule": 300.0},
+    "crisis-watch": {"task": "reports.crisis_watch", "schedule": env.float("HOVOR_CRISIS_INTERVAL", default=300.0)},
 }
 # A crisis: at least this many negative messages in a quarter hour, and more than this
 # factor times the usual level for that quarter hour of the week.
@@ -392,3 +392,9 @@ OIDC_TEAM_MAP = env.dict("OIDC_TEAM_MAP", default={})
 OIDC_DEFAULT_ROLE = env.str("OIDC_DEFAULT_ROLE", default="")
 OIDC_BUTTON_LABEL = env.str("OIDC_BUTTON_LABEL", default="")
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # type: ignore[index]  # a lockout is a warning; each failure is not
+
+# A simulated clock (bench/care_day.py only; helpdesk/simclock.py): unset in production.
+if env.str("HOVOR_SIM_CLOCK", default=""):
+    from helpdesk.simclock import install_django
+
+    install_django(env.str("HOVOR_SIM_CLOCK"))

@@ -19,6 +19,7 @@ from notifications.actions import notify
 from notifications.models import NotificationKind
 
 WINDOW = timedelta(minutes=15)
+LOOK_BACK = 4  # windows the watch checks again: late messages still count in theirs
 WEEKS = 4
 
 

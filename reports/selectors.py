@@ -210,3 +210,23 @@ def mood_by_day(scope: ReportScope) -> list[tuple[str, str, Any, int, int, int]]
         (r["ticket__brand__name"], r["account__platform"], r["day"], r["negative"], r["neutral"], r["positive"])
         for r in rows
     ]
+
+
+def planned_by_hour(*, brand_ids: list[int], team_id: int | None = None) -> list[list[int]]:
+    """People on the current weekly shift plan per [weekday][hour] (Monday first, in each
+    plan's own time zone), of the teams that answer these brands: a shift counts in an hour
+    it covers from the hour's start. Date exceptions and holidays are left out: this is the
+    weekly plan set against the weekly demand."""
+    from shifts.models import WeeklyShift
+
+    teams = Team.objects.filter(brands__in=brand_ids)
+    if team_id:
+        teams = teams.filter(pk=team_id)
+    grid = [[0] * 24 for _ in range(7)]
+    rows = WeeklyShift.objects.filter(plan__team__in=teams.distinct()).values_list("weekday", "starts", "ends")
+    for weekday, starts, ends in rows.distinct():
+        first = starts.hour + (1 if starts.minute or starts.second else 0)
+        last = ends.hour + (24 if ends <= starts else 0)  # a night shift runs into the next day
+        for h in range(first, last):
+            grid[(weekday + h // 24) % 7][h % 24] += 1
+    return grid

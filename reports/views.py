@@ -29,6 +29,7 @@ from .selectors import (
     conversations_in,
     human_replies_in,
     mood_by_day,
+    planned_by_hour,
     teams_for_report,
     unanswered_longest,
 )
@@ -243,16 +244,23 @@ def staffing_page(request: HttpRequest) -> HttpResponse:
     need = staffing(grid, days=days, handling=handling, target_seconds=minutes * 60, share=share / 100)
     peak = max((max(r) for r in grid), default=0) or 1
     weekdays = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+    planned = planned_by_hour(brand_ids=scope.brand_ids, team_id=q.team_id)
     table = [
         (weekdays[d], [(grid[d][h], min(4, (4 * grid[d][h] + peak - 1) // peak), need[d][h]) for h in range(24)])
         for d in range(7)
     ]
+    # Needed beside planned, per hour; short where the plan has fewer people than needed.
+    plan_table = [
+        (weekdays[d], [(need[d][h], planned[d][h], need[d][h] - planned[d][h]) for h in range(24)]) for d in range(7)
+    ]
+    short_hours = sum(1 for d in range(7) for h in range(24) if planned[d][h] < need[d][h])
     return render(
         request,
         "reports/staffing.html",
         {
             "q": q, "query": q.as_query(), "brands": brands, "teams": teams, "channels": platform_choices(),
             "share": share, "minutes": minutes, "table": table, "hours": range(24),
+            "plan_table": plan_table, "short_hours": short_hours,
             "handling_minutes": f"{handling / 60:.1f}", "reply_minutes": f"{per_reply / 60:.1f}",
             "conversations": len(rows), "peak_need": max((max(r) for r in need), default=0),
         },

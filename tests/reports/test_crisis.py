@@ -47,3 +47,28 @@ def test_a_spike_alerts_the_brands_leads_once(django_capture_on_commit_callbacks
     notes = Notification.objects.filter(kind="crisis")
     assert [n.recipient for n in notes] == [lead]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["lead@acme.test"]
+
+
+@pytest.mark.django_db
+def test_a_spike_that_arrived_after_its_window_closed_still_alarms(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Found by bench/care_day.py: polled mentions stamped 10:02 reach Hovor at 10:21, after
+    the watch at 10:20 had counted their window; the watch at 10:35 must still see them."""
+    from unittest import mock
+
+    from reports.tasks import crisis_watch
+
+    brand = Brand.objects.create(name="Acme")
+    account = BrandAccount.objects.create(brand=brand, platform="x", handle="@AcmeCare")
+    lead = agent_create(username="lead", password="pw-lead-12345", display_name="Lída", role="lead")
+    team_create(name="Acme care", brands=[brand], members=[lead])
+    with mock.patch("reports.tasks.timezone.now", return_value=NOW):
+        crisis_watch.run()
+    assert not Notification.objects.filter(kind="crisis").exists()
+    _negatives(brand, account, datetime(2026, 3, 4, 10, 2, tzinfo=UTC), 6)  # late: the 10:00 window
+    with mock.patch("reports.tasks.timezone.now", return_value=NOW + timedelta(minutes=15)):
+        with django_capture_on_commit_callbacks(execute=True):
+            crisis_watch.run()
+        crisis_watch.run()  # and once only
+    assert Notification.objects.filter(kind="crisis", recipient=lead).count() == 1
