@@ -8,6 +8,8 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk import api_types
+
 from .accounts import check_credentials, connect_refusal
 from .models import Brand, BrandAccount
 from .registry import platform_choices, supported_platforms
@@ -25,13 +27,14 @@ class IsAdminOrReadOnlyAgent(permissions.BasePermission):
         return bool(user.is_staff)
 
 
-class BrandSerializer(serializers.ModelSerializer):
+class BrandSerializer(api_types.ModelSerializer):
     class Meta:
         model = Brand
         fields = ["id", "name", "created_at"]
+        read_only_fields = ["id", "created_at"]
 
 
-class BrandAccountSerializer(serializers.ModelSerializer):
+class BrandAccountSerializer(api_types.ModelSerializer):
     credentials = serializers.DictField(write_only=True, required=False, default=dict)
     # The connector packages (channels.registry): the schema lists them, and anything else
     # is a 400 that names the known ones.

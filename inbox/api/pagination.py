@@ -11,11 +11,43 @@ from rest_framework.utils.urls import replace_query_param
 from ..paging import InvalidCursor, keyset_page
 
 
+def page_size_from(request: Request, *, default: int, maximum: int) -> int:
+    """`page_size` as asked (at most `maximum`); a value that is not a whole number from 1 up,
+    or one given twice, is refused rather than quietly replaced by the default."""
+    values = request.query_params.getlist("page_size")
+    if not values:
+        return default
+    if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1:
+        raise ValidationError({"page_size": ["A whole number from 1 up, given once."]})
+    return min(int(values[0]), maximum)
+
+
+def page_size_parameter(maximum: int) -> dict[str, Any]:
+    return {"name": "page_size", "required": False, "in": "query", "schema": {"type": "integer", "minimum": 1},
+            "description": f"Rows per page, up to {maximum} (more is read as {maximum})."}
+
+
 class ResultsPagination(PageNumberPagination):
     """Lists as {"results": [...], "next": url-or-null} (plus previous and count)."""
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_number(self, request: Request, paginator: Any) -> int | str:
+        values = request.query_params.getlist(self.page_query_param)
+        if not values:
+            return 1
+        if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1:
+            raise ValidationError({self.page_query_param: ["A page number from 1 up, given once."]})
+        return int(values[0])
+
+    def get_page_size(self, request: Request) -> int:
+        return page_size_from(request, default=self.page_size or 50, maximum=self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        page = {"name": self.page_query_param, "required": False, "in": "query",
+                "schema": {"type": "integer", "minimum": 1}, "description": "A page number within the list."}
+        return [page, page_size_parameter(self.max_page_size)]
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(
@@ -50,10 +82,7 @@ class KeysetPagination(BasePagination):
     max_page_size = 200
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
-        size = self.page_size
-        raw = request.query_params.get("page_size", "")
-        if raw.isdigit() and int(raw) > 0:
-            size = min(int(raw), self.max_page_size)
+        size = page_size_from(request, default=self.page_size, maximum=self.max_page_size)
         try:
             page = keyset_page(queryset, cursor=request.query_params.get("cursor") or None, size=size)
         except InvalidCursor as exc:
@@ -77,6 +106,5 @@ class KeysetPagination(BasePagination):
         return [
             {"name": "cursor", "required": False, "in": "query", "schema": {"type": "string"},
              "description": "The `next` link's cursor: the page after it."},
-            {"name": "page_size", "required": False, "in": "query", "schema": {"type": "integer"},
-             "description": f"Rows per page, up to {self.max_page_size}."},
+            page_size_parameter(self.max_page_size),
         ]

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from channels.models import Brand
+from helpdesk import api_types
 
 from ..actions.people import (
     PeopleError,
@@ -29,7 +30,7 @@ from ..models import Team
 from ..permissions import can_manage_team, is_admin, is_lead
 
 
-class AgentSerializer(serializers.Serializer):
+class AgentSerializer(api_types.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
@@ -45,13 +46,13 @@ class AgentSerializer(serializers.Serializer):
         return [team.pk for team in obj.teams.all()]
 
 
-class AgentUpdateSerializer(serializers.Serializer):
+class AgentUpdateSerializer(api_types.Serializer):
     display_name = serializers.CharField(max_length=200, required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     signature = serializers.CharField(max_length=60, required=False, allow_blank=True)
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(api_types.ModelSerializer):
     brands = serializers.PrimaryKeyRelatedField(many=True, queryset=Brand.objects.all(), required=False)
     members = serializers.PrimaryKeyRelatedField(
         many=True, queryset=User.objects.filter(agent_profile__isnull=False), required=False

@@ -4,17 +4,19 @@ from typing import Any
 
 from rest_framework import serializers
 
+from helpdesk import api_types
+
 from ..enums import Sentiment, TicketPriority, TicketStatus
 from ..models import Customer, Identity, Message, Ticket
 
 
-class IdentitySerializer(serializers.ModelSerializer):
+class IdentitySerializer(api_types.ModelSerializer):
     class Meta:
         model = Identity
         fields = ["id", "platform", "external_id", "handle", "display_name"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(api_types.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
 
     class Meta:
@@ -22,7 +24,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "brand", "identities", "created_at"]
 
 
-class ErasedSerializer(serializers.Serializer):
+class ErasedSerializer(api_types.Serializer):
     """What a customer's erasure removed (the conversations themselves stay, empty)."""
 
     tickets = serializers.IntegerField()
@@ -33,7 +35,7 @@ class ErasedSerializer(serializers.Serializer):
     customers = serializers.IntegerField()
 
 
-class AttachmentSerializer(serializers.Serializer):
+class AttachmentSerializer(api_types.Serializer):
     filename = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField(allow_null=True)
@@ -50,7 +52,7 @@ class SentimentField(serializers.ChoiceField):
         return str(value) if value else None
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(api_types.ModelSerializer):
     attachments = serializers.SerializerMethodField()
     sentiment = SentimentField()
     author = serializers.SerializerMethodField()
@@ -93,7 +95,7 @@ class MessageSerializer(serializers.ModelSerializer):
         return outbound.last_error if outbound is not None and obj.delivery_status == "failed" else ""
 
 
-class TicketListSerializer(serializers.ModelSerializer):
+class TicketListSerializer(api_types.ModelSerializer):
     customer = CustomerSerializer(read_only=True)
     platform = serializers.CharField(source="account.platform", read_only=True)
     sentiment = SentimentField()
@@ -140,14 +142,14 @@ class TicketDetailSerializer(TicketListSerializer):
         fields = [*TicketListSerializer.Meta.fields, "messages"]
 
 
-class NoteInputSerializer(serializers.Serializer):
+class NoteInputSerializer(api_types.Serializer):
     """An internal note: colleagues see it in the timeline, the customer never does;
     `@username` notifies that colleague."""
 
     text = serializers.CharField(max_length=5000)
 
 
-class ReplyInputSerializer(serializers.Serializer):
+class ReplyInputSerializer(api_types.Serializer):
     text = serializers.CharField(max_length=20000, trim_whitespace=False)
     client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
     mode = serializers.ChoiceField(
@@ -160,15 +162,15 @@ class ReplyInputSerializer(serializers.Serializer):
     )
 
 
-class AssignInputSerializer(serializers.Serializer):
+class AssignInputSerializer(api_types.Serializer):
     assignee = serializers.IntegerField(allow_null=True)
 
 
-class StatusInputSerializer(serializers.Serializer):
+class StatusInputSerializer(api_types.Serializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices)
 
 
-class TicketTriageInputSerializer(serializers.Serializer):
+class TicketTriageInputSerializer(api_types.Serializer):
     """PATCH /api/v1/tickets/<id>/: any of these; each goes through its triage action."""
 
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)

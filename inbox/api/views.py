@@ -116,8 +116,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 if moment is None:
                     raise ValidationError({name: ["An ISO 8601 date and time, e.g. 2026-11-23T09:00:00Z."]})
                 qs = qs.filter(**{lookup: moment})
-        if params.get("brand"):
-            qs = qs.filter(brand_id=int(params["brand"]) if params["brand"].isdigit() else -1)
+        if "brand" in params:
+            brand = params["brand"]
+            if not (brand.isascii() and brand.isdigit()) or len(params.getlist("brand")) > 1:
+                raise ValidationError({"brand": ["A brand id (a whole number), given once."]})
+            qs = qs.filter(brand_id=int(brand))
         if params.get("assignee"):
             value = params["assignee"]
             if value in ("none", "null"):
@@ -133,8 +136,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _triage_filters(self, qs: QuerySet[Ticket], params: Any) -> QuerySet[Ticket]:
         """tag, priority, sla, team and view: composed onto the queryset like the others."""
         triage = InboxFilters.triage_from_query(params)
-        for name in ("priority", "sla"):
-            if params.get(name) and not triage[name]:
+        for name in ("priority", "sla"):  # named but empty or unknown: refused, as the schema's enum says
+            if name in params and not triage[name]:
                 raise ValidationError({name: [f"One of {', '.join(self._choices[name])}."]})
         qs = InboxFilters(tag=triage["tag"], priority=triage["priority"], sla=triage["sla"]).apply(qs)
         qs = qs.prefetch_related("tags")
@@ -144,7 +147,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 qs = qs.filter(team__isnull=True)
             else:
                 qs = qs.filter(team_id=int(value) if value.isdigit() else -1)
-        if params.get("view"):
+        if "view" in params:
             if params["view"] not in INBOX_VIEWS:
                 raise ValidationError({"view": [f"One of {', '.join(INBOX_VIEWS)}."]})
             qs = in_view(qs, view=params["view"], agent=_agent(self.request))
