@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.setup_db import recreate_database, setup_django  # noqa: E402
+from bench.setup_db import model_defaults_in_database, recreate_database, setup_django  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/hovor_bench_search"
 # One ticket in RARE_EVERY carries the rare word (~100 at a million); COMMON_SHARE of them
@@ -271,6 +271,7 @@ def main() -> int:
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
+    model_defaults_in_database("inbox.Customer", "inbox.Identity", "inbox.Ticket", "inbox.Message")
     from inbox.models import Ticket
 
     objects = base_objects()
