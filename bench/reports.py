@@ -53,6 +53,7 @@ def main() -> int:
     assert spec and spec.loader
     bench_inbox = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench_inbox)
+    bench_inbox.model_defaults_in_database("inbox.Customer", "inbox.Identity", "inbox.Ticket", "inbox.Message")
     objects = bench_inbox.base_objects()
     started = time.monotonic()
     bench_inbox.seed(objects, 0, args.size, random.Random(1))
