@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from channels.models import Brand, BrandAccount
 from channels.registry import platform_label, supported_platforms
 
-from .enums import Direction, DraftStatus, Role, SlaState, TicketPriority, TicketStatus
+from .enums import Direction, DraftStatus, Role, Sentiment, SlaState, TicketPriority, TicketStatus
 from .models import Customer, Identity, Message, ReplyDraft, SavedView, Tag, Team, Ticket, TicketEvent
 from .paging import Page, keyset_page
 from .search import SearchQuery, tickets_search
@@ -113,6 +113,7 @@ class InboxFilters:
     platform: str = ""
     status: str = ""
     language: str = ""
+    sentiment: str = ""
     tag: str = ""
     priority: str = ""
     sla: str = ""
@@ -125,11 +126,13 @@ class InboxFilters:
         platform = query.get("platform", "")
         status = query.get("status", "")
         language = query.get("language", "").strip().lower()
+        sentiment = query.get("sentiment", "")
         return cls(
             brand=brand_id,
             platform=platform if platform in supported_platforms() else "",
             status=status if status in TicketStatus.values else "",
             language=language if re.fullmatch(r"[a-z]{2,3}", language) else "",
+            sentiment=sentiment if sentiment in Sentiment.values else "",
             **cls.triage_from_query(query, tags={name for name, _ in choices.get("tag", [])}),
         )
 
@@ -151,7 +154,7 @@ class InboxFilters:
 
     def as_query(self) -> dict[str, str]:
         values = {"brand": str(self.brand or ""), "platform": self.platform, "status": self.status}
-        values["language"] = self.language
+        values.update(language=self.language, sentiment=self.sentiment)
         values.update(tag=self.tag, priority=self.priority, sla=self.sla)
         return {key: value for key, value in values.items() if value}
 
@@ -164,6 +167,8 @@ class InboxFilters:
             qs = qs.filter(status=self.status)
         if self.language:
             qs = qs.filter(language=self.language)
+        if self.sentiment:
+            qs = qs.filter(sentiment=self.sentiment)
         if self.tag:
             qs = qs.filter(tags__name__iexact=self.tag)
         if self.priority:
@@ -203,6 +208,7 @@ def inbox_filter_choices(*, agent: User) -> dict[str, list[tuple[str, str]]]:
         "platform": [(p, platform_label(p)) for p in platforms],
         "status": [(value, str(label)) for value, label in TicketStatus.choices],
         "language": [(code, code.upper()) for code in languages],
+        "sentiment": [(value, str(label)) for value, label in Sentiment.choices],
         "tag": [(name, name) for name in Tag.objects.order_by("name").values_list("name", flat=True)],
         "priority": [(value, str(label)) for value, label in TicketPriority.choices],
         "sla": [(value, str(label)) for value, label in SlaState.choices],

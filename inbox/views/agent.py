@@ -48,7 +48,7 @@ from .triage import inbox_triage_context, ticket_triage_context
 
 # One page of the list; "Load more" (or the API's `next`) brings the next by keyset cursor.
 INBOX_PAGE = 50
-FILTER_KEYS = ("brand", "platform", "status", "language", "tag", "priority", "sla")
+FILTER_KEYS = ("brand", "platform", "status", "language", "sentiment", "tag", "priority", "sla")
 
 
 def _agent(request: HttpRequest) -> User:

@@ -103,3 +103,22 @@ def test_the_filter_forms_empty_choices_leave_the_url(inbox: dict[str, Any]) -> 
 def test_the_api_takes_the_language_filter_too(inbox: dict[str, Any]) -> None:
     rows = inbox["client"].get("/api/v1/tickets/?language=PL").json()["results"]
     assert [r["id"] for r in rows] == [inbox["tickets"]["piotr"]]
+
+
+def test_the_mood_filter_narrows_to_the_latest_customer_sentiment(inbox: dict[str, Any]) -> None:
+    client, acme = inbox["client"], inbox["acme"]
+    x = BrandAccount.objects.get(brand=acme, platform="x")
+    angry = write(x, "Eva Zlá", "Tohle je naprosto hrozné, zase nic nefunguje!", "cs")
+    happy = write(x, "Olga Veselá", "Děkuji moc, skvělá práce!", "cs")
+    from inbox.models import Ticket
+
+    moods = dict(Ticket.objects.filter(pk__in=[angry, happy]).values_list("pk", "sentiment"))
+    assert moods == {angry: "negative", happy: "positive"}
+    negative = listed(client, "sentiment=negative")
+    assert "Eva Zlá" in negative and "Olga Veselá" not in negative and "Jana Nováková" not in negative
+    assert '<option value="negative" selected>' in negative
+    positive = listed(client, f"brand={acme.pk}&sentiment=positive")
+    assert "Olga Veselá" in positive and "Eva Zlá" not in positive
+    assert f'href="/?view=mine&amp;brand={acme.pk}&amp;sentiment=positive"' in positive  # kept by the tabs
+    # An unknown mood is dropped, not an error: the shared link shows everything.
+    assert "Eva Zlá" in listed(client, "sentiment=furious") and "Olga Veselá" in listed(client, "sentiment=furious")
