@@ -151,6 +151,12 @@ class NoteInputSerializer(api_types.Serializer):
 
 class ReplyInputSerializer(api_types.Serializer):
     text = serializers.CharField(max_length=20000, trim_whitespace=False)
+    seen_message_id = serializers.IntegerField(
+        min_value=0, required=False,
+        help_text="The newest message id the caller had seen (the ticket's messages). When given and a "
+        "colleague's reply or note came after it, nothing is sent: 409 with that message. Left out, "
+        "the reply is sent unchecked.",
+    )
     client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
     mode = serializers.ChoiceField(
         choices=[("", "answer in kind"), ("private", "move to a private message"), ("thread", "a numbered thread")],
@@ -160,6 +166,14 @@ class ReplyInputSerializer(api_types.Serializer):
     then_status = serializers.ChoiceField(
         choices=[TicketStatus.PENDING, TicketStatus.OPEN, TicketStatus.SOLVED], default=TicketStatus.PENDING
     )
+
+
+class RepliedSinceSerializer(api_types.Serializer):
+    """409 from reply/: a colleague answered after `seen_message_id`; send again with that
+    message's id as `seen_message_id` to send over it."""
+
+    detail = serializers.CharField()
+    message = MessageSerializer()
 
 
 class AssignInputSerializer(api_types.Serializer):

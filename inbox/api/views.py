@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from ..actions.drafts import draft_create
 from ..actions.notes import ticket_note_add
 from ..actions.privacy import customer_erase, customer_export
-from ..actions.replies import is_newcomer, ticket_reply
+from ..actions.replies import RepliedSince, is_newcomer, ticket_reply
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..actions.triage import (
     OutOfScope,
@@ -44,6 +44,7 @@ from .serializers import (
     ErasedSerializer,
     MessageSerializer,
     NoteInputSerializer,
+    RepliedSinceSerializer,
     ReplyInputSerializer,
     StatusInputSerializer,
     TicketDetailSerializer,
@@ -193,7 +194,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = access_ticket(_agent(request), int(pk or 0))
         return Response(TicketDetailSerializer(ticket).data)
 
-    @extend_schema(request=ReplyInputSerializer, responses={201: MessageSerializer})
+    @extend_schema(request=ReplyInputSerializer, responses={201: MessageSerializer, 409: RepliedSinceSerializer})
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         ticket = access_ticket(_agent(request), int(pk or 0))
@@ -209,7 +210,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 client_token=data.validated_data.get("client_token") or None,
                 then_status=data.validated_data["then_status"],
                 mode=data.validated_data.get("mode", ""),
+                seen_message_id=data.validated_data.get("seen_message_id"),
             )
+        except RepliedSince as exc:
+            body = {"detail": str(exc), "message": MessageSerializer(exc.message).data}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         except TicketActionError as exc:
             raise ValidationError({"text": [str(exc)]}) from exc
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -624,3 +624,38 @@ def test_tickets_created_or_updated_after_for_incremental_sync(
     ids = [t["id"] for t in client.get("/api/v1/tickets/", {"created_after": moment.isoformat()}).json()["results"]]
     assert ids == [second.pk]
     assert client.get("/api/v1/tickets/", {"updated_after": "yesterday"}).status_code == 400
+
+
+def test_reply_with_seen_message_id_is_409_when_a_colleague_answered_since(
+    fake_x: Any, x_account: Any, agent: User, everyone_team: Any
+) -> None:
+    """The composer's send-over check, through the API: opt in with `seen_message_id`."""
+    from inbox.models import AgentProfile
+
+    ticket, _ = make_ticket(fake_x, x_account, "@both_answer", "Both Answer", "hello?")
+    piotr = User.objects.create_user("piotr", password="pw-piotr-123")
+    AgentProfile.objects.create(user=piotr, display_name="Piotr Nowak", signature="^PN")
+    everyone_team.members.add(piotr)
+    seen = max(m["id"] for m in api(agent).get(f"/api/v1/tickets/{ticket.pk}/").json()["messages"])
+
+    first = api(piotr).post(f"/api/v1/tickets/{ticket.pk}/reply/", {"text": "On it", "seen_message_id": seen},
+                            format="json")
+    assert first.status_code == 201, first.content
+    late = api(agent).post(f"/api/v1/tickets/{ticket.pk}/reply/", {"text": "Me too", "seen_message_id": seen},
+                           format="json")
+    assert late.status_code == 409, late.content
+    assert late.json()["message"]["id"] == first.json()["id"]
+    assert "Piotr Nowak" in late.json()["detail"]
+    assert [m["text"] for m in fake_x.outbound()] == ["On it ^PN"]  # nothing sent over it
+
+    # Sending over it on purpose: the colleague's reply is now seen.
+    over = api(agent).post(f"/api/v1/tickets/{ticket.pk}/reply/",
+                           {"text": "Me too", "seen_message_id": first.json()["id"]}, format="json")
+    assert over.status_code == 201, over.content
+    # Without seen_message_id the reply is not checked (the contract's plain {"text"}).
+    plain = api(agent).post(f"/api/v1/tickets/{ticket.pk}/reply/", {"text": "And again"}, format="json")
+    assert plain.status_code == 201, plain.content
+    assert len(fake_x.outbound()) == 3
+    bad = api(agent).post(f"/api/v1/tickets/{ticket.pk}/reply/", {"text": "x", "seen_message_id": "soon"},
+                          format="json")
+    assert bad.status_code == 400
