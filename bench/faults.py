@@ -1,5 +1,5 @@
-"""Fault benchmark, full size: 10,000 inbound messages (WhatsApp webhooks the fake pushes and
-X mentions the beat polls) and 1,000 replies through Hovor's own processes (gunicorn, a Celery
+"""Fault benchmark, full size: 10,000 inbound messages (WhatsApp webhooks the fake pushes,
+X mentions and Telegram messages the beat polls) and 1,000 replies through Hovor's own processes (gunicorn, a Celery
 worker, beat) on a PRIVATE PostgreSQL and Redis this script starts in a temporary directory,
 with a worker kill -9'd mid-burst and at the end of one, Redis and PostgreSQL restarted
 mid-burst, and the fakes storming (429, 5xx, late and lost answers) while a worker dies with
@@ -9,8 +9,8 @@ replies in flight. The same run as tests/faults/ (tests/faults/scenario.py), big
 
 Prints `RESULT lost <n> messages`, `RESULT duplicated <n> messages`,
 `RESULT replies_sent_twice <n>` (X, which can look a reply up: must be 0),
-`RESULT replies_twice_no_lookup <n>` (WhatsApp's documented at-most-twice case, after a lost
-answer), and `RESULT recovery <n> s` (the slowest fault: from the restart until everything
+`RESULT replies_twice_no_lookup <n>` (WhatsApp's and Telegram's documented at-most-twice case,
+after a lost answer), and `RESULT recovery <n> s` (the slowest fault: from the restart until everything
 stored was ingested and every reply delivered), with one line per fault."""
 from __future__ import annotations
 
@@ -36,14 +36,15 @@ def main() -> int:
     if missing:
         print("bench/faults.py needs " + ", ".join(missing), file=sys.stderr)
         return 2
-    cluster = Cluster(Ports(web=9411, postgres=55433, redis=56380, fake_x=9412, fake_wa=9413), web_workers=3)
+    cluster = Cluster(Ports(web=9411, postgres=55433, redis=56380, fake_x=9412, fake_wa=9413, fake_tg=9414),
+                      web_workers=3)
     print(f"# logs in {cluster.root}", flush=True)
     try:
         cluster.start_all()
         report = run(cluster, inbound=args.inbound, replies=args.replies, seed=args.seed,
                      log=lambda line: print(f"# {line}", flush=True), phase_timeout=600)
     except Exception:
-        for name in ("web", "worker", "beat"):
+        for name in ("web", "worker", "beat", "fake-x", "fake-wa", "fake-tg"):
             print(f"--- {name} ---\n{cluster.logs(name)}", file=sys.stderr)
         raise
     finally:
@@ -58,7 +59,8 @@ def main() -> int:
     print(f"RESULT replies_sent_twice {report.replies_sent_twice}")
     print(f"RESULT replies_twice_no_lookup {report.replies_twice_no_lookup}")
     print(f"RESULT replies_missing {report.replies_missing}")
-    print(f"# WhatsApp unknown outcomes: {report.chaos['whatsapp'].get('lost', 0)} lost answers, "
+    print(f"# WhatsApp and Telegram unknown outcomes: {report.chaos['whatsapp'].get('lost', 0)} + "
+          f"{report.chaos['telegram'].get('lost', 0)} lost answers, "
           f"{report.whatsapp_in_flight_at_kill} sending when the worker was killed")
     for fault, seconds in report.recovery.items():
         print(f"RESULT recovery_{fault} {seconds:.1f} s")

@@ -66,6 +66,7 @@ class Ports:
     redis: int
     fake_x: int
     fake_wa: int
+    fake_tg: int = 0  # 0: the Telegram fake takes the port after fake_wa
 
 
 class PrivatePostgres:
@@ -150,6 +151,7 @@ class PrivateRedis:
 class Seed:
     x: int
     wa: int
+    tg: int
     token: str
     username: str
     password: str
@@ -212,6 +214,10 @@ class Cluster:
     def fake_wa_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.fake_wa}"
 
+    @property
+    def fake_tg_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.fake_tg or self.ports.fake_wa + 1}"
+
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.root / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (lives with the process)
         proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -227,14 +233,15 @@ class Cluster:
 
     def seed_accounts(self) -> Seed:
         out = subprocess.run(
-            [PYTHON, "-m", "tests.faults.seed", "--x-url", self.fake_x_url, "--wa-url", self.fake_wa_url],
+            [PYTHON, "-m", "tests.faults.seed", "--x-url", self.fake_x_url, "--wa-url", self.fake_wa_url,
+             "--tg-url", self.fake_tg_url],
             cwd=ROOT, env=self.env, check=True, capture_output=True, text=True,
         ).stdout
         self.seed = Seed(**json.loads(out.strip().splitlines()[-1]))
         return self.seed
 
     def start_fakes(self) -> None:
-        from tests.faults.seed import PHONE_NUMBER_ID, WA_CREDENTIALS
+        from tests.faults.seed import PHONE_NUMBER_ID, TG_BOT_TOKEN, WA_CREDENTIALS
 
         assert self.seed is not None
         self._spawn("fake-x", [PYTHON, "-m", "fakes.x", "--port", str(self.ports.fake_x), "--rate-limit-scale", "1000",
@@ -246,7 +253,10 @@ class Cluster:
             "--verify-token", WA_CREDENTIALS["verify_token"], "--phone-number-id", PHONE_NUMBER_ID,
             "--status-delay", "0.2",
         ])
-        for url in (self.fake_x_url, self.fake_wa_url):
+        # Telegram, polled by the beat (getUpdates) like X, with no webhook set.
+        self._spawn("fake-tg", [PYTHON, "-m", "fakes.telegram", "--port", self.fake_tg_url.rsplit(":", 1)[1],
+                                "--bot-token", TG_BOT_TOKEN])
+        for url in (self.fake_x_url, self.fake_wa_url, self.fake_tg_url):
             wait_for(lambda u=url: requests.get(f"{u}/_fake/requests", timeout=1).ok, timeout=20, what=url)
 
     def start_web(self) -> None:

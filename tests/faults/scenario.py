@@ -1,10 +1,10 @@
 """One fault run, shared by the suite (reduced) and bench/faults.py (full): customers write on
-WhatsApp (signed webhooks the fake pushes, 10% redelivered) and X (mentions, polled every
-second) while a worker is kill -9'd and restarted, then Redis, then PostgreSQL are restarted;
-then agents answer through the API while the fakes storm (429, 5xx, late and lost answers)
-and a worker dies with replies in flight. After each fault the run waits until everything
-stored is ingested and every reply delivered, and times it. Finally it counts what each
-platform holds against what was sent."""
+WhatsApp (signed webhooks the fake pushes, 10% redelivered), X (mentions, polled every
+second) and Telegram (getUpdates, polled every second) while a worker is kill -9'd and
+restarted, then Redis, then PostgreSQL are restarted; then agents answer through the API
+while the fakes storm (429, 5xx, late and lost answers) and a worker dies with replies in
+flight. After each fault the run waits until everything stored is ingested and every reply
+delivered, and times it. Finally it counts what each platform holds against what was sent."""
 from __future__ import annotations
 
 import json
@@ -57,7 +57,8 @@ class Report:
     replies_sent_twice: int = 0
     replies_twice_no_lookup: int = 0
     replies_thrice: int = 0
-    # WhatsApp replies "sending" when their worker was killed: each may reach the customer twice.
+    # WhatsApp and Telegram replies "sending" when their worker was killed: each may reach the
+    # customer twice (neither platform lets a sent message be looked up).
     whatsapp_in_flight_at_kill: int = 0
     recovery: dict[str, float] = field(default_factory=dict)
     probes: list[Probe] = field(default_factory=list)
@@ -71,7 +72,8 @@ class Report:
 
 
 class Load:
-    """Customers writing: WhatsApp through the fake's pushes, X mentions for the poller."""
+    """Customers writing: WhatsApp through the fake's pushes, X mentions and Telegram
+    messages for the pollers."""
 
     def __init__(self, cluster: Cluster, rng: random.Random, customers: int = 400) -> None:
         self.cluster = cluster
@@ -106,6 +108,16 @@ class Load:
         if items:
             self._flush_x(items)
 
+    def telegram(self, numbers: range) -> None:
+        for i in numbers:
+            c = i % self.customers
+            body = {"author": 700_000_000 + c, "name": f"Zákazník {c}", "text": f"Dobrý den, reklamace [m:tg-{i}]"}
+            self._post(f"{self.cluster.fake_tg_url}/_fake/inbound", body)
+            with self.lock:
+                self.expected.add(f"tg-{i}")
+            if i % 20 == 0:
+                time.sleep(0.02)  # customers write over time
+
     def _flush_x(self, items: list[dict[str, Any]]) -> None:
         self._post(f"{self.cluster.fake_x_url}/_fake/inbound/bulk", {"items": items})
         with self.lock:
@@ -126,12 +138,13 @@ class Load:
         raise RuntimeError(f"fake refused {url}")
 
     def feed(self, start: int, stop: int) -> threading.Thread:
-        """Both platforms, interleaved, in the background: half of [start, stop) each."""
-        middle = start + (stop - start) // 2
+        """The three platforms, interleaved, in the background: a third of [start, stop) each."""
+        first, second = start + (stop - start) // 3, start + 2 * (stop - start) // 3
 
         def run() -> None:
-            threads = [threading.Thread(target=self.whatsapp, args=(range(start, middle),)),
-                       threading.Thread(target=self.x, args=(range(middle, stop),))]
+            threads = [threading.Thread(target=self.whatsapp, args=(range(start, first),)),
+                       threading.Thread(target=self.x, args=(range(first, second),)),
+                       threading.Thread(target=self.telegram, args=(range(second, stop),))]
             for t in threads:
                 t.start()
             for t in threads:
@@ -146,7 +159,7 @@ def present(cluster: Cluster) -> Counter[str]:
     """Every inbound marker the inbox holds, with how often."""
     assert cluster.seed is not None
     found: Counter[str] = Counter()
-    for account in (cluster.seed.wa, cluster.seed.x):
+    for account in (cluster.seed.wa, cluster.seed.x, cluster.seed.tg):
         for text in cluster.inbound_texts(account):
             for match in MARK.finditer(text):
                 if match.group(1) == "m":
@@ -306,11 +319,12 @@ def run(cluster: Cluster, *, inbound: int, replies: int, seed: int | None = None
     # D: replies while the fakes storm, and a worker killed with replies in flight.
     log(f"D: {replies} replies with storms and a worker kill")
     report.replies_sent = replies
+    share = {"x": replies - 2 * (replies // 3), "wa": replies // 3, "tg": replies // 3}
+    accounts = {"x": cluster.seed.x, "wa": cluster.seed.wa, "tg": cluster.seed.tg}
     tickets = {
-        "x": [r[0] for r in cluster.sql("SELECT id FROM inbox_ticket WHERE account_id = %s ORDER BY id LIMIT %s",
-                                        (cluster.seed.x, replies - replies // 2))],
-        "wa": [r[0] for r in cluster.sql("SELECT id FROM inbox_ticket WHERE account_id = %s ORDER BY id LIMIT %s",
-                                         (cluster.seed.wa, replies // 2))],
+        platform: [r[0] for r in cluster.sql(
+            "SELECT id FROM inbox_ticket WHERE account_id = %s ORDER BY id LIMIT %s", (accounts[platform], n))]
+        for platform, n in share.items()
     }
     storms = max(replies // 30, 3)  # calls each storm hits (a share of the calls until used up)
     # X: 429 storms (reset in a second), 503s, late answers (past Hovor's 2 s timeout), lost
@@ -321,7 +335,15 @@ def run(cluster: Cluster, *, inbound: int, replies: int, seed: int | None = None
     _chaos(cluster.fake_x_url, mode="lost", rate=0.3, times=storms, path="/2/tweets")
     _chaos(cluster.fake_wa_url, mode="error", status=503, rate=0.3, times=storms, path="/v")
     _chaos(cluster.fake_wa_url, mode="lost", rate=0.3, times=storms, path="/v")
-    jobs = [(t, k, "x") for k, t in enumerate(tickets["x"])] + [(t, k, "wa") for k, t in enumerate(tickets["wa"])]
+    # Telegram: 429 with parameters.retry_after, 502s and lost answers on sendMessage (getUpdates
+    # keeps polling through them); no lookup either.
+    from tests.faults.seed import TG_BOT_TOKEN
+
+    send_path = f"/bot{TG_BOT_TOKEN}/sendMessage"
+    _chaos(cluster.fake_tg_url, mode="error", status=429, rate=0.3, times=storms, retry_after=1, path=send_path)
+    _chaos(cluster.fake_tg_url, mode="error", status=502, rate=0.3, times=storms, path=send_path)
+    _chaos(cluster.fake_tg_url, mode="lost", rate=0.3, times=storms, path=send_path)
+    jobs = [(t, k, platform) for platform, ids in tickets.items() for k, t in enumerate(ids)]
     rng.shuffle(jobs)
     report.replies_sent = len(jobs)
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -334,8 +356,8 @@ def run(cluster: Cluster, *, inbound: int, replies: int, seed: int | None = None
         except TimeoutError:
             log("D: no reply caught in flight; killing anyway")
         [(in_flight,)] = cluster.sql(
-            "SELECT count(*) FROM channels_outboundmessage WHERE status = 'sending' AND account_id = %s",
-            (cluster.seed.wa,))
+            "SELECT count(*) FROM channels_outboundmessage WHERE status = 'sending' AND account_id IN (%s, %s)",
+            (cluster.seed.wa, cluster.seed.tg))
         cluster.kill_worker()
         report.whatsapp_in_flight_at_kill = in_flight
         time.sleep(0.5)
@@ -353,14 +375,15 @@ def run(cluster: Cluster, *, inbound: int, replies: int, seed: int | None = None
     report.chaos = {
         "x": requests.get(f"{cluster.fake_x_url}/_fake/chaos", timeout=5).json()["counts"],
         "whatsapp": requests.get(f"{cluster.fake_wa_url}/_fake/chaos", timeout=5).json()["counts"],
+        "telegram": requests.get(f"{cluster.fake_tg_url}/_fake/chaos", timeout=5).json()["counts"],
     }
-    for url in (cluster.fake_x_url, cluster.fake_wa_url):
+    for url in (cluster.fake_x_url, cluster.fake_wa_url, cluster.fake_tg_url):
         _chaos(url, mode="off")
     calmed = time.monotonic()
     report.recovery["worker_kill_sending"] = _wait_complete(cluster, load, calmed, phase_timeout)
     log(f"D: recovered in {report.recovery['worker_kill_sending']:.1f} s after the storms")
 
-    sent = _sent_markers(cluster.fake_x_url) + _sent_markers(cluster.fake_wa_url)
+    sent = _sent_markers(cluster.fake_x_url) + _sent_markers(cluster.fake_wa_url) + _sent_markers(cluster.fake_tg_url)
     failed_rows = cluster.sql(
         "SELECT m.text, o.attempts, o.last_error FROM channels_outboundmessage o "
         "JOIN inbox_message m ON m.id = o.message_id WHERE o.status = 'failed'")
@@ -385,6 +408,6 @@ def run(cluster: Cluster, *, inbound: int, replies: int, seed: int | None = None
     report.inbound_sent = len(load.expected)
     log(f"inbound {report.inbound_sent} (+{report.redelivered} redelivered): lost {report.lost}, duplicated "
         f"{report.duplicated}; replies {report.replies_sent}: missing {report.replies_missing}, failed "
-        f"{report.replies_failed}, twice on X {report.replies_sent_twice}, twice on WhatsApp (no lookup) "
+        f"{report.replies_failed}, twice on X {report.replies_sent_twice}, twice on WhatsApp or Telegram (no lookup) "
         f"{report.replies_twice_no_lookup}; storms {report.chaos}; recovery {report.recovery}")
     return report

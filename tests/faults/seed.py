@@ -1,5 +1,6 @@
 """Seeds a fault-test database: one brand with an X account (polled mentions, replies that
-X lets us look up) and a WhatsApp account (signed webhooks, replies with no lookup), an
+X lets us look up), a WhatsApp account (signed webhooks, replies with no lookup) and a
+Telegram bot (polled with getUpdates, replies with no lookup), an
 agent who may answer both, with an API token. Run by the harness inside the cluster's
 environment (``python -m tests.faults.seed --x-url URL --wa-url URL``); prints one JSON line."""
 from __future__ import annotations
@@ -18,6 +19,7 @@ WA_CREDENTIALS = {
     "app_secret": "faults-app-secret",
     "verify_token": "faults-verify",
 }
+TG_BOT_TOKEN = "424242:faults-bot-token"  # noqa: S105 (a throwaway test cluster)
 AGENT_PASSWORD = "faults-agent-pw-1"  # noqa: S105 (a throwaway test cluster)
 
 
@@ -25,6 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--x-url", required=True)
     parser.add_argument("--wa-url", required=True)
+    parser.add_argument("--tg-url", required=True)
     args = parser.parse_args()
 
     import django
@@ -54,12 +57,16 @@ def main() -> int:
     wa = brand_account_connect(
         brand=brand, platform="whatsapp", handle="+15550783881", base_url=args.wa_url, credentials=dict(WA_CREDENTIALS)
     )
+    tg = brand_account_connect(
+        brand=brand, platform="telegram", handle="@FaultsBot", base_url=args.tg_url,
+        credentials={"bot_token": TG_BOT_TOKEN, "mode": "polling"},
+    )
     user = User.objects.create_user("faults", password=AGENT_PASSWORD)
     AgentProfile.objects.create(user=user, display_name="Fault Tester", signature="^FT")
     team = Team.objects.create(name="Everyone")
     team.brands.add(brand)
     team.members.add(user)
-    print(json.dumps({"x": x.pk, "wa": wa.pk, "token": Token.objects.create(user=user).key,
+    print(json.dumps({"x": x.pk, "wa": wa.pk, "tg": tg.pk, "token": Token.objects.create(user=user).key,
                       "username": "faults", "password": AGENT_PASSWORD}))
     return 0
 

@@ -1,9 +1,10 @@
 """Nothing lost, nothing twice, under faults, with real processes: a private PostgreSQL and
-Redis, gunicorn, a Celery worker and beat, the X and WhatsApp fakes. A worker is kill -9'd
+Redis, gunicorn, a Celery worker and beat, the X, WhatsApp and Telegram fakes (X and Telegram
+polled, WhatsApp pushing webhooks). A worker is kill -9'd
 mid-burst and at the very end of one, Redis and then PostgreSQL are restarted mid-burst, and
 replies go out while the fakes storm (429, 5xx, late and lost answers) and a worker dies
 with replies in flight. After each fault: every message is in the inbox exactly once, every
-reply reached its platform once (WhatsApp, which cannot look a message up, at most twice,
+reply reached its platform once (WhatsApp and Telegram, which cannot look a message up, at most twice,
 counted), nothing is stuck, and the web tier answered 503 with a clear body while the
 database was away. Reduced size here; full size: bench/faults.py."""
 from __future__ import annotations
@@ -26,12 +27,12 @@ def report() -> Iterator[Report]:
     missing = missing_tools()
     if missing:
         skip_or_fail("fault suite needs " + ", ".join(missing))  # CI (HOVOR_REQUIRE_SERVICES=1): a failure
-    cluster = Cluster(Ports(web=9401, postgres=55432, redis=56379, fake_x=9402, fake_wa=9403))
+    cluster = Cluster(Ports(web=9401, postgres=55432, redis=56379, fake_x=9402, fake_wa=9403, fake_tg=9404))
     try:
         cluster.start_all()
         yield run(cluster, inbound=INBOUND, replies=REPLIES, seed=12, log=print)
     except Exception:
-        for name in ("web", "worker", "beat", "fake-x", "fake-wa"):
+        for name in ("web", "worker", "beat", "fake-x", "fake-wa", "fake-tg"):
             print(f"--- {name} ---\n{cluster.logs(name)}")
         raise
     finally:
@@ -49,14 +50,16 @@ def test_every_reply_reached_its_platform_once(report: Report) -> None:
     assert report.replies_missing == 0
     assert report.replies_failed == 0
     assert report.replies_sent_twice == 0  # X: an unknown outcome is looked up, never resent blindly
-    # WhatsApp has no lookup: only a lost answer or a worker killed mid-send can make a second
-    # copy, and never a third.
-    unknown_on_whatsapp = report.chaos["whatsapp"].get("lost", 0) + report.whatsapp_in_flight_at_kill
-    assert report.replies_twice_no_lookup <= unknown_on_whatsapp
+    # WhatsApp and Telegram have no lookup: only a lost answer or a worker killed mid-send can
+    # make a second copy, and never a third.
+    unknown = (report.chaos["whatsapp"].get("lost", 0) + report.chaos["telegram"].get("lost", 0)
+               + report.whatsapp_in_flight_at_kill)
+    assert report.replies_twice_no_lookup <= unknown
     assert report.replies_thrice == 0
     # The storms happened (each hits a share of the calls until it has hit 3).
     assert all(report.chaos["x"].get(kind, 0) > 0 for kind in ("error_429", "error_503", "timeout", "lost"))
     assert all(report.chaos["whatsapp"].get(kind, 0) > 0 for kind in ("error_503", "lost"))
+    assert all(report.chaos["telegram"].get(kind, 0) > 0 for kind in ("error_429", "error_502", "lost"))
 
 
 def test_nothing_is_left_stuck_and_each_fault_is_recovered_in_seconds(report: Report) -> None:
