@@ -249,9 +249,10 @@ def _sent_markers(url: str) -> Counter[str]:
     entries = data.get("data", data.get("result", []))
     found: Counter[str] = Counter()
     for entry in entries:
-        for match in MARK.finditer(json.dumps(entry, ensure_ascii=False)):
-            if match.group(1) == "r":
-                found[f"{match.group(2)}-{match.group(3)}"] += 1
+        # One entry is one message sent, whichever of its fields repeat the text (Telegram's
+        # fake keeps `text` and `sent_text`).
+        found.update({f"{m.group(2)}-{m.group(3)}" for m in MARK.finditer(json.dumps(entry, ensure_ascii=False))
+                      if m.group(1) == "r"})
     return found
 
 
