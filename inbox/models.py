@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -32,7 +34,7 @@ class Customer(models.Model):
     phone = models.CharField(max_length=32, blank=True)  # digits, as Identity.phone
     language = models.CharField(max_length=10, blank=True)
     notes = models.TextField(blank=True)
-    tags = models.ManyToManyField("Tag", related_name="customers", blank=True)
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField("Tag", related_name="customers", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Set when the person was erased (GDPR): name and identities gone, conversations kept empty.
     erased_at = models.DateTimeField(null=True, blank=True)
@@ -410,7 +412,9 @@ class CustomerMerge(models.Model):
 
     source = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     target = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     identity_ids = models.JSONField(default=list, blank=True)
     ticket_ids = models.JSONField(default=list, blank=True)
     filled = models.JSONField(default=dict, blank=True)
@@ -441,7 +445,9 @@ class TicketMerge(models.Model):
     target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
     message_ids = models.JSONField(default=list, blank=True)
     before = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -88,7 +89,7 @@ def customer_update(*, customer: Customer, changes: CustomerChanges, actor: User
         if getattr(locked, key) != values[key]:
             changed[key] = {"old": getattr(locked, key), "new": values[key]}
             setattr(locked, key, values[key])
-    new_tags = sorted(values["tags"], key=str.casefold)  # type: ignore[arg-type]
+    new_tags = sorted(cast(list[str], values["tags"]), key=str.casefold)
     if [t.casefold() for t in old_tags] != [t.casefold() for t in new_tags]:
         changed["tags"] = {"old": old_tags, "new": new_tags}
         locked.tags.set(_tags_named(new_tags))

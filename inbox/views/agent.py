@@ -40,8 +40,8 @@ from ..selectors import (
     live_brand_ids,
     merge_suggestions,
     ticket_drafts,
-    ticket_moves,
     ticket_events,
+    ticket_moves,
 )
 from ..variables import AVAILABLE
 from .live import live_context
