@@ -359,7 +359,8 @@ def saved_view_counts(*, agent: User, saved: list[SavedView], choices: Mapping[s
 def inbox_search(*, agent: User, query: SearchQuery, filters: InboxFilters | None = None) -> QuerySet[Ticket]:
     """Every conversation this person may see that matches, whatever the view tab, within
     the filters; ranked (inbox/search.py) and in a keyset order."""
-    qs = _inbox_rows(tickets_visible_to(user=agent))
+    # Not a conversation merged into another: its messages are found in the one kept.
+    qs = _inbox_rows(tickets_visible_to(user=agent).filter(merged_into__isnull=True))
     if filters is not None:
         qs = filters.apply(qs)
     return _with_last_message(tickets_search(qs, query))

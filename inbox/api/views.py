@@ -100,7 +100,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         qs = (
             tickets_visible_to(user=_agent(self.request))
             .select_related("customer", "account")
-            .prefetch_related("customer__identities")
+            .prefetch_related("customer__identities", "customer__tags")
             .defer("search_who", "search_text")
         )
         params = self.request.query_params

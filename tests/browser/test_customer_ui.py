@@ -99,3 +99,44 @@ def test_edit_merge_a_suggestion_and_undo(
     assert Identity.objects.get(external_id="v2").customer_id == second.customer_id
     _shot(page, f"customer-undone-{language}")
     assert not problems.errors and not problems.server_errors
+
+
+def test_merge_two_conversations_split_a_message_and_undo(
+    live_server: Any, page: Page, problems: PageProblems, brand: Any, agent: Any
+) -> None:
+    from channels.types import NormalizedAuthor, NormalizedMessage
+    from inbox.actions.customers import customers_merge
+
+    x = brand_account_connect(brand=brand, platform="x", handle="@AcmeCare", credentials={})
+    email = brand_account_connect(brand=brand, platform="email", handle="care@acme.example", credentials={})
+
+    def say(account: Any, pid: str, author: NormalizedAuthor, kind: str, at: datetime, text: str) -> Ticket:
+        msg = NormalizedMessage(platform_id=pid, author=author, text=text, sent_at=at, kind=kind)
+        return ticket_ingest_message(account=account, incoming=msg).message.ticket
+
+    mention = say(x, "x1", NormalizedAuthor("x-1", "@jana", "Jana"), "mention", T0, "@AcmeCare my order 12345?")
+    mail = say(email, "<m1@example.cz>", NormalizedAuthor("jana@example.cz", "jana@example.cz", "Jana Nováková"),
+               "email", T0 + timedelta(hours=1), "Dobrý den, posílám detaily k objednávce 12345.")
+    customers_merge(source=mail.customer, target=mention.customer, actor=agent)
+    base = live_server.url
+    log_in(page, base, "jana", "pw-jana-123")
+    page.wait_for_url(base + "/")
+
+    page.goto(f"{base}/tickets/{mention.pk}/")
+    page.locator(f'.side [data-history="{mail.pk}"] button').click()
+    expect(page.locator(".thread .msg, #thread .msg").first).to_be_visible()
+    expect(page.locator("article.msg")).to_have_count(2)
+    expect(page.locator('label[for="reply-text"]')).to_contain_text("Email")  # answers the newest: the email
+    _shot(page, "customer-conversations-merged-en")
+    move = page.locator(".side .moves li")
+    expect(move).to_have_count(1)
+
+    # Split the email out again, then undo the split: one timeline once more.
+    message = Ticket.objects.get(pk=mention.pk).messages.get(platform_id="<m1@example.cz>")
+    page.locator(f'article[data-message="{message.pk}"] form.split button').click()
+    page.wait_for_url(f"{base}/tickets/*/")
+    expect(page.locator("article.msg")).to_have_count(1)
+    _shot(page, "customer-split-en")
+    page.locator(".side .moves li button").first.click()
+    expect(page.locator("article.msg")).to_have_count(2)
+    assert not problems.errors and not problems.server_errors
