@@ -96,8 +96,54 @@ def reply_delivery(*, ticket: Ticket, message: Message, status: str, error: str 
     return _event(ticket, TicketEventType.REPLY_DELIVERY, message_id=message.pk, status=status, error=error)
 
 
-def customer_merged(*, ticket: Ticket, actor: Any, source_id: int, target_id: int) -> TicketEvent:
-    return _event(ticket, TicketEventType.CUSTOMER_MERGED, actor=actor, source_id=source_id, target_id=target_id)
+# Customers and conversations (inbox/actions/customers.py, conversations.py): built unsaved,
+# one per ticket concerned, and recorded together.
+def _by(ticket: Ticket, type: TicketEventType, actor: Any, **payload: Any) -> TicketEvent:
+    event = _unsaved(ticket, type, **payload)
+    event.actor = actor
+    return event
+
+
+def customer_merged(*, ticket: Ticket, actor: Any, source_id: int, target_id: int, merge_id: int) -> TicketEvent:
+    return _by(
+        ticket, TicketEventType.CUSTOMER_MERGED, actor, source_id=source_id, target_id=target_id, merge_id=merge_id
+    )
+
+
+def customer_unmerged(*, ticket: Ticket, actor: Any, source_id: int, target_id: int, merge_id: int) -> TicketEvent:
+    return _by(
+        ticket, TicketEventType.CUSTOMER_UNMERGED, actor, source_id=source_id, target_id=target_id, merge_id=merge_id
+    )
+
+
+def customer_updated(*, ticket: Ticket, actor: Any, changes: dict[str, Any]) -> TicketEvent:
+    """`changes`: field -> {"old", "new"}."""
+    return _by(ticket, TicketEventType.CUSTOMER_UPDATED, actor, changes=changes)
+
+
+def tickets_merged(*, ticket: Ticket, actor: Any, source_id: int, target_id: int, merge_id: int) -> TicketEvent:
+    return _by(
+        ticket, TicketEventType.TICKETS_MERGED, actor, source_id=source_id, target_id=target_id, merge_id=merge_id
+    )
+
+
+def tickets_unmerged(*, ticket: Ticket, actor: Any, source_id: int, target_id: int, merge_id: int) -> TicketEvent:
+    return _by(
+        ticket, TicketEventType.TICKETS_UNMERGED, actor, source_id=source_id, target_id=target_id, merge_id=merge_id
+    )
+
+
+def message_split(
+    *, ticket: Ticket, actor: Any, message_id: int, source_id: int, target_id: int, merge_id: int
+) -> TicketEvent:
+    return _by(
+        ticket, TicketEventType.MESSAGE_SPLIT, actor, message_id=message_id, source_id=source_id,
+        target_id=target_id, merge_id=merge_id,
+    )
+
+
+def split_undone(*, ticket: Ticket, actor: Any, source_id: int, target_id: int, merge_id: int) -> TicketEvent:
+    return _by(ticket, TicketEventType.SPLIT_UNDONE, actor, source_id=source_id, target_id=target_id, merge_id=merge_id)
 
 
 # Triage (inbox/actions/triage.py).

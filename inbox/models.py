@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -26,9 +28,21 @@ class Customer(models.Model):
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="customers")
     name = models.CharField(max_length=300, blank=True)
+    # The profile agents keep (inbox/actions/customers.py customer_update); ingest fills
+    # email and phone from the first identity that brings them (a chat visitor's email).
+    email = models.CharField(max_length=320, blank=True)
+    phone = models.CharField(max_length=32, blank=True)  # digits, as Identity.phone
+    language = models.CharField(max_length=10, blank=True)
+    notes = models.TextField(blank=True)
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField("Tag", related_name="customers", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Set when the person was erased (GDPR): name and identities gone, conversations kept empty.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Set while this customer is merged into another (CustomerMerge): the row stays, empty,
+    # so the merge can be undone; ingest and the screens follow it to the customer kept.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
 
     def __str__(self) -> str:
         return self.name or f"customer {self.pk}"
@@ -152,6 +166,9 @@ class Ticket(models.Model):
     # inbox.search.search_refresh: the customer's names/handles/emails/phones, the messages.
     search_who = models.TextField(blank=True, default="", editable=False)
     search_text = models.TextField(blank=True, default="", editable=False)
+    # Set while its messages are merged into another conversation (TicketMerge): it is
+    # solved and out of every view; its page leads to the conversation kept.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         indexes = [
@@ -385,3 +402,60 @@ class ReplyDraft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.pk} on {self.ticket_id} ({self.status})"
+
+
+class CustomerMerge(models.Model):
+    """One merge of two customers, with what moved, so that undo puts it back: the
+    identities and tickets of `source` that went to `target`, and the profile fields the
+    target took from the source (field -> the value it took). Written by
+    inbox/actions/customers.py alone."""
+
+    source = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identity_ids = models.JSONField(default=list, blank=True)
+    ticket_ids = models.JSONField(default=list, blank=True)
+    filled = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"customer {self.source_id} into {self.target_id}"
+
+
+class TicketMerge(models.Model):
+    """Messages moved between two conversations of one customer, so that undo moves them
+    back: kind "merge" (every message of `source` into `target`; the source is then solved
+    and points at the target) or "split" (one customer message, and our replies to it, out
+    of `source` into the new conversation `target`). `before` keeps the fields the move
+    changed. Written by inbox/actions/conversations.py alone."""
+
+    KINDS = (("merge", "merge"), ("split", "split"))
+
+    kind = models.CharField(max_length=10, choices=KINDS)
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    message_ids = models.JSONField(default=list, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_id} -> {self.target_id}"

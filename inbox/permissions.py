@@ -5,10 +5,17 @@ from django.http import Http404
 
 from .enums import Role
 from .models import Customer, ReplyDraft, Team, Ticket
-from .selectors import customers_visible_to, drafts_to_review, sees_every_brand, ticket_detail, tickets_visible_to
+from .selectors import (
+    customer_profiles_visible_to,
+    customers_visible_to,
+    drafts_to_review,
+    sees_every_brand,
+    ticket_detail,
+    tickets_visible_to,
+)
 
 __all__ = [
-    "access_customer", "access_draft", "access_ticket", "can_review_drafts",
+    "access_customer", "access_customer_profile", "access_draft", "access_ticket", "can_review_drafts",
     "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
     "is_lead",
 ]
@@ -50,6 +57,16 @@ def access_customer(user: User | AnonymousUser, customer_id: int) -> Customer:
     if not isinstance(user, User) or not is_agent(user):
         raise Http404("No such customer")
     customer = customers_visible_to(user=user).select_related("brand").filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No such customer")
+    return customer
+
+
+def access_customer_profile(user: User | AnonymousUser, customer_id: int) -> Customer:
+    """The customer's profile, if they have a conversation this user may see; else 404."""
+    if not isinstance(user, User) or not is_agent(user):
+        raise Http404("No such customer")
+    customer = customer_profiles_visible_to(user=user).select_related("brand").filter(pk=customer_id).first()
     if customer is None:
         raise Http404("No such customer")
     return customer

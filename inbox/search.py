@@ -194,8 +194,8 @@ def search_snippets(tickets: list[Ticket], query: SearchQuery) -> None:
 # The write path -------------------------------------------------------------------------
 
 
-def _who(name: str, identities: Iterable[Identity]) -> str:
-    parts = [name]
+def _who(name: str, identities: Iterable[Identity], email: str = "", phone: str = "") -> str:
+    parts = [name, email, "+" + phone.lstrip("+") if phone else ""]
     for identity in identities:
         parts += [identity.handle, identity.display_name, identity.email]
         if identity.phone:
@@ -209,7 +209,9 @@ def search_refresh(*, ticket_ids: Iterable[int]) -> None:
     ids = sorted(set(ticket_ids))
     if not ids:
         return
-    tickets = list(Ticket.objects.filter(pk__in=ids).select_related("customer").only("id", "customer__name"))
+    tickets = list(Ticket.objects.filter(pk__in=ids).select_related("customer").only(
+        "id", "customer__name", "customer__email", "customer__phone"
+    ))
     customer_ids = {t.customer_id for t in tickets}
     identities: dict[int, list[Identity]] = {}
     for identity in Identity.objects.filter(customer_id__in=customer_ids).order_by("id"):
@@ -220,7 +222,9 @@ def search_refresh(*, ticket_ids: Iterable[int]) -> None:
     ):
         texts.setdefault(ticket_id, []).append(text)
     for ticket in tickets:
-        ticket.search_who = _who(ticket.customer.name, identities.get(ticket.customer_id, []))
+        ticket.search_who = _who(
+            ticket.customer.name, identities.get(ticket.customer_id, []), ticket.customer.email, ticket.customer.phone
+        )
         ticket.search_text = fold("\n".join(texts.get(ticket.pk, [])))[:MAX_TEXT]
     Ticket.objects.bulk_update(tickets, ["search_who", "search_text"], batch_size=500)
 

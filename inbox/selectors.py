@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,19 @@ from channels.models import Brand, BrandAccount
 from channels.registry import platform_label, supported_platforms
 
 from .enums import Direction, DraftStatus, Role, Sentiment, SlaState, TicketPriority, TicketStatus
-from .models import Customer, Identity, Message, ReplyDraft, SavedView, Tag, Team, Ticket, TicketEvent
+from .models import (
+    Customer,
+    CustomerMerge,
+    Identity,
+    Message,
+    ReplyDraft,
+    SavedView,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketMerge,
+)
 from .paging import Page, keyset_page
 from .search import SearchQuery, tickets_search
 
@@ -66,6 +78,13 @@ def customers_visible_to(*, user: User) -> QuerySet[Customer]:
     if sees_every_brand(user):
         return Customer.objects.all()
     return Customer.objects.filter(brand_id__in=_team_brand_ids(user))
+
+
+def customer_profiles_visible_to(*, user: User) -> QuerySet[Customer]:
+    """Customers whose profile page this person may open: one with a conversation in their
+    teams' brands (or merged away into one: the page leads on to the customer kept)."""
+    has_ticket = Exists(tickets_visible_to(user=user).filter(customer_id=OuterRef("pk")))
+    return customers_visible_to(user=user).filter(has_ticket | Q(merged_into__isnull=False))
 
 
 def agents_for_brand(*, brand_id: int) -> QuerySet[User]:
@@ -224,6 +243,7 @@ def in_view(qs: QuerySet[Ticket], *, view: str, agent: User, now: datetime | Non
     The working views leave out what is snoozed; a snooze whose time has passed counts as
     over here already, before the sweep (tickets_wake_due) has written its event."""
     now = now or timezone.now()
+    qs = qs.filter(merged_into__isnull=True)  # its messages are in the conversation kept
     awake = ~Q(snoozed_until__gt=now)
     working = qs.exclude(status=TicketStatus.SOLVED).filter(awake)
     if view == "waiting":
@@ -345,7 +365,8 @@ def saved_view_counts(*, agent: User, saved: list[SavedView], choices: Mapping[s
 def inbox_search(*, agent: User, query: SearchQuery, filters: InboxFilters | None = None) -> QuerySet[Ticket]:
     """Every conversation this person may see that matches, whatever the view tab, within
     the filters; ranked (inbox/search.py) and in a keyset order."""
-    qs = _inbox_rows(tickets_visible_to(user=agent))
+    # Not a conversation merged into another: its messages are found in the one kept.
+    qs = _inbox_rows(tickets_visible_to(user=agent).filter(merged_into__isnull=True))
     if filters is not None:
         qs = filters.apply(qs)
     return _with_last_message(tickets_search(qs, query))
@@ -362,7 +383,9 @@ def ticket_detail(*, ticket_id: int, among: QuerySet[Ticket] | None = None) -> T
         .prefetch_related(
             Prefetch(
                 "messages",
-                queryset=Message.objects.select_related("author_identity", "author_user", "outbound").order_by(
+                queryset=Message.objects.select_related(
+                    "author_identity", "author_user", "outbound", "account"
+                ).order_by(
                     "sent_at", "id"
                 ),
             ),
@@ -377,22 +400,47 @@ def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
 
 
 def customer_history(*, customer: Customer, exclude_ticket_id: int | None = None) -> QuerySet[Ticket]:
-    qs = customer.tickets.select_related("account").order_by("-created_at")
+    """Every conversation of the customer on any channel, the latest activity first (not
+    those merged into another: their messages are in the one kept)."""
+    qs = (
+        customer.tickets.filter(merged_into__isnull=True)
+        .select_related("account")
+        .defer("search_who", "search_text")
+        .order_by("-last_message_at", "-id")
+    )
     if exclude_ticket_id:
         qs = qs.exclude(pk=exclude_ticket_id)
     return qs
 
 
 def customers_list(*, user: User) -> QuerySet[Customer]:
-    return customers_visible_to(user=user).prefetch_related("identities").order_by("-id")
+    return (
+        customers_visible_to(user=user)
+        .filter(merged_into__isnull=True)
+        .prefetch_related("identities", "tags")
+        .order_by("-id")
+    )
+
+
+def customer_merges(*, customer: Customer) -> QuerySet[CustomerMerge]:
+    """The merges into this customer that can still be undone, latest first."""
+    return CustomerMerge.objects.filter(target=customer, undone_at__isnull=True).select_related("source")
+
+
+def ticket_moves(*, ticket: Ticket) -> QuerySet[TicketMerge]:
+    """Merges and splits touching this conversation that can still be undone."""
+    return TicketMerge.objects.filter(Q(source=ticket) | Q(target=ticket), undone_at__isnull=True).order_by(
+        "-created_at", "-id"
+    )
 
 
 def merge_suggestions(*, customer: Customer) -> list[tuple[Customer, str]]:
     """Other customers of the same brand who are probably this person: a shared email or
-    phone number, or the same name with the same avatar. Suggestions only."""
+    phone number (an identity's, or the profile's: a chat visitor's email counts), or the
+    same name with the same avatar. Suggestions only; customers merged away are not."""
     mine = list(customer.identities.all())
-    emails = {i.email for i in mine if i.email}
-    phones = {i.phone for i in mine if i.phone}
+    emails = {i.email for i in mine if i.email} | ({customer.email} if customer.email else set())
+    phones = {i.phone for i in mine if i.phone} | ({customer.phone} if customer.phone else set())
     name_avatar = {(i.display_name.casefold(), i.avatar_url) for i in mine if i.display_name and i.avatar_url}
     if not (emails or phones or name_avatar):
         return []
@@ -401,18 +449,30 @@ def merge_suggestions(*, customer: Customer) -> list[tuple[Customer, str]]:
         query |= Q(display_name__iexact=name, avatar_url=avatar)
     found: dict[int, tuple[Customer, str]] = {}
     others = (
-        Identity.objects.filter(query, brand_id=customer.brand_id)
+        Identity.objects.filter(query, brand_id=customer.brand_id, customer__merged_into__isnull=True)
         .exclude(customer_id=customer.pk)
-        .select_related("customer")[:20]
+        .select_related("customer")
+        .order_by("id")[:20]
     )
+
+    def reason_for(email: str, phone: str) -> str:
+        if email and email in emails:
+            return _("same email %(email)s") % {"email": email}
+        if phone and phone in phones:
+            return _("same phone +%(phone)s") % {"phone": phone}
+        return _("same name and picture")
+
     for identity in others:
-        if identity.email and identity.email in emails:
-            reason = _("same email %(email)s") % {"email": identity.email}
-        elif identity.phone and identity.phone in phones:
-            reason = _("same phone +%(phone)s") % {"phone": identity.phone}
-        else:
-            reason = _("same name and picture")
-        found.setdefault(identity.customer_id, (identity.customer, reason))
+        found.setdefault(identity.customer_id, (identity.customer, reason_for(identity.email, identity.phone)))
+    profiles = (
+        Customer.objects.filter(Q(email__in=emails) | Q(phone__in=phones), brand_id=customer.brand_id)
+        .filter(merged_into__isnull=True, erased_at__isnull=True)
+        .exclude(pk=customer.pk)
+        .exclude(pk__in=list(found))
+        .order_by("id")[:20]
+    )
+    for other in profiles:
+        found.setdefault(other.pk, (other, reason_for(other.email, other.phone)))
     return list(found.values())
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, chat, drafts, live, notes, people, privacy, sla, triage
+from .views import agent, chat, customers, drafts, live, notes, people, privacy, sla, triage
 
 app_name = "inbox"
 urlpatterns = [
@@ -39,6 +39,13 @@ urlpatterns = [
     path("settings/teams/new/", people.team_new_view, name="team_new"),
     path("settings/teams/<int:team_id>/", people.team_save_view, name="team_save"),
     path("settings/teams/people/<int:user_id>/role/", people.person_role_view, name="person_role"),
+    path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
+    path("customers/<int:customer_id>/edit/", customers.customer_update_view, name="customer_update"),
+    path("customers/<int:customer_id>/merge/", customers.customer_merge_into_view, name="customer_merge_into"),
+    path("customers/merges/<int:merge_id>/undo/", customers.customer_merge_undo_view, name="customer_merge_undo"),
+    path("tickets/<int:ticket_id>/merge/", customers.ticket_merge_view, name="ticket_merge"),
+    path("messages/<int:message_id>/split/", customers.message_split_view, name="message_split"),
+    path("tickets/merges/<int:move_id>/undo/", customers.ticket_merge_undo_view, name="ticket_merge_undo"),
     path("customers/<int:customer_id>/export/", privacy.customer_export_view, name="customer_export"),
     path("customers/<int:customer_id>/erase/", privacy.customer_erase_view, name="customer_erase"),
     path("drafts/", drafts.drafts_page, name="drafts"),

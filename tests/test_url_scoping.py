@@ -22,6 +22,9 @@ SCOPED = {
     "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",
     "inbox:ticket_priority", "inbox:ticket_tags", "inbox:ticket_snooze", "inbox:ticket_unsnooze",
     "inbox:ticket_team", "inbox:saved_view_delete",
+    # Brand B's customer profile, its merges, conversation merges and splits (issue 9).
+    "inbox:customer", "inbox:customer_update", "inbox:customer_merge_into", "inbox:customer_merge_undo",
+    "inbox:ticket_merge", "inbox:message_split", "inbox:ticket_merge_undo",
     # A newcomer's draft on brand B's conversation: neither approved nor returned from brand A.
     "inbox:draft_approve", "inbox:draft_return",
     # Another team's shift plan (brand B's team): neither seen nor edited.
@@ -126,7 +129,8 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json", "table": "summary",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
-        "draft_id": _draft_of_b(world).pk,
+        "draft_id": _draft_of_b(world).pk, "merge_id": _customer_merge_of_b(world).pk,
+        "move_id": _ticket_move_of_b(world).pk,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))
@@ -170,6 +174,21 @@ def _draft_of_b(world: TwoBrands) -> Any:
     from inbox.models import ReplyDraft
 
     return ReplyDraft.objects.get_or_create(ticket=world.ticket_b, author=world.agent_b, text="Globex draft")[0]
+
+
+def _customer_merge_of_b(world: TwoBrands) -> Any:
+    """A merge into brand B's customer: brand A's agent may not undo it."""
+    from inbox.models import Customer, CustomerMerge
+
+    other = Customer.objects.get_or_create(brand=world.brand_b, name="Globex other")[0]
+    return CustomerMerge.objects.get_or_create(source=other, target=world.customer_b)[0]
+
+
+def _ticket_move_of_b(world: TwoBrands) -> Any:
+    """A split of brand B's conversation: brand A's agent may not undo it."""
+    from inbox.models import TicketMerge
+
+    return TicketMerge.objects.get_or_create(kind="split", source=world.ticket_b, target=world.ticket_b)[0]
 
 
 def _tag() -> Any:
@@ -293,6 +312,15 @@ def test_ids_in_the_body_are_404_too(two_brands: TwoBrands) -> None:  # noqa: F8
         assert state == ("new", "normal", None, None)
         assert not ticket.tags.exists() and not ticket.events.exists()
     assert {name for name, _ in _patterns()} >= BODY_SCOPED
+    # Brand B's customer or conversation named in the body of brand A's merge: 404, nothing moves.
+    response = client.post(reverse("inbox:customer_merge_into", args=[two_brands.customer_a.pk]),
+                           {"source": two_brands.customer_b.pk})
+    assert response.status_code == 404
+    response = client.post(reverse("inbox:ticket_merge", args=[a.pk]), {"other": b.pk})
+    assert response.status_code == 404
+    b.refresh_from_db()
+    assert b.customer_id == two_brands.customer_b.pk and b.merged_into_id is None
+    assert b.messages.count() == 1
 
 
 # Anonymous visitors: every page and route that is not public sends them to log in (or

@@ -47,8 +47,12 @@ def parse_visitor_message(payload: Mapping[str, Any]) -> list[NormalizedMessage]
     return [
         NormalizedMessage(
             platform_id=platform_id_for(session, client_msg_id),
+            # The address a visitor gives is their email (a match key across channels, so
+            # merge suggestions find them), shown as their handle too; "Website visitor"
+            # stands in until they give a name.
             author=NormalizedAuthor(
-                external_id=_str(payload, "visitor_id"), handle=email, display_name=name or ANONYMOUS_NAME
+                external_id=_str(payload, "visitor_id"), handle=email, display_name=name or ANONYMOUS_NAME,
+                email=email,
             ),
             text=_str(payload, "text"),
             sent_at=_time(_str(payload, "received_at")),

@@ -58,7 +58,13 @@ def identities_resolve(*, account: BrandAccount, authors: list[NormalizedAuthor]
     missing = [a for external_id, a in latest.items() if external_id not in found]
     if missing:
         customers = Customer.objects.bulk_create(
-            [Customer(brand_id=account.brand_id, name=a.display_name or a.handle.lstrip("@")) for a in missing]
+            [
+                Customer(
+                    brand_id=account.brand_id, name=a.display_name or a.handle.lstrip("@"),
+                    email=match_keys(a)["email"], phone=match_keys(a)["phone"],
+                )
+                for a in missing
+            ]
         )
         Identity.objects.bulk_create(
             [
@@ -80,20 +86,74 @@ def identities_resolve(*, account: BrandAccount, authors: list[NormalizedAuthor]
         if orphans:
             Customer.objects.filter(pk__in=orphans).delete()
     changed = []
+    previous_names: dict[int, str] = {}  # identity pk -> the display name it had
     fields = ["handle", "display_name", "email", "phone", "avatar_url"]
     for external_id, author in latest.items():
         identity = found[external_id]
         fresh = {"handle": author.handle, "display_name": author.display_name, **match_keys(author)}
         updates = {k: v for k, v in fresh.items() if v and getattr(identity, k) != v}
         if updates:
+            previous_names[identity.pk] = identity.display_name
             for key, value in updates.items():
                 setattr(identity, key, value)
             changed.append(identity)
     if changed:
         Identity.objects.bulk_update(changed, fields)
+        _profiles_follow(identities=changed, previous_names=previous_names)
         # Their conversations are found by the new handle, name, email or phone.
         search_refresh_customers(customer_ids={i.customer_id for i in changed})
     return found
+
+
+def _profiles_follow(*, identities: list[Identity], previous_names: dict[int, str]) -> None:
+    """What a person tells later fills their profile where it is still empty: a chat
+    visitor who gives a name and email after "Website visitor" is named, with that email.
+    A name an agent wrote (not the identity's old display name) is never replaced."""
+    customers = Customer.objects.in_bulk({i.customer_id for i in identities})
+    dirty: dict[int, Customer] = {}
+    for identity in identities:
+        customer = customers.get(identity.customer_id)
+        if customer is None:
+            continue
+        old_name = previous_names.get(identity.pk, "")
+        if identity.display_name and customer.name in ("", old_name) and customer.name != identity.display_name:
+            customer.name = identity.display_name
+            dirty[customer.pk] = customer
+        for key in ("email", "phone"):
+            if getattr(identity, key) and not getattr(customer, key):
+                setattr(customer, key, getattr(identity, key))
+                dirty[customer.pk] = customer
+    if dirty:
+        Customer.objects.bulk_update(list(dirty.values()), ["name", "email", "phone"])
+
+
+def _follow_customer_merges(*, identities: dict[str, Identity], lock: bool) -> list[int]:
+    """The customers these identities belong to, locked (two workers threading messages of
+    one customer must not both open a ticket), following merges: an identity read just
+    before a merge committed still names the customer merged away, whose row is then an
+    empty pointer (Customer.merged_into) to the customer kept. Returns their ids."""
+    pending = {i.customer_id for i in identities.values()}
+    final: dict[int, int] = {}
+    seen: set[int] = set()
+    while pending:
+        rows = Customer.objects.filter(pk__in=pending).order_by("pk")
+        if lock:
+            rows = rows.select_for_update()
+        seen |= pending
+        step = dict(rows.values_list("pk", "merged_into_id"))
+        pending = set()
+        for pk, into in step.items():
+            final[pk] = into or pk
+            if into and into not in seen:
+                pending.add(into)
+    def resolve(pk: int) -> int:
+        hops = 0
+        while final.get(pk, pk) != pk and hops < 20:
+            pk, hops = final[pk], hops + 1
+        return pk
+    for identity in identities.values():
+        identity.customer_id = resolve(identity.customer_id)
+    return sorted({i.customer_id for i in identities.values()})
 
 
 def match_keys(author: NormalizedAuthor) -> dict[str, str]:
@@ -144,10 +204,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         return result
 
     identities = identities_resolve(account=account, authors=[i.incoming.author for i in todo])
-    customer_ids = sorted({i.customer_id for i in identities.values()})
-    if connection.features.has_select_for_update:
-        # Two workers threading messages of the same customer must not both open a ticket.
-        list(Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+    customer_ids = _follow_customer_merges(identities=identities, lock=connection.features.has_select_for_update)
 
     # Everything threading needs, in four queries for the whole batch.
     reply_to = {i.incoming.in_reply_to for i in todo if i.incoming.in_reply_to}
@@ -165,6 +222,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     by_token = {
         t.pk: t for t in Ticket.objects.filter(pk__in=tokens, account=account, customer_id__in=customer_ids)
     }
+    by_token.update(_follow_ticket_merges(by_token))
     tickets = Ticket.objects.in_bulk(set(by_platform_id.values()) | set(by_thread.values()))
     tickets.update(by_token)
     open_by_customer: dict[int, Ticket] = {}
@@ -300,6 +358,21 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     result.created = messages
     result.new_ticket_ids = [t.pk for t in new_tickets]
     return result
+
+
+def _follow_ticket_merges(tickets: dict[int, Ticket]) -> dict[int, Ticket]:
+    """A token ([#123]) of a conversation merged into another threads into the one kept."""
+    out: dict[int, Ticket] = {}
+    for token, ticket in tickets.items():
+        hops = 0
+        while ticket.merged_into_id and hops < 20:
+            nxt = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+            if nxt is None:
+                break
+            ticket, hops = nxt, hops + 1
+        if ticket.pk != token:
+            out[token] = ticket
+    return out
 
 
 def _follow_sentiment(*, tickets: list[Ticket]) -> list[TicketEvent]:

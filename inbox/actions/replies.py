@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.base import ReplyContext
+from channels.models import BrandAccount
 from channels.registry import UnknownPlatform, get_connector
 
 from .. import events
@@ -109,20 +110,31 @@ def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
 def _answered_message(ticket: Ticket) -> Message | None:
     """The customer message a reply answers: the newest one the platform knows that a
     person wrote (an out-of-office or a bounce is never what the agent answers)."""
-    known = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).select_related("author_identity")
+    known = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).select_related(
+        "author_identity", "account"
+    )
     human = known.filter(automated__isnull=True).order_by("-sent_at", "-id").first()
     return human or known.order_by("-sent_at", "-id").first()
+
+
+def reply_account(*, ticket: Ticket, answered: Message | None) -> BrandAccount:
+    """Where a reply goes out: the account of the customer message it answers (in a merged
+    conversation an X mention and an email sit side by side), else the ticket's."""
+    return answered.account if answered is not None else ticket.account
 
 
 def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> ComposedReply:
     """Variables filled in, the agent's signature appended, measured the channel's way,
     and the channel's rules checked (e.g. a closed 24-hour window). Pure: the composer's
     live preview and ticket_reply use the same function."""
+    answered = _answered_message(ticket)
+    # A merged conversation holds messages of several channels: a reply goes out on the
+    # account (and so the platform) of the message it answers.
+    account = reply_account(ticket=ticket, answered=answered)
     try:
-        connector = get_connector(ticket.account.platform)
+        connector = get_connector(account.platform)
     except UnknownPlatform as exc:
         return ComposedReply(text=text, length=0, max_length=0, error=str(exc))
-    answered = _answered_message(ticket)
     kind = answered.kind if answered else ""
     if mode == "private" and not connector.can_reply_privately(kind):
         return ComposedReply(text=text, length=0, max_length=0, error=_("This conversation cannot move to private."))
@@ -154,7 +166,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
         error = _("The reply is empty.")
     elif length > limits.max_length:
         error = _("Too long for %(platform)s: %(length)s/%(max)s.") % {
-            "platform": ticket.account.get_platform_display(),
+            "platform": account.get_platform_display(),
             "length": length,
             "max": limits.max_length,
         }
@@ -165,7 +177,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
                 mode=mode,
                 last_customer_message_at=answered.sent_at,
                 now=timezone.now(),
-                account=ticket.account,
+                account=account,
             )
         )
     return ComposedReply(text=full, length=length, max_length=limits.max_length, error=error, parts=parts)
@@ -214,9 +226,10 @@ def ticket_reply(
     if last_in is None:
         raise ReplyError("There is no customer message to reply to.")
     now = timezone.now()
+    account = reply_account(ticket=ticket, answered=last_in)
     message = Message.objects.create(
         ticket=ticket,
-        account=ticket.account,
+        account=account,
         direction=Direction.OUT,
         text=composed.text,
         author_user=agent,
@@ -228,7 +241,7 @@ def ticket_reply(
         client_token=client_token or None,
     )
     outbound = outbox_enqueue(
-        account=ticket.account,
+        account=account,
         message=message,
         kind=last_in.kind or "reply",
         mode=mode,

@@ -18,10 +18,25 @@ class IdentitySerializer(api_types.ModelSerializer):
 
 class CustomerSerializer(api_types.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
+    tags = serializers.SerializerMethodField()
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "brand", "identities", "created_at"]
+        fields = ["id", "name", "email", "phone", "language", "notes", "tags", "brand", "identities", "created_at"]
+
+    def get_tags(self, customer: Customer) -> list[str]:
+        return sorted((t.name for t in customer.tags.all()), key=str.casefold)
+
+
+class CustomerUpdateSerializer(api_types.Serializer):
+    """PATCH /customers/<id>/: the profile fields an agent edits; those left out stay."""
+
+    name = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=320)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000, trim_whitespace=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
 
 
 class ErasedSerializer(api_types.Serializer):

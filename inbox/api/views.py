@@ -18,6 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..actions.customers import CustomerChanges, customer_update
 from ..actions.drafts import draft_create
 from ..actions.notes import ticket_note_add
 from ..actions.privacy import customer_erase, customer_export
@@ -34,13 +35,14 @@ from ..actions.triage import (
 )
 from ..enums import SlaState, TicketPriority
 from ..models import Customer, Team, Ticket
-from ..permissions import access_customer, access_ticket, can_handle_customer_data, is_agent
+from ..permissions import access_customer, access_customer_profile, access_ticket, can_handle_customer_data, is_agent
 from ..search import SearchQuery, tickets_search
 from ..selectors import INBOX_VIEWS, InboxFilters, agents_for_brand, customers_list, in_view, tickets_visible_to
 from .pagination import KeysetPagination
 from .serializers import (
     AssignInputSerializer,
     CustomerSerializer,
+    CustomerUpdateSerializer,
     ErasedSerializer,
     MessageSerializer,
     NoteInputSerializer,
@@ -99,7 +101,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         qs = (
             tickets_visible_to(user=_agent(self.request))
             .select_related("customer", "account")
-            .prefetch_related("customer__identities")
+            .prefetch_related("customer__identities", "customer__tags")
             .defer("search_who", "search_text")
         )
         params = self.request.query_params
@@ -285,6 +287,26 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet[Customer]:
         return customers_list(user=_agent(self.request))
+
+    @extend_schema(
+        request=CustomerUpdateSerializer, responses={200: CustomerSerializer},
+        description="Edit the customer's profile: name, email, phone, language, notes and tags (the fields sent; "
+        "tags replace the list). The change is in the activity of each of their conversations.",
+    )
+    def partial_update(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        agent = _agent(request)
+        customer = access_customer_profile(agent, int(pk or 0))  # another brand's: 404
+        data = CustomerUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        current = {key: getattr(customer, key) for key in ("name", "email", "phone", "language", "notes")}
+        current.update({key: values[key] for key in current if key in values})
+        tags = values["tags"] if "tags" in values else list(customer.tags.values_list("name", flat=True))
+        try:
+            customer_update(customer=customer, changes=CustomerChanges(**current, tags=tuple(tags)), actor=agent)
+        except TicketActionError as exc:
+            raise ValidationError({"detail": [str(exc)]}) from exc
+        return Response(CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data)
 
     def _for_privacy(self, request: Request, pk: str | None) -> Customer:
         customer = access_customer(_agent(request), int(pk or 0))  # another brand's: 404

@@ -41,6 +41,7 @@ from ..selectors import (
     merge_suggestions,
     ticket_drafts,
     ticket_events,
+    ticket_moves,
 )
 from ..variables import AVAILABLE
 from .live import live_context
@@ -148,14 +149,16 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") -> dict[str, Any]:
     ticket = access_ticket(request.user, ticket_id)
     thread = list(ticket.messages.all())
-    # The newest customer message with a platform id, from the thread already loaded.
+    # The newest customer message with a platform id, from the thread already loaded; a
+    # reply goes out on its account (a merged conversation holds several channels).
     answered = max(
         (m for m in thread if m.direction == Direction.IN and m.platform_id is not None),
         key=lambda m: m.sent_at,
         default=None,
     )
+    reply_account = answered.account if answered is not None else ticket.account
     try:
-        connector = get_connector(ticket.account.platform)
+        connector = get_connector(reply_account.platform)
     except UnknownPlatform:
         # The conversation stays readable; answering needs the platform's package back.
         connector = None
@@ -169,6 +172,8 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "seen_message_id": max((m.pk for m in thread), default=0),
         "identities": ticket.customer.identities.all(),
         "history": customer_history(customer=ticket.customer, exclude_ticket_id=ticket.pk)[:10],
+        "moves": ticket_moves(ticket=ticket),
+        "reply_account": reply_account,
         "merge_suggestions": merge_suggestions(customer=ticket.customer),
         "events": ticket_events(ticket=ticket),
         "limits": connector.limits if connector else None,
@@ -200,6 +205,8 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
 def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     live = live_context(request, ticket_id=ticket_id)  # only cache reads; access is checked next
     context = _ticket_context(request, ticket_id)
+    if context["ticket"].merged_into_id is not None:  # its messages are in the one kept
+        return redirect("inbox:ticket", ticket_id=context["ticket"].merged_into_id)
     # The list beside the thread and the view counts load by htmx from inbox_list: opening
     # a conversation never runs an inbox query of its own.
     context.update(_inbox_context(request, rows=False, counts=False))
@@ -343,7 +350,7 @@ def customer_merge_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     raw = request.POST.get("source", "")
     source = Customer.objects.filter(pk=int(raw), brand_id=ticket.brand_id).first() if raw.isdigit() else None
-    if source is None:
+    if source is None or source.merged_into_id is not None:
         flash.error(request, _("No such customer."))
     else:
         try:

@@ -51,8 +51,9 @@ def test_merge_moves_identities_and_conversations(accounts: tuple[Any, Any], age
     a, b = accounts
     t1 = _say(a, "1", NormalizedAuthor("u1", "@jana", "Jana", email="jana@example.cz"))
     t2 = _say(b, "2", NormalizedAuthor("u2", "@jn", "Jana N", email="jana@example.cz"))
-    target = customers_merge(source=t2.customer, target=t1.customer, actor=agent)
-    assert Customer.objects.count() == 1
+    target = customers_merge(source=t2.customer, target=t1.customer, actor=agent).target
+    # The source stays, empty, pointing at the customer kept (so the merge can be undone).
+    assert Customer.objects.filter(merged_into__isnull=True).count() == 1
     assert set(Identity.objects.values_list("customer_id", flat=True)) == {target.pk}
     assert set(Ticket.objects.values_list("customer_id", flat=True)) == {target.pk}
     assert Ticket.objects.get(pk=t2.pk).events.filter(type=TicketEventType.CUSTOMER_MERGED).exists()
