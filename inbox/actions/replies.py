@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -88,7 +90,7 @@ def _is_handle(name: str, handle: str) -> bool:
     return bool(bare) and name.strip().lstrip("@").lower() == bare
 
 
-def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
+def reply_variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
     profile = AgentProfile.objects.filter(user=agent).first()
     agent_name = profile.display_name if profile else agent.get_username()
     identity = ticket.customer.identities.filter(platform=ticket.account.platform).first()
@@ -106,7 +108,7 @@ def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
     }
 
 
-def _answered_message(ticket: Ticket) -> Message | None:
+def answered_message(ticket: Ticket) -> Message | None:
     """The customer message a reply answers: the newest one the platform knows that a
     person wrote (an out-of-office or a bounce is never what the agent answers)."""
     known = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).select_related("author_identity")
@@ -122,14 +124,14 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
         connector = get_connector(ticket.account.platform)
     except UnknownPlatform as exc:
         return ComposedReply(text=text, length=0, max_length=0, error=str(exc))
-    answered = _answered_message(ticket)
+    answered = answered_message(ticket)
     kind = answered.kind if answered else ""
     if mode == "private" and not connector.can_reply_privately(kind):
         return ComposedReply(text=text, length=0, max_length=0, error=_("This conversation cannot move to private."))
     reply_kind = "dm" if mode == "private" else kind
     limits = connector.limits_for(reply_kind)
     try:
-        body = render_variables(text, _variables(ticket=ticket, agent=agent)).strip()
+        body = render_variables(text, reply_variables(ticket=ticket, agent=agent)).strip()
     except (UnknownVariable, MissingValue) as exc:
         length = connector.count_for(reply_kind, text)
         return ComposedReply(text=text, length=length, max_length=limits.max_length, error=str(exc))
@@ -210,34 +212,56 @@ def ticket_reply(
     composed = reply_compose(ticket=ticket, agent=agent, text=text, mode=mode)
     if not composed.ok:
         raise ReplyError(composed.error)
-    last_in = _answered_message(ticket)
+    last_in = answered_message(ticket)
     if last_in is None:
         raise ReplyError("There is no customer message to reply to.")
+    return reply_enqueue(
+        ticket=ticket, agent=agent, text=composed.text, answered=last_in, mode=mode,
+        client_token=client_token, then_status=then_status,
+    )
+
+
+def reply_enqueue(
+    *,
+    ticket: Ticket,
+    agent: User,
+    text: str,
+    answered: Message,
+    mode: str = "",
+    client_token: str | None = None,
+    then_status: str = TicketStatus.PENDING,
+    message_extra: Mapping[str, Any] | None = None,
+    outbound_extra: Mapping[str, Any] | None = None,
+) -> Message:
+    """The writes every reply shares (a free-text one or a template): the message and its
+    outbox row in one transaction, the event, the answered state, delivery after commit.
+    The caller holds the ticket's row lock and has checked what is sent."""
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,
         account=ticket.account,
         direction=Direction.OUT,
-        text=composed.text,
+        text=text,
         author_user=agent,
-        in_reply_to_platform_id=last_in.platform_id or "",
-        thread_key=last_in.thread_key,
+        in_reply_to_platform_id=answered.platform_id or "",
+        thread_key=answered.thread_key,
         delivery_status=DeliveryStatus.QUEUED,
         sent_at=now,
         created_at=now,
         client_token=client_token or None,
+        extra=dict(message_extra or {}),
     )
     outbound = outbox_enqueue(
         account=ticket.account,
         message=message,
-        kind=last_in.kind or "reply",
+        kind=answered.kind or "reply",
         mode=mode,
-        text=composed.text,
-        in_reply_to=last_in.platform_id or "",
-        recipient=last_in.author_identity.external_id if last_in.author_identity else "",
-        thread_key=last_in.thread_key,
+        text=text,
+        in_reply_to=answered.platform_id or "",
+        recipient=answered.author_identity.external_id if answered.author_identity else "",
+        thread_key=answered.thread_key,
         subject=ticket.subject,
-        extra=last_in.extra or {},
+        extra={**(answered.extra or {}), **(outbound_extra or {})},
     )
     events.reply_queued(ticket=ticket, message=message, actor=agent, mode=mode)
     search_refresh(ticket_ids=[ticket.pk])
