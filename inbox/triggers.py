@@ -63,7 +63,12 @@ def on_identities_need_profiles(*, account_id: int, identity_ids: list[int], **_
 
 
 def _queue_quietly(task: Any, *args: int) -> None:
+    """Queue a courtesy task (a read receipt, a profile lookup): nothing the agent or the
+    ingest that triggered it waits for may fail with it, the broker's absence included (and,
+    with tasks run eagerly, the task's own failure after its retries)."""
     try:
         task.delay(*args)
     except (KombuError, RedisError, OSError) as exc:
         logger.warning("%s%s not queued: the broker is away (%s)", task.name, args, exc)
+    except Exception:  # an eager run's last failure: logged, never the caller's error
+        logger.exception("%s%s failed", task.name, args)
