@@ -70,7 +70,8 @@ def test_template_and_read_receipt_reach_whatsapp_once_each(
     [sent] = fake_graph.outbound()
     assert sent["type"] == "template" and sent["to"] == WA_ID
     assert sent["template"] == {"name": "follow_up", "language": "cs", "params": ["Jana", "5521"]}
-    assert Message.objects.get(pk=reply.pk).text == sent["text"] == "Dobrý den, Jana, máme novinky k vašemu požadavku 5521."
+    rendered = "Dobrý den, Jana, máme novinky k vašemu požadavku 5521."
+    assert Message.objects.get(pk=reply.pk).text == sent["text"] == rendered
 
     client.force_login(agent)
     url = reverse("inbox:ticket", args=[ticket.pk])
