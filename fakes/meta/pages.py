@@ -32,7 +32,10 @@ What it does as Meta does:
   replies with ``recipient.comment_id``, once per comment (10900) within 7 days (10903));
   ``POST /{comment-id}/comments`` (Facebook, 8000 characters) and ``POST /{ig-comment-id}/replies``
   (Instagram, 2200 characters); ``GET`` of a comment's replies, of a comment's
-  ``can_reply_privately``, and of ``/{page-id}/conversations?platform=&user_id=``.
+  ``can_reply_privately``, and of ``/{page-id}/conversations?platform=&user_id=``; the user
+  profile API with the Page token for anyone who wrote to the Page (``GET /{PSID}?fields=
+  first_name,last_name,profile_pic`` on Messenger, ``GET /{IGSID}?fields=name,username,
+  profile_pic`` on Instagram; ``profile_lookups`` lists whom it was asked about).
   Every answer carries ``X-App-Usage``, ``x-fb-trace-id`` and ``facebook-api-version``;
   errors are Graph error JSON ``{"error": {"message", "type", "code", "error_subcode",
   "fbtrace_id"}}``; a bad token is 190 with ``WWW-Authenticate``.
