@@ -1370,6 +1370,7 @@ DEMO_SECRETS = {
     "access_token": "demo-wa-access-token",
     "app_secret": "demo-wa-app-secret",
     "verify_token": "demo-wa-verify-token",
+    "waba_id": DEMO_WABA_ID,  # its approved templates are synced from there
 }
 DEMO = FakeDemo(
     handle="+15550783881",
