@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Brand, BrandAccount, InboundEvent
+from .models import Brand, BrandAccount, InboundEvent, WhatsAppTemplate
 from .registry import platform_label
 
 
@@ -28,3 +28,13 @@ class BrandAccountAdmin(admin.ModelAdmin):
 class InboundEventAdmin(admin.ModelAdmin):
     list_display = ["id", "account", "kind", "platform_id", "status", "received_at"]
     list_filter = ["status", "kind"]
+
+
+@admin.register(WhatsAppTemplate)
+class WhatsAppTemplateAdmin(admin.ModelAdmin):
+    """Synced from Graph (channels.sync_templates): read here, changed in WhatsApp Manager."""
+
+    list_display = ["name", "language", "category", "account", "synced_at"]
+    list_filter = ["language", "category"]
+    readonly_fields = ["account", "name", "language", "category", "body", "components", "platform_template_id",
+                       "synced_at"]

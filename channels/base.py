@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.utils.functional import Promise
 
 from . import parsing
-from .types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+from .types import (
+    MessageTemplate,
+    NormalizedAuthor,
+    NormalizedMessage,
+    NormalizedStatus,
+    OutboundRequest,
+    RawEvent,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -317,6 +324,30 @@ class BaseConnector:
 
     def permalink(self, account: BrandAccount, platform_id: str, author_handle: str = "") -> str:
         return ""
+
+    # --- templates, read receipts, profiles (platforms that have them override) ---------
+    def reply_templates(self, account: BrandAccount) -> list[MessageTemplate]:
+        """The approved templates an agent may send when free text may not go out (send
+        them with OutboundRequest.extra[TEMPLATE]). Platforms without templates have none."""
+        return []
+
+    def templates_sync(self, account: BrandAccount) -> int:
+        """Fetch and cache the account's approved templates; how many there are now."""
+        return 0
+
+    # Whether Hovor tells the platform that an agent read the customer's message.
+    read_receipts: bool = False
+
+    def mark_read(self, account: BrandAccount, platform_id: str) -> bool:
+        raise NotImplementedError(f"{self.platform} takes no read receipts")
+
+    # Whether a customer's name and picture can be looked up (their messages carry neither).
+    fetches_profiles: bool = False
+
+    def fetch_profile(self, account: BrandAccount, external_id: str) -> NormalizedAuthor | None:
+        """The person's name and avatar from the platform's user-profile API (None: it has
+        none for them). Raises a channels.http ApiError when the call fails."""
+        raise NotImplementedError(f"{self.platform} has no profile lookup")
 
     def stored_files(self, kind: str, payload: dict[str, Any]) -> list[StoredFile]:
         """Files Hovor holds inside one stored raw event (a customer's data export takes

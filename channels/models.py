@@ -108,3 +108,29 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.platform_id}"
+
+
+class WhatsAppTemplate(models.Model):
+    """An approved message template of a WhatsApp account's business (GET
+    /{WABA-ID}/message_templates), cached by channels.whatsapp.templates.templates_sync: the
+    composer offers these when the 24-hour window has closed."""
+
+    account = models.ForeignKey(BrandAccount, on_delete=models.CASCADE, related_name="whatsapp_templates")
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=20)
+    category = models.CharField(max_length=30, blank=True)
+    # The BODY component's text with its {{1}}…{{n}} placeholders (what the thread shows).
+    body = models.TextField(blank=True)
+    # Every component as Graph gave it (header, footer, buttons), for the preview.
+    components = models.JSONField(default=list, blank=True)
+    platform_template_id = models.CharField(max_length=100, blank=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name", "language"], name="uniq_whatsapp_template"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .base import OAuthChoice
+from .base import BaseConnector, OAuthChoice
 from .crypto import CredentialsError, encrypted_with_current_key, reencrypt
-from .http import ApiError
+from .http import ApiAuthError, ApiError, ApiPermanentError
 from .models import AccountStatus, Brand, BrandAccount
-from .registry import get_connector
+from .registry import UnknownPlatform, get_connector
 from .signals import account_changed
 from .webhooks import forget_account
 
@@ -202,6 +202,35 @@ def _changed(account: BrandAccount, change: str, **details: Any) -> None:
 
 def _forget_cached(account_id: int) -> None:
     forget_account(account_id)
+
+
+# --- message templates ----------------------------------------------------------------
+def template_accounts() -> list[int]:
+    """Active accounts whose platform has approved message templates to sync."""
+    ids = BrandAccount.objects.exclude(status=AccountStatus.DISABLED).values_list("pk", "platform")
+    return [pk for pk, platform in ids if _has_templates(platform)]
+
+
+def _has_templates(platform: str) -> bool:
+    try:
+        connector = get_connector(platform)
+    except UnknownPlatform:
+        return False
+    return type(connector).templates_sync is not BaseConnector.templates_sync
+
+
+def account_templates_sync(*, account_id: int) -> int:
+    """Fetch and cache one account's approved templates (0 for a gone or disabled account).
+    A refused call is logged and kept as the account's last error; transient ones raise
+    for the task to retry."""
+    account = BrandAccount.objects.filter(pk=account_id).exclude(status=AccountStatus.DISABLED).first()
+    if account is None or not _has_templates(account.platform):
+        return 0
+    try:
+        return get_connector(account.platform).templates_sync(account)
+    except (ApiPermanentError, ApiAuthError) as exc:
+        logger.warning("account %s: message templates not synced: %s", account.pk, exc.message)
+        return 0
 
 
 # --- key rotation -----------------------------------------------------------------------

@@ -58,6 +58,37 @@ UNSUPPORTED = "unsupported"
 EDIT_OF = "edited_comment_of"
 
 
+# OutboundRequest.extra[TEMPLATE]: send an approved message template instead of free text:
+# {"name", "language", "params": [str, …]} (WhatsApp outside its 24-hour window).
+TEMPLATE = "template"
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    """A platform-approved message template an agent may send when free text may not go
+    out (WhatsApp's, synced from the business's account or listed by an admin)."""
+
+    name: str
+    language: str
+    body: str = ""  # with {{1}}…{{n}} placeholders
+    category: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}|{self.language}"
+
+    def placeholders(self) -> int:
+        """How many {{n}} body parameters the template expects (numbered 1…n)."""
+        count = 0
+        while "{{" + str(count + 1) + "}}" in self.body:
+            count += 1
+        return count
+
+
 @dataclass(frozen=True)
 class NormalizedStatus:
     """A platform's report on a message we sent (WhatsApp sent/delivered/read/failed)."""

@@ -113,7 +113,12 @@ DEMO_OTHER_NUMBERS: tuple[dict[str, str], ...] = (
 DEMO_TEMPLATES = (
     {"name": "hello_world", "language": "en_US", "body": "Hello World"},
     {"name": "follow_up", "language": "en_US", "body": "Hi {{1}}, we have an update on your request {{2}}."},
+    {"name": "follow_up", "language": "cs", "body": "Dobrý den, {{1}}, máme novinky k vašemu požadavku {{2}}."},
+    # Still in Meta's review: listed by message_templates, refused when sent (132001).
+    {"name": "spring_sale", "language": "en_US", "body": "Our spring sale starts {{1}}!", "status": "PENDING",
+     "category": "MARKETING"},
 )
+TEMPLATES_PAGE_SIZE = 2
 
 SERVICE_WINDOW = 24 * 60 * 60
 KEEP_DELIVERIES = 5000
@@ -346,8 +351,15 @@ class FakeWhatsApp(FakeServer):
         self.display_phone_number = display_phone_number
         self.verified_name = verified_name
         self.waba_id = waba_id
+        # The business's templates as message_templates lists them; only APPROVED ones send.
+        self.template_list = [
+            {"name": t["name"], "language": t["language"], "body": t.get("body", ""),
+             "status": t.get("status") or "APPROVED", "category": t.get("category") or "UTILITY",
+             "id": str(1_900_000_000_000_000 + index)}
+            for index, t in enumerate(DEMO_TEMPLATES if templates is None else templates)
+        ]
         self.templates = {
-            (t["name"], t["language"]): t.get("body", "") for t in (DEMO_TEMPLATES if templates is None else templates)
+            (t["name"], t["language"]): t["body"] for t in self.template_list if t["status"] == "APPROVED"
         }
         self.status_delay = status_delay
         self.push_retries = push_retries
@@ -865,6 +877,8 @@ class FakeWhatsApp(FakeServer):
                         "message_template_namespace": hashlib.md5(waba["id"].encode()).hexdigest()}  # noqa: S324
             if method == "GET" and edge == "phone_numbers":
                 return self._phone_numbers(waba["id"], params, principal)
+            if method == "GET" and edge == "message_templates":
+                return self._message_templates(waba["id"], params, principal)
             if edge == "subscribed_apps":
                 return self._waba_subscribed_apps(method, waba["id"], params, principal)
             raise unsupported_request(method.lower(), f"{node}/{edge}")
@@ -925,6 +939,41 @@ class FakeWhatsApp(FakeServer):
                     query["fields"] = params["fields"]
                 paging["next"] = (f"{self.base_url}/v21.0/{waba_id}/phone_numbers?"
                                   + urllib.parse.urlencode(query))
+            result["paging"] = paging
+        return result
+
+    def _message_templates(self, waba_id: str, params: dict[str, Any], principal: Token) -> dict[str, Any]:
+        """``/{waba-id}/message_templates``: the main account's templates (others have none),
+        each ``{name, language, status, category, components: [{type: BODY, text}], id}``,
+        filtered by ``status``/``name``/``language`` when given, cursor-paged."""
+        if not principal.has("whatsapp_business_management"):
+            raise oauth_error(403, 200, "(#200) Requires whatsapp_business_management permission")
+        items = self.template_list if waba_id == self.waba_id else []
+        for key in ("status", "name", "language"):
+            if params.get(key):
+                items = [t for t in items if t[key] == params[key]]
+        try:
+            limit = max(1, min(int(params.get("limit") or 25), TEMPLATES_PAGE_SIZE))
+        except ValueError:
+            raise invalid_parameter("(#100) param limit must be a number") from None
+        start = _cursor_index(str(params["after"])) + 1 if params.get("after") else 0
+        chunk = items[start : start + limit]
+        data = []
+        for t in chunk:
+            body: dict[str, Any] = {"type": "BODY", "text": t["body"]}
+            count = len(re.findall(r"{{\d+}}", t["body"]))
+            if count:
+                body["example"] = {"body_text": [[f"example {n}" for n in range(1, count + 1)]]}
+            data.append({"name": t["name"], "parameter_format": "POSITIONAL", "components": [body],
+                         "language": t["language"], "status": t["status"], "category": t["category"],
+                         "id": t["id"]})
+        result: dict[str, Any] = {"data": data}
+        if chunk:
+            paging: dict[str, Any] = {"cursors": {"before": _cursor(start), "after": _cursor(start + len(chunk) - 1)}}
+            if start + len(chunk) < len(items):
+                query = {k: v for k, v in params.items() if k in ("fields", "status", "name", "language")}
+                query.update(access_token=principal.value, limit=limit, after=paging["cursors"]["after"])
+                paging["next"] = f"{self.base_url}/v21.0/{waba_id}/message_templates?" + urllib.parse.urlencode(query)
             result["paging"] = paging
         return result
 
@@ -1321,6 +1370,7 @@ DEMO_SECRETS = {
     "access_token": "demo-wa-access-token",
     "app_secret": "demo-wa-app-secret",
     "verify_token": "demo-wa-verify-token",
+    "waba_id": DEMO_WABA_ID,  # its approved templates are synced from there
 }
 DEMO = FakeDemo(
     handle="+15550783881",

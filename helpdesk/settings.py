@@ -185,6 +185,8 @@ CELERY_TASK_ROUTES = {
     "inbox.route_ticket*": {"queue": "routing"},
     "routing.*": {"queue": "routing"},
     "inbox.deliver_outbound": {"queue": "outbound"},
+    "inbox.send_read_receipt": {"queue": "outbound"},
+    "inbox.fetch_profile": {"queue": "inbound"},
 }
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
@@ -212,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
     # Brands' retention (Settings → Privacy): hourly, idempotent, batched.
     "apply-retention": {"task": "inbox.apply_retention", "schedule": 3600.0},
     "wake-snoozed": {"task": "inbox.wake_snoozed", "schedule": 10.0},
+    # WhatsApp's approved message templates, cached per account (idempotent).
+    "sync-templates": {"task": "channels.sync_templates_all", "schedule": 900.0, "options": {"expires": 900.0}},
     # Who went offline or off shift gives back untouched conversations; the queue is routed.
     "routing-sweep": {"task": "routing.sweep_availability", "schedule": 30.0, "options": {"expires": 30.0}},
     # The crisis alarm (reports/crisis.py): indexed counts per brand, idempotent per window.

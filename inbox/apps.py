@@ -14,6 +14,12 @@ class InboxConfig(AppConfig):
 
         inbound_stored.connect(on_inbound_stored, dispatch_uid="inbox.ingest")
 
+        # Names from the platform, looked up off the ingest path.
+        from .signals import identities_need_profiles
+        from .triggers import on_identities_need_profiles
+
+        identities_need_profiles.connect(on_identities_need_profiles, dispatch_uid="inbox.profiles")
+
         # The connector side's API lists only the brands a person's teams cover.
         from channels.scope import brand_scope_register
 

@@ -67,6 +67,10 @@ class Identity(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     avatar_url = models.URLField(max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The platform's user-profile lookup (Messenger, Instagram): when it answered, and how
+    # many times it was tried (inbox.actions.profiles): looked up once, never again.
+    profile_fetched_at = models.DateTimeField(null=True, blank=True)
+    profile_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "identities"
@@ -237,6 +241,8 @@ class Message(models.Model):
     inbound_event = models.ForeignKey(
         "channels.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A customer message whose read receipt went to the platform (WhatsApp): sent once.
+    read_receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["sent_at", "id"]

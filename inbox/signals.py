@@ -28,3 +28,8 @@ tickets_solved = Signal()
 # messages are written. Arguments: ticket_ids (list[int]) of the conversations they went to.
 # Shifts listens (the out-of-hours acknowledgement).
 customer_messages_received = Signal()
+
+# Customers wrote from identities with no name on a platform that can look people up
+# (Messenger, Instagram): sent by ingest after its transaction commits. Arguments:
+# account_id (int), identity_ids (list[int]). The inbox's triggers queue the lookups.
+identities_need_profiles = Signal()

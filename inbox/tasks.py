@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from helpdesk.celery import step_task
+from channels.http import ApiOutcomeUnknown, ApiRateLimited, ApiUnavailable
+from helpdesk.celery import app, step_task
 
 from .actions.assignment import tickets_route
 from .actions.delivery import reply_deliver
 from .actions.escalation import sla_check as sla_check_run
+from .actions.profiles import MAX_PROFILE_ATTEMPTS, identity_profile_fetch
+from .actions.receipts import message_read_receipt_send
 from .actions.triage import tickets_wake_due
 from .pipeline import (
     account_ingest_pending,
@@ -85,6 +89,33 @@ def deliver_soon(*, outbound_id: int, countdown: float = 0.0) -> None:
     except BaseException:
         delivery_clear_queued(outbound_id=outbound_id)  # nothing waits: the sweep may queue it
         raise
+
+
+@app.task(
+    name="inbox.send_read_receipt",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, ApiRateLimited, ApiUnavailable, ApiOutcomeUnknown),
+    retry_backoff=True,
+    max_retries=3,
+)
+def send_read_receipt(message_id: int) -> None:
+    """Mark one customer message read on the platform (claimed first: sent once)."""
+    message_read_receipt_send(message_id=message_id)
+
+
+@app.task(
+    name="inbox.fetch_profile",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, ApiRateLimited, ApiUnavailable, ApiOutcomeUnknown),
+    retry_backoff=True,
+    max_retries=MAX_PROFILE_ATTEMPTS - 1,
+)
+def fetch_profile(identity_id: int, account_id: int) -> None:
+    """The person's name and picture from the platform, once per identity (never blocking
+    ingest; every attempt is counted on the identity, so retries end)."""
+    identity_profile_fetch(identity_id=identity_id, account_id=account_id)
 
 
 @step_task("inbox.sweep_stuck")

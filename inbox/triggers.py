@@ -10,7 +10,7 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
-from .tasks import deliver_soon, ingest_account, ingest_events
+from .tasks import deliver_soon, fetch_profile, ingest_account, ingest_events, send_read_receipt
 
 logger = logging.getLogger("hovor.inbox.triggers")
 
@@ -47,3 +47,28 @@ def _deliver_soon(outbound_id: int) -> None:
         logger.warning(
             "outbound %s: queued in the outbox, but not on the broker (%s); the sweep will send it", outbound_id, exc
         )
+
+
+def read_receipt_after_commit(*, message_id: int) -> None:
+    """Queue the read receipt of a customer message once the caller's transaction commits
+    (a broker away is logged: the receipt is a courtesy, the next open queues it again)."""
+    transaction.on_commit(lambda: _queue_quietly(send_read_receipt, message_id))
+
+
+def on_identities_need_profiles(*, account_id: int, identity_ids: list[int], **_: Any) -> None:
+    """inbox.signals.identities_need_profiles (sent after ingest commits): one lookup task
+    per identity, off the ingest path: ingest never waits for the platform's profile API."""
+    for identity_id in identity_ids:
+        _queue_quietly(fetch_profile, identity_id, account_id)
+
+
+def _queue_quietly(task: Any, *args: int) -> None:
+    """Queue a courtesy task (a read receipt, a profile lookup): nothing the agent or the
+    ingest that triggered it waits for may fail with it, the broker's absence included (and,
+    with tasks run eagerly, the task's own failure after its retries)."""
+    try:
+        task.delay(*args)
+    except (KombuError, RedisError, OSError) as exc:
+        logger.warning("%s%s not queued: the broker is away (%s)", task.name, args, exc)
+    except Exception:  # an eager run's last failure: logged, never the caller's error
+        logger.exception("%s%s failed", task.name, args)

@@ -17,6 +17,7 @@ from tests.scoping_support import TwoBrands, two_brands  # noqa: F401 (fixture)
 # Brand B's object ids: each must answer 404 (405 for a method the view does not take).
 SCOPED = {
     "inbox:ticket", "inbox:ticket_messages", "inbox:ticket_reply", "inbox:reply_preview",
+    "inbox:ticket_template", "inbox:template_preview",
     "inbox:ticket_assign", "inbox:ticket_status", "inbox:reply_retry", "inbox:customer_merge",
     "inbox:chat_agent_typing", "inbox:customer_export", "inbox:customer_erase",
     "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",

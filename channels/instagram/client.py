@@ -13,6 +13,8 @@ from channels.meta.page_client import PageClient
 class InstagramClient(PageClient):
     platform = "instagram"
     label = "Instagram"
+    # Instagram's user profile API: the person's name, their @username and picture.
+    profile_fields = "name,username,profile_pic"
 
     def reply_to_comment(self, *, comment_id: str, text: str) -> str:
         """POST /{ig-comment-id}/replies {"message"}: returns the new comment's id."""

@@ -223,3 +223,26 @@ def comment_author(value: Mapping[str, Any], comment_id: str, *, platform: str) 
         handle=f"@{username}" if username else "",
         display_name=parsing.optional_string(who, "name") or username,
     )
+
+
+def profile_author(external_id: str, data: Any) -> NormalizedAuthor | None:
+    """The user-profile API's answer about a person (Messenger: first_name, last_name,
+    profile_pic; Instagram: name, username, profile_pic) as an author; None when it names
+    nobody. Graph data: anything not a string is ignored."""
+    if not isinstance(data, dict):
+        return None
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        return value.strip()[:300] if isinstance(value, str) else ""
+
+    name = text("name") or " ".join(p for p in (text("first_name"), text("last_name")) if p)
+    username = text("username")
+    picture = text("profile_pic") if len(str(data.get("profile_pic") or "")) <= 1000 else ""
+    if not picture.startswith(("https://", "http://")):
+        picture = ""
+    if not (name or username or picture):
+        return None
+    return NormalizedAuthor(
+        external_id=external_id, handle=f"@{username}" if username else "", display_name=name, avatar_url=picture
+    )

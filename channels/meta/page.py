@@ -16,11 +16,12 @@ from django.utils import timezone
 from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, ReplyContext
 from channels.http import ApiPermanentError
 from channels.parsing import SkippedEvent, UnsupportedEventType
-from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+from channels.types import NormalizedAuthor, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import webhooks
 from .events import split_delivery
 from .login import MetaLoginConnector, new_verify_token
+from .messaging import profile_author
 from .page_client import PageClient
 from .subscriptions import app_id_for, subscribe_app, subscribe_page
 from .windows import (
@@ -145,6 +146,14 @@ class MetaPageConnector(MetaLoginConnector):
             page_access_token=creds.page_access_token,
             account_ref=str(account.pk),
         )
+
+    # --- profiles ---------------------------------------------------------------------
+    fetches_profiles = True
+
+    def fetch_profile(self, account: BrandAccount, external_id: str) -> NormalizedAuthor | None:
+        """The person's name and picture from the user-profile API (Page token); webhook
+        messages carry only their id."""
+        return profile_author(external_id, self.client_for(account).user_profile(user_id=external_id))
 
     # --- admin ------------------------------------------------------------------------
     def test_connection(self, account: BrandAccount) -> dict[str, str]:

@@ -34,6 +34,8 @@ class PageClient:
 
     platform = "messenger"
     label = "Facebook"
+    # What the user-profile API gives a Page about a person who wrote to it (Messenger's).
+    profile_fields = "first_name,last_name,profile_pic"
 
     def __init__(self, *, base_url: str, page_id: str, page_access_token: str, account_ref: str = "") -> None:
         if not page_id:
@@ -41,6 +43,10 @@ class PageClient:
         self.page_id = page_id
         self.account_ref = account_ref
         self.graph = GraphClient(base_url=base_url, access_token=page_access_token)
+
+    def user_profile(self, *, user_id: str) -> dict[str, Any]:
+        """GET /{PSID or IGSID}?fields=… with the Page token: the person's name and picture."""
+        return self.graph.get(user_id, {"fields": self.profile_fields})
 
     # --- sending ----------------------------------------------------------------------
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:

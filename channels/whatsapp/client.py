@@ -83,6 +83,16 @@ class WhatsAppClient(GraphClient):
         """What WhatsApp says about the account's number (the admin's connection test)."""
         return self.get(self.phone_number_id, {"fields": "verified_name,display_phone_number,quality_rating"})
 
+    def message_templates(self, *, waba_id: str) -> list[dict[str, Any]]:
+        """The business's message templates (GET /{WABA-ID}/message_templates, cursor paged),
+        as Graph gives them: name, language, status, category, components."""
+        return list(
+            self.pages(
+                f"{waba_id}/message_templates",
+                {"fields": "id,name,language,status,category,components", "limit": 100},
+            )
+        )
+
     def mark_read(self, *, message_id: str) -> bool:
         data = self.post(
             f"{self.phone_number_id}/messages",

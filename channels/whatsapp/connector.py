@@ -36,7 +36,7 @@ from channels.meta.login import MetaGrant, MetaLoginConnector, debug_token, gran
 from channels.meta.subscriptions import app_id_for, subscribed, verification_failed
 from channels.meta.webhooks import envelope_list
 from channels.parsing import SkippedEvent
-from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+from channels.types import TEMPLATE, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
 from .client import WhatsAppClient
@@ -45,10 +45,11 @@ from .limits import (
     MAX_TEXT_LENGTH,
     Template,
     hours_since,
-    templates_from,
+    render_template,
     window_closed,
     window_closed_message,
 )
+from .templates import account_templates, templates_sync, waba_id_of
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -74,15 +75,6 @@ def client_for(account: BrandAccount) -> WhatsAppClient:
         phone_number_id=str(credentials.get("phone_number_id") or ""),
         account_ref=str(account.pk),
     )
-
-
-def account_templates(account: BrandAccount) -> list[Template]:
-    """The approved templates an admin listed on the account (credential `templates`, or
-    the account option of the same name)."""
-    listed = account.credentials.get("templates")
-    if listed is None:
-        listed = (account.options or {}).get("templates")
-    return templates_from(listed)
 
 
 # --- webhooks -------------------------------------------------------------------------
@@ -227,6 +219,13 @@ class WhatsAppConnector(MetaLoginConnector):
         CredentialField("app_secret", _("App secret"), _("Meta signs its webhooks with it (App settings → Basic).")),
         CredentialField(
             "verify_token", _("Webhook verify token (any random string you choose)"), shown_with_webhook=True
+        ),
+        CredentialField(
+            "waba_id",
+            _("WhatsApp Business account ID"),
+            _("Hovor reads the account's approved message templates from it (found from the token when blank)."),
+            secret=False,
+            required=False,
         ),
         CredentialField(
             "templates",
@@ -375,6 +374,13 @@ class WhatsAppConnector(MetaLoginConnector):
         to = outbound.recipient or outbound.thread_key
         if not to:
             raise ApiPermanentError("There is no WhatsApp number to reply to.")
+        template = outbound.extra.get(TEMPLATE)
+        if isinstance(template, dict):
+            # An approved template may go out at any time (outside the 24-hour window too).
+            params = [str(p) for p in template.get("params") or []]
+            return self.send_template(
+                account, to, str(template.get("name") or ""), str(template.get("language") or ""), params
+            )
         if len(outbound.text) > MAX_TEXT_LENGTH:
             raise ApiPermanentError(f"Too long for WhatsApp: {len(outbound.text)}/{MAX_TEXT_LENGTH} characters.")
         last = _customer_wrote_at(outbound.extra)
@@ -407,9 +413,29 @@ class WhatsAppConnector(MetaLoginConnector):
                 raise ApiPermanentError(f"Template {match.label} takes {expected} parameter(s), {len(params)} given.")
         return client_for(account).send_template(to=to, name=template_name, language=language, params=list(params))
 
-    def mark_read(self, account: BrandAccount, wamid: str) -> bool:
+    read_receipts = True
+
+    def mark_read(self, account: BrandAccount, platform_id: str) -> bool:
         """Tell WhatsApp the customer's message was read (blue ticks on their side)."""
-        return client_for(account).mark_read(message_id=wamid)
+        return client_for(account).mark_read(message_id=platform_id)
+
+    def reply_templates(self, account: BrandAccount) -> list[Template]:
+        return account_templates(account)
+
+    def templates_sync(self, account: BrandAccount) -> int:
+        """Cache the approved templates of the number's WhatsApp Business account (found
+        through the token's grants and remembered when the account has no waba_id)."""
+        client = client_for(account)
+        waba_id = waba_id_of(account)
+        if not waba_id:
+            waba_id = self._waba_of(account, client)
+            account.options = {**(account.options if isinstance(account.options, dict) else {}), "waba_id": waba_id}
+            type(account).objects.filter(pk=account.pk).update(options=account.options)
+        return templates_sync(account=account, client=client, waba_id=waba_id)
+
+    @staticmethod
+    def template_text(template: Template, params: Sequence[str]) -> str:
+        return render_template(template.body, params)
 
     def test_connection(self, account: BrandAccount) -> dict[str, str]:
         number = client_for(account).phone_number()

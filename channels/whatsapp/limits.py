@@ -3,8 +3,7 @@ window. Free-form messages may go out only within 24 hours of the customer's las
 message; after that only an approved message template may (error 131047 otherwise)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,30 +11,57 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from channels.base import ChannelLimits
+from channels.types import MessageTemplate
 
 MAX_TEXT_LENGTH = 4096
 LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="chars", public=False)
 SERVICE_WINDOW = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class Template:
-    """An approved message template as an admin listed it on the account."""
+# An approved message template (the channel-neutral type; the name this package had for it).
+Template = MessageTemplate
 
-    name: str
-    language: str
-    body: str = ""
 
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.language})"
+def render_template(body: str, params: Sequence[str]) -> str:
+    """The text the customer receives: {{1}}…{{n}} of `body` filled with `params`."""
+    rendered = body
+    for number, value in enumerate(params, 1):
+        rendered = rendered.replace("{{" + str(number) + "}}", value)
+    return rendered
 
-    def placeholders(self) -> int:
-        """How many {{n}} body parameters the template expects (WhatsApp numbers them 1…n)."""
-        count = 0
-        while "{{" + str(count + 1) + "}}" in self.body:
-            count += 1
-        return count
+
+def graph_template_body(components: Any) -> str:
+    """The BODY component's text of a template as Graph lists it ("" when it has none)."""
+    if not isinstance(components, list):
+        return ""
+    for component in components:
+        if isinstance(component, Mapping) and str(component.get("type", "")).upper() == "BODY":
+            text = component.get("text")
+            return text if isinstance(text, str) else ""
+    return ""
+
+
+def approved_templates(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """GET /{WABA-ID}/message_templates items that may be sent: status APPROVED, with a name
+    and a language; each as {name, language, category, body, components, id}. Graph data,
+    so anything not of that shape is skipped."""
+    found = []
+    for item in items:
+        if not isinstance(item, Mapping) or item.get("status") != "APPROVED":
+            continue
+        name, language = item.get("name"), item.get("language")
+        if not (isinstance(name, str) and name and isinstance(language, str) and language):
+            continue
+        components = item.get("components") if isinstance(item.get("components"), list) else []
+        found.append({
+            "name": name[:512],
+            "language": language[:20],
+            "category": str(item.get("category") or "")[:30],
+            "body": graph_template_body(components),
+            "components": components,
+            "id": str(item.get("id") or "")[:100],
+        })
+    return found
 
 
 def templates_from(entries: Any) -> list[Template]:

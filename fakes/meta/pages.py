@@ -32,7 +32,10 @@ What it does as Meta does:
   replies with ``recipient.comment_id``, once per comment (10900) within 7 days (10903));
   ``POST /{comment-id}/comments`` (Facebook, 8000 characters) and ``POST /{ig-comment-id}/replies``
   (Instagram, 2200 characters); ``GET`` of a comment's replies, of a comment's
-  ``can_reply_privately``, and of ``/{page-id}/conversations?platform=&user_id=``.
+  ``can_reply_privately``, and of ``/{page-id}/conversations?platform=&user_id=``; the user
+  profile API with the Page token for anyone who wrote to the Page (``GET /{PSID}?fields=
+  first_name,last_name,profile_pic`` on Messenger, ``GET /{IGSID}?fields=name,username,
+  profile_pic`` on Instagram; ``profile_lookups`` lists whom it was asked about).
   Every answer carries ``X-App-Usage``, ``x-fb-trace-id`` and ``facebook-api-version``;
   errors are Graph error JSON ``{"error": {"message", "type", "code", "error_subcode",
   "fbtrace_id"}}``; a bad token is 190 with ``WWW-Authenticate``.
@@ -526,6 +529,7 @@ class FakeMeta(FakeServer):
             self._comments: dict[str, _Comment] = {}
             self._posts: list[str] = []
             self._outbound: list[dict[str, Any]] = []
+            self.profile_lookups: list[str] = []  # the PSIDs/IGSIDs whose profile was asked for
             self._failures: Failures[_Failure] = Failures()
             self._requests = RequestLog()
             self.deliveries: list[Delivery] = []
@@ -1512,6 +1516,9 @@ class FakeMeta(FakeServer):
             return {"id": owner.ig_id, "username": owner.ig_username}
         if principal.kind != "page" or principal.page_id != self.page_id:
             raise unsupported("GET", node)
+        person = self._by_psid.get(node)
+        if person is not None:
+            return self._profile_json(person, fields)
         comment = self._comments.get(node)
         if comment is None or comment.removed:
             raise unsupported("GET", node)
@@ -1523,6 +1530,24 @@ class FakeMeta(FakeServer):
                 and time.time() - comment.created <= PRIVATE_REPLY_WINDOW
             )
         return result
+
+    def _profile_json(self, person: _User, fields: set[str]) -> dict[str, Any]:
+        """The user profile API: ``GET /{PSID}?fields=first_name,last_name,profile_pic``
+        (Messenger) or ``GET /{IGSID}?fields=name,username,profile_pic`` (Instagram), with
+        the Page token, for someone who wrote to the Page; only the fields asked for."""
+        self.profile_lookups.append(person.psid)
+        first, _, last = person.name.partition(" ")
+        picture = f"https://platform-lookaside.fbsbx.com/platform/profilepic/?psid={person.psid}&height=200"
+        known: dict[str, Any] = (
+            {"name": person.name, "username": person.username, "profile_pic": picture}
+            if self.instagram
+            else {"first_name": first, "last_name": last, "profile_pic": picture}
+        )
+        wanted = {f for f in fields if f} or ({"name"} if self.instagram else {"first_name", "last_name"})
+        unknown = sorted(wanted - set(known) - {"id"})
+        if unknown:
+            raise bad_param(f"Tried accessing nonexisting field ({unknown[0]}) on node type (User)")
+        return {**{k: v for k, v in known.items() if k in wanted}, "id": person.psid}
 
     def _conversations_of(self, params: dict[str, Any]) -> dict[str, Any]:
         platform = params.get("platform") or "messenger"

@@ -22,8 +22,9 @@ from ..models import Customer, Identity, Message, Ticket, TicketEvent
 from ..search import search_refresh, search_refresh_customers
 from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
-from ..signals import customer_messages_received
+from ..signals import customer_messages_received, identities_need_profiles
 from ..sla import first_response_due
+from .profiles import platform_fetches_profiles, profile_wanted
 from .sla import tickets_sla_refresh
 from .state import tickets_status_change
 from .triage import tickets_wake_on_customer_message
@@ -102,6 +103,7 @@ def identities_resolve(*, account: BrandAccount, authors: list[NormalizedAuthor]
         _profiles_follow(identities=changed, previous_names=previous_names)
         # Their conversations are found by the new handle, name, email or phone.
         search_refresh_customers(customer_ids={i.customer_id for i in changed})
+    _profiles_after_commit(account=account, identities=list(found.values()))
     return found
 
 
@@ -154,6 +156,16 @@ def _follow_customer_merges(*, identities: dict[str, Identity], lock: bool) -> l
     for identity in identities.values():
         identity.customer_id = resolve(identity.customer_id)
     return sorted({i.customer_id for i in identities.values()})
+def _profiles_after_commit(*, account: BrandAccount, identities: list[Identity]) -> None:
+    """Nameless identities on a platform with a profile lookup: ask for their names once
+    ingest has committed (inbox.actions.profiles), never inside it."""
+    wanted = [i.pk for i in identities if profile_wanted(i)]
+    if not wanted or not platform_fetches_profiles(account.platform):
+        return
+    account_id = account.pk
+    transaction.on_commit(
+        lambda: identities_need_profiles.send(sender=Identity, account_id=account_id, identity_ids=wanted)
+    )
 
 
 def match_keys(author: NormalizedAuthor) -> dict[str, str]:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -89,7 +91,7 @@ def _is_handle(name: str, handle: str) -> bool:
     return bool(bare) and name.strip().lstrip("@").lower() == bare
 
 
-def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
+def reply_variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
     profile = AgentProfile.objects.filter(user=agent).first()
     agent_name = profile.display_name if profile else agent.get_username()
     identity = ticket.customer.identities.filter(platform=ticket.account.platform).first()
@@ -107,7 +109,7 @@ def _variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
     }
 
 
-def _answered_message(ticket: Ticket) -> Message | None:
+def answered_message(ticket: Ticket) -> Message | None:
     """The customer message a reply answers: the newest one the platform knows that a
     person wrote (an out-of-office or a bounce is never what the agent answers)."""
     known = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).select_related(
@@ -127,7 +129,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     """Variables filled in, the agent's signature appended, measured the channel's way,
     and the channel's rules checked (e.g. a closed 24-hour window). Pure: the composer's
     live preview and ticket_reply use the same function."""
-    answered = _answered_message(ticket)
+    answered = answered_message(ticket)
     # A merged conversation holds messages of several channels: a reply goes out on the
     # account (and so the platform) of the message it answers.
     account = reply_account(ticket=ticket, answered=answered)
@@ -141,7 +143,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     reply_kind = "dm" if mode == "private" else kind
     limits = connector.limits_for(reply_kind)
     try:
-        body = render_variables(text, _variables(ticket=ticket, agent=agent)).strip()
+        body = render_variables(text, reply_variables(ticket=ticket, agent=agent)).strip()
     except (UnknownVariable, MissingValue) as exc:
         length = connector.count_for(reply_kind, text)
         return ComposedReply(text=text, length=length, max_length=limits.max_length, error=str(exc))
@@ -222,35 +224,57 @@ def ticket_reply(
     composed = reply_compose(ticket=ticket, agent=agent, text=text, mode=mode)
     if not composed.ok:
         raise ReplyError(composed.error)
-    last_in = _answered_message(ticket)
+    last_in = answered_message(ticket)
     if last_in is None:
         raise ReplyError("There is no customer message to reply to.")
+    return reply_enqueue(
+        ticket=ticket, agent=agent, text=composed.text, answered=last_in, mode=mode,
+        client_token=client_token, then_status=then_status,
+    )
+
+
+def reply_enqueue(
+    *,
+    ticket: Ticket,
+    agent: User,
+    text: str,
+    answered: Message,
+    mode: str = "",
+    client_token: str | None = None,
+    then_status: str = TicketStatus.PENDING,
+    message_extra: Mapping[str, Any] | None = None,
+    outbound_extra: Mapping[str, Any] | None = None,
+) -> Message:
+    """The writes every reply shares (a free-text one or a template): the message and its
+    outbox row in one transaction, the event, the answered state, delivery after commit.
+    The caller holds the ticket's row lock and has checked what is sent."""
     now = timezone.now()
-    account = reply_account(ticket=ticket, answered=last_in)
+    account = reply_account(ticket=ticket, answered=answered)
     message = Message.objects.create(
         ticket=ticket,
         account=account,
         direction=Direction.OUT,
-        text=composed.text,
+        text=text,
         author_user=agent,
-        in_reply_to_platform_id=last_in.platform_id or "",
-        thread_key=last_in.thread_key,
+        in_reply_to_platform_id=answered.platform_id or "",
+        thread_key=answered.thread_key,
         delivery_status=DeliveryStatus.QUEUED,
         sent_at=now,
         created_at=now,
         client_token=client_token or None,
+        extra=dict(message_extra or {}),
     )
     outbound = outbox_enqueue(
         account=account,
         message=message,
-        kind=last_in.kind or "reply",
+        kind=answered.kind or "reply",
         mode=mode,
-        text=composed.text,
-        in_reply_to=last_in.platform_id or "",
-        recipient=last_in.author_identity.external_id if last_in.author_identity else "",
-        thread_key=last_in.thread_key,
+        text=text,
+        in_reply_to=answered.platform_id or "",
+        recipient=answered.author_identity.external_id if answered.author_identity else "",
+        thread_key=answered.thread_key,
         subject=ticket.subject,
-        extra=last_in.extra or {},
+        extra={**(answered.extra or {}), **(outbound_extra or {})},
     )
     events.reply_queued(ticket=ticket, message=message, actor=agent, mode=mode)
     search_refresh(ticket_ids=[ticket.pk])

@@ -20,7 +20,9 @@ from channels.registry import UnknownPlatform, get_connector
 
 from ..actions.customers import customers_merge
 from ..actions.drafts import draft_create
+from ..actions.opening import ticket_opened
 from ..actions.replies import RepliedSince, is_newcomer, reply_compose, reply_retry, ticket_reply
+from ..actions.templates import template_compose, ticket_send_template, ticket_templates
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import versions
@@ -164,8 +166,13 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         connector = None
         answered = None
     agents = agents_for_brand(brand_id=ticket.brand_id)
+    # Free text may not go out (WhatsApp after 24 hours): the approved templates instead.
+    templates = ticket_templates(ticket=ticket) if answered is not None else []
     return {
         "ticket": ticket,
+        "templates": templates,
+        "template": template_compose(ticket=ticket, agent=_agent(request), key=templates[0].key)
+        if templates else None,
         "thread": thread,
         # The newest message the agent has seen when they start a draft: Send asks before
         # going out over a colleague's reply that came after it (static/hovor/live.js).
@@ -207,6 +214,8 @@ def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = _ticket_context(request, ticket_id)
     if context["ticket"].merged_into_id is not None:  # its messages are in the one kept
         return redirect("inbox:ticket", ticket_id=context["ticket"].merged_into_id)
+    # The customer sees their message was read (WhatsApp's blue ticks), once per message.
+    ticket_opened(ticket=context["ticket"])
     # The list beside the thread and the view counts load by htmx from inbox_list: opening
     # a conversation never runs an inbox query of its own.
     context.update(_inbox_context(request, rows=False, counts=False))
@@ -276,6 +285,56 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         flash.error(request, _("The reply could not be sent; see the reason below."))
     else:
         flash.success(request, _("Reply queued; it goes out in a moment."))
+    return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+def _template_inputs(request: HttpRequest) -> list[str]:
+    return [str(v) for v in request.POST.getlist("param")][:20]
+
+
+@login_required
+@require_POST
+def template_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The chosen template's parameter inputs and the text the customer will get. A changed
+    choice starts from the template's prefill; typing keeps what was typed."""
+    ticket = access_ticket(request.user, ticket_id)
+    key = request.POST.get("template", "")
+    keep = request.POST.get("template_shown") == key
+    composed = template_compose(
+        ticket=ticket, agent=_agent(request), key=key, inputs=_template_inputs(request) if keep else None
+    )
+    return render(request, "inbox/_template_fields.html", {"template": composed, "ticket": ticket})
+
+
+@login_required
+@require_POST
+def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = access_ticket(request.user, ticket_id)
+    try:
+        message = ticket_send_template(
+            ticket=ticket,
+            agent=_agent(request),
+            key=request.POST.get("template", ""),
+            inputs=_template_inputs(request),
+            client_token=request.POST.get("client_token") or None,
+            then_status=request.POST.get("then_status", TicketStatus.PENDING),
+        )
+    except TicketActionError as exc:
+        flash.error(request, str(exc))
+        context = _ticket_context(request, ticket_id)
+        if context["templates"]:
+            # The agent's choice and parameters stay as they were, with the reason.
+            context["template"] = template_compose(
+                ticket=ticket, agent=_agent(request), key=request.POST.get("template", ""),
+                inputs=_template_inputs(request),
+            )
+        context.update(_inbox_context(request, rows=False, counts=False))
+        return render(request, "inbox/ticket.html", context, status=400)
+    message.refresh_from_db()
+    if message.delivery_status == DeliveryStatus.FAILED:
+        flash.error(request, _("The template could not be sent; see the reason below."))
+    else:
+        flash.success(request, _("Template queued; it goes out in a moment."))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
 
 

@@ -74,8 +74,9 @@ def test_every_number_of_every_shared_account(fake_wa: Any, app: OAuthApp, brand
     assert len(listed) == 2
     main = choices[0]
     assert main.label == "Acme Care +1 555-078-3881 (WhatsApp Business account Acme Care)"
-    # All but the message templates, which the admin lists by hand (doc.md).
-    assert set(main.credentials) == {f.name for f in fields_for("whatsapp")} - {"templates"}
+    # All but the message templates (synced, or listed by hand: doc.md) and the WhatsApp
+    # Business account, which Facebook Login keeps in the account's options (below).
+    assert set(main.credentials) == {f.name for f in fields_for("whatsapp")} - {"templates", "waba_id"}
     assert main.credentials["app_secret"] == APP_SECRET
     assert {c.options["waba_id"] for c in choices} == {DEMO_WABA_ID, CZ_WABA}
     assert choices[-1].options["waba_id"] == CZ_WABA

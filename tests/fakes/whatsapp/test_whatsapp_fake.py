@@ -203,9 +203,11 @@ def test_templates_go_out_any_time_and_are_checked(fake: FakeWhatsApp) -> None:
     assert ok.status_code == 200 and ok.json()["messages"][0]["message_status"] == "accepted"
     assert fake.outbound()[0]["text"] == "Hi Jana, we have an update on your request #1."
     assert error_of(api(fake, template("follow_up", "en_US", "Jana")))["code"] == 132000
-    missing = api(fake, template("follow_up", "cs", "Jana", "#1"))
+    missing = api(fake, template("follow_up", "de", "Jana", "#1"))  # no German version
     assert missing.status_code == 404 and error_of(missing)["code"] == 132001
     assert api(fake, template("hello_world", "en_US")).status_code == 200
+    pending = api(fake, template("spring_sale", "en_US", "Monday"))  # listed, still in review
+    assert pending.status_code == 404 and error_of(pending)["code"] == 132001
 
 
 def test_read_receipts(fake: FakeWhatsApp) -> None:
