@@ -44,6 +44,7 @@ SETTINGS = {
     "inbox:privacy", "inbox:retention_save", "audit:log", "audit:export",
     "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",
     "inbox:sla_policies", "inbox:sla_policy_new", "inbox:sla_policy_delete",
+    "inbox:reply_tools", "inbox:robot_phrase_new", "inbox:robot_phrase_delete", "inbox:brand_signature",
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
     "routing:skills_save",
