@@ -127,7 +127,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json", "table": "summary",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
-        "draft_id": _draft_of_b(world).pk,
+        "draft_id": _draft_of_b(world).pk, "phrase_id": _robot_phrase().pk,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))
@@ -143,6 +143,12 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         else:
             kwargs[param] = values[param]
     return kwargs
+
+
+def _robot_phrase() -> Any:
+    from inbox.models import RobotPhrase
+
+    return RobotPhrase.objects.get_or_create(language="en", phrase="Scoping test phrase")[0]
 
 
 def _accounts_ids(name: str, world: TwoBrands) -> dict[str, int]:
