@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .oidc import SSO_SESSION_KEY
@@ -85,3 +87,31 @@ def _away(request: HttpRequest, url: str) -> HttpResponse:
             response["HX-Redirect"] = url
         return response
     return redirect(url)
+
+
+class AgentLanguageMiddleware:
+    """The language a person chose on their profile, for every page they open (after
+    AuthenticationMiddleware, which it needs). In order: this browser's language cookie (the
+    top bar's switch; saving the profile sets it too), then the profile's language, then the
+    browser's Accept-Language (Django's LocaleMiddleware decided those two already)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.known = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self._chosen(request)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+    def _chosen(self, request: HttpRequest) -> str:
+        if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in self.known:
+            return ""
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return ""
+        profile = getattr(user, "agent_profile", None)
+        language = getattr(profile, "language", "") if profile is not None else ""
+        return language if language in self.known else ""

@@ -1,11 +1,34 @@
 from django.contrib import admin
 
-from .models import AgentProfile, Customer, Identity, Message, OutboundMessage, Ticket, TicketEvent
+from .models import (
+    AgentProfile,
+    BrandSignature,
+    Customer,
+    Identity,
+    Message,
+    OutboundMessage,
+    RobotPhrase,
+    Ticket,
+    TicketEvent,
+)
 
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "user", "signature"]
+    list_display = ["display_name", "user", "signature", "language"]
+
+
+@admin.register(RobotPhrase)
+class RobotPhraseAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "language", "hint"]
+    list_filter = ["language"]
+    search_fields = ["phrase"]
+
+
+@admin.register(BrandSignature)
+class BrandSignatureAdmin(admin.ModelAdmin):
+    list_display = ["brand", "platform", "template"]
+    list_filter = ["brand", "platform"]
 
 
 class IdentityInline(admin.TabularInline):

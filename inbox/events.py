@@ -67,15 +67,19 @@ def ticket_assigned(
     previous_id: int | None,
     assignee_name: str = "",
     previous_name: str = "",
+    reason: str = "",
     save: bool = True,
 ) -> TicketEvent:
-    """Built unsaved with save=False (routing assigns a batch and records them in one INSERT)."""
-    payload = {
+    """Built unsaved with save=False (routing assigns a batch and records them in one INSERT).
+    `reason`: why a person handed the conversation on (kept only when given)."""
+    payload: dict[str, Any] = {
         "assignee_id": assignee_id,
         "previous_id": previous_id,
         "assignee_name": assignee_name,
         "previous_name": previous_name,
     }
+    if reason:
+        payload["reason"] = reason
     if not save:
         event = _unsaved(ticket, TicketEventType.ASSIGNED, **payload)
         event.actor = actor

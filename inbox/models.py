@@ -93,6 +93,9 @@ class AgentProfile(models.Model):
     signature = models.CharField(max_length=60, blank=True)
     # Kept in step with the user's is_staff and groups by inbox.actions.people.agent_set_role.
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
+    # The language Hovor's screens speak to this person ("" = the browser's or the top bar's
+    # choice); accounts.middleware.AgentLanguageMiddleware applies it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
 
     def __str__(self) -> str:
         return self.display_name
@@ -465,3 +468,41 @@ class TicketMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.source_id} -> {self.target_id}"
+class RobotPhrase(models.Model):
+    """A phrase that makes a reply sound like a form letter ("Dear valued customer"). The
+    reply preview gently points it out (never blocks Send). Admins keep the list per language
+    at /settings/replies/; matched ignoring case and diacritics (inbox/robot_phrases.py)."""
+
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    phrase = models.CharField(max_length=200)
+    # A kinder way to say it, shown beside the warning ("Hi Jana," instead).
+    hint = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["language", "phrase"]
+        constraints = [
+            models.UniqueConstraint("language", Lower("phrase"), name="uniq_robot_phrase_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.phrase}"
+
+
+class BrandSignature(models.Model):
+    """How a brand signs public replies on one platform, e.g. email:
+    "{{ agent.first_name }} · Acme Care". Used instead of the agent's own signature when set
+    (inbox/actions/replies.py::agent_signature); admins edit it at /settings/replies/."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="signatures")
+    platform = models.CharField(max_length=20)
+    template = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["brand", "platform"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "platform"], name="uniq_brand_signature_platform"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id}/{self.platform}: {self.template}"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from channels.models import Brand, BrandAccount
 from channels.registry import platform_label, supported_platforms
 
-from .enums import Direction, DraftStatus, Role, Sentiment, SlaState, TicketPriority, TicketStatus
+from .enums import Direction, DraftStatus, Role, Sentiment, SlaState, TicketEventType, TicketPriority, TicketStatus
 from .models import (
     Customer,
     CustomerMerge,
@@ -393,6 +393,23 @@ def ticket_detail(*, ticket_id: int, among: QuerySet[Ticket] | None = None) -> T
         )
         .get(pk=ticket_id)
     )
+
+
+def tickets_people_handled(*, ticket_ids: list[int]) -> dict[int, set[int]]:
+    """Everyone each ticket has been assigned to, from its ASSIGNED events (the log keeps
+    every handoff, so a ticket passed back to an earlier person counts them once)."""
+    people: dict[int, set[int]] = {}
+    for ticket_id, assignee_id in TicketEvent.objects.filter(
+        ticket_id__in=ticket_ids, type=TicketEventType.ASSIGNED
+    ).values_list("ticket_id", "payload__assignee_id"):
+        if assignee_id is not None:
+            people.setdefault(ticket_id, set()).add(int(assignee_id))
+    return people
+
+
+def ticket_people_handled(*, ticket: Ticket) -> int:
+    """How many people have handled the conversation ("handled by N people")."""
+    return len(tickets_people_handled(ticket_ids=[ticket.pk]).get(ticket.pk, set()))
 
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, chat, customers, drafts, live, notes, people, privacy, sla, triage
+from .views import agent, chat, customers, drafts, live, notes, people, privacy, reply_tools, sla, triage
 
 app_name = "inbox"
 urlpatterns = [
@@ -35,6 +35,11 @@ urlpatterns = [
     path("settings/tags/new/", triage.tag_new_view, name="tag_new"),
     path("settings/tags/<int:tag_id>/", triage.tag_rename_view, name="tag_rename"),
     path("settings/tags/<int:tag_id>/delete/", triage.tag_delete_view, name="tag_delete"),
+    path("settings/replies/", reply_tools.reply_tools_page, name="reply_tools"),
+    path("settings/replies/phrases/new/", reply_tools.robot_phrase_new_view, name="robot_phrase_new"),
+    path("settings/replies/phrases/<int:phrase_id>/delete/", reply_tools.robot_phrase_delete_view,
+         name="robot_phrase_delete"),
+    path("settings/replies/signatures/<int:brand_id>/", reply_tools.brand_signature_view, name="brand_signature"),
     path("chat/agent/typing/<int:ticket_id>/", chat.agent_typing_view, name="chat_agent_typing"),
     path("chat/agent/presence/", chat.agent_presence_view, name="chat_agent_presence"),
     path("settings/teams/", people.teams_page, name="teams"),

@@ -33,9 +33,9 @@ from django.utils import timezone
 
 from channels.models import BrandAccount
 from inbox.actions.tickets import tickets_assign_batch
-from inbox.enums import Sentiment, TicketEventType, TicketPriority, TicketStatus
-from inbox.models import Ticket, TicketEvent
-from inbox.selectors import agents_for_brand
+from inbox.enums import Sentiment, TicketPriority, TicketStatus
+from inbox.models import Ticket
+from inbox.selectors import agents_for_brand, tickets_people_handled
 from shifts.availability import on_shift_user_ids
 
 from .models import RoutingProfile
@@ -245,14 +245,9 @@ def _lock_agents(agent_ids: list[int]) -> dict[int, _Agent]:
 
 
 def _people_so_far(ticket_ids: list[int]) -> dict[int, set[int]]:
-    """Everyone each ticket has been assigned to (its ASSIGNED events): the handoff count."""
-    people: dict[int, set[int]] = defaultdict(set)
-    for ticket_id, assignee_id in TicketEvent.objects.filter(
-        ticket_id__in=ticket_ids, type=TicketEventType.ASSIGNED
-    ).values_list("ticket_id", "payload__assignee_id"):
-        if assignee_id is not None:
-            people[ticket_id].add(int(assignee_id))
-    return people
+    """Everyone each ticket has been assigned to: the handoff count (the inbox's selector,
+    which the conversation header's "handled by N people" reads too)."""
+    return tickets_people_handled(ticket_ids=ticket_ids)
 
 
 def handoff_count(*, ticket_id: int) -> int:

@@ -48,6 +48,7 @@ SETTINGS = {
     "inbox:privacy", "inbox:retention_save", "audit:log", "audit:export",
     "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",
     "inbox:sla_policies", "inbox:sla_policy_new", "inbox:sla_policy_delete",
+    "inbox:reply_tools", "inbox:robot_phrase_new", "inbox:robot_phrase_delete", "inbox:brand_signature",
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
     "routing:skills_save",
@@ -131,7 +132,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json", "table": "summary",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
         "draft_id": _draft_of_b(world).pk, "merge_id": _customer_merge_of_b(world).pk,
-        "move_id": _ticket_move_of_b(world).pk,
+        "move_id": _ticket_move_of_b(world).pk, "phrase_id": _robot_phrase().pk,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))
@@ -147,6 +148,12 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         else:
             kwargs[param] = values[param]
     return kwargs
+
+
+def _robot_phrase() -> Any:
+    from inbox.models import RobotPhrase
+
+    return RobotPhrase.objects.get_or_create(language="en", phrase="Scoping test phrase")[0]
 
 
 def _accounts_ids(name: str, world: TwoBrands) -> dict[str, int]:

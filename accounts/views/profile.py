@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from base64 import b32encode
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -62,6 +64,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "scopes": TokenScope.choices,
             "expiry_days": EXPIRY_DAYS,
             "has_two_factor": totp_devices(user).exists() or security_keys(user).exists(),
+            "languages": settings.LANGUAGES,
         },
     )
 
@@ -69,8 +72,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def profile_card(request: HttpRequest) -> HttpResponse:
-    """The agent's own display name and signature (the signature ends every public reply;
-    without one their initials do)."""
+    """The agent's own display name, signature (it ends every public reply; without one their
+    initials do) and UI language. The language is also set as this browser's language cookie,
+    so the top bar's switch and the profile agree (the switch, used later, wins in that browser)."""
     user = _me(request)
     if not AgentProfile.objects.filter(user=user).exists():
         flash.error(request, _("Only agents have a name and signature here."))
@@ -79,9 +83,28 @@ def profile_card(request: HttpRequest) -> HttpResponse:
     if not name:
         flash.error(request, _("Your name cannot be empty."))
         return redirect("accounts:profile")
-    agent_update(user=user, display_name=name, signature=str(request.POST.get("signature", "")).strip()[:60])
+    language = str(request.POST.get("language", ""))
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = ""
+    agent_update(
+        user=user,
+        display_name=name,
+        signature=str(request.POST.get("signature", "")).strip()[:60],
+        language=language,
+    )
+    if language:
+        translation.activate(language)  # the confirmation already in the chosen language
     flash.success(request, _("Your name and signature are saved."))
-    return redirect("accounts:profile")
+    response = redirect("accounts:profile")
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY, path=settings.LANGUAGE_COOKIE_PATH,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+    return response
 
 
 @login_required

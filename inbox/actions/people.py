@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -82,13 +83,20 @@ def agent_create(
 
 
 @transaction.atomic
-def agent_update(*, user: User, display_name: str | None = None, signature: str | None = None) -> AgentProfile:
+def agent_update(
+    *, user: User, display_name: str | None = None, signature: str | None = None, language: str | None = None
+) -> AgentProfile:
+    """`language`: the UI language ("" = the browser's or the top bar's); one Hovor speaks."""
     profile = AgentProfile.objects.select_for_update().get(user=user)
     if display_name is not None:
         profile.display_name = display_name
     if signature is not None:
         profile.signature = signature
-    profile.save(update_fields=["display_name", "signature"])
+    if language is not None:
+        if language and language not in {code for code, _name in settings.LANGUAGES}:
+            raise PeopleError(f"Hovor does not speak {language!r}.")
+        profile.language = language
+    profile.save(update_fields=["display_name", "signature", "language"])
     return profile
 
 

@@ -16,8 +16,9 @@ from channels.registry import UnknownPlatform, get_connector
 from .. import events
 from ..enums import DeliveryStatus, Direction, Role, TicketStatus
 from ..live import bump_on_commit
-from ..models import AgentProfile, Message, Ticket
+from ..models import AgentProfile, BrandSignature, Message, Ticket
 from ..outbox import outbox_enqueue, outbox_requeue
+from ..robot_phrases import RobotMatch, robot_phrases_in
 from ..search import search_refresh
 from ..triggers import deliver_after_commit
 from ..variables import MissingValue, UnknownVariable, render_variables
@@ -59,6 +60,8 @@ class ComposedReply:
     max_length: int
     error: str = ""
     parts: int = 1  # posts in a numbered thread (mode "thread")
+    # Form-letter phrases found in the agent's text: a gentle warning, never a block.
+    robot_phrases: tuple[RobotMatch, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -70,13 +73,50 @@ def agent_initials(name: str) -> str:
     return "".join(word[0].upper() for word in name.split() if word[:1].isalpha())[:3]
 
 
-def agent_signature(agent: User) -> str:
-    """Every public reply is signed: the agent's own signature, else "^" and the initials
-    of their name (X style, short enough for any budget)."""
+def _agent_name(agent: User, profile: AgentProfile | None) -> str:
+    return (profile.display_name if profile else "") or agent.get_full_name() or agent.get_username()
+
+
+# What a brand's signature template may name (a subset of the reply variables).
+SIGNATURE_VARIABLES = ("agent.name", "agent.first_name", "agent.initials", "brand.name")
+
+
+def signature_template_render(template: str, *, agent_name: str, brand_name: str) -> str:
+    """A brand's template filled in for one agent; raises UnknownVariable/MissingValue."""
+    first = agent_name.split()[0] if agent_name.strip() else ""
+    values = {
+        "agent.name": agent_name,
+        "agent.first_name": first,
+        "agent.initials": agent_initials(agent_name),
+        "brand.name": brand_name,
+    }
+    return render_variables(template, values).strip()
+
+
+def agent_signature(agent: User, *, brand_id: int | None = None, platform: str = "") -> str:
+    """Every public reply is signed. In order:
+    1. the brand's signature template for this platform, when an admin set one (e.g. email:
+       "{{ agent.first_name }} · Acme Care"), filled in with this agent's name;
+    2. the agent's own signature (their profile page);
+    3. "^" and the initials of their name (X style, short enough for any budget).
+    A brand's template wins over the agent's own: the brand chose how it signs on that channel."""
     profile = AgentProfile.objects.filter(user=agent).first()
+    name = _agent_name(agent, profile)
+    if brand_id is not None and platform:
+        brand_signature = (
+            BrandSignature.objects.filter(brand_id=brand_id, platform=platform).select_related("brand").first()
+        )
+        if brand_signature is not None:
+            try:
+                rendered = signature_template_render(
+                    brand_signature.template, agent_name=name, brand_name=brand_signature.brand.name
+                )
+            except (UnknownVariable, MissingValue):
+                rendered = ""  # a template saved before a variable went away: the agent's own
+            if rendered:
+                return rendered
     if profile and profile.signature.strip():
         return profile.signature.strip()
-    name = (profile.display_name if profile else "") or agent.get_full_name() or agent.get_username()
     initials = agent_initials(name)
     return f"^{initials}" if initials else ""
 
@@ -147,7 +187,8 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     except (UnknownVariable, MissingValue) as exc:
         length = connector.count_for(reply_kind, text)
         return ComposedReply(text=text, length=length, max_length=limits.max_length, error=str(exc))
-    signature = agent_signature(agent)
+    signature = agent_signature(agent, brand_id=ticket.brand_id, platform=ticket.account.platform)
+    robot = tuple(robot_phrases_in(body))
     full = f"{body}{limits.signature_separator}{signature}" if signature and body else body
     length = connector.count_for(reply_kind, full)
     error = ""
@@ -160,6 +201,7 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
                 length=length,
                 max_length=limits.max_length,
                 error=_("This conversation cannot take a numbered thread."),
+                robot_phrases=robot,
             )
         parts = len(thread)
         # Each post is within the limit by construction: measure the longest.
@@ -182,7 +224,9 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
                 account=account,
             )
         )
-    return ComposedReply(text=full, length=length, max_length=limits.max_length, error=error, parts=parts)
+    return ComposedReply(
+        text=full, length=length, max_length=limits.max_length, error=error, parts=parts, robot_phrases=robot
+    )
 
 
 @transaction.atomic

@@ -75,9 +75,10 @@ def ticket_status_change(*, ticket: Ticket, status: str, actor: Any = None) -> b
     return bool(tickets_status_change(tickets=[ticket], status=status, actor=actor))
 
 
-def ticket_assignee_change(*, ticket: Ticket, assignee_id: int | None, actor: Any = None) -> bool:
+def ticket_assignee_change(*, ticket: Ticket, assignee_id: int | None, actor: Any = None, reason: str = "") -> bool:
     """Give the ticket to `assignee_id` (None: back to the shared queue); a new ticket someone
-    takes is open. The event names who did it and who got it. True if it changed.
+    takes is open. The event names who did it, who got it and why (`reason`, a handoff's
+    optional note). True if it changed.
     Precondition: `ticket` was read with select_for_update in the caller's transaction (its
     assignee is current), as ticket_assign and ticket_reply do."""
     previous_id = ticket.assignee_id
@@ -93,6 +94,7 @@ def ticket_assignee_change(*, ticket: Ticket, assignee_id: int | None, actor: An
         previous_id=previous_id,
         assignee_name=_name(assignee_id),
         previous_name=_name(previous_id),
+        reason=reason,
     )
     if assignee_id is not None and ticket.status == TicketStatus.NEW:
         ticket_status_change(ticket=ticket, status=TicketStatus.OPEN, actor=actor)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.urls import reverse
 
 from channels.models import BrandAccount
 from channels.types import NormalizedMessage
+from notifications.actions import notify
+from notifications.models import NotificationKind
 
 from ..live import bump_on_commit
 from ..models import Message, Ticket
@@ -38,12 +42,41 @@ def ticket_ingest_message(
     return IngestResult(message=existing, created=False, new_ticket=False)
 
 
+HANDOFF_REASON_MAX = 300
+
+
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User | None) -> Ticket:
+def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User | None, reason: str = "") -> Ticket:
+    """Give the conversation to `assignee` (None: back to the queue), with an optional reason
+    for the handoff. The reason goes into the ASSIGNED event (the timeline shows it) and into
+    the notification the new assignee gets when someone else handed it to them."""
+    reason = " ".join(reason.split())[:HANDOFF_REASON_MAX]
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket_assignee_change(ticket=ticket, assignee_id=assignee.pk if assignee is not None else None, actor=actor):
+    previous_id = ticket.assignee_id
+    assignee_id = assignee.pk if assignee is not None else None
+    if ticket_assignee_change(ticket=ticket, assignee_id=assignee_id, actor=actor, reason=reason):
         bump_on_commit(tickets=[ticket])
+        if assignee is not None and actor is not None and assignee.pk != actor.pk:
+            transaction.on_commit(partial(
+                _tell_assignee, assignee=assignee, actor=actor, ticket_id=ticket.pk, reason=reason,
+                handoff=previous_id is not None,
+            ))
     return ticket
+
+
+def _tell_assignee(*, assignee: User, actor: User, ticket_id: int, reason: str, handoff: bool) -> None:
+    # No words of the actor's language: the notifications page shows the kind ("Handoff")
+    # in the recipient's own language; the reason is the actor's own words.
+    actor_name = getattr(getattr(actor, "agent_profile", None), "display_name", "") or actor.get_username()
+    text = f"@{actor_name} → #{ticket_id}" + (f": {reason}" if reason else "")
+    notify(
+        recipient=assignee,
+        kind=NotificationKind.HANDOFF if handoff else NotificationKind.ASSIGNED,
+        text=text,
+        url=reverse("inbox:ticket", args=[ticket_id]),
+        ticket_id=ticket_id,
+        actor=actor,
+    )
 
 
 @transaction.atomic

@@ -193,6 +193,8 @@ class RepliedSinceSerializer(api_types.Serializer):
 
 class AssignInputSerializer(api_types.Serializer):
     assignee = serializers.IntegerField(allow_null=True)
+    # Why it is handed on: shown in the timeline and the new assignee's notification.
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
 class StatusInputSerializer(api_types.Serializer):

@@ -256,7 +256,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             assignee = agents_for_brand(brand_id=ticket.brand_id).filter(pk=data.validated_data["assignee"]).first()
             if assignee is None:
                 raise ValidationError({"assignee": ["No such agent."]})
-        ticket = ticket_assign(ticket=ticket, assignee=assignee, actor=_agent(request))
+        ticket = ticket_assign(
+            ticket=ticket, assignee=assignee, actor=_agent(request), reason=data.validated_data["reason"]
+        )
         return Response(TicketListSerializer(ticket).data)
 
     @extend_schema(request=StatusInputSerializer, responses={200: TicketListSerializer})

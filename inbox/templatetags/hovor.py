@@ -107,6 +107,8 @@ def event_summary(event: TicketEvent) -> str:
             return _("Assigned to %(name)s by routing") % {"name": assignee or "?"}
         if event.actor_id == payload.get("assignee_id"):
             return _("Took it")
+        if payload.get("reason"):
+            return _("Handed to %(name)s: %(reason)s") % {"name": assignee or "?", "reason": payload["reason"]}
         return _("Assigned to %(name)s") % {"name": assignee or "?"}
     if event.type == "sentiment_changed":
         return _("Customer's mood changed: %(old)s → %(new)s") % {

@@ -44,6 +44,7 @@ from ..selectors import (
     ticket_drafts,
     ticket_events,
     ticket_moves,
+    ticket_people_handled,
 )
 from ..variables import AVAILABLE
 from .live import live_context
@@ -183,6 +184,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "reply_account": reply_account,
         "merge_suggestions": merge_suggestions(customer=ticket.customer),
         "events": ticket_events(ticket=ticket),
+        "people_handled": ticket_people_handled(ticket=ticket),
         "limits": connector.limits if connector else None,
         "reply_unavailable": "" if connector else _(
             "Replies cannot be sent: no installed connector provides the platform %(platform)s."
@@ -387,7 +389,7 @@ def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         if assignee is None:
             flash.error(request, _("No such agent."))
             return redirect("inbox:ticket", ticket_id=ticket.pk)
-    ticket_assign(ticket=ticket, assignee=assignee, actor=_agent(request))
+    ticket_assign(ticket=ticket, assignee=assignee, actor=_agent(request), reason=request.POST.get("reason", ""))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
 
 

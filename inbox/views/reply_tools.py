@@ -1,0 +1,91 @@
+"""Reply tools (admins, /settings/replies/): the robot-phrase list per language and each
+brand's signature template per platform. Views parse, authorise, call one action, redirect."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from channels.models import Brand
+from channels.registry import connectors
+
+from ..actions.replies import SIGNATURE_VARIABLES
+from ..actions.reply_tools import ReplyToolsError, brand_signature_set, robot_phrase_create, robot_phrase_delete
+from ..models import BrandSignature, RobotPhrase
+from ..permissions import is_admin
+
+
+def _admin(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not is_admin(user):
+        raise Http404("Admins only")
+    return user
+
+
+@login_required
+@require_GET
+def reply_tools_page(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    phrases = list(RobotPhrase.objects.all())
+    names = dict(settings.LANGUAGES)
+    by_language = [(code, names[code], [p for p in phrases if p.language == code]) for code, _n in settings.LANGUAGES]
+    platforms = [(c.platform, c.label) for c in connectors()]
+    signatures = {(s.brand_id, s.platform): s.template for s in BrandSignature.objects.all()}
+    brands = [
+        (brand, [(platform, label, signatures.get((brand.pk, platform), "")) for platform, label in platforms])
+        for brand in Brand.objects.order_by("name")
+    ]
+    return render(request, "inbox/reply_tools.html", {
+        "by_language": by_language,
+        "languages": settings.LANGUAGES,
+        "brands": brands,
+        "signature_variables": SIGNATURE_VARIABLES,
+        "signature_example": "{{ agent.first_name }} · Acme Care",
+    })
+
+
+@login_required
+@require_POST
+def robot_phrase_new_view(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    try:
+        phrase = robot_phrase_create(
+            language=request.POST.get("language", ""),
+            phrase=request.POST.get("phrase", ""),
+            hint=request.POST.get("hint", ""),
+        )
+        flash.success(request, _("“%(phrase)s” added.") % {"phrase": phrase.phrase})
+    except ReplyToolsError as exc:
+        flash.error(request, str(exc))
+    return redirect("inbox:reply_tools")
+
+
+@login_required
+@require_POST
+def robot_phrase_delete_view(request: HttpRequest, phrase_id: int) -> HttpResponse:
+    _admin(request)
+    phrase = get_object_or_404(RobotPhrase, pk=phrase_id)
+    robot_phrase_delete(phrase=phrase)
+    flash.success(request, _("“%(phrase)s” removed.") % {"phrase": phrase.phrase})
+    return redirect("inbox:reply_tools")
+
+
+@login_required
+@require_POST
+def brand_signature_view(request: HttpRequest, brand_id: int) -> HttpResponse:
+    _admin(request)
+    brand = get_object_or_404(Brand, pk=brand_id)
+    try:
+        brand_signature_set(
+            brand=brand, platform=request.POST.get("platform", ""), template=request.POST.get("template", "")
+        )
+        flash.success(request, _("%(brand)s's signature saved.") % {"brand": brand.name})
+    except ReplyToolsError as exc:
+        flash.error(request, str(exc))
+    return redirect("inbox:reply_tools")
