@@ -7,12 +7,15 @@ import csv
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -21,8 +24,9 @@ from django.views.decorators.http import require_GET
 from channels.models import Brand
 from channels.registry import platform_choices
 
+from .banner import DEFAULT_SIZE, SIZES
 from .metrics import GROUPINGS, Figures, figures, figures_by, first_reply_distribution
-from .public import CACHE_SECONDS, reply_time_cached
+from .public import CACHE_SECONDS, banner_png_cached, reply_time_cached
 from .selectors import (
     ReportScope,
     access_reports,
@@ -308,4 +312,29 @@ def reply_time_widget(request: HttpRequest, brand_id: int) -> HttpResponse:
     rt = reply_time_cached(brand_id=brand.pk)
     response = render(request, "reports/widget.html", {"brand": brand, "text": _reply_phrase(rt.rounded_minutes)})
     response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    return response
+
+
+@require_GET
+def reply_time_banner(request: HttpRequest, brand_id: int) -> HttpResponse:
+    """No login: the same sentence as a PNG banner for profile headers and websites.
+    ``?size=`` one of banner.SIZES; ``?lang=`` one of the UI languages, else Accept-Language.
+    The sentence drawn is in X-Hovor-Banner-Text, percent-encoded UTF-8."""
+    brand = _public_brand(brand_id)
+    size = request.GET.get("size") or DEFAULT_SIZE
+    if size not in SIZES:
+        return HttpResponseBadRequest(_("Unknown banner size; use one of: %(sizes)s") % {"sizes": ", ".join(SIZES)})
+    lang = request.GET.get("lang", "")
+    lang = lang if lang in dict(settings.LANGUAGES) else translation.get_language()
+    rt = reply_time_cached(brand_id=brand.pk)
+    with translation.override(lang):
+        text = _reply_phrase(rt.rounded_minutes)
+    png, etag = banner_png_cached(brand_name=brand.name, text=text, size=size)
+    response = get_conditional_response(request, etag=etag) or HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response["Content-Language"] = lang
+    response["X-Hovor-Banner-Text"] = quote(text)
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "X-Hovor-Banner-Text"
     return response
