@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
@@ -156,8 +157,23 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             "summary": summary, "groups": groups, "labels": _column_labels(),
             "unanswered": unanswered_longest(brand_ids=scope.brand_ids, channel=q.channel, team_id=q.team_id),
             "previous_start": scope.previous().start.date(), "previous_end": (scope.start - timedelta(days=1)).date(),
+            "embeds": _public_embeds(request, brands),
         },
     )
+
+
+def _public_embeds(request: HttpRequest, brands: list[Any]) -> list[dict[str, Any]]:
+    """Per brand the public reply-time links to paste into its website and profiles: the
+    widget's iframe, the banner's img tag (each size) and the JSON, as absolute URLs."""
+    out = []
+    for brand in brands:
+        def url(name: str, query: str = "", brand_id: int = brand.pk) -> str:
+            return request.build_absolute_uri(reverse(f"reports:{name}", kwargs={"brand_id": brand_id}) + query)
+
+        banners = [(size, w, h, url("reply_time_banner", f"?size={size}")) for size, (w, h) in SIZES.items()]
+        out.append({"brand": brand, "widget": url("reply_time_widget"), "json": url("reply_time"),
+                    "banners": banners, "web_banner": url("reply_time_banner", "?size=web"), "preview": reverse("reports:reply_time_banner", kwargs={"brand_id": brand.pk})})
+    return out
 
 
 CHART_WIDTH = 320  # px of the longest bar
