@@ -171,8 +171,11 @@ def _public_embeds(request: HttpRequest, brands: list[Any]) -> list[dict[str, An
             return request.build_absolute_uri(reverse(f"reports:{name}", kwargs={"brand_id": brand_id}) + query)
 
         banners = [(size, w, h, url("reply_time_banner", f"?size={size}")) for size, (w, h) in SIZES.items()]
-        out.append({"brand": brand, "widget": url("reply_time_widget"), "json": url("reply_time"),
-                    "banners": banners, "web_banner": url("reply_time_banner", "?size=web"), "preview": reverse("reports:reply_time_banner", kwargs={"brand_id": brand.pk})})
+        out.append({
+            "brand": brand, "widget": url("reply_time_widget"), "json": url("reply_time"), "banners": banners,
+            "web_banner": url("reply_time_banner", "?size=web"),
+            "preview": reverse("reports:reply_time_banner", kwargs={"brand_id": brand.pk}),
+        })
     return out
 
 
