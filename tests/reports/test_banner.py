@@ -61,8 +61,8 @@ def _get(path: str, **headers: str) -> tuple[Image.Image, object]:
 def _text_pixels(image: Image.Image, box: tuple[int, int, int, int]) -> int:
     """Pixels in `box` far from the background colour: the drawn letters."""
     region = image.convert("RGB").crop(box)
-    far = [px for px in region.get_flattened_data() if sum(abs(a - b) for a, b in zip(px, BACKGROUND, strict=True)) > 200]
-    return len(far)
+    pixels = region.get_flattened_data()
+    return sum(1 for px in pixels if sum(abs(a - b) for a, b in zip(px, BACKGROUND, strict=True)) > 200)
 
 
 @pytest.mark.parametrize("size", list(SIZES))
