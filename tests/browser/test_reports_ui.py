@@ -61,7 +61,7 @@ def test_reports_filter_heatmap_and_csv(live_server: Any, page: Page, problems: 
 
 
 @pytest.mark.parametrize("language", ["en", "cs", "bg"])
-def test_the_public_banner_and_its_snippets(live_server: Any, page: Page, problems: PageProblems, language: str) -> None:
+def test_the_public_banner_and_snippets(live_server: Any, page: Page, problems: PageProblems, language: str) -> None:
     _world()
     login(page, live_server.url, language)
     page.goto(f"{live_server.url}/reports/?{PERIOD}")
