@@ -2,6 +2,8 @@
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOVOR_VAR_DIR=/var/lib/hovor
 WORKDIR /app
+# DejaVu Sans draws the public reply-time banner (reports/banner.py): Czech, Polish, Cyrillic.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .

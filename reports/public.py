@@ -3,6 +3,7 @@ conversations opened in the last hours, cached, with no customer data in it."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
+from .banner import render_banner
 from .metrics import figures
 from .selectors import ReportScope, conversations_in
 
@@ -48,3 +50,15 @@ def reply_time_cached(*, brand_id: int) -> ReplyTime:
     value = reply_time(brand_id=brand_id)
     cache.set(key, value, CACHE_SECONDS)
     return value
+
+
+def banner_png_cached(*, brand_name: str, text: str, size: str) -> tuple[bytes, str]:
+    """The banner's PNG and its ETag, rendered once per name, sentence and size and kept as
+    long as the figure is: a new figure is a new sentence and so a new key."""
+    digest = hashlib.sha256("\x00".join((brand_name, text, size)).encode()).hexdigest()[:32]
+    key = f"reports:banner:{digest}"
+    png = cache.get(key)
+    if not isinstance(png, bytes):
+        png = render_banner(brand_name=brand_name, text=text, size=size)
+        cache.set(key, png, CACHE_SECONDS)
+    return png, f'"{hashlib.sha256(png).hexdigest()[:32]}"'

@@ -7,12 +7,16 @@ import csv
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -21,8 +25,9 @@ from django.views.decorators.http import require_GET
 from channels.models import Brand
 from channels.registry import platform_choices
 
+from .banner import DEFAULT_SIZE, SIZES
 from .metrics import GROUPINGS, Figures, figures, figures_by, first_reply_distribution
-from .public import CACHE_SECONDS, reply_time_cached
+from .public import CACHE_SECONDS, banner_png_cached, reply_time_cached
 from .selectors import (
     ReportScope,
     access_reports,
@@ -152,8 +157,26 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             "summary": summary, "groups": groups, "labels": _column_labels(),
             "unanswered": unanswered_longest(brand_ids=scope.brand_ids, channel=q.channel, team_id=q.team_id),
             "previous_start": scope.previous().start.date(), "previous_end": (scope.start - timedelta(days=1)).date(),
+            "embeds": _public_embeds(request, brands),
         },
     )
+
+
+def _public_embeds(request: HttpRequest, brands: list[Any]) -> list[dict[str, Any]]:
+    """Per brand the public reply-time links to paste into its website and profiles: the
+    widget's iframe, the banner's img tag (each size) and the JSON, as absolute URLs."""
+    out = []
+    for brand in brands:
+        def url(name: str, query: str = "", brand_id: int = brand.pk) -> str:
+            return request.build_absolute_uri(reverse(f"reports:{name}", kwargs={"brand_id": brand_id}) + query)
+
+        banners = [(size, w, h, url("reply_time_banner", f"?size={size}")) for size, (w, h) in SIZES.items()]
+        out.append({
+            "brand": brand, "widget": url("reply_time_widget"), "json": url("reply_time"), "banners": banners,
+            "web_banner": url("reply_time_banner", "?size=web"),
+            "preview": reverse("reports:reply_time_banner", kwargs={"brand_id": brand.pk}),
+        })
+    return out
 
 
 CHART_WIDTH = 320  # px of the longest bar
@@ -308,4 +331,29 @@ def reply_time_widget(request: HttpRequest, brand_id: int) -> HttpResponse:
     rt = reply_time_cached(brand_id=brand.pk)
     response = render(request, "reports/widget.html", {"brand": brand, "text": _reply_phrase(rt.rounded_minutes)})
     response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    return response
+
+
+@require_GET
+def reply_time_banner(request: HttpRequest, brand_id: int) -> HttpResponse:
+    """No login: the same sentence as a PNG banner for profile headers and websites.
+    ``?size=`` one of banner.SIZES; ``?lang=`` one of the UI languages, else Accept-Language.
+    The sentence drawn is in X-Hovor-Banner-Text, percent-encoded UTF-8."""
+    brand = _public_brand(brand_id)
+    size = request.GET.get("size") or DEFAULT_SIZE
+    if size not in SIZES:
+        return HttpResponseBadRequest(_("Unknown banner size; use one of: %(sizes)s") % {"sizes": ", ".join(SIZES)})
+    lang = request.GET.get("lang", "")
+    lang = lang if lang in dict(settings.LANGUAGES) else translation.get_language()
+    rt = reply_time_cached(brand_id=brand.pk)
+    with translation.override(lang):
+        text = _reply_phrase(rt.rounded_minutes)
+    png, etag = banner_png_cached(brand_name=brand.name, text=text, size=size)
+    response = get_conditional_response(request, etag=etag) or HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response["Content-Language"] = lang
+    response["X-Hovor-Banner-Text"] = quote(text)
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "X-Hovor-Banner-Text"
     return response

@@ -35,10 +35,12 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-# Debian packages the tests drive for real: the browser, and an IMAP server for email.
+# Debian packages the tests drive for real: the browser, an IMAP server for email, the banner's font.
 SYSTEM_PACKAGES = {
     "/usr/bin/chromium": ["chromium", "fonts-dejavu-core", "fonts-noto-color-emoji"],
     "/usr/sbin/dovecot": ["dovecot-imapd"],
+    # The reply-time banner's font (reports/banner.py), also where chromium is there already.
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf": ["fonts-dejavu-core"],
 }
 
 

@@ -96,6 +96,7 @@ PUBLIC = {
     "shifts:plans": "the names of the person's own teams (their shift plans)",
     "reports:reply_time": "a brand's public reply-time figure (a median, no customer data)",
     "reports:reply_time_widget": "the embeddable reply-time widget (the same public figure)",
+    "reports:reply_time_banner": "the reply-time banner PNG (the brand's name and the same public figure)",
 }
 PUBLIC_NAMESPACES = {
     "chat": "the website chat widget's visitor endpoints, authenticated by the visitor's session",

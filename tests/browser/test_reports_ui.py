@@ -58,3 +58,17 @@ def test_reports_filter_heatmap_and_csv(live_server: Any, page: Page, problems: 
     assert "share=95" in page.url
     expect(page.locator("#staffing-h")).to_contain_text("95")
     shot(page, f"reports-staffing-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "cs", "bg"])
+def test_the_public_banner_and_snippets(live_server: Any, page: Page, problems: PageProblems, language: str) -> None:
+    _world()
+    login(page, live_server.url, language)
+    page.goto(f"{live_server.url}/reports/?{PERIOD}")
+    section = page.locator("#public-reply-time")
+    section.scroll_into_view_if_needed()
+    preview = section.locator("img.banner-preview")
+    expect(preview).to_have_count(1)  # the lead's one brand
+    assert preview.evaluate("img => img.complete && img.naturalWidth") == 728  # the PNG loaded under the CSP
+    expect(section.locator("pre code").first).to_contain_text("banner.png?size=web")
+    section.screenshot(path=str(shot(page, f"reports-banner-{language}")))
