@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
-from .enums import Role
 from channels.models import Brand
 
+from .enums import Role
 from .models import CannedResponse, Customer, ReplyDraft, Team, Ticket
 from .selectors import (
     brands_visible_to,
@@ -18,7 +18,8 @@ from .selectors import (
 )
 
 __all__ = [
-    "access_brand", "access_canned", "access_customer", "access_draft", "can_edit_canned", "can_share_canned", "access_ticket", "can_review_drafts",
+    "access_brand", "access_canned", "access_customer", "access_draft", "access_ticket",
+    "can_edit_canned", "can_review_drafts", "can_share_canned",
     "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
     "is_lead",
 ]

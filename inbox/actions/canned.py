@@ -74,7 +74,7 @@ def _variants(raw: Mapping[str, str]) -> dict[str, str]:
         if len(body) > BODY_MAX_LENGTH:
             raise CannedError(_("A text can be at most %(max)d characters long.") % {"max": BODY_MAX_LENGTH})
         try:
-            render_variables(body, {name: "x" for name in AVAILABLE})
+            render_variables(body, dict.fromkeys(AVAILABLE, "x"))
         except UnknownVariable as exc:
             raise CannedError(str(exc)) from exc
         cleaned[language] = body

@@ -55,7 +55,9 @@ class CannedResponseSerializer(api_types.Serializer):
 class CannedResponseUpdateSerializer(api_types.Serializer):
     shortcut = serializers.CharField(max_length=41, required=False)
     title = serializers.CharField(max_length=120, required=False)
-    variants = CannedVariantSerializer(many=True, required=False, help_text="the whole set: a language left out is removed")
+    variants = CannedVariantSerializer(
+        many=True, required=False, help_text="the whole set: a language left out is removed"
+    )
 
 
 def _texts(variants: list[dict[str, str]]) -> dict[str, str]:
