@@ -171,3 +171,13 @@ def test_the_canned_page_for_a_lead_with_the_full_top_bar(live_server: Any, page
     link = box_of(page.locator("#canned-link"))
     assert link["x"] + link["width"] <= page.viewport_size["width"]  # type: ignore[index]
     snap(page, f"canned-page-admin-{language}")
+    # Edit: the texts per language; a Bulgarian one added, the Polish one emptied (removed).
+    page.locator(f"#canned-{canned.pk} a.button").click()
+    expect(page.locator("#canned-body-cs")).to_have_value(CS)
+    page.fill("#canned-body-bg", "Здравейте, {{ customer.first_name }}, парите се връщат.")
+    page.fill("#canned-body-pl", "")
+    snap(page, f"canned-edit-{language}")
+    with page.expect_navigation():
+        page.click("#canned-edit button[type=submit]")
+    expect(page.locator(f"#canned-{canned.pk}")).to_contain_text("BG")
+    assert sorted(canned.variants.values_list("language", flat=True)) == ["bg", "cs", "en"]
