@@ -19,8 +19,9 @@ from .enums import TokenScope
 from .models import ApiToken
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-# Route names (DRF router basenames) whose writes are conversation work, not administration.
-REPLY_BASENAMES = ("ticket",)
+# Route names (DRF router basenames) whose writes are conversation work, not administration
+# (an agent's canned responses are their own writing tools).
+REPLY_BASENAMES = ("ticket", "canned")
 
 
 def required_scope(request: Request) -> str:

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.views.login import HovorLoginView
 from channels.api import BrandAccountViewSet, BrandViewSet
 from channels.webhooks import webhook
+from inbox.api.canned import CannedResponseViewSet
 from inbox.api.people import AgentViewSet, TeamViewSet
 from inbox.api.views import CustomerViewSet, TicketViewSet
 
@@ -21,6 +22,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("agents", AgentViewSet, basename="agent")
 router.register("teams", TeamViewSet, basename="team")
+router.register("canned-responses", CannedResponseViewSet, basename="canned")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -82,6 +82,8 @@ class TicketEventType(models.TextChoices):
     DRAFT_SUBMITTED = "draft_submitted", _("Draft sent for approval")
     DRAFT_APPROVED = "draft_approved", _("Draft approved and sent")
     DRAFT_RETURNED = "draft_returned", _("Draft returned")
+    # Canned responses (inbox/actions/canned.py): which one an agent put in the composer.
+    CANNED_USED = "canned_used", _("Canned response used")
 
 
 class Role(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .enums import TicketEventType
-from .models import Message, ReplyDraft, Ticket, TicketEvent
+from .models import CannedResponse, Message, ReplyDraft, Ticket, TicketEvent
 
 
 def _event(ticket: Ticket, type: TicketEventType, actor: Any = None, **payload: Any) -> TicketEvent:
@@ -202,4 +202,11 @@ def draft_returned(*, draft: ReplyDraft, reviewer: Any, comment: str) -> TicketE
     return _event(
         draft.ticket, TicketEventType.DRAFT_RETURNED, actor=reviewer, draft_id=draft.pk,
         author_id=draft.author_id, comment=comment,
+    )
+
+
+def canned_used(*, ticket: Ticket, canned: CannedResponse, language: str, actor: Any) -> TicketEvent:
+    return _event(
+        ticket, TicketEventType.CANNED_USED, actor=actor, canned_id=canned.pk, shortcut=canned.shortcut,
+        language=language,
     )

@@ -506,3 +506,63 @@ class BrandSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id}/{self.platform}: {self.template}"
+class CannedLanguage(models.TextChoices):
+    """The languages a canned response is written in: the agent UI's four."""
+
+    EN = "en", "English"
+    CS = "cs", "Čeština"
+    PL = "pl", "Polski"
+    BG = "bg", "Български"
+
+
+class CannedResponse(models.Model):
+    """A starting point for a reply (CARE.md: agents personalise it), typed as `/shortcut` in
+    the composer. Shared with the brand's teams when it has no owner, else its owner's own.
+    Its text is per language (CannedResponseVariant); `use_count` is kept by
+    inbox/actions/canned.py::canned_response_use, each use also in the ticket's timeline."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="canned_responses")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="canned_responses"
+    )
+    shortcut = models.SlugField(max_length=40)
+    title = models.CharField(max_length=120)
+    use_count = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["shortcut", "id"]
+        constraints = [
+            # One `/refund` shared per brand, and one per person per brand beside it.
+            models.UniqueConstraint(
+                fields=["brand", "shortcut"], condition=Q(owner__isnull=True), name="uniq_canned_shared_shortcut"
+            ),
+            models.UniqueConstraint(
+                fields=["brand", "owner", "shortcut"], condition=Q(owner__isnull=False),
+                name="uniq_canned_personal_shortcut",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+
+class CannedResponseVariant(models.Model):
+    """The canned response's text in one language; may hold {{ variables }}, filled in when
+    the reply is previewed and sent like anything the agent types."""
+
+    canned = models.ForeignKey(CannedResponse, on_delete=models.CASCADE, related_name="variants")
+    language = models.CharField(max_length=10, choices=CannedLanguage.choices)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["canned_id", "language"]
+        constraints = [models.UniqueConstraint(fields=["canned", "language"], name="uniq_canned_variant_language")]
+
+    def __str__(self) -> str:
+        return f"/{self.canned_id} {self.language}"

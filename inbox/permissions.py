@@ -3,9 +3,13 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
+from channels.models import Brand
+
 from .enums import Role
-from .models import Customer, ReplyDraft, Team, Ticket
+from .models import CannedResponse, Customer, ReplyDraft, Team, Ticket
 from .selectors import (
+    brands_visible_to,
+    canned_visible_to,
     customer_profiles_visible_to,
     customers_visible_to,
     drafts_to_review,
@@ -15,7 +19,8 @@ from .selectors import (
 )
 
 __all__ = [
-    "access_customer", "access_customer_profile", "access_draft", "access_ticket", "can_review_drafts",
+    "access_brand", "access_canned", "access_customer", "access_customer_profile", "access_draft", "access_ticket",
+    "can_edit_canned", "can_review_drafts", "can_share_canned",
     "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
     "is_lead",
 ]
@@ -91,3 +96,40 @@ def access_draft(user: User | AnonymousUser, draft_id: int) -> ReplyDraft:
     if draft is None:
         raise Http404("No such draft")
     return draft
+
+
+def can_share_canned(user: User | AnonymousUser, brand: Brand) -> bool:
+    """Shared canned responses (every agent of the brand's teams uses them) are kept by
+    admins, and by leads for their teams' brands; anyone else keeps only their own."""
+    if is_admin(user):
+        return True
+    return is_lead(user) and brands_visible_to(user=user).filter(pk=brand.pk).exists()
+
+
+def can_edit_canned(user: User | AnonymousUser, canned: CannedResponse) -> bool:
+    """One's own personal ones; shared ones as can_share_canned says."""
+    if not isinstance(user, User) or not is_agent(user):
+        return False
+    if canned.owner_id is not None:
+        return canned.owner_id == user.pk
+    return can_share_canned(user, canned.brand)
+
+
+def access_canned(user: User | AnonymousUser, canned_id: int) -> CannedResponse:
+    """A canned response this user sees (their brands' shared ones, their own); else 404."""
+    if not isinstance(user, User) or not is_agent(user):
+        raise Http404("No such canned response")
+    canned = canned_visible_to(user=user).filter(pk=canned_id).first()
+    if canned is None:
+        raise Http404("No such canned response")
+    return canned
+
+
+def access_brand(user: User | AnonymousUser, brand_id: int) -> Brand:
+    """A brand this agent works for (admins: any); else 404."""
+    if not isinstance(user, User) or not is_agent(user):
+        raise Http404("No such brand")
+    brand = brands_visible_to(user=user).filter(pk=brand_id).first()
+    if brand is None:
+        raise Http404("No such brand")
+    return brand

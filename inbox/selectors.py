@@ -21,6 +21,9 @@ from channels.registry import platform_label, supported_platforms
 
 from .enums import Direction, DraftStatus, Role, Sentiment, SlaState, TicketEventType, TicketPriority, TicketStatus
 from .models import (
+    CannedLanguage,
+    CannedResponse,
+    CannedResponseVariant,
     Customer,
     CustomerMerge,
     Identity,
@@ -536,3 +539,81 @@ def ticket_drafts(*, ticket: Ticket) -> QuerySet[ReplyDraft]:
     return ReplyDraft.objects.filter(ticket=ticket).select_related(
         "author__agent_profile", "reviewer__agent_profile"
     )
+
+
+# --- canned responses -------------------------------------------------------------------
+# When the conversation's language has no variant: English, then the others in this order.
+CANNED_FALLBACK = ("en", "cs", "pl", "bg")
+CANNED_MENU_SIZE = 8
+
+
+def canned_variants_in_order(
+    variants: list[CannedResponseVariant], *, language: str
+) -> list[CannedResponseVariant]:
+    """The conversation's language first, then English, then the rest (cs, pl, bg)."""
+    language = (language or "").split("-")[0].lower()
+    rank = {code: i + 1 for i, code in enumerate(CANNED_FALLBACK)}
+    return sorted(variants, key=lambda v: (0 if v.language == language else rank.get(v.language, 99), v.language))
+
+
+def canned_visible_to(*, user: User) -> QuerySet[CannedResponse]:
+    """What the canned-responses page and the API list: the shared ones of the user's brands
+    (every brand for admins) and the user's own personal ones, each with its variants."""
+    return (
+        CannedResponse.objects.filter(brand__in=brands_visible_to(user=user).values("pk"))
+        .filter(Q(owner__isnull=True) | Q(owner=user))
+        .select_related("brand", "owner__agent_profile")
+        .prefetch_related(Prefetch("variants", queryset=CannedResponseVariant.objects.order_by("language")))
+        .order_by("brand__name", "shortcut", "owner_id", "id")
+    )
+
+
+def canned_for_ticket(*, agent: User, ticket: Ticket) -> QuerySet[CannedResponse]:
+    """The canned responses an agent may use on this conversation: its brand's shared ones
+    and the agent's own for that brand; never another brand's, never a colleague's own."""
+    return (
+        CannedResponse.objects.filter(brand_id=ticket.brand_id)
+        .filter(Q(owner__isnull=True) | Q(owner=agent))
+        .prefetch_related("variants")
+    )
+
+
+@dataclass(frozen=True)
+class CannedOffer:
+    """One line of the composer's `/` menu: the response, its variants in the order offered
+    (the conversation's language first)."""
+
+    canned: CannedResponse
+    variants: list[CannedResponseVariant]
+
+    @property
+    def first(self) -> CannedResponseVariant:
+        return self.variants[0]
+
+
+def canned_search(*, agent: User, ticket: Ticket, query: str, limit: int = CANNED_MENU_SIZE) -> list[CannedOffer]:
+    """What `/query` offers on this conversation: shortcuts starting with the query first
+    (exact match on top), then titles containing it; the much-used before the rarely used.
+    Those with a variant in the conversation's language come before those without."""
+    query = query.strip().lstrip("/").lower()
+    found = canned_for_ticket(agent=agent, ticket=ticket)
+    if query:
+        found = found.filter(Q(shortcut__istartswith=query) | Q(title__icontains=query))
+    language = (ticket.language or "").split("-")[0].lower()
+    offers = []
+    for canned in found[:200]:
+        variants = canned_variants_in_order(list(canned.variants.all()), language=language)
+        if variants:
+            offers.append(CannedOffer(canned=canned, variants=variants))
+
+    def rank(offer: CannedOffer) -> tuple[int, int, int, int, str]:
+        shortcut = offer.canned.shortcut.lower()
+        matched = 0 if shortcut == query else 1 if shortcut.startswith(query) else 2
+        in_language = 0 if offer.first.language == language else 1
+        return (matched, in_language, -offer.canned.use_count, 0 if offer.canned.owner_id else 1, shortcut)
+
+    return sorted(offers, key=rank)[:limit]
+
+
+def canned_languages() -> list[tuple[str, str]]:
+    return list(CannedLanguage.choices)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agent, chat, customers, drafts, live, notes, people, privacy, reply_tools, sla, triage
+from .views import agent, canned, chat, customers, drafts, live, notes, people, privacy, reply_tools, sla, triage
 
 app_name = "inbox"
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/template/", agent.ticket_template_view, name="ticket_template"),
     path("tickets/<int:ticket_id>/template/preview/", agent.template_preview, name="template_preview"),
     path("tickets/<int:ticket_id>/notes/", notes.ticket_note_view, name="ticket_note"),
+    path("tickets/<int:ticket_id>/canned/", canned.canned_menu, name="canned_menu"),
+    path("tickets/<int:ticket_id>/canned/<int:canned_id>/use/", canned.canned_use_view, name="canned_use"),
+    path("canned/", canned.canned_page, name="canned"),
+    path("canned/new/", canned.canned_new_view, name="canned_new"),
+    path("canned/<int:canned_id>/", canned.canned_edit_view, name="canned_edit"),
+    path("canned/<int:canned_id>/delete/", canned.canned_delete_view, name="canned_delete"),
     path("tickets/<int:ticket_id>/assign/", agent.ticket_assign_view, name="ticket_assign"),
     path("tickets/<int:ticket_id>/status/", agent.ticket_status_view, name="ticket_status"),
     path("messages/<int:message_id>/retry/", agent.reply_retry_view, name="reply_retry"),

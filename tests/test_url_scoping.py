@@ -28,6 +28,9 @@ SCOPED = {
     "inbox:ticket_merge", "inbox:message_split", "inbox:ticket_merge_undo",
     # A newcomer's draft on brand B's conversation: neither approved nor returned from brand A.
     "inbox:draft_approve", "inbox:draft_return",
+    # Canned responses: brand B's conversation's menu, brand B's canned response (use, edit,
+    # delete, over the API too).
+    "inbox:canned_menu", "inbox:canned_use", "inbox:canned_edit", "inbox:canned_delete", "canned-detail",
     # Another team's shift plan (brand B's team): neither seen nor edited.
     "shifts:plan", "shifts:plan_settings", "shifts:shift_add", "shifts:shift_remove",
     "shifts:exception_add", "shifts:exception_remove",
@@ -38,7 +41,8 @@ SCOPED = {
     "accounts:token_revoke", "accounts:totp_confirm", "accounts:totp_remove", "accounts:key_remove",
 }
 # Lists: 200, with brand A in them and nothing of brand B.
-LISTS = {"inbox:inbox", "inbox:inbox_list", "ticket-list", "customer-list", "brand-list", "account-list"}
+LISTS = {"inbox:inbox", "inbox:inbox_list", "ticket-list", "customer-list", "brand-list", "account-list",
+         "inbox:canned", "canned-list"}
 # Admins only: an agent gets 403 or 404 (the settings pages answer 404, "no such page for you").
 SETTINGS = {
     "channels:accounts", "channels:account_new", "channels:account", "channels:account_disconnect",
@@ -59,7 +63,7 @@ SETTINGS = {
 }
 # Brand B's ids travel in the POST body: each must answer 404 and change nothing
 # (test_ids_in_the_body_are_404_too).
-BODY_SCOPED = {"inbox:tickets_bulk", "inbox:saved_view_new"}
+BODY_SCOPED = {"inbox:tickets_bulk", "inbox:saved_view_new", "inbox:canned_new"}
 # Public or carrying no brand's data, each with why.
 PUBLIC = {
     "login": "the login form",
@@ -127,6 +131,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     by_basename = {
         "ticket": world.ticket_b, "customer": world.customer_b, "brand": world.brand_b,
         "account": world.account_b, "agent": world.agent_b, "team": world.team_b,
+        "canned": _canned_of(world.brand_b, world.admin),
     }
     values: dict[str, Any] = {
         "ticket_id": world.ticket_b.pk, "message_id": world.message_b.pk, "account_id": world.account_b.pk,
@@ -134,6 +139,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
         "draft_id": _draft_of_b(world).pk, "merge_id": _customer_merge_of_b(world).pk,
         "move_id": _ticket_move_of_b(world).pk, "phrase_id": _robot_phrase().pk,
+        "canned_id": _canned_of(world.brand_b, world.admin).pk,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))
@@ -200,6 +206,18 @@ def _ticket_move_of_b(world: TwoBrands) -> Any:
     return TicketMerge.objects.get_or_create(kind="split", source=world.ticket_b, target=world.ticket_b)[0]
 
 
+def _canned_of(brand: Any, admin: Any) -> Any:
+    """A shared canned response of the brand ("Acme refund" for A, "Globex refund" for B)."""
+    from inbox.actions.canned import canned_response_create
+    from inbox.models import CannedResponse
+
+    found = CannedResponse.objects.filter(brand=brand, shortcut="refund").first()
+    return found or canned_response_create(
+        actor=admin, brand=brand, shortcut="refund", title=f"{brand.name} refund",
+        variants={"en": f"{brand.name} refund text"}, shared=True,
+    )
+
+
 def _tag() -> Any:
     from inbox.models import Tag
 
@@ -259,6 +277,8 @@ def test_the_same_ids_are_reachable_by_their_own_brands_agent(two_brands: TwoBra
 
 
 def test_lists_show_nothing_of_another_brand(two_brands: TwoBrands) -> None:  # noqa: F811
+    _canned_of(two_brands.brand_a, two_brands.admin)
+    _canned_of(two_brands.brand_b, two_brands.admin)
     client = Client()
     client.force_login(two_brands.agent_a)
     seen = set()

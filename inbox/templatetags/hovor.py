@@ -125,6 +125,10 @@ def event_summary(event: TicketEvent) -> str:
         return _("Draft returned: %(comment)s") % {"comment": payload.get("comment", "")}
     if event.type == "draft_approved" and payload.get("edited"):
         return _("Draft edited and sent")
+    if event.type == "canned_used":
+        return _("Canned response /%(shortcut)s used (%(language)s)") % {
+            "shortcut": payload.get("shortcut", "?"), "language": payload.get("language", "?"),
+        }
     triage = _triage_summary(event.type, payload)
     if triage is not None:
         return triage

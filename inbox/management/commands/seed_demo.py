@@ -1,6 +1,6 @@
 """Demo data: two brands, an account on each platform's fake (what `fakes.<platform>.DEMO`
 declares, for every registered platform whose fake is running), agents with signatures,
-and a team per brand.
+a team per brand, and shared canned responses in en, cs, pl and bg.
 Idempotent: running it again changes nothing but the accounts' base URLs."""
 
 from __future__ import annotations
@@ -16,13 +16,43 @@ from django.db import transaction
 
 from channels.models import Brand, BrandAccount
 from channels.services import brand_account_connect
-from inbox.models import AgentProfile, Team
+from inbox.actions.canned import canned_response_create
+from inbox.models import AgentProfile, CannedResponse, Team
 
 DEMO_AGENTS = [
     # username, display name, signature, password
     ("jana", "Jana Dvořáková", "^JD", "hovor-demo-jana"),
     ("piotr", "Piotr Nowak", "^PN", "hovor-demo-piotr"),
     ("maria", "Мария Иванова", "^МИ", "hovor-demo-maria"),
+]
+
+
+# Shared canned responses for both brands (type "/" in the reply box), in the four languages.
+DEMO_CANNED = [
+    ("refund", "Refund on its way", {
+        "en": "Hi {{ customer.first_name|default:\"there\" }}, I'm sorry about that. I've started your refund; "
+              "it reaches your account within 5 working days.",
+        "cs": "Dobrý den, {{ customer.first_name|default:\"\" }}, moc se omlouváme. Vrácení peněz jsem zadal(a); "
+              "na účtu je budete mít do 5 pracovních dnů.",
+        "pl": "Dzień dobry {{ customer.first_name|default:\"\" }}, bardzo przepraszamy. Zwrot pieniędzy został "
+              "zlecony; trafi na Twoje konto w ciągu 5 dni roboczych.",
+        "bg": "Здравейте, {{ customer.first_name|default:\"\" }}, съжаляваме за неудобството. Възстановяването "
+              "на сумата е пуснато и ще бъде по сметката Ви до 5 работни дни.",
+    }),
+    ("order-status", "Where is my order", {
+        "en": "Hi {{ customer.first_name|default:\"there\" }}, could you send me your order number in a private "
+              "message? I'll check where your parcel is right away.",
+        "cs": "Dobrý den, pošlete mi prosím číslo objednávky do soukromé zprávy a hned zjistím, kde je Váš balík.",
+        "pl": "Dzień dobry, proszę o numer zamówienia w prywatnej wiadomości, a od razu sprawdzę, gdzie jest paczka.",
+        "bg": "Здравейте, изпратете ми номера на поръчката в лично съобщение и веднага ще проверя къде е пратката.",
+    }),
+    ("thanks", "Thanks for the kind words", {
+        "en": "Thank you, {{ customer.first_name|default:\"\" }}! That made our day. We'd love it if you shared it "
+              "in a review too.",
+        "cs": "Děkujeme, {{ customer.first_name|default:\"\" }}! Udělal(a) jste nám radost. Budeme rádi za recenzi.",
+        "pl": "Dziękujemy, {{ customer.first_name|default:\"\" }}! Bardzo nam miło. Będziemy wdzięczni za opinię.",
+        "bg": "Благодарим, {{ customer.first_name|default:\"\" }}! Зарадвахте ни. Ще се радваме и на отзив.",
+    }),
 ]
 
 
@@ -121,6 +151,13 @@ class Command(BaseCommand):
         if not User.objects.filter(username="admin").exists():
             # Staff without an agent profile: can see everything, is not routed conversations.
             User.objects.create_superuser("admin", "admin@example.com", "hovor-demo-admin")
+        admin = User.objects.get(username="admin")
+        for brand in brands.values():
+            for shortcut, title, texts in DEMO_CANNED:
+                if not CannedResponse.objects.filter(brand=brand, owner=None, shortcut=shortcut).exists():
+                    canned_response_create(
+                        actor=admin, brand=brand, shortcut=shortcut, title=title, variants=texts, shared=True
+                    )
         lines.append("  admin  admin    password hovor-demo-admin")
         web_url = options["web_url"].rstrip("/")
         self.stdout.write(f"Demo users (log in at {web_url}/):\n" + "\n".join(lines))
