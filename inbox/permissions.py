@@ -4,11 +4,11 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
 from .enums import Role
-from .models import Customer, ReplyDraft, Team, Ticket
+from .models import Attachment, Customer, ReplyDraft, Team, Ticket
 from .selectors import customers_visible_to, drafts_to_review, sees_every_brand, ticket_detail, tickets_visible_to
 
 __all__ = [
-    "access_customer", "access_draft", "access_ticket", "can_review_drafts",
+    "access_attachment", "access_customer", "access_draft", "access_ticket", "can_review_drafts",
     "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
     "is_lead",
 ]
@@ -26,6 +26,16 @@ def access_ticket(user: User | AnonymousUser, ticket_id: int) -> Ticket:
         return ticket_detail(ticket_id=ticket_id, among=tickets_visible_to(user=user))
     except Ticket.DoesNotExist:
         raise Http404("No such ticket") from None
+
+
+def access_attachment(user: User | AnonymousUser, attachment_id: int) -> Attachment:
+    """A message's file, if this user may see its conversation; else 404 (as its ticket)."""
+    if not isinstance(user, User) or not is_agent(user):
+        raise Http404("No such file")
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if attachment is None or not tickets_visible_to(user=user).filter(pk=attachment.message.ticket_id).exists():
+        raise Http404("No such file")
+    return attachment
 
 
 def is_admin(user: User | AnonymousUser) -> bool:

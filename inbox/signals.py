@@ -28,3 +28,8 @@ tickets_solved = Signal()
 # messages are written. Arguments: ticket_ids (list[int]) of the conversations they went to.
 # Shifts listens (the out-of-hours acknowledgement).
 customer_messages_received = Signal()
+
+# Files of new customer messages wait to be downloaded (sent inside ingest's transaction).
+# Arguments: attachment_ids (list[int]). The inbox's triggers queue the worker's downloads
+# after commit.
+attachments_recorded = Signal()

@@ -24,6 +24,7 @@ from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
 from ..signals import customer_messages_received
 from ..sla import first_response_due
+from .attachments import attachments_record
 from .sla import tickets_sla_refresh
 from .state import tickets_status_change
 from .triage import tickets_wake_on_customer_message
@@ -259,6 +260,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             for item, identity, ticket in placed
         ]
     )
+    attachments_record(messages=[m for m in messages if m.attachments])
     new_ids = {t.pk for t in new_tickets}
     log: list[TicketEvent] = []
     earliest: dict[int, datetime] = {}

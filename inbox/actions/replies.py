@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -18,6 +19,7 @@ from ..outbox import outbox_enqueue, outbox_requeue
 from ..search import search_refresh
 from ..triggers import deliver_after_commit
 from ..variables import MissingValue, UnknownVariable, render_variables
+from .attachments import ReplyFile, reply_attachments_add, reply_files_problem
 from .delivery import ticket_recount_answered
 from .sla import ticket_sla_refresh
 from .state import ticket_assignee_change, ticket_status_change
@@ -182,6 +184,7 @@ def ticket_reply(
     mode: str = "",
     seen_message_id: int | None = None,
     approved_by: User | None = None,
+    files: Sequence[ReplyFile] = (),
 ) -> Message:
     """Queue an agent's reply in the customer's channel. The outbox row is written in the
     same transaction as the message, and delivery starts only after commit.
@@ -210,6 +213,12 @@ def ticket_reply(
     composed = reply_compose(ticket=ticket, agent=agent, text=text, mode=mode)
     if not composed.ok:
         raise ReplyError(composed.error)
+    connector = get_connector(ticket.account.platform)
+    problem = reply_files_problem(
+        limits=connector.attachment_limits, files=files, platform=str(ticket.account.get_platform_display())
+    )
+    if problem:
+        raise ReplyError(problem)
     last_in = _answered_message(ticket)
     if last_in is None:
         raise ReplyError("There is no customer message to reply to.")
@@ -227,6 +236,8 @@ def ticket_reply(
         created_at=now,
         client_token=client_token or None,
     )
+    if files:
+        reply_attachments_add(message=message, files=files)
     outbound = outbox_enqueue(
         account=ticket.account,
         message=message,
