@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils.functional import Promise
 
-from . import parsing
-from . import http
+from . import http, parsing
 from .types import Attachment, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 if TYPE_CHECKING:

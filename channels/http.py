@@ -108,7 +108,8 @@ def download(
             if status == 429:
                 retry = response.headers.get("Retry-After", "")
                 seconds = int(retry) if retry.isdigit() else 5
-                raise ApiRateLimited(f"{who}: too many requests", retry_at=datetime.now().astimezone() + timedelta(seconds=seconds))
+                retry_at = datetime.now().astimezone() + timedelta(seconds=seconds)
+                raise ApiRateLimited(f"{who}: too many requests", retry_at=retry_at)
             if status >= 500:
                 raise ApiUnavailable(f"{who} answered {status} for a file", status=status)
             if status in (401, 403):

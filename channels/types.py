@@ -26,7 +26,8 @@ class Attachment:
     url: str = ""
     # What the connector's fetch_attachment needs besides the stored event: Telegram's
     # file_id, WhatsApp's media id ("" where the URL or the stored message itself holds it).
-    ref: str = ""
+    # Not part of the metadata's identity (nor of what the API shows).
+    ref: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

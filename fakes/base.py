@@ -31,9 +31,9 @@ import urllib.error
 import urllib.request
 import zlib
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from email import message_from_bytes
 from email.policy import HTTP
-from collections.abc import Callable, Iterable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Generic, NamedTuple, Self, TypeVar
 from urllib.parse import SplitResult, urlsplit
@@ -502,7 +502,8 @@ def png_bytes(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
 
     r, g, b = (seed * 67) % 256, (seed * 131 + 80) % 256, (seed * 29 + 160) % 256
     rows = b"".join(
-        b"\x00" + b"".join(bytes(((r + x * 3) % 256, (g + y * 3) % 256, b)) for x in range(width)) for y in range(height)
+        b"\x00" + b"".join(bytes(((r + x * 3) % 256, (g + y * 3) % 256, b)) for x in range(width))
+        for y in range(height)
     )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
@@ -528,7 +529,8 @@ def multipart_form(headers: Any, body: bytes) -> tuple[dict[str, str], dict[str,
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             files[str(name)] = (str(filename), part.get_content_type(), data)

@@ -431,6 +431,7 @@ class FakeTelegram(FakeServer):
             message["reply_to_message"] = replied
         uid = f"AgAD{message['message_id']:04d}{abs(chat['id']) % 100000:05d}"
         if kind == "sticker":
+            self._files[f"CAACAgIAAxkBAAI{uid}"] = (f"stickers/file_{len(self._files)}.webp", png_bytes(128, 128, 5))
             message["sticker"] = {
                 "width": 512, "height": 512, "emoji": text or "\U0001f600", "set_name": "HotCherry",
                 "is_animated": False, "is_video": False, "type": "regular",
@@ -453,7 +454,7 @@ class FakeTelegram(FakeServer):
         elif kind == "document":
             file_name = item.get("file_name") if isinstance(item.get("file_name"), str) else "document.pdf"
             mime = item.get("mime_type") if isinstance(item.get("mime_type"), str) else "application/pdf"
-            data = document_bytes(file_name, int(item.get("file_size") or 0))
+            data = document_bytes(str(file_name), int(item.get("file_size") or 0))
             self._files[f"BQACAgQAAxkBAAI{uid}"] = (f"documents/file_{len(self._files)}.pdf", data)
             message["document"] = {
                 "file_name": file_name, "mime_type": mime, "file_id": f"BQACAgQAAxkBAAI{uid}",

@@ -262,6 +262,10 @@ class Attachment(models.Model):
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255)
     size = models.BigIntegerField(null=True, blank=True)
+    # Where the connector fetches it from: the platform's link, and its own reference
+    # (Telegram's file_id, WhatsApp's media id); kept out of Message.attachments (the API's).
+    source_url = models.CharField(max_length=2000, blank=True)
+    ref = models.CharField(max_length=500, blank=True)
     file = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)

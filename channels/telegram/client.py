@@ -213,10 +213,14 @@ class TelegramClient:
             raise ApiOutcomeUnknown("Telegram accepted the message but returned no message_id")
         return result
 
-    def send_file(self, *, chat_id: int, file: OutboundFile, caption: str = "", reply_to: int | None = None) -> dict[str, Any]:
+    def send_file(
+        self, *, chat_id: int, file: OutboundFile, caption: str = "", reply_to: int | None = None
+    ) -> dict[str, Any]:
         """sendPhoto for a picture Telegram shows as one, else sendDocument (the file as sent)."""
         if len(caption) > MAX_CAPTION_LENGTH:
-            raise ApiPermanentError(f"Too long for a Telegram caption: {len(caption)}/{MAX_CAPTION_LENGTH}.", status=400)
+            raise ApiPermanentError(
+                f"Too long for a Telegram caption: {len(caption)}/{MAX_CAPTION_LENGTH}.", status=400
+            )
         field, method = ("photo", "sendPhoto") if file.content_type in PHOTO_TYPES else ("document", "sendDocument")
         params: dict[str, Any] = {"chat_id": chat_id}
         if caption:
@@ -238,4 +242,5 @@ class TelegramClient:
         if isinstance(size, int) and size > max_bytes:
             raise DownloadTooLarge(f"the file is {size} bytes, over the {max_bytes} limit")
         # download()'s errors name Telegram, never the URL (which holds the token).
-        return download(self.session, f"{self.base}/file/bot{self.token}/{path}", max_bytes=max_bytes, who="Telegram")
+        url = f"{self.base}/file/bot{self.token}/{path}"
+        return download(self.session, url, max_bytes=max_bytes, who="Telegram")

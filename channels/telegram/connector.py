@@ -232,7 +232,9 @@ class TelegramConnector(BaseConnector):
         return parser.message_id_of(sent_chat if sent_chat is not None else chat_id, message["message_id"])
 
     @staticmethod
-    def _send_to(client: TelegramClient, chat_id: int, outbound: OutboundRequest, reply_to: int | None) -> dict[str, Any]:
+    def _send_to(
+        client: TelegramClient, chat_id: int, outbound: OutboundRequest, reply_to: int | None
+    ) -> dict[str, Any]:
         """The text, or with files: the text as the first file's caption when it fits
         Telegram's 1024, else the text first and the files after it. The reply's platform
         id is the first message's."""
@@ -244,7 +246,8 @@ class TelegramConnector(BaseConnector):
             first = client.send_message(chat_id=chat_id, text=outbound.text, reply_to=reply_to)
         for index, file in enumerate(outbound.files):
             sent = client.send_file(
-                chat_id=chat_id, file=file, caption=caption if index == 0 else "", reply_to=reply_to if first is None else None
+                chat_id=chat_id, file=file, caption=caption if index == 0 else "",
+                reply_to=reply_to if first is None else None,
             )
             first = first or sent
         assert first is not None

@@ -14,6 +14,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -39,7 +40,12 @@ MAX_ATTEMPTS = 6
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
-def attachments_record(*, messages: Sequence[Message]) -> list[int]:
+def attachment_metadata(info: AttachmentInfo) -> dict[str, Any]:
+    """What Message.attachments keeps of a file (the API shows filename, content_type, size)."""
+    return {"filename": info.filename, "content_type": info.content_type, "size": info.size, "url": info.url}
+
+
+def attachments_record(*, items: Sequence[tuple[Message, Sequence[AttachmentInfo]]]) -> list[int]:
     """Inside ingest's transaction: one pending row per file of each new message; the
     downloads are queued after commit (never inside ingest: a slow platform cannot hold
     it up). Messages already recorded (a redelivery) get no second row."""
@@ -47,21 +53,23 @@ def attachments_record(*, messages: Sequence[Message]) -> list[int]:
         Attachment(
             message=message,
             index=index,
-            filename=str(meta.get("filename") or "")[:255] or "attachment",
-            content_type=str(meta.get("content_type") or "")[:255] or "application/octet-stream",
-            size=meta.get("size") if isinstance(meta.get("size"), int) else None,
+            filename=info.filename[:255] or "attachment",
+            content_type=info.content_type[:255] or "application/octet-stream",
+            size=info.size,
+            source_url=info.url[:2000],
+            ref=info.ref[:500],
         )
-        for message in messages
-        for index, meta in enumerate(message.attachments or [])
-        if isinstance(meta, dict) and meta.get("content_type") != "text/uri-list"  # a shared link is no file
+        for message, infos in items
+        for index, info in enumerate(infos)
+        if info.content_type != "text/uri-list"  # a shared link is no file
     ]
     if not rows:
         return []
     Attachment.objects.bulk_create(rows, ignore_conflicts=True)
     ids = list(
-        Attachment.objects.filter(message__in=[m.pk for m in messages], state=AttachmentState.PENDING).values_list(
-            "pk", flat=True
-        )
+        Attachment.objects.filter(
+            message__in=[m.pk for m, _ in items], state=AttachmentState.PENDING
+        ).values_list("pk", flat=True)
     )
     attachments_recorded.send(sender=Attachment, attachment_ids=ids)
     return ids
@@ -81,13 +89,12 @@ def attachment_fetch(*, attachment_id: int) -> str:
     if attachment.size is not None and attachment.size > limit:
         return _finish(attachment, AttachmentState.TOO_LARGE, error=f"{attachment.size} bytes, over {limit}")
     event = message.inbound_event
-    meta = (message.attachments or [])[attachment.index] if attachment.index < len(message.attachments or []) else {}
     info = AttachmentInfo(
         filename=attachment.filename,
         content_type=attachment.content_type,
         size=attachment.size,
-        url=str(meta.get("url") or ""),
-        ref=str(meta.get("ref") or ""),
+        url=attachment.source_url,
+        ref=attachment.ref,
     )
     Attachment.objects.filter(pk=attachment.pk).update(attempts=attachment.attempts + 1)
     try:
@@ -186,7 +193,9 @@ def reply_files_problem(*, limits: AttachmentLimits | None, files: Sequence[Repl
     if limits is None:
         return _("%(platform)s replies cannot carry files.") % {"platform": platform}
     if len(files) > limits.max_files:
-        return _("%(platform)s takes at most %(n)s file(s) with a reply.") % {"platform": platform, "n": limits.max_files}
+        return _("%(platform)s takes at most %(n)s file(s) with a reply.") % {
+            "platform": platform, "n": limits.max_files,
+        }
     for file in files:
         if not limits.allows(file.content_type):
             return _("%(platform)s does not take %(type)s files.") % {"platform": platform, "type": file.content_type}
@@ -210,7 +219,7 @@ def reply_attachments_add(*, message: Message, files: Sequence[ReplyFile]) -> li
         attachment_store(attachment=row, content=file.content)
         rows.append(row)
     message.attachments = [
-        {"filename": r.filename, "content_type": r.content_type, "size": r.size, "url": "", "ref": ""} for r in rows
+        {"filename": r.filename, "content_type": r.content_type, "size": r.size, "url": ""} for r in rows
     ]
     message.save(update_fields=["attachments"])
     return rows

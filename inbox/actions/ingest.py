@@ -24,7 +24,7 @@ from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
 from ..signals import customer_messages_received
 from ..sla import first_response_due
-from .attachments import attachments_record
+from .attachments import attachment_metadata, attachments_record
 from .sla import tickets_sla_refresh
 from .state import tickets_status_change
 from .triage import tickets_wake_on_customer_message
@@ -248,7 +248,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
                 in_reply_to_platform_id=item.incoming.in_reply_to,
                 thread_key=item.incoming.thread_key,
                 delivery_status=DeliveryStatus.RECEIVED,
-                attachments=[a.__dict__ for a in item.incoming.attachments],
+                attachments=[attachment_metadata(a) for a in item.incoming.attachments],
                 extra=dict(item.incoming.extra),
                 automated=item.incoming.automated,
                 language=languages[id(item)],
@@ -260,7 +260,9 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             for item, identity, ticket in placed
         ]
     )
-    attachments_record(messages=[m for m in messages if m.attachments])
+    attachments_record(
+        items=[(m, item.incoming.attachments) for m, (item, _, _) in zip(messages, placed, strict=True) if m.attachments]
+    )
     new_ids = {t.pk for t in new_tickets}
     log: list[TicketEvent] = []
     earliest: dict[int, datetime] = {}

@@ -178,7 +178,7 @@ def test_reply_with_an_image_goes_out_as_send_photo(fake_telegram: Any, telegram
     assert sent["photo"]["sha256"] == hashlib.sha256(picture).hexdigest()
     assert sent["photo"]["filename"] == "štítek.png"
     assert reply.attachments == [
-        {"filename": "štítek.png", "content_type": "image/png", "size": len(picture), "url": "", "ref": ""}
+        {"filename": "štítek.png", "content_type": "image/png", "size": len(picture), "url": ""}
     ]
     assert Attachment.objects.get(message=reply).state == AttachmentState.STORED
 
