@@ -24,6 +24,8 @@ SCOPED = {
     "inbox:ticket_team", "inbox:saved_view_delete",
     # A newcomer's draft on brand B's conversation: neither approved nor returned from brand A.
     "inbox:draft_approve", "inbox:draft_return",
+    # Brand B's message files (a stored picture: 404 is the scoping, not a missing file).
+    "inbox:attachment", "inbox:attachment_thumb",
     # Another team's shift plan (brand B's team): neither seen nor edited.
     "shifts:plan", "shifts:plan_settings", "shifts:shift_add", "shifts:shift_remove",
     "shifts:exception_add", "shifts:exception_remove",
@@ -117,6 +119,19 @@ def _sla_policy() -> Any:
     return SlaPolicy.objects.get_or_create(platform="x", first_response_minutes=60, next_response_minutes=60)[0]
 
 
+def _attachment_of_b(world: TwoBrands) -> Any:
+    from fakes.base import png_bytes
+    from inbox.actions.attachments import attachment_store
+    from inbox.models import Attachment
+
+    row, _ = Attachment.objects.get_or_create(
+        message=world.message_b, index=0, defaults={"filename": "b.png", "content_type": "image/png"}
+    )
+    if not row.file:
+        attachment_store(attachment=row, content=png_bytes(20, 20))
+    return row
+
+
 def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     by_basename = {
         "ticket": world.ticket_b, "customer": world.customer_b, "brand": world.brand_b,
@@ -127,6 +142,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "brand_id": world.brand_b.pk, "platform": "x", "format": "json", "table": "summary",
         "team_id": world.team_b.pk, "user_id": world.agent_b.pk, "customer_id": world.customer_b.pk,
         "draft_id": _draft_of_b(world).pk,
+        "attachment_id": _attachment_of_b(world).pk if "attachment_id" in params else 0,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))

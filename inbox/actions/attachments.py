@@ -28,6 +28,7 @@ from channels.registry import get_connector
 from channels.types import Attachment as AttachmentInfo
 
 from ..enums import AttachmentState
+from ..live import bump_on_commit
 from ..models import Attachment, Message
 from ..signals import attachments_recorded
 
@@ -160,7 +161,7 @@ def attachment_store(*, attachment: Attachment, content: bytes) -> None:
             attachment.thumbnail.field.generate_filename(attachment, "thumb.png"), ContentFile(thumb[0])
         )
     with transaction.atomic():
-        row = Attachment.objects.select_for_update().get(pk=attachment.pk)
+        row = Attachment.objects.select_for_update(of=("self",)).select_related("message__ticket").get(pk=attachment.pk)
         if row.state != AttachmentState.PENDING and row.file:
             attachment.file.storage.delete(saved)
             if thumb_name:
@@ -175,6 +176,7 @@ def attachment_store(*, attachment: Attachment, content: bytes) -> None:
         row.state = AttachmentState.STORED
         row.error = ""
         row.save(update_fields=["file", "thumbnail", "size", "sha256", "content_type", "state", "error"])
+        bump_on_commit(tickets=[row.message.ticket])  # open pages show the thumbnail
     attachment.refresh_from_db()
 
 

@@ -261,7 +261,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         ]
     )
     attachments_record(
-        items=[(m, item.incoming.attachments) for m, (item, _, _) in zip(messages, placed, strict=True) if m.attachments]
+        items=[(m, i.incoming.attachments) for m, (i, _, _) in zip(messages, placed, strict=True) if m.attachments]
     )
     new_ids = {t.pk for t in new_tickets}
     log: list[TicketEvent] = []

@@ -193,3 +193,92 @@ def test_reply_with_a_file_over_the_platform_limit_is_refused(
                      files=[ReplyFile(filename="a.pdf", content_type="application/pdf", content=b"x" * 200)])
     assert not Message.objects.filter(direction=Direction.OUT).exists()
     assert not [o for o in fake_telegram.outbound() if o.get("method")]
+
+
+# --- WhatsApp and e-mail ---------------------------------------------------------------------
+@pytest.fixture
+def fake_wa() -> Iterator[Any]:
+    from fakes.whatsapp import FakeWhatsApp
+    from tests.channels.whatsapp.wa_support import PHONE_NUMBER_ID, WA_CREDENTIALS
+
+    fake = FakeWhatsApp(
+        app_secret=WA_CREDENTIALS["app_secret"], verify_token=WA_CREDENTIALS["verify_token"],
+        access_token=WA_CREDENTIALS["access_token"], phone_number_id=PHONE_NUMBER_ID,
+    ).start()
+    yield fake
+    fake.stop()
+
+
+def test_whatsapp_image_is_fetched_through_the_media_endpoint(brand: Any, fake_wa: Any) -> None:
+    from channels.services import brand_account_connect
+    from tests.channels.whatsapp.wa_support import WA_CREDENTIALS, deliver_all
+
+    account = brand_account_connect(brand=brand, platform="whatsapp", handle="+15550783881",
+                                    base_url=fake_wa.base_url, credentials=dict(WA_CREDENTIALS))
+    sent = fake_wa.inbound("420601234567", "Poškozený obal", kind="image")
+    deliver_all(Client(), account, fake_wa)
+    attachment = Attachment.objects.get()
+    assert attachment.state == AttachmentState.STORED and attachment.thumbnail
+    assert attachment.sha256 == hashlib.sha256(fake_wa.media_content(sent["image"]["id"])).hexdigest()
+    paths = [r["path"] for r in fake_wa.requests_log()]
+    assert f"/v21.0/{sent['image']['id']}" in paths[-2] and paths[-1] == "/whatsapp_business/attachments/"
+
+
+def test_email_part_is_stored_from_the_message_itself(brand: Any) -> None:
+    import base64
+    from email.message import EmailMessage
+
+    from channels.email import parser as email_parser
+    from channels.inbound import inbound_events_store
+    from channels.models import BrandAccount
+    from channels.types import RawEvent
+
+    account = BrandAccount.objects.create(brand=brand, platform="email", handle="support@acme.example")
+    mail = EmailMessage()
+    mail["From"] = "Jana Nováková <jana@example.cz>"
+    mail["To"] = "support@acme.example"
+    mail["Subject"] = "Reklamace"
+    mail["Message-ID"] = "<reklamace-1@example.cz>"
+    mail.set_content("Posílám fotku a fakturu.")
+    picture = png_bytes(100, 80, seed=3)
+    mail.add_attachment(picture, maintype="image", subtype="png", filename="fotka.png")
+    mail.add_attachment(b"%PDF-1.4 faktura", maintype="application", subtype="pdf", filename="Faktura č. 7.pdf")
+    raw = mail.as_bytes()
+    event = RawEvent(platform_id=email_parser.event_platform_id(raw), kind=email_parser.EVENT_KIND,
+                     payload={"raw": base64.b64encode(raw).decode(), "address": "support@acme.example"})
+    inbound_events_store(account=account, events=[event])
+    photo, invoice = Attachment.objects.order_by("index")
+    assert photo.state == invoice.state == AttachmentState.STORED
+    assert photo.sha256 == hashlib.sha256(picture).hexdigest() and photo.thumbnail
+    assert invoice.filename == "Faktura č. 7.pdf" and not invoice.thumbnail
+    with default_storage.open(invoice.file.name) as handle:
+        assert handle.read() == b"%PDF-1.4 faktura"
+
+
+def test_thread_shows_thumbnail_and_composer_sends_a_file(
+    fake_telegram: Any, telegram_account: Any, agent: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    message = _photo_in(fake_telegram, telegram_account)
+    fake_telegram.inbound("@jana_n", "Jana Nováková", "a faktura", kind="document", file_name="<b>faktura</b>.pdf")
+    account_poll(account_id=telegram_account.pk)
+    photo, document = Attachment.objects.order_by("pk")
+    client = _login(agent)
+    page = client.get(f"/tickets/{message.ticket_id}/").content.decode()
+    assert f'<img src="/attachments/{photo.pk}/thumb/"' in page
+    assert f'href="/attachments/{document.pk}/" download>📎 &lt;b&gt;faktura&lt;/b&gt;.pdf</a>' in page  # escaped
+    limits = page[page.index("data-attachment-limits"):][:300]
+    assert 'name="files"' in page and "25.0" in limits and "pictures at most 10.0" in limits, limits
+
+    picture = png_bytes(120, 90, seed=11)
+    response = client.post(
+        f"/tickets/{message.ticket_id}/reply/",
+        {"text": "Posíláme štítek", "then_status": "pending",
+         "files": SimpleUploadedFile("štítek.png", picture, content_type="image/png")},
+    )
+    assert response.status_code == 302
+    sent = fake_telegram.outbound()[-1]
+    assert sent["method"] == "sendPhoto" and sent["photo"]["sha256"] == hashlib.sha256(picture).hexdigest()
+    reply = Message.objects.filter(direction=Direction.OUT).get()
+    assert reply.files.get().thumbnail
