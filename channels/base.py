@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils.functional import Promise
 
-from . import parsing
+from . import http, parsing
 from .types import (
+    Attachment,
     MessageTemplate,
     NormalizedAuthor,
     NormalizedMessage,
@@ -57,6 +58,28 @@ class ChannelLimits:
     counting: str = "chars"
     public: bool = True
     signature_separator: str = " "
+
+
+@dataclass(frozen=True)
+class AttachmentLimits:
+    """What a reply may carry on this platform: shown beside the composer's file input
+    before sending, and checked when the reply is written. `types` are content types or
+    families ("image/*"); `image_max_bytes` is a tighter limit for pictures where the
+    platform has one (Telegram's sendPhoto, Viber's picture)."""
+
+    max_bytes: int
+    types: tuple[str, ...] = ("*/*",)
+    max_files: int = 1
+    image_max_bytes: int | None = None
+
+    def allows(self, content_type: str) -> bool:
+        family = content_type.split("/", 1)[0] + "/*"
+        return any(t in ("*/*", content_type, family) for t in self.types)
+
+    def max_bytes_for(self, content_type: str) -> int:
+        if content_type.startswith("image/") and self.image_max_bytes is not None:
+            return self.image_max_bytes
+        return self.max_bytes
 
 
 # --- what a connector declares about itself ------------------------------------------------
@@ -213,6 +236,8 @@ class BaseConnector:
     account_template: str = ""
     agent_template: str = ""
     limits: ChannelLimits = ChannelLimits(max_length=4096)
+    # None: replies on this platform carry text only.
+    attachment_limits: AttachmentLimits | None = None
     # SLA class for first-response targets (settings.FIRST_RESPONSE_TARGETS): "social" or "email".
     sla_class: str = "social"
     # Hovor can point the platform's webhooks at itself (webhook_register).
@@ -354,6 +379,18 @@ class BaseConnector:
         them): an e-mail's original message and its attachments. Platforms whose media stay
         on the platform (a URL in the message) hold none."""
         return []
+
+    def fetch_attachment(
+        self, account: BrandAccount, *, attachment: Attachment, index: int, kind: str, payload: dict[str, Any],
+        max_bytes: int,
+    ) -> bytes:
+        """The bytes of the `index`-th attachment of the message parsed from the stored raw
+        event (`kind`, `payload`). Raises http.DownloadTooLarge past `max_bytes`, a channels.http
+        ApiError otherwise (transient ones are retried). The default downloads the URL the
+        parser kept (Meta's CDN links, Viber's media): platforms behind a token override it."""
+        if not attachment.url:
+            raise http.ApiPermanentError(f"{self.platform} keeps no link to this file")
+        return http.download(http.make_session(), attachment.url, max_bytes=max_bytes, who=str(self.label))
 
     # --- admin ----------------------------------------------------------------------
     def oauth_begin(self, app: OAuthApp, *, callback_url: str, state: str) -> OAuthStart:

@@ -3,7 +3,7 @@ platforms, and one requests session factory with default timeouts."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -90,3 +90,43 @@ def transport_error(exc: requests.RequestException, *, who: str, what: str = "")
     if isinstance(exc, requests.ConnectionError):
         return ApiOutcomeUnknown(f"connection to {who} lost{where}")
     return ApiOutcomeUnknown(f"request to {who} failed{where}")
+
+
+class DownloadTooLarge(ApiPermanentError):
+    """The file is larger than Hovor keeps (settings.HOVOR_ATTACHMENT_MAX_BYTES)."""
+
+
+def download(
+    session: requests.Session, url: str, *, max_bytes: int, who: str, headers: dict[str, str] | None = None
+) -> bytes:
+    """GET a file in chunks, stopping as soon as it passes `max_bytes` (a declared
+    Content-Length past it is refused before reading). Errors map onto the family: 429 and
+    5xx are transient, 401/403 an auth problem, other 4xx permanent."""
+    try:
+        with session.get(url, headers=headers or {}, stream=True) as response:
+            status = response.status_code
+            if status == 429:
+                retry = response.headers.get("Retry-After", "")
+                seconds = int(retry) if retry.isdigit() else 5
+                retry_at = datetime.now().astimezone() + timedelta(seconds=seconds)
+                raise ApiRateLimited(f"{who}: too many requests", retry_at=retry_at)
+            if status >= 500:
+                raise ApiUnavailable(f"{who} answered {status} for a file", status=status)
+            if status in (401, 403):
+                raise ApiAuthError(f"{who} refused the file download ({status})", status=status)
+            if status >= 400:
+                raise ApiPermanentError(f"{who} has no such file ({status})", status=status)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise DownloadTooLarge(f"the file is {declared} bytes, over the {max_bytes} limit")
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise DownloadTooLarge(f"the file is over the {max_bytes} byte limit")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except requests.RequestException as exc:
+        raise transport_error(exc, who=who, what="file download") from None
+

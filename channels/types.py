@@ -24,6 +24,19 @@ class Attachment:
     content_type: str
     size: int | None = None
     url: str = ""
+    # What the connector's fetch_attachment needs besides the stored event: Telegram's
+    # file_id, WhatsApp's media id ("" where the URL or the stored message itself holds it).
+    # Not part of the metadata's identity (nor of what the API shows).
+    ref: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class OutboundFile:
+    """A file an agent attached to a reply, read from storage by the outbox."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,7 @@ class OutboundRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
     not_before: datetime | None = None  # for reconciling: the first attempt's start
     exclude_ids: frozenset[str] = frozenset()  # our own earlier sends, never "found" again
+    files: tuple[OutboundFile, ...] = ()  # attachments, within the connector's AttachmentLimits
 
 
 # What one delivery attempt came to (channels.outbound.outbound_send); the domain's outbox

@@ -23,13 +23,17 @@ import json
 import random
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from email import message_from_bytes
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Generic, NamedTuple, Self, TypeVar
 from urllib.parse import SplitResult, urlsplit
@@ -488,3 +492,48 @@ def cli(
         parser.add_argument("--webhook", default=None, help=webhook)
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     return parser
+
+
+# --- media the fakes serve: real bytes, so a client downloads, hashes and thumbnails them ----
+def png_bytes(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
+    """A valid RGB PNG (a colour gradient picked by `seed`), made without any imaging library."""
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    r, g, b = (seed * 67) % 256, (seed * 131 + 80) % 256, (seed * 29 + 160) % 256
+    rows = b"".join(
+        b"\x00" + b"".join(bytes(((r + x * 3) % 256, (g + y * 3) % 256, b)) for x in range(width))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def document_bytes(name: str, size: int = 0) -> bytes:
+    """A small PDF-looking file (or `size` bytes of it) whose content names the file."""
+    body = f"%PDF-1.4\n% {name}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".encode()
+    if size > len(body):
+        body += b"\n" * (size - len(body))
+    return body
+
+
+def multipart_form(headers: Any, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
+    """A multipart/form-data body -> (fields, files {name: (filename, content type, bytes)})."""
+    head = f"Content-Type: {headers.get('Content-Type')}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    msg = message_from_bytes(head + body, policy=HTTP)
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    if not msg.is_multipart():
+        return fields, files
+    for part in msg.iter_parts():  # type: ignore[attr-defined]
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[str(name)] = (str(filename), part.get_content_type(), data)
+        else:
+            fields[str(name)] = data.decode("utf-8", "replace")
+    return fields, files

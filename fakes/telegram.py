@@ -39,6 +39,7 @@ Standard library only; no Django.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -58,6 +59,9 @@ from fakes.base import (
     FakeServer,
     RequestLog,
     cli,
+    document_bytes,
+    multipart_form,
+    png_bytes,
     post,
     run_until_signalled,
     serve,
@@ -273,6 +277,8 @@ class FakeTelegram(FakeServer):
             self._failures: Failures[dict[str, Any]] = Failures()
             self._requests = RequestLog()
             self._poll_generation = 0
+            # file_id -> (file_path, bytes): what getFile and /file/bot<token>/<path> serve.
+            self._files: dict[str, tuple[str, bytes]] = {}
 
     def reset(self) -> None:
         """Forget users, chats, messages, pending updates, the webhook, armed failures and logs."""
@@ -425,28 +431,34 @@ class FakeTelegram(FakeServer):
             message["reply_to_message"] = replied
         uid = f"AgAD{message['message_id']:04d}{abs(chat['id']) % 100000:05d}"
         if kind == "sticker":
+            self._files[f"CAACAgIAAxkBAAI{uid}"] = (f"stickers/file_{len(self._files)}.webp", png_bytes(128, 128, 5))
             message["sticker"] = {
                 "width": 512, "height": 512, "emoji": text or "\U0001f600", "set_name": "HotCherry",
                 "is_animated": False, "is_video": False, "type": "regular",
                 "file_id": f"CAACAgIAAxkBAAI{uid}", "file_unique_id": uid, "file_size": 25110,
             }
         elif kind == "photo":
-            message["photo"] = [
-                {"file_id": f"AgACAgQAAxkBAAI{uid}s", "file_unique_id": uid + "s", "file_size": 1523,
-                 "width": 90, "height": 68},
-                {"file_id": f"AgACAgQAAxkBAAI{uid}m", "file_unique_id": uid + "m", "file_size": 23410,
-                 "width": 320, "height": 240},
-                {"file_id": f"AgACAgQAAxkBAAI{uid}x", "file_unique_id": uid + "x", "file_size": 128871,
-                 "width": 1280, "height": 960},
-            ]
+            # Real PNG bytes at each size (Telegram re-encodes photos as JPEG; any picture
+            # format serves the client the same), so the client can fetch and thumbnail them.
+            seed = message["message_id"]
+            sizes = []
+            for suffix, (width, height) in (("s", (90, 68)), ("m", (320, 240)), ("x", (640, 480))):
+                file_id = f"AgACAgQAAxkBAAI{uid}{suffix}"
+                data = png_bytes(width, height, seed)
+                self._files[file_id] = (f"photos/file_{len(self._files)}.jpg", data)
+                sizes.append({"file_id": file_id, "file_unique_id": uid + suffix, "file_size": len(data),
+                              "width": width, "height": height})
+            message["photo"] = sizes
             if text:
                 message["caption"] = text
         elif kind == "document":
             file_name = item.get("file_name") if isinstance(item.get("file_name"), str) else "document.pdf"
             mime = item.get("mime_type") if isinstance(item.get("mime_type"), str) else "application/pdf"
+            data = document_bytes(str(file_name), int(item.get("file_size") or 0))
+            self._files[f"BQACAgQAAxkBAAI{uid}"] = (f"documents/file_{len(self._files)}.pdf", data)
             message["document"] = {
                 "file_name": file_name, "mime_type": mime, "file_id": f"BQACAgQAAxkBAAI{uid}",
-                "file_unique_id": uid, "file_size": int(item.get("file_size") or 48213),
+                "file_unique_id": uid, "file_size": len(data),
             }
             if text:
                 message["caption"] = text
@@ -644,6 +656,10 @@ class FakeTelegram(FakeServer):
             except UnicodeDecodeError as exc:
                 raise bad_request("can't decode form data") from exc
             params.update({k: v[-1] for k, v in form.items()})
+        elif body and content_type == "multipart/form-data":
+            fields, files = multipart_form(headers, body)
+            params.update(fields)
+            params.update({name: {"upload": f} for name, f in files.items()})
         return params
 
     @staticmethod
@@ -749,6 +765,9 @@ class FakeTelegram(FakeServer):
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "sendmessage": self._send_message,
+            "getfile": self._get_file,
+            "sendphoto": self._send_photo,
+            "senddocument": self._send_document,
         }.get(method)
         if handler is None:
             raise BotApiError(404, "Not Found")
@@ -938,6 +957,83 @@ class FakeTelegram(FakeServer):
             )
             return message, ""
 
+    def _get_file(self, params: dict[str, Any]) -> tuple[Any, str]:
+        file_id = params.get("file_id")
+        with self._lock:
+            found = self._files.get(file_id) if isinstance(file_id, str) else None
+        if found is None:
+            raise bad_request("invalid file_id")
+        path, data = found
+        if len(data) > 20 * 1024 * 1024:
+            raise bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": str(file_id)[-12:], "file_size": len(data), "file_path": path}, ""
+
+    def file_content(self, token: str, path: str) -> bytes | None:
+        """GET /file/bot<token>/<file_path>: the bytes, or None (Telegram answers 404)."""
+        if token != self.bot_token:
+            return None
+        with self._lock:
+            return next((data for p, data in self._files.values() if p == path), None)
+
+    def _send_photo(self, params: dict[str, Any]) -> tuple[Any, str]:
+        return self._send_media(params, "photo", max_bytes=10 * 1024 * 1024)
+
+    def _send_document(self, params: dict[str, Any]) -> tuple[Any, str]:
+        return self._send_media(params, "document", max_bytes=50 * 1024 * 1024)
+
+    def _send_media(self, params: dict[str, Any], field: str, *, max_bytes: int) -> tuple[Any, str]:
+        """sendPhoto / sendDocument with the file uploaded as multipart/form-data; the caption
+        (0-1024 characters) is what the recipient reads as the message's text."""
+        upload = params.get(field)
+        if not isinstance(upload, dict) or "upload" not in upload:
+            raise bad_request(f"there is no {field} in the request")
+        filename, content_type, data = upload["upload"]
+        if not data:
+            raise bad_request("file must be non-empty")
+        if len(data) > max_bytes:
+            raise BotApiError(413, "Request Entity Too Large")
+        caption = params.get("caption") or ""
+        if not isinstance(caption, str) or utf16_length(caption) > 1024:
+            raise bad_request("message caption is too long")
+        chat_id = self._int(params, "chat_id")
+        with self._lock:
+            chat = self._chats.get(chat_id) if chat_id is not None else None
+            if chat is None:
+                raise bad_request("chat not found")
+            if chat["type"] == "private" and (chat["id"] in self._blocked or chat["id"] not in self._started):
+                raise BotApiError(403, "Forbidden: bot was blocked by the user")
+            reply = self._json_field(params, "reply_parameters")
+            reply_to = self._int(reply, "message_id") if isinstance(reply, dict) else None
+            message: dict[str, Any] = {
+                "message_id": self._new_mid(chat["id"]), "from": dict(self.bot_user), "chat": dict(chat),
+                "date": int(time.time()),
+            }
+            file_id = f"SENT{field}{len(self._files):06d}"
+            self._files[file_id] = (f"{field}s/sent_{len(self._files)}", data)
+            info = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(data)}
+            if field == "photo":
+                message["photo"] = [dict(info, width=0, height=0)]
+            else:
+                message["document"] = dict(info, file_name=filename, mime_type=content_type)
+            if caption:
+                message["caption"] = caption
+            self._messages[(chat["id"], message["message_id"])] = message
+            self._outbound.append(
+                {
+                    "chat_id": chat["id"],
+                    "message_id": message["message_id"],
+                    "platform_id": f"{chat['id']}:{message['message_id']}",
+                    "method": "sendPhoto" if field == "photo" else "sendDocument",
+                    "text": caption,
+                    "caption": caption,
+                    field: {"filename": filename, "content_type": content_type, "size": len(data),
+                            "sha256": hashlib.sha256(data).hexdigest()},
+                    "reply_to_message_id": reply_to,
+                    "date": message["date"],
+                }
+            )
+            return message, ""
+
     # ------------------------------------------------------------------ control endpoints
 
     # ------------------------------------------------------------------ control plane
@@ -1012,6 +1108,14 @@ class _Handler(FakeHandler):
         super()._send_json(status, payload, {"Access-Control-Allow-Origin": "*", **(headers or {})})
 
     def route(self, split: SplitResult, body: bytes) -> None:
+        file_match = re.fullmatch(r"/file/bot([^/]*)/(.+)", split.path)
+        if file_match:
+            data = self.fake.file_content(file_match.group(1), file_match.group(2))
+            if data is None:
+                self._send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            else:
+                self.send_bytes(200, "application/octet-stream", data)
+            return
         status, payload, delay = self.fake.handle_api(self.command, split.path, split.query, self.headers, body)
         if delay > 0:
             time.sleep(delay)

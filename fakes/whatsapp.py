@@ -83,6 +83,8 @@ from fakes.base import (
     FakeServer,
     RequestLog,
     cli,
+    document_bytes,
+    png_bytes,
     post,
     run_until_signalled,
     serve,
@@ -433,6 +435,8 @@ class FakeWhatsApp(FakeServer):
             self._clock_offset = 0.0
             self._customers: dict[str, dict[str, Any]] = {}  # wa_id -> {"name", "last_inbound"}
             self._messages: dict[str, dict[str, Any]] = {}  # wamid -> {"direction", "wa_id"}
+            # media id -> (mime type, bytes): GET /{media-id} names a URL that serves them.
+            self._media: dict[str, tuple[str, bytes]] = {}
             self._outbound: list[dict[str, Any]] = []
             self._reads: list[dict[str, Any]] = []
             self._failures: Failures[dict[str, Any]] = Failures()
@@ -463,6 +467,38 @@ class FakeWhatsApp(FakeServer):
 
     def _media_id(self) -> str:
         return str(1_000_000_000_000_000 + next(self._ids) * 7919)
+
+    # ------------------------------------------------------------------ media
+    def _media_info(self, media_id: str, headers: Any) -> dict[str, Any]:
+        """GET /{media-id}: a URL valid for five minutes (here: while the fake runs) that
+        takes the same Bearer token, as Meta's lookaside.fbsbx.com links do."""
+        self._authenticate(headers)
+        mime, data = self._media[media_id]
+        digest = hashlib.sha256(data).hexdigest()
+        url = (f"{self.base_url}/whatsapp_business/attachments/"
+               f"?mid={media_id}&ext={int(self.now())}&hash={digest[:16]}")
+        return {"messaging_product": "whatsapp", "url": url, "mime_type": mime, "sha256": digest,
+                "file_size": str(len(data)), "id": media_id}
+
+    def media_download(self, query: str, headers: Any) -> tuple[int, str, bytes]:
+        params = urllib.parse.parse_qs(query)
+        media_id = (params.get("mid") or [""])[0]
+        with self._lock:
+            try:
+                self._authenticate(headers)
+            except (FakeGraphError, LoginError):
+                return 401, "text/plain", b"Unauthorized"
+            found = self._media.get(media_id)
+            self._requests.append({"method": "GET", "path": "/whatsapp_business/attachments/",
+                                   "status": 200 if found else 404, "at": self.now()})
+        if found is None:
+            return 404, "text/plain", b"Not Found"
+        return 200, found[0], found[1]
+
+    def media_content(self, media_id: str) -> bytes | None:
+        with self._lock:
+            found = self._media.get(media_id)
+        return found[1] if found else None
 
     # ------------------------------------------------------------------ deliveries
     def envelope(self, value: dict[str, Any]) -> dict[str, Any]:
@@ -645,7 +681,12 @@ class FakeWhatsApp(FakeServer):
                 media["filename"] = str(fields.get("filename") or "document.pdf")
             media["mime_type"] = str(fields.get("mime_type") or MEDIA_DEFAULTS[message_type])
             media_id = self._media_id()
-            media["sha256"] = base64.b64encode(hashlib.sha256(f"{text}:{media_id}".encode()).digest()).decode()
+            if message_type in ("image", "sticker"):
+                data = png_bytes(320, 240, int(media_id) % 97)
+            else:
+                data = document_bytes(str(media.get("filename") or message_type), int(fields.get("file_size") or 0))
+            self._media[media_id] = (media["mime_type"], data)
+            media["sha256"] = base64.b64encode(hashlib.sha256(data).digest()).decode()
             media["id"] = media_id
             if message_type == "audio":
                 media["voice"] = bool(fields.get("voice", True))
@@ -734,6 +775,8 @@ class FakeWhatsApp(FakeServer):
         if TOKEN_PATH_RE.match(path) and method in ("GET", "POST"):
             return 200, self.login.exchange(self._params(query, headers, body)), {}
         node = NODE_PATH_RE.match(path)
+        if node is not None and not node.group(2) and method == "GET" and node.group(1) in self._media:
+            return 200, self._media_info(node.group(1), headers), {}
         request = body + query.encode()
         if node is not None and self._is_account_route(method, node.group(1), node.group(2) or "", request):
             params = self._params(query, headers, body)
@@ -1299,6 +1342,9 @@ class _Handler(FakeHandler):
         path = split.path
         if DIALOG_PATH_RE.match(path):
             write_page(self, *self.fake.login.dialog(self.command, split.query, body))
+        elif path.rstrip("/") == "/whatsapp_business/attachments" and self.command == "GET":
+            status, content_type, data = self.fake.media_download(split.query, self.headers)
+            self.send_bytes(status, content_type, data)
         elif GRAPH_PATH_RE.match(path):
             status, payload, headers = self.fake.handle_api(self.command, path, self.headers, body, split.query)
             self._send_json(status, payload, headers)

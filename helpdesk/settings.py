@@ -136,6 +136,38 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# --- Attachments: stored through Django's storage API --------------------------------
+# A local folder by default (never served as static: /attachments/<id>/ checks access and
+# sets safe headers); S3-compatible storage through django-storages when a bucket is named.
+MEDIA_ROOT = Path(env.str("HOVOR_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/attachments/"
+_s3_bucket = env.str("HOVOR_S3_BUCKET", default="")
+STORAGES = {
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": _s3_bucket,
+                "endpoint_url": env.str("HOVOR_S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("HOVOR_S3_REGION", default="") or None,
+                "access_key": env.str("HOVOR_S3_ACCESS_KEY", default="") or None,
+                "secret_key": env.str("HOVOR_S3_SECRET_KEY", default="") or None,
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+        if _s3_bucket
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Files larger than this are not downloaded (state too_large) nor accepted from agents.
+HOVOR_ATTACHMENT_MAX_BYTES = env.int("HOVOR_ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+# Thumbnails: the longest side, and the most pixels an image may decode to (a bomb is refused).
+HOVOR_THUMBNAIL_SIZE = 320
+HOVOR_IMAGE_MAX_PIXELS = env.int("HOVOR_IMAGE_MAX_PIXELS", default=40_000_000)
+
 # --- Celery -------------------------------------------------------------------------
 _broker_default = REDIS_URL or "filesystem://"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_broker_default)
@@ -189,6 +221,7 @@ CELERY_TASK_ROUTES = {
     "inbox.deliver_outbound": {"queue": "outbound"},
     "inbox.send_read_receipt": {"queue": "outbound"},
     "inbox.fetch_profile": {"queue": "inbound"},
+    "inbox.fetch_attachment": {"queue": "inbound"},
 }
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100

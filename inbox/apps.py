@@ -10,9 +10,11 @@ class InboxConfig(AppConfig):
         # Stored platform events reach the ingest pipeline through the connectors' signal.
         from channels.signals import inbound_stored
 
-        from .triggers import on_inbound_stored
+        from .signals import attachments_recorded
+        from .triggers import on_attachments_recorded, on_inbound_stored
 
         inbound_stored.connect(on_inbound_stored, dispatch_uid="inbox.ingest")
+        attachments_recorded.connect(on_attachments_recorded, dispatch_uid="inbox.attachments")
 
         # Names from the platform, looked up off the ingest path.
         from .signals import identities_need_profiles

@@ -119,3 +119,13 @@ class SlaState(models.TextChoices):
     OVERDUE = "overdue", _("Reply overdue")
     DUE_SOON = "due_soon", _("Due within 15 minutes")
     ON_TRACK = "on_track", _("SLA on track")
+
+
+class AttachmentState(models.TextChoices):
+    """Where a message's file is (inbox/actions/attachments.py): waiting for the worker, in
+    storage, refused by the platform, or over settings.HOVOR_ATTACHMENT_MAX_BYTES."""
+
+    PENDING = "pending", _("Downloading")
+    STORED = "stored", _("Stored")
+    FAILED = "failed", _("Could not be downloaded")
+    TOO_LARGE = "too_large", _("Too large to keep")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils import timezone
 from channels.models import Brand, BrandAccount
 
 from .enums import (
+    AttachmentState,
     DeliveryStatus,
     Direction,
     DraftStatus,
@@ -263,6 +265,51 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.pk}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Storage names never carry the customer's file name (kept in the row, sent in
+    Content-Disposition): no path tricks, no clashes."""
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+def thumbnail_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/thumbs/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.png"
+
+
+class Attachment(models.Model):
+    """A file of a message: the customer's (downloaded by the worker from the platform) or
+    an agent's (uploaded with a reply). `index` is its place in Message.attachments, the
+    metadata the API shows."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="files")
+    index = models.PositiveSmallIntegerField(default=0)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.BigIntegerField(null=True, blank=True)
+    # Where the connector fetches it from: the platform's link, and its own reference
+    # (Telegram's file_id, WhatsApp's media id); kept out of Message.attachments (the API's).
+    source_url = models.CharField(max_length=2000, blank=True)
+    ref = models.CharField(max_length=500, blank=True)
+    file = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=20, choices=AttachmentState.choices, default=AttachmentState.PENDING)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["message_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["message", "index"], name="uniq_attachment_message_index")]
+        indexes = [models.Index(fields=["state", "created_at"], name="attachment_state_idx")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.thumbnail)
 
 
 class OutboundMessage(models.Model):

@@ -22,10 +22,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channels.models import BrandAccount
-from channels.types import OutboundRequest
+from channels.types import OutboundFile, OutboundRequest
 
 from .enums import OutboundStatus
-from .models import Message, OutboundMessage
+from .models import Attachment, Message, OutboundMessage
 
 MAX_DELIVERY_ATTEMPTS = 20
 # A row due this long whose task has not run is taken for lost (a broker restarted, a
@@ -117,7 +117,16 @@ def outbox_request(row: OutboundMessage) -> OutboundRequest:
         extra=dict(row.extra or {}),
         not_before=row.first_attempt_at,
         exclude_ids=frozenset(p for p in ours if p),
+        files=tuple(_outbound_files(row.message_id)),
     )
+
+
+def _outbound_files(message_id: int) -> Iterator[OutboundFile]:
+    """The agent's files of this reply, read from storage (stored before it was queued)."""
+    for attachment in Attachment.objects.filter(message_id=message_id).exclude(file="").order_by("index"):
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+        yield OutboundFile(filename=attachment.filename, content_type=attachment.content_type, content=content)
 
 
 def outbox_mark_sent(*, outbound_id: int, platform_id: str) -> bool:

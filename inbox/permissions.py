@@ -6,7 +6,7 @@ from django.http import Http404
 from channels.models import Brand
 
 from .enums import Role
-from .models import CannedResponse, Customer, ReplyDraft, Team, Ticket
+from .models import Attachment, CannedResponse, Customer, ReplyDraft, Team, Ticket
 from .selectors import (
     brands_visible_to,
     canned_visible_to,
@@ -19,7 +19,8 @@ from .selectors import (
 )
 
 __all__ = [
-    "access_brand", "access_canned", "access_customer", "access_customer_profile", "access_draft", "access_ticket",
+    "access_attachment", "access_brand", "access_canned", "access_customer", "access_customer_profile",
+    "access_draft", "access_ticket",
     "can_edit_canned", "can_review_drafts", "can_share_canned",
     "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
     "is_lead",
@@ -38,6 +39,16 @@ def access_ticket(user: User | AnonymousUser, ticket_id: int) -> Ticket:
         return ticket_detail(ticket_id=ticket_id, among=tickets_visible_to(user=user))
     except Ticket.DoesNotExist:
         raise Http404("No such ticket") from None
+
+
+def access_attachment(user: User | AnonymousUser, attachment_id: int) -> Attachment:
+    """A message's file, if this user may see its conversation; else 404 (as its ticket)."""
+    if not isinstance(user, User) or not is_agent(user):
+        raise Http404("No such file")
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if attachment is None or not tickets_visible_to(user=user).filter(pk=attachment.message.ticket_id).exists():
+        raise Http404("No such file")
+    return attachment
 
 
 def is_admin(user: User | AnonymousUser) -> bool:

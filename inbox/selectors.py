@@ -386,11 +386,9 @@ def ticket_detail(*, ticket_id: int, among: QuerySet[Ticket] | None = None) -> T
         .prefetch_related(
             Prefetch(
                 "messages",
-                queryset=Message.objects.select_related(
-                    "author_identity", "author_user", "outbound", "account"
-                ).order_by(
-                    "sent_at", "id"
-                ),
+                queryset=Message.objects.select_related("author_identity", "author_user", "outbound", "account")
+                .prefetch_related("files")
+                .order_by("sent_at", "id"),
             ),
             Prefetch("customer__identities", queryset=Identity.objects.order_by("platform", "id")),
         )

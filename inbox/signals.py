@@ -33,3 +33,7 @@ customer_messages_received = Signal()
 # (Messenger, Instagram): sent by ingest after its transaction commits. Arguments:
 # account_id (int), identity_ids (list[int]). The inbox's triggers queue the lookups.
 identities_need_profiles = Signal()
+# Files of new customer messages wait to be downloaded (sent inside ingest's transaction).
+# Arguments: attachment_ids (list[int]). The inbox's triggers queue the worker's downloads
+# after commit.
+attachments_recorded = Signal()

@@ -14,6 +14,7 @@ from channels.http import ApiOutcomeUnknown, ApiRateLimited, ApiUnavailable
 from helpdesk.celery import app, step_task
 
 from .actions.assignment import tickets_route
+from .actions.attachments import TRANSIENT, attachment_fetch
 from .actions.delivery import reply_deliver
 from .actions.escalation import sla_check as sla_check_run
 from .actions.profiles import MAX_PROFILE_ATTEMPTS, identity_profile_fetch
@@ -62,6 +63,22 @@ def route_ticket(ticket_id: int) -> None:
 @step_task("inbox.route_tickets", max_retries=5)
 def route_tickets(ticket_ids: list[int]) -> None:
     tickets_route(ticket_ids=ticket_ids)
+
+
+@app.task(
+    name="inbox.fetch_attachment",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(*TRANSIENT, OperationalError),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def fetch_attachment(attachment_id: int) -> None:
+    """Download one customer file and store it (idempotent: a stored one is left alone).
+    The platform's transient errors retry with backoff; the action gives up after
+    MAX_ATTEMPTS and marks the file failed."""
+    attachment_fetch(attachment_id=attachment_id)
 
 
 @step_task("inbox.deliver_outbound")

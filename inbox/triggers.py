@@ -4,13 +4,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from celery.exceptions import Retry
 from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from .actions.attachments import MAX_ATTEMPTS
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
-from .tasks import deliver_soon, fetch_profile, ingest_account, ingest_events, send_read_receipt
+from .tasks import deliver_soon, fetch_attachment, fetch_profile, ingest_account, ingest_events, send_read_receipt
 
 logger = logging.getLogger("hovor.inbox.triggers")
 
@@ -72,3 +74,26 @@ def _queue_quietly(task: Any, *args: int) -> None:
         logger.warning("%s%s not queued: the broker is away (%s)", task.name, args, exc)
     except Exception:  # an eager run's last failure: logged, never the caller's error
         logger.exception("%s%s failed", task.name, args)
+
+
+def on_attachments_recorded(*, attachment_ids: list[int], **_: Any) -> None:
+    """signals.attachments_recorded: each download is its own task, queued after commit; a
+    broker that is away never fails ingest (the sweep queues pending files later)."""
+    ids = list(attachment_ids)
+    transaction.on_commit(lambda: _fetch_soon(ids))
+
+
+def _fetch_soon(attachment_ids: list[int]) -> None:
+    for attachment_id in attachment_ids:
+        try:
+            for _attempt in range(MAX_ATTEMPTS):
+                try:
+                    fetch_attachment.delay(attachment_id)
+                    break
+                except Retry:
+                    # Eager mode (tests, CELERY_TASK_ALWAYS_EAGER) raises the task's retry
+                    # instead of scheduling it: run it again in place, as a worker would.
+                    continue
+        except (KombuError, RedisError, OSError) as exc:
+            logger.warning("attachment %s: not queued (%s); the sweep will fetch it", attachment_id, exc)
+            return

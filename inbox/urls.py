@@ -1,6 +1,20 @@
 from django.urls import path
 
-from .views import agent, canned, chat, customers, drafts, live, notes, people, privacy, reply_tools, sla, triage
+from .views import (
+    agent,
+    attachments,
+    canned,
+    chat,
+    customers,
+    drafts,
+    live,
+    notes,
+    people,
+    privacy,
+    reply_tools,
+    sla,
+    triage,
+)
 
 app_name = "inbox"
 urlpatterns = [
@@ -25,6 +39,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/assign/", agent.ticket_assign_view, name="ticket_assign"),
     path("tickets/<int:ticket_id>/status/", agent.ticket_status_view, name="ticket_status"),
     path("messages/<int:message_id>/retry/", agent.reply_retry_view, name="reply_retry"),
+    path("attachments/<int:attachment_id>/", attachments.attachment_view, name="attachment"),
+    path("attachments/<int:attachment_id>/thumb/", attachments.attachment_thumb_view, name="attachment_thumb"),
     path("tickets/<int:ticket_id>/merge-customer/", agent.customer_merge_view, name="customer_merge"),
     path("tickets/<int:ticket_id>/priority/", triage.ticket_priority_view, name="ticket_priority"),
     path("tickets/<int:ticket_id>/tags/", triage.ticket_tags_view, name="ticket_tags"),

@@ -31,6 +31,8 @@ SCOPED = {
     # Canned responses: brand B's conversation's menu, brand B's canned response (use, edit,
     # delete, over the API too).
     "inbox:canned_menu", "inbox:canned_use", "inbox:canned_edit", "inbox:canned_delete", "canned-detail",
+    # Brand B's message files (a stored picture: 404 is the scoping, not a missing file).
+    "inbox:attachment", "inbox:attachment_thumb",
     # Another team's shift plan (brand B's team): neither seen nor edited.
     "shifts:plan", "shifts:plan_settings", "shifts:shift_add", "shifts:shift_remove",
     "shifts:exception_add", "shifts:exception_remove",
@@ -127,6 +129,19 @@ def _sla_policy() -> Any:
     return SlaPolicy.objects.get_or_create(platform="x", first_response_minutes=60, next_response_minutes=60)[0]
 
 
+def _attachment_of_b(world: TwoBrands) -> Any:
+    from fakes.base import png_bytes
+    from inbox.actions.attachments import attachment_store
+    from inbox.models import Attachment
+
+    row, _ = Attachment.objects.get_or_create(
+        message=world.message_b, index=0, defaults={"filename": "b.png", "content_type": "image/png"}
+    )
+    if not row.file:
+        attachment_store(attachment=row, content=png_bytes(20, 20))
+    return row
+
+
 def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
     by_basename = {
         "ticket": world.ticket_b, "customer": world.customer_b, "brand": world.brand_b,
@@ -140,6 +155,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "draft_id": _draft_of_b(world).pk, "merge_id": _customer_merge_of_b(world).pk,
         "move_id": _ticket_move_of_b(world).pk, "phrase_id": _robot_phrase().pk,
         "canned_id": _canned_of(world.brand_b, world.admin).pk,
+        "attachment_id": _attachment_of_b(world).pk if "attachment_id" in params else 0,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 
 from channels.base import (
+    AttachmentLimits,
     Badge,
     BaseConnector,
     ChannelLimits,
@@ -24,8 +25,8 @@ from channels.base import (
     RecordEvents,
     StoredFile,
 )
-from channels.http import ApiPermanentError
-from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+from channels.http import ApiPermanentError, DownloadTooLarge
+from channels.types import Attachment, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
 from .client import EmailSettings, FetchedMessage, ImapMailbox, smtp_send, smtp_verify
@@ -127,6 +128,8 @@ class EmailConnector(BaseConnector):
     kinds = (MessageKind("email", _("email")),)
     history_hint = _("Email brings in the mailbox's folder (backlog_days limits how far back).")
     limits: ChannelLimits = EMAIL_LIMITS
+    # What most receiving servers take whole (base64 adds a third on the way).
+    attachment_limits = AttachmentLimits(max_bytes=20 * 1024 * 1024, max_files=5)
     sla_class = "email"
 
     # --- inbound ------------------------------------------------------------------------
@@ -166,6 +169,17 @@ class EmailConnector(BaseConnector):
 
     def stored_files(self, kind: str, payload: dict[str, Any]) -> list[StoredFile]:
         return parser.stored_files(payload) if kind == parser.EVENT_KIND else []
+
+    def fetch_attachment(
+        self, account: BrandAccount, *, attachment: Attachment, index: int, kind: str, payload: dict[str, Any],
+        max_bytes: int,
+    ) -> bytes:
+        content = parser.attachment_content(payload, index) if kind == parser.EVENT_KIND else None
+        if content is None:
+            raise ApiPermanentError("the stored e-mail has no such attachment")
+        if len(content) > max_bytes:
+            raise DownloadTooLarge(f"the file is {len(content)} bytes, over the {max_bytes} limit")
+        return content
 
     # --- outbound -----------------------------------------------------------------------
     def reply_message_id(self, config: EmailSettings, outbound: OutboundRequest) -> str:
@@ -207,6 +221,10 @@ class EmailConnector(BaseConnector):
             msg["References"] = " ".join([*references, parent])
         body = f"{REPLY_MARKER}\n\n{outbound.text.strip()}\n"
         msg.set_content(body, charset="utf-8", cte="quoted-printable")
+        for file in outbound.files:  # MIME parts; the filename is RFC 2231-encoded as needed
+            maintype, _, subtype = file.content_type.partition("/")
+            msg.add_attachment(file.content, maintype=maintype or "application",
+                               subtype=subtype or "octet-stream", filename=file.filename)
         return msg, recipient
 
     def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:

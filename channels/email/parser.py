@@ -385,10 +385,12 @@ def _default_name(part: Message, index: int) -> str:
 
 
 def _attachments(
-    leaves: list[tuple[Message, str]], body_parts: set[int], *, report: bool, charsets: Sequence[str] = ()
+    leaves: list[tuple[Message, str]], body_parts: set[int], *, report: bool, charsets: Sequence[str] = (),
+    contents: list[bytes] | None = None,
 ) -> tuple[list[Attachment], list[str], str]:
     """Attachments (inline cid: pictures included), the names of the inline ones, and a
-    winmail.dat's body text if the message had one."""
+    winmail.dat's body text if the message had one. With `contents`, each attachment's
+    bytes are appended to it in the same order."""
     found: list[Attachment] = []
     inline: list[str] = []
     tnef_body = ""
@@ -410,11 +412,15 @@ def _attachments(
             if content is not None:
                 tnef_body = tnef_body or content.body
                 found.extend(Attachment(f.filename, f.content_type, f.size) for f in content.files)
+                if contents is not None:
+                    contents.extend(f.data for f in content.files)
                 continue
         name = filename or _default_name(part, index)
         if part.get("Content-ID") and part.get_content_disposition() != "attachment":
             inline.append(name)
         found.append(Attachment(filename=name, content_type=ctype, size=_size(part)))
+        if contents is not None:
+            contents.append(_payload(part) or b"")
     return found, inline, tnef_body
 
 
@@ -573,6 +579,22 @@ def stored_files(payload: dict[str, Any]) -> list[StoredFile]:
             name = _filename(part) or _default_name(part, index)
             files.append(StoredFile(name, part.get_content_type(), content))
     return files
+
+
+def attachment_content(payload: dict[str, Any], index: int) -> bytes | None:
+    """The bytes of the message's `index`-th attachment, in the order parse_email lists them
+    (the mail is stored whole: nothing to download). None if it has no such attachment."""
+    raw = _raw_bytes(payload)
+    msg = email.message_from_bytes(repair_headers(raw), policy=email.policy.default)
+    if not isinstance(msg, EmailMessage):
+        return None
+    charsets = _charsets(msg)
+    leaves = list(_leaves(msg))
+    _text, body_parts = _body(msg, leaves, charsets)
+    contents: list[bytes] = []
+    _attachments(leaves, body_parts, report=msg.get_content_type() == "multipart/report", charsets=charsets,
+                 contents=contents)
+    return contents[index] if 0 <= index < len(contents) else None
 
 
 def _charsets(msg: Message) -> tuple[str, ...]:

@@ -168,6 +168,7 @@ class TnefFile:
     filename: str
     content_type: str
     size: int
+    data: bytes = field(default=b"", repr=False)
 
 
 @dataclass
@@ -225,5 +226,5 @@ def read_tnef(data: bytes) -> TnefContent:
         filename = _attachment_name(attachment, codepage) or f"attachment-{index}"
         payload = attachment.data if isinstance(attachment.data, bytes) else b""
         content_type = _attachment_type(attachment, filename, codepage)
-        content.files.append(TnefFile(filename=filename, content_type=content_type, size=len(payload)))
+        content.files.append(TnefFile(filename=filename, content_type=content_type, size=len(payload), data=payload))
     return content

@@ -7,6 +7,7 @@ without their chained cause (requests puts the URL in its messages), and a loggi
 scrubs urllib3's debug lines ("POST /bot<token>/sendMessage …")."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import UTC, datetime, timedelta
@@ -21,11 +22,14 @@ from channels.http import (
     ApiOutcomeUnknown,
     ApiPermanentError,
     ApiRateLimited,
+    DownloadTooLarge,
+    download,
     make_session,
     transport_error,
 )
+from channels.types import OutboundFile
 
-from .limits import text_problem
+from .limits import MAX_CAPTION_LENGTH, PHOTO_TYPES, text_problem
 
 logger = logging.getLogger("hovor.channels.telegram")
 
@@ -129,11 +133,19 @@ class TelegramClient:
         self.account_ref = account_ref
         self.session = make_session()
 
-    def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
-        """POST one Bot API method; returns `result`, or raises an ApiError."""
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> Any:
+        """POST one Bot API method; returns `result`, or raises an ApiError. With `files` the
+        request is multipart/form-data (an upload), its other fields as form values."""
         url = f"{self.base}/bot{self.token}/{method}"
         try:
-            response = self.session.post(url, json=params or {}, timeout=timeout)
+            if files:
+                form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (params or {}).items()}
+                response = self.session.post(url, data=form, files=files, timeout=timeout)
+            else:
+                response = self.session.post(url, json=params or {}, timeout=timeout)
         except requests.RequestException as exc:
             # `from None`: the cause's message holds the URL, and the URL holds the token.
             raise transport_error(exc, who="Telegram", what=method) from None
@@ -200,3 +212,35 @@ class TelegramClient:
         if not isinstance(result, dict) or not isinstance(result.get("message_id"), int):
             raise ApiOutcomeUnknown("Telegram accepted the message but returned no message_id")
         return result
+
+    def send_file(
+        self, *, chat_id: int, file: OutboundFile, caption: str = "", reply_to: int | None = None
+    ) -> dict[str, Any]:
+        """sendPhoto for a picture Telegram shows as one, else sendDocument (the file as sent)."""
+        if len(caption) > MAX_CAPTION_LENGTH:
+            raise ApiPermanentError(
+                f"Too long for a Telegram caption: {len(caption)}/{MAX_CAPTION_LENGTH}.", status=400
+            )
+        field, method = ("photo", "sendPhoto") if file.content_type in PHOTO_TYPES else ("document", "sendDocument")
+        params: dict[str, Any] = {"chat_id": chat_id}
+        if caption:
+            params["caption"] = caption
+        if reply_to:
+            params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+        result = self.call(method, params, files={field: (file.filename, file.content, file.content_type)})
+        if not isinstance(result, dict) or not isinstance(result.get("message_id"), int):
+            raise ApiOutcomeUnknown("Telegram accepted the file but returned no message_id")
+        return result
+
+    def download_file(self, *, file_id: str, max_bytes: int) -> bytes:
+        """getFile, then GET {base}/file/bot<token>/<file_path> (bots may fetch up to 20 MB)."""
+        info = self.call("getFile", {"file_id": file_id})
+        path = info.get("file_path") if isinstance(info, dict) else None
+        if not isinstance(path, str) or not path:
+            raise ApiPermanentError("Telegram has no downloadable file for this attachment (over 20 MB?)")
+        size = info.get("file_size")
+        if isinstance(size, int) and size > max_bytes:
+            raise DownloadTooLarge(f"the file is {size} bytes, over the {max_bytes} limit")
+        # download()'s errors name Telegram, never the URL (which holds the token).
+        url = f"{self.base}/file/bot{self.token}/{path}"
+        return download(self.session, url, max_bytes=max_bytes, who="Telegram")

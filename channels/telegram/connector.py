@@ -31,11 +31,11 @@ from channels.base import (
 )
 from channels.http import ApiPermanentError
 from channels.parsing import SkippedEvent
-from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+from channels.types import Attachment, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
 from .client import ALLOWED_UPDATES, ChatMigrated, TelegramClient
-from .limits import GROUP_LIMITS, PRIVATE_LIMITS, text_length
+from .limits import ATTACHMENT_LIMITS, GROUP_LIMITS, MAX_CAPTION_LENGTH, PRIVATE_LIMITS, text_length
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -131,6 +131,7 @@ class TelegramConnector(BaseConnector):
         MessageKind("message_edit", gettext_lazy("edited message")),
     )
     limits: ChannelLimits = PRIVATE_LIMITS
+    attachment_limits = ATTACHMENT_LIMITS
 
     # --- inbound: polling ---------------------------------------------------------------
     def poll(self, account: BrandAccount, cursor: dict[str, Any], record: RecordEvents) -> dict[str, Any]:
@@ -222,13 +223,43 @@ class TelegramConnector(BaseConnector):
         chat_id, reply_to = reply_target(outbound)
         client = client_for(account)
         try:
-            message = client.send_message(chat_id=chat_id, text=outbound.text, reply_to=reply_to)
+            message = self._send_to(client, chat_id, outbound, reply_to)
         except ChatMigrated as exc:
             # The group became a supergroup: same conversation, new chat (and message) ids.
-            message = client.send_message(chat_id=exc.new_chat_id, text=outbound.text, reply_to=None)
+            message = self._send_to(client, exc.new_chat_id, outbound, None)
         chat = message.get("chat")
         sent_chat = _as_int(chat.get("id")) if isinstance(chat, dict) else None
         return parser.message_id_of(sent_chat if sent_chat is not None else chat_id, message["message_id"])
+
+    @staticmethod
+    def _send_to(
+        client: TelegramClient, chat_id: int, outbound: OutboundRequest, reply_to: int | None
+    ) -> dict[str, Any]:
+        """The text, or with files: the text as the first file's caption when it fits
+        Telegram's 1024, else the text first and the files after it. The reply's platform
+        id is the first message's."""
+        if not outbound.files:
+            return client.send_message(chat_id=chat_id, text=outbound.text, reply_to=reply_to)
+        first: dict[str, Any] | None = None
+        caption = outbound.text if text_length(outbound.text) <= MAX_CAPTION_LENGTH else ""
+        if outbound.text.strip() and not caption:
+            first = client.send_message(chat_id=chat_id, text=outbound.text, reply_to=reply_to)
+        for index, file in enumerate(outbound.files):
+            sent = client.send_file(
+                chat_id=chat_id, file=file, caption=caption if index == 0 else "",
+                reply_to=reply_to if first is None else None,
+            )
+            first = first or sent
+        assert first is not None
+        return first
+
+    def fetch_attachment(
+        self, account: BrandAccount, *, attachment: Attachment, index: int, kind: str, payload: dict[str, Any],
+        max_bytes: int,
+    ) -> bytes:
+        if not attachment.ref:
+            raise ApiPermanentError("Telegram gave no file_id for this attachment")
+        return client_for(account).download_file(file_id=attachment.ref, max_bytes=max_bytes)
 
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
         """The Bot API cannot list or look up messages a bot sent, so an earlier attempt

@@ -6,9 +6,14 @@ the same way is exact for Latin, Czech, Cyrillic and other BMP text and never le
 emoji-heavy reply slip past the limit (an emoji outside the BMP counts 2)."""
 from __future__ import annotations
 
-from channels.base import ChannelLimits
+from channels.base import AttachmentLimits, ChannelLimits
 
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+# Bot API uploads (multipart/form-data): photos up to 10 MB, other files up to 50 MB;
+# a photo Telegram re-encodes, so only the picture types it takes go as sendPhoto.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+ATTACHMENT_LIMITS = AttachmentLimits(max_bytes=50 * 1024 * 1024, max_files=5, image_max_bytes=10 * 1024 * 1024)
 
 # A private chat is a one-to-one conversation; group messages are seen by the group.
 PRIVATE_LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="utf16", public=False)

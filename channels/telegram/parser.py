@@ -142,6 +142,7 @@ def _file(media: dict[str, Any], *, filename: str, content_type: str) -> Attachm
         content_type=parsing.optional_string(media, "mime_type") or content_type,
         size=size,
         url="",
+        ref=parsing.optional_string(media, "file_id"),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from channels.http import ApiError, ApiOutcomeUnknown, ApiPermanentError
+from channels.http import ApiError, ApiOutcomeUnknown, ApiPermanentError, DownloadTooLarge, download
 from channels.meta.graph import GRAPH_VERSION, GraphClient, graph_error, graph_error_body
 
 logger = logging.getLogger("hovor.channels.whatsapp")
@@ -99,3 +99,14 @@ class WhatsAppClient(GraphClient):
             {"messaging_product": "whatsapp", "status": "read", "message_id": message_id},
         )
         return bool(data.get("success"))
+
+    def download_media(self, *, media_id: str, max_bytes: int) -> bytes:
+        """GET /{media-id} for a short-lived URL, then GET that URL with the same token."""
+        info = self.get(media_id, {"phone_number_id": self.phone_number_id})
+        url = info.get("url")
+        if not isinstance(url, str) or not url:
+            raise ApiPermanentError("WhatsApp has no download URL for this media")
+        size = str(info.get("file_size") or "")
+        if size.isdigit() and int(size) > max_bytes:
+            raise DownloadTooLarge(f"the file is {size} bytes, over the {max_bytes} limit")
+        return download(self.session, url, max_bytes=max_bytes, who=self.label)

@@ -36,7 +36,7 @@ from channels.meta.login import MetaGrant, MetaLoginConnector, debug_token, gran
 from channels.meta.subscriptions import app_id_for, subscribed, verification_failed
 from channels.meta.webhooks import envelope_list
 from channels.parsing import SkippedEvent
-from channels.types import TEMPLATE, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+from channels.types import TEMPLATE, Attachment, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
 from .client import WhatsAppClient
@@ -389,6 +389,14 @@ class WhatsAppConnector(MetaLoginConnector):
             assert last is not None
             raise ApiPermanentError(window_closed_message(account_templates(account), hours_since(last, now)))
         return client_for(account).send_text(to=to, body=outbound.text, reply_to=outbound.in_reply_to)
+
+    def fetch_attachment(
+        self, account: BrandAccount, *, attachment: Attachment, index: int, kind: str, payload: dict[str, Any],
+        max_bytes: int,
+    ) -> bytes:
+        if not attachment.ref:
+            raise ApiPermanentError("WhatsApp gave no media id for this attachment")
+        return client_for(account).download_media(media_id=attachment.ref, max_bytes=max_bytes)
 
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
         """The Cloud API has no endpoint to list or look up sent messages: None, so an

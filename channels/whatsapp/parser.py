@@ -144,7 +144,9 @@ def _media_handler(media_type: str) -> Callable[[dict[str, Any]], list[Normalize
             _normalized(
                 payload,
                 text=caption,
-                attachments=(Attachment(filename=filename, content_type=mime_type or "application/octet-stream"),),
+                attachments=(
+                    Attachment(filename=filename, content_type=mime_type or "application/octet-stream", ref=media_id),
+                ),
                 extra={"media": [info]},
             )
         ]

@@ -24,6 +24,7 @@ from ..selectors import team_for_brand
 from ..sentiment import detect_sentiment
 from ..signals import customer_messages_received, identities_need_profiles
 from ..sla import first_response_due
+from .attachments import attachment_metadata, attachments_record
 from .profiles import platform_fetches_profiles, profile_wanted
 from .sla import tickets_sla_refresh
 from .state import tickets_status_change
@@ -317,7 +318,7 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
                 in_reply_to_platform_id=item.incoming.in_reply_to,
                 thread_key=item.incoming.thread_key,
                 delivery_status=DeliveryStatus.RECEIVED,
-                attachments=[a.__dict__ for a in item.incoming.attachments],
+                attachments=[attachment_metadata(a) for a in item.incoming.attachments],
                 extra=dict(item.incoming.extra),
                 automated=item.incoming.automated,
                 language=languages[id(item)],
@@ -328,6 +329,9 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             )
             for item, identity, ticket in placed
         ]
+    )
+    attachments_record(
+        items=[(m, i.incoming.attachments) for m, (i, _, _) in zip(messages, placed, strict=True) if m.attachments]
     )
     new_ids = {t.pk for t in new_tickets}
     log: list[TicketEvent] = []

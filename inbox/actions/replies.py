@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..robot_phrases import RobotMatch, robot_phrases_in
 from ..search import search_refresh
 from ..triggers import deliver_after_commit
 from ..variables import MissingValue, UnknownVariable, render_variables
+from .attachments import ReplyFile, reply_attachments_add, reply_files_problem
 from .delivery import ticket_recount_answered
 from .sla import ticket_sla_refresh
 from .state import ticket_assignee_change, ticket_status_change
@@ -240,6 +241,7 @@ def ticket_reply(
     mode: str = "",
     seen_message_id: int | None = None,
     approved_by: User | None = None,
+    files: Sequence[ReplyFile] = (),
 ) -> Message:
     """Queue an agent's reply in the customer's channel. The outbox row is written in the
     same transaction as the message, and delivery starts only after commit.
@@ -269,11 +271,18 @@ def ticket_reply(
     if not composed.ok:
         raise ReplyError(composed.error)
     last_in = answered_message(ticket)
+    account = reply_account(ticket=ticket, answered=last_in)
+    connector = get_connector(account.platform)
+    problem = reply_files_problem(
+        limits=connector.attachment_limits, files=files, platform=str(account.get_platform_display())
+    )
+    if problem:
+        raise ReplyError(problem)
     if last_in is None:
         raise ReplyError("There is no customer message to reply to.")
     return reply_enqueue(
         ticket=ticket, agent=agent, text=composed.text, answered=last_in, mode=mode,
-        client_token=client_token, then_status=then_status,
+        client_token=client_token, then_status=then_status, files=files,
     )
 
 
@@ -288,6 +297,7 @@ def reply_enqueue(
     then_status: str = TicketStatus.PENDING,
     message_extra: Mapping[str, Any] | None = None,
     outbound_extra: Mapping[str, Any] | None = None,
+    files: Sequence[ReplyFile] = (),
 ) -> Message:
     """The writes every reply shares (a free-text one or a template): the message and its
     outbox row in one transaction, the event, the answered state, delivery after commit.
@@ -308,6 +318,8 @@ def reply_enqueue(
         client_token=client_token or None,
         extra=dict(message_extra or {}),
     )
+    if files:
+        reply_attachments_add(message=message, files=files)
     outbound = outbox_enqueue(
         account=account,
         message=message,

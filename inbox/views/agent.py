@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils.http import quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from channels.base import AttachmentLimits
 from channels.registry import UnknownPlatform, get_connector
 
+from ..actions.attachments import ReplyFile
 from ..actions.customers import customers_merge
 from ..actions.drafts import draft_create
 from ..actions.opening import ticket_opened
-from ..actions.replies import RepliedSince, is_newcomer, reply_compose, reply_retry, ticket_reply
+from ..actions.replies import RepliedSince, ReplyError, is_newcomer, reply_compose, reply_retry, ticket_reply
 from ..actions.templates import template_compose, ticket_send_template, ticket_templates
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
 from ..enums import DeliveryStatus, Direction, TicketStatus
@@ -186,6 +191,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "events": ticket_events(ticket=ticket),
         "people_handled": ticket_people_handled(ticket=ticket),
         "limits": connector.limits if connector else None,
+        **_attachment_context(connector.attachment_limits if connector else None),
         "reply_unavailable": "" if connector else _(
             "Replies cannot be sent: no installed connector provides the platform %(platform)s."
         ) % {"platform": ticket.account.platform},
@@ -258,7 +264,9 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if is_newcomer(_agent(request)):
         return _draft_submit(request, ticket_id=ticket.pk, text=text, then_status=then_status)
     try:
+        files = _reply_files(request)
         message = ticket_reply(
+            files=files,
             ticket=ticket,
             agent=_agent(request),
             text=text,
@@ -338,6 +346,37 @@ def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     else:
         flash.success(request, _("Template queued; it goes out in a moment."))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+def _attachment_context(limits: AttachmentLimits | None) -> dict[str, Any]:
+    """The composer's file input and the platform's limits, shown before sending."""
+    if limits is None:
+        return {"attachment_limits": None}
+    types = [t for t in limits.types if t != "*/*"]
+    return {
+        "attachment_limits": limits,
+        "attachment_max": min(limits.max_bytes, settings.HOVOR_ATTACHMENT_MAX_BYTES),
+        "attachment_image_max": limits.image_max_bytes
+        if limits.image_max_bytes is not None and limits.image_max_bytes < limits.max_bytes
+        else None,
+        "attachment_types": ", ".join(types),
+        "attachment_accept": ",".join(types),
+    }
+
+
+def _reply_files(request: HttpRequest) -> list[ReplyFile]:
+    """The composer's files; one over Hovor's own limit is refused before it is read."""
+    found = []
+    for upload in request.FILES.getlist("files"):
+        if upload.size is not None and upload.size > settings.HOVOR_ATTACHMENT_MAX_BYTES:
+            raise ReplyError(
+                _("%(name)s is larger than Hovor keeps (%(size)s).")
+                % {"name": upload.name, "size": filesizeformat(settings.HOVOR_ATTACHMENT_MAX_BYTES)}
+            )
+        name = upload.name or "file"
+        content_type = mimetypes.guess_type(name)[0] or upload.content_type or "application/octet-stream"
+        found.append(ReplyFile(filename=name, content_type=content_type, content=upload.read()))
+    return found
 
 
 def _draft_submit(request: HttpRequest, *, ticket_id: int, text: str, then_status: str) -> HttpResponse:
