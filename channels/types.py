@@ -97,6 +97,9 @@ class OutboundRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
     not_before: datetime | None = None  # for reconciling: the first attempt's start
     exclude_ids: frozenset[str] = frozenset()  # our own earlier sends, never "found" again
+    # Answers offered as buttons ((label, payload) each) where the platform has them; the
+    # text always says how to answer without them.
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 # What one delivery attempt came to (channels.outbound.outbound_send); the domain's outbox

@@ -10,9 +10,12 @@ class InboxConfig(AppConfig):
         # Stored platform events reach the ingest pipeline through the connectors' signal.
         from channels.signals import inbound_stored
 
-        from .triggers import on_inbound_stored
+        from . import signals
+        from .triggers import on_csat_answered, on_csat_surveys_opened, on_inbound_stored
 
         inbound_stored.connect(on_inbound_stored, dispatch_uid="inbox.ingest")
+        signals.csat_surveys_opened.connect(on_csat_surveys_opened, dispatch_uid="inbox.csat_ask")
+        signals.csat_answered.connect(on_csat_answered, dispatch_uid="inbox.csat_review")
 
         # The connector side's API lists only the brands a person's teams cover.
         from channels.scope import brand_scope_register

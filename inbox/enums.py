@@ -75,6 +75,12 @@ class TicketEventType(models.TextChoices):
     DRAFT_SUBMITTED = "draft_submitted", _("Draft sent for approval")
     DRAFT_APPROVED = "draft_approved", _("Draft approved and sent")
     DRAFT_RETURNED = "draft_returned", _("Draft returned")
+    # Customer satisfaction (inbox/actions/csat.py)
+    CSAT_REQUESTED = "csat_requested", _("Satisfaction question due")
+    CSAT_ASKED = "csat_asked", _("Satisfaction question sent")
+    CSAT_ANSWERED = "csat_answered", _("Customer rated the conversation")
+    CSAT_REVIEW_INVITED = "csat_review_invited", _("Invited to a public review")
+    CSAT_REVIEW_ACCEPTED = "csat_review_accepted", _("Opened the review link")
 
 
 class Role(models.TextChoices):

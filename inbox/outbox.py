@@ -114,7 +114,8 @@ def outbox_request(row: OutboundMessage) -> OutboundRequest:
         recipient=row.recipient_platform_id,
         thread_key=row.thread_key,
         subject=row.subject,
-        extra=dict(row.extra or {}),
+        extra={k: v for k, v in (row.extra or {}).items() if k != "choices"},
+        choices=tuple((str(label), str(payload)) for label, payload in (row.extra or {}).get("choices", [])),
         not_before=row.first_attempt_at,
         exclude_ids=frozenset(p for p in ours if p),
     )

@@ -28,3 +28,9 @@ tickets_solved = Signal()
 # messages are written. Arguments: ticket_ids (list[int]) of the conversations they went to.
 # Shifts listens (the out-of-hours acknowledgement).
 customer_messages_received = Signal()
+# Satisfaction questions are due (sent after commit by inbox.actions.csat): the inbox's own
+# trigger queues their sending. Arguments: survey_ids (list[int]).
+csat_surveys_opened = Signal()
+# A customer gave a rating (sent after commit). Arguments: survey_id (int), rating (int).
+# The inbox's trigger invites a delighted customer to a public review where the brand wants it.
+csat_answered = Signal()

@@ -10,7 +10,7 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
-from .tasks import deliver_soon, ingest_account, ingest_events
+from .tasks import csat_ask, csat_invite_review, deliver_soon, ingest_account, ingest_events
 
 logger = logging.getLogger("hovor.inbox.triggers")
 
@@ -47,3 +47,23 @@ def _deliver_soon(outbound_id: int) -> None:
         logger.warning(
             "outbound %s: queued in the outbox, but not on the broker (%s); the sweep will send it", outbound_id, exc
         )
+
+
+def on_csat_surveys_opened(*, survey_ids: list[int], **_: Any) -> None:
+    """inbox.signals.csat_surveys_opened (after the solve committed): ask each. A broker away
+    costs the question (a courtesy), never the agent's solve."""
+    for survey_id in survey_ids:
+        try:
+            csat_ask.delay(survey_id)
+        except (KombuError, RedisError, OSError) as exc:
+            logger.warning("csat %s: question not queued, the broker is away (%s)", survey_id, exc)
+
+
+def on_csat_answered(*, survey_id: int, rating: int, **_: Any) -> None:
+    """inbox.signals.csat_answered: a 5 may earn an invitation to a public review."""
+    if rating != 5:
+        return
+    try:
+        csat_invite_review.delay(survey_id)
+    except (KombuError, RedisError, OSError) as exc:
+        logger.warning("csat %s: review invitation not queued, the broker is away (%s)", survey_id, exc)
