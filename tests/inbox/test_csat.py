@@ -326,3 +326,16 @@ def test_another_brands_customer_is_never_asked_through_this_brand(
     assert survey.brand_id == other.pk and questions(ticket)[0].text.endswith("Other")
     say(x_account, "5")  # the same person writing to Acme: not Other's answer
     assert CsatSurvey.objects.get(ticket=ticket).rating is None
+
+
+def test_the_rating_shows_in_the_customers_panel(
+    x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = answered_and_solved(x_account, agent, django_capture_on_commit_callbacks)
+    client = Client()
+    client.force_login(agent)
+    assert "Asked, no answer yet." in client.get(f"/tickets/{ticket.pk}/").content.decode()
+    say(x_account, "4", thread=ticket.messages.first().thread_key)
+    body = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "<strong>4 / 5</strong>" in body and "Customer rated the conversation: 4 / 5" in body
+    assert "Average 4.0 from 1 rating" in body
