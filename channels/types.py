@@ -142,6 +142,9 @@ class OutboundRequest:
     not_before: datetime | None = None  # for reconciling: the first attempt's start
     exclude_ids: frozenset[str] = frozenset()  # our own earlier sends, never "found" again
     files: tuple[OutboundFile, ...] = ()  # attachments, within the connector's AttachmentLimits
+    # Answers offered as buttons ((label, payload) each) where the platform has them; the
+    # text always says how to answer without them.
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 # What one delivery attempt came to (channels.outbound.outbound_send); the domain's outbox

@@ -286,6 +286,8 @@ HOVOR_INGEST_GRACE = timedelta(seconds=env.float("HOVOR_INGEST_GRACE_SECONDS", d
 # GET /metrics: with a token, scrapers send "Authorization: Bearer <token>"; without one,
 # only loopback clients are answered (helpdesk/metrics.py).
 HOVOR_METRICS_TOKEN = env.str("HOVOR_METRICS_TOKEN", default="")
+# Where customers reach Hovor's public pages (the emailed satisfaction link, review redirects).
+HOVOR_PUBLIC_URL = env.str("HOVOR_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Larger webhook bodies are refused with 413 before they are read (Meta batches stay far below).
 HOVOR_WEBHOOK_MAX_BYTES = env.int("HOVOR_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HOVOR_WEBHOOK_MAX_BYTES

@@ -22,6 +22,13 @@ class InboxConfig(AppConfig):
 
         identities_need_profiles.connect(on_identities_need_profiles, dispatch_uid="inbox.profiles")
 
+        # Customer satisfaction: the question after a solve, the review invitation after a 5.
+        from . import signals
+        from .triggers import on_csat_answered, on_csat_surveys_opened
+
+        signals.csat_surveys_opened.connect(on_csat_surveys_opened, dispatch_uid="inbox.csat_ask")
+        signals.csat_answered.connect(on_csat_answered, dispatch_uid="inbox.csat_review")
+
         # The connector side's API lists only the brands a person's teams cover.
         from channels.scope import brand_scope_register
 

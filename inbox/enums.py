@@ -84,6 +84,12 @@ class TicketEventType(models.TextChoices):
     DRAFT_RETURNED = "draft_returned", _("Draft returned")
     # Canned responses (inbox/actions/canned.py): which one an agent put in the composer.
     CANNED_USED = "canned_used", _("Canned response used")
+    # Customer satisfaction (inbox/actions/csat.py)
+    CSAT_REQUESTED = "csat_requested", _("Satisfaction question due")
+    CSAT_ASKED = "csat_asked", _("Satisfaction question sent")
+    CSAT_ANSWERED = "csat_answered", _("Customer rated the conversation")
+    CSAT_REVIEW_INVITED = "csat_review_invited", _("Invited to a public review")
+    CSAT_REVIEW_ACCEPTED = "csat_review_accepted", _("Opened the review link")
 
 
 class Role(models.TextChoices):

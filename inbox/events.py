@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .enums import TicketEventType
-from .models import CannedResponse, Message, ReplyDraft, Ticket, TicketEvent
+from .models import CannedResponse, CsatSurvey, Message, ReplyDraft, Ticket, TicketEvent
 
 
 def _event(ticket: Ticket, type: TicketEventType, actor: Any = None, **payload: Any) -> TicketEvent:
@@ -210,3 +210,31 @@ def canned_used(*, ticket: Ticket, canned: CannedResponse, language: str, actor:
         ticket, TicketEventType.CANNED_USED, actor=actor, canned_id=canned.pk, shortcut=canned.shortcut,
         language=language,
     )
+
+
+# Customer satisfaction (inbox/actions/csat.py).
+def csat_requested(*, survey: CsatSurvey, actor: Any) -> TicketEvent:
+    return _event(survey.ticket, TicketEventType.CSAT_REQUESTED, actor=actor, survey_id=survey.pk)
+
+
+def csat_asked(*, survey: CsatSurvey, message: Message) -> TicketEvent:
+    return _event(
+        survey.ticket, TicketEventType.CSAT_ASKED, survey_id=survey.pk, message_id=message.pk,
+        language=survey.language,
+    )
+
+
+def csat_answered(*, survey: CsatSurvey, rating: int, via: str, message: Message | None = None) -> TicketEvent:
+    """`via`: "message" (the customer wrote the number), "link" (email page) or "button"."""
+    return _event(
+        survey.ticket, TicketEventType.CSAT_ANSWERED, survey_id=survey.pk, rating=rating, via=via,
+        message_id=message.pk if message is not None else None, agent_id=survey.agent_id,
+    )
+
+
+def csat_review_invited(*, survey: CsatSurvey, message: Message) -> TicketEvent:
+    return _event(survey.ticket, TicketEventType.CSAT_REVIEW_INVITED, survey_id=survey.pk, message_id=message.pk)
+
+
+def csat_review_accepted(*, survey: CsatSurvey) -> TicketEvent:
+    return _event(survey.ticket, TicketEventType.CSAT_REVIEW_ACCEPTED, survey_id=survey.pk)

@@ -613,3 +613,58 @@ class CannedResponseVariant(models.Model):
 
     def __str__(self) -> str:
         return f"/{self.canned_id} {self.language}"
+class CsatSetting(models.Model):
+    """A brand's satisfaction question: on unless an admin turns it off; `texts` holds the
+    admin's own wording per language ({"cs": "…"}), with {brand} filled in. The review
+    invitation (after the top rating, once per customer) is off until the brand turns it on
+    and gives the page where customers may praise it publicly. A brand without a row asks
+    with Hovor's default texts (inbox/actions/csat.py)."""
+
+    brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="csat_setting")
+    enabled = models.BooleanField(default=True)
+    texts = models.JSONField(default=dict, blank=True)
+    review_enabled = models.BooleanField(default=False)
+    review_url = models.URLField(max_length=1000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"CSAT {self.brand} ({'on' if self.enabled else 'off'})"
+
+
+class CsatSurvey(models.Model):
+    """The one satisfaction question of a conversation: opened when an agent solves it (the
+    unique ticket keeps it to one, ever), sent by a task, answered once. Written only by
+    inbox/actions/csat.py; the reports read these rows (with their events)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="csat")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="csat_surveys")
+    platform = models.CharField(max_length=20)
+    # The agent the rating is about: the assignee when solved, else whoever solved it.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(default=timezone.now)
+    # The question's own message (the task sets it when it queues the question).
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    asked_at = models.DateTimeField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_via = models.CharField(max_length=20, blank=True)  # message, link, button
+    review_invited_at = models.DateTimeField(null=True, blank=True)
+    review_accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="csat_rating_1_to_5"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["brand", "created_at"], name="csat_brand_created_idx"),
+            models.Index(fields=["customer", "answered_at"], name="csat_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"CSAT {self.ticket_id}: {self.rating or '-'}"

@@ -24,6 +24,7 @@ from .models import (
     CannedLanguage,
     CannedResponse,
     CannedResponseVariant,
+    CsatSurvey,
     Customer,
     CustomerMerge,
     Identity,
@@ -429,6 +430,26 @@ def customer_history(*, customer: Customer, exclude_ticket_id: int | None = None
     if exclude_ticket_id:
         qs = qs.exclude(pk=exclude_ticket_id)
     return qs
+
+
+@dataclass(frozen=True)
+class CustomerCsat:
+    """The customer's ratings for the profile panel: this conversation's question (None if
+    never asked) and their answers in every conversation (newest first)."""
+
+    current: CsatSurvey | None
+    ratings: list[tuple[int, int]]  # (ticket id, rating)
+
+    @property
+    def average(self) -> float | None:
+        return sum(r for _t, r in self.ratings) / len(self.ratings) if self.ratings else None
+
+
+def customer_csat(*, ticket: Ticket) -> CustomerCsat:
+    surveys = list(CsatSurvey.objects.filter(customer_id=ticket.customer_id).order_by("-created_at", "-pk"))
+    current = next((s for s in surveys if s.ticket_id == ticket.pk), None)
+    ratings = [(s.ticket_id, s.rating) for s in surveys if s.rating is not None]
+    return CustomerCsat(current=current, ratings=ratings)
 
 
 def customers_list(*, user: User) -> QuerySet[Customer]:

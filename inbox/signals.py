@@ -37,3 +37,9 @@ identities_need_profiles = Signal()
 # Arguments: attachment_ids (list[int]). The inbox's triggers queue the worker's downloads
 # after commit.
 attachments_recorded = Signal()
+# Satisfaction questions are due (sent after commit by inbox.actions.csat): the inbox's own
+# trigger queues their sending. Arguments: survey_ids (list[int]).
+csat_surveys_opened = Signal()
+# A customer gave a rating (sent after commit). Arguments: survey_id (int), rating (int).
+# The inbox's trigger invites a delighted customer to a public review where the brand wants it.
+csat_answered = Signal()

@@ -15,6 +15,7 @@ from helpdesk.celery import app, step_task
 
 from .actions.assignment import tickets_route
 from .actions.attachments import TRANSIENT, attachment_fetch
+from .actions.csat import csat_review_invite, csat_survey_ask
 from .actions.delivery import reply_deliver
 from .actions.escalation import sla_check as sla_check_run
 from .actions.profiles import MAX_PROFILE_ATTEMPTS, identity_profile_fetch
@@ -177,3 +178,19 @@ def sla_check() -> None:
     result = sla_check_run()
     if result.escalated:
         logger.info("sla: escalated %d conversations", len(result.escalated))
+
+
+@step_task("inbox.csat_ask")
+def csat_ask(survey_id: int) -> None:
+    """The satisfaction question of a solved conversation; asked once however often this runs."""
+    outbound_id = csat_survey_ask(survey_id=survey_id)
+    if outbound_id is not None:
+        deliver_soon(outbound_id=outbound_id)
+
+
+@step_task("inbox.csat_invite_review")
+def csat_invite_review(survey_id: int) -> None:
+    """After a 5, where the brand asks for public praise: invited once per customer."""
+    outbound_id = csat_review_invite(survey_id=survey_id)
+    if outbound_id is not None:
+        deliver_soon(outbound_id=outbound_id)

@@ -12,7 +12,16 @@ from redis.exceptions import RedisError
 
 from .actions.attachments import MAX_ATTEMPTS
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
-from .tasks import deliver_soon, fetch_attachment, fetch_profile, ingest_account, ingest_events, send_read_receipt
+from .tasks import (
+    csat_ask,
+    csat_invite_review,
+    deliver_soon,
+    fetch_attachment,
+    fetch_profile,
+    ingest_account,
+    ingest_events,
+    send_read_receipt,
+)
 
 logger = logging.getLogger("hovor.inbox.triggers")
 
@@ -97,3 +106,23 @@ def _fetch_soon(attachment_ids: list[int]) -> None:
         except (KombuError, RedisError, OSError) as exc:
             logger.warning("attachment %s: not queued (%s); the sweep will fetch it", attachment_id, exc)
             return
+
+
+def on_csat_surveys_opened(*, survey_ids: list[int], **_: Any) -> None:
+    """inbox.signals.csat_surveys_opened (after the solve committed): ask each. A broker away
+    costs the question (a courtesy), never the agent's solve."""
+    for survey_id in survey_ids:
+        try:
+            csat_ask.delay(survey_id)
+        except (KombuError, RedisError, OSError) as exc:
+            logger.warning("csat %s: question not queued, the broker is away (%s)", survey_id, exc)
+
+
+def on_csat_answered(*, survey_id: int, rating: int, **_: Any) -> None:
+    """inbox.signals.csat_answered: a 5 may earn an invitation to a public review."""
+    if rating != 5:
+        return
+    try:
+        csat_invite_review.delay(survey_id)
+    except (KombuError, RedisError, OSError) as exc:
+        logger.warning("csat %s: review invitation not queued, the broker is away (%s)", survey_id, exc)

@@ -5,6 +5,7 @@ from .views import (
     attachments,
     canned,
     chat,
+    csat,
     customers,
     drafts,
     live,
@@ -19,6 +20,8 @@ from .views import (
 app_name = "inbox"
 urlpatterns = [
     path("", agent.inbox, name="inbox"),
+    path("csat/review/<str:token>/", csat.csat_review, name="csat_review"),
+    path("csat/<str:token>/", csat.csat_page, name="csat_page"),
     path("inbox/list/", agent.inbox_list, name="inbox_list"),
     path("inbox/pulse/", live.inbox_pulse, name="inbox_pulse"),
     path("tickets/<int:ticket_id>/pulse/", live.ticket_pulse, name="ticket_pulse"),

@@ -118,3 +118,58 @@ def first_reply_distribution(conversations: Iterable[Conversation]) -> list[int]
             continue
         counts[next((i for i, bound in enumerate(BUCKETS) if s <= bound), len(BUCKETS))] += 1
     return counts
+
+
+# --- customer satisfaction ---------------------------------------------------------------
+@dataclass(frozen=True)
+class CsatRecord:
+    """One satisfaction question asked (a CsatSurvey row with its question sent)."""
+
+    ticket_id: int
+    brand: str
+    channel: str
+    agent: str
+    rating: int | None  # None: not answered
+    review_invited: bool = False
+    review_accepted: bool = False
+
+
+@dataclass(frozen=True)
+class CsatFigures:
+    asked: int
+    answered: int
+    response_rate: float | None  # percent of the asked who answered
+    average: float | None  # mean rating of the answers, 1..5
+    satisfied: float | None  # percent of the answers that are 4 or 5
+    review_invited: int
+    review_accepted: int
+
+
+def csat_figures(records: Iterable[CsatRecord]) -> CsatFigures:
+    rows = list(records)
+    ratings = [r.rating for r in rows if r.rating is not None]
+    return CsatFigures(
+        asked=len(rows),
+        answered=len(ratings),
+        response_rate=_share(len(ratings), len(rows)),
+        average=(sum(ratings) / len(ratings)) if ratings else None,
+        satisfied=_share(sum(1 for r in ratings if r >= 4), len(ratings)),
+        review_invited=sum(1 for r in rows if r.review_invited),
+        review_accepted=sum(1 for r in rows if r.review_accepted),
+    )
+
+
+CSAT_GROUPINGS: dict[str, Callable[[CsatRecord], str]] = {
+    "agent": lambda r: r.agent,
+    "channel": lambda r: r.channel,
+    "brand": lambda r: r.brand,
+}
+
+
+def csat_figures_by(
+    records: Iterable[CsatRecord], *, key: Callable[[CsatRecord], str]
+) -> list[tuple[str, CsatFigures]]:
+    groups: dict[str, list[CsatRecord]] = {}
+    for r in records:
+        groups.setdefault(key(r), []).append(r)
+    return [(name, csat_figures(rows)) for name, rows in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]

@@ -17,11 +17,11 @@ from django.http import Http404
 from channels.models import Brand
 from channels.registry import UnknownPlatform, get_connector
 from inbox.enums import Direction, Sentiment, TicketEventType, TicketStatus
-from inbox.models import Message, Team, Ticket, TicketEvent
+from inbox.models import CsatSurvey, Message, Team, Ticket, TicketEvent
 from inbox.permissions import is_admin, is_lead
 from inbox.selectors import brands_visible_to
 
-from .metrics import Conversation
+from .metrics import Conversation, CsatRecord
 
 UNANSWERED_LIMIT = 25
 
@@ -230,3 +230,30 @@ def planned_by_hour(*, brand_ids: list[int], team_id: int | None = None) -> list
         for h in range(first, last):
             grid[(weekday + h // 24) % 7][h % 24] += 1
     return grid
+
+
+def csat_in(scope: ReportScope) -> list[CsatRecord]:
+    """Every satisfaction question asked in the period (by when it was sent), in the scope's
+    brands, channel and team, with its answer if any: from the CsatSurvey rows the actions
+    write with their events (an answer given after the period still counts for its question)."""
+    qs = CsatSurvey.objects.filter(
+        brand_id__in=scope.brand_ids, asked_at__gte=scope.start, asked_at__lt=scope.end
+    )
+    if scope.channel:
+        qs = qs.filter(platform=scope.channel)
+    if scope.team_id:
+        qs = qs.filter(ticket__team_id=scope.team_id)
+    rows = list(
+        qs.order_by("asked_at", "pk").values(
+            "ticket_id", "brand__name", "platform", "agent_id", "rating", "review_invited_at", "review_accepted_at"
+        )
+    )
+    names = _display_names({r["agent_id"] for r in rows if r["agent_id"]})
+    return [
+        CsatRecord(
+            ticket_id=r["ticket_id"], brand=r["brand__name"], channel=r["platform"],
+            agent=names.get(r["agent_id"], "") if r["agent_id"] else "", rating=r["rating"],
+            review_invited=r["review_invited_at"] is not None, review_accepted=r["review_accepted_at"] is not None,
+        )
+        for r in rows
+    ]

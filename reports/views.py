@@ -26,12 +26,23 @@ from channels.models import Brand
 from channels.registry import platform_choices
 
 from .banner import DEFAULT_SIZE, SIZES
-from .metrics import GROUPINGS, Figures, figures, figures_by, first_reply_distribution
+from .metrics import (
+    CSAT_GROUPINGS,
+    GROUPINGS,
+    CsatFigures,
+    Figures,
+    csat_figures,
+    csat_figures_by,
+    figures,
+    figures_by,
+    first_reply_distribution,
+)
 from .public import CACHE_SECONDS, banner_png_cached, reply_time_cached
 from .selectors import (
     ReportScope,
     access_reports,
     conversations_in,
+    csat_in,
     human_replies_in,
     mood_by_day,
     planned_by_hour,
@@ -42,7 +53,7 @@ from .staffing import handling_seconds, reply_seconds, staffing, volume, weekday
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
-TABLES = ("summary", "channel", "brand", "team", "agent", "unanswered", "mood")
+TABLES = ("summary", "channel", "brand", "team", "agent", "unanswered", "mood", "csat")
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,37 @@ def _row(f: Figures) -> list[str]:
     return [fn(f) for _name, fn in FIGURE_COLUMNS]
 
 
+CSAT_COLUMNS = (
+    ("asked", lambda f: str(f.asked)),
+    ("answered", lambda f: str(f.answered)),
+    ("response_rate_pct", lambda f: _pct(f.response_rate)),
+    ("average_rating", lambda f: "" if f.average is None else f"{f.average:.2f}"),
+    ("rated_4_or_5_pct", lambda f: _pct(f.satisfied)),
+    ("review_invited", lambda f: str(f.review_invited)),
+    ("review_accepted", lambda f: str(f.review_accepted)),
+)
+
+
+def _csat_row(f: CsatFigures) -> list[str]:
+    return [fn(f) for _name, fn in CSAT_COLUMNS]
+
+
+def _csat_labels() -> list[str]:
+    return [
+        _("Asked"), _("Answered"), _("Response rate (%)"), _("Average rating (1–5)"), _("Rated 4 or 5 (%)"),
+        _("Invited to review"), _("Accepted the invitation"),
+    ]
+
+
+def _csat_report(scope: ReportScope) -> dict[str, Any]:
+    records = csat_in(scope)
+    groups = [
+        (name, _group_label(name), [(k, _csat_row(f)) for k, f in csat_figures_by(records, key=CSAT_GROUPINGS[name])])
+        for name in ("agent", "channel", "brand")
+    ]
+    return {"all": _csat_row(csat_figures(records)), "groups": groups, "labels": _csat_labels()}
+
+
 @login_required
 @require_GET
 def reports_page(request: HttpRequest) -> HttpResponse:
@@ -156,6 +198,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             "q": q, "query": q.as_query(), "brands": brands, "teams": teams, "channels": platform_choices(),
             "summary": summary, "groups": groups, "labels": _column_labels(),
             "unanswered": unanswered_longest(brand_ids=scope.brand_ids, channel=q.channel, team_id=q.team_id),
+            "csat": _csat_report(scope),
             "previous_start": scope.previous().start.date(), "previous_end": (scope.start - timedelta(days=1)).date(),
             "embeds": _public_embeds(request, brands),
         },
@@ -230,6 +273,13 @@ def reports_export(request: HttpRequest, table: str) -> HttpResponse:
         writer.writerow(["brand", "channel", "day", "negative", "neutral", "positive"])
         for row in mood_by_day(scope):
             writer.writerow(row)
+    elif table == "csat":
+        writer.writerow(["grouping", "key", *[name for name, _fn in CSAT_COLUMNS]])
+        records = csat_in(scope)
+        writer.writerow(["all", "", *_csat_row(csat_figures(records))])
+        for grouping in ("agent", "channel", "brand"):
+            for key, rated in csat_figures_by(records, key=CSAT_GROUPINGS[grouping]):
+                writer.writerow([grouping, key, *_csat_row(rated)])
     elif table == "summary":
         writer.writerow(["period", "start", "end", *columns])
         writer.writerow(["current", scope.start.date(), (scope.end - timedelta(days=1)).date(),

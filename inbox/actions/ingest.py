@@ -25,6 +25,7 @@ from ..sentiment import detect_sentiment
 from ..signals import customer_messages_received, identities_need_profiles
 from ..sla import first_response_due
 from .attachments import attachment_metadata, attachments_record
+from .csat import csat_answer_record, csat_pending_for, parse_rating
 from .profiles import platform_fetches_profiles, profile_wanted
 from .sla import tickets_sla_refresh
 from .state import tickets_status_change
@@ -247,6 +248,9 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         open_by_customer[ticket.customer_id] = ticket
         tickets[ticket.pk] = ticket
 
+    # Questions waiting for a rating: a customer's number written back answers one.
+    pending_csat = csat_pending_for(account_id=account.pk, customer_ids=customer_ids)
+    ratings: dict[int, tuple[Any, int]] = {}  # id(item) -> (survey, rating)
     placed: list[tuple[IncomingItem, Identity, Ticket]] = []
     batch_tickets: dict[str, Ticket] = {}  # platform id / thread key -> ticket, within this batch
     new_tickets: list[Ticket] = []
@@ -266,6 +270,19 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             found = candidate if candidate is not None and candidate.customer_id == identity.customer_id else None
         if found is None:
             found = open_by_customer.get(identity.customer_id)
+        survey = pending_csat.get(identity.customer_id)
+        rating = parse_rating(msg.text) if survey is not None and not msg.automated else None
+        if survey is not None and rating is not None and (found is None or found.pk == survey.ticket_id):
+            # The answer to the satisfaction question: kept in its conversation, which stays
+            # as it is (a solved one is not reopened by a rating).
+            ticket = tickets.setdefault(survey.ticket_id, survey.ticket)
+            ratings[id(item)] = (survey, rating)
+            del pending_csat[identity.customer_id]
+            languages[id(item)] = msg.language or ticket.language
+            sentiments[id(item)] = detect_sentiment(msg.text, language=languages[id(item)])
+            batch_tickets[msg.platform_id] = ticket
+            placed.append((item, identity, ticket))
+            continue
         # The platform's own tag when it gives one (X does), else what the text says; the
         # conversation's language settles the doubt a short message leaves.
         languages[id(item)] = msg.language or detect_language(msg.text, prior=found.language if found else "")
@@ -338,7 +355,13 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     earliest: dict[int, datetime] = {}
     latest: dict[int, datetime] = {}
     seen: set[int] = set()
-    for message, (_, _, ticket) in zip(messages, placed, strict=True):
+    answers: list[tuple[Any, int, Message]] = []
+    for message, (item, _, ticket) in zip(messages, placed, strict=True):
+        if id(item) in ratings:
+            log.append(events.message_received(ticket=ticket, message=message))
+            survey, rating = ratings[id(item)]
+            answers.append((survey, rating, message))
+            continue
         first_in_batch = ticket.pk not in seen
         seen.add(ticket.pk)
         if ticket.pk in new_ids and first_in_batch:
@@ -350,9 +373,13 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
         if ticket.pk not in new_ids:
             earliest[ticket.pk] = min(earliest.get(ticket.pk, message.sent_at), message.sent_at)
             latest[ticket.pk] = max(latest.get(ticket.pk, message.sent_at), message.sent_at)
-    continued_ids = {t.pk for _, _, t in placed if t.pk not in new_ids}
+    talking = [(item, identity, t) for item, identity, t in placed if id(item) not in ratings]
+    continued_ids = {t.pk for _, _, t in talking if t.pk not in new_ids}
     log.extend(_follow_sentiment(tickets=[tickets[pk] for pk in continued_ids if pk in tickets]))
     events.record(log)
+    for survey, rating, message in answers:
+        via = "button" if message.extra.get("button_payload") else "message"
+        csat_answer_record(survey=survey, rating=rating, via=via, message=message)
     search_refresh(ticket_ids={t.pk for _, _, t in placed})
     if earliest:
         _continue_tickets(
@@ -363,12 +390,12 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
             now=now,
         )
         # The customer wrote again: the conversation is open (pending, solved or new before).
-        continued = {t.pk: t for _, _, t in placed if t.pk in earliest}
+        continued = {t.pk: t for _, _, t in talking if t.pk in earliest}
         tickets_status_change(tickets=list(continued.values()), status=TicketStatus.OPEN, actor=None)
         tickets_wake_on_customer_message(ticket_ids=list(continued))  # a snoozed one is back
     tickets_sla_refresh(ticket_ids={t.pk for _, _, t in placed})  # policies, business hours
     bump_on_commit(tickets={t.pk: t for _, _, t in placed}.values())
-    human = sorted({t.pk for item, _, t in placed if not item.incoming.automated})
+    human = sorted({t.pk for item, _, t in talking if not item.incoming.automated})
     if human:
         customer_messages_received.send(sender=Message, ticket_ids=human)
     result.created = messages

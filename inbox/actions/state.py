@@ -16,6 +16,7 @@ from django.utils import timezone
 from .. import events, signals
 from ..enums import TicketStatus
 from ..models import AgentProfile, Ticket
+from .csat import csat_surveys_open
 from .sla import tickets_sla_refresh
 
 
@@ -56,6 +57,7 @@ def tickets_status_change(*, tickets: Sequence[Ticket], status: str, actor: Any 
     events.record(log)
     if status == TicketStatus.SOLVED:
         _tell_solved(changed)
+        csat_surveys_open(tickets=changed, actor=actor)  # an agent's solve: the customer is asked once
     tickets_sla_refresh(ticket_ids=current)  # pending pauses the clock, open restarts it
     return changed
 

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from helpdesk import api_types
 
 from ..enums import Sentiment, TicketPriority, TicketStatus
-from ..models import Customer, Identity, Message, Ticket
+from ..models import CsatSurvey, Customer, Identity, Message, Ticket
 
 
 class IdentitySerializer(api_types.ModelSerializer):
@@ -110,8 +110,18 @@ class MessageSerializer(api_types.ModelSerializer):
         return outbound.last_error if outbound is not None and obj.delivery_status == "failed" else ""
 
 
+class CsatSerializer(api_types.ModelSerializer):
+    """The conversation's satisfaction question and its answer (null until asked)."""
+
+    class Meta:
+        model = CsatSurvey
+        fields = ["rating", "asked_at", "answered_at", "answered_via", "review_invited_at", "review_accepted_at"]
+        read_only_fields = fields
+
+
 class TicketListSerializer(api_types.ModelSerializer):
     customer = CustomerSerializer(read_only=True)
+    csat = CsatSerializer(read_only=True, allow_null=True)
     platform = serializers.CharField(source="account.platform", read_only=True)
     sentiment = SentimentField()
     tags = serializers.SerializerMethodField()
@@ -142,8 +152,9 @@ class TicketListSerializer(api_types.ModelSerializer):
             "sla_due_at",
             "sla_target",
             "sla_breached_at",
+            "csat",
         ]
-        read_only_fields = ["next_response_due_at", "sla_due_at", "sla_target", "sla_breached_at"]
+        read_only_fields = ["next_response_due_at", "sla_due_at", "sla_target", "sla_breached_at", "csat"]
 
     def get_tags(self, obj: Ticket) -> list[str]:
         """The tags' names (prefetched by the list: no query per ticket)."""

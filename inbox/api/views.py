@@ -100,7 +100,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self) -> QuerySet[Ticket]:
         qs = (
             tickets_visible_to(user=_agent(self.request))
-            .select_related("customer", "account")
+            .select_related("customer", "account", "csat")
             .prefetch_related("customer__identities", "customer__tags")
             .defer("search_who", "search_text")
         )

@@ -121,6 +121,8 @@ def event_summary(event: TicketEvent) -> str:
         return _("First-response target missed: escalated")
     if event.type == "reply_failed":
         return _("Reply failed: %(error)s") % {"error": payload.get("error", "")}
+    if event.type == "csat_answered":
+        return _("Customer rated the conversation: %(rating)s / 5") % {"rating": payload.get("rating", "?")}
     if event.type == "draft_returned":
         return _("Draft returned: %(comment)s") % {"comment": payload.get("comment", "")}
     if event.type == "draft_approved" and payload.get("edited"):

@@ -539,7 +539,9 @@ def test_reply_then_solved(fake_x: Any, x_account: Any, agent: User) -> None:
     assert response.status_code == 201, response.content
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.SOLVED
-    assert len(fake_x.outbound()) == 1
+    # The reply, then the satisfaction question an agent's solve asks (tests/inbox/test_csat.py).
+    sent = [t["text"] for t in fake_x.outbound()]
+    assert len(sent) == 2 and sent[0].startswith("Done!") and "How did we do?" in sent[1]
 
 
 def test_reply_token_of_another_ticket_is_400(fake_x: Any, x_account: Any, agent: User) -> None:
