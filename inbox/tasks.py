@@ -15,7 +15,7 @@ from helpdesk.celery import app, step_task
 
 from .actions.assignment import tickets_route
 from .actions.attachments import TRANSIENT, attachment_fetch
-from .actions.csat import csat_review_invite, csat_survey_ask
+from .actions.csat import csat_reply_in_flight, csat_review_invite, csat_survey_ask
 from .actions.delivery import reply_deliver
 from .actions.escalation import sla_check as sla_check_run
 from .actions.profiles import MAX_PROFILE_ATTEMPTS, identity_profile_fetch
@@ -180,9 +180,17 @@ def sla_check() -> None:
         logger.info("sla: escalated %d conversations", len(result.escalated))
 
 
+CSAT_WAIT_SECONDS, CSAT_WAITS = 5, 60  # for the solving reply to reach the customer: 5 min at most
+
+
 @step_task("inbox.csat_ask")
-def csat_ask(survey_id: int) -> None:
-    """The satisfaction question of a solved conversation; asked once however often this runs."""
+def csat_ask(survey_id: int, waited: int = 0) -> None:
+    """The satisfaction question of a solved conversation; asked once however often this runs,
+    and only after the conversation's replies have gone out (the answer comes before "How did
+    we do?"; a reply stuck longer than five minutes does not hold the question back)."""
+    if waited < CSAT_WAITS and csat_reply_in_flight(survey_id=survey_id):
+        csat_ask.apply_async((survey_id, waited + 1), countdown=CSAT_WAIT_SECONDS)
+        return
     outbound_id = csat_survey_ask(survey_id=survey_id)
     if outbound_id is not None:
         deliver_soon(outbound_id=outbound_id)

@@ -27,8 +27,8 @@ from django.utils import timezone
 from channels.registry import UnknownPlatform, get_connector
 
 from .. import events, signals
-from ..enums import DeliveryStatus, Direction
-from ..models import CsatSetting, CsatSurvey, Customer, Message, Ticket
+from ..enums import DeliveryStatus, Direction, OutboundStatus
+from ..models import CsatSetting, CsatSurvey, Customer, Message, OutboundMessage, Ticket
 from ..outbox import outbox_enqueue
 
 LANGUAGES = ("en", "cs", "pl", "bg")
@@ -232,6 +232,18 @@ def _send_to_customer(*, ticket: Ticket, text: str, choices: list[list[str]]) ->
         thread_key=last_in.thread_key, subject=ticket.subject, extra=extra,
     )
     return message, outbound.pk
+
+
+def csat_reply_in_flight(*, survey_id: int) -> bool:
+    """Whether a reply of the solved conversation is still on its way to the customer: the
+    question waits for it (never "How did we do?" before the answer)."""
+    ticket_id = CsatSurvey.objects.filter(pk=survey_id).values_list("ticket_id", flat=True).first()
+    if ticket_id is None:
+        return False
+    return OutboundMessage.objects.filter(
+        message__ticket_id=ticket_id, message__author_user__isnull=False,
+        status__in=(OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.UNKNOWN),
+    ).exists()
 
 
 def csat_survey_ask(*, survey_id: int) -> int | None:

@@ -332,6 +332,9 @@ def reply_enqueue(
         subject=ticket.subject,
         extra={**(answered.extra or {}), **(outbound_extra or {})},
     )
+    # Delivery is queued first, before the status change's own after-commit work (a solve's
+    # satisfaction question), so the customer gets the answer before being asked about it.
+    deliver_after_commit(outbound_id=outbound.pk)
     events.reply_queued(ticket=ticket, message=message, actor=agent, mode=mode)
     search_refresh(ticket_ids=[ticket.pk])
     update = ["waiting_since", "updated_at"]
@@ -346,7 +349,6 @@ def reply_enqueue(
         ticket_status_change(ticket=ticket, status=then_status, actor=agent)
     if ticket.assignee_id is None:
         ticket_assignee_change(ticket=ticket, assignee_id=agent.pk, actor=agent)
-    deliver_after_commit(outbound_id=outbound.pk)
     bump_on_commit(tickets=[ticket])
     return message
 
