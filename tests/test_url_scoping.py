@@ -158,6 +158,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "move_id": _ticket_move_of_b(world).pk, "phrase_id": _robot_phrase().pk,
         "canned_id": _canned_of(world.brand_b, world.admin).pk,
         "attachment_id": _attachment_of_b(world).pk if "attachment_id" in params else 0,
+        "token": "not-a-signed-token",  # the satisfaction pages' key (a bad one: refused plainly)
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))

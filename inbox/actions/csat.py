@@ -27,7 +27,7 @@ from django.utils import timezone
 from channels.registry import UnknownPlatform, get_connector
 
 from .. import events, signals
-from ..enums import DeliveryStatus, Direction, OutboundStatus
+from ..enums import DeliveryStatus, Direction, OutboundStatus, TicketStatus
 from ..models import CsatSetting, CsatSurvey, Customer, Message, OutboundMessage, Ticket
 from ..outbox import outbox_enqueue
 
@@ -262,6 +262,10 @@ def csat_survey_ask(*, survey_id: int) -> int | None:
         if not setting.enabled:
             return None
         ticket = survey.ticket
+        if ticket.status != TicketStatus.SOLVED:
+            # Reopened meanwhile (the customer wrote, or the solving reply failed and the
+            # conversation went back to the queue): there is nothing to rate yet.
+            return None
         text = csat_question_text(survey=survey, setting=setting, brand_name=ticket.brand.name)
         choices = [[str(n), f"{BUTTON_PREFIX}{survey.pk}:{n}"] for n in range(1, 6)]
         sent = _send_to_customer(ticket=ticket, text=text, choices=choices)
