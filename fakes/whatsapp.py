@@ -84,6 +84,7 @@ from fakes.base import (
     RequestLog,
     cli,
     document_bytes,
+    multipart_form,
     png_bytes,
     post,
     run_until_signalled,
@@ -128,6 +129,7 @@ MAX_TEXT_LENGTH = 4096
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 PHONE_PATH_RE = re.compile(r"^/v\d+\.\d+/([^/]+)/?$")
 MESSAGES_PATH_RE = re.compile(r"^/v(\d+)\.(\d+)/([^/]+)/messages/?$")
+MEDIA_PATH_RE = re.compile(r"^/v\d+\.\d+/([^/]+)/media/?$")
 GRAPH_PATH_RE = re.compile(r"^/v\d+\.\d+/")
 NODE_PATH_RE = re.compile(r"^/v\d+\.\d+/([^/]+)(?:/([^/]+))?/?$")
 DIALOG_PATH_RE = re.compile(r"^(/v\d+(\.\d+)?)?/dialog/oauth/?$")
@@ -480,6 +482,25 @@ class FakeWhatsApp(FakeServer):
         return {"messaging_product": "whatsapp", "url": url, "mime_type": mime, "sha256": digest,
                 "file_size": str(len(data)), "id": media_id}
 
+    def _upload(self, number: str, headers: Any, body: bytes) -> dict[str, Any]:
+        """POST /{phone-number-id}/media (multipart: messaging_product, type, file) -> {"id"}."""
+        principal = self._authenticate(headers)
+        if number != self.phone_number_id or not self._reaches(principal, self.waba_id):
+            raise unsupported_request("post", number)
+        fields, files = multipart_form(headers, body)
+        if fields.get("messaging_product") != "whatsapp":
+            raise invalid_parameter("(#100) The parameter messaging_product is required.")
+        if "file" not in files or not files["file"][2]:
+            raise invalid_parameter("(#100) The parameter file is required.")
+        filename, content_type, content = files["file"]
+        mime = fields.get("type") or content_type
+        limit = 5 * 1024 * 1024 if mime.startswith("image/") else 100 * 1024 * 1024
+        if len(content) > limit:
+            raise invalid_parameter("(#131053) Media upload error: file too large")
+        media_id = self._media_id()
+        self._media[media_id] = (mime, content)
+        return {"id": media_id}
+
     def media_download(self, query: str, headers: Any) -> tuple[int, str, bytes]:
         params = urllib.parse.parse_qs(query)
         media_id = (params.get("mid") or [""])[0]
@@ -789,6 +810,9 @@ class FakeWhatsApp(FakeServer):
                 raise unsupported_request("get", number.group(1))
             return 200, {"verified_name": self.verified_name, "display_phone_number": self.display_phone_number,
                          "quality_rating": "GREEN", "id": self.phone_number_id}, {}
+        upload = MEDIA_PATH_RE.match(path)
+        if upload is not None and method == "POST":
+            return 200, self._upload(upload.group(1), headers, body), {}
         match = MESSAGES_PATH_RE.match(path)
         if match is None or method != "POST":
             raise FakeGraphError(
@@ -1159,9 +1183,21 @@ class FakeWhatsApp(FakeServer):
             record.update(text=text["body"], preview_url=preview)
         elif message_type == "template":
             record.update(self._template(data.get("template")))
+        elif message_type in ("image", "document"):
+            media = data.get(message_type)
+            if not isinstance(media, dict) or not isinstance(media.get("id"), str) or media["id"] not in self._media:
+                raise invalid_parameter(f"(#100) Param {message_type}['id'] is not a valid uploaded media id.")
+            if not self._window_open(wa_id):
+                raise graph_error(131047)
+            mime, content = self._media[media["id"]]
+            record.update({message_type: {
+                "id": media["id"], "mime_type": mime, "size": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(), "filename": media.get("filename"),
+            }, "caption": media.get("caption") or ""})
         else:
             raise invalid_parameter(
-                f"(#100) Param type must be one of {{TEXT, TEMPLATE}} in this fake - got \"{message_type}\"."
+                "(#100) Param type must be one of {TEXT, TEMPLATE, IMAGE, DOCUMENT} in this fake"
+                f" - got \"{message_type}\"."
             )
         wamid = self._wamid(wa_id)
         self._messages[wamid] = {"direction": "out", "wa_id": wa_id}

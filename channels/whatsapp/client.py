@@ -14,9 +14,11 @@ import requests
 
 from channels.http import ApiError, ApiOutcomeUnknown, ApiPermanentError, DownloadTooLarge, download
 from channels.meta.graph import GRAPH_VERSION, GraphClient, graph_error, graph_error_body
+from channels.types import OutboundFile
 
 logger = logging.getLogger("hovor.channels.whatsapp")
 
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 WINDOW_CLOSED_CODE = 131047  # "Re-engagement message"
 WINDOW_CLOSED_SUBCODE = 2018278
 WINDOW_CLOSED_SENT = (
@@ -66,6 +68,28 @@ class WhatsAppClient(GraphClient):
             "type": "text",
             "text": {"body": body, "preview_url": False},
         }
+        if reply_to:
+            payload["context"] = {"message_id": reply_to}
+        return self._send(payload)
+
+    def send_file(self, *, to: str, file: OutboundFile, caption: str = "", reply_to: str = "") -> str:
+        """Upload the file (POST /{phone-number-id}/media), then send it as an image (JPEG
+        or PNG, which WhatsApp shows inline) or a document carrying its file name."""
+        uploaded = self.request(
+            "POST", f"{self.phone_number_id}/media",
+            data={"messaging_product": "whatsapp", "type": file.content_type},
+            files={"file": (file.filename, file.content, file.content_type)},
+        )
+        media_id = uploaded.get("id")
+        if not isinstance(media_id, str) or not media_id:
+            raise ApiOutcomeUnknown("WhatsApp accepted the upload but returned no media id")
+        kind = "image" if file.content_type in IMAGE_TYPES else "document"
+        media: dict[str, Any] = {"id": media_id}
+        if caption:
+            media["caption"] = caption
+        if kind == "document":
+            media["filename"] = file.filename
+        payload: dict[str, Any] = {"recipient_type": "individual", "to": to, "type": kind, kind: media}
         if reply_to:
             payload["context"] = {"message_id": reply_to}
         return self._send(payload)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels.base import (
+    AttachmentLimits,
     Badge,
     ChannelLimits,
     CredentialField,
@@ -42,6 +43,7 @@ from . import parser
 from .client import WhatsAppClient
 from .limits import (
     LIMITS,
+    MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
     Template,
     hours_since,
@@ -246,6 +248,13 @@ class WhatsAppConnector(MetaLoginConnector):
     polls = False
     kinds = (MessageKind("message", _("message")),)
     limits: ChannelLimits = LIMITS
+    # Cloud API media: images (JPEG, PNG) up to 5 MB, documents up to 100 MB.
+    attachment_limits = AttachmentLimits(
+        max_bytes=100 * 1024 * 1024, max_files=5, image_max_bytes=5 * 1024 * 1024,
+        types=("image/jpeg", "image/png", "application/pdf", "text/plain", "application/msword",
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )
     oauth_scopes = SCOPES
     oauth_nothing_found = (
         "Meta shared no WhatsApp Business account with a phone number. On Facebook's consent page, pick the "
@@ -388,7 +397,19 @@ class WhatsAppConnector(MetaLoginConnector):
         if window_closed(last, now):
             assert last is not None
             raise ApiPermanentError(window_closed_message(account_templates(account), hours_since(last, now)))
-        return client_for(account).send_text(to=to, body=outbound.text, reply_to=outbound.in_reply_to)
+        client = client_for(account)
+        if not outbound.files:
+            return client.send_text(to=to, body=outbound.text, reply_to=outbound.in_reply_to)
+        # The text as the first file's caption when it fits WhatsApp's 1024, else on its own first.
+        first = ""
+        caption = outbound.text if len(outbound.text) <= MAX_CAPTION_LENGTH else ""
+        if outbound.text.strip() and not caption:
+            first = client.send_text(to=to, body=outbound.text, reply_to=outbound.in_reply_to)
+        for index, file in enumerate(outbound.files):
+            sent = client.send_file(to=to, file=file, caption=caption if index == 0 else "",
+                                    reply_to=outbound.in_reply_to if not first else "")
+            first = first or sent
+        return first
 
     def fetch_attachment(
         self, account: BrandAccount, *, attachment: Attachment, index: int, kind: str, payload: dict[str, Any],

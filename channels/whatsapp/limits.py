@@ -14,6 +14,7 @@ from channels.base import ChannelLimits
 from channels.types import MessageTemplate
 
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024  # a media message's caption
 LIMITS = ChannelLimits(max_length=MAX_TEXT_LENGTH, counting="chars", public=False)
 SERVICE_WINDOW = timedelta(hours=24)
 

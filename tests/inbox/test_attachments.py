@@ -282,3 +282,26 @@ def test_thread_shows_thumbnail_and_composer_sends_a_file(
     assert sent["method"] == "sendPhoto" and sent["photo"]["sha256"] == hashlib.sha256(picture).hexdigest()
     reply = Message.objects.filter(direction=Direction.OUT).get()
     assert reply.files.get().thumbnail
+
+
+def test_whatsapp_reply_uploads_the_file_and_sends_it_as_an_image(brand: Any, fake_wa: Any, agent: Any) -> None:
+    from channels.services import brand_account_connect
+    from tests.channels.whatsapp.wa_support import WA_CREDENTIALS, deliver_all
+
+    account = brand_account_connect(brand=brand, platform="whatsapp", handle="+15550783881",
+                                    base_url=fake_wa.base_url, credentials=dict(WA_CREDENTIALS))
+    fake_wa.inbound("420601234567", "Dobrý den, kde je balík?")
+    deliver_all(Client(), account, fake_wa)
+    ticket = Ticket.objects.get()
+    picture = png_bytes(50, 50, seed=2)
+    reply = ticket_reply(ticket=ticket, agent=agent, text="Tady je mapa výdejního místa.",
+                         files=[ReplyFile("mapa.png", "image/png", picture),
+                                ReplyFile("Podmínky.pdf", "application/pdf", b"%PDF-1.4 podminky")])
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT, reply.outbound.last_error
+    image, document = [o for o in fake_wa.outbound() if o["type"] in ("image", "document")]
+    assert image["image"]["sha256"] == hashlib.sha256(picture).hexdigest()
+    assert image["caption"].startswith("Tady je mapa výdejního místa.")
+    assert document["document"]["filename"] == "Podmínky.pdf" and document["caption"] == ""
+    with pytest.raises(ReplyError, match="does not take"):
+        ticket_reply(ticket=ticket, agent=agent, text="zip", files=[ReplyFile("a.zip", "application/zip", b"PK")])
