@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -189,7 +190,25 @@ def _tickets_erase_content(*, tickets: list[Ticket], now: datetime) -> Erased:
     # The folded search copies (inbox/search.py) go too: nothing erased stays findable.
     Ticket.objects.filter(pk__in=ids).update(subject="", erased_at=now, search_who="", search_text="")
     sessions = chat_sessions_forget(account_ids=account_ids, keys=keys)
+    _files_forget(ticket_ids=ids)
     return Erased(tickets=len(ids), messages=count, raw_events=raw, chat_sessions=sessions)
+
+
+def _files_forget(*, ticket_ids: list[int]) -> None:
+    """The stored files of the conversations (inbox/actions/attachments.py) go with them: the
+    rows lose their names and platform references now, the bytes leave the storage once the
+    erasure has committed (a rolled-back erasure keeps them)."""
+    from ..models import Attachment
+
+    files = Attachment.objects.filter(message__ticket_id__in=ticket_ids)
+    names = [n for pair in files.values_list("file", "thumbnail") for n in pair if n]
+    files.delete()
+
+    def remove() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove)
 
 
 def _customer_forget(*, customer_ids: list[int], now: datetime) -> tuple[int, int]:

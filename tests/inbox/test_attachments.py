@@ -305,3 +305,15 @@ def test_whatsapp_reply_uploads_the_file_and_sends_it_as_an_image(brand: Any, fa
     assert document["document"]["filename"] == "Podmínky.pdf" and document["caption"] == ""
     with pytest.raises(ReplyError, match="does not take"):
         ticket_reply(ticket=ticket, agent=agent, text="zip", files=[ReplyFile("a.zip", "application/zip", b"PK")])
+
+
+def test_erasing_the_customer_removes_their_stored_files(fake_telegram: Any, telegram_account: Any) -> None:
+    from inbox.actions.privacy import customer_erase
+
+    message = _photo_in(fake_telegram, telegram_account)
+    attachment = Attachment.objects.get(message=message)
+    names = [attachment.file.name, attachment.thumbnail.name]
+    assert all(default_storage.exists(name) for name in names)
+    customer_erase(customer=message.ticket.customer)
+    assert not Attachment.objects.filter(message=message).exists()
+    assert not any(default_storage.exists(name) for name in names)
