@@ -19,7 +19,7 @@ from .selectors import (
 )
 
 __all__ = [
-    "access_attachment", "access_brand", "access_canned", "access_customer", "access_customer_profile",
+    "access_admin", "access_attachment", "access_brand", "access_canned", "access_customer", "access_customer_profile",
     "access_draft", "access_ticket",
     "can_edit_canned", "can_review_drafts", "can_share_canned",
     "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
@@ -144,3 +144,10 @@ def access_brand(user: User | AnonymousUser, brand_id: int) -> Brand:
     if brand is None:
         raise Http404("No such brand")
     return brand
+
+
+def access_admin(user: User | AnonymousUser) -> User:
+    """The admin-only settings pages (tags, SLA, replies, privacy): anyone else gets 404."""
+    if not isinstance(user, User) or not is_admin(user):
+        raise Http404("Admins only")
+    return user

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +18,7 @@ from channels.models import Brand
 
 from ..actions.privacy import PrivacyError, brand_set_retention, customer_erase, customer_export
 from ..models import Customer, Message
-from ..permissions import access_customer, can_handle_customer_data, is_admin
+from ..permissions import access_admin, access_customer, can_handle_customer_data
 
 
 def _customer_for_privacy(request: HttpRequest, customer_id: int) -> Customer:
@@ -72,22 +72,17 @@ def customer_erase_view(request: HttpRequest, customer_id: int) -> HttpResponse:
     return render(request, "inbox/customer_erase.html", context)
 
 
-def _admin(request: HttpRequest) -> None:
-    if not is_admin(request.user):
-        raise Http404("Admins only")
-
-
 @login_required
 @require_GET
 def privacy_page(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     return render(request, "inbox/privacy.html", {"brands": Brand.objects.order_by("name")})
 
 
 @login_required
 @require_POST
 def retention_save_view(request: HttpRequest, brand_id: int) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     brand = get_object_or_404(Brand, pk=brand_id)
     raw = request.POST.get("retention_days", "").strip()
     try:

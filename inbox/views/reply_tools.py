@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,20 +17,13 @@ from channels.registry import connectors
 from ..actions.replies import SIGNATURE_VARIABLES
 from ..actions.reply_tools import ReplyToolsError, brand_signature_set, robot_phrase_create, robot_phrase_delete
 from ..models import BrandSignature, RobotPhrase
-from ..permissions import is_admin
-
-
-def _admin(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_admin(user):
-        raise Http404("Admins only")
-    return user
+from ..permissions import access_admin
 
 
 @login_required
 @require_GET
 def reply_tools_page(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     phrases = list(RobotPhrase.objects.all())
     names = dict(settings.LANGUAGES)
     by_language = [(code, names[code], [p for p in phrases if p.language == code]) for code, _n in settings.LANGUAGES]
@@ -53,7 +45,7 @@ def reply_tools_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def robot_phrase_new_view(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     try:
         phrase = robot_phrase_create(
             language=request.POST.get("language", ""),
@@ -69,7 +61,7 @@ def robot_phrase_new_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def robot_phrase_delete_view(request: HttpRequest, phrase_id: int) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     phrase = get_object_or_404(RobotPhrase, pk=phrase_id)
     robot_phrase_delete(phrase=phrase)
     flash.success(request, _("“%(phrase)s” removed.") % {"phrase": phrase.phrase})
@@ -79,7 +71,7 @@ def robot_phrase_delete_view(request: HttpRequest, phrase_id: int) -> HttpRespon
 @login_required
 @require_POST
 def brand_signature_view(request: HttpRequest, brand_id: int) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     brand = get_object_or_404(Brand, pk=brand_id)
     try:
         brand_signature_set(

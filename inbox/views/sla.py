@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,14 +15,7 @@ from channels.registry import connectors
 from ..actions.sla import SlaPolicyError, sla_policy_create, sla_policy_delete
 from ..enums import TicketPriority
 from ..models import SlaPolicy
-from ..permissions import is_admin
-
-
-def _admin(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_admin(user):
-        raise Http404("Admins only")
-    return user
+from ..permissions import access_admin
 
 
 def _minutes(value: str) -> int:
@@ -36,7 +28,7 @@ def _minutes(value: str) -> int:
 @login_required
 @require_GET
 def sla_policies_page(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     return render(request, "inbox/sla_policies.html", {
         "policies": SlaPolicy.objects.select_related("brand"),
         "brands": Brand.objects.order_by("name"),
@@ -48,7 +40,7 @@ def sla_policies_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def sla_policy_new_view(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     post = request.POST
     brand_id = post.get("brand", "")
     try:
@@ -71,7 +63,7 @@ def sla_policy_new_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def sla_policy_delete_view(request: HttpRequest, policy_id: int) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     sla_policy_delete(policy=get_object_or_404(SlaPolicy, pk=policy_id))
     flash.success(request, _("SLA policy deleted."))
     return redirect("inbox:sla_policies")

@@ -36,7 +36,7 @@ from ..actions.triage import (
 )
 from ..enums import TicketPriority, TicketStatus
 from ..models import Tag, Team, Ticket
-from ..permissions import access_ticket, is_admin, is_agent, is_lead
+from ..permissions import access_admin, access_ticket, is_admin, is_agent, is_lead
 from ..selectors import (
     COUNT_CAP,
     INBOX_VIEWS,
@@ -272,17 +272,10 @@ def saved_view_delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
 
 
 # --- Settings → Tags (admins) ------------------------------------------------------------
-def _admin(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_admin(user):
-        raise Http404("Admins only")
-    return user
-
-
 @login_required
 @require_GET
 def tags_page(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     tags = Tag.objects.annotate(used=Count("tickets")).order_by("name")
     return render(request, "inbox/tags.html", {"tags": tags})
 
@@ -290,7 +283,7 @@ def tags_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def tag_new_view(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     try:
         tag = tag_create(name=request.POST.get("name", ""))
         flash.success(request, _("Tag %(name)s added.") % {"name": tag.name})
@@ -302,7 +295,7 @@ def tag_new_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def tag_rename_view(request: HttpRequest, tag_id: int) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     tag = get_object_or_404(Tag, pk=tag_id)
     try:
         tag_rename(tag=tag, name=request.POST.get("name", ""))
@@ -315,7 +308,7 @@ def tag_rename_view(request: HttpRequest, tag_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def tag_delete_view(request: HttpRequest, tag_id: int) -> HttpResponse:
-    _admin(request)
+    access_admin(request.user)
     tag = get_object_or_404(Tag, pk=tag_id)
     name = tag.name
     tag_delete(tag=tag)
