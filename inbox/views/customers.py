@@ -6,10 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,22 +15,9 @@ from ..actions.conversations import ticket_split_message, tickets_merge, tickets
 from ..actions.customers import CustomerChanges, customer_update, customers_merge, customers_merge_undo
 from ..actions.tickets import TicketActionError
 from ..models import Customer, CustomerMerge, Message, TicketMerge
-from ..permissions import access_customer_profile, access_ticket, is_agent
+from ..permissions import access_customer_profile, access_ticket
 from ..selectors import customer_history, customer_merges, merge_suggestions, tickets_visible_to
-
-
-def _agent(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise Http404("Not an agent")
-    return user
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+from .triage import _agent, _back  # the triage views' agent check and safe `next` redirect
 
 
 @login_required
