@@ -53,7 +53,7 @@ def main() -> int:
     if missing_tools():
         print("bench/burst.py needs " + ", ".join(missing_tools()), file=sys.stderr)
         return 2
-    cluster = Cluster(Ports(web=9421, postgres=55434, redis=56381, fake_x=9422, fake_wa=9423),
+    cluster = Cluster(Ports.free(),
                       web_workers=args.web_workers, worker_concurrency=2)
     print(f"# logs in {cluster.root}", flush=True)
     try:

@@ -36,7 +36,7 @@ def main() -> int:
     if missing:
         print("bench/faults.py needs " + ", ".join(missing), file=sys.stderr)
         return 2
-    cluster = Cluster(Ports(web=9411, postgres=55433, redis=56380, fake_x=9412, fake_wa=9413, fake_tg=9414),
+    cluster = Cluster(Ports.free(),
                       web_workers=3)
     print(f"# logs in {cluster.root}", flush=True)
     try:

@@ -16,8 +16,14 @@ from .models import AccountStatus, BrandAccount
 logger = logging.getLogger("hovor.channels")
 
 
+# A platform that errs is retried at 2, 4, 8, 16 s and then every 30 s, never slower: when it
+# is back, the held replies and polls go on within half a minute (the recovery the fault runs
+# measure), and one call per half minute per account is no load on a platform that is down.
+BACKOFF_CAP_SECONDS = 30
+
+
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(2 ** max(attempts, 1), 300))
+    return timedelta(seconds=min(2 ** max(attempts, 1), BACKOFF_CAP_SECONDS))
 
 
 def account_failed(*, account: BrandAccount, exc: ApiError) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import glob
 import json
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -68,6 +70,32 @@ class Ports:
     fake_wa: int
     fake_tg: int = 0  # 0: the Telegram fake takes the port after fake_wa
 
+    @classmethod
+    def free(cls) -> Ports:
+        """Six ports nothing on this machine listens on, below the ephemeral range (so no
+        client connection takes one meanwhile). Fixed ports made a run fail whenever a server
+        of an earlier, interrupted run (pg_ctl's daemon outlives its test) still held one."""
+        web, postgres, redis, fake_x, fake_wa, fake_tg = _unused_ports(6)
+        return cls(web=web, postgres=postgres, redis=redis, fake_x=fake_x, fake_wa=fake_wa, fake_tg=fake_tg)
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _unused_ports(count: int, low: int = 20000, high: int = 32000) -> list[int]:
+    chosen: list[int] = []
+    while len(chosen) < count:
+        port = random.randint(low, high)  # noqa: S311 (not a secret)
+        if port not in chosen and _port_is_free(port):
+            chosen.append(port)
+    return chosen
+
 
 class PrivatePostgres:
     """A PostgreSQL of the test's own. As root the server runs as the postgres user."""
@@ -83,7 +111,11 @@ class PrivatePostgres:
         command = [str(self.bin / args[0]), *args[1:]]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            log = self.log.read_text(errors="replace")[-4000:] if self.log.exists() else "(no log)"
+            raise RuntimeError(f"{args[0]} {args[-1]} exited {done.returncode}: {done.stdout}{done.stderr}\n"
+                               f"--- postgres.log ---\n{log}")
 
     def init(self) -> None:
         if os.geteuid() == 0:
@@ -104,11 +136,11 @@ class PrivatePostgres:
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c max_connections=200"
         )
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "-t", "180", "start")
 
     def stop(self, mode: str = "immediate") -> None:
         """`immediate` is a crash (no shutdown checkpoint); recovery runs on start."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "180", "stop")
 
     def dsn(self, database: str = "hovor") -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"
@@ -355,7 +387,7 @@ class Cluster:
         self.redis.kill()
         try:
             self.pg.stop("immediate")
-        except subprocess.CalledProcessError:
+        except RuntimeError:  # not running (a start that failed)
             pass
 
     def logs(self, name: str, tail: int = 40) -> str:

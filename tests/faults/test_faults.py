@@ -27,7 +27,7 @@ def report() -> Iterator[Report]:
     missing = missing_tools()
     if missing:
         skip_or_fail("fault suite needs " + ", ".join(missing))  # CI (HOVOR_REQUIRE_SERVICES=1): a failure
-    cluster = Cluster(Ports(web=9401, postgres=55432, redis=56379, fake_x=9402, fake_wa=9403, fake_tg=9404))
+    cluster = Cluster(Ports.free())
     try:
         cluster.start_all()
         yield run(cluster, inbound=INBOUND, replies=REPLIES, seed=12, log=print)
