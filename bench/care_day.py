@@ -177,12 +177,15 @@ def run(size_name: str, *, db_url: str, redis_url: str, web_port: int, fake_base
     clock = f"{day_start.timestamp()},{real0},{scale}"
     var = Path(os.environ.get("HOVOR_VAR_DIR", "/tmp/var-careday")) / "care_day"
     var.mkdir(parents=True, exist_ok=True)
+    poll = f"{max(60 / scale, 0.2):.3f}"
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": db_url, "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url, "HOVOR_VAR_DIR": str(var),
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
         "HOVOR_SIM_CLOCK": clock, "TIME_ZONE": "Europe/Prague", "DEBUG": "0", "CONN_MAX_AGE": "0",
-        "HOVOR_POLL_INTERVAL": "1", "HOVOR_POLL_INTERVAL_OFF_HOURS": "1",
+        # Polled platforms (X, Telegram, email) every simulated minute (production: 15 s); a
+        # real second here would be 4 simulated minutes of waiting no production setup has.
+        "HOVOR_POLL_INTERVAL": poll, "HOVOR_POLL_INTERVAL_OFF_HOURS": poll,
         "HOVOR_CRISIS_INTERVAL": f"{300 / scale:.3f}", "HOVOR_CRISIS_MIN": "10",
         # What Hovor counts in seconds of its clock keeps its real length.
         "HOVOR_POLL_LEASE_SECONDS": str(30 * scale), "HOVOR_INGEST_LEASE_SECONDS": str(15 * scale),
@@ -291,7 +294,10 @@ def _people(size: Size) -> tuple[Any, list[Any], Any]:
         user = User.objects.create_user(f"agent{k + 1}", password=f"care-day-{k}", first_name=name.split()[0])
         AgentProfile.objects.create(user=user, display_name=name)
         team.members.add(user)
-        profile_update(user=user, languages=[], platforms=[], brands=[], capacity=3)
+        # The simulated agents answer one conversation at a time (below), so, as a lead would
+        # set it for such a person, routing gives each one at a time: a second one would wait
+        # behind the first while a colleague is free (and Erlang C's plan assumes it does not).
+        profile_update(user=user, languages=[], platforms=[], brands=[], capacity=1)
         hours = [h for h in range(24) if need[h] > k]
         last = size.hours[1] - 1
         if need[last] > k:  # the evening's last shift hands over: it stays an hour past the day

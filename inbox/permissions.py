@@ -22,13 +22,21 @@ __all__ = [
     "access_admin", "access_attachment", "access_brand", "access_canned", "access_customer", "access_customer_profile",
     "access_draft", "access_ticket",
     "can_edit_canned", "can_review_drafts", "can_share_canned",
-    "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
+    "access_agent", "can_handle_customer_data", "can_manage_team", "is_admin", "is_agent",
     "is_lead",
 ]
 
 
 def is_agent(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_staff or hasattr(user, "agent_profile")))
+
+
+def access_agent(user: User | AnonymousUser) -> User:
+    """The user, if they work the inbox (any role); anyone else gets a 404: agent pages do
+    not exist for them."""
+    if not isinstance(user, User) or not is_agent(user):
+        raise Http404("Not an agent")
+    return user
 
 
 def access_ticket(user: User | AnonymousUser, ticket_id: int) -> Ticket:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status, viewsets
-from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationError
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,8 +23,9 @@ from ..actions.canned import (
     canned_response_update,
 )
 from ..models import CannedLanguage, CannedResponse
-from ..permissions import access_brand, can_edit_canned, is_agent
+from ..permissions import access_brand, can_edit_canned
 from ..selectors import canned_visible_to
+from .access import IsAgent, api_agent
 
 
 class CannedVariantSerializer(api_types.Serializer):
@@ -69,17 +69,6 @@ def _texts(variants: list[dict[str, str]]) -> dict[str, str]:
     return texts
 
 
-def _agent(request: Request) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise NotAuthenticated()
-    return user
-
-
-class IsAgent(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return isinstance(request.user, User) and is_agent(request.user)
-
 
 class CannedResponseViewSet(viewsets.GenericViewSet):
     """Canned responses: list, create, retrieve, change (PATCH) and delete. Another brand's,
@@ -91,7 +80,7 @@ class CannedResponseViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[CannedResponse]:
-        return canned_visible_to(user=_agent(self.request))
+        return canned_visible_to(user=api_agent(self.request))
 
     def _editable(self, request: Request) -> CannedResponse:
         canned = self.get_object()
@@ -109,7 +98,7 @@ class CannedResponseViewSet(viewsets.GenericViewSet):
         return Response(CannedResponseSerializer(self.get_object()).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        agent = _agent(request)
+        agent = api_agent(request)
         data = CannedResponseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -137,7 +126,7 @@ class CannedResponseViewSet(viewsets.GenericViewSet):
         values = data.validated_data
         try:
             canned_response_update(
-                canned=canned, actor=_agent(request), shortcut=values.get("shortcut"), title=values.get("title"),
+                canned=canned, actor=api_agent(request), shortcut=values.get("shortcut"), title=values.get("title"),
                 variants=_texts(values["variants"]) if "variants" in values else None,
             )
         except CannedOutOfScope as exc:
@@ -149,7 +138,7 @@ class CannedResponseViewSet(viewsets.GenericViewSet):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         canned = self._editable(request)
         try:
-            canned_response_delete(canned=canned, actor=_agent(request))
+            canned_response_delete(canned=canned, actor=api_agent(request))
         except CannedOutOfScope as exc:
             raise NotFound() from exc
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,15 +5,14 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,9 +34,10 @@ from ..actions.triage import (
 )
 from ..enums import SlaState, TicketPriority
 from ..models import Customer, Team, Ticket
-from ..permissions import access_customer, access_customer_profile, access_ticket, can_handle_customer_data, is_agent
+from ..permissions import access_customer, access_customer_profile, access_ticket, can_handle_customer_data
 from ..search import SearchQuery, tickets_search
 from ..selectors import INBOX_VIEWS, InboxFilters, agents_for_brand, customers_list, in_view, tickets_visible_to
+from .access import IsAgent, api_agent
 from .pagination import KeysetPagination
 from .serializers import (
     AssignInputSerializer,
@@ -53,18 +53,6 @@ from .serializers import (
     TicketListSerializer,
     TicketTriageInputSerializer,
 )
-
-
-def _agent(request: Request) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise NotAuthenticated()
-    return user
-
-
-class IsAgent(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return isinstance(request.user, User) and is_agent(request.user)
 
 
 @extend_schema(
@@ -99,7 +87,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> QuerySet[Ticket]:
         qs = (
-            tickets_visible_to(user=_agent(self.request))
+            tickets_visible_to(user=api_agent(self.request))
             .select_related("customer", "account", "csat")
             .prefetch_related("customer__identities", "customer__tags")
             .defer("search_who", "search_text")
@@ -153,7 +141,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if "view" in params:
             if params["view"] not in INBOX_VIEWS:
                 raise ValidationError({"view": [f"One of {', '.join(INBOX_VIEWS)}."]})
-            qs = in_view(qs, view=params["view"], agent=_agent(self.request))
+            qs = in_view(qs, view=params["view"], agent=api_agent(self.request))
         return qs
 
     _choices = {"priority": TicketPriority.values, "sla": SlaState.values}
@@ -162,7 +150,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def partial_update(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         """Tags (the whole list), priority, snoozed_until (null ends a snooze) and team, each
         through its triage action, so each change is in the ticket's timeline."""
-        agent = _agent(request)
+        agent = api_agent(request)
         ticket = access_ticket(agent, int(pk or 0))
         data = TicketTriageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -193,21 +181,21 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(TicketListSerializer(fresh).data)
 
     def retrieve(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        ticket = access_ticket(_agent(request), int(pk or 0))
+        ticket = access_ticket(api_agent(request), int(pk or 0))
         return Response(TicketDetailSerializer(ticket).data)
 
     @extend_schema(request=ReplyInputSerializer, responses={201: MessageSerializer, 409: RepliedSinceSerializer})
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        ticket = access_ticket(_agent(request), int(pk or 0))
+        ticket = access_ticket(api_agent(request), int(pk or 0))
         data = ReplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if is_newcomer(_agent(request)):
+        if is_newcomer(api_agent(request)):
             return self._draft(ticket=ticket, request=request, values=data.validated_data)
         try:
             message = ticket_reply(
                 ticket=ticket,
-                agent=_agent(request),
+                agent=api_agent(request),
                 text=data.validated_data["text"],
                 client_token=data.validated_data.get("client_token") or None,
                 then_status=data.validated_data["then_status"],
@@ -225,7 +213,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """A newcomer's reply is a draft for a lead: 202, nothing sent."""
         try:
             draft = draft_create(
-                ticket=ticket, author=_agent(request), text=values["text"], mode=values.get("mode", ""),
+                ticket=ticket, author=api_agent(request), text=values["text"], mode=values.get("mode", ""),
                 then_status=values["then_status"],
             )
         except TicketActionError as exc:
@@ -236,11 +224,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=NoteInputSerializer, responses={201: MessageSerializer})
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        ticket = access_ticket(_agent(request), int(pk or 0))
+        ticket = access_ticket(api_agent(request), int(pk or 0))
         data = NoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            note = ticket_note_add(ticket=ticket, author=_agent(request), text=data.validated_data["text"])
+            note = ticket_note_add(ticket=ticket, author=api_agent(request), text=data.validated_data["text"])
         except TicketActionError as exc:
             raise ValidationError({"text": [str(exc)]}) from exc
         return Response(MessageSerializer(note).data, status=status.HTTP_201_CREATED)
@@ -248,7 +236,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=AssignInputSerializer, responses={200: TicketListSerializer})
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        ticket = access_ticket(_agent(request), int(pk or 0))
+        ticket = access_ticket(api_agent(request), int(pk or 0))
         data = AssignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignee = None
@@ -257,17 +245,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             if assignee is None:
                 raise ValidationError({"assignee": ["No such agent."]})
         ticket = ticket_assign(
-            ticket=ticket, assignee=assignee, actor=_agent(request), reason=data.validated_data["reason"]
+            ticket=ticket, assignee=assignee, actor=api_agent(request), reason=data.validated_data["reason"]
         )
         return Response(TicketListSerializer(ticket).data)
 
     @extend_schema(request=StatusInputSerializer, responses={200: TicketListSerializer})
     @action(detail=True, methods=["post"])
     def status(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        ticket = access_ticket(_agent(request), int(pk or 0))
+        ticket = access_ticket(api_agent(request), int(pk or 0))
         data = StatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = ticket_set_status(ticket=ticket, status=data.validated_data["status"], actor=_agent(request))
+        ticket = ticket_set_status(ticket=ticket, status=data.validated_data["status"], actor=api_agent(request))
         return Response(TicketListSerializer(ticket).data)
 
 
@@ -288,7 +276,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = CustomerSerializer
 
     def get_queryset(self) -> QuerySet[Customer]:
-        return customers_list(user=_agent(self.request))
+        return customers_list(user=api_agent(self.request))
 
     @extend_schema(
         request=CustomerUpdateSerializer, responses={200: CustomerSerializer},
@@ -296,7 +284,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         "tags replace the list). The change is in the activity of each of their conversations.",
     )
     def partial_update(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        agent = _agent(request)
+        agent = api_agent(request)
         customer = access_customer_profile(agent, int(pk or 0))  # another brand's: 404
         data = CustomerUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -311,7 +299,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(CustomerSerializer(self.get_queryset().get(pk=customer.pk)).data)
 
     def _for_privacy(self, request: Request, pk: str | None) -> Customer:
-        customer = access_customer(_agent(request), int(pk or 0))  # another brand's: 404
+        customer = access_customer(api_agent(request), int(pk or 0))  # another brand's: 404
         if not can_handle_customer_data(request.user):
             raise PermissionDenied("Admins and leads only.")
         return customer

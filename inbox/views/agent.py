@@ -33,7 +33,7 @@ from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import versions
 from ..models import Customer, Message
 from ..paging import InvalidCursor, keyset_page
-from ..permissions import access_ticket, can_handle_customer_data, can_review_drafts, is_agent
+from ..permissions import access_agent, access_ticket, can_handle_customer_data, can_review_drafts
 from ..search import SearchQuery, search_snippets
 from ..selectors import (
     INBOX_VIEWS,
@@ -61,13 +61,6 @@ INBOX_PAGE = 50
 FILTER_KEYS = ("brand", "platform", "status", "language", "sentiment", "tag", "priority", "sla")
 
 
-def _agent(request: HttpRequest) -> User:
-    """The logged-in agent; anyone else gets a 404 (agent pages do not exist for them)."""
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise Http404("Not an agent")
-    return user
-
 
 def _not_modified(request: HttpRequest, etag: str) -> bool:
     return request.headers.get("If-None-Match") == etag
@@ -79,7 +72,7 @@ def _inbox_context(request: HttpRequest, *, rows: bool = True, counts: bool = Tr
     view = request.GET.get("view", "waiting")
     if view not in INBOX_VIEWS:
         view = "waiting"
-    agent = _agent(request)
+    agent = access_agent(request.user)
     choices = inbox_filter_choices(agent=agent)
     filters = InboxFilters.from_query(request.GET, choices=choices)
     search = SearchQuery.parse(request.GET.get("q", ""))
@@ -138,7 +131,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     counts); the browser revalidates it (304 until something in the agent's brands changed).
     With `?cursor=` it is "Load more": the next page's rows alone, appended below what is
     shown. `?current=` marks the open conversation's row."""
-    agent = _agent(request)
+    agent = access_agent(request.user)
     inbox_version, _unused = versions(brand_ids=live_brand_ids(user=agent))
     etag = quote_etag(f"{inbox_version}-{agent.pk}-{get_language()}-{request.GET.urlencode()}")
     if _not_modified(request, etag):
@@ -178,7 +171,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
     return {
         "ticket": ticket,
         "templates": templates,
-        "template": template_compose(ticket=ticket, agent=_agent(request), key=templates[0].key)
+        "template": template_compose(ticket=ticket, agent=access_agent(request.user), key=templates[0].key)
         if templates else None,
         "thread": thread,
         # The newest message the agent has seen when they start a draft: Send asks before
@@ -210,10 +203,10 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "answered_kind": answered.kind if answered else "",
         "can_handle_customer_data": can_handle_customer_data(request.user),
         # A newcomer's Send makes a draft for a lead (inbox/actions/drafts.py).
-        "is_newcomer": is_newcomer(_agent(request)),
+        "is_newcomer": is_newcomer(access_agent(request.user)),
         "can_review_drafts": can_review_drafts(request.user),
         "drafts": ticket_drafts(ticket=ticket),
-        **ticket_triage_context(ticket=ticket, agent=_agent(request)),
+        **ticket_triage_context(ticket=ticket, agent=access_agent(request.user)),
     }
 
 
@@ -252,7 +245,8 @@ def ticket_messages(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def reply_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     composed = reply_compose(
-        ticket=ticket, agent=_agent(request), text=request.POST.get("text", ""), mode=request.POST.get("mode", "")
+        ticket=ticket, agent=access_agent(request.user), text=request.POST.get("text", ""),
+        mode=request.POST.get("mode", ""),
     )
     return render(request, "inbox/_reply_preview.html", {"composed": composed, "ticket": ticket})
 
@@ -263,14 +257,14 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     then_status = request.POST.get("then_status", TicketStatus.PENDING)
     text = request.POST.get("text", "")
-    if is_newcomer(_agent(request)):
+    if is_newcomer(access_agent(request.user)):
         return _draft_submit(request, ticket_id=ticket.pk, text=text, then_status=then_status)
     try:
         files = _reply_files(request)
         message = ticket_reply(
             files=files,
             ticket=ticket,
-            agent=_agent(request),
+            agent=access_agent(request.user),
             text=text,
             client_token=request.POST.get("client_token") or None,
             then_status=then_status,
@@ -313,7 +307,7 @@ def template_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
     key = request.POST.get("template", "")
     keep = request.POST.get("template_shown") == key
     composed = template_compose(
-        ticket=ticket, agent=_agent(request), key=key, inputs=_template_inputs(request) if keep else None
+        ticket=ticket, agent=access_agent(request.user), key=key, inputs=_template_inputs(request) if keep else None
     )
     return render(request, "inbox/_template_fields.html", {"template": composed, "ticket": ticket})
 
@@ -325,7 +319,7 @@ def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     try:
         message = ticket_send_template(
             ticket=ticket,
-            agent=_agent(request),
+            agent=access_agent(request.user),
             key=request.POST.get("template", ""),
             inputs=_template_inputs(request),
             client_token=request.POST.get("client_token") or None,
@@ -337,7 +331,7 @@ def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         if context["templates"]:
             # The agent's choice and parameters stay as they were, with the reason.
             context["template"] = template_compose(
-                ticket=ticket, agent=_agent(request), key=request.POST.get("template", ""),
+                ticket=ticket, agent=access_agent(request.user), key=request.POST.get("template", ""),
                 inputs=_template_inputs(request),
             )
         context.update(_inbox_context(request, rows=False, counts=False))
@@ -385,7 +379,7 @@ def _draft_submit(request: HttpRequest, *, ticket_id: int, text: str, then_statu
     ticket = access_ticket(request.user, ticket_id)
     try:
         draft_create(
-            ticket=ticket, author=_agent(request), text=text, mode=request.POST.get("mode", ""),
+            ticket=ticket, author=access_agent(request.user), text=text, mode=request.POST.get("mode", ""),
             then_status=then_status,
         )
     except TicketActionError as exc:
@@ -411,7 +405,7 @@ def reply_retry_view(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.only("id", "ticket_id"), pk=message_id)
     access_ticket(request.user, message.ticket_id)
     try:
-        reply_retry(message=message, actor=_agent(request))
+        reply_retry(message=message, actor=access_agent(request.user))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     return redirect("inbox:ticket", ticket_id=message.ticket_id)
@@ -424,13 +418,15 @@ def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     raw = request.POST.get("assignee", "")
     assignee: User | None = None
     if raw == "me":
-        assignee = _agent(request)
+        assignee = access_agent(request.user)
     elif raw:
         assignee = agents_for_brand(brand_id=ticket.brand_id).filter(pk=int(raw)).first() if raw.isdigit() else None
         if assignee is None:
             flash.error(request, _("No such agent."))
             return redirect("inbox:ticket", ticket_id=ticket.pk)
-    ticket_assign(ticket=ticket, assignee=assignee, actor=_agent(request), reason=request.POST.get("reason", ""))
+    ticket_assign(
+        ticket=ticket, assignee=assignee, actor=access_agent(request.user), reason=request.POST.get("reason", "")
+    )
     return redirect("inbox:ticket", ticket_id=ticket.pk)
 
 
@@ -439,7 +435,7 @@ def ticket_assign_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_status_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     try:
-        ticket_set_status(ticket=ticket, status=request.POST.get("status", ""), actor=_agent(request))
+        ticket_set_status(ticket=ticket, status=request.POST.get("status", ""), actor=access_agent(request.user))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
@@ -456,7 +452,7 @@ def customer_merge_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         flash.error(request, _("No such customer."))
     else:
         try:
-            customers_merge(source=source, target=ticket.customer, actor=_agent(request))
+            customers_merge(source=source, target=ticket.customer, actor=access_agent(request.user))
             flash.success(request, _("Customers merged: their conversations and identities are together now."))
         except TicketActionError as exc:
             flash.error(request, str(exc))

@@ -20,15 +20,15 @@ from ..actions.canned import (
     canned_response_use,
 )
 from ..models import CannedLanguage, CannedResponse
-from ..permissions import access_brand, access_canned, access_ticket, can_edit_canned, can_share_canned, is_agent
+from ..permissions import (
+    access_agent,
+    access_brand,
+    access_canned,
+    access_ticket,
+    can_edit_canned,
+    can_share_canned,
+)
 from ..selectors import brands_visible_to, canned_for_ticket, canned_search, canned_visible_to
-
-
-def _person(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise Http404("Not an agent")
-    return user
 
 
 def _variants_from(request: HttpRequest) -> dict[str, str]:
@@ -40,7 +40,7 @@ def _variants_from(request: HttpRequest) -> dict[str, str]:
 def canned_menu(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The composer's `/query` menu (a fragment): this conversation's usable responses."""
     ticket = access_ticket(request.user, ticket_id)
-    offers = canned_search(agent=_person(request), ticket=ticket, query=request.GET.get("q", ""))
+    offers = canned_search(agent=access_agent(request.user), ticket=ticket, query=request.GET.get("q", ""))
     return render(request, "inbox/_canned_menu.html", {"offers": offers, "ticket": ticket})
 
 
@@ -48,7 +48,7 @@ def canned_menu(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def canned_use_view(request: HttpRequest, ticket_id: int, canned_id: int) -> HttpResponse:
     """Picked in the menu: the text for the composer (JSON), the use counted."""
-    agent = _person(request)
+    agent = access_agent(request.user)
     ticket = access_ticket(agent, ticket_id)
     canned = canned_for_ticket(agent=agent, ticket=ticket).filter(pk=canned_id).first()
     if canned is None:
@@ -78,13 +78,13 @@ def _page_context(user: User) -> dict[str, Any]:
 @login_required
 @require_GET
 def canned_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "inbox/canned.html", _page_context(_person(request)))
+    return render(request, "inbox/canned.html", _page_context(access_agent(request.user)))
 
 
 @login_required
 @require_POST
 def canned_new_view(request: HttpRequest) -> HttpResponse:
-    user = _person(request)
+    user = access_agent(request.user)
     raw_brand = request.POST.get("brand", "")
     brand = access_brand(user, int(raw_brand) if raw_brand.isdigit() else 0)
     try:
@@ -104,7 +104,7 @@ def canned_new_view(request: HttpRequest) -> HttpResponse:
 
 
 def _editable(request: HttpRequest, canned_id: int) -> tuple[User, CannedResponse]:
-    user = _person(request)
+    user = access_agent(request.user)
     canned = access_canned(user, canned_id)
     if not can_edit_canned(user, canned):
         raise Http404("No such canned response")  # a colleague's shared one, for an agent: read only

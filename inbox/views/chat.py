@@ -3,7 +3,6 @@ agent's own typing, and presence (the widget says whether someone is there)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,15 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from channels.chat.selectors import chat_is_typing
 from channels.chat.services import chat_presence_touch, chat_typing_set
 
-from ..permissions import is_agent
+from ..permissions import access_agent
 from ..selectors import chat_session_key_for_ticket, tickets_visible_to
-
-
-def _agent(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise Http404("Not an agent")
-    return user
 
 
 @login_required
@@ -28,7 +20,7 @@ def agent_typing_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """GET: the "Visitor is typing…" fragment for a chat ticket (empty otherwise), polled by
     the agent's conversation view. POST: the agent is typing (`typing=0` stops it). Both
     count as the agent being present."""
-    agent = _agent(request)
+    agent = access_agent(request.user)
     if not tickets_visible_to(user=agent).filter(pk=ticket_id).exists():
         raise Http404("No such ticket")
     chat_presence_touch(user=agent)
@@ -46,5 +38,5 @@ def agent_typing_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def agent_presence_view(request: HttpRequest) -> HttpResponse:
-    chat_presence_touch(user=_agent(request))
+    chat_presence_touch(user=access_agent(request.user))
     return HttpResponse(status=204)

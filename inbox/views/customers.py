@@ -15,9 +15,9 @@ from ..actions.conversations import ticket_split_message, tickets_merge, tickets
 from ..actions.customers import CustomerChanges, customer_update, customers_merge, customers_merge_undo
 from ..actions.tickets import TicketActionError
 from ..models import Customer, CustomerMerge, Message, TicketMerge
-from ..permissions import access_customer_profile, access_ticket
+from ..permissions import access_agent, access_customer_profile, access_ticket
 from ..selectors import customer_history, customer_merges, merge_suggestions, tickets_visible_to
-from .triage import _agent, _back  # the triage views' agent check and safe `next` redirect
+from ._common import redirect_back
 
 
 @login_required
@@ -53,12 +53,12 @@ def customer_update_view(request: HttpRequest, customer_id: int) -> HttpResponse
         tags=tuple(t for t in post.get("tags", "").split(",")),
     )
     try:
-        customer_update(customer=customer, changes=changes, actor=_agent(request))
+        customer_update(customer=customer, changes=changes, actor=access_agent(request.user))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     else:
         flash.success(request, _("Profile saved."))
-    return _back(request, f"/customers/{customer.pk}/")
+    return redirect_back(request, f"/customers/{customer.pk}/")
 
 
 @login_required
@@ -73,12 +73,12 @@ def customer_merge_into_view(request: HttpRequest, customer_id: int) -> HttpResp
     if source is None:
         raise Http404("No such customer")
     try:
-        customers_merge(source=source, target=target, actor=_agent(request))
+        customers_merge(source=source, target=target, actor=access_agent(request.user))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     else:
         flash.success(request, _("Customers merged: their conversations and identities are together now."))
-    return _back(request, f"/customers/{target.pk}/")
+    return redirect_back(request, f"/customers/{target.pk}/")
 
 
 @login_required
@@ -89,12 +89,12 @@ def customer_merge_undo_view(request: HttpRequest, merge_id: int) -> HttpRespons
         raise Http404("No such merge")
     target = access_customer_profile(request.user, merge.target_id)  # another brand's: 404
     try:
-        customers_merge_undo(merge=merge, actor=_agent(request))
+        customers_merge_undo(merge=merge, actor=access_agent(request.user))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     else:
         flash.success(request, _("Merge undone: the identities and conversations are back with their customer."))
-    return _back(request, f"/customers/{target.pk}/")
+    return redirect_back(request, f"/customers/{target.pk}/")
 
 
 @login_required
@@ -103,11 +103,11 @@ def ticket_merge_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Merge the conversation named in the body (`other`) into this one."""
     ticket = access_ticket(request.user, ticket_id)
     raw = request.POST.get("other", "")
-    other = tickets_visible_to(user=_agent(request)).filter(pk=int(raw)).first() if raw.isdigit() else None
+    other = tickets_visible_to(user=access_agent(request.user)).filter(pk=int(raw)).first() if raw.isdigit() else None
     if other is None:
         raise Http404("No such conversation")
     try:
-        tickets_merge(source=other, target=ticket, actor=_agent(request))
+        tickets_merge(source=other, target=ticket, actor=access_agent(request.user))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     else:
@@ -123,7 +123,7 @@ def message_split_view(request: HttpRequest, message_id: int) -> HttpResponse:
         raise Http404("No such message")
     access_ticket(request.user, message.ticket_id)  # another brand's: 404
     try:
-        move = ticket_split_message(message=message, actor=_agent(request))
+        move = ticket_split_message(message=message, actor=access_agent(request.user))
     except TicketActionError as exc:
         flash.error(request, str(exc))
         return redirect("inbox:ticket", ticket_id=message.ticket_id)
@@ -139,7 +139,7 @@ def ticket_merge_undo_view(request: HttpRequest, move_id: int) -> HttpResponse:
         raise Http404("No such merge")
     access_ticket(request.user, move.source_id)  # another brand's: 404
     try:
-        tickets_merge_undo(merge=move, actor=_agent(request))
+        tickets_merge_undo(merge=move, actor=access_agent(request.user))
     except TicketActionError as exc:
         flash.error(request, str(exc))
     else:

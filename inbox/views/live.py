@@ -12,16 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from ..live import version_digest, versions
-from ..permissions import is_agent
+from ..permissions import access_agent
 from ..presence import presence_leave, presence_touch, ticket_viewers
 from ..selectors import live_brand_ids, tickets_visible_to
-
-
-def _agent(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise Http404("Not an agent")
-    return user
 
 
 def _visible_ticket_brand(agent: User, ticket_id: int) -> int:
@@ -34,7 +27,7 @@ def _visible_ticket_brand(agent: User, ticket_id: int) -> int:
 def live_context(request: HttpRequest, *, ticket_id: int | None = None) -> dict[str, Any]:
     """What a page needs to follow changes: its pulse URL and the versions it was rendered
     at (read before the page's own queries, so a change during rendering still shows)."""
-    agent = _agent(request)
+    agent = access_agent(request.user)
     inbox, ticket = versions(brand_ids=live_brand_ids(user=agent), ticket_id=ticket_id)
     if ticket_id is None:
         url = reverse("inbox:inbox_pulse")
@@ -51,7 +44,7 @@ def _unchanged(request: HttpRequest, version: str) -> bool:
 @require_GET
 def inbox_pulse(request: HttpRequest) -> HttpResponse:
     """204 until something in the agent's brands changed; then the new version."""
-    agent = _agent(request)
+    agent = access_agent(request.user)
     inbox, _ = versions(brand_ids=live_brand_ids(user=agent))
     if _unchanged(request, inbox):
         return HttpResponse(status=204)
@@ -63,7 +56,7 @@ def inbox_pulse(request: HttpRequest) -> HttpResponse:
 def ticket_pulse(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The conversation's pulse: the inbox beside it, its own thread, assignee and status,
     and who else has it open. 204 while none of that changed."""
-    agent = _agent(request)
+    agent = access_agent(request.user)
     _visible_ticket_brand(agent, ticket_id)
     inbox, ticket = versions(brand_ids=live_brand_ids(user=agent), ticket_id=ticket_id)
     viewers = [v.as_json() for v in ticket_viewers(ticket_id=ticket_id, exclude_user_id=agent.pk)]
@@ -88,7 +81,7 @@ def ticket_pulse(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_presence(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The agent's tab has the conversation open (`typing=1`: its composer is being typed
     in), or has left it (`left=1`, sent as the page goes away)."""
-    agent = _agent(request)
+    agent = access_agent(request.user)
     _visible_ticket_brand(agent, ticket_id)
     if request.POST.get("left") == "1":
         presence_leave(ticket_id=ticket_id, user_id=agent.pk)

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +18,7 @@ from channels.models import Brand
 from ..actions.privacy import PrivacyError, brand_set_retention, customer_erase, customer_export
 from ..models import Customer, Message
 from ..permissions import access_admin, access_customer, can_handle_customer_data
+from ._common import next_url
 
 
 def _customer_for_privacy(request: HttpRequest, customer_id: int) -> Customer:
@@ -26,13 +26,6 @@ def _customer_for_privacy(request: HttpRequest, customer_id: int) -> Customer:
     if not can_handle_customer_data(request.user):
         raise PermissionDenied("Admins and leads only")
     return customer
-
-
-def _back(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("inbox:inbox")
 
 
 @login_required
@@ -50,7 +43,7 @@ def customer_export_view(request: HttpRequest, customer_id: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def customer_erase_view(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = _customer_for_privacy(request, customer_id)
-    back = _back(request)
+    back = next_url(request, reverse("inbox:inbox"))
     context = {
         "customer": customer,
         "identities": customer.identities.all(),

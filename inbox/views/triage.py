@@ -13,7 +13,6 @@ from django.contrib.auth.models import User
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -36,7 +35,7 @@ from ..actions.triage import (
 )
 from ..enums import TicketPriority, TicketStatus
 from ..models import Tag, Team, Ticket
-from ..permissions import access_admin, access_ticket, is_admin, is_agent, is_lead
+from ..permissions import access_admin, access_agent, access_ticket, is_admin, is_lead
 from ..selectors import (
     COUNT_CAP,
     INBOX_VIEWS,
@@ -45,21 +44,7 @@ from ..selectors import (
     saved_views_for,
     teams_for_brand,
 )
-
-
-def _agent(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not is_agent(user):
-        raise Http404("Not an agent")
-    return user
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    """To the page the form was on (its `next`), if that is one of ours."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+from ._common import redirect_back
 
 
 def _ticket_page(ticket: Ticket) -> str:
@@ -118,7 +103,7 @@ def _apply(request: HttpRequest, ticket: Ticket, change: Any) -> HttpResponse:
         raise Http404("No such ticket") from exc
     except TriageError as exc:
         flash.error(request, str(exc))
-    return _back(request, _ticket_page(ticket))
+    return redirect_back(request, _ticket_page(ticket))
 
 
 @login_required
@@ -127,7 +112,8 @@ def ticket_priority_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     priority = request.POST.get("priority", "")
     return _apply(
-        request, ticket, lambda: ticket_priority_change(ticket=ticket, priority=priority, actor=_agent(request))
+        request, ticket,
+        lambda: ticket_priority_change(ticket=ticket, priority=priority, actor=access_agent(request.user)),
     )
 
 
@@ -139,7 +125,8 @@ def ticket_tags_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     add = [name for name in request.POST.getlist("add") if name.strip()]
     remove = [name for name in request.POST.getlist("remove") if name.strip()]
     return _apply(
-        request, ticket, lambda: ticket_tags_change(ticket=ticket, actor=_agent(request), add=add, remove=remove)
+        request, ticket,
+        lambda: ticket_tags_change(ticket=ticket, actor=access_agent(request.user), add=add, remove=remove),
     )
 
 
@@ -153,7 +140,7 @@ def ticket_snooze_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             choice=request.POST.get("choice", ""), tz=request.POST.get("tz", ""),
             custom=request.POST.get("custom", ""),
         )
-        if ticket_snooze(ticket=ticket, until=until, actor=_agent(request)):
+        if ticket_snooze(ticket=ticket, until=until, actor=access_agent(request.user)):
             flash.success(request, _("Snoozed. It comes back at the top of its queue."))
 
     return _apply(request, ticket, change)
@@ -163,7 +150,7 @@ def ticket_snooze_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def ticket_unsnooze_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
-    return _apply(request, ticket, lambda: ticket_unsnooze(ticket=ticket, actor=_agent(request)))
+    return _apply(request, ticket, lambda: ticket_unsnooze(ticket=ticket, actor=access_agent(request.user)))
 
 
 @login_required
@@ -174,8 +161,9 @@ def ticket_team_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     team = teams_for_brand(brand_id=ticket.brand_id).filter(pk=int(raw)).first() if raw.isdigit() else None
     if raw and team is None:
         flash.error(request, _("No such team."))
-        return _back(request, _ticket_page(ticket))
-    return _apply(request, ticket, lambda: ticket_team_change(ticket=ticket, team=team, actor=_agent(request)))
+        return redirect_back(request, _ticket_page(ticket))
+    agent = access_agent(request.user)
+    return _apply(request, ticket, lambda: ticket_team_change(ticket=ticket, team=team, actor=agent))
 
 
 # --- a selection -------------------------------------------------------------------------
@@ -210,7 +198,7 @@ def _bulk_value(request: HttpRequest, action: str, agent: User) -> object:
 @require_POST
 def tickets_bulk_view(request: HttpRequest) -> HttpResponse:
     """One change over the selected rows. A ticket outside the agent's brands: 404."""
-    agent = _agent(request)
+    agent = access_agent(request.user)
     ids = [int(value) for value in request.POST.getlist("tickets") if value.isdigit()]
     action = request.POST.get("action", "")
     try:
@@ -221,7 +209,7 @@ def tickets_bulk_view(request: HttpRequest) -> HttpResponse:
         raise Http404("No such ticket") from exc
     except TriageError as exc:
         flash.error(request, str(exc))
-        return _back(request, "/")
+        return redirect_back(request, "/")
     done = len(result.changed) + len(result.unchanged)
     flash.success(
         request,
@@ -229,7 +217,7 @@ def tickets_bulk_view(request: HttpRequest) -> HttpResponse:
     )
     for ticket_id, why in result.refused[:5]:
         flash.error(request, f"#{ticket_id}: {why}")
-    return _back(request, "/")
+    return redirect_back(request, "/")
 
 
 # --- saved views -------------------------------------------------------------------------
@@ -237,7 +225,7 @@ def tickets_bulk_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def saved_view_new_view(request: HttpRequest) -> HttpResponse:
     """Save the inbox's current view and filters (sent as `view` and `query`)."""
-    agent = _agent(request)
+    agent = access_agent(request.user)
     view = request.POST.get("view", "waiting")
     raw_team = request.POST.get("team", "")
     team = None
@@ -255,7 +243,7 @@ def saved_view_new_view(request: HttpRequest) -> HttpResponse:
         raise Http404("No such team") from exc
     except TriageError as exc:
         flash.error(request, str(exc))
-        return _back(request, "/")
+        return redirect_back(request, "/")
     flash.success(request, _("View %(name)s saved.") % {"name": saved.name})
     return redirect("/?" + urlencode({"view": saved.view}) + (f"&{saved.query}" if saved.query else ""))
 
@@ -264,11 +252,11 @@ def saved_view_new_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def saved_view_delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
     try:
-        saved_view_delete(owner=_agent(request), saved_view_id=view_id)
+        saved_view_delete(owner=access_agent(request.user), saved_view_id=view_id)
     except OutOfScope as exc:
         raise Http404("No such saved view") from exc
     flash.success(request, _("Saved view deleted."))
-    return _back(request, "/")
+    return redirect_back(request, "/")
 
 
 # --- Settings → Tags (admins) ------------------------------------------------------------
