@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
@@ -20,6 +21,7 @@ from channels.models import Brand, BrandAccount
 from channels.registry import platform_label, supported_platforms
 
 from .enums import Direction, DraftStatus, Role, Sentiment, SlaState, TicketEventType, TicketPriority, TicketStatus
+from .live import version_digest, versions
 from .models import (
     CannedLanguage,
     CannedResponse,
@@ -293,11 +295,19 @@ def inbox_for_agent(
     return _with_last_message(qs)
 
 
+# What a row of the list reads (inbox/templatetags/ticket_rows.py) and the keyset orders
+# page by: only these columns are fetched (a row is built fifty times a page).
+ROW_FIELDS = (
+    "id", "brand_id", "status", "language", "sentiment", "priority", "snoozed_until", "woke_at", "waiting_since",
+    "sla_due_at", "sla_target", "created_at", "updated_at", "last_message_at", "merged_into_id",
+    "customer__id", "customer__name", "account__id", "account__platform",
+    "assignee__id", "assignee__username", "assignee__agent_profile__id", "assignee__agent_profile__display_name",
+)
+
+
 def _inbox_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What a row of the list shows, in the same query; not the folded search columns."""
-    return qs.select_related("customer", "account", "assignee__agent_profile", "brand").defer(
-        "search_who", "search_text"
-    )
+    """What a row of the list shows, in the same query, and nothing else."""
+    return qs.select_related("customer", "account", "assignee__agent_profile").only(*ROW_FIELDS)
 
 
 def _with_last_message(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -306,7 +316,16 @@ def _with_last_message(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.annotate(
         last_text=Subquery(last_in.values("text")[:1]),
         last_handle=Subquery(last_in.values("author_identity__handle")[:1]),
-    ).prefetch_related("tags")
+    )
+
+
+def ticket_tag_names(*, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """ticket id -> its tags' names in the list's order (by name): one query for a page."""
+    names: dict[int, list[str]] = {}
+    links = Ticket.tags.through.objects.filter(ticket_id__in=ticket_ids).order_by("tag__name", "tag_id")
+    for ticket_id, name in links.values_list("ticket_id", "tag__name"):
+        names.setdefault(ticket_id, []).append(name)
+    return names
 
 
 def inbox_page(*, agent: User, view: str, filters: InboxFilters | None, cursor: str | None, size: int) -> Page[Ticket]:
@@ -318,8 +337,12 @@ def inbox_page(*, agent: User, view: str, filters: InboxFilters | None, cursor: 
     qs = inbox_for_agent(agent=agent, view=view, filters=filters)
     if view not in QUEUE_VIEWS or cursor:
         return keyset_page(qs, cursor=cursor, size=size)
-    woken = list(qs.filter(woke_at__isnull=False).order_by("-woke_at", "-id")[:WOKEN_MAX])
-    rest = qs.exclude(pk__in=[t.pk for t in woken]) if woken else qs
+    # Most first pages have none: ask for their ids alone (a small query to plan), and for
+    # their rows only when there are some.
+    woken_first = qs.filter(woke_at__isnull=False).order_by("-woke_at", "-id")
+    woken_ids = list(woken_first.values_list("pk", flat=True)[:WOKEN_MAX])
+    woken = list(qs.filter(pk__in=woken_ids).order_by("-woke_at", "-id")) if woken_ids else []
+    rest = qs.exclude(pk__in=woken_ids) if woken_ids else qs
     page = keyset_page(rest, cursor=None, size=size)
     return Page(rows=woken + page.rows, next_cursor=page.next_cursor)
 
@@ -333,8 +356,27 @@ def capped_count(qs: QuerySet[Ticket]) -> int:
     return qs.order_by()[: COUNT_CAP + 1].count()
 
 
+# The counts are kept this long at most for one inbox version of the agent's brands (any
+# change there makes a new version, so a change shows at once); the limit bounds what time
+# alone changes: a snooze that ran out, an SLA clock that came due.
+COUNTS_SECONDS = 30
+
+
 def inbox_counts(*, agent: User, filters: InboxFilters | None = None) -> dict[str, int]:
-    """One count per view (capped, see COUNT_CAP); each is one index-backed query."""
+    """One count per view (capped, see COUNT_CAP); each is one index-backed query. The nav
+    shows them on every inbox page and list refresh: they are computed once per change of
+    the agent's brands (the live inbox version) and kept COUNTS_SECONDS at most."""
+    inbox_version, _unused = versions(brand_ids=live_brand_ids(user=agent))
+    chosen = version_digest(sorted(filters.as_query().items())) if filters is not None else ""
+    key = f"hovor:inbox-counts:{agent.pk}:{inbox_version}:{chosen}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _inbox_counts(agent=agent, filters=filters)
+        cache.set(key, counts, COUNTS_SECONDS)
+    return counts
+
+
+def _inbox_counts(*, agent: User, filters: InboxFilters | None) -> dict[str, int]:
     base = tickets_visible_to(user=agent)
     if filters is not None:
         base = filters.apply(base)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from inbox.actions.tickets import ticket_assign
 from inbox.actions.triage import (
     saved_view_create,
     ticket_priority_change,
@@ -135,9 +136,25 @@ def test_counts_are_capped_and_cost_one_query_per_view(queue: dict[str, Any]) ->
     w = queue["w"]
     with CaptureQueriesContext(connection) as queries:
         counts = inbox_counts(agent=w.agent_a)
-    assert len(queries) == len(counts)  # one each, nothing per row
-    assert all("LIMIT" in q["sql"].upper() for q in queries.captured_queries)
+    ticket_counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(ticket_counts) == len(counts)  # one each, nothing per row
+    assert all("LIMIT" in sql.upper() for sql in ticket_counts)
+    assert len(queries) == len(counts) + 1  # and the agent's brands, for the cache key
     assert COUNT_CAP >= 999
+
+
+def test_counts_are_kept_until_something_in_the_agents_brands_changes(
+    queue: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    w, t = queue["w"], queue["t"]
+    first = inbox_counts(agent=w.agent_a)
+    with CaptureQueriesContext(connection) as again:
+        assert inbox_counts(agent=w.agent_a) == first
+    assert not any("COUNT(" in q["sql"].upper() for q in again.captured_queries)  # from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_assign(ticket=t["alice"], assignee=w.agent_a, actor=w.agent_a)  # bumps the brand's version
+    changed = inbox_counts(agent=w.agent_a)
+    assert changed["mine"] == first["mine"] + 1
 
 
 def test_saved_views_and_their_counts(queue: dict[str, Any]) -> None:
