@@ -46,6 +46,14 @@ class Customer(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
     )
 
+    class Meta:
+        # Merge suggestions look a profile's email and phone up within the brand (on every
+        # conversation page): without these, a scan of every customer.
+        indexes = [
+            models.Index(fields=["brand", "email"], condition=~Q(email=""), name="customer_email_idx"),
+            models.Index(fields=["brand", "phone"], condition=~Q(phone=""), name="customer_phone_idx"),
+        ]
+
     def __str__(self) -> str:
         return self.name or f"customer {self.pk}"
 
