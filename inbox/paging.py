@@ -23,7 +23,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.lookups import IsNull
 from django.utils.dateparse import parse_datetime
 
-__all__ = ["InvalidCursor", "Key", "Page", "keyset_page"]
+__all__ = ["InvalidCursor", "Key", "Page", "keyset_after", "keyset_cursor", "keyset_page"]
 
 M = TypeVar("M", bound=Model)
 
@@ -168,3 +168,16 @@ def keyset_page(qs: QuerySet[M], *, cursor: str | None, size: int) -> Page[M]:
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows=rows, next_cursor=_encode(keys, rows[-1]) if more and rows else None)
+
+
+def keyset_after(qs: QuerySet[M], cursor: str | None) -> QuerySet[M]:
+    """`qs` in its keyset order, after the row the cursor names (all of it without one):
+    what keyset_page slices, for a caller that combines several lists (search_page)."""
+    keys = _keys(qs)
+    ordered = qs.order_by(*_ordering(keys))
+    return ordered.filter(_after(keys, _decode(keys, cursor))) if cursor else ordered
+
+
+def keyset_cursor(qs: QuerySet[M], row: M) -> str:
+    """The cursor of the page after `row` in `qs`'s order."""
+    return _encode(_keys(qs), row)

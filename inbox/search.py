@@ -19,20 +19,29 @@ pg_trgm GIN index (migration 0008), which answers `LIKE '%word%'`; SQLite scans.
 Ranking: a ticket number (`123` or `#123`) first, then a match on the person, then a
 match in the text; within each, the most recent conversation first (ties by id). The
 order is a keyset (inbox/paging.py), so results page by cursor like every list.
+
+`search_page` reads that order tier by tier (number, person, text: each its own query in
+the recency order, which the (last_message_at, id) index serves), so a word found in a
+tenth of a million conversations costs what a rare one does: PostgreSQL walks the recent
+end of the index and stops at the page, or reads a rare word's few rows by trigram,
+instead of ranking every match and sorting them all. `tickets_search` is the same order
+in one query (the API's schema and the tests compare the two).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Identity, Message, Ticket
+from .paging import InvalidCursor, Page, keyset_after, keyset_cursor
 
 __all__ = [
     "SearchQuery",
@@ -40,6 +49,7 @@ __all__ = [
     "highlight",
     "search_refresh",
     "search_refresh_customers",
+    "search_page",
     "search_snippets",
     "tickets_search",
 ]
@@ -128,6 +138,83 @@ def tickets_search(qs: QuerySet[Ticket], query: SearchQuery) -> QuerySet[Ticket]
         whens.append(When(person, then=Value(RANK_PERSON)))
     rank = Case(*whens, default=Value(RANK_TEXT), output_field=IntegerField())
     return qs.filter(match).annotate(search_rank=rank).order_by("-search_rank", "-last_message_at", "-id")
+
+
+RECENT_FIRST = ("-last_message_at", "-id")
+
+
+def _tiers(qs: QuerySet[Ticket], query: SearchQuery) -> list[tuple[int, QuerySet[Ticket]]]:
+    """The ranks, highest first, each with its matches (and none of a higher rank's) in the
+    recency order."""
+    person = _all_words("search_who", query.words)
+    text = _all_words("search_text", query.words)
+    tiers: list[tuple[int, QuerySet[Ticket]]] = []
+    number = query.ticket_number if query.ticket_number is not None and query.ticket_number < 2**63 else None
+    if number is not None:
+        tiers.append((RANK_NUMBER, qs.filter(pk=number)))
+    if query.words:
+        not_number = ~Q(pk=number) if number is not None else Q()
+        tiers.append((RANK_PERSON, qs.filter(person, not_number)))
+        tiers.append((RANK_TEXT, qs.filter(text, not_number).exclude(person)))
+    return [(rank, tier.order_by(*RECENT_FIRST)) for rank, tier in tiers]
+
+
+def _cursor(rank: int, inner: str | None) -> str:
+    return f"{rank}~{inner or ''}"
+
+
+def _parse_cursor(cursor: str, ranks: list[int]) -> tuple[int, str | None]:
+    rank, sep, inner = cursor.partition("~")
+    if not sep or not rank.isdigit() or int(rank) not in ranks:
+        raise InvalidCursor(cursor)
+    return int(rank), inner or None
+
+
+def search_page(
+    qs: QuerySet[Ticket], query: SearchQuery, *, cursor: str | None, size: int,
+    rows: Callable[[QuerySet[Ticket]], QuerySet[Ticket]] = lambda found: found,
+) -> Page[Ticket]:
+    """One page of the ranked matches after `cursor` (see the module's doc): the ids come
+    from one UNION ALL of the ranks, each in its recency order and limited to the page, and
+    the rows (with what `rows` adds to them) from a second query, whatever the sizes. Each
+    ticket gets its `search_rank`."""
+    tiers = _tiers(qs, query)
+    if not tiers:
+        return Page(rows=[], next_cursor=None)
+    start, after = _parse_cursor(cursor, [rank for rank, _tier in tiers]) if cursor else (tiers[0][0], None)
+    chosen = [(rank, keyset_after(tier, after if rank == start else None)) for rank, tier in tiers if rank <= start]
+    ids = _ranked_ids(chosen, size + 1)
+    by_id = {t.pk: t for t in rows(qs.filter(pk__in=[pk for pk, _rank in ids]))}
+    found = []
+    for pk, rank in ids[:size]:
+        ticket = by_id.get(pk)
+        if ticket is not None:
+            ticket.search_rank = rank  # type: ignore[attr-defined]
+            found.append(ticket)
+    if len(ids) <= size or not found:
+        return Page(rows=found, next_cursor=None)
+    last = found[-1]
+    tier = dict(tiers)[last.search_rank]  # type: ignore[attr-defined]
+    return Page(rows=found, next_cursor=_cursor(last.search_rank, keyset_cursor(tier, last)))  # type: ignore[attr-defined]
+
+
+def _ranked_ids(tiers: list[tuple[int, QuerySet[Ticket]]], limit: int) -> list[tuple[int, int]]:
+    """(id, rank) of the first `limit` matches across the ranks, in the ranked order."""
+    if connection.features.supports_slicing_ordering_in_compound and len(tiers) > 1:
+        parts = [
+            tier.annotate(search_rank=Value(rank, output_field=IntegerField()))
+            .values_list("id", "search_rank", "last_message_at")[:limit]
+            for rank, tier in tiers
+        ]
+        union = parts[0].union(*parts[1:], all=True).order_by("-search_rank", "-last_message_at", "-id")
+        return [(pk, rank) for pk, rank, _at in union[:limit]]
+    # SQLite cannot limit the parts of a UNION: one query per rank, until the page is full.
+    ids: list[tuple[int, int]] = []
+    for rank, tier in tiers:
+        ids += [(pk, rank) for pk in tier.values_list("id", flat=True)[: limit - len(ids)]]
+        if len(ids) >= limit:
+            break
+    return ids
 
 
 def highlight(text: str, words: Iterable[str]) -> SafeString:

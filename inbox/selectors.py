@@ -40,7 +40,7 @@ from .models import (
     TicketMerge,
 )
 from .paging import Page, keyset_page
-from .search import SearchQuery, tickets_search
+from .search import SearchQuery, search_page
 
 INBOX_VIEWS = {
     "waiting": gettext_lazy("Waiting for reply"),
@@ -408,14 +408,16 @@ def saved_view_counts(*, agent: User, saved: list[SavedView], choices: Mapping[s
         filters = InboxFilters.from_query(QueryDict(item.query), choices=choices)
         counts[item.pk] = capped_count(in_view(filters.apply(base), view=item.view, agent=agent, now=now))
     return counts
-def inbox_search(*, agent: User, query: SearchQuery, filters: InboxFilters | None = None) -> QuerySet[Ticket]:
-    """Every conversation this person may see that matches, whatever the view tab, within
-    the filters; ranked (inbox/search.py) and in a keyset order."""
+def inbox_search_page(
+    *, agent: User, query: SearchQuery, filters: InboxFilters | None, cursor: str | None, size: int
+) -> Page[Ticket]:
+    """One page of the conversations this person may see that match, whatever the view tab,
+    within the filters: ranked (inbox/search.py), read rank by rank, in a keyset order."""
     # Not a conversation merged into another: its messages are found in the one kept.
     qs = _inbox_rows(tickets_visible_to(user=agent).filter(merged_into__isnull=True))
     if filters is not None:
         qs = filters.apply(qs)
-    return _with_last_message(tickets_search(qs, query))
+    return search_page(qs, query, cursor=cursor, size=size, rows=_with_last_message)
 
 
 

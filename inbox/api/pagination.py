@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from ..paging import InvalidCursor, keyset_page
+from ..search import search_page
 
 
 def page_size_from(request: Request, *, default: int, maximum: int) -> int:
@@ -83,8 +84,12 @@ class KeysetPagination(BasePagination):
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         size = page_size_from(request, default=self.page_size, maximum=self.max_page_size)
+        cursor = request.query_params.get("cursor") or None
+        search = getattr(view, "search", None)  # (the unranked queryset, the query): a search
         try:
-            page = keyset_page(queryset, cursor=request.query_params.get("cursor") or None, size=size)
+            page = search_page(*search, cursor=cursor, size=size) if search else keyset_page(
+                queryset, cursor=cursor, size=size
+            )
         except InvalidCursor as exc:
             raise ValidationError({"cursor": ["Not a cursor this list gave out."]}) from exc
         self._next = (

@@ -84,6 +84,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = TicketListSerializer
     pagination_class = KeysetPagination
     lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
+    search: tuple[QuerySet[Ticket], SearchQuery] | None = None  # set by get_queryset for `q`
 
     def get_queryset(self) -> QuerySet[Ticket]:
         qs = (
@@ -121,7 +122,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         qs = self._triage_filters(qs, params)
         search = SearchQuery.parse(params.get("q", ""))
         if search:
-            return tickets_search(qs, search)  # ranked, then newest first
+            # Ranked, then newest first; the pagination reads it rank by rank (search_page).
+            self.search = (qs, search)
+            return tickets_search(qs, search)
         return qs.order_by("-id")
 
     def _triage_filters(self, qs: QuerySet[Ticket], params: Any) -> QuerySet[Ticket]:

@@ -32,7 +32,7 @@ from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_statu
 from ..enums import DeliveryStatus, Direction, TicketStatus
 from ..live import versions
 from ..models import Customer, Message
-from ..paging import InvalidCursor, keyset_page
+from ..paging import InvalidCursor
 from ..permissions import access_agent, access_ticket, can_handle_customer_data, can_review_drafts
 from ..search import SearchQuery, search_snippets
 from ..selectors import (
@@ -44,7 +44,7 @@ from ..selectors import (
     inbox_counts,
     inbox_filter_choices,
     inbox_page,
-    inbox_search,
+    inbox_search_page,
     live_brand_ids,
     merge_suggestions,
     ticket_drafts,
@@ -92,8 +92,7 @@ def _inbox_context(request: HttpRequest, *, rows: bool = True, counts: bool = Tr
         cursor = request.GET.get("cursor") or None
         try:
             if search:
-                found = inbox_search(agent=agent, query=search, filters=filters)
-                page = keyset_page(found, cursor=cursor, size=INBOX_PAGE)
+                page = inbox_search_page(agent=agent, query=search, filters=filters, cursor=cursor, size=INBOX_PAGE)
                 search_snippets(page.rows, search)
             else:
                 page = inbox_page(agent=agent, view=view, filters=filters, cursor=cursor, size=INBOX_PAGE)

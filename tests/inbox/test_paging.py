@@ -141,7 +141,9 @@ def test_query_count_is_the_same_at_any_size_and_page_size(
             Ticket.objects.filter(pk=ticket_id).update(assignee=agent)
     big = _queries(client, url)
     monkeypatch.setattr(agent_views, "INBOX_PAGE", 3)
-    paged = _queries(client, url.replace("/api/v1/tickets/", "/api/v1/tickets/?page_size=3&").replace("?&", "?"))
+    if url.startswith("/api/"):  # the API's page size is asked for; the pages' is INBOX_PAGE
+        url = url.replace("?", "?page_size=3&") if "?" in url else f"{url}?page_size=3"
+    paged = _queries(client, url)
     assert small == big == paged
 
 

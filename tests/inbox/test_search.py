@@ -163,3 +163,38 @@ def test_inbox_search_box_keeps_the_filters_and_drops_an_empty_search(data: dict
 def test_the_queryset_search_is_the_same_as_the_api(data: dict[str, Any]) -> None:
     qs = tickets_search(Ticket.objects.filter(brand__name="Acme"), SearchQuery.parse("lodz"))
     assert list(qs.values_list("id", flat=True)) == [data["ids"]["lodz"]]
+
+
+def test_the_page_by_page_search_walks_the_ranked_order_rank_by_rank(data: dict[str, Any]) -> None:
+    """search_page reads each rank in its own query; walking every page with any page size
+    gives exactly tickets_search's order (number, then person, then text; newest first)."""
+    from inbox.search import search_page
+
+    acct = BrandAccount.objects.get(handle="acme")
+    for i in range(5):
+        write(acct, f"Zed Order{i}", f"about order {i}")  # a person match on "order"
+        write(acct, f"Amy {i}", f"order {i} is late")  # a text match on "order"
+    number = write(acct, "Numbered", "nothing relevant")
+    write(acct, "Ordinary", f"see {number}")  # the number as text: ranks below the ticket itself
+    qs = Ticket.objects.filter(brand__name="Acme")
+    for raw in ("order", str(number), f"#{number}", "zzz-nothing"):
+        query = SearchQuery.parse(raw)
+        expected = list(tickets_search(qs, query).values_list("id", flat=True))
+        for size in (1, 2, 3, 50):
+            seen, cursor = [], None
+            while True:
+                page = search_page(qs, query, cursor=cursor, size=size)
+                assert len(page.rows) <= size
+                seen += [t.pk for t in page.rows]
+                if page.next_cursor is None:
+                    break
+                assert page.rows  # a next page is never announced empty
+                cursor = page.next_cursor
+            assert seen == expected, (raw, size)
+    assert expected == [] and search_page(qs, SearchQuery.parse("order"), cursor=None, size=50).rows
+
+
+def test_a_search_cursor_from_elsewhere_is_refused(data: dict[str, Any]) -> None:
+    response = data["client"].get("/api/v1/tickets/", {"q": "objednavka", "cursor": "9~abc"})
+    assert response.status_code == 400
+    assert data["client"].get("/", {"q": "objednavka", "cursor": "nonsense"}).status_code == 404
