@@ -385,7 +385,7 @@
       var name = typeof file.filename === "string" ? file.filename : "";
       if (file.image) {
         return el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "file-image" },
-          [el("img", { src: url, alt: name, loading: "lazy" })]);
+          [el("img", { src: url, alt: name })]);
       }
       return el("a", { href: url, download: name, class: "file-link", rel: "noopener noreferrer",
         text: "\ud83d\udcce " + name + (sizeText(file.size) ? " (" + sizeText(file.size) + ")" : "") });
