@@ -384,8 +384,9 @@
       var url = API + "/files/" + seq + "/" + file.index + "?session=" + encodeURIComponent(stored.session || "");
       var name = typeof file.filename === "string" ? file.filename : "";
       if (file.image) {
-        return el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "file-image" },
-          [el("img", { src: url, alt: name })]);
+        var img = el("img", { src: url, alt: name });
+        img.addEventListener("load", function () { log.scrollTop = log.scrollHeight; });
+        return el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "file-image" }, [img]);
       }
       return el("a", { href: url, download: name, class: "file-link", rel: "noopener noreferrer",
         text: "\ud83d\udcce " + name + (sizeText(file.size) ? " (" + sizeText(file.size) + ")" : "") });
