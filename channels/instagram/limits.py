@@ -17,8 +17,10 @@ COMMENT_MAX_LENGTH = 2200
 DM_LIMITS = ChannelLimits(max_length=DM_MAX_BYTES, counting="utf8-bytes", public=False)
 COMMENT_LIMITS = ChannelLimits(max_length=COMMENT_MAX_LENGTH, counting="chars", public=True)
 IMAGE_TYPES = ("image/jpeg", "image/png")
-VIDEO_TYPES = ("video/mp4", "video/ogg", "video/x-msvideo", "video/avi", "video/quicktime", "video/webm")
-AUDIO_TYPES = ("audio/aac", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/wav", "audio/x-wav")
+# As the composer names a file's type (by its extension: .avi video/x-msvideo, .mov
+# video/quicktime, .m4a audio/mp4, .wav audio/x-wav).
+VIDEO_TYPES = ("video/mp4", "video/ogg", "video/x-msvideo", "video/quicktime", "video/webm")
+AUDIO_TYPES = ("audio/aac", "audio/mp4", "audio/wav", "audio/x-wav")
 DM_ATTACHMENT_LIMITS = AttachmentLimits(
     max_bytes=25 * 1024 * 1024, image_max_bytes=8 * 1024 * 1024, max_files=5,
     types=IMAGE_TYPES + VIDEO_TYPES + AUDIO_TYPES,
