@@ -57,7 +57,7 @@ def test_a_picture_goes_by_its_signed_link(
     assert image["attachment"]["type"] == "image"
     assert image["attachment"]["sha256"] == hashlib.sha256(picture).hexdigest()
     # The documented request: POST /{page-id}/messages with message.attachment {type, payload: {url}}.
-    send = fake.requests()[-1]
+    send = [r for r in fake.requests() if r["method"] == "POST"][-1]
     assert send["path"] == f"/v21.0/{PAGE_ID}/messages"
     assert set(send["params"]["message"]) == {"attachment"}
     url = send["params"]["message"]["attachment"]["payload"]["url"]
