@@ -1082,13 +1082,12 @@ class FakeMeta(FakeServer):
             # (recipient, message) and the file as `filedata`.
             fields, files = multipart_form(headers, body)
             for key, text in fields.items():
-                value: Any = text
+                params[key] = text
                 if key in ("recipient", "message") and text.strip().startswith("{"):
                     try:
-                        value = json.loads(text)
+                        params[key] = json.loads(text)
                     except ValueError as exc:
                         raise bad_param(f"param {key} must be a JSON object") from exc
-                params[key] = value
             if "filedata" in files:
                 filename, file_type, content = files["filedata"]
                 params["filedata"] = _Upload(filename=filename, content_type=file_type, content=content)
