@@ -307,6 +307,12 @@ class BaseConnector:
         """Limits of a reply to a customer message of this kind (a DM may allow more)."""
         return self.limits
 
+    def attachment_limits_for(self, kind: str, mode: str = "") -> AttachmentLimits | None:
+        """What a reply to a customer message of this kind (moved to a private message with
+        mode "private") may carry; None: text only (e.g. a comment reply on a platform whose
+        files go in private messages alone)."""
+        return self.attachment_limits
+
     def can_reply_privately(self, kind: str) -> bool:
         """Whether a public conversation of this kind can move to a private message
         (an X mention to a DM, a Page comment to a Messenger private reply …)."""

@@ -37,6 +37,9 @@ class OutboundFile:
     filename: str
     content_type: str
     content: bytes
+    # Where the platform can fetch it itself (a signed, expiring link: platforms that send
+    # files by URL, such as Instagram, use it; "" when Hovor has none).
+    url: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ the demo crowd and tests can chat without a browser.
 Control endpoints (the same shape as the platform fakes'):
     POST /_fake/inbound  {"author": "jana", "name": "Jana Nováková", "text": "…", "email": ""}
                          → {"data": {"id": "<client_msg_id>", "seq": 1, "author": "jana"}}
-    GET  /_fake/outbound → {"data": [{"id", "author", "text", "seq", "at"}, …]} agents' replies,
-                           in the order the visitors' event streams delivered them
+    GET  /_fake/outbound → {"data": [{"id", "author", "text", "seq", "at", "files"}, …]} agents'
+                           replies, in the order the visitors' event streams delivered them;
+                           each file as the stream named it and as the visitor downloaded it
+                           (status, served_type, disposition, sha256)
     POST /_fake/fail     {"times": N} → the next N messages lose their response (a dropped
                            connection): the visitor resends with the same client_msg_id,
                            as the widget does, and Hovor must store it once.
@@ -17,6 +19,7 @@ Control endpoints (the same shape as the platform fakes'):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import threading
@@ -93,11 +96,24 @@ class Visitor:
             return
         data = json.loads(fields["data"])
         if data.get("from") == "agent":
+            files = [self.fetch(data["seq"], f) for f in data.get("files") or [] if isinstance(f, dict)]
             with self.owner.lock:
                 self.owner.replies.append(
                     {"id": f"{self.author}:{data['seq']}", "author": self.author, "text": data["text"],
-                     "seq": data["seq"], "at": data["at"]}
+                     "seq": data["seq"], "at": data["at"], "files": files}
                 )
+
+    def fetch(self, seq: int, file: dict[str, Any]) -> dict[str, Any]:
+        """Download an agent's file as the widget's <img> or link does (the session in the
+        query): what came back, so a test sees the visitor got the very bytes."""
+        response = self.owner.http.get(
+            self.owner.api(f"files/{seq}/{file.get('index')}"), params={"session": self.session}, timeout=10
+        )
+        return {
+            **file, "status": response.status_code, "served_type": response.headers.get("Content-Type", ""),
+            "disposition": response.headers.get("Content-Disposition", ""),
+            "sha256": hashlib.sha256(response.content).hexdigest() if response.ok else "",
+        }
 
 
 class ChatControlError(Exception):

@@ -80,6 +80,7 @@ PUBLIC = {
     "inbox:chat_agent_presence": "marks the agent present; carries no brand's data",
     "inbox:csat_page": "the customer's rating page: a signed token is the key, only the brand's name shown",
     "inbox:csat_review": "the review invitation's redirect: a signed token, no data shown",
+    "inbox:attachment_public": "one agent's file by a signed, expiring link (what Instagram fetches); a bad one: 404",
     "accounts:login_verify": "the second login step, only for the session whose password was right",
     "accounts:login_key_options": "the second login step's security-key challenge (same session only)",
     "accounts:login_key": "the second login step's security-key answer (same session only)",

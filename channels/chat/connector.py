@@ -12,6 +12,7 @@ from channels.base import Badge, BaseConnector, ChannelLimits, MessageKind
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest
 
 from . import parser
+from .files import CHAT_ATTACHMENT_LIMITS
 from .selectors import chat_reply_find
 from .services import chat_reply_store
 
@@ -34,6 +35,9 @@ class ChatConnector(BaseConnector):
     account_template = "chat/_account.html"
     agent_template = "chat/agent_hooks.html"
     limits: ChannelLimits = CHAT_LIMITS
+    # The agent's files go into the visitor's widget (stored by the chat, served to that
+    # session only: channels/chat/files.py).
+    attachment_limits = CHAT_ATTACHMENT_LIMITS
     # verify / webhook_events stay unsupported (the base refuses): the widget endpoints
     # under /chat/<account>/ are the only way in.
 

@@ -53,6 +53,10 @@ class ChatEvent(models.Model):
     text = models.TextField()
     # The widget's idempotency key for a visitor message (a resend is stored once).
     client_msg_id = models.UUIDField(null=True, blank=True)
+    # An agent's files with the reply, stored by the chat itself (Django's storage API) and
+    # served to this session only: [{"name" (storage), "filename", "content_type", "size",
+    # "image" (a picture Pillow verified: shown inline)}].
+    files = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

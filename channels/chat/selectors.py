@@ -17,6 +17,7 @@ from channels.hours import team_hours
 from channels.models import AccountStatus, BrandAccount
 from channels.types import OutboundRequest
 
+from .files import public_files
 from .models import AgentPresence, ChatEvent, ChatEventKind, ChatSession
 
 # An agent seen (presence ping, typing poll or a login) within this window is "online".
@@ -55,7 +56,7 @@ def chat_events_after(*, session_id: int, after: int, limit: int = 100) -> list[
     rows = (
         ChatEvent.objects.filter(session_id=session_id, seq__gt=after)
         .order_by("seq")
-        .values("seq", "kind", "text", "client_msg_id", "created_at")[:limit]
+        .values("seq", "kind", "text", "client_msg_id", "created_at", "files")[:limit]
     )
     return [dict(row) for row in rows]
 
@@ -141,9 +142,23 @@ def chat_sessions_export(*, account_ids: list[int], keys: list[str]) -> list[dic
             "created_at": s.created_at.isoformat(),
             "last_seen_at": s.last_seen_at.isoformat(),
             "events": [
-                {"seq": e.seq, "kind": e.kind, "text": e.text, "created_at": e.created_at.isoformat()}
+                {"seq": e.seq, "kind": e.kind, "text": e.text, "created_at": e.created_at.isoformat(),
+                 "files": public_files(e.files)}
                 for e in s.events.all()
             ],
         }
         for s in sessions
     ]
+
+
+def chat_reply_file(*, session: ChatSession, seq: int, index: int) -> dict[str, Any] | None:
+    """One file of an agent's reply in this session (None: no such reply or file)."""
+    files = (
+        ChatEvent.objects.filter(session=session, seq=seq, kind=ChatEventKind.AGENT)
+        .values_list("files", flat=True)
+        .first()
+    )
+    if not isinstance(files, list) or not 0 <= index < len(files) or not isinstance(files[index], dict):
+        return None
+    found: dict[str, Any] = files[index]
+    return found

@@ -20,6 +20,7 @@ from channels.models import BrandAccount
 from channels.signals import inbound_stored
 from channels.types import OutboundRequest, RawEvent
 
+from .files import CHAT_ATTACHMENT_LIMITS, chat_files_delete, chat_files_store
 from .models import AgentPresence, ChatEvent, ChatEventKind, ChatSession
 from .parser import platform_id_for
 from .selectors import TYPING_TTL_SECONDS, token_hash, typing_key
@@ -154,14 +155,30 @@ def chat_reply_store(*, account: BrandAccount, outbound: OutboundRequest) -> str
     session = ChatSession.objects.filter(account=account, key=outbound.thread_key).first()
     if session is None:
         raise ApiPermanentError("This chat conversation no longer exists; the visitor cannot receive replies.")
-    with transaction.atomic():
-        seq = _next_seq(session.pk)
-        event = ChatEvent.objects.create(session=session, seq=seq, kind=ChatEventKind.AGENT, text=outbound.text)
-        cache.delete(typing_key(session.key, "agent"))
-        session.refresh_from_db(fields=["followup_by_email", "email", "last_seen_at"])
-        away = session.last_seen_at < timezone.now() - CONNECTED_WITHIN
-        if session.followup_by_email and session.email and away:
-            transaction.on_commit(lambda: chat_followup.delay(event.pk))
+    limits = CHAT_ATTACHMENT_LIMITS
+    if len(outbound.files) > limits.max_files:
+        raise ApiPermanentError(f"The chat takes at most {limits.max_files} files with a reply.")
+    for file in outbound.files:
+        if len(file.content) > limits.max_bytes_for(file.content_type):
+            raise ApiPermanentError(f"{file.filename} is larger than the chat takes.")
+    files = chat_files_store(session_key=session.key, files=outbound.files)
+    names = [f["name"] for f in files]
+    # The files are written before the row, and deleted again if the row is not: a reply
+    # never points at nothing.
+    try:
+        with transaction.atomic():
+            seq = _next_seq(session.pk)
+            event = ChatEvent.objects.create(
+                session=session, seq=seq, kind=ChatEventKind.AGENT, text=outbound.text, files=files
+            )
+            cache.delete(typing_key(session.key, "agent"))
+            session.refresh_from_db(fields=["followup_by_email", "email", "last_seen_at"])
+            away = session.last_seen_at < timezone.now() - CONNECTED_WITHIN
+            if session.followup_by_email and session.email and away:
+                transaction.on_commit(lambda: chat_followup.delay(event.pk))
+    except BaseException:
+        chat_files_delete(names)
+        raise
     return f"{session.key}:agent:{seq}"
 
 
@@ -202,5 +219,15 @@ def chat_sessions_forget(*, account_ids: list[int], keys: list[str]) -> int:
     customer's erasure. Returns how many sessions were removed."""
     if not keys:
         return 0
+    names = [
+        f.get("name", "")
+        for files in ChatEvent.objects.filter(
+            session__account_id__in=account_ids, session__key__in=keys, kind=ChatEventKind.AGENT
+        ).exclude(files=[]).values_list("files", flat=True)
+        for f in (files if isinstance(files, list) else [])
+        if isinstance(f, dict)
+    ]
+    if names:
+        transaction.on_commit(lambda: chat_files_delete(names))
     deleted, by_model = ChatSession.objects.filter(account_id__in=account_ids, key__in=keys).delete()
     return by_model.get(ChatSession._meta.label, 0)

@@ -14,7 +14,8 @@ Wire format (https://html.spec.whatwg.org/multipage/server-sent-events.html):
 
     id: 7                             the session's event number: the resume cursor
     event: message
-    data: {"seq": 7, "from": "agent", "text": "…", "client_msg_id": null, "at": "…", "author": "Acme"}
+    data: {"seq": 7, "from": "agent", "text": "…", "client_msg_id": null, "at": "…", "author": "Acme",
+           "files": [{"index": 0, "filename": "…", "content_type": "image/png", "size": 1234, "image": true}]}
 
     event: typing                     no id: it does not move the cursor
     data: {"typing": true}
@@ -29,6 +30,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from .files import public_files
 from .models import ChatEventKind
 from .selectors import chat_events_after, chat_is_typing
 
@@ -67,6 +69,8 @@ def message_data(row: dict[str, Any], *, author: str) -> dict[str, Any]:
         "client_msg_id": str(row["client_msg_id"]) if row["client_msg_id"] else None,
         "at": row["created_at"].isoformat(),
         "author": "" if visitor else author,
+        # An agent's files: the widget fetches each from files/<seq>/<index> with its session.
+        "files": public_files(row.get("files")),
     }
 
 

@@ -16,8 +16,17 @@ from typing import Any, cast
 
 from csp.decorators import csp_replace
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +39,7 @@ from .connector import CHAT_LIMITS
 from .models import ChatSession
 from .selectors import (
     chat_account,
+    chat_reply_file,
     chat_session_for_token,
     chat_widget_config,
 )
@@ -53,7 +63,7 @@ CORS_HEADERS = {
     "Access-Control-Max-Age": "86400",
 }
 
-WidgetView = Callable[[HttpRequest, BrandAccount], HttpResponseBase]
+WidgetView = Callable[..., HttpResponseBase]
 # The widget's own endpoints are used from brands' sites: Hovor's "never inside another
 # site" (X-Frame-Options DENY, frame-ancestors 'none') is lifted for them alone.
 EMBEDDABLE_CSP = {"frame-ancestors": None}
@@ -63,16 +73,16 @@ def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def widget_endpoint(*methods: str) -> Callable[[WidgetView], Callable[[HttpRequest, int], HttpResponseBase]]:
+def widget_endpoint(*methods: str) -> Callable[[WidgetView], Callable[..., HttpResponseBase]]:
     """CORS for any origin (preflight included), the method check, the account lookup (404
     for an unknown or disconnected one) and ChatRequestError → its status, for every
     widget endpoint."""
 
-    def decorate(view: WidgetView) -> Callable[[HttpRequest, int], HttpResponseBase]:
+    def decorate(view: WidgetView) -> Callable[..., HttpResponseBase]:
         @csrf_exempt
         @xframe_options_exempt
         @wraps(view)
-        def wrapper(request: HttpRequest, account_id: int) -> HttpResponseBase:
+        def wrapper(request: HttpRequest, account_id: int, **kwargs: Any) -> HttpResponseBase:
             response: HttpResponseBase
             if request.method == "OPTIONS":
                 response = HttpResponse(status=204)
@@ -85,14 +95,14 @@ def widget_endpoint(*methods: str) -> Callable[[WidgetView], Callable[[HttpReque
                     response = _error(404, "unknown account")
                 else:
                     try:
-                        response = view(request, account)
+                        response = view(request, account, **kwargs)
                     except ChatRequestError as exc:
                         response = _error(exc.status, exc.message)
             for name, value in CORS_HEADERS.items():
                 response[name] = value
             return response
 
-        return cast(Callable[[HttpRequest, int], HttpResponseBase], csp_replace(EMBEDDABLE_CSP)(cast(Any, wrapper)))
+        return cast(Callable[..., HttpResponseBase], csp_replace(EMBEDDABLE_CSP)(cast(Any, wrapper)))
 
     return decorate
 
@@ -243,6 +253,31 @@ def events_view(request: HttpRequest, account: BrandAccount) -> HttpResponseBase
     )
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+@widget_endpoint("GET")
+def file_view(request: HttpRequest, account: BrandAccount, seq: int, index: int) -> HttpResponseBase:
+    """An agent's file of this visitor's conversation (the session token in the query, as
+    for the event stream: an <img> sends no headers). A picture the chat verified is sent
+    inline as its type; anything else as application/octet-stream, a download. Every answer
+    carries nosniff and a sandboxing Content-Security-Policy."""
+    session = _session(account, request.GET.get("session"))
+    file = chat_reply_file(session=session, seq=seq, index=index)
+    if file is None or not default_storage.exists(str(file.get("name") or "")):
+        raise ChatRequestError("unknown file", status=404)
+    image = bool(file.get("image"))
+    response = FileResponse(
+        default_storage.open(str(file["name"]), "rb"),
+        as_attachment=not image,
+        filename=str(file.get("filename") or "file"),
+        content_type=str(file.get("content_type")) if image else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"  # shown on the brand's own site
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

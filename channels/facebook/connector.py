@@ -13,7 +13,7 @@ from channels.meta.page import MetaCredentials, MetaPageConnector, page_credenti
 
 from . import parser
 from .client import FacebookClient
-from .limits import COMMENT_LIMITS, DM_LIMITS
+from .limits import COMMENT_LIMITS, DM_ATTACHMENT_LIMITS, DM_LIMITS
 
 if TYPE_CHECKING:
     from channels.models import BrandAccount
@@ -74,6 +74,8 @@ class FacebookConnector(MetaPageConnector):
     limits: ChannelLimits = DM_LIMITS
     comment_limits: ChannelLimits = COMMENT_LIMITS
     client_class = FacebookClient
+    # Messenger files: uploaded (Attachment Upload API), then sent by attachment_id.
+    dm_attachment_limits = DM_ATTACHMENT_LIMITS
 
     def oauth_accounts(self, app: OAuthApp, grant: MetaGrant) -> list[OAuthChoice]:
         """One choice per shared Page on which the admin can answer messages."""

@@ -15,7 +15,7 @@ from channels.meta.page import MetaCredentials, MetaPageConnector, page_credenti
 
 from . import parser
 from .client import InstagramClient
-from .limits import COMMENT_LIMITS, DM_LIMITS
+from .limits import COMMENT_LIMITS, DM_ATTACHMENT_LIMITS, DM_LIMITS
 
 if TYPE_CHECKING:
     from channels.models import BrandAccount
@@ -75,6 +75,9 @@ class InstagramConnector(MetaPageConnector):
     object_name = "instagram"
     comment_limits: ChannelLimits = COMMENT_LIMITS
     client_class = InstagramClient
+    # Instagram DM files: sent by URL (Hovor's signed link), which Instagram fetches.
+    dm_attachment_limits = DM_ATTACHMENT_LIMITS
+    files_by_url = True
     parse_event = staticmethod(parser.parse)
     classify_change = staticmethod(parser.classify_change)
     oauth_scopes = SCOPES

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from channels.base import ChannelLimits, MalformedWebhook, OAuthApp, ReplyContext
+from channels.base import AttachmentLimits, ChannelLimits, MalformedWebhook, OAuthApp, ReplyContext
 from channels.http import ApiPermanentError
 from channels.parsing import SkippedEvent, UnsupportedEventType
 from channels.types import NormalizedAuthor, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
@@ -22,11 +22,12 @@ from . import webhooks
 from .events import split_delivery
 from .login import MetaLoginConnector, new_verify_token
 from .messaging import profile_author
-from .page_client import PageClient
+from .page_client import PageClient, attachment_type
 from .subscriptions import app_id_for, subscribe_app, subscribe_page
 from .windows import (
     COMMENT_KINDS,
     PRIVATE_REPLY_WINDOW,
+    SendMode,
     check_window,
     dm_window_closed_message,
     private_reply_closed_message,
@@ -128,6 +129,11 @@ class MetaPageConnector(MetaLoginConnector):
     limits: ChannelLimits
     comment_limits: ChannelLimits
     client_class: type[PageClient] = PageClient
+    # What a private message may carry (a comment reply carries text only), and how files
+    # reach the platform: uploaded (the Attachment Upload API), or fetched by the platform
+    # from Hovor's signed link (OutboundFile.url).
+    dm_attachment_limits: AttachmentLimits | None = None
+    files_by_url = False
 
     # Set by subclasses: staticmethod(<platform>.parser.parse / .classify_change).
     @staticmethod
@@ -243,6 +249,9 @@ class MetaPageConnector(MetaLoginConnector):
     def limits_for(self, kind: str) -> ChannelLimits:
         return self.comment_limits if kind in COMMENT_KINDS else self.limits
 
+    def attachment_limits_for(self, kind: str, mode: str = "") -> AttachmentLimits | None:
+        return None if kind in COMMENT_KINDS or mode == "private" else self.dm_attachment_limits
+
     def can_reply_privately(self, kind: str) -> bool:
         """A comment can be answered with a private message (once, within 7 days)."""
         return kind in COMMENT_KINDS
@@ -287,7 +296,33 @@ class MetaPageConnector(MetaLoginConnector):
             assert last is not None
             raise ApiPermanentError(dm_window_closed_message(str(self.label), last, now))
         self._check_length(outbound.text, self.limits)
-        return client.send_message(recipient_id=recipient, text=outbound.text, mode=mode)
+        if not outbound.files:
+            return client.send_message(recipient_id=recipient, text=outbound.text, mode=mode)
+        return self._send_files(client, recipient, outbound, mode)
+
+    def _send_files(self, client: PageClient, recipient: str, outbound: OutboundRequest, mode: SendMode) -> str:
+        """A message carries text or one attachment: the text first (when there is any), then
+        each file as a message of its own. The reply's platform id is the first message's."""
+        limits = self.dm_attachment_limits
+        if limits is None:
+            raise ApiPermanentError(f"{self.label} replies cannot carry files.")
+        for file in outbound.files:
+            if not limits.allows(file.content_type) or len(file.content) > limits.max_bytes_for(file.content_type):
+                raise ApiPermanentError(f"{self.label} does not take {file.filename} ({file.content_type}).")
+            if self.files_by_url and not file.url:
+                raise ApiPermanentError(f"{self.label} fetches files by link, and Hovor has none for {file.filename}.")
+        first = ""
+        if outbound.text.strip():
+            first = client.send_message(recipient_id=recipient, text=outbound.text, mode=mode)
+        for file in outbound.files:
+            payload = (
+                {"url": file.url} if self.files_by_url else {"attachment_id": client.upload_attachment(file=file)}
+            )
+            sent = client.send_attachment(
+                recipient_id=recipient, kind=attachment_type(file.content_type), payload=payload, mode=mode
+            )
+            first = first or sent
+        return first
 
     def _send_private(self, client: PageClient, outbound: OutboundRequest, now: datetime) -> str:
         if outbound.kind not in COMMENT_KINDS:

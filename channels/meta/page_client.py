@@ -8,10 +8,12 @@ Facebook's client (channels/facebook/client.py) is this one; Instagram's differs
 the comment edges."""
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from channels.http import ApiOutcomeUnknown, ApiPermanentError
+from channels.types import OutboundFile
 
 from .graph import GraphClient, graph_time
 from .windows import SendMode
@@ -26,6 +28,12 @@ EXPLAINED_ERRORS: dict[int, str] = {
     10900: "This comment already has a private reply; Meta allows one per comment.",
     10903: "This comment can no longer get a private reply.",
 }
+
+
+def attachment_type(content_type: str) -> str:
+    """The Send API's attachment type for a file: image, video, audio, else file."""
+    family = content_type.split("/", 1)[0]
+    return family if family in ("image", "video", "audio") else "file"
 
 
 class PageClient:
@@ -86,6 +94,36 @@ class PageClient:
             payload["tag"] = mode.tag
         data = self._post(f"{self.page_id}/messages", payload)
         return self._id(data, "message_id", "message")
+
+    def upload_attachment(self, *, file: OutboundFile) -> str:
+        """Attachment Upload API: POST /{page-id}/message_attachments as multipart form data
+        (`message` = {"attachment": {"type", "payload": {"is_reusable": false}}}, the file as
+        `filedata`); returns its `attachment_id`."""
+        message = {"attachment": {"type": attachment_type(file.content_type), "payload": {"is_reusable": False}}}
+        data: dict[str, str] = {"message": json.dumps(message)}
+        if self.platform == "instagram":
+            data["platform"] = "instagram"
+        try:
+            answer = self.graph.request(
+                "POST", f"{self.page_id}/message_attachments", data=data,
+                files={"filedata": (file.filename, file.content, file.content_type)},
+            )
+        except ApiPermanentError as exc:
+            raise self._explained(exc) from exc
+        return self._id(answer, "attachment_id", "upload")
+
+    def send_attachment(self, *, recipient_id: str, kind: str, payload: dict[str, Any], mode: SendMode) -> str:
+        """Send API: one attachment (`kind` image, video, audio or file; `payload` an uploaded
+        {"attachment_id"} or a {"url"} the platform fetches); returns its `message_id`."""
+        body: dict[str, Any] = {
+            "recipient": {"id": recipient_id},
+            "messaging_type": mode.messaging_type,
+            "message": {"attachment": {"type": kind, "payload": payload}},
+        }
+        if mode.tag:
+            body["tag"] = mode.tag
+        data = self._post(f"{self.page_id}/messages", body)
+        return self._id(data, "message_id", "attachment")
 
     def send_private_reply(self, *, comment_id: str, text: str) -> str:
         """A private reply to a comment: one per comment, within 7 days of it."""

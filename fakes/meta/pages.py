@@ -36,6 +36,14 @@ What it does as Meta does:
   profile API with the Page token for anyone who wrote to the Page (``GET /{PSID}?fields=
   first_name,last_name,profile_pic`` on Messenger, ``GET /{IGSID}?fields=name,username,
   profile_pic`` on Instagram; ``profile_lookups`` lists whom it was asked about).
+  Attachments: ``POST /{page-id}/message_attachments`` (the Attachment Upload API: multipart
+  ``message`` + ``filedata``, or ``payload.url``; Instagram's with ``platform=instagram``) →
+  ``{"attachment_id"}``; the Send API's ``message.attachment`` ``{type: image|video|audio|file,
+  payload: {attachment_id} | {url}}`` (JSON) or with the file as multipart ``filedata``, never
+  together with ``text``. A URL is fetched as Meta's servers would (``fetched`` lists them),
+  and a failed fetch is 100/2018008. 25 MB a file, pictures by URL 8 MB; Instagram takes
+  PNG or JPEG pictures up to 8 MB. ``outbound()`` records each with ``attachment``: type,
+  filename, content_type, size, sha256, source (attachment_id, filedata, url) and url.
   Every answer carries ``X-App-Usage``, ``x-fb-trace-id`` and ``facebook-api-version``;
   errors are Graph error JSON ``{"error": {"message", "type", "code", "error_subcode",
   "fbtrace_id"}}``; a bad token is 190 with ``WWW-Authenticate``.
@@ -88,6 +96,7 @@ Standard library only. No Django.
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
 import random
@@ -98,7 +107,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
@@ -112,6 +121,7 @@ from fakes.base import (
     FakeServer,
     RequestLog,
     cli,
+    multipart_form,
     post,
     run_until_signalled,
     serve,
@@ -162,6 +172,13 @@ MESSENGER_MAX_CHARS = 2000
 INSTAGRAM_MAX_BYTES = 1000
 FB_COMMENT_MAX_CHARS = 8000
 IG_COMMENT_MAX_CHARS = 2200
+# Send API attachments: up to 25 MB each (Meta's "Saving assets"), a picture by URL up to 8 MB;
+# Instagram DMs take PNG or JPEG pictures up to 8 MB, video and audio up to 25 MB.
+ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
+IMAGE_MAX_BYTES = 8 * 1024 * 1024
+ATTACHMENT_TYPES = ("image", "video", "audio", "file")
+IG_IMAGE_TYPES = ("image/png", "image/jpeg")
+URL_FETCH_TIMEOUT = 10.0
 
 THROTTLING_CODES = {4, 17, 32, 341, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80007, 80008, 80009, 80014}
 PAGE_TAGS = {"HUMAN_AGENT", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"}
@@ -388,6 +405,26 @@ class _Failure:
     regain_minutes: int
 
 
+@dataclass
+class _Upload:
+    """A file the Page sent or uploaded: as multipart `filedata`, or fetched from a URL."""
+
+    filename: str
+    content_type: str
+    content: bytes
+    url: str = ""
+    kind: str = ""
+    source: str = "upload"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        return {"type": self.kind, "filename": self.filename, "content_type": self.content_type,
+                "size": len(self.content), "sha256": self.sha256, "source": self.source, "url": self.url}
+
+
 class FakeMeta(FakeServer):
     """In-process fake Graph API + webhook pusher. ``start()`` serves on 127.0.0.1 in a daemon thread."""
 
@@ -529,6 +566,9 @@ class FakeMeta(FakeServer):
             self._comments: dict[str, _Comment] = {}
             self._posts: list[str] = []
             self._outbound: list[dict[str, Any]] = []
+            # attachment_id -> an uploaded file (Attachment Upload API)
+            self._attachments: dict[str, _Upload] = {}
+            self.fetched: list[dict[str, Any]] = []  # the attachment URLs the fake downloaded
             self.profile_lookups: list[str] = []  # the PSIDs/IGSIDs whose profile was asked for
             self._failures: Failures[_Failure] = Failures()
             self._requests = RequestLog()
@@ -1037,6 +1077,21 @@ class FakeMeta(FakeServer):
         if not body:
             return params
         content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type == "multipart/form-data":
+            # The Send API and the Attachment Upload API with a file: JSON-valued fields
+            # (recipient, message) and the file as `filedata`.
+            fields, files = multipart_form(headers, body)
+            for key, text in fields.items():
+                params[key] = text
+                if key in ("recipient", "message") and text.strip().startswith("{"):
+                    try:
+                        params[key] = json.loads(text)
+                    except ValueError as exc:
+                        raise bad_param(f"param {key} must be a JSON object") from exc
+            if "filedata" in files:
+                filename, file_type, content = files["filedata"]
+                params["filedata"] = _Upload(filename=filename, content_type=file_type, content=content)
+            return params
         if content_type == "application/json":
             try:
                 data = json.loads(body.decode("utf-8"))
@@ -1143,6 +1198,10 @@ class FakeMeta(FakeServer):
                 return 200, self._app_edge(method, edge, params, principal)
             if edge == "subscribed_apps" and self._page(node) is not None:
                 return 200, self._subscribed_apps(method, node, params, principal)
+            if method == "POST" and edge == "message_attachments" and node == self.page_id:
+                self._as_main_page(principal, node)
+                self._require(principal, "instagram_manage_messages" if self.instagram else "pages_messaging")
+                return 200, self._upload_attachment(params)
             if method == "POST" and edge == "messages" and node in (self.page_id, self.ig_user_id):
                 self._as_main_page(principal, node)
                 self._require(principal, "instagram_manage_messages" if self.instagram else "pages_messaging")
@@ -1329,12 +1388,25 @@ class FakeMeta(FakeServer):
             raise bad_param("param recipient must be non-empty.")
         if not isinstance(message, dict):
             raise bad_param("param message must be non-empty.")
+        attachment = message.get("attachment")
+        if attachment is not None:
+            if message.get("text"):
+                raise bad_param("Only one of message[text] or message[attachment] may be set")
+            if "comment_id" in recipient:
+                raise bad_param("A private reply takes message[text] only in this fake")
+            upload = self._attachment_of(attachment, params.get("filedata"))
+            return self._deliver(recipient, params, text="", upload=upload)
         text = message.get("text")
         if not isinstance(text, str) or not text:
             raise bad_param("Param message[text] must be a non-empty UTF-8 encoded string", subcode=2018034)
         self._check_dm_length(text)
         if "comment_id" in recipient:
             return self._private_reply(str(recipient["comment_id"]), text)
+        return self._deliver(recipient, params, text=text, upload=None)
+
+    def _deliver(self, recipient: dict[str, Any], params: dict[str, Any], *, text: str,
+                 upload: _Upload | None) -> dict[str, Any]:
+        """A message (text, or one attachment) to the person who wrote to the Page."""
         psid = str(recipient.get("id") or "")
         user = self._by_psid.get(psid)
         if user is None:
@@ -1361,13 +1433,93 @@ class FakeMeta(FakeServer):
         self._conversations.setdefault(psid, []).append(
             {"id": mid, "text": text, "from_id": self.account_id, "created": ts, "direction": "out"}
         )
-        self._outbound.append(
-            {"id": mid, "kind": "dm", "platform": "instagram" if self.instagram else "messenger",
-             "recipient_id": psid, "comment_id": None, "messaging_type": messaging_type, "tag": tag,
-             "text": text, "created_time": graph_time(ts)}
-        )
-        self._echo(psid, mid, text, ts)
+        record: dict[str, Any] = {
+            "id": mid, "kind": "dm", "platform": "instagram" if self.instagram else "messenger",
+            "recipient_id": psid, "comment_id": None, "messaging_type": messaging_type, "tag": tag,
+            "text": text, "created_time": graph_time(ts),
+        }
+        if upload is not None:
+            record["attachment"] = upload.summary()
+        self._outbound.append(record)
+        self._echo(psid, mid, text, ts, upload=upload)
         return {"recipient_id": psid, "message_id": mid}
+
+    # --- attachments ------------------------------------------------------------------
+    def _upload_attachment(self, params: dict[str, Any]) -> dict[str, Any]:
+        """POST /{page-id}/message_attachments: `message.attachment` {type, payload: {url,
+        is_reusable}} with the file at the URL or as multipart `filedata`; Instagram's
+        uploads say platform=instagram. Returns {"attachment_id"}."""
+        if self.instagram and params.get("platform") != "instagram":
+            raise bad_param("param platform must be instagram for an Instagram account's upload")
+        message = params.get("message")
+        if not isinstance(message, dict) or not isinstance(message.get("attachment"), dict):
+            raise bad_param("param message[attachment] must be non-empty.")
+        upload = self._attachment_of(message["attachment"], params.get("filedata"), uploading=True)
+        attachment_id = self._number(16)
+        self._attachments[attachment_id] = upload
+        return {"attachment_id": attachment_id}
+
+    def _attachment_of(self, attachment: Any, filedata: Any, *, uploading: bool = False) -> _Upload:
+        """The file a message's (or an upload's) attachment names: an uploaded attachment_id,
+        a URL the fake fetches as Meta's servers would, or the request's `filedata`."""
+        if not isinstance(attachment, dict):
+            raise bad_param("param message[attachment] must be an object")
+        kind = attachment.get("type")
+        if kind not in ATTACHMENT_TYPES:
+            raise bad_param(f"param message[attachment][type] must be one of {{{', '.join(ATTACHMENT_TYPES)}}}")
+        payload = attachment.get("payload")
+        if not isinstance(payload, dict):
+            raise bad_param("param message[attachment][payload] must be an object")
+        if "attachment_id" in payload and not uploading:
+            upload = self._attachments.get(str(payload["attachment_id"]))
+            if upload is None:
+                raise bad_param("(#100) Invalid attachment_id", subcode=2018047)
+            if upload.kind != kind:
+                raise bad_param("(#100) The attachment's type does not match message[attachment][type]")
+            return replace(upload, source="attachment_id")
+        url = payload.get("url")
+        if isinstance(url, str) and url:
+            upload = self._fetch(url)
+            upload.source = "url"
+        elif isinstance(filedata, _Upload):
+            upload = filedata
+            upload.source = "filedata"
+        else:
+            raise bad_param("(#100) Attachment payload needs an attachment_id, a url or filedata")
+        upload.kind = str(kind)
+        self._check_attachment(upload)
+        return upload
+
+    def _fetch(self, url: str) -> _Upload:
+        """Download the file at `url` (Meta fetches it from its own servers; the fake from
+        wherever it runs). A failed fetch is Meta's "Failed to fetch the file from the url"."""
+        if not url.startswith(("http://", "https://")):
+            raise bad_param("(#100) param message[attachment][payload][url] must be a valid URL")
+        try:
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # straight there, as Meta goes
+            with opener.open(url, timeout=URL_FETCH_TIMEOUT) as response:
+                content = response.read(ATTACHMENT_MAX_BYTES + 1)
+                content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                disposition = response.headers.get("Content-Disposition") or ""
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise bad_param(f"(#100) Failed to fetch the file from the url: {exc}", subcode=2018008) from exc
+        name_match = re.search(r'filename="([^"]*)"', disposition)
+        filename = name_match.group(1) if name_match else urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+        with self._lock:
+            self.fetched.append({"url": url, "status": 200, "content_type": content_type, "size": len(content)})
+        return _Upload(filename=filename, content_type=content_type, content=content, url=url)
+
+    def _check_attachment(self, upload: _Upload) -> None:
+        size = len(upload.content)
+        if not size:
+            raise bad_param("(#100) The attachment is empty", subcode=2018047)
+        limit = IMAGE_MAX_BYTES if upload.kind == "image" and (self.instagram or upload.source == "url") else (
+            ATTACHMENT_MAX_BYTES)
+        if size > limit:
+            raise bad_param(f"(#100) Attachment size exceeds the allowable limit ({limit} bytes)", subcode=2018294)
+        if self.instagram and upload.kind == "image" and upload.content_type not in IG_IMAGE_TYPES:
+            raise bad_param(f"(#100) Instagram takes PNG or JPEG pictures, not {upload.content_type or 'this'}",
+                            subcode=2534070)
 
     def _check_dm_length(self, text: str) -> None:
         if self.instagram:
@@ -1401,12 +1553,18 @@ class FakeMeta(FakeServer):
         self._echo(user.psid, mid, text, ts)
         return {"recipient_id": user.psid, "message_id": mid}
 
-    def _echo(self, psid: str, mid: str, text: str, ts: float) -> None:
+    def _echo(self, psid: str, mid: str, text: str, ts: float, upload: _Upload | None = None) -> None:
+        message: dict[str, Any] = {"mid": mid, "is_echo": True, "app_id": int(self.app_id)}
+        if upload is not None:
+            message["attachments"] = [{"type": upload.kind, "payload": {
+                "url": f"https://scontent.xx.fbcdn.net/v/t1/{upload.sha256[:24]}/{upload.filename}"}}]
+        else:
+            message["text"] = text
         echo = {
             "sender": {"id": self.account_id},
             "recipient": {"id": psid},
             "timestamp": int(ts * 1000),
-            "message": {"mid": mid, "is_echo": True, "app_id": int(self.app_id), "text": text},
+            "message": message,
         }
         events = [self._event("messaging", echo, ts)]
         if self.receipts and not self.instagram:
@@ -1699,7 +1857,9 @@ SECRET_PARAMS = {"access_token", "client_secret", "code", "fb_exchange_token", "
 
 
 def _redacted(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("***" if k in SECRET_PARAMS else v) for k, v in params.items()}
+    return {
+        k: ("***" if k in SECRET_PARAMS else v.summary() if isinstance(v, _Upload) else v) for k, v in params.items()
+    }
 
 
 class _Handler(FakeHandler):

@@ -273,13 +273,14 @@ def ticket_reply(
     last_in = answered_message(ticket)
     account = reply_account(ticket=ticket, answered=last_in)
     connector = get_connector(account.platform)
+    if last_in is None:
+        raise ReplyError("There is no customer message to reply to.")
     problem = reply_files_problem(
-        limits=connector.attachment_limits, files=files, platform=str(account.get_platform_display())
+        limits=connector.attachment_limits_for(last_in.kind, mode), files=files,
+        platform=str(account.get_platform_display()),
     )
     if problem:
         raise ReplyError(problem)
-    if last_in is None:
-        raise ReplyError("There is no customer message to reply to.")
     return reply_enqueue(
         ticket=ticket, agent=agent, text=composed.text, answered=last_in, mode=mode,
         client_token=client_token, then_status=then_status, files=files,

@@ -216,6 +216,11 @@
     ".msg.visitor { align-self: flex-end; background: var(--hc); color: var(--hc-text); border-bottom-right-radius: 4px; }",
     ".msg.agent { align-self: flex-start; background: #e5e7eb; color: #111827; border-bottom-left-radius: 4px; }",
     ".msg.pending { opacity: .65; }",
+    ".msg .files { display: flex; flex-direction: column; gap: 6px; margin-top: 4px; white-space: normal; }",
+    ".msg .files img { display: block; max-width: 100%; max-height: 220px; border-radius: 8px; background: #fff; }",
+    ".msg .files a { color: inherit; }",
+    ".msg .file-link { display: inline-block; padding: 4px 8px; border-radius: 8px; background: rgba(255,255,255,.7);",
+    "  text-decoration: underline; overflow-wrap: anywhere; }",
     ".msg.failed { box-shadow: 0 0 0 2px #dc2626; }",
     ".typing { padding: 2px 16px 6px; font-size: 12.5px; color: #4b5563; background: #f9fafb; font-style: italic; }",
     ".intro { display: grid; grid-template-columns: 1fr 1fr; gap: 6px; padding: 8px 12px 0; }",
@@ -363,10 +368,36 @@
     return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
+  function sizeText(size) {
+    if (typeof size !== "number") return "";
+    if (size < 1024) return size + " B";
+    if (size < 1024 * 1024) return Math.round(size / 1024) + " KB";
+    return (size / (1024 * 1024)).toFixed(1) + " MB";
+  }
+
+  // An agent's files: pictures shown (and opened full size), other files as downloads. Each
+  // is served to this visitor's session only (files/<seq>/<index>?session=…).
+  function fileList(seq, files) {
+    if (!seq || !files || !files.length) return null;
+    return el("span", { class: "files" }, files.map(function (file) {
+      if (!file || typeof file.index !== "number") return null;
+      var url = API + "/files/" + seq + "/" + file.index + "?session=" + encodeURIComponent(stored.session || "");
+      var name = typeof file.filename === "string" ? file.filename : "";
+      if (file.image) {
+        var img = el("img", { src: url, alt: name });
+        img.addEventListener("load", function () { log.scrollTop = log.scrollHeight; });
+        return el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "file-image" }, [img]);
+      }
+      return el("a", { href: url, download: name, class: "file-link", rel: "noopener noreferrer",
+        text: "\ud83d\udcce " + name + (sizeText(file.size) ? " (" + sizeText(file.size) + ")" : "") });
+    }));
+  }
+
   function addMessage(from, text, opts) {
     opts = opts || {};
     var li = el("li", { class: "msg " + from + (opts.pending ? " pending" : "") }, [
-      el("span", { class: "text", text: text }),
+      text ? el("span", { class: "text", text: text }) : null,
+      fileList(opts.seq, opts.files),
       el("span", { class: "meta", text: (from === "agent" ? (opts.author || config.title) + " \u00b7 " : "") +
         (opts.pending ? t("Sending\u2026") : timeText(opts.at)) })]);
     if (opts.seq) li.setAttribute("data-seq", String(opts.seq));
@@ -507,7 +538,7 @@
       dropFromOutbox(data.client_msg_id);
     } else {
       showTyping(false);
-      addMessage("agent", text, { at: data.at, seq: data.seq, author: data.author });
+      addMessage("agent", text, { at: data.at, seq: data.seq, author: data.author, files: data.files });
       if (data.seq > (stored.seen || 0)) touchActive();
       if (panel.hasAttribute("hidden") && data.seq > (stored.seen || 0)) {
         unread += 1;

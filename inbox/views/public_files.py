@@ -1,0 +1,33 @@
+"""A stored file by its signed, expiring link (inbox.attachment_urls), with no login: what
+a platform that sends files by URL fetches (Instagram). The same safe headers as the agents'
+file view: a picture Hovor verified inline as its image type, everything else as
+application/octet-stream with Content-Disposition: attachment; a refused link is a plain 404."""
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest
+from django.views.decorators.http import require_GET
+
+from ..attachment_urls import LinkRefused, attachment_from_public_token
+from .attachments import SAFE_HEADERS
+
+
+@require_GET
+def attachment_public_view(request: HttpRequest, token: str) -> FileResponse:
+    try:
+        attachment = attachment_from_public_token(token)
+    except LinkRefused as exc:
+        raise Http404("No such file") from exc
+    image = bool(attachment.thumbnail) and attachment.content_type.startswith("image/")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not image,
+        filename=attachment.filename,
+        content_type=attachment.content_type if image else "application/octet-stream",
+    )
+    for key, value in SAFE_HEADERS.items():
+        response[key] = value
+    # Fetched by the platform's servers (or the visitor's browser), not by Hovor's own pages.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Cache-Control"] = "private, max-age=300"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
