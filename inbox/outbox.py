@@ -24,6 +24,7 @@ from django.utils import timezone
 from channels.models import BrandAccount
 from channels.types import OutboundFile, OutboundRequest
 
+from .attachment_public import attachment_public_url
 from .enums import OutboundStatus
 from .models import Attachment, Message, OutboundMessage
 
@@ -127,7 +128,10 @@ def _outbound_files(message_id: int) -> Iterator[OutboundFile]:
     for attachment in Attachment.objects.filter(message_id=message_id).exclude(file="").order_by("index"):
         with attachment.file.open("rb") as handle:
             content = handle.read()
-        yield OutboundFile(filename=attachment.filename, content_type=attachment.content_type, content=content)
+        yield OutboundFile(
+            filename=attachment.filename, content_type=attachment.content_type, content=content,
+            url=attachment_public_url(attachment),
+        )
 
 
 def outbox_mark_sent(*, outbound_id: int, platform_id: str) -> bool:

@@ -44,6 +44,7 @@ urlpatterns = [
     path("messages/<int:message_id>/retry/", agent.reply_retry_view, name="reply_retry"),
     path("attachments/<int:attachment_id>/", attachments.attachment_view, name="attachment"),
     path("attachments/<int:attachment_id>/thumb/", attachments.attachment_thumb_view, name="attachment_thumb"),
+    path("files/<str:token>/<str:filename>", attachments.attachment_public_view, name="attachment_public"),
     path("tickets/<int:ticket_id>/merge-customer/", agent.customer_merge_view, name="customer_merge"),
     path("tickets/<int:ticket_id>/priority/", triage.ticket_priority_view, name="ticket_priority"),
     path("tickets/<int:ticket_id>/tags/", triage.ticket_tags_view, name="ticket_tags"),

@@ -80,6 +80,7 @@ PUBLIC = {
     "inbox:chat_agent_presence": "marks the agent present; carries no brand's data",
     "inbox:csat_page": "the customer's rating page: a signed token is the key, only the brand's name shown",
     "inbox:csat_review": "the review invitation's redirect: a signed token, no data shown",
+    "inbox:attachment_public": "an agent's file a platform fetches itself (Viber): a signed, expiring token",
     "accounts:login_verify": "the second login step, only for the session whose password was right",
     "accounts:login_key_options": "the second login step's security-key challenge (same session only)",
     "accounts:login_key": "the second login step's security-key answer (same session only)",
@@ -159,6 +160,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "canned_id": _canned_of(world.brand_b, world.admin).pk,
         "attachment_id": _attachment_of_b(world).pk if "attachment_id" in params else 0,
         "token": "not-a-signed-token",  # the satisfaction pages' key (a bad one: refused plainly)
+        "filename": "file.png",
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))

@@ -273,9 +273,8 @@ def ticket_reply(
     last_in = answered_message(ticket)
     account = reply_account(ticket=ticket, answered=last_in)
     connector = get_connector(account.platform)
-    problem = reply_files_problem(
-        limits=connector.attachment_limits, files=files, platform=str(account.get_platform_display())
-    )
+    limits = connector.attachment_limits_for(last_in.kind, mode) if last_in else connector.attachment_limits
+    problem = reply_files_problem(limits=limits, files=files, platform=str(account.get_platform_display()))
     if problem:
         raise ReplyError(problem)
     if last_in is None:

@@ -193,7 +193,11 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "events": ticket_events(ticket=ticket),
         "people_handled": ticket_people_handled(ticket=ticket),
         "limits": connector.limits if connector else None,
-        **_attachment_context(connector.attachment_limits if connector else None),
+        **_attachment_context(
+            None if connector is None
+            else connector.attachment_limits_for(answered.kind) if answered is not None
+            else connector.attachment_limits
+        ),
         "reply_unavailable": "" if connector else _(
             "Replies cannot be sent: no installed connector provides the platform %(platform)s."
         ) % {"platform": ticket.account.platform},

@@ -9,7 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
+from ..attachment_public import LinkInvalid, attachment_from_public_token
 from ..enums import AttachmentState
+from ..models import Attachment
 from ..permissions import access_attachment
 
 SAFE_HEADERS = {
@@ -27,12 +29,7 @@ def _respond(handle: object, *, content_type: str, filename: str, inline: bool) 
     return response
 
 
-@login_required
-@require_GET
-def attachment_view(request: HttpRequest, attachment_id: int) -> FileResponse:
-    attachment = access_attachment(request.user, attachment_id)
-    if attachment.state != AttachmentState.STORED or not attachment.file:
-        raise Http404("The file is not stored")
+def _serve(attachment: Attachment) -> FileResponse:
     image = bool(attachment.thumbnail) and attachment.content_type.startswith("image/")
     return _respond(
         attachment.file.open("rb"),
@@ -40,6 +37,26 @@ def attachment_view(request: HttpRequest, attachment_id: int) -> FileResponse:
         filename=attachment.filename,
         inline=image,
     )
+
+
+@login_required
+@require_GET
+def attachment_view(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = access_attachment(request.user, attachment_id)
+    if attachment.state != AttachmentState.STORED or not attachment.file:
+        raise Http404("The file is not stored")
+    return _serve(attachment)
+
+
+@require_GET
+def attachment_public_view(request: HttpRequest, token: str, filename: str) -> FileResponse:
+    """A signed link (inbox/attachment_public.py) for a platform that fetches an agent's
+    file itself (Viber): no login, the same safe headers; a bad or expired link is a 404."""
+    try:
+        attachment = attachment_from_public_token(token=token)
+    except LinkInvalid as exc:
+        raise Http404("No such file") from exc
+    return _serve(attachment)
 
 
 @login_required
