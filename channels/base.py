@@ -71,10 +71,19 @@ class AttachmentLimits:
     types: tuple[str, ...] = ("*/*",)
     max_files: int = 1
     image_max_bytes: int | None = None
+    # File name extensions the platform refuses whatever the type (Viber: executables).
+    forbidden_extensions: frozenset[str] = frozenset()
+    # Types that go only on their own, never with other files (X: a GIF).
+    alone_types: tuple[str, ...] = ()
+    # One more thing the agent should know before sending, shown with the limits.
+    note: str | Promise = ""
 
     def allows(self, content_type: str) -> bool:
         family = content_type.split("/", 1)[0] + "/*"
         return any(t in ("*/*", content_type, family) for t in self.types)
+
+    def forbids_name(self, filename: str) -> bool:
+        return "." in filename and filename.rpartition(".")[2].lower() in self.forbidden_extensions
 
     def max_bytes_for(self, content_type: str) -> int:
         if content_type.startswith("image/") and self.image_max_bytes is not None:
@@ -308,9 +317,9 @@ class BaseConnector:
         return self.limits
 
     def attachment_limits_for(self, kind: str, mode: str = "") -> AttachmentLimits | None:
-        """What a reply to a customer message of this kind (moved to a private message with
-        mode "private") may carry; None: text only (e.g. a comment reply on a platform whose
-        files go in private messages alone)."""
+        """What a reply to a customer message of this kind, sent in this mode ("" in kind,
+        "private", "thread"), may carry; None: text only. Platforms whose posts and private
+        messages take different files (X) override it."""
         return self.attachment_limits
 
     def can_reply_privately(self, kind: str) -> bool:

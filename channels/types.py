@@ -32,7 +32,9 @@ class Attachment:
 
 @dataclass(frozen=True)
 class OutboundFile:
-    """A file an agent attached to a reply, read from storage by the outbox."""
+    """A file an agent attached to a reply, read from storage by the outbox. `url` is a
+    signed, expiring link anyone holding it may download the file from, for platforms that
+    take media by URL and fetch it themselves (Viber)."""
 
     filename: str
     content_type: str

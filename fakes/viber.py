@@ -16,8 +16,9 @@ or in-process (tests)::
 REST Bot API (`POST /pa/<method>`, JSON body, header `X-Viber-Auth-Token`; every answer
 HTTP 200 with a JSON `status`, 0 = ok): set_webhook (Viber first POSTs a signed `webhook`
 callback to the URL and sets it only on a 200; an empty url removes it; event_types,
-send_name, send_photo), get_account_info, get_user_details, send_message (type text;
-receiver, sender.name ≤ 28 and text ≤ 7,000 checked; 10 webhookNotSet without a webhook,
+send_name, send_photo), get_account_info, get_user_details, send_message (types text,
+picture and file; receiver, sender.name ≤ 28 and text ≤ 7,000 checked; a picture's or
+file's `media` URL is fetched as Viber would and what came back recorded; 10 webhookNotSet without a webhook,
 5 receiverNotRegistered for an unknown user, 6 receiverNotSubscribed for one who never
 wrote or unsubscribed; success gives a 64-bit message_token, and a `delivered` receipt
 follows). A wrong or missing token gets status 2 invalidAuthToken.
@@ -55,6 +56,8 @@ import json
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
@@ -105,6 +108,10 @@ AUTH_HEADER = "X-Viber-Auth-Token"
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
 MAX_TEXT_LENGTH = 7000
 MAX_SENDER_NAME = 28
+PICTURE_TEXT_MAX = 512
+PICTURE_MAX_BYTES = 1024 * 1024
+FILE_MAX_BYTES = 50 * 1024 * 1024
+FILE_NAME_MAX = 256
 CHAT_HOSTNAME = "SN-CHAT-05_"
 ACCOUNT_ID = "pa:5739401029382732510"
 FILTERABLE_EVENTS = ("delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started")
@@ -173,6 +180,7 @@ class FakeViber(FakeServer):
         max_retry_delay: float = 5.0,
         max_delivery_attempts: int = 8,
         first_token: int = 5_741_311_803_600_000_001,
+        fetch_media: bool = True,
     ) -> None:
         self.host = host
         self.port = int(port)
@@ -187,6 +195,9 @@ class FakeViber(FakeServer):
         self.max_retry_delay = float(max_retry_delay)
         self.max_delivery_attempts = int(max_delivery_attempts)
         self._first_token = int(first_token)
+        # Viber downloads a picture or file from its `media` URL: the fake does it at once and
+        # records what it got (False: it only records the URL).
+        self.fetch_media = fetch_media
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
@@ -649,13 +660,17 @@ class FakeViber(FakeServer):
         name = sender["name"]
         if not isinstance(receiver, str) or not isinstance(name, str) or len(name) > MAX_SENDER_NAME:
             raise ViberError(3)
-        if kind != "text":
-            raise ViberError(3, "the fake sends only text messages")
-        text = params.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise ViberError(4)
-        if len(text.encode("utf-16-le")) // 2 > MAX_TEXT_LENGTH:
-            raise ViberError(3)
+        media: dict[str, Any] = {}
+        if kind == "text":
+            text = params.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise ViberError(4)
+            if len(text.encode("utf-16-le")) // 2 > MAX_TEXT_LENGTH:
+                raise ViberError(3)
+        elif kind in ("picture", "file"):
+            text, media = self._media_message(kind, params)
+        else:
+            raise ViberError(3, "the fake sends text, picture and file messages")
         with self._lock:
             if self._webhook is None:
                 raise ViberError(10)
@@ -667,12 +682,64 @@ class FakeViber(FakeServer):
             self._outbound.append({
                 "receiver": receiver, "type": kind, "text": text, "sender": dict(sender),
                 "min_api_version": params.get("min_api_version"), "tracking_data": params.get("tracking_data"),
-                "message_token": token, "at": time.time(),
+                "message_token": token, "at": time.time(), **media,
             })
             if self.auto_delivered:
                 self._enqueue_locked({"event": "delivered", "timestamp": self._now_ms(),
                                       "chat_hostname": CHAT_HOSTNAME, "message_token": token, "user_id": receiver})
         return {"message_token": token, "billing_status": 1}
+
+    def _media_message(self, kind: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """A `picture` (media URL of a JPEG/PNG/GIF, `text` required but may be "", at most
+        512 characters, the picture at most 1 MB) or a `file` (media URL, `size` in bytes,
+        `file_name` with its extension, at most 256 characters, at most 50 MB). What the
+        fake fetched from the URL is recorded with it (`fetched`)."""
+        url = params.get("media")
+        if not isinstance(url, str) or not url:
+            raise ViberError(4)
+        split = urlsplit(url)
+        if split.scheme not in ("http", "https") or not split.hostname:
+            raise ViberError(3)
+        record: dict[str, Any] = {"media": url}
+        if kind == "picture":
+            text = params.get("text")
+            if not isinstance(text, str):
+                raise ViberError(4)
+            if len(text) > PICTURE_TEXT_MAX:
+                raise ViberError(3)
+            if not split.path.lower().endswith((".jpg", ".jpeg", ".png", ".gif")):
+                raise ViberError(3, "a picture's URL must end with .jpeg, .png or .gif")
+            limit = PICTURE_MAX_BYTES
+        else:
+            text = ""
+            size, name = params.get("size"), params.get("file_name")
+            if size is None or name is None:
+                raise ViberError(4)
+            if isinstance(size, bool) or not isinstance(size, int) or size <= 0 or size > FILE_MAX_BYTES:
+                raise ViberError(3)
+            if not isinstance(name, str) or not name or len(name) > FILE_NAME_MAX:
+                raise ViberError(3)
+            record.update(size=size, file_name=name)
+            limit = FILE_MAX_BYTES
+        if self.fetch_media:
+            record["fetched"] = self._fetch(url, limit)
+        return text, record
+
+    @staticmethod
+    def _fetch(url: str, limit: int) -> dict[str, Any]:
+        """GET the media as Viber's servers would: the status, type, size and sha256 it got."""
+        request = urllib.request.Request(url, headers={"User-Agent": "Viber-Fake-Fetcher/1.0"})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (a URL the test gave)
+                data = response.read(limit + 1)
+                return {
+                    "status": response.status, "content_type": response.headers.get_content_type(),
+                    "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "too_large": len(data) > limit,
+                }
+        except urllib.error.HTTPError as exc:
+            return {"status": exc.code, "error": str(exc.reason)}
+        except (urllib.error.URLError, OSError) as exc:
+            return {"status": None, "error": str(exc)}
 
     # ------------------------------------------------------------------ control plane
     control_errors = (ControlError, TypeError, ValueError)

@@ -291,7 +291,7 @@ HOVOR_PUBLIC_URL = env.str("HOVOR_PUBLIC_URL", default="http://127.0.0.1:8000").
 # Signed links to an agent's file for platforms that fetch files by URL (Instagram): the base
 # they are built on (the platform must reach it) and how long a link works.
 HOVOR_FILES_PUBLIC_URL = env.str("HOVOR_FILES_PUBLIC_URL", default=HOVOR_PUBLIC_URL).rstrip("/")
-HOVOR_FILES_URL_MAX_AGE = env.int("HOVOR_FILES_URL_MAX_AGE", default=24 * 3600)
+HOVOR_FILES_URL_MAX_AGE = env.int("HOVOR_FILES_URL_MAX_AGE", default=7 * 24 * 3600)  # Viber may fetch late
 # Larger webhook bodies are refused with 413 before they are read (Meta batches stay far below).
 HOVOR_WEBHOOK_MAX_BYTES = env.int("HOVOR_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HOVOR_WEBHOOK_MAX_BYTES

@@ -1,13 +1,16 @@
 """Signed, expiring links to one stored file, for a platform that sends files by URL
 (Instagram fetches the picture itself) and must reach it without logging in.
 
-The link is HOVOR_FILES_PUBLIC_URL + /files/<token>/: the token is the attachment's id and
+The link is HOVOR_FILES_PUBLIC_URL + /files/<token>/<the file's name> (Viber wants a
+picture's URL to end in .jpg, .png or .gif; the name is not read back): the token is the attachment's id and
 its content's SHA-256 prefix, signed with Django's signing (SECRET_KEY, a salt of its own)
 and stamped; it is refused after HOVOR_FILES_URL_MAX_AGE seconds, when the file changed, and
 for a file not stored. It names nothing else, and serving it
 (inbox.views.public_files) uses the same safe headers as the agents'
 file view: a verified picture inline as its image type, anything else as a download."""
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -26,7 +29,8 @@ class LinkRefused(Exception):
 def attachment_public_url(attachment: Attachment) -> str:
     """An absolute URL anyone can fetch the stored file from, until it expires."""
     token = signing.TimestampSigner(salt=SALT).sign_object([attachment.pk, attachment.sha256[:16]], compress=False)
-    path = reverse("inbox:attachment_public", kwargs={"token": token})
+    name = quote(attachment.filename.replace("/", "_") or "file", safe="")
+    path = reverse("inbox:attachment_public", kwargs={"token": token, "filename": name})
     return settings.HOVOR_FILES_PUBLIC_URL.rstrip("/") + path
 
 

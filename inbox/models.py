@@ -306,6 +306,9 @@ class Attachment(models.Model):
     error = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # Until when a pending file's download task is taken to be alive (queued, running or
+    # waiting to retry); past it the sweep queues the file again (inbox/actions/attachments.py).
+    leased_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["message_id", "index"]

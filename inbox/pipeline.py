@@ -27,6 +27,8 @@ from channels.inbound import (
 )
 from channels.types import EDIT_OF
 
+from .actions.attachments import attachments_unleased
+from .actions.csat import csat_surveys_unasked
 from .actions.delivery import reply_delivery_update
 from .actions.edits import message_edits_apply
 from .actions.ingest import IncomingItem, tickets_ingest_batch
@@ -142,12 +144,16 @@ def ingest_clear_pending(*, account_id: int) -> None:
 
 def pipeline_sweep() -> dict[str, list[int]]:
     """Rows a crash left mid-way, handed back to the step that owns them: replies due or
-    whose sender died (their leases ran out), and the accounts with stored events no worker
-    holds after HOVOR_INGEST_GRACE."""
+    whose sender died (their leases ran out), the accounts with stored events no worker
+    holds after HOVOR_INGEST_GRACE, customers' files whose download task is gone (their
+    lease ran out), and satisfaction questions whose ask task was lost."""
     outbound = outbox_sweep()
     accounts = inbound_unclaimed_accounts(before=timezone.now() - settings.HOVOR_INGEST_GRACE)
     poll_leases_release()
-    return {"outbound": outbound, "inbound_accounts": accounts}
+    return {
+        "outbound": outbound, "inbound_accounts": accounts,
+        "attachments": attachments_unleased(), "csat_surveys": csat_surveys_unasked(),
+    }
 
 
 def pipeline_backlog() -> dict[str, Any]:

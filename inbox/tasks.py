@@ -3,7 +3,10 @@ what a crash left. Thin, ids in, idempotent; each owns its retry policy (helpdes
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from celery import Task
+from celery.exceptions import Retry
 from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
@@ -14,7 +17,13 @@ from channels.http import ApiOutcomeUnknown, ApiRateLimited, ApiUnavailable
 from helpdesk.celery import app, step_task
 
 from .actions.assignment import tickets_route
-from .actions.attachments import TRANSIENT, attachment_fetch
+from .actions.attachments import (
+    FETCH_LEASE,
+    MAX_ATTEMPTS,
+    TRANSIENT,
+    attachment_fetch,
+    attachment_lease,
+)
 from .actions.csat import csat_reply_in_flight, csat_review_invite, csat_survey_ask
 from .actions.delivery import reply_deliver
 from .actions.escalation import sla_check as sla_check_run
@@ -66,20 +75,41 @@ def route_tickets(ticket_ids: list[int]) -> None:
     tickets_route(ticket_ids=ticket_ids)
 
 
-@app.task(
-    name="inbox.fetch_attachment",
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(*TRANSIENT, OperationalError),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    max_retries=8,
-)
-def fetch_attachment(attachment_id: int) -> None:
+FETCH_BACKOFF, FETCH_BACKOFF_MAX = 2, 300  # seconds: 2, 4, 8 … at most 5 minutes
+
+
+def fetch_retry_delay(exc: Exception, retries: int) -> float:
+    """Seconds before the next download attempt: the platform's own reset for a rate limit,
+    else exponential backoff."""
+    backoff = float(min(FETCH_BACKOFF * 2**retries, FETCH_BACKOFF_MAX))
+    if isinstance(exc, ApiRateLimited):
+        return max((exc.retry_at - timezone.now()).total_seconds(), backoff)
+    return backoff
+
+
+@app.task(name="inbox.fetch_attachment", bind=True, ignore_result=True, acks_late=True, max_retries=MAX_ATTEMPTS)
+def fetch_attachment(self: Task, attachment_id: int) -> Retry | None:
     """Download one customer file and store it (idempotent: a stored one is left alone).
-    The platform's transient errors retry with backoff; the action gives up after
-    MAX_ATTEMPTS and marks the file failed."""
-    attachment_fetch(attachment_id=attachment_id)
+
+    It owns its retries, the same with a worker and run eagerly: a transient error (the
+    platform's, or the database away) schedules the next attempt with self.retry (backoff,
+    the file's lease stretched over the wait so the sweep leaves it) and this run ends; the
+    Retry is returned, not raised, so an eager run carries on with the next attempt in place
+    instead of throwing it at whoever queued the file. The action counts attempts and marks
+    the file failed after MAX_ATTEMPTS; a retry lost with the broker is the sweep's."""
+    try:
+        attachment_fetch(attachment_id=attachment_id)
+    except (*TRANSIENT, OperationalError) as exc:
+        countdown = fetch_retry_delay(exc, self.request.retries)
+        try:
+            attachment_lease(
+                attachment_id=attachment_id, until=timezone.now() + timedelta(seconds=countdown) + FETCH_LEASE
+            )
+        except OperationalError:
+            pass  # the database is away: the lease it has runs out, and the sweep has the file
+        retry: Retry = self.retry(exc=exc, countdown=countdown, throw=False)
+        return retry
+    return None
 
 
 @step_task("inbox.deliver_outbound")
@@ -150,6 +180,13 @@ def sweep_stuck() -> None:
         ingest_account.delay(account_id)
     if queued:
         logger.info("sweep: ingest queued for account(s) %s with stored events no worker holds", queued)
+    for attachment_id in found["attachments"]:
+        fetch_attachment.delay(attachment_id)
+    for survey_id in found["csat_surveys"]:
+        csat_ask.delay(survey_id)
+    if found["attachments"] or found["csat_surveys"]:
+        logger.info("sweep: queued the download of file(s) %s and the question of survey(s) %s whose task was lost",
+                    found["attachments"], found["csat_surveys"])
 
 
 @step_task("inbox.apply_retention")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery.exceptions import Retry
 from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from .actions.attachments import MAX_ATTEMPTS
+from .actions.attachments import attachment_lease
+from .actions.csat import csat_ask_mark, csat_ask_unmark
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
 from .tasks import (
     csat_ask,
@@ -93,29 +93,28 @@ def on_attachments_recorded(*, attachment_ids: list[int], **_: Any) -> None:
 
 
 def _fetch_soon(attachment_ids: list[int]) -> None:
-    for attachment_id in attachment_ids:
+    """Queue each download (the task retries itself). With the broker away the rest are
+    handed to the sweep at once: their leases are dropped, so its next run queues them."""
+    for position, attachment_id in enumerate(attachment_ids):
         try:
-            for _attempt in range(MAX_ATTEMPTS):
-                try:
-                    fetch_attachment.delay(attachment_id)
-                    break
-                except Retry:
-                    # Eager mode (tests, CELERY_TASK_ALWAYS_EAGER) raises the task's retry
-                    # instead of scheduling it: run it again in place, as a worker would.
-                    continue
+            fetch_attachment.delay(attachment_id)
         except (KombuError, RedisError, OSError) as exc:
             logger.warning("attachment %s: not queued (%s); the sweep will fetch it", attachment_id, exc)
+            for left in attachment_ids[position:]:
+                attachment_lease(attachment_id=left, until=None)
             return
 
 
 def on_csat_surveys_opened(*, survey_ids: list[int], **_: Any) -> None:
     """inbox.signals.csat_surveys_opened (after the solve committed): ask each. A broker away
-    costs the question (a courtesy), never the agent's solve."""
+    never costs the agent's solve; the sweep asks the question a minute later instead."""
     for survey_id in survey_ids:
+        csat_ask_mark(survey_id=survey_id)  # the sweep leaves it to this task meanwhile
         try:
             csat_ask.delay(survey_id)
         except (KombuError, RedisError, OSError) as exc:
-            logger.warning("csat %s: question not queued, the broker is away (%s)", survey_id, exc)
+            csat_ask_unmark(survey_id=survey_id)
+            logger.warning("csat %s: question not queued, the broker is away (%s); the sweep will ask", survey_id, exc)
 
 
 def on_csat_answered(*, survey_id: int, rating: int, **_: Any) -> None:

@@ -25,7 +25,7 @@ from channels.http import (
     transport_error,
 )
 
-from .limits import sender_name, text_problem
+from .limits import PICTURE_TEXT_MAX, file_name, sender_name, text_problem
 
 logger = logging.getLogger("hovor.channels.viber")
 
@@ -183,15 +183,29 @@ class ViberClient:
         problem = text_problem(text)
         if problem:
             raise ApiPermanentError(problem)
+        return self._send(receiver=receiver, sender=sender, message={"type": "text", "text": text})
+
+    def send_picture(self, *, receiver: str, media: str, text: str, sender: str) -> str:
+        """send_message type `picture`: `media` is the picture's URL (JPEG, PNG or a still
+        GIF, ≤ 1 MB, fetched by Viber), `text` its description (required, "" allowed,
+        ≤ 512 characters)."""
+        if len(text) > PICTURE_TEXT_MAX:
+            raise ApiPermanentError(f"A Viber picture's text is at most {PICTURE_TEXT_MAX} characters.")
+        return self._send(receiver=receiver, sender=sender, message={"type": "picture", "text": text, "media": media})
+
+    def send_file(self, *, receiver: str, media: str, size: int, name: str, sender: str) -> str:
+        """send_message type `file`: the file's URL, its `size` in bytes and `file_name`
+        (with its extension, ≤ 256 characters); Viber fetches it (≤ 50 MB)."""
+        return self._send(
+            receiver=receiver, sender=sender,
+            message={"type": "file", "media": media, "size": size, "file_name": file_name(name)},
+        )
+
+    def _send(self, *, receiver: str, sender: str, message: dict[str, Any]) -> str:
         body = self.call(
             "send_message",
-            {
-                "receiver": receiver,
-                "min_api_version": MIN_API_VERSION,
-                "sender": {"name": sender_name(sender)},
-                "type": "text",
-                "text": text,
-            },
+            {"receiver": receiver, "min_api_version": MIN_API_VERSION, "sender": {"name": sender_name(sender)},
+             **message},
         )
         token = body.get("message_token")
         if isinstance(token, bool) or not isinstance(token, int):

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext, gettext_lazy
+from PIL import Image, UnidentifiedImageError
 
 from channels import parsing
 from channels.base import (
+    AttachmentLimits,
     Badge,
     BaseConnector,
     ChannelLimits,
@@ -36,11 +39,11 @@ from channels.base import (
 from channels.http import ApiPermanentError
 from channels.models import InboundEvent
 from channels.parsing import MalformedPayload, SkippedEvent
-from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
+from channels.types import NormalizedMessage, NormalizedStatus, OutboundFile, OutboundRequest, RawEvent
 
 from . import parser
 from .client import ViberClient
-from .limits import LIMITS, text_length
+from .limits import ATTACHMENTS, LIMITS, PICTURE_MAX_BYTES, PICTURE_TEXT_MAX, PICTURE_TYPES, text_length
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -61,6 +64,20 @@ def client_for(account: BrandAccount) -> ViberClient:
         auth_token=str(account.credentials.get("auth_token") or ""),
         account_ref=str(account.pk),
     )
+
+
+def is_picture(file: OutboundFile) -> bool:
+    """Whether Viber shows this file as a picture: JPEG, PNG or a still GIF of at most 1 MB
+    (an animated GIF or a bigger picture goes as a file)."""
+    if file.content_type not in PICTURE_TYPES or len(file.content) > PICTURE_MAX_BYTES:
+        return False
+    if file.content_type == "image/gif":
+        try:
+            with Image.open(io.BytesIO(file.content)) as image:
+                return not getattr(image, "is_animated", False)
+        except (UnidentifiedImageError, OSError, ValueError):
+            return False
+    return True
 
 
 def signature(body: bytes, auth_token: str) -> str:
@@ -163,6 +180,7 @@ class ViberConnector(BaseConnector):
     registers_webhooks = True
     kinds = (MessageKind(parser.KIND_MESSAGE, gettext_lazy("Viber message")),)
     limits: ChannelLimits = LIMITS
+    attachment_limits: AttachmentLimits | None = ATTACHMENTS
     sla_class = "social"
 
     # --- inbound ------------------------------------------------------------------------
@@ -227,7 +245,29 @@ class ViberConnector(BaseConnector):
         receiver = outbound.recipient or outbound.thread_key or str((outbound.extra or {}).get("sender_id") or "")
         if not receiver:
             raise ApiPermanentError("Hovor cannot tell which Viber user this reply is for.")
-        return client_for(account).send_text(receiver=receiver, text=outbound.text, sender=sender_of(account))
+        client, sender = client_for(account), sender_of(account)
+        if not outbound.files:
+            return client.send_text(receiver=receiver, text=outbound.text, sender=sender)
+        # One file a message: the text goes with the first picture when it fits its 512
+        # characters, else first on its own; the reply's id is that of its first message.
+        fits = is_picture(outbound.files[0]) and len(outbound.text) <= PICTURE_TEXT_MAX
+        caption = outbound.text if fits else ""
+        first = ""
+        if outbound.text.strip() and not caption:
+            first = client.send_text(receiver=receiver, text=outbound.text, sender=sender)
+        for index, file in enumerate(outbound.files):
+            if not file.url:
+                raise ApiPermanentError("Viber fetches files from a link, and this file has none.")
+            if is_picture(file):
+                sent = client.send_picture(
+                    receiver=receiver, media=file.url, text=caption if index == 0 else "", sender=sender
+                )
+            else:
+                sent = client.send_file(
+                    receiver=receiver, media=file.url, size=len(file.content), name=file.filename, sender=sender
+                )
+            first = first or sent
+        return first
 
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
         """Viber cannot list or look up what a bot sent, so an attempt that ended without an

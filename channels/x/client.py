@@ -6,6 +6,7 @@ the rate-limit headers of the last answer, which tweepy's dict results drop."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from channels.http import (
     ApiOutcomeUnknown,
     ApiPermanentError,
     ApiRateLimited,
+    ApiUnavailable,
     make_session,
     transport_error,
 )
@@ -35,6 +37,15 @@ USER_FIELDS = ["name", "username"]
 DM_EVENT_FIELDS = ["id", "text", "event_type", "created_at", "sender_id", "dm_conversation_id", "attachments"]
 DM_EXPANSIONS = ["sender_id", "attachments.media_keys"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url"]
+# X API v2 media upload (the v1.1 media/upload.json that tweepy's API.media_upload calls is
+# retired): one multipart POST of the file with its use case, answered with the media id.
+MEDIA_UPLOAD_ROUTE = "/2/media/upload"
+MEDIA_CATEGORY = {"post": "tweet_image", "dm": "dm_image"}
+# An (animated) GIF goes through the chunked upload (initialize, append, finalize, then the
+# status until processed), as the one-request upload takes still pictures only.
+GIF_CATEGORY = {"post": "tweet_gif", "dm": "dm_gif"}
+CHUNK_BYTES = 1024 * 1024
+PROCESSING_WAIT_MAX = 30.0  # seconds a worker waits for X to process a GIF before retrying later
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,23 @@ def _reset_from(response: requests.Response | None) -> datetime:
     if not candidates:
         return now + timedelta(seconds=60)
     return max(datetime.fromtimestamp(max(candidates), UTC), now)
+
+
+def _raise_for_status(response: requests.Response) -> None:
+    """tweepy's status -> exception map (BaseClient.request) for calls made on its session."""
+    status = response.status_code
+    errors: dict[int, type[tweepy.HTTPException]] = {
+        400: tweepy.BadRequest, 401: tweepy.Unauthorized, 403: tweepy.Forbidden, 404: tweepy.NotFound,
+    }
+    if status == 429:
+        reset = response.headers.get("x-rate-limit-reset", "")
+        raise tweepy.TooManyRequests(response, reset_time=int(reset) if reset.isdigit() else None)
+    if status in errors:
+        raise errors[status](response)
+    if status >= 500:
+        raise tweepy.TwitterServerError(response)
+    if not 200 <= status < 300:
+        raise tweepy.HTTPException(response)
 
 
 def _describe(exc: tweepy.HTTPException) -> str:
@@ -200,11 +228,96 @@ class XClient:
             if not token:
                 return
 
-    def create_dm(self, *, participant_id: str, text: str) -> str:
-        """POST /2/dm_conversations/with/:participant_id/messages; returns the dm_event_id."""
-        data = self._call(
-            "create dm", self.client.create_direct_message, participant_id=participant_id, text=text, user_auth=True
+    def _multipart(self, what: str, route: str, *, fields: dict[str, str], media: tuple[str, bytes, str]) -> Any:
+        """A multipart POST signed with OAuth 1.0a on tweepy's session (tweepy's own
+        `request` sends JSON only); X's errors mapped as for tweepy's calls."""
+
+        def go() -> dict[str, Any]:
+            auth = tweepy.OAuth1UserHandler(
+                self.client.consumer_key, self.client.consumer_secret,
+                self.client.access_token, self.client.access_token_secret,
+            ).apply_auth()
+            response = self.client.session.post(
+                CANONICAL_BASE + route, data=fields, files={"media": media},
+                headers={"User-Agent": self.client.user_agent}, auth=auth,
+            )
+            _raise_for_status(response)
+            answer: dict[str, Any] = response.json() if response.content else {}
+            return answer
+
+        return self._call(what, go)
+
+    def upload_media(self, *, filename: str, content_type: str, content: bytes, use: str) -> str:
+        """POST /2/media/upload (multipart: `media` and `media_category`, tweet_image for a
+        post, dm_image for a DM; user context); returns the media id to attach. A GIF goes
+        through the chunked upload instead (tweet_gif, dm_gif)."""
+        if not self.user_context:
+            raise ApiAuthError("X takes media only with user context (OAuth 1.0a access token).")
+        if content_type == "image/gif":
+            return self._upload_chunked(filename=filename, content_type=content_type, content=content, use=use)
+        data = self._multipart(
+            "media upload", MEDIA_UPLOAD_ROUTE, fields={"media_category": MEDIA_CATEGORY[use]},
+            media=(filename, content, content_type),
         )
+        return self._media_ready(data, filename=filename)
+
+    def _upload_chunked(self, *, filename: str, content_type: str, content: bytes, use: str) -> str:
+        """initialize (JSON: media_type, total_bytes, media_category) → append each chunk
+        (multipart: media, segment_index) → finalize → the status until processed."""
+        started = self._request(
+            "media upload initialize", "POST", MEDIA_UPLOAD_ROUTE + "/initialize", user_auth=True,
+            body={"media_type": content_type, "total_bytes": len(content), "media_category": GIF_CATEGORY[use]},
+        )
+        media_id = (started.get("data") or {}).get("id") if isinstance(started.get("data"), dict) else None
+        if not media_id:
+            raise ApiOutcomeUnknown("X started the upload but returned no media id")
+        for index, start in enumerate(range(0, len(content), CHUNK_BYTES)):
+            self._multipart(
+                "media upload append", f"{MEDIA_UPLOAD_ROUTE}/{media_id}/append",
+                fields={"segment_index": str(index)}, media=(filename, content[start : start + CHUNK_BYTES],
+                                                             "application/octet-stream"),
+            )
+        finished = self._request(
+            "media upload finalize", "POST", f"{MEDIA_UPLOAD_ROUTE}/{media_id}/finalize", user_auth=True
+        )
+        return self._media_ready(finished, filename=filename)
+
+    def _media_ready(self, answer: dict[str, Any], *, filename: str) -> str:
+        """The media id once X has processed the upload (GIFs take a moment: the status is
+        polled for up to PROCESSING_WAIT_MAX seconds, then the send is tried again later)."""
+        media = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+        assert isinstance(media, dict)
+        media_id = media.get("id")
+        if not media_id:
+            raise ApiOutcomeUnknown("X accepted the upload but returned no media id")
+        waited = 0.0
+        while True:
+            info = media.get("processing_info") if isinstance(media.get("processing_info"), dict) else {}
+            assert isinstance(info, dict)
+            state = info.get("state") or "succeeded"
+            if state == "succeeded":
+                return str(media_id)
+            if state == "failed":
+                raise ApiPermanentError(f"X could not process {filename}")
+            pause = float(info.get("check_after_secs") or 1)
+            if waited + pause > PROCESSING_WAIT_MAX:
+                raise ApiUnavailable(f"X is still processing {filename}; the reply is tried again later")
+            time.sleep(pause)
+            waited += pause
+            status = self._request(
+                "media upload status", "GET", MEDIA_UPLOAD_ROUTE, user_auth=True,
+                params={"command": "STATUS", "media_id": str(media_id)},
+            )
+            media = status.get("data") if isinstance(status.get("data"), dict) else {}
+            media.setdefault("id", media_id)
+
+    def create_dm(self, *, participant_id: str, text: str, media_id: str = "") -> str:
+        """POST /2/dm_conversations/with/:participant_id/messages (with at most one
+        `attachments: [{media_id}]`); returns the dm_event_id."""
+        kwargs: dict[str, Any] = {"participant_id": participant_id, "text": text or None, "user_auth": True}
+        if media_id:
+            kwargs["media_id"] = media_id
+        data = self._call("create dm", self.client.create_direct_message, **kwargs)
         event_id = (data.get("data") or {}).get("dm_event_id")
         if not event_id:
             raise ApiOutcomeUnknown("X accepted the direct message but returned no dm_event_id")
@@ -228,12 +341,15 @@ class XClient:
             if not token:
                 return
 
-    def create_reply(self, *, text: str, in_reply_to: str) -> str:
+    def create_reply(self, *, text: str, in_reply_to: str, media_ids: list[str] | None = None) -> str:
+        """POST /2/tweets, as a reply when `in_reply_to` is set, carrying `media.media_ids`
+        (up to four pictures) when given."""
         data = self._call(
             "create tweet",
             self.client.create_tweet,
             text=text,
             in_reply_to_tweet_id=in_reply_to or None,
+            media_ids=list(media_ids) if media_ids else None,
             user_auth=True,
         )
         tweet_id = (data.get("data") or {}).get("id")
@@ -242,11 +358,14 @@ class XClient:
         return str(tweet_id)
 
     # --- V2 Webhooks API and Account Activity subscriptions -----------------------------
-    def _request(self, what: str, method: str, route: str, *, body: Any = None, user_auth: bool = False) -> Any:
+    def _request(
+        self, what: str, method: str, route: str, *, body: Any = None, user_auth: bool = False,
+        params: dict[str, str] | None = None,
+    ) -> Any:
         """A call tweepy has no method for, through tweepy's signed `request` (errors mapped)."""
 
         def go() -> dict[str, Any]:
-            response = self.client.request(method, route, json=body, user_auth=user_auth)
+            response = self.client.request(method, route, params=params, json=body, user_auth=user_auth)
             if response.status_code == 204 or not response.content:
                 return {}
             answer: dict[str, Any] = response.json()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels import parsing
 from channels.base import (
+    AttachmentLimits,
     Badge,
     BaseConnector,
     ChannelLimits,
@@ -42,7 +43,7 @@ from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest,
 from . import oauth as oauth_flow
 from . import parser, registration
 from .client import CANONICAL_BASE, XClient
-from .limits import DM_LIMITS, TWEET_LIMITS, weighted_length
+from .limits import DM_ATTACHMENTS, DM_LIMITS, POST_ATTACHMENTS, TWEET_LIMITS, weighted_length
 from .pacing import Pacer
 from .threads import split_into_thread
 
@@ -155,6 +156,7 @@ class XConnector(BaseConnector):
         ),
     )
     limits: ChannelLimits = TWEET_LIMITS
+    attachment_limits = POST_ATTACHMENTS
     registers_webhooks = True
     keeps_unrouted = False
 
@@ -384,6 +386,12 @@ class XConnector(BaseConnector):
     def limits_for(self, kind: str) -> ChannelLimits:
         return DM_LIMITS if kind == "dm" else TWEET_LIMITS
 
+    def attachment_limits_for(self, kind: str, mode: str = "") -> AttachmentLimits | None:
+        """Pictures only: up to four on a post, one on a direct message."""
+        if kind == "dm" or mode == "private":
+            return DM_ATTACHMENTS
+        return POST_ATTACHMENTS
+
     def can_reply_privately(self, kind: str) -> bool:
         """A public post can move to a DM (if the customer accepts DMs from the brand)."""
         return kind in ("mention", "search_mention")
@@ -462,8 +470,24 @@ class XConnector(BaseConnector):
         if outbound.mode == "thread":
             return self._send_thread(account, client, outbound)
         if self._is_dm(outbound):
-            return client.create_dm(participant_id=self._participant(account, outbound), text=outbound.text)
-        return client.create_reply(text=outbound.text, in_reply_to=outbound.in_reply_to)
+            media = self._upload(client, outbound, use="dm")
+            return client.create_dm(
+                participant_id=self._participant(account, outbound), text=outbound.text,
+                media_id=media[0] if media else "",
+            )
+        return client.create_reply(
+            text=outbound.text, in_reply_to=outbound.in_reply_to, media_ids=self._upload(client, outbound, use="post")
+        )
+
+    @staticmethod
+    def _upload(client: XClient, outbound: OutboundRequest, *, use: str) -> list[str]:
+        """The reply's pictures uploaded for a post or a DM (their media ids, in order). A
+        retry uploads again: an unused media id simply expires on X."""
+        limit = (DM_ATTACHMENTS if use == "dm" else POST_ATTACHMENTS).max_files
+        return [
+            client.upload_media(filename=f.filename, content_type=f.content_type, content=f.content, use=use)
+            for f in outbound.files[:limit]
+        ]
 
     def _send_thread(self, account: BrandAccount, client: XClient, outbound: OutboundRequest) -> str:
         """Post the parts in order, each replying to the one before. Every part is first
@@ -471,14 +495,16 @@ class XConnector(BaseConnector):
         where it stopped instead of posting the first parts again. Returns the last post."""
         user_id = self.ensure_user_id(account, client)
         previous = outbound.in_reply_to
-        for part in split_into_thread(outbound.text):
+        for number, part in enumerate(split_into_thread(outbound.text)):
             found = None
             for tweet in client.recent_own_tweets(user_id=user_id, since_id=previous, max_pages=1):
                 same = parser.unescape_text(str(tweet.get("text", ""))) == part
                 if same and parser.replied_to(tweet) == previous and str(tweet.get("id")) not in outbound.exclude_ids:
                     found = str(tweet["id"])
                     break
-            previous = found or client.create_reply(text=part, in_reply_to=previous)
+            # The pictures go with the first post of the thread.
+            media = self._upload(client, outbound, use="post") if number == 0 and not found else None
+            previous = found or client.create_reply(text=part, in_reply_to=previous, media_ids=media)
         return previous
 
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:

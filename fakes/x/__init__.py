@@ -88,7 +88,9 @@ and no periodic checks until ``PUT /2/webhooks/:id`` passes a CRC again.
 
 Control endpoints (no auth, not rate limited): ``POST /_fake/inbound`` (``"kind"``: ``"mention"`` |
 ``"tweet"`` (only names the brand) | ``"dm"``; ``"dms_open": false``), ``POST /_fake/inbound/bulk``,
-``GET /_fake/outbound`` (``"kind": "tweet" | "dm"``), ``POST /_fake/fail`` (also for ``/oauth/…`` paths),
+``GET /_fake/outbound`` (``"kind": "tweet" | "dm"``, with the ``"media"`` each carried: pictures
+uploaded through ``POST /2/media/upload`` or its chunked initialize/append/finalize, named by
+``media.media_ids`` or ``attachments``), ``POST /_fake/fail`` (also for ``/oauth/…`` paths),
 ``POST /_fake/reset``, ``GET /_fake/requests``, ``POST /_fake/webhook {"url"}`` (a webhook outside the
 API, subscribed to the brand, checked again before each delivery while invalid), ``POST /_fake/webhook/crc``,
 ``GET /_fake/webhook``, ``GET /_fake/webhooks`` (the API's webhooks with their subscriptions) and

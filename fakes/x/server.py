@@ -36,6 +36,7 @@ from fakes.base import (
     FakeServer,
     RequestLog,
     cli,
+    multipart_form,
     post,
     run_until_signalled,
     serve,
@@ -46,6 +47,7 @@ from fakes.x.wire import (
     APP_ONLY,
     APP_ONLY_BODY,
     CANONICAL_BASE,
+    CHUNKED_CATEGORIES,
     CRC_GRACE,
     CRC_INTERVAL,
     CRC_TIMEOUT,
@@ -71,6 +73,11 @@ from fakes.x.wire import (
     INBOUND_KINDS,
     INVALID_VERIFIER_TEXT,
     JSON_CONTENT_TYPE,
+    MEDIA_CATEGORIES,
+    MEDIA_EXPIRES_AFTER,
+    MEDIA_GIF_MAX_BYTES,
+    MEDIA_IMAGE_MAX_BYTES,
+    MEDIA_PER_POST,
     MENTIONS_REACHABLE,
     NOTE_TWEET_OVER,
     NUMERIC_ID_RE,
@@ -109,6 +116,7 @@ from fakes.x.wire import (
     not_found,
     parse_iso,
     problem_body,
+    sniff_image,
     v1_time,
     webhook_problem,
 )
@@ -152,6 +160,7 @@ class FakeX(FakeServer):
         webhook_limit: int = WEBHOOK_LIMIT,
         crc_interval: float = CRC_INTERVAL,
         crc_grace: float = CRC_GRACE,
+        media_processing_checks: int = 0,
     ) -> None:
         self.host = host
         self.port = int(port)
@@ -166,6 +175,9 @@ class FakeX(FakeServer):
         self.rate_limit_scale = float(rate_limit_scale)
         self.verbose = verbose
         self.mentions_reachable = int(mentions_reachable)
+        # How many STATUS polls a finalized chunked upload answers "in_progress" before it has
+        # "succeeded" (0: ready at finalize, with no processing_info).
+        self.media_processing_checks = int(media_processing_checks)
 
         self._lock = threading.RLock()
         self._random = random.Random(seed)
@@ -249,6 +261,9 @@ class FakeX(FakeServer):
             self._dm_ts: dict[int, float] = {}
             self._dm_index: list[int] = []
             self._dm_closed: set[str] = set()
+            self._media: dict[str, dict[str, Any]] = {}  # media id -> what was uploaded
+            self._uploads: dict[str, dict[str, Any]] = {}  # chunked uploads not yet finalized
+            self._processing: dict[str, int] = {}  # media id -> STATUS answers still "in_progress"
             self._deliveries: list[dict[str, Any]] = []
             self._failures: Failures[dict[str, Any]] = Failures()
             self._windows: dict[str, _Window] = {}
@@ -1101,8 +1116,11 @@ class FakeX(FakeServer):
         if not isinstance(data, dict):
             raise invalid_request("Request body must be a JSON object")
         text = data.get("text")
-        if data.get("attachments") is None and (not isinstance(text, str) or not text):
+        media = self._dm_media(data.get("attachments"))
+        if not media and (not isinstance(text, str) or not text):
             raise invalid_request("$.text: is missing but it is required")
+        if text is None:
+            text = ""
         if not isinstance(text, str):
             raise invalid_request("$.text: string expected")
         if len(text) > DM_MAX_LENGTH:
@@ -1119,6 +1137,8 @@ class FakeX(FakeServer):
         if participant_id in self._dm_closed and not wrote_first:
             raise FakeXError(403, dict(DM_FORBIDDEN_BODY))
         event = self._create_dm(self.brand_id, participant_id, text, None)
+        if media:
+            event["attachments"] = {"media_keys": [m["media_key"] for m in media]}
         self._outbound.append(
             {
                 "kind": "dm",
@@ -1127,6 +1147,7 @@ class FakeX(FakeServer):
                 "dm_conversation_id": event["dm_conversation_id"],
                 "participant_id": participant_id,
                 "text": text,
+                "media": media,
                 "created_at": event["created_at"],
                 "auth": "oauth1",
             }
@@ -1625,6 +1646,13 @@ class FakeX(FakeServer):
             return "users_me", None
         if path == "/2/tweets" and method == "POST":
             return "create_tweet", None
+        if path == "/2/media/upload":
+            return {"POST": ("media_upload", None), "GET": ("media_upload_status", None)}.get(method)
+        if path == "/2/media/upload/initialize" and method == "POST":
+            return "media_upload_initialize", None
+        m = re.fullmatch(r"/2/media/upload/([0-9]{1,19})/(append|finalize)", path)
+        if m and method == "POST":
+            return f"media_upload_{m.group(2)}", m.group(1)
         if path == "/2/tweets/search/recent" and method == "GET":
             return "search_recent", None
         if path == "/2/dm_events" and method == "GET":
@@ -1715,6 +1743,10 @@ class FakeX(FakeServer):
             elif endpoint == "create_tweet":
                 status, payload = self._post_tweet(body)
                 rate_headers = self._rate_headers(endpoint)
+            elif endpoint == "media_upload":
+                status, payload = self._upload_media(headers, body)
+            elif endpoint.startswith("media_upload_"):
+                status, payload = self._chunked_upload(endpoint, user_id, params, headers, body)
             elif endpoint == "create_dm":
                 assert user_id is not None
                 status, payload = self._post_dm(user_id, body)
@@ -1749,8 +1781,13 @@ class FakeX(FakeServer):
         if not isinstance(data, dict):
             raise invalid_request("Request body must be a JSON object")
         text = data.get("text")
-        if not isinstance(text, str) or not text:
+        media = self._post_media(data.get("media"))
+        if not media and (not isinstance(text, str) or not text):
             raise invalid_request("$.text: is missing but it is required")
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise invalid_request("$.text: string expected")
         reply = data.get("reply")
         parent_id = None
         if reply is not None:
@@ -1762,7 +1799,7 @@ class FakeX(FakeServer):
             if int(parent_id) not in self._tweets:
                 raise invalid_request(f"The tweet [{parent_id}] you are replying to does not exist or is not visible")
         parsed = parse_tweet(unicodedata.normalize("NFC", text))
-        if not parsed.valid:
+        if text and not parsed.valid:
             if parsed.weightedLength > 280:
                 raise invalid_request("Tweet text is too long")
             raise invalid_request("Tweet text is not valid")
@@ -1770,6 +1807,8 @@ class FakeX(FakeServer):
         if last is not None and time.time() - last < WINDOW_24H:
             raise FakeXError(403, dict(DUPLICATE_BODY))
         tweet = self._create_tweet(self.brand_id, text, parent_id, None)
+        if media:
+            tweet["attachments"] = {"media_keys": [m["media_key"] for m in media]}
         self._outbound.append(
             {
                 "kind": "tweet",
@@ -1777,11 +1816,147 @@ class FakeX(FakeServer):
                 "text": tweet["text"],
                 "in_reply_to_tweet_id": parent_id,
                 "conversation_id": tweet["conversation_id"],
+                "media": media,
                 "created_at": tweet["created_at"],
                 "auth": "oauth1",
             }
         )
         return 201, {"data": {"edit_history_tweet_ids": [tweet["id"]], "id": tweet["id"], "text": tweet["text"]}}
+
+    # ------------------------------------------------------------------ media
+
+    def _upload_media(self, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+        """POST /2/media/upload in one multipart request: `media` (the file's bytes) and
+        `media_category`. Answers {"data": {"id", "media_key", "size", "expires_after_secs",
+        "image": {"image_type", "w", "h"}}}; the id is what a post or a DM then names."""
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "multipart/form-data":
+            raise invalid_request("The request must be multipart/form-data with a `media` part")
+        fields, files = multipart_form(headers, body)
+        category = fields.get("media_category", "")
+        if category not in MEDIA_CATEGORIES:
+            raise invalid_request(
+                f"$.media_category: must be one of [{', '.join(MEDIA_CATEGORIES)}] in this fake",
+                {"media_category": [category]},
+            )
+        if "media" not in files or not files["media"][2]:
+            raise invalid_request("$.media: is missing but it is required")
+        filename, _declared, content = files["media"]
+        kind = sniff_image(content)
+        if not kind:
+            raise invalid_request("media type unrecognized.")
+        if len(content) > MEDIA_IMAGE_MAX_BYTES:
+            raise invalid_request(f"File size exceeds {MEDIA_IMAGE_MAX_BYTES} bytes.")
+        media_id = str(self._new_tweet_id())
+        self._keep_media(media_id, category=category, filename=filename, kind=kind, content=content)
+        return 200, {"data": {
+            "id": media_id, "media_key": f"3_{media_id}", "size": len(content),
+            "expires_after_secs": MEDIA_EXPIRES_AFTER, "image": {"image_type": kind},
+        }}
+
+    def _keep_media(self, media_id: str, *, category: str, filename: str, kind: str, content: bytes) -> None:
+        self._media[media_id] = {
+            "media_id": media_id, "media_key": f"3_{media_id}", "category": category, "filename": filename,
+            "content_type": kind, "size": len(content), "sha256": hashlib.sha256(content).hexdigest(),
+        }
+
+    def _chunked_upload(
+        self, endpoint: str, media_id: str | None, params: dict[str, list[str]], headers: Any, body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """The chunked upload: initialize (JSON media_type, total_bytes, media_category) ->
+        append (multipart media, segment_index 0-999) -> finalize -> GET ?command=STATUS."""
+        if endpoint == "media_upload_initialize":
+            try:
+                data = json.loads(body.decode("utf-8")) if body else None
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise invalid_request("Request body is not valid JSON") from exc
+            if not isinstance(data, dict):
+                raise invalid_request("Request body must be a JSON object")
+            category, media_type, total = data.get("media_category"), data.get("media_type"), data.get("total_bytes")
+            if category not in CHUNKED_CATEGORIES:
+                allowed = ", ".join(CHUNKED_CATEGORIES)
+                raise invalid_request(f"$.media_category: must be one of [{allowed}] in this fake")
+            if media_type not in ("image/jpeg", "image/png", "image/webp", "image/gif"):
+                raise invalid_request("$.media_type: must be a picture type in this fake")
+            limit = MEDIA_GIF_MAX_BYTES if category.endswith("_gif") else MEDIA_IMAGE_MAX_BYTES
+            if isinstance(total, bool) or not isinstance(total, int) or not 0 < total <= limit:
+                raise invalid_request(f"$.total_bytes: must be 1 to {limit}")
+            new_id = str(self._new_tweet_id())
+            self._uploads[new_id] = {"category": category, "media_type": media_type, "total": total, "chunks": {}}
+            return 200, {"data": {"id": new_id, "media_key": f"16_{new_id}", "expires_after_secs": 86400}}
+        if endpoint == "media_upload_status":
+            wanted = self._single(params, "media_id") or ""
+            if self._single(params, "command") not in (None, "STATUS") or wanted not in self._media:
+                raise invalid_request(f"Invalid media_id [{wanted}]")
+            left = self._processing.get(wanted, 0)
+            if left > 0:
+                self._processing[wanted] = left - 1
+                info = {"state": "in_progress", "check_after_secs": 1, "progress_percent": 50}
+            else:
+                info = {"state": "succeeded", "progress_percent": 100}
+            return 200, {"data": {"id": wanted, "media_key": self._media[wanted]["media_key"], "processing_info": info}}
+        assert media_id is not None
+        upload = self._uploads.get(media_id)
+        if upload is None:
+            raise invalid_request(f"Invalid media_id [{media_id}]")
+        if endpoint == "media_upload_append":
+            fields, files = multipart_form(headers, body)
+            index = fields.get("segment_index", "")
+            if not index.isdigit() or int(index) > 999:
+                raise invalid_request("$.segment_index: must be 0 to 999")
+            if "media" not in files:
+                raise invalid_request("$.media: is missing but it is required")
+            upload["chunks"][int(index)] = (files["media"][0], files["media"][2])
+            return 200, {"data": {"expires_at": int(time.time()) + 86400}}
+        chunks = [upload["chunks"][i] for i in sorted(upload["chunks"])]
+        content = b"".join(part for _, part in chunks)
+        if len(content) != upload["total"]:
+            raise invalid_request(f"Segments add up to {len(content)} bytes, not the {upload['total']} announced")
+        kind = sniff_image(content)
+        if kind != upload["media_type"]:
+            raise invalid_request("media type unrecognized.")
+        del self._uploads[media_id]
+        self._keep_media(media_id, category=upload["category"], filename=chunks[0][0], kind=kind, content=content)
+        answer: dict[str, Any] = {
+            "id": media_id, "media_key": self._media[media_id]["media_key"], "size": len(content),
+            "expires_after_secs": MEDIA_EXPIRES_AFTER, "image": {"image_type": kind},
+        }
+        if self.media_processing_checks > 0:
+            self._processing[media_id] = self.media_processing_checks - 1
+            answer["processing_info"] = {"state": "pending", "check_after_secs": 1}
+        return 200, {"data": answer}
+
+    def _media_for(self, media_id: Any, use: str) -> dict[str, Any]:
+        if not isinstance(media_id, str) or media_id not in self._media:
+            raise invalid_request(f"Your media IDs are invalid: [{media_id}]")
+        media = self._media[media_id]
+        if not media["category"].startswith(use):
+            raise invalid_request(f"Media [{media_id}] was uploaded as {media['category']}, not for a {use}")
+        return media
+
+    @staticmethod
+    def _recorded(media: dict[str, Any]) -> dict[str, Any]:
+        return {k: media[k] for k in ("media_id", "media_key", "content_type", "size", "sha256", "filename")}
+
+    def _post_media(self, value: Any) -> list[dict[str, Any]]:
+        """`media: {"media_ids": [...]}` of POST /2/tweets: one to four uploaded pictures."""
+        if value is None:
+            return []
+        ids = value.get("media_ids") if isinstance(value, dict) else None
+        if not isinstance(ids, list) or not 1 <= len(ids) <= MEDIA_PER_POST:
+            raise invalid_request(f"$.media.media_ids: must hold 1 to {MEDIA_PER_POST} media ids")
+        found = [self._media_for(media_id, "tweet") for media_id in ids]
+        if len(found) > 1 and any(m["category"] == "tweet_gif" for m in found):
+            raise invalid_request("A post carries up to 4 pictures or 1 GIF, not both")
+        return [self._recorded(m) for m in found]
+
+    def _dm_media(self, value: Any) -> list[dict[str, Any]]:
+        """`attachments: [{"media_id"}]` of a DM: one uploaded picture at most."""
+        if value is None:
+            return []
+        if not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], dict):
+            raise invalid_request("$.attachments: a direct message carries exactly one attachment")
+        return [self._recorded(self._media_for(value[0].get("media_id"), "dm"))]
 
     # ------------------------------------------------------------------ control plane
     control_errors = (FakeXError,)

@@ -37,6 +37,11 @@ ENDPOINT_LIMITS = {
     "dm_events": 300,
     "dm_conversation_events": 300,
     "create_dm": 200,
+    "media_upload": 500,  # assumed: X lists it per tier
+    "media_upload_initialize": 500,
+    "media_upload_append": 500,
+    "media_upload_finalize": 500,
+    "media_upload_status": 500,
     # The V2 Webhooks and Account Activity endpoints (limits assumed: X lists them per tier).
     "webhooks_list": 15,
     "webhooks_create": 15,
@@ -53,6 +58,11 @@ DAY_LIMITS = {"create_tweet": CREATE_TWEET_24H_LIMIT, "create_dm": 1000}
 # Endpoints X refuses with an app-only bearer token.
 USER_CONTEXT_ONLY = {
     "create_tweet",
+    "media_upload",
+    "media_upload_initialize",
+    "media_upload_append",
+    "media_upload_finalize",
+    "media_upload_status",
     "users_me",
     "dm_events",
     "dm_conversation_events",
@@ -71,6 +81,15 @@ APP_ONLY = {
 }
 
 DM_MAX_LENGTH = 10_000
+# POST /2/media/upload in one request (docs.x.com media best practices): pictures up to 5 MB,
+# up to four on a post, one on a DM; the media category says which it is for.
+MEDIA_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+MEDIA_CATEGORIES = ("tweet_image", "dm_image")
+# The chunked upload (initialize, append, finalize, status), which a GIF needs.
+CHUNKED_CATEGORIES = ("tweet_image", "dm_image", "tweet_gif", "dm_gif")
+MEDIA_GIF_MAX_BYTES = 15 * 1024 * 1024
+MEDIA_PER_POST = 4
+MEDIA_EXPIRES_AFTER = 24 * 60 * 60
 DM_LOOKBACK = 30 * 24 * 60 * 60
 SEARCH_LOOKBACK = 7 * 24 * 60 * 60
 SEARCH_QUERY_MAX = 512
@@ -229,6 +248,19 @@ def invalid_request(message: str, parameters: dict[str, list[str]] | None = None
         400,
         {"errors": [error], "title": "Invalid Request", "detail": INVALID_REQUEST_DETAIL, "type": INVALID_REQUEST_TYPE},
     )
+
+
+def sniff_image(content: bytes) -> str:
+    """The picture type the bytes are (what X checks, whatever the part's header says), or ""."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    if content[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return ""
 
 
 def problem_body(status: int) -> dict[str, Any]:

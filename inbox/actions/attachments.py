@@ -14,11 +14,14 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -37,6 +40,11 @@ logger = logging.getLogger("hovor.inbox.attachments")
 # Transient: the task retries these (with backoff); after MAX_ATTEMPTS the file is failed.
 TRANSIENT = (ApiUnavailable, ApiOutcomeUnknown, ApiRateLimited)
 MAX_ATTEMPTS = 6
+# How long a pending file's task is taken to be alive (queued, or one download running)
+# before the sweep queues the file again: longer than a slow download of the largest file
+# Hovor keeps (each request has HOVOR_HTTP_TIMEOUT), so a download is not doubled.
+FETCH_LEASE = timedelta(minutes=2)
+SWEEP_BATCH = 200
 # The picture formats shown inline (what a browser renders and Pillow verifies).
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 
@@ -49,7 +57,9 @@ def attachment_metadata(info: AttachmentInfo) -> dict[str, Any]:
 def attachments_record(*, items: Sequence[tuple[Message, Sequence[AttachmentInfo]]]) -> list[int]:
     """Inside ingest's transaction: one pending row per file of each new message; the
     downloads are queued after commit (never inside ingest: a slow platform cannot hold
-    it up). Messages already recorded (a redelivery) get no second row."""
+    it up), each leased to its first task. Messages already recorded (a redelivery) get no
+    second row."""
+    lease = timezone.now() + FETCH_LEASE
     rows = [
         Attachment(
             message=message,
@@ -59,6 +69,7 @@ def attachments_record(*, items: Sequence[tuple[Message, Sequence[AttachmentInfo
             size=info.size,
             source_url=info.url[:2000],
             ref=info.ref[:500],
+            leased_until=lease,
         )
         for message, infos in items
         for index, info in enumerate(infos)
@@ -97,7 +108,9 @@ def attachment_fetch(*, attachment_id: int) -> str:
         url=attachment.source_url,
         ref=attachment.ref,
     )
-    Attachment.objects.filter(pk=attachment.pk).update(attempts=attachment.attempts + 1)
+    Attachment.objects.filter(pk=attachment.pk).update(
+        attempts=attachment.attempts + 1, leased_until=timezone.now() + FETCH_LEASE
+    )
     try:
         content = get_connector(message.account.platform).fetch_attachment(
             message.account,
@@ -117,6 +130,30 @@ def attachment_fetch(*, attachment_id: int) -> str:
         return _finish(attachment, AttachmentState.FAILED, error=exc.message)
     attachment_store(attachment=attachment, content=content)
     return AttachmentState.STORED
+
+
+def attachment_lease(*, attachment_id: int, until: datetime | None) -> None:
+    """Hold a pending file for its task until `until` (a retry's wait plus its download);
+    None hands it to the next sweep (its task never reached the broker)."""
+    Attachment.objects.filter(pk=attachment_id, state=AttachmentState.PENDING).update(leased_until=until)
+
+
+def attachments_unleased(*, now: datetime | None = None) -> list[int]:
+    """Pending files whose task is gone: never queued (the broker was away after ingest), lost
+    with a restarted broker, or held by a worker that died. Their lease ran out; each is
+    leased again before it is handed back, so a second sweep does not queue it twice and a
+    download still within its lease is left alone (rows another sweep holds are skipped)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Attachment.objects.select_for_update(skip_locked=True)
+            .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now), state=AttachmentState.PENDING)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        if ids:
+            Attachment.objects.filter(pk__in=ids).update(leased_until=now + FETCH_LEASE)
+    return ids
 
 
 def _finish(attachment: Attachment, state: str, *, error: str) -> str:
@@ -198,9 +235,15 @@ def reply_files_problem(*, limits: AttachmentLimits | None, files: Sequence[Repl
         return _("%(platform)s takes at most %(n)s file(s) with a reply.") % {
             "platform": platform, "n": limits.max_files,
         }
+    alone = next((f.content_type for f in files if f.content_type in limits.alone_types), "")
+    if alone and len(files) > 1:
+        return _("%(platform)s takes a %(type)s file only on its own.") % {"platform": platform, "type": alone}
     for file in files:
         if not limits.allows(file.content_type):
             return _("%(platform)s does not take %(type)s files.") % {"platform": platform, "type": file.content_type}
+        if limits.forbids_name(file.filename):
+            kind = "." + file.filename.rpartition(".")[2].lower()
+            return _("%(platform)s does not take %(type)s files.") % {"platform": platform, "type": kind}
         largest = min(limits.max_bytes_for(file.content_type), settings.HOVOR_ATTACHMENT_MAX_BYTES)
         if len(file.content) > largest:
             return _("%(name)s is larger than %(platform)s takes (%(size)s).") % {

@@ -19,10 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from channels.registry import UnknownPlatform, get_connector
 
@@ -276,6 +278,53 @@ def csat_survey_ask(*, survey_id: int) -> int | None:
         survey.save(update_fields=["message", "asked_at"])
         events.csat_asked(survey=survey, message=message)
         return outbound_id
+
+
+# --- a question whose task was lost ----------------------------------------------------------
+# The broker away at the solve, or restarted while the ask task waited: the sweep asks a
+# solved conversation's open question once it is this old (and not older than a day: later
+# than that "How did we do?" would only puzzle). Each survey is handed back at most once per
+# ASK_MARK, longer than the ask task's own wait for the solving reply, so a task that is
+# still waiting is never joined by copies of itself (the ask is idempotent all the same).
+LOST_ASK_AFTER = timedelta(minutes=1)
+LOST_ASK_WITHIN = timedelta(days=1)
+ASK_MARK = timedelta(minutes=6)
+
+
+def _ask_mark_key(survey_id: int) -> str:
+    return f"hovor:csat-ask-queued:{survey_id}"
+
+
+def csat_ask_mark(*, survey_id: int) -> bool:
+    """Mark an ask task as queued for this survey; False if one already is (within ASK_MARK).
+    With the cache away (Redis, also the broker) nothing is marked: True."""
+    try:
+        return bool(cache.add(_ask_mark_key(survey_id), 1, timeout=int(ASK_MARK.total_seconds())))
+    except RedisError:
+        return True
+
+
+def csat_ask_unmark(*, survey_id: int) -> None:
+    try:
+        cache.delete(_ask_mark_key(survey_id))
+    except RedisError:
+        pass  # the mark runs out by itself
+
+
+def csat_surveys_unasked(*, now: Any = None) -> list[int]:
+    """Open questions of solved conversations that nobody asked: older than LOST_ASK_AFTER,
+    not yet asked, unanswered, the brand still asking, and no ask task marked for them."""
+    now = now or timezone.now()
+    ids = (
+        CsatSurvey.objects.filter(
+            asked_at__isnull=True, rating__isnull=True, ticket__status=TicketStatus.SOLVED,
+            created_at__lt=now - LOST_ASK_AFTER, created_at__gte=now - LOST_ASK_WITHIN,
+        )
+        .exclude(brand__csat_setting__enabled=False)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:200]
+    )
+    return [survey_id for survey_id in ids if csat_ask_mark(survey_id=survey_id)]
 
 
 # --- answering ------------------------------------------------------------------------------

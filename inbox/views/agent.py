@@ -186,7 +186,9 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "people_handled": ticket_people_handled(ticket=ticket),
         "limits": connector.limits if connector else None,
         **_attachment_context(
-            connector.attachment_limits_for(answered.kind if answered else "") if connector else None
+            None if connector is None
+            else connector.attachment_limits_for(answered.kind) if answered is not None
+            else connector.attachment_limits
         ),
         "reply_unavailable": "" if connector else _(
             "Replies cannot be sent: no installed connector provides the platform %(platform)s."

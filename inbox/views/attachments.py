@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 from ..enums import AttachmentState
+from ..models import Attachment
 from ..permissions import access_attachment
 
 SAFE_HEADERS = {
@@ -27,12 +28,7 @@ def _respond(handle: object, *, content_type: str, filename: str, inline: bool) 
     return response
 
 
-@login_required
-@require_GET
-def attachment_view(request: HttpRequest, attachment_id: int) -> FileResponse:
-    attachment = access_attachment(request.user, attachment_id)
-    if attachment.state != AttachmentState.STORED or not attachment.file:
-        raise Http404("The file is not stored")
+def _serve(attachment: Attachment) -> FileResponse:
     image = bool(attachment.thumbnail) and attachment.content_type.startswith("image/")
     return _respond(
         attachment.file.open("rb"),
@@ -40,6 +36,15 @@ def attachment_view(request: HttpRequest, attachment_id: int) -> FileResponse:
         filename=attachment.filename,
         inline=image,
     )
+
+
+@login_required
+@require_GET
+def attachment_view(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = access_attachment(request.user, attachment_id)
+    if attachment.state != AttachmentState.STORED or not attachment.file:
+        raise Http404("The file is not stored")
+    return _serve(attachment)
 
 
 @login_required

@@ -12,7 +12,7 @@ from .attachments import SAFE_HEADERS
 
 
 @require_GET
-def attachment_public_view(request: HttpRequest, token: str) -> FileResponse:
+def attachment_public_view(request: HttpRequest, token: str, filename: str) -> FileResponse:
     try:
         attachment = attachment_from_public_token(token)
     except LinkRefused as exc:
