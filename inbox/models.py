@@ -668,3 +668,16 @@ class CsatSurvey(models.Model):
 
     def __str__(self) -> str:
         return f"CSAT {self.ticket_id}: {self.rating or '-'}"
+
+
+class BrandAcknowledgement(models.Model):
+    """A brand's own wording of the one-key "I'm looking into it" per language
+    ({"cs": "…"}); a language left out uses Hovor's text (inbox/actions/acknowledgement.py).
+    Admins edit it at /settings/replies/."""
+
+    brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="acknowledgement_texts")
+    texts = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Acknowledgement texts of {self.brand_id}"

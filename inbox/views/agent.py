@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from channels.base import AttachmentLimits
 from channels.registry import UnknownPlatform, get_connector
 
+from ..actions.acknowledgement import acknowledgement_preview
 from ..actions.attachments import ReplyFile
 from ..actions.customers import customers_merge
 from ..actions.drafts import draft_create
@@ -94,6 +95,8 @@ def _inbox_context(request: HttpRequest, *, rows: bool = True, counts: bool = Tr
         "q": search.raw if search else "",
         "searching": bool(search),
         "words": search.words,
+        # The rows' "I'm looking into it" says a newcomer's goes to a lead first.
+        "is_newcomer": is_newcomer(agent),
     }
     if rows:
         cursor = request.GET.get("cursor") or None
@@ -213,6 +216,9 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "is_newcomer": is_newcomer(_agent(request)),
         "can_review_drafts": can_review_drafts(request.user),
         "drafts": ticket_drafts(ticket=ticket),
+        # The one-key "I'm looking into it": what it sends, or why it cannot now.
+        "ack": acknowledgement_preview(ticket=ticket, agent=_agent(request)) if answered is not None else None,
+        "ack_client_token": uuid.uuid4().hex,
         **ticket_triage_context(ticket=ticket, agent=_agent(request)),
     }
 
