@@ -1,6 +1,7 @@
 // Triage in the inbox: keyboard shortcuts, row selection and the bulk bar.
 // j/k move the row focus, Enter opens, x selects, r replies, a assigns to me, e solves,
-// s snoozes, t tags, l sends "I'm looking into it", / searches, ? lists the shortcuts. Typing in a field never triggers one.
+// s snoozes, t tags, l sends "I'm looking into it", / searches, ? lists the shortcuts.
+// Typing in a field never triggers one.
 // The list is re-rendered by the 2-second poll: selection and focus are kept by ticket id.
 (function () {
   "use strict";
