@@ -434,6 +434,9 @@ class ReplyDraft(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="drafts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reply_drafts")
     text = models.TextField()  # as the newcomer wrote it (variables unfilled, no signature)
+    # A WhatsApp template instead of free text: {"key", "name", "language", "inputs"}; `text`
+    # then holds what the customer would get. Approved, it goes out as that template.
+    template = models.JSONField(default=dict, blank=True)
     mode = models.CharField(max_length=20, blank=True)
     then_status = models.CharField(max_length=20, default="pending")
     status = models.CharField(max_length=20, choices=DraftStatus.choices, default=DraftStatus.WAITING)

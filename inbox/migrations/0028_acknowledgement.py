@@ -10,6 +10,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='replydraft',
+            name='template',
+            field=models.JSONField(blank=True, default=dict),
+        ),
         migrations.CreateModel(
             name='BrandAcknowledgement',
             fields=[

@@ -25,7 +25,7 @@ from channels.registry import UnknownPlatform, get_connector
 from ..actions.acknowledgement import acknowledgement_preview
 from ..actions.attachments import ReplyFile
 from ..actions.customers import customers_merge
-from ..actions.drafts import draft_create
+from ..actions.drafts import draft_create, draft_create_template
 from ..actions.opening import ticket_opened
 from ..actions.replies import RepliedSince, ReplyError, is_newcomer, reply_compose, reply_retry, ticket_reply
 from ..actions.templates import template_compose, ticket_send_template, ticket_templates
@@ -321,22 +321,34 @@ def template_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
     composed = template_compose(
         ticket=ticket, agent=_agent(request), key=key, inputs=_template_inputs(request) if keep else None
     )
-    return render(request, "inbox/_template_fields.html", {"template": composed, "ticket": ticket})
+    return render(request, "inbox/_template_fields.html", {
+        "template": composed, "ticket": ticket, "is_newcomer": is_newcomer(_agent(request)),
+    })
 
 
 @login_required
 @require_POST
 def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
+    newcomer = is_newcomer(_agent(request))
     try:
-        message = ticket_send_template(
-            ticket=ticket,
-            agent=_agent(request),
-            key=request.POST.get("template", ""),
-            inputs=_template_inputs(request),
-            client_token=request.POST.get("client_token") or None,
-            then_status=request.POST.get("then_status", TicketStatus.PENDING),
-        )
+        if newcomer:  # a draft for a lead, sent as the template when approved
+            draft_create_template(
+                ticket=ticket,
+                author=_agent(request),
+                key=request.POST.get("template", ""),
+                inputs=_template_inputs(request),
+                then_status=request.POST.get("then_status", TicketStatus.PENDING),
+            )
+        else:
+            message = ticket_send_template(
+                ticket=ticket,
+                agent=_agent(request),
+                key=request.POST.get("template", ""),
+                inputs=_template_inputs(request),
+                client_token=request.POST.get("client_token") or None,
+                then_status=request.POST.get("then_status", TicketStatus.PENDING),
+            )
     except TicketActionError as exc:
         flash.error(request, str(exc))
         context = _ticket_context(request, ticket_id)
@@ -348,6 +360,9 @@ def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             )
         context.update(_inbox_context(request, rows=False, counts=False))
         return render(request, "inbox/ticket.html", context, status=400)
+    if newcomer:
+        flash.success(request, _("Sent for approval: a lead reviews your reply before it goes out."))
+        return redirect("inbox:ticket", ticket_id=ticket.pk)
     message.refresh_from_db()
     if message.delivery_status == DeliveryStatus.FAILED:
         flash.error(request, _("The template could not be sent; see the reason below."))
