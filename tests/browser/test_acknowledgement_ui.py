@@ -85,3 +85,30 @@ def test_acknowledge_by_key_on_a_row_and_from_the_conversation(
         f"{DEFAULT_TEXTS['cs']} ^JD", f"{DEFAULT_TEXTS['pl']} ^JD", f"{DEFAULT_TEXTS['bg']} ^JD",
     ]
     assert not problems.errors and not problems.server_errors, (problems.errors, problems.server_errors)
+
+
+@pytest.mark.parametrize("language", ["en", "cs"])
+def test_an_admin_words_it_for_the_brand(
+    live_server: Any, page: Page, problems: PageProblems, x_account: Any, language: str
+) -> None:
+    from django.contrib.auth.models import User
+
+    from inbox.models import BrandAcknowledgement
+
+    User.objects.create_user("boss", password="pw-boss-123", is_staff=True, is_superuser=True)
+    log_in(page, live_server.url, "boss", "pw-boss-123")
+    if language != "en":
+        with page.expect_navigation():
+            page.select_option(".topbar form.language select", language)
+    page.goto(f"{live_server.url}/settings/replies/")
+    field = page.locator(f"#ack-{x_account.brand_id}-cs")
+    expect(field).to_have_attribute("placeholder", DEFAULT_TEXTS["cs"])
+    field.fill("Dobrý den {{ customer.first_name }}, koukám na to.")
+    with page.expect_navigation():
+        page.locator(f"#acknowledgement-{x_account.brand_id} button[type=submit]").click()
+    own = "Dobrý den {{ customer.first_name }}, koukám na to."
+    expect(page.locator(f"#ack-{x_account.brand_id}-cs")).to_have_value(own)
+    page.locator("#brand-acknowledgements").scroll_into_view_if_needed()
+    shot(page, f"ack-settings-{language}")
+    assert BrandAcknowledgement.objects.get().texts == {"cs": own}
+    assert not problems.errors and not problems.server_errors, (problems.errors, problems.server_errors)
