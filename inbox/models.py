@@ -445,6 +445,9 @@ class ReplyDraft(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="drafts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reply_drafts")
     text = models.TextField()  # as the newcomer wrote it (variables unfilled, no signature)
+    # A WhatsApp template instead of free text: {"key", "name", "language", "inputs"}; `text`
+    # then holds what the customer would get. Approved, it goes out as that template.
+    template = models.JSONField(default=dict, blank=True)
     mode = models.CharField(max_length=20, blank=True)
     then_status = models.CharField(max_length=20, default="pending")
     status = models.CharField(max_length=20, choices=DraftStatus.choices, default=DraftStatus.WAITING)
@@ -679,3 +682,16 @@ class CsatSurvey(models.Model):
 
     def __str__(self) -> str:
         return f"CSAT {self.ticket_id}: {self.rating or '-'}"
+
+
+class BrandAcknowledgement(models.Model):
+    """A brand's own wording of the one-key "I'm looking into it" per language
+    ({"cs": "…"}); a language left out uses Hovor's text (inbox/actions/acknowledgement.py).
+    Admins edit it at /settings/replies/."""
+
+    brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="acknowledgement_texts")
+    texts = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Acknowledgement texts of {self.brand_id}"

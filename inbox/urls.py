@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    acknowledgement,
     agent,
     attachments,
     canned,
@@ -33,6 +34,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/reply/preview/", agent.reply_preview, name="reply_preview"),
     path("tickets/<int:ticket_id>/template/", agent.ticket_template_view, name="ticket_template"),
     path("tickets/<int:ticket_id>/template/preview/", agent.template_preview, name="template_preview"),
+    path("tickets/<int:ticket_id>/acknowledge/", acknowledgement.ticket_acknowledge_view, name="ticket_acknowledge"),
     path("tickets/<int:ticket_id>/notes/", notes.ticket_note_view, name="ticket_note"),
     path("tickets/<int:ticket_id>/canned/", canned.canned_menu, name="canned_menu"),
     path("tickets/<int:ticket_id>/canned/<int:canned_id>/use/", canned.canned_use_view, name="canned_use"),
@@ -67,6 +69,8 @@ urlpatterns = [
     path("settings/replies/phrases/<int:phrase_id>/delete/", reply_tools.robot_phrase_delete_view,
          name="robot_phrase_delete"),
     path("settings/replies/signatures/<int:brand_id>/", reply_tools.brand_signature_view, name="brand_signature"),
+    path("settings/replies/acknowledgements/<int:brand_id>/", reply_tools.brand_acknowledgement_view,
+         name="brand_acknowledgement"),
     path("chat/agent/typing/<int:ticket_id>/", chat.agent_typing_view, name="chat_agent_typing"),
     path("chat/agent/presence/", chat.agent_presence_view, name="chat_agent_presence"),
     path("settings/teams/", people.teams_page, name="teams"),

@@ -17,7 +17,7 @@ from tests.scoping_support import TwoBrands, two_brands  # noqa: F401 (fixture)
 # Brand B's object ids: each must answer 404 (405 for a method the view does not take).
 SCOPED = {
     "inbox:ticket", "inbox:ticket_messages", "inbox:ticket_reply", "inbox:reply_preview",
-    "inbox:ticket_template", "inbox:template_preview",
+    "inbox:ticket_template", "inbox:template_preview", "inbox:ticket_acknowledge",
     "inbox:ticket_assign", "inbox:ticket_status", "inbox:reply_retry", "inbox:customer_merge",
     "inbox:chat_agent_typing", "inbox:customer_export", "inbox:customer_erase",
     "customer-export", "customer-erase", "inbox:ticket_pulse", "inbox:ticket_presence",
@@ -55,6 +55,7 @@ SETTINGS = {
     "inbox:tags", "inbox:tag_new", "inbox:tag_rename", "inbox:tag_delete",
     "inbox:sla_policies", "inbox:sla_policy_new", "inbox:sla_policy_delete",
     "inbox:reply_tools", "inbox:robot_phrase_new", "inbox:robot_phrase_delete", "inbox:brand_signature",
+    "inbox:brand_acknowledgement",
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
     "routing:skills_save",

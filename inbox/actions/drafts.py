@@ -1,8 +1,11 @@
 """Newcomers' drafts: anyone invited to help answers, and a lead of the conversation's brand
 reviews before it goes out (CARE.md, "Everyone can help"). A draft is never a Message and
 never has an outbox row: only draft_approve hands it to ticket_reply, signed by the
-newcomer, with the approver recorded."""
+newcomer, with the approver recorded. A WhatsApp template (after the 24-hour window) can be
+a draft too: approved, it goes out through ticket_send_template as that template."""
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -18,6 +21,7 @@ from ..enums import DraftStatus, Role, TicketStatus
 from ..live import bump_on_commit
 from ..models import Message, ReplyDraft, Ticket
 from .replies import ReplyError, is_newcomer, reply_compose, ticket_reply
+from .templates import template_compose, ticket_send_template
 
 
 class DraftError(ReplyError):
@@ -49,16 +53,46 @@ def draft_create(
     composed = reply_compose(ticket=ticket, agent=author, text=text, mode=mode)
     if not composed.ok:
         raise DraftError(composed.error)
-    if then_status not in (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.OPEN):
-        then_status = TicketStatus.PENDING
-    draft = ReplyDraft.objects.create(ticket=ticket, author=author, text=text, mode=mode, then_status=then_status)
+    draft = ReplyDraft.objects.create(
+        ticket=ticket, author=author, text=text, mode=mode, then_status=_then(then_status)
+    )
+    return _submitted(draft)
+
+
+@transaction.atomic
+def draft_create_template(
+    *, ticket: Ticket, author: User, key: str, inputs: Sequence[str], then_status: str = TicketStatus.PENDING
+) -> ReplyDraft:
+    """A newcomer's approved-template message (WhatsApp after 24 hours), held for approval.
+    Checked as a template send would be; `text` keeps what the customer would get."""
+    if not is_newcomer(author):
+        raise DraftError("Only a newcomer's replies wait for approval.")
+    composed = template_compose(ticket=ticket, agent=author, key=key, inputs=inputs)
+    if not composed.ok or composed.template is None:
+        raise DraftError(composed.error)
+    draft = ReplyDraft.objects.create(
+        ticket=ticket, author=author, text=composed.text, then_status=_then(then_status),
+        template={
+            "key": composed.template.key, "name": composed.template.name,
+            "language": composed.template.language, "inputs": list(composed.inputs),
+        },
+    )
+    return _submitted(draft)
+
+
+def _then(status: str) -> str:
+    return status if status in (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.OPEN) else TicketStatus.PENDING
+
+
+def _submitted(draft: ReplyDraft) -> ReplyDraft:
+    """The event and the reviewers' notification every new draft gets."""
     events.draft_submitted(draft=draft)
     notify_many(
-        recipients=draft_reviewers(ticket=ticket), kind=NotificationKind.DRAFT, actor=author,
-        text=_("%(name)s wrote a draft for #%(ticket)s") % {"name": _name(author), "ticket": ticket.pk},
-        url=reverse("inbox:drafts"), ticket_id=ticket.pk, key=f"draft-{draft.pk}-submitted",
+        recipients=draft_reviewers(ticket=draft.ticket), kind=NotificationKind.DRAFT, actor=draft.author,
+        text=_("%(name)s wrote a draft for #%(ticket)s") % {"name": _name(draft.author), "ticket": draft.ticket_id},
+        url=reverse("inbox:drafts"), ticket_id=draft.ticket_id, key=f"draft-{draft.pk}-submitted",
     )
-    bump_on_commit(tickets=[ticket])
+    bump_on_commit(tickets=[draft.ticket])
     return draft
 
 
@@ -79,10 +113,20 @@ def draft_approve(*, draft: ReplyDraft, reviewer: User, text: str | None = None)
         raise DraftError("A newcomer cannot approve drafts.")
     final = draft.text if text is None or not text.strip() else text
     edited = final.strip() != draft.text.strip()
-    message = ticket_reply(
-        ticket=draft.ticket, agent=draft.author, text=final, client_token=f"draft-{draft.pk}",
-        then_status=draft.then_status, mode=draft.mode, approved_by=reviewer,
-    )
+    if draft.template:
+        # The platform approved the template's words, not ours: it goes out as it is.
+        if edited:
+            raise DraftError(_("A template goes out as it was approved: return the draft with a comment instead."))
+        message = ticket_send_template(
+            ticket=draft.ticket, agent=draft.author, key=str(draft.template.get("key", "")),
+            inputs=[str(v) for v in draft.template.get("inputs", [])], client_token=f"draft-{draft.pk}",
+            then_status=draft.then_status, approved_by=reviewer,
+        )
+    else:
+        message = ticket_reply(
+            ticket=draft.ticket, agent=draft.author, text=final, client_token=f"draft-{draft.pk}",
+            then_status=draft.then_status, mode=draft.mode, approved_by=reviewer,
+        )
     draft.status = DraftStatus.SENT_EDITED if edited else DraftStatus.SENT
     draft.sent_text = final if edited else ""
     draft.reviewer = reviewer

@@ -242,6 +242,7 @@ def ticket_reply(
     seen_message_id: int | None = None,
     approved_by: User | None = None,
     files: Sequence[ReplyFile] = (),
+    message_extra: Mapping[str, Any] | None = None,
 ) -> Message:
     """Queue an agent's reply in the customer's channel. The outbox row is written in the
     same transaction as the message, and delivery starts only after commit.
@@ -283,7 +284,7 @@ def ticket_reply(
         raise ReplyError(problem)
     return reply_enqueue(
         ticket=ticket, agent=agent, text=composed.text, answered=last_in, mode=mode,
-        client_token=client_token, then_status=then_status, files=files,
+        client_token=client_token, then_status=then_status, files=files, message_extra=message_extra,
     )
 
 

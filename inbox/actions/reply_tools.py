@@ -1,5 +1,6 @@
-"""Admins' reply tools (/settings/replies/): the robot-phrase list per language and each
-brand's signature template per platform. Neither touches a ticket: no TicketEvent."""
+"""Admins' reply tools (/settings/replies/): the robot-phrase list per language, each
+brand's signature template per platform and its wording of "I'm looking into it". None
+touches a ticket: no TicketEvent."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from django.utils.translation import gettext as _
 from channels.models import Brand
 from channels.registry import supported_platforms
 
-from ..models import BrandSignature, RobotPhrase
+from ..models import BrandAcknowledgement, BrandSignature, RobotPhrase
 from ..robot_phrases import fold
-from ..variables import MissingValue, UnknownVariable
+from ..variables import AVAILABLE, MissingValue, UnknownVariable, render_variables
+from .acknowledgement import DEFAULT_TEXTS, MAX_LENGTH
 from .replies import SIGNATURE_VARIABLES, signature_template_render
 from .tickets import TicketActionError
 
@@ -70,3 +72,31 @@ def brand_signature_set(*, brand: Brand, platform: str, template: str) -> BrandS
         brand=brand, platform=platform, defaults={"template": template}
     )
     return signature
+
+
+@transaction.atomic
+def brand_acknowledgement_set(*, brand: Brand, texts: dict[str, str]) -> BrandAcknowledgement:
+    """The brand's own "I'm looking into it" per language; an empty one (or Hovor's own
+    text) means Hovor's. A mistyped variable is refused here, not in a customer's reply."""
+    cleaned: dict[str, str] = {}
+    sample = dict.fromkeys(AVAILABLE, "x")
+    for language, raw in texts.items():
+        if language not in DEFAULT_TEXTS:
+            continue
+        text = " ".join(str(raw).split())
+        if not text or text == DEFAULT_TEXTS[language]:
+            continue
+        if len(text) > MAX_LENGTH:
+            raise ReplyToolsError(_("At most %(n)s characters, please.") % {"n": MAX_LENGTH})
+        try:
+            render_variables(text, sample)
+        except UnknownVariable as exc:
+            raise ReplyToolsError(
+                _("Unknown variable {{ %(name)s }}; available: %(available)s")
+                % {"name": exc.name, "available": ", ".join(AVAILABLE)}
+            ) from exc
+        cleaned[language] = text
+    setting, _created = BrandAcknowledgement.objects.select_for_update().get_or_create(brand=brand)
+    setting.texts = cleaned
+    setting.save(update_fields=["texts", "updated_at"])
+    return setting

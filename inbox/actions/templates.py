@@ -113,11 +113,13 @@ def ticket_send_template(
     inputs: Sequence[str],
     client_token: str | None = None,
     then_status: str = TicketStatus.PENDING,
+    approved_by: User | None = None,
 ) -> Message:
     """Queue an approved template to the customer: one message (the rendered text, marked
     as a template) and its outbox row, sent by name and parameters. A double submit with
-    the same `client_token` is stored once; the outbox sends it once."""
-    if is_newcomer(agent):
+    the same `client_token` is stored once; the outbox sends it once. A newcomer's goes out
+    only with `approved_by` (a lead approving their draft, inbox/actions/drafts.py)."""
+    if approved_by is None and is_newcomer(agent):
         raise NeedsApproval(_("A newcomer's reply waits for a lead's approval."))
     if client_token:
         existing = Message.objects.filter(client_token=client_token).first()

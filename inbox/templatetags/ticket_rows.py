@@ -55,6 +55,13 @@ class _Page:
         self.next_due = escape(_("Next response due"))
         self.first_due = escape(_("First response due"))
         self.priorities = {value: escape(str(label)) for value, label in TicketPriority.choices}
+        # The one-key "I'm looking into it" on a waiting row (a newcomer's goes to a lead).
+        self.ack_url = escape(reverse("inbox:ticket_acknowledge", args=[int(URL_SENTINEL)]))
+        self.ack_title = escape(
+            _("Send “I'm looking into it” for a lead's approval (l)") if context.get("is_newcomer")
+            else _("Send “I'm looking into it” in the customer's language (l)")
+        )
+        self.ack_label = escape(_("On it"))
         self._once: dict[tuple[str, str], str] = {}
 
     def once(self, kind: str, value: str, make: Any) -> str:
@@ -125,22 +132,31 @@ def _chips(t: Ticket, page: _Page) -> str:
     return '<div class="chips">' + "".join(f'<span class="chip">{escape(n)}</span>' for n in names) + "</div>"
 
 
+def _ack(t: Ticket, page: _Page) -> str:
+    if not t.waiting_since:
+        return ""
+    url = page.ack_url.replace(URL_SENTINEL, str(t.pk))
+    return (f'<button type="submit" form="ack-row-form" formaction="{url}" class="small ack-row" data-ack="{t.pk}" '
+            f'title="{page.ack_title}">{page.ack_label}</button>')
+
+
 def ticket_row(t: Ticket, page: _Page) -> str:
     handle = t.search_handle if page.searching else (t.last_handle or "")  # type: ignore[attr-defined]
     text = t.search_snippet if page.searching else snippet(t.last_text or "")  # type: ignore[attr-defined]
     select = escape(_("Select conversation #%(n)s") % {"n": t.pk})
     current = " current" if page.current_id == t.pk else ""
+    can_ack = " can-ack" if t.waiting_since else ""
     url = page.ticket_url.replace(URL_SENTINEL, str(t.pk))
     # escape() leaves the search's highlighted (safe) strings as they are, like the template.
     return (
-        f'\n  <div class="triage-row" data-row="{t.pk}"><input type="checkbox" class="row-select" name="tickets" '
-        f'value="{t.pk}" form="bulk-form" aria-label="{select}">\n'
+        f'\n  <div class="triage-row{can_ack}" data-row="{t.pk}"><input type="checkbox" class="row-select" '
+        f'name="tickets" value="{t.pk}" form="bulk-form" aria-label="{select}">\n'
         f'  <a class="ticket-row{current}" href="{url}?{page.query}" data-ticket="{t.pk}">\n'
         f'    <div class="who"><span class="name">{_who(t, page)}</span>\n'
         f'      <span class="handle">{_escape(handle)}</span></div>\n'
         f'    <div class="snippet">{_escape(text)}</div>\n'
         f'    <div class="meta">\n      {_meta(t, page)}\n    </div>\n'
-        f'    {_chips(t, page)}\n  </a></div>\n'
+        f'    {_chips(t, page)}\n  </a>{_ack(t, page)}</div>\n'
     )
 
 

@@ -22,9 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 from channels.base import AttachmentLimits
 from channels.registry import UnknownPlatform, get_connector
 
+from ..actions.acknowledgement import acknowledgement_preview
 from ..actions.attachments import ReplyFile
 from ..actions.customers import customers_merge
-from ..actions.drafts import draft_create
+from ..actions.drafts import draft_create, draft_create_template
 from ..actions.opening import ticket_opened
 from ..actions.replies import RepliedSince, ReplyError, is_newcomer, reply_compose, reply_retry, ticket_reply
 from ..actions.templates import template_compose, ticket_send_template, ticket_templates
@@ -87,6 +88,8 @@ def _inbox_context(request: HttpRequest, *, rows: bool = True, counts: bool = Tr
         "q": search.raw if search else "",
         "searching": bool(search),
         "words": search.words,
+        # The rows' "I'm looking into it" says a newcomer's goes to a lead first.
+        "is_newcomer": is_newcomer(agent),
     }
     if rows:
         cursor = request.GET.get("cursor") or None
@@ -209,6 +212,10 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "is_newcomer": is_newcomer(access_agent(request.user)),
         "can_review_drafts": can_review_drafts(request.user),
         "drafts": ticket_drafts(ticket=ticket),
+        # The one-key "I'm looking into it": what it sends, or why it cannot now.
+        "ack": acknowledgement_preview(ticket=ticket, agent=access_agent(request.user))
+        if answered is not None else None,
+        "ack_client_token": uuid.uuid4().hex,
         **ticket_triage_context(ticket=ticket, agent=access_agent(request.user)),
     }
 
@@ -312,22 +319,34 @@ def template_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
     composed = template_compose(
         ticket=ticket, agent=access_agent(request.user), key=key, inputs=_template_inputs(request) if keep else None
     )
-    return render(request, "inbox/_template_fields.html", {"template": composed, "ticket": ticket})
+    return render(request, "inbox/_template_fields.html", {
+        "template": composed, "ticket": ticket, "is_newcomer": is_newcomer(access_agent(request.user)),
+    })
 
 
 @login_required
 @require_POST
 def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
+    newcomer = is_newcomer(access_agent(request.user))
     try:
-        message = ticket_send_template(
-            ticket=ticket,
-            agent=access_agent(request.user),
-            key=request.POST.get("template", ""),
-            inputs=_template_inputs(request),
-            client_token=request.POST.get("client_token") or None,
-            then_status=request.POST.get("then_status", TicketStatus.PENDING),
-        )
+        if newcomer:  # a draft for a lead, sent as the template when approved
+            draft_create_template(
+                ticket=ticket,
+                author=access_agent(request.user),
+                key=request.POST.get("template", ""),
+                inputs=_template_inputs(request),
+                then_status=request.POST.get("then_status", TicketStatus.PENDING),
+            )
+        else:
+            message = ticket_send_template(
+                ticket=ticket,
+                agent=access_agent(request.user),
+                key=request.POST.get("template", ""),
+                inputs=_template_inputs(request),
+                client_token=request.POST.get("client_token") or None,
+                then_status=request.POST.get("then_status", TicketStatus.PENDING),
+            )
     except TicketActionError as exc:
         flash.error(request, str(exc))
         context = _ticket_context(request, ticket_id)
@@ -339,6 +358,9 @@ def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             )
         context.update(_inbox_context(request, rows=False, counts=False))
         return render(request, "inbox/ticket.html", context, status=400)
+    if newcomer:
+        flash.success(request, _("Sent for approval: a lead reviews your reply before it goes out."))
+        return redirect("inbox:ticket", ticket_id=ticket.pk)
     message.refresh_from_db()
     if message.delivery_status == DeliveryStatus.FAILED:
         flash.error(request, _("The template could not be sent; see the reason below."))

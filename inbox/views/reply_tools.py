@@ -1,5 +1,6 @@
-"""Reply tools (admins, /settings/replies/): the robot-phrase list per language and each
-brand's signature template per platform. Views parse, authorise, call one action, redirect."""
+"""Reply tools (admins, /settings/replies/): the robot-phrase list per language, each
+brand's signature template per platform and its wording of "I'm looking into it". Views
+parse, authorise, call one action, redirect."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ from django.views.decorators.http import require_GET, require_POST
 from channels.models import Brand
 from channels.registry import connectors
 
+from ..actions.acknowledgement import DEFAULT_TEXTS as ACK_DEFAULTS
+from ..actions.acknowledgement import MAX_LENGTH as ACK_MAX_LENGTH
 from ..actions.replies import SIGNATURE_VARIABLES
-from ..actions.reply_tools import ReplyToolsError, brand_signature_set, robot_phrase_create, robot_phrase_delete
-from ..models import BrandSignature, RobotPhrase
+from ..actions.reply_tools import (
+    ReplyToolsError,
+    brand_acknowledgement_set,
+    brand_signature_set,
+    robot_phrase_create,
+    robot_phrase_delete,
+)
+from ..models import BrandAcknowledgement, BrandSignature, RobotPhrase
 from ..permissions import access_admin
 
 
@@ -33,7 +42,15 @@ def reply_tools_page(request: HttpRequest) -> HttpResponse:
         (brand, [(platform, label, signatures.get((brand.pk, platform), "")) for platform, label in platforms])
         for brand in Brand.objects.order_by("name")
     ]
+    own = dict(BrandAcknowledgement.objects.values_list("brand_id", "texts"))
+    acknowledgements = [
+        (brand, [(code, names[code], ACK_DEFAULTS[code], (own.get(brand.pk) or {}).get(code, ""))
+                 for code, _n in settings.LANGUAGES if code in ACK_DEFAULTS])
+        for brand, _rows in brands
+    ]
     return render(request, "inbox/reply_tools.html", {
+        "acknowledgements": acknowledgements,
+        "ack_max_length": ACK_MAX_LENGTH,
         "by_language": by_language,
         "languages": settings.LANGUAGES,
         "brands": brands,
@@ -78,6 +95,21 @@ def brand_signature_view(request: HttpRequest, brand_id: int) -> HttpResponse:
             brand=brand, platform=request.POST.get("platform", ""), template=request.POST.get("template", "")
         )
         flash.success(request, _("%(brand)s's signature saved.") % {"brand": brand.name})
+    except ReplyToolsError as exc:
+        flash.error(request, str(exc))
+    return redirect("inbox:reply_tools")
+
+
+@login_required
+@require_POST
+def brand_acknowledgement_view(request: HttpRequest, brand_id: int) -> HttpResponse:
+    access_admin(request.user)
+    brand = get_object_or_404(Brand, pk=brand_id)
+    try:
+        brand_acknowledgement_set(
+            brand=brand, texts={code: request.POST.get(f"text_{code}", "") for code in ACK_DEFAULTS}
+        )
+        flash.success(request, _("%(brand)s's “I'm looking into it” saved.") % {"brand": brand.name})
     except ReplyToolsError as exc:
         flash.error(request, str(exc))
     return redirect("inbox:reply_tools")

@@ -1,6 +1,7 @@
 // Triage in the inbox: keyboard shortcuts, row selection and the bulk bar.
 // j/k move the row focus, Enter opens, x selects, r replies, a assigns to me, e solves,
-// s snoozes, t tags, / searches, ? lists the shortcuts. Typing in a field never triggers one.
+// s snoozes, t tags, l sends "I'm looking into it", / searches, ? lists the shortcuts.
+// Typing in a field never triggers one.
 // The list is re-rendered by the 2-second poll: selection and focus are kept by ticket id.
 (function () {
   "use strict";
@@ -150,6 +151,26 @@
       var input = document.getElementById("tag-input");
       if (!input) return false;
       input.focus();
+      return true;
+    },
+    l: function () {
+      // In a conversation: its own button (by the composer). In the inbox: the focused row's.
+      if (onConversation()) {
+        var send = document.getElementById("ack-send");
+        if (!send) return false;
+        if (send.disabled) {
+          // Nothing can go now: point at the reason shown beside the button.
+          var why = document.getElementById("ack-why");
+          if (why) { why.classList.remove("attention"); void why.offsetWidth; why.classList.add("attention"); }
+          return true;
+        }
+        send.form.requestSubmit(send);
+        return true;
+      }
+      var row = focusedRow(), button = row && row.querySelector("[data-ack]");
+      var form = document.getElementById("ack-row-form");
+      if (!button || !form) return false;
+      form.requestSubmit(button);
       return true;
     },
     "/": function () {
