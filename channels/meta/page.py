@@ -22,7 +22,7 @@ from . import webhooks
 from .events import split_delivery
 from .login import MetaLoginConnector, new_verify_token
 from .messaging import profile_author
-from .page_client import PageClient
+from .page_client import PageClient, quick_replies_fit
 from .subscriptions import app_id_for, subscribe_app, subscribe_page
 from .windows import (
     COMMENT_KINDS,
@@ -287,7 +287,9 @@ class MetaPageConnector(MetaLoginConnector):
             assert last is not None
             raise ApiPermanentError(dm_window_closed_message(str(self.label), last, now))
         self._check_length(outbound.text, self.limits)
-        return client.send_message(recipient_id=recipient, text=outbound.text, mode=mode)
+        # Offered answers as quick replies where they fit (else the text says how to answer).
+        buttons = outbound.choices if quick_replies_fit(outbound.choices) else ()
+        return client.send_message(recipient_id=recipient, text=outbound.text, mode=mode, quick_replies=buttons)
 
     def _send_private(self, client: PageClient, outbound: OutboundRequest, now: datetime) -> str:
         if outbound.kind not in COMMENT_KINDS:

@@ -39,7 +39,7 @@ from channels.parsing import MalformedPayload, SkippedEvent
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
-from .client import ViberClient
+from .client import ViberClient, keyboard_fits
 from .limits import LIMITS, text_length
 
 if TYPE_CHECKING:
@@ -227,7 +227,11 @@ class ViberConnector(BaseConnector):
         receiver = outbound.recipient or outbound.thread_key or str((outbound.extra or {}).get("sender_id") or "")
         if not receiver:
             raise ApiPermanentError("Hovor cannot tell which Viber user this reply is for.")
-        return client_for(account).send_text(receiver=receiver, text=outbound.text, sender=sender_of(account))
+        # Offered answers as a keyboard of reply buttons where they fit one row.
+        buttons = outbound.choices if keyboard_fits(outbound.choices) else ()
+        return client_for(account).send_text(
+            receiver=receiver, text=outbound.text, sender=sender_of(account), buttons=buttons
+        )
 
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
         """Viber cannot list or look up what a bot sent, so an attempt that ended without an
