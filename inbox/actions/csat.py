@@ -249,6 +249,20 @@ def csat_reply_in_flight(*, survey_id: int) -> bool:
     ).exists()
 
 
+def csat_reply_settled(*, message: Message) -> None:
+    """An agent's reply got to its end (sent, or failed for good), inside that transaction:
+    the question of its solved conversation, if it waits, is queued again after commit
+    (csat_ask asks once nothing of the conversation is on its way any more)."""
+    if message.author_user_id is None:
+        return
+    ids = list(
+        CsatSurvey.objects.filter(ticket_id=message.ticket_id, asked_at__isnull=True, rating__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        transaction.on_commit(lambda: signals.csat_surveys_opened.send(sender=CsatSurvey, survey_ids=ids))
+
+
 def csat_survey_ask(*, survey_id: int) -> int | None:
     """Queue the question of one survey (idempotent: asked once); returns the outbox row's id
     to deliver after this commit, or None (asked already, turned off meanwhile, no one to ask)."""

@@ -31,6 +31,7 @@ from inbox.actions.csat import (
     parse_rating,
     review_link,
 )
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.notes import ticket_note_add
 from inbox.actions.replies import ticket_reply
 from inbox.actions.tickets import ticket_ingest_message, ticket_set_status
@@ -116,6 +117,32 @@ def test_an_agents_solve_asks_once_in_the_customers_channel(
         ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
     assert CsatSurvey.objects.filter(ticket=ticket).count() == 1
     assert len(questions(ticket)) == 1
+
+
+def test_the_question_waits_for_the_solving_reply_and_follows_its_sending(
+    x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any, fake_x: Any
+) -> None:
+    ticket, _tweet = make_ticket(fake_x, x_account, "anna_k", "Anna Kowalska", "@AcmeCare my parcel is late")
+    with mock.patch("inbox.tasks.deliver_outbound.delay"), django_capture_on_commit_callbacks(execute=True):
+        reply = ticket_reply(ticket=ticket, agent=agent, text="Sorry, it is on its way now.")
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
+    survey = CsatSurvey.objects.get(ticket=ticket)
+    # The reply is still on its way: no question yet, and nothing polls for it.
+    assert survey.asked_at is None and questions(ticket) == [] and queued
+    with mock.patch("inbox.tasks.csat_ask.apply_async") as requeued:
+        from inbox.tasks import csat_ask
+
+        csat_ask(survey.pk)
+    requeued.assert_not_called()
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_deliver(outbound_id=OutboundMessage.objects.get(message=reply).pk)  # sent: the question follows
+    survey.refresh_from_db()
+    (question,) = questions(ticket)
+    assert survey.asked_at is not None and survey.message_id == question.pk
+    assert OutboundMessage.objects.get(message=question).status == "sent"
+    texts = [t["text"] for t in fake_x.outbound()]  # the answer first, then the question
+    assert len(texts) == 2 and "on its way now" in texts[0] and "How did we do?" in texts[1]
 
 
 def test_asked_in_the_customers_language(x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any) -> None:
