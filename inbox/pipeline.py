@@ -62,7 +62,7 @@ def _ingest_claimed(event_ids: list[int]) -> list[int]:
     for batch in inbound_events_parse(event_ids=event_ids):
         items = [IncomingItem(m, e.event_id) for e in batch.events for m in e.messages]
         presses = [i for i in items if i.incoming.press is not None]
-        edits = [i for i in items if i.incoming.extra.get(EDIT_OF) and i not in presses]
+        edits = [i for i in items if i.incoming.extra.get(EDIT_OF) and i.incoming.press is None]
         with transaction.atomic():
             # A pressed rating button answers its survey and is no message; another app's
             # button that also posted words is threaded as the message it is.
