@@ -241,9 +241,11 @@ TRACKING_KEY = "hovor_buttons"
 def pressed_payload(text: str, tracking_data: str) -> str:
     """The payload of the button whose label the customer sent back, when the message
     answers one of our keyboards (its tracking_data maps labels to payloads); else ""."""
+    if not tracking_data.startswith("{"):
+        return ""
     try:
         data = json.loads(tracking_data)
-    except ValueError:
+    except (ValueError, RecursionError):  # another app's tracking_data, anything at all
         return ""
     mapping = data.get(TRACKING_KEY) if isinstance(data, dict) else None
     payload = mapping.get(text) if isinstance(mapping, dict) else None
