@@ -125,16 +125,18 @@ def test_the_question_waits_for_the_solving_reply_and_follows_its_sending(
     ticket, _tweet = make_ticket(fake_x, x_account, "anna_k", "Anna Kowalska", "@AcmeCare my parcel is late")
     with mock.patch("inbox.tasks.deliver_outbound.delay"), django_capture_on_commit_callbacks(execute=True):
         reply = ticket_reply(ticket=ticket, agent=agent, text="Sorry, it is on its way now.")
-    with django_capture_on_commit_callbacks(execute=True) as queued:
+    with django_capture_on_commit_callbacks() as queued:
         ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
     survey = CsatSurvey.objects.get(ticket=ticket)
-    # The reply is still on its way: no question yet, and nothing polls for it.
-    assert survey.asked_at is None and questions(ticket) == [] and queued
-    with mock.patch("inbox.tasks.csat_ask.apply_async") as requeued:
-        from inbox.tasks import csat_ask
+    from inbox.tasks import CSAT_STUCK_SECONDS, csat_ask
 
+    # The reply is still on its way: no question yet; one check in five minutes, no polling.
+    assert queued  # the solve's commit would queue csat_ask: run here as the worker would
+    with mock.patch("inbox.tasks.csat_ask.apply_async") as later:
         csat_ask(survey.pk)
-    requeued.assert_not_called()
+    survey.refresh_from_db()
+    assert survey.asked_at is None and questions(ticket) == []
+    later.assert_called_once_with((survey.pk, 1), countdown=CSAT_STUCK_SECONDS)
     with django_capture_on_commit_callbacks(execute=True):
         reply_deliver(outbound_id=OutboundMessage.objects.get(message=reply).pk)  # sent: the question follows
     survey.refresh_from_db()
@@ -143,6 +145,25 @@ def test_the_question_waits_for_the_solving_reply_and_follows_its_sending(
     assert OutboundMessage.objects.get(message=question).status == "sent"
     texts = [t["text"] for t in fake_x.outbound()]  # the answer first, then the question
     assert len(texts) == 2 and "on its way now" in texts[0] and "How did we do?" in texts[1]
+    csat_ask(survey.pk, 1)  # the check five minutes on finds it asked: nothing more
+    assert len(questions(ticket)) == 1
+
+
+def test_a_reply_stuck_for_five_minutes_does_not_hold_the_question_back(
+    x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from inbox.tasks import csat_ask
+
+    ticket = say(x_account, "@AcmeCare my parcel is late").ticket
+    with mock.patch("inbox.tasks.deliver_outbound.delay"), django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, agent=agent, text="Sorry, it is on its way now.")
+    with mock.patch("inbox.tasks.csat_ask.apply_async"), django_capture_on_commit_callbacks(execute=True):
+        ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
+    survey = CsatSurvey.objects.get(ticket=ticket)
+    assert survey.asked_at is None
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
+        csat_ask(survey.pk, 1)
+    assert CsatSurvey.objects.get(pk=survey.pk).asked_at is not None and len(questions(ticket)) == 1
 
 
 def test_asked_in_the_customers_language(x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any) -> None:
