@@ -550,7 +550,7 @@ class FakeTelegram(FakeServer):
                 raise bad_request("`author` is required for a press in a group")
             user = self._users[chat["id"]]
         else:
-            user = self._ensure_user(author, None)
+            user = self._ensure_user(str(author), None)
         query_id = f"{abs(user['id']) * 1000 + self._next_callback:x}{self._next_callback:06d}"
         self._next_callback += 1
         query = {

@@ -145,8 +145,8 @@ def parse_message(payload: dict[str, Any]) -> Parsed:
         }
     # A tapped quick reply: its title is the message's text, its payload the press.
     quick_reply = parsing.optional_object(message, "quick_reply")
-    payload = parsing.optional_string(quick_reply, "payload", where="quick_reply")
-    press = ButtonPress(payload=payload) if payload else None
+    pressed = parsing.optional_string(quick_reply, "payload", where="quick_reply")
+    press = ButtonPress(payload=pressed) if pressed else None
     if not text and not attachments:
         # Something the Send API's webhook cannot describe (Messenger's equivalent of an
         # unsupported type): shown to the agent as a placeholder, never dropped.
