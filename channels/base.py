@@ -357,6 +357,13 @@ class BaseConnector:
     def send(self, account: BrandAccount, outbound: OutboundRequest) -> str:
         raise NotImplementedError
 
+    def press_acknowledge(self, account: BrandAccount, *, ack: str, text: str) -> None:
+        """Answer a button press whose ButtonPress.ack is set (Telegram's client shows a
+        spinner until the bot answers the callback query), with `text` as a short notice
+        ("" shows none). Raises a channels.http ApiError when the platform refuses. Platforms
+        that wait for no answer never set `ack`."""
+        raise NotImplementedError(f"{self.platform} waits for no answer to a button press")
+
     def find_sent(self, account: BrandAccount, outbound: OutboundRequest) -> str | None:
         """After an unknown outcome: the platform id of our earlier send, if it got there.
         Platforms with no way to look it up return None (and the send is retried)."""

@@ -4,6 +4,8 @@ and keeps the account's health. Nothing here knows of replies or tickets."""
 
 from __future__ import annotations
 
+import logging
+
 from django.utils import timezone
 
 from .health import account_failed, backoff
@@ -11,6 +13,8 @@ from .http import ApiAuthError, ApiError, ApiOutcomeUnknown, ApiPermanentError, 
 from .models import AccountStatus, BrandAccount
 from .registry import get_connector, platform_label
 from .types import DeliveryResult, Failed, OutboundRequest, RetryAt, Sent
+
+logger = logging.getLogger("hovor.channels")
 
 
 def outbound_send(
@@ -52,3 +56,18 @@ def _look_again(*, account: BrandAccount, request: OutboundRequest) -> str | Non
         return get_connector(account.platform).find_sent(account, request)
     except ApiError:
         return None
+
+
+def press_acknowledge(*, account_id: int, ack: str, text: str) -> bool:
+    """Answer one button press on the platform (ButtonPress.ack): once, best effort. An
+    answer that fails is not retried: the platform's client stops waiting by itself, and a
+    late "Thank you!" would only confuse. True when the platform took it."""
+    account = BrandAccount.objects.filter(pk=account_id).first()
+    if account is None or not ack:
+        return False
+    try:
+        get_connector(account.platform).press_acknowledge(account, ack=ack, text=text)
+    except (ApiError, NotImplementedError) as exc:
+        logger.info("account %s: button press not acknowledged: %s", account_id, exc)
+        return False
+    return True

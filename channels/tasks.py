@@ -9,6 +9,7 @@ from helpdesk.celery import app, step_task
 
 from .http import ApiOutcomeUnknown, ApiRateLimited, ApiUnavailable
 from .inbound import account_backfill, account_poll, due_polling_accounts, poll_queue_claim, poll_queue_release
+from .outbound import press_acknowledge
 from .services import account_templates_sync, template_accounts
 
 
@@ -23,6 +24,13 @@ def poll_due_accounts() -> None:
 def poll_account(account_id: int) -> int:
     poll_queue_release(account_id=account_id)
     return account_poll(account_id=account_id)
+
+
+@app.task(name="channels.acknowledge_press", ignore_result=True, acks_late=True)
+def acknowledge_press(account_id: int, ack: str, text: str) -> None:
+    """Answer a customer's button press on the platform (once, never retried: see
+    channels.outbound.press_acknowledge)."""
+    press_acknowledge(account_id=account_id, ack=ack, text=text)
 
 
 @step_task("channels.backfill_account", max_retries=3)

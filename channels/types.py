@@ -45,6 +45,17 @@ class OutboundFile:
 
 
 @dataclass(frozen=True)
+class ButtonPress:
+    """The customer pressed one of the buttons a message of ours offered
+    (OutboundRequest.choices): the domain reads `payload`, never the platform's shape."""
+
+    payload: str
+    # What the connector's press_acknowledge needs where the platform waits for an answer
+    # to the press (Telegram's callback query id; its client spins until then); "" elsewhere.
+    ack: str = ""
+
+
+@dataclass(frozen=True)
 class NormalizedMessage:
     """One customer message, parsed from a platform payload at the edge."""
 
@@ -62,6 +73,10 @@ class NormalizedMessage:
     public: bool = True
     # Channel-specific threading data to keep for replies (e.g. email Message-ID/References).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # A button press rather than (or as well as) words: the domain decides what it answers.
+    # Where the platform also posts the button's title in the chat (Messenger, WhatsApp),
+    # `text` is that title; where it does not (Telegram's callback query), `text` is "".
+    press: ButtonPress | None = None
 
 
 # NormalizedMessage.extra[UNSUPPORTED]: the customer sent something the platform's API will

@@ -30,9 +30,15 @@ a connection error is retried with backoff and given up after `max_delivery_atte
 (Real Telegram delivers over HTTPS only, on ports 443/80/88/8443, and up to
 max_connections in parallel, so out of order; the fake accepts plain http on any port.)
 
+Inline keyboards: sendMessage takes `reply_markup` (InlineKeyboardMarkup, callback_data
+1–64 bytes), returns it with the message and records it in the outbound log;
+``POST /_fake/press`` ``{"platform_id": "<chat>:<message>", "data", "author"?}`` presses one
+of its buttons (the `callback_query` Update Telegram sends); answerCallbackQuery answers a
+query once (text 0–200), recorded for ``GET /_fake/callback_answers``.
+
 Control endpoints (no auth): ``POST /_fake/inbound``, ``GET /_fake/outbound``,
 ``POST /_fake/fail``, ``POST /_fake/block``, ``POST /_fake/reset``, ``GET /_fake/requests``,
-``GET /_fake/pending``.
+``GET /_fake/pending``, ``POST /_fake/press``, ``GET /_fake/callback_answers``.
 
 Standard library only; no Django.
 """
@@ -132,6 +138,24 @@ class BotApiError(Exception):
 
 def bad_request(detail: str) -> BotApiError:
     return BotApiError(400, f"Bad Request: {detail}")
+
+
+def check_inline_keyboard(markup: Any) -> None:
+    """reply_markup as sendMessage takes an InlineKeyboardMarkup: rows of buttons, each with
+    a text and exactly one action; callback_data 1–64 bytes."""
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        raise bad_request("can't parse inline keyboard markup JSON object")
+    actions = ("callback_data", "url", "web_app", "login_url", "switch_inline_query", "pay", "copy_text")
+    for row in rows:
+        for button in row:
+            if not isinstance(button, dict) or not isinstance(button.get("text"), str) or not button["text"]:
+                raise bad_request("can't parse inline keyboard button: a button needs a text")
+            if sum(1 for a in actions if a in button) != 1:
+                raise bad_request("can't parse inline keyboard button: exactly one action field must be used")
+            data = button.get("callback_data")
+            if data is not None and not (isinstance(data, str) and 1 <= len(data.encode("utf-8")) <= 64):
+                raise bad_request("BUTTON_DATA_INVALID")
 
 
 def utf16_length(text: str) -> int:
@@ -279,6 +303,10 @@ class FakeTelegram(FakeServer):
             self._poll_generation = 0
             # file_id -> (file_path, bytes): what getFile and /file/bot<token>/<path> serve.
             self._files: dict[str, tuple[str, bytes]] = {}
+            # Callback queries a press made: id -> {"query", "answered"}; the answers given.
+            self._callbacks: dict[str, dict[str, Any]] = {}
+            self._callback_answers: list[dict[str, Any]] = []
+            self._next_callback = 1
 
     def reset(self) -> None:
         """Forget users, chats, messages, pending updates, the webhook, armed failures and logs."""
@@ -494,6 +522,51 @@ class FakeTelegram(FakeServer):
             raise ValueError(f"unknown update type {update_type}")
         with self._lock:
             return self._enqueue_locked(update_type, obj)
+
+    def press(self, platform_id: str, data: str, author: str | int | None = None) -> dict[str, Any]:
+        """Same as POST /_fake/press: the customer presses the inline button with callback
+        data `data` under the bot's message `platform_id` (`<chat>:<message>`); queues the
+        callback_query Update Telegram sends (an unanswered query until the bot answers)."""
+        with self._lock:
+            return self._press_locked({"platform_id": platform_id, "data": data, "author": author})
+
+    def _press_locked(self, item: Any) -> dict[str, Any]:
+        if not isinstance(item, dict):
+            raise bad_request("the press must be a JSON object")
+        ref, data = str(item.get("platform_id") or ""), item.get("data")
+        chat_part, _, mid_part = ref.partition(":")
+        if not (NUMERIC_RE.fullmatch(chat_part) and mid_part.isdigit()):
+            raise bad_request("`platform_id` must name a message as <chat id>:<message id>")
+        message = self._messages.get((int(chat_part), int(mid_part)))
+        if message is None or message.get("from", {}).get("id") != self.bot_id:
+            raise bad_request("the bot sent no such message")
+        buttons = [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+        if not isinstance(data, str) or not any(b.get("callback_data") == data for b in buttons):
+            raise bad_request("that message has no button with this callback_data")
+        chat = message["chat"]
+        author = item.get("author")
+        if author in (None, ""):
+            if chat["type"] != "private":
+                raise bad_request("`author` is required for a press in a group")
+            user = self._users[chat["id"]]
+        else:
+            user = self._ensure_user(str(author), None)
+        query_id = f"{abs(user['id']) * 1000 + self._next_callback:x}{self._next_callback:06d}"
+        self._next_callback += 1
+        query = {
+            "id": query_id,
+            "from": dict(user),
+            "message": {k: v for k, v in message.items() if k != "reply_to_message"},
+            "chat_instance": str(-(abs(chat["id"]) * 7919 % 10**19)),
+            "data": data,
+        }
+        self._callbacks[query_id] = {"query": query, "answered": False}
+        return self._enqueue_locked("callback_query", query)
+
+    def callback_answers(self) -> list[dict[str, Any]]:
+        """answerCallbackQuery calls the bot made, oldest first."""
+        with self._lock:
+            return [dict(a) for a in self._callback_answers]
 
     def delivery(self, update: dict[str, Any], secret: str | None = None) -> tuple[bytes, dict[str, str]]:
         """The body and headers of the webhook POST that carries `update`: the secret is the
@@ -765,6 +838,7 @@ class FakeTelegram(FakeServer):
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "sendmessage": self._send_message,
+            "answercallbackquery": self._answer_callback_query,
             "getfile": self._get_file,
             "sendphoto": self._send_photo,
             "senddocument": self._send_document,
@@ -930,6 +1004,9 @@ class FakeTelegram(FakeServer):
             replied = self._messages.get((chat["id"], reply_to)) if reply_to else None
             if reply_to and replied is None and not allow_without:
                 raise bad_request("message to be replied not found")
+            markup = self._json_field(params, "reply_markup")
+            if markup is not None:
+                check_inline_keyboard(markup)
             message: dict[str, Any] = {
                 "message_id": self._new_mid(chat["id"]),
                 "from": dict(self.bot_user),
@@ -941,6 +1018,8 @@ class FakeTelegram(FakeServer):
                 nested.pop("reply_to_message", None)
                 message["reply_to_message"] = nested
             message["text"] = visible
+            if markup is not None:
+                message["reply_markup"] = markup  # Telegram returns the inline keyboard with the message
             self._messages[(chat["id"], message["message_id"])] = message
             self._outbound.append(
                 {
@@ -952,10 +1031,31 @@ class FakeTelegram(FakeServer):
                     "parse_mode": parse_mode or None,
                     "reply_to_message_id": replied["message_id"] if replied is not None else None,
                     "reply_parameters": reply if reply is not None else None,
+                    "reply_markup": markup,
                     "date": message["date"],
                 }
             )
             return message, ""
+
+    def _answer_callback_query(self, params: dict[str, Any]) -> tuple[Any, str]:
+        """answerCallbackQuery: once per query, text 0–200 characters; an unknown (or already
+        answered) query id is refused as Telegram refuses it."""
+        query_id = params.get("callback_query_id")
+        if not isinstance(query_id, str) or not query_id:
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        text = params.get("text") or ""
+        if not isinstance(text, str) or len(text) > 200:
+            raise bad_request("message text is too long")
+        with self._lock:
+            found = self._callbacks.get(query_id)
+            if found is None or found["answered"]:
+                raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            found["answered"] = True
+            self._callback_answers.append(
+                {"callback_query_id": query_id, "text": text, "show_alert": self._bool(params, "show_alert"),
+                 "data": found["query"].get("data"), "at": time.time()}
+            )
+        return True, ""
 
     def _get_file(self, params: dict[str, Any]) -> tuple[Any, str]:
         file_id = params.get("file_id")
@@ -1058,7 +1158,14 @@ class FakeTelegram(FakeServer):
             ("POST", "/_fake/reset"): self._control_reset,
             ("GET", "/_fake/requests"): lambda request: (200, {"ok": True, "result": self.requests_log()}),
             ("GET", "/_fake/pending"): lambda request: (200, {"ok": True, "result": self.pending()}),
+            ("POST", "/_fake/press"): self._control_press,
+            ("GET", "/_fake/callback_answers"): lambda request: (200, {"ok": True, "result": self.callback_answers()}),
         }
+
+    def _control_press(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.json()
+        with self._lock:
+            return 200, {"ok": True, "result": self._press_locked(data)}
 
     def _control_inbound(self, request: ControlRequest) -> tuple[int, Any]:
         data = request.json()

@@ -39,7 +39,10 @@ is a Viber status code in a 200 answer, from 100 an HTTP status; `mode` "after_c
 then fails, "timeout" acts then answers after `delay`), ``POST /_fake/reset``,
 ``GET /_fake/requests``; and Viber's own: ``POST /_fake/subscribe``, ``POST
 /_fake/unsubscribe``, ``POST /_fake/open`` (conversation_started), ``POST /_fake/receipt``
-(delivered/seen/failed of a sent message), ``GET /_fake/pushed`` (the webhook POSTs made).
+(delivered/seen/failed of a sent message), ``GET /_fake/pushed`` (the webhook POSTs made),
+``POST /_fake/press`` ``{"message_token", "action_body"}`` (the customer taps a reply button
+of the keyboard that message carried: its ActionBody comes back as their text message,
+with the message's tracking_data). send_message takes a `keyboard` (checked, recorded).
 
 Its side of the demo is ``DEMO`` (fakes/demo.py): a bot whose customers write in Bulgarian
 and Czech, the two countries where Viber is the messenger most people use.
@@ -142,6 +145,28 @@ class ViberError(Exception):
 
 class ControlError(Exception):
     """A control request the fake cannot act on: 400 with ``{"error": …}``."""
+
+
+KEYBOARD_ACTIONS = frozenset({"reply", "open-url", "location-picker", "share-phone", "none"})
+
+
+def check_keyboard(keyboard: Any) -> None:
+    """send_message's `keyboard`: Type "keyboard" and 1+ Buttons, each with an ActionBody,
+    Columns 1–6 and Rows 1–2 (defaults 6 and 1) and a known ActionType; status 3 badData
+    otherwise, as Viber answers."""
+    if not isinstance(keyboard, dict) or keyboard.get("Type") != "keyboard":
+        raise ViberError(3, "keyboard.Type must be keyboard")
+    buttons = keyboard.get("Buttons")
+    if not isinstance(buttons, list) or not buttons:
+        raise ViberError(3, "keyboard.Buttons must be a non-empty list")
+    for button in buttons:
+        if not isinstance(button, dict) or not isinstance(button.get("ActionBody"), str) or not button["ActionBody"]:
+            raise ViberError(3, "a button needs an ActionBody")
+        if button.get("ActionType", "reply") not in KEYBOARD_ACTIONS:
+            raise ViberError(3, "unknown ActionType")
+        columns, rows = button.get("Columns", 6), button.get("Rows", 1)
+        if not (isinstance(columns, int) and 1 <= columns <= 6 and isinstance(rows, int) and 1 <= rows <= 2):
+            raise ViberError(3, "Columns must be 1-6 and Rows 1-2")
 
 
 def serialize(callback: dict[str, Any]) -> bytes:
@@ -372,6 +397,22 @@ class FakeViber(FakeServer):
             "silent": False,
         }
         return self._enqueue_locked(callback)
+
+    def press(self, message_token: int | str, action_body: str) -> dict[str, Any]:
+        """Same as POST /_fake/press: the customer taps the reply button with this
+        ActionBody of the keyboard our message `message_token` carried. Viber sends the
+        ActionBody as the customer's text message, with our message's tracking_data."""
+        with self._lock:
+            sent = next((m for m in self._outbound if str(m["message_token"]) == str(message_token)), None)
+            if sent is None:
+                raise ControlError(f"the bot sent no message {message_token}")
+            buttons = (sent.get("keyboard") or {}).get("Buttons") or []
+            if not any(b.get("ActionType", "reply") == "reply" and b.get("ActionBody") == action_body for b in buttons):
+                raise ControlError("that message's keyboard has no reply button with this ActionBody")
+            item: dict[str, Any] = {"author": sent["receiver"], "text": action_body}
+            if sent.get("tracking_data"):
+                item["tracking_data"] = sent["tracking_data"]
+            return self._inbound_locked(item)
 
     def inbound(
         self, author: str, name: str | None = None, text: str = "", kind: str = "text", **more: Any
@@ -671,6 +712,12 @@ class FakeViber(FakeServer):
             text, media = self._media_message(kind, params)
         else:
             raise ViberError(3, "the fake sends text, picture and file messages")
+        keyboard = params.get("keyboard")
+        if keyboard is not None:
+            check_keyboard(keyboard)
+        tracking = params.get("tracking_data")
+        if tracking is not None and (not isinstance(tracking, str) or len(tracking) > 4000):
+            raise ViberError(3)
         with self._lock:
             if self._webhook is None:
                 raise ViberError(10)
@@ -682,7 +729,7 @@ class FakeViber(FakeServer):
             self._outbound.append({
                 "receiver": receiver, "type": kind, "text": text, "sender": dict(sender),
                 "min_api_version": params.get("min_api_version"), "tracking_data": params.get("tracking_data"),
-                "message_token": token, "at": time.time(), **media,
+                "keyboard": keyboard, "message_token": token, "at": time.time(), **media,
             })
             if self.auto_delivered:
                 self._enqueue_locked({"event": "delivered", "timestamp": self._now_ms(),
@@ -769,6 +816,9 @@ class FakeViber(FakeServer):
             ("POST", "/_fake/open"): self._control_open,
             ("POST", "/_fake/receipt"): self._control_receipt,
             ("GET", "/_fake/pushed"): lambda request: (200, {"data": self.pushed()}),
+            ("POST", "/_fake/press"): lambda request: self._created(
+                self.press(request.object().get("message_token", ""), str(request.object().get("action_body") or ""))
+            ),
         }
 
     @staticmethod

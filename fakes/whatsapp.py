@@ -48,7 +48,8 @@ send); another account's number is 100/33.
 
 Control endpoints (no auth): ``POST /_fake/inbound``, ``GET /_fake/outbound``, ``GET /_fake/reads``,
 ``POST /_fake/fail``, ``POST /_fake/redeliver``, ``GET /_fake/deliveries``, ``POST /_fake/verify``,
-``POST /_fake/clock``, ``POST /_fake/reset``, ``GET /_fake/requests``.
+``POST /_fake/clock``, ``POST /_fake/reset``, ``GET /_fake/requests``, ``POST /_fake/press``
+``{"wamid", "id"}`` (the customer picks a row or reply button of our interactive message).
 
 Standard library only. No Django.
 """
@@ -260,6 +261,62 @@ def formatted(digits: str) -> str:
     if len(digits) == 11 and digits.startswith("1"):
         return f"+1 {digits[1:4]}-{digits[4:7]}-{digits[7:]}"
     return f"+{digits}"
+
+
+def check_interactive(interactive: Any) -> dict[str, Any]:
+    """An interactive message as the Cloud API takes it: `list` (a button label up to 20
+    characters opening 1–10 sections of 1–10 rows in all; a row's id up to 200 and unique,
+    its title up to 24; body up to 4096) or `button` (1–3 reply buttons, id up to 256, title
+    up to 20; body up to 1024). What is recorded: the text, the type and the rows offered."""
+    if not isinstance(interactive, dict) or interactive.get("type") not in ("list", "button"):
+        raise invalid_parameter("(#100) Param interactive['type'] must be one of {LIST, BUTTON} in this fake")
+    kind = interactive["type"]
+    body = interactive.get("body")
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text:
+        raise invalid_parameter("(#100) The parameter interactive['body']['text'] is required.")
+    if len(text) > (4096 if kind == "list" else 1024):
+        raise invalid_parameter("(#100) Param interactive['body']['text'] is too long.")
+    action = interactive.get("action")
+    if not isinstance(action, dict):
+        raise invalid_parameter("(#100) The parameter interactive['action'] is required.")
+    rows: list[dict[str, str]] = []
+    if kind == "list":
+        label = action.get("button")
+        if not isinstance(label, str) or not label or len(label) > 20:
+            raise invalid_parameter("(#100) Param interactive['action']['button'] must be 1-20 characters.")
+        sections = action.get("sections")
+        if not isinstance(sections, list) or not 1 <= len(sections) <= 10:
+            raise invalid_parameter("(#100) Param interactive['action']['sections'] must have 1-10 sections.")
+        for section in sections:
+            if not isinstance(section, dict) or not isinstance(section.get("rows"), list) or not section["rows"]:
+                raise invalid_parameter("(#100) Each section needs rows.")
+            if len(sections) > 1 and not section.get("title"):
+                raise invalid_parameter("(#100) Param section['title'] is required with more than one section.")
+            for row in section["rows"]:
+                if not (isinstance(row, dict) and isinstance(row.get("id"), str) and isinstance(row.get("title"), str)):
+                    raise invalid_parameter("(#100) A row needs an id and a title.")
+                if not row["id"] or len(row["id"]) > 200 or not row["title"] or len(row["title"]) > 24:
+                    raise invalid_parameter("(#100) A row's id is 1-200 characters and its title 1-24.")
+                rows.append({"id": row["id"], "title": row["title"], "kind": "list"})
+        if len(rows) > 10:
+            raise invalid_parameter("(#100) A list takes at most 10 rows in all.")
+    else:
+        buttons = action.get("buttons")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            raise invalid_parameter("(#100) Param interactive['action']['buttons'] must have 1-3 buttons.")
+        for button in buttons:
+            reply = button.get("reply") if isinstance(button, dict) and button.get("type") == "reply" else None
+            if not isinstance(reply, dict) or not isinstance(reply.get("id"), str) or not isinstance(
+                reply.get("title"), str
+            ):
+                raise invalid_parameter("(#100) A reply button needs reply {id, title}.")
+            if not reply["id"] or len(reply["id"]) > 256 or not reply["title"] or len(reply["title"]) > 20:
+                raise invalid_parameter("(#100) A button's id is 1-256 characters and its title 1-20.")
+            rows.append({"id": reply["id"], "title": reply["title"], "kind": "button"})
+    if len({r["id"] for r in rows}) != len(rows):
+        raise invalid_parameter("(#100) Row and button ids must be unique.")
+    return {"text": text, "interactive": {"type": kind, "action": action}, "rows": rows}
 
 
 def wa_id_for(author: str | int) -> str:
@@ -1183,6 +1240,10 @@ class FakeWhatsApp(FakeServer):
             record.update(text=text["body"], preview_url=preview)
         elif message_type == "template":
             record.update(self._template(data.get("template")))
+        elif message_type == "interactive":
+            if not self._window_open(wa_id):
+                raise graph_error(131047)
+            record.update(check_interactive(data.get("interactive")))
         elif message_type in ("image", "document"):
             media = data.get(message_type)
             if not isinstance(media, dict) or not isinstance(media.get("id"), str) or media["id"] not in self._media:
@@ -1196,11 +1257,11 @@ class FakeWhatsApp(FakeServer):
             }, "caption": media.get("caption") or ""})
         else:
             raise invalid_parameter(
-                "(#100) Param type must be one of {TEXT, TEMPLATE, IMAGE, DOCUMENT} in this fake"
+                "(#100) Param type must be one of {TEXT, TEMPLATE, IMAGE, DOCUMENT, INTERACTIVE} in this fake"
                 f" - got \"{message_type}\"."
             )
         wamid = self._wamid(wa_id)
-        self._messages[wamid] = {"direction": "out", "wa_id": wa_id}
+        self._messages[wamid] = {"direction": "out", "wa_id": wa_id, "rows": record.get("rows") or []}
         record.update(id=wamid, at=self.now(), phone_number_id=self.phone_number_id)
         self._outbound.append(record)
         self._emit_statuses(wamid, wa_id, template=message_type == "template")
@@ -1270,6 +1331,22 @@ class FakeWhatsApp(FakeServer):
                     status["conversation"] = conversation
             self._emit(self.sign(self.envelope({"statuses": [status]}), "statuses"), self.status_delay)
 
+    def press(self, wamid: str, row_id: str) -> dict[str, Any]:
+        """The customer picks the row (or reply button) `row_id` of our interactive message
+        `wamid`: WhatsApp sends an `interactive` message quoting it, with `list_reply` (or
+        `button_reply`) {id, title}. Returns the message object, as inbound() does."""
+        with self._lock:
+            ours = self._messages.get(wamid)
+            if ours is None or ours["direction"] != "out":
+                raise invalid_parameter(f"the business sent no message {wamid}")
+            row = next((r for r in ours.get("rows") or [] if r["id"] == row_id), None)
+            if row is None:
+                raise invalid_parameter("that message has no row or button with this id")
+            return self._inbound_locked(
+                ours["wa_id"], row["title"], name=None, kind="interactive", in_reply_to=wamid, at=None,
+                fields={"list": row["kind"] == "list", "reply_id": row_id},
+            )
+
     # ------------------------------------------------------------------ inspection
     def outbound(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -1310,6 +1387,7 @@ class FakeWhatsApp(FakeServer):
             ("GET", "/_fake/deliveries"): lambda request: (200, {"data": [d.as_json() for d in self.deliveries()]}),
             ("POST", "/_fake/verify"): lambda request: (200, self.verify_webhook(request.object().get("url"))),
             ("POST", "/_fake/clock"): self._control_clock,
+            ("POST", "/_fake/press"): self._control_press,
             ("POST", "/_fake/reset"): self._control_reset,
             ("GET", "/_fake/requests"): lambda request: (200, {"data": self.requests_log()}),
         }
@@ -1325,6 +1403,13 @@ class FakeWhatsApp(FakeServer):
                 author, data.get("text", ""), name=data.get("name"), kind=data.get("kind") or "text",
                 in_reply_to=data.get("in_reply_to"), at=data.get("at"), fields=extra,
             )
+            delivery = self._deliveries[-1]
+        return 201, {"data": message, "delivery": delivery.as_json()}
+
+    def _control_press(self, request: ControlRequest) -> tuple[int, Any]:
+        data = request.object()
+        message = self.press(str(data.get("wamid") or ""), str(data.get("id") or ""))
+        with self._lock:
             delivery = self._deliveries[-1]
         return 201, {"data": message, "delivery": delivery.as_json()}
 

@@ -220,6 +220,7 @@ CELERY_TASK_ROUTES = {
     "routing.*": {"queue": "routing"},
     "inbox.deliver_outbound": {"queue": "outbound"},
     "inbox.send_read_receipt": {"queue": "outbound"},
+    "channels.acknowledge_press": {"queue": "outbound"},
     "inbox.fetch_profile": {"queue": "inbound"},
     "inbox.fetch_attachment": {"queue": "inbound"},
 }

@@ -24,10 +24,12 @@ class InboxConfig(AppConfig):
 
         # Customer satisfaction: the question after a solve, the review invitation after a 5.
         from . import signals
-        from .triggers import on_csat_answered, on_csat_surveys_opened
+        from .triggers import on_button_presses_handled, on_csat_answered, on_csat_surveys_opened
 
         signals.csat_surveys_opened.connect(on_csat_surveys_opened, dispatch_uid="inbox.csat_ask")
         signals.csat_answered.connect(on_csat_answered, dispatch_uid="inbox.csat_review")
+        # A pressed rating button is answered on the platform (Telegram's spinner stops).
+        signals.button_presses_handled.connect(on_button_presses_handled, dispatch_uid="inbox.press_ack")
 
         # The connector side's API lists only the brands a person's teams cover.
         from channels.scope import brand_scope_register

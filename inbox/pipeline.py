@@ -28,7 +28,7 @@ from channels.inbound import (
 from channels.types import EDIT_OF
 
 from .actions.attachments import attachments_unleased
-from .actions.csat import csat_surveys_unasked
+from .actions.csat import csat_presses_apply, csat_surveys_unasked
 from .actions.delivery import reply_delivery_update
 from .actions.edits import message_edits_apply
 from .actions.ingest import IncomingItem, tickets_ingest_batch
@@ -62,9 +62,15 @@ def _ingest_claimed(event_ids: list[int]) -> list[int]:
     new_tickets: list[int] = []
     for batch in inbound_events_parse(event_ids=event_ids):
         items = [IncomingItem(m, e.event_id) for e in batch.events for m in e.messages]
-        edits = [i for i in items if i.incoming.extra.get(EDIT_OF)]
+        presses = [i for i in items if i.incoming.press is not None]
+        edits = [i for i in items if i.incoming.extra.get(EDIT_OF) and i.incoming.press is None]
         with transaction.atomic():
-            result = tickets_ingest_batch(account=batch.account, items=[i for i in items if i not in edits])
+            # A pressed rating button answers its survey and is no message; another app's
+            # button that also posted words is threaded as the message it is.
+            words = csat_presses_apply(account_id=batch.account.pk, presses=[i.incoming for i in presses])
+            kept = {id(w) for w in words}
+            messages = [i for i in items if i not in edits and (i.incoming.press is None or id(i.incoming) in kept)]
+            result = tickets_ingest_batch(account=batch.account, items=messages)
             # An edit of a message the inbox has (stored now, even from this batch) updates
             # it; one whose original never arrived is threaded as a message of its own.
             unmatched = message_edits_apply(account=batch.account, items=edits)

@@ -43,3 +43,6 @@ csat_surveys_opened = Signal()
 # A customer gave a rating (sent after commit). Arguments: survey_id (int), rating (int).
 # The inbox's trigger invites a delighted customer to a public review where the brand wants it.
 csat_answered = Signal()
+# Customers' button presses were handled (sent after commit); the platform waits for an
+# answer to each (Telegram's spinner). Arguments: account_id (int), acks (list of (ack, text)).
+button_presses_handled = Signal()

@@ -217,16 +217,17 @@ def sla_check() -> None:
         logger.info("sla: escalated %d conversations", len(result.escalated))
 
 
-CSAT_WAIT_SECONDS, CSAT_WAITS = 5, 60  # for the solving reply to reach the customer: 5 min at most
+CSAT_STUCK_SECONDS = 300  # a reply stuck this long does not hold the question back
 
 
 @step_task("inbox.csat_ask")
 def csat_ask(survey_id: int, waited: int = 0) -> None:
     """The satisfaction question of a solved conversation; asked once however often this runs,
     and only after the conversation's replies have gone out (the answer comes before "How did
-    we do?"; a reply stuck longer than five minutes does not hold the question back)."""
-    if waited < CSAT_WAITS and csat_reply_in_flight(survey_id=survey_id):
-        csat_ask.apply_async((survey_id, waited + 1), countdown=CSAT_WAIT_SECONDS)
+    we do?"). While one is on its way, its sent (or failed) transition asks
+    (csat_reply_settled); one check five minutes on (`waited`) asks anyway, should it be stuck."""
+    if not waited and csat_reply_in_flight(survey_id=survey_id):
+        csat_ask.apply_async((survey_id, 1), countdown=CSAT_STUCK_SECONDS)
         return
     outbound_id = csat_survey_ask(survey_id=survey_id)
     if outbound_id is not None:

@@ -9,6 +9,8 @@ from django.db import transaction
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from channels.tasks import acknowledge_press
+
 from .actions.attachments import attachment_lease
 from .actions.csat import csat_ask_mark, csat_ask_unmark
 from .pipeline import INGEST_CHUNK, ingest_mark_pending
@@ -125,3 +127,15 @@ def on_csat_answered(*, survey_id: int, rating: int, **_: Any) -> None:
         csat_invite_review.delay(survey_id)
     except (KombuError, RedisError, OSError) as exc:
         logger.warning("csat %s: review invitation not queued, the broker is away (%s)", survey_id, exc)
+
+
+def on_button_presses_handled(*, account_id: int, acks: list[tuple[str, str]], **_: Any) -> None:
+    """inbox.signals.button_presses_handled: answer each press on the platform (a courtesy:
+    a broker away costs the notice, never the answer stored)."""
+    for ack, text in acks:
+        try:
+            acknowledge_press.delay(account_id, ack, text)
+        except (KombuError, RedisError, OSError) as exc:
+            logger.warning("account %s: button press not acknowledged, the broker is away (%s)", account_id, exc)
+        except Exception:  # an eager run's failure: logged, never ingest's error
+            logger.exception("account %s: button press acknowledgement failed", account_id)

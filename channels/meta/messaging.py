@@ -16,7 +16,14 @@ from urllib.parse import unquote, urlsplit
 
 from channels import parsing
 from channels.parsing import Parsed, SkippedEvent
-from channels.types import UNSUPPORTED, Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
+from channels.types import (
+    UNSUPPORTED,
+    Attachment,
+    ButtonPress,
+    NormalizedAuthor,
+    NormalizedMessage,
+    NormalizedStatus,
+)
 
 from .windows import DM
 
@@ -136,9 +143,10 @@ def parse_message(payload: dict[str, Any]) -> Parsed:
             "id": optional_meta_id(story, "id"),
             "url": parsing.optional_string(story, "url"),
         }
+    # A tapped quick reply: its title is the message's text, its payload the press.
     quick_reply = parsing.optional_object(message, "quick_reply")
-    if quick_reply:
-        extra["quick_reply_payload"] = parsing.optional_string(quick_reply, "payload")
+    pressed = parsing.optional_string(quick_reply, "payload", where="quick_reply")
+    press = ButtonPress(payload=pressed) if pressed else None
     if not text and not attachments:
         # Something the Send API's webhook cannot describe (Messenger's equivalent of an
         # unsupported type): shown to the agent as a placeholder, never dropped.
@@ -155,6 +163,7 @@ def parse_message(payload: dict[str, Any]) -> Parsed:
             attachments=attachments,
             public=False,
             extra=extra,
+            press=press,
         )
     ]
 

@@ -22,7 +22,7 @@ from . import webhooks
 from .events import split_delivery
 from .login import MetaLoginConnector, new_verify_token
 from .messaging import profile_author
-from .page_client import PageClient, attachment_type
+from .page_client import PageClient, attachment_type, quick_replies_fit
 from .subscriptions import app_id_for, subscribe_app, subscribe_page
 from .windows import (
     COMMENT_KINDS,
@@ -297,7 +297,9 @@ class MetaPageConnector(MetaLoginConnector):
             raise ApiPermanentError(dm_window_closed_message(str(self.label), last, now))
         self._check_length(outbound.text, self.limits)
         if not outbound.files:
-            return client.send_message(recipient_id=recipient, text=outbound.text, mode=mode)
+            # Offered answers as quick replies where they fit (else the text says how to answer).
+            buttons = outbound.choices if quick_replies_fit(outbound.choices) else ()
+            return client.send_message(recipient_id=recipient, text=outbound.text, mode=mode, quick_replies=buttons)
         return self._send_files(client, recipient, outbound, mode)
 
     def _send_files(self, client: PageClient, recipient: str, outbound: OutboundRequest, mode: SendMode) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from channels.http import ApiOutcomeUnknown, ApiPermanentError
@@ -34,6 +35,26 @@ def attachment_type(content_type: str) -> str:
     """The Send API's attachment type for a file: image, video, audio, else file."""
     family = content_type.split("/", 1)[0]
     return family if family in ("image", "video", "audio") else "file"
+
+
+# Messenger's (and Instagram's) quick replies: at most 13, a title of at most 20 characters,
+# a payload of at most 1000.
+MAX_QUICK_REPLIES = 13
+MAX_QUICK_REPLY_TITLE = 20
+MAX_QUICK_REPLY_PAYLOAD = 1000
+
+
+def quick_replies_fit(choices: Sequence[tuple[str, str]]) -> bool:
+    return 0 < len(choices) <= MAX_QUICK_REPLIES and all(
+        0 < len(title) <= MAX_QUICK_REPLY_TITLE and 0 < len(payload) <= MAX_QUICK_REPLY_PAYLOAD
+        for title, payload in choices
+    )
+
+
+def quick_reply_buttons(choices: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    if not quick_replies_fit(choices):
+        raise ApiPermanentError("Quick replies: at most 13, each a title of 1–20 characters and a payload.")
+    return [{"content_type": "text", "title": title, "payload": payload} for title, payload in choices]
 
 
 class PageClient:
@@ -83,12 +104,20 @@ class PageClient:
             raise ApiOutcomeUnknown(f"Meta accepted the {what} but returned no {key}")
         return value
 
-    def send_message(self, *, recipient_id: str, text: str, mode: SendMode) -> str:
-        """Send API: a text message to a PSID/IGSID; returns its `message_id` (mid)."""
+    def send_message(
+        self, *, recipient_id: str, text: str, mode: SendMode, quick_replies: Sequence[tuple[str, str]] = ()
+    ) -> str:
+        """Send API: a text message to a PSID/IGSID; returns its `message_id` (mid).
+        `quick_replies` ((title, payload) each) become the message's quick reply buttons:
+        tapping one posts its title in the chat and the webhook's message carries
+        `quick_reply.payload`."""
+        message: dict[str, Any] = {"text": text}
+        if quick_replies:
+            message["quick_replies"] = quick_reply_buttons(quick_replies)
         payload: dict[str, Any] = {
             "recipient": {"id": recipient_id},
             "messaging_type": mode.messaging_type,
-            "message": {"text": text},
+            "message": message,
         }
         if mode.tag:
             payload["tag"] = mode.tag

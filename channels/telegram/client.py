@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
@@ -35,7 +36,10 @@ logger = logging.getLogger("hovor.channels.telegram")
 
 CANONICAL_BASE = "https://api.telegram.org"
 # What Hovor asks Telegram for (polling and webhook alike); everything else is noise.
-ALLOWED_UPDATES = ["message", "edited_message"]
+# callback_query: a press of a button of ours (the satisfaction question's).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+MAX_CALLBACK_DATA = 64  # bytes of an inline button's callback_data
+MAX_CALLBACK_ANSWER = 200  # characters of answerCallbackQuery's text
 DEFAULT_RETRY_AFTER = 5
 
 _TOKEN_RE = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
@@ -124,6 +128,15 @@ def error_for(status: int, body: Any, *, what: str) -> ApiError:
     return ApiPermanentError(text, status=status)
 
 
+def inline_keyboard(buttons: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """InlineKeyboardMarkup with the buttons in one row; a button's callback_data is its
+    payload (1–64 bytes, which Telegram returns in the callback query's `data`)."""
+    for _label, data in buttons:
+        if not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
+            raise ApiPermanentError(f"A Telegram button's data must be 1–{MAX_CALLBACK_DATA} bytes.", status=400)
+    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in buttons]]}
+
+
 class TelegramClient:
     def __init__(self, *, base_url: str, token: str, account_ref: str = "") -> None:
         if not token:
@@ -198,20 +211,34 @@ class TelegramClient:
         result = self.call("getWebhookInfo")
         return result if isinstance(result, dict) else {}
 
-    def send_message(self, *, chat_id: int, text: str, reply_to: int | None = None) -> dict[str, Any]:
+    def send_message(
+        self, *, chat_id: int, text: str, reply_to: int | None = None,
+        buttons: Sequence[tuple[str, str]] = (),
+    ) -> dict[str, Any]:
         """sendMessage as plain text (no parse_mode: nothing the agent types is read as
         HTML or Markdown). A reply that quotes a message Telegram no longer has is still
-        delivered (allow_sending_without_reply)."""
+        delivered (allow_sending_without_reply). `buttons` ((label, callback data) each)
+        become one row of an inline keyboard (reply_markup InlineKeyboardMarkup)."""
         problem = text_problem(text)
         if problem:
             raise ApiPermanentError(problem, status=400)
         params: dict[str, Any] = {"chat_id": chat_id, "text": text}
         if reply_to:
             params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+        if buttons:
+            params["reply_markup"] = inline_keyboard(buttons)
         result = self.call("sendMessage", params)
         if not isinstance(result, dict) or not isinstance(result.get("message_id"), int):
             raise ApiOutcomeUnknown("Telegram accepted the message but returned no message_id")
         return result
+
+    def answer_callback_query(self, *, callback_query_id: str, text: str = "") -> bool:
+        """answerCallbackQuery: the pressing client stops its progress indicator and shows
+        `text` (0–200 characters) as a notice at the top of the chat."""
+        params: dict[str, Any] = {"callback_query_id": callback_query_id}
+        if text:
+            params["text"] = text[:MAX_CALLBACK_ANSWER]
+        return self.call("answerCallbackQuery", params) is True
 
     def send_file(
         self, *, chat_id: int, file: OutboundFile, caption: str = "", reply_to: int | None = None

@@ -34,7 +34,7 @@ from channels.parsing import SkippedEvent
 from channels.types import Attachment, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
-from .client import ALLOWED_UPDATES, ChatMigrated, TelegramClient
+from .client import ALLOWED_UPDATES, MAX_CALLBACK_DATA, ChatMigrated, TelegramClient
 from .limits import ATTACHMENT_LIMITS, GROUP_LIMITS, MAX_CAPTION_LENGTH, PRIVATE_LIMITS, text_length
 
 if TYPE_CHECKING:
@@ -97,6 +97,15 @@ def reply_target(outbound: OutboundRequest) -> tuple[int, int | None]:
     if reply_to is None and ids and ids[0] == chat_id:
         reply_to = ids[1]
     return chat_id, reply_to
+
+
+def keyboard_buttons(outbound: OutboundRequest) -> tuple[tuple[str, str], ...]:
+    """The offered answers as inline buttons, where each fits Telegram's 64-byte
+    callback_data (else none: the text says how to answer without them)."""
+    choices = tuple(outbound.choices)
+    if any(not 1 <= len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA or not label for label, payload in choices):
+        return ()
+    return choices
 
 
 def _decode_update(body: bytes) -> dict[str, Any]:
@@ -239,7 +248,9 @@ class TelegramConnector(BaseConnector):
         Telegram's 1024, else the text first and the files after it. The reply's platform
         id is the first message's."""
         if not outbound.files:
-            return client.send_message(chat_id=chat_id, text=outbound.text, reply_to=reply_to)
+            return client.send_message(
+                chat_id=chat_id, text=outbound.text, reply_to=reply_to, buttons=keyboard_buttons(outbound)
+            )
         first: dict[str, Any] | None = None
         caption = outbound.text if text_length(outbound.text) <= MAX_CAPTION_LENGTH else ""
         if outbound.text.strip() and not caption:
@@ -252,6 +263,10 @@ class TelegramConnector(BaseConnector):
             first = first or sent
         assert first is not None
         return first
+
+    def press_acknowledge(self, account: BrandAccount, *, ack: str, text: str) -> None:
+        """answerCallbackQuery for a pressed inline button (ack: the callback query's id)."""
+        client_for(account).answer_callback_query(callback_query_id=ack, text=text)
 
     def fetch_attachment(
         self, account: BrandAccount, *, attachment: Attachment, index: int, kind: str, payload: dict[str, Any],

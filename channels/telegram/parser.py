@@ -13,12 +13,12 @@ cursor; updates that never become messages are keyed `update:<update_id>`."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from channels import parsing
 from channels.parsing import Handler, MalformedPayload, Parsed, SkippedEvent
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, RawEvent
+from channels.types import Attachment, ButtonPress, NormalizedAuthor, NormalizedMessage, RawEvent
 
 # Update types that carry a customer's message (what Hovor asks Telegram for).
 MESSAGE_UPDATES = ("message", "edited_message")
@@ -299,12 +299,49 @@ def parse_edited_message(update: dict[str, Any]) -> list[NormalizedMessage]:
     return [_normalize(parsing.object_(update, "edited_message"), edited=True)]
 
 
+def parse_callback_query(update: dict[str, Any]) -> list[NormalizedMessage]:
+    """A press of an inline button of ours (the satisfaction question's): no message in the
+    chat, only the button's `data` as ButtonPress.payload and the query's id, which Hovor
+    answers (answerCallbackQuery) so the customer's client stops waiting. Telegram gives the
+    query no time: the time of the message the button is on stands in (now, when Telegram
+    no longer shows that message), so parsing it again gives the same. Keyed by the query's id."""
+    query = parsing.object_(update, "callback_query")
+    query_id = parsing.string(query, "id")
+    data = parsing.optional_string(query, "data")
+    if not query_id or not data:
+        raise SkippedEvent("a press with no data (a game's button), not one of Hovor's")
+    user = parsing.object_(query, "from")
+    author = message_author({"from": user})
+    message = parsing.optional_object(query, "message")
+    chat = parsing.optional_object(message, "chat", where="message")
+    chat_id = parsing.optional_int(chat, "id") if chat else None
+    chat_type = parsing.optional_string(chat, "type") if chat else ""
+    mid = parsing.optional_int(message, "message_id") if message else None
+    date = parsing.optional_int(message, "date") if message else None
+    group = chat_type in GROUP_CHAT_TYPES
+    return [
+        NormalizedMessage(
+            platform_id=f"callback:{query_id}",
+            author=author,
+            text="",
+            sent_at=_time(date) if date else datetime.now(UTC),
+            kind=KIND_GROUP_MESSAGE if group else KIND_MESSAGE,
+            thread_key=str(chat_id) if chat_id is not None else author.external_id,
+            in_reply_to=message_id_of(chat_id, mid) if chat_id is not None and mid else "",
+            language=parsing.optional_string(user, "language_code", where="from"),
+            public=group,
+            press=ButtonPress(payload=data, ack=query_id),
+        )
+    ]
+
+
 EVENT_HANDLERS: dict[str, Handler] = {
     "message": parse_message,
     "edited_message": parse_edited_message,
+    "callback_query": parse_callback_query,
 }
 
-_KEYBOARDS = "a button press or inline-mode query (Hovor sends no keyboards)"
+_KEYBOARDS = "an inline-mode query (Hovor offers no inline mode)"
 _MEMBERSHIP = (
     "a membership change (a user blocking the bot arrives as my_chat_member; the next reply then "
     "fails with a clear 403)"
@@ -313,7 +350,6 @@ _PAYMENTS = "a payment step, not a message"
 _BUSINESS = "Telegram Business-account traffic, which Hovor does not handle"
 # Update types Hovor knowingly does nothing with, and why.
 IGNORED_EVENTS: dict[str, str] = {
-    "callback_query": _KEYBOARDS,
     "inline_query": _KEYBOARDS,
     "chosen_inline_result": _KEYBOARDS,
     "shipping_query": _PAYMENTS,

@@ -7,7 +7,9 @@ any other is Viber's "general error". The token travels only in a header, so no 
 line or error message carries it."""
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
@@ -26,6 +28,7 @@ from channels.http import (
 )
 
 from .limits import PICTURE_TEXT_MAX, file_name, sender_name, text_problem
+from .parser import TRACKING_KEY
 
 logger = logging.getLogger("hovor.channels.viber")
 
@@ -130,6 +133,39 @@ def http_error_for(status: int, *, what: str, retry_after: str | None = None) ->
     return ApiPermanentError(text, status=status)
 
 
+# A custom keyboard is a grid 6 columns wide; tracking_data holds at most 4,000 characters.
+KEYBOARD_COLUMNS = 6
+MAX_TRACKING_DATA = 4000
+
+
+def keyboard_fits(buttons: Sequence[tuple[str, str]]) -> bool:
+    labels = [label for label, _ in buttons]
+    return 0 < len(buttons) <= KEYBOARD_COLUMNS and all(labels) and len(set(labels)) == len(labels)
+
+
+def reply_keyboard(buttons: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Reply buttons side by side (each as wide as a row shares out); ActionBody is the label,
+    which is what the customer is seen to answer."""
+    if not keyboard_fits(buttons):
+        raise ApiPermanentError(f"A Viber keyboard row takes 1–{KEYBOARD_COLUMNS} buttons with distinct labels.")
+    columns = KEYBOARD_COLUMNS // len(buttons)
+    return {
+        "Type": "keyboard",
+        "DefaultHeight": False,
+        "Buttons": [
+            {"Columns": columns, "Rows": 1, "ActionType": "reply", "ActionBody": label, "Text": label}
+            for label, _ in buttons
+        ],
+    }
+
+
+def buttons_tracking(buttons: Sequence[tuple[str, str]]) -> str:
+    data = json.dumps({TRACKING_KEY: dict(buttons)}, separators=(",", ":"))
+    if len(data) > MAX_TRACKING_DATA:
+        raise ApiPermanentError("The buttons' payloads do not fit Viber's tracking_data.")
+    return data
+
+
 class ViberClient:
     def __init__(self, *, base_url: str, auth_token: str, account_ref: str = "") -> None:
         if not auth_token:
@@ -178,12 +214,21 @@ class ViberClient:
             params.update(event_types=list(event_types or EVENT_TYPES), send_name=True, send_photo=True)
         return self.call("set_webhook", params)
 
-    def send_text(self, *, receiver: str, text: str, sender: str) -> str:
-        """send_message with a plain text; returns the message_token as a string."""
+    def send_text(
+        self, *, receiver: str, text: str, sender: str, buttons: Sequence[tuple[str, str]] = ()
+    ) -> str:
+        """send_message with a plain text; returns the message_token as a string. `buttons`
+        ((label, payload) each) become a custom keyboard of reply buttons in one row: a
+        press sends the label back as the customer's message, and the tracking_data maps
+        the labels to their payloads (Viber returns it with the customer's next message)."""
         problem = text_problem(text)
         if problem:
             raise ApiPermanentError(problem)
-        return self._send(receiver=receiver, sender=sender, message={"type": "text", "text": text})
+        message: dict[str, Any] = {"type": "text", "text": text}
+        if buttons:
+            message["keyboard"] = reply_keyboard(buttons)
+            message["tracking_data"] = buttons_tracking(buttons)
+        return self._send(receiver=receiver, sender=sender, message=message)
 
     def send_picture(self, *, receiver: str, media: str, text: str, sender: str) -> str:
         """send_message type `picture`: `media` is the picture's URL (JPEG, PNG or a still

@@ -42,7 +42,7 @@ from channels.parsing import MalformedPayload, SkippedEvent
 from channels.types import NormalizedMessage, NormalizedStatus, OutboundFile, OutboundRequest, RawEvent
 
 from . import parser
-from .client import ViberClient
+from .client import ViberClient, keyboard_fits
 from .limits import ATTACHMENTS, LIMITS, PICTURE_MAX_BYTES, PICTURE_TEXT_MAX, PICTURE_TYPES, text_length
 
 if TYPE_CHECKING:
@@ -247,7 +247,9 @@ class ViberConnector(BaseConnector):
             raise ApiPermanentError("Hovor cannot tell which Viber user this reply is for.")
         client, sender = client_for(account), sender_of(account)
         if not outbound.files:
-            return client.send_text(receiver=receiver, text=outbound.text, sender=sender)
+            # Offered answers as a keyboard of reply buttons where they fit one row.
+            buttons = outbound.choices if keyboard_fits(outbound.choices) else ()
+            return client.send_text(receiver=receiver, text=outbound.text, sender=sender, buttons=buttons)
         # One file a message: the text goes with the first picture when it fits its 512
         # characters, else first on its own; the reply's id is that of its first message.
         fits = is_picture(outbound.files[0]) and len(outbound.text) <= PICTURE_TEXT_MAX

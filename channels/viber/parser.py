@@ -13,6 +13,7 @@ alone (the id `delivered`/`seen`/`failed` of our own messages name, too). A conv
 one person: the thread key is the sender's Viber id."""
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
 from collections.abc import Callable, Sequence
@@ -21,7 +22,14 @@ from typing import Any
 
 from channels import parsing
 from channels.parsing import Handler, MalformedPayload, Parsed, SkippedEvent
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus, RawEvent
+from channels.types import (
+    Attachment,
+    ButtonPress,
+    NormalizedAuthor,
+    NormalizedMessage,
+    NormalizedStatus,
+    RawEvent,
+)
 
 KIND_MESSAGE = "message"  # what a customer wrote to the brand's bot (always one to one)
 
@@ -224,6 +232,26 @@ def author_of(user: dict[str, Any], *, where: str) -> NormalizedAuthor:
     )
 
 
+# --- our keyboards -----------------------------------------------------------------------
+# The key of send_message's tracking_data under which our keyboard's labels map to their
+# payloads (Viber returns the tracking_data with the customer's next message).
+TRACKING_KEY = "hovor_buttons"
+
+
+def pressed_payload(text: str, tracking_data: str) -> str:
+    """The payload of the button whose label the customer sent back, when the message
+    answers one of our keyboards (its tracking_data maps labels to payloads); else ""."""
+    if not tracking_data.startswith("{"):
+        return ""
+    try:
+        data = json.loads(tracking_data)
+    except (ValueError, RecursionError):  # another app's tracking_data, anything at all
+        return ""
+    mapping = data.get(TRACKING_KEY) if isinstance(data, dict) else None
+    payload = mapping.get(text) if isinstance(mapping, dict) else None
+    return payload if isinstance(payload, str) else ""
+
+
 # --- handlers ----------------------------------------------------------------------------
 def _message(callback: dict[str, Any]) -> Parsed:
     sender = parsing.object_(callback, "sender")
@@ -242,6 +270,9 @@ def _message(callback: dict[str, Any]) -> Parsed:
     tracking = parsing.optional_string(message, "tracking_data", where="message")
     if tracking:
         extra["tracking_data"] = tracking
+    # A reply button of our keyboard sends its label as the message's text; the payload is
+    # found through the tracking_data (a label typed by hand means the same answer).
+    payload = pressed_payload(text, tracking) if tracking and not attachments else ""
     return [
         NormalizedMessage(
             platform_id=token_of(callback),
@@ -253,6 +284,7 @@ def _message(callback: dict[str, Any]) -> Parsed:
             attachments=attachments,
             public=False,
             extra=extra,
+            press=ButtonPress(payload=payload) if payload else None,
         )
     ]
 
@@ -296,7 +328,7 @@ EVENT_HANDLERS: dict[str, Handler] = {
 IGNORED_EVENTS: dict[str, str] = {
     EVENT_WEBHOOK: "Viber's check when the webhook is set (answered 200, never stored)",
     "client_status": "a device status notice",
-    "action": "a keyboard action (Hovor sends no keyboards)",
+    "action": "a keyboard action other than a reply (Hovor's keyboards send replies: messages)",
 }
 # Events whose identity is their token (a receipt names our message by it).
 TOKEN_REQUIRED = frozenset({"message", "delivered", "seen", "failed"})

@@ -8,6 +8,7 @@ becomes a permanent error that says so in words an agent understands."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import requests
@@ -25,6 +26,25 @@ WINDOW_CLOSED_SENT = (
     "WhatsApp refused the reply: more than 24 hours have passed since the customer's last message "
     "(error 131047, re-engagement message). Only an approved template can reach the customer now."
 )
+
+
+# Interactive list messages: the button's label up to 20 characters, at most 10 rows, a
+# row's title up to 24 and its id up to 200; the body (shared with reply-button messages)
+# is kept to their 1024.
+MAX_LIST_BUTTON = 20
+MAX_LIST_ROWS = 10
+MAX_ROW_TITLE = 24
+MAX_ROW_ID = 200
+MAX_INTERACTIVE_BODY = 1024
+
+
+def list_fits(body: str, button: str, rows: Sequence[tuple[str, str]]) -> bool:
+    return (
+        0 < len(body) <= MAX_INTERACTIVE_BODY
+        and 0 < len(button) <= MAX_LIST_BUTTON
+        and 0 < len(rows) <= MAX_LIST_ROWS
+        and all(0 < len(title) <= MAX_ROW_TITLE and 0 < len(row_id) <= MAX_ROW_ID for title, row_id in rows)
+    )
 
 
 def whatsapp_error(response: requests.Response) -> ApiError:
@@ -67,6 +87,32 @@ class WhatsAppClient(GraphClient):
             "to": to,
             "type": "text",
             "text": {"body": body, "preview_url": False},
+        }
+        if reply_to:
+            payload["context"] = {"message_id": reply_to}
+        return self._send(payload)
+
+    def send_list(
+        self, *, to: str, body: str, button: str, rows: Sequence[tuple[str, str]], reply_to: str = ""
+    ) -> str:
+        """An interactive list message (inside the 24-hour window): `button` opens the list,
+        whose rows ((title, id) each, one section) the customer picks one of; the pick
+        arrives as an `interactive` message with `list_reply.id`. Reply buttons would do
+        only 3, a list takes up to 10 rows."""
+        if not list_fits(body, button, rows):
+            raise ApiPermanentError("A WhatsApp list takes 1–10 rows (titles up to 24 characters, ids up to 200).")
+        payload: dict[str, Any] = {
+            "recipient_type": "individual",
+            "to": to,
+            "type": "interactive",
+            "interactive": {
+                "type": "list",
+                "body": {"text": body},
+                "action": {
+                    "button": button,
+                    "sections": [{"rows": [{"id": row_id, "title": title} for title, row_id in rows]}],
+                },
+            },
         }
         if reply_to:
             payload["context"] = {"message_id": reply_to}

@@ -40,7 +40,7 @@ from channels.parsing import SkippedEvent
 from channels.types import TEMPLATE, Attachment, NormalizedMessage, NormalizedStatus, OutboundRequest, RawEvent
 
 from . import parser
-from .client import WhatsAppClient
+from .client import WhatsAppClient, list_fits
 from .limits import (
     LIMITS,
     MAX_CAPTION_LENGTH,
@@ -66,6 +66,8 @@ OBJECT = "whatsapp_business_account"
 SCOPES = ("whatsapp_business_management", "whatsapp_business_messaging", "business_management")
 PHONE_FIELDS = "id,display_phone_number,verified_name,quality_rating"
 TOKEN_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# The label of the button that opens a list of offered answers: the same in every language.
+LIST_BUTTON = "⭐ 1–5"
 MAX_ID_LENGTH = 180  # InboundEvent.platform_id holds 200, and a status adds ":<status>"
 
 
@@ -398,6 +400,11 @@ class WhatsAppConnector(MetaLoginConnector):
             assert last is not None
             raise ApiPermanentError(window_closed_message(account_templates(account), hours_since(last, now)))
         client = client_for(account)
+        if not outbound.files and outbound.choices and list_fits(outbound.text, LIST_BUTTON, outbound.choices):
+            # Offered answers (the 1–5 of the satisfaction question) as a list to pick from.
+            return client.send_list(
+                to=to, body=outbound.text, button=LIST_BUTTON, rows=outbound.choices, reply_to=outbound.in_reply_to
+            )
         if not outbound.files:
             return client.send_text(to=to, body=outbound.text, reply_to=outbound.in_reply_to)
         # The text as the first file's caption when it fits WhatsApp's 1024, else on its own first.

@@ -29,7 +29,14 @@ from typing import Any
 
 from channels import parsing
 from channels.parsing import Handler, Parsed, UnsupportedEventType
-from channels.types import UNSUPPORTED, Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
+from channels.types import (
+    UNSUPPORTED,
+    Attachment,
+    ButtonPress,
+    NormalizedAuthor,
+    NormalizedMessage,
+    NormalizedStatus,
+)
 
 KIND = "message"  # every WhatsApp conversation is one private chat per customer number
 STATUSES = ("sent", "delivered", "read", "failed")
@@ -84,6 +91,7 @@ def _normalized(
     text: str,
     attachments: tuple[Attachment, ...] = (),
     extra: dict[str, Any] | None = None,
+    press: ButtonPress | None = None,
 ) -> NormalizedMessage:
     message, author = _message_parts(payload)
     wamid = parsing.string(message, "id")
@@ -108,6 +116,7 @@ def _normalized(
         # The customer's own timestamp travels with the reply, so the sender can refuse a
         # reply the 24-hour window no longer allows without asking WhatsApp.
         extra={"timestamp": int(sent_at.timestamp()), **(extra or {})},
+        press=press,
     )
 
 
@@ -182,11 +191,13 @@ def parse_interactive(payload: dict[str, Any]) -> list[NormalizedMessage]:
     if reply_type not in ("button_reply", "list_reply"):
         raise UnsupportedEventType(f"message.interactive.{reply_type}")
     reply = parsing.as_object(interactive.get(reply_type), reply_type)
+    reply_id = parsing.optional_string(reply, "id")
     return [
         _normalized(
             payload,
             text=parsing.string(reply, "title"),
-            extra={"reply": {"type": reply_type, "id": parsing.optional_string(reply, "id")}},
+            extra={"reply": {"type": reply_type, "id": reply_id}},
+            press=ButtonPress(payload=reply_id) if reply_id else None,
         )
     ]
 
@@ -194,11 +205,13 @@ def parse_interactive(payload: dict[str, Any]) -> list[NormalizedMessage]:
 def parse_button(payload: dict[str, Any]) -> list[NormalizedMessage]:
     """A quick-reply button of a template message: `text` is the button's label."""
     button = _section(payload, "button")
+    button_payload = parsing.optional_string(button, "payload")
     return [
         _normalized(
             payload,
             text=parsing.string(button, "text"),
-            extra={"reply": {"type": "button", "id": parsing.optional_string(button, "payload")}},
+            extra={"reply": {"type": "button", "id": button_payload}},
+            press=ButtonPress(payload=button_payload) if button_payload else None,
         )
     ]
 

@@ -86,6 +86,7 @@ Control endpoints (no auth): ``POST /_fake/inbound`` ``{"author", "name", "text"
 /_fake/inbound/bulk`` ``{"items": [...], "per_entry": N}``, ``POST /_fake/edit``
 ``{"comment_id", "text"}``, ``POST /_fake/remove`` ``{"comment_id"}``, ``POST /_fake/unsend``
 ``{"mid"}``, ``POST /_fake/read`` ``{"author"}``, ``POST /_fake/block`` ``{"author"}``,
+``POST /_fake/press`` ``{"mid", "payload"}`` (the customer taps a quick reply of ours),
 ``GET /_fake/outbound``, ``POST /_fake/fail``, ``GET /_fake/deliveries``, ``POST
 /_fake/redeliver`` ``{"index"}``, ``POST /_fake/verify``, ``GET /_fake/requests``,
 ``POST /_fake/reset``.
@@ -217,6 +218,30 @@ ID_RE = re.compile(r"^[0-9]+(_[0-9]+)?$")
 VERSION_RE = re.compile(r"^/v[0-9]+(\.[0-9]+)?(/|$)")
 DIALOG_PATH_RE = re.compile(r"^(/v[0-9]+(\.[0-9]+)?)?/dialog/oauth/?$")
 TOKEN_PATH_RE = re.compile(r"^(/v[0-9]+(\.[0-9]+)?)?/oauth/access_token/?$")
+
+
+QUICK_REPLY_TYPES = frozenset({"text", "user_phone_number", "user_email"})
+
+
+def check_quick_replies(value: Any) -> list[dict[str, Any]] | None:
+    """message.quick_replies as the Send API takes them: at most 13; a `text` one needs a
+    title (at most 20 characters) and a payload (at most 1000)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or len(value) > 13:
+        raise bad_param("param message[quick_replies] must be an array of 1 to 13 quick replies")
+    for reply in value:
+        if not isinstance(reply, dict) or reply.get("content_type") not in QUICK_REPLY_TYPES:
+            raise bad_param("param message[quick_replies][content_type] must be one of {text, user_phone_number, "
+                            "user_email}")
+        if reply["content_type"] == "text":
+            title, payload = reply.get("title"), reply.get("payload")
+            if not isinstance(title, str) or not title or len(title) > 20:
+                raise bad_param("param message[quick_replies][title] must be a non-empty string of at most 20 "
+                                "characters")
+            if not isinstance(payload, str | int) or not str(payload) or len(str(payload)) > 1000:
+                raise bad_param("param message[quick_replies][payload] must be at most 1000 characters")
+    return [dict(r) for r in value]
 
 
 def graph_time(ts: float) -> str:
@@ -833,6 +858,29 @@ class FakeMeta(FakeServer):
         self._last_inbound[user.psid] = max(ts, self._last_inbound.get(user.psid, 0.0))
         return self._event("messaging", item, ts)
 
+    def press(self, mid: str, payload: str, *, push: bool = True) -> dict[str, Any]:
+        """The customer taps the quick reply with `payload` under our message `mid`: as on
+        Messenger and Instagram, the button's title is posted as their message and the
+        webhook's `message` carries `quick_reply.payload`. Returns the messaging item."""
+        with self._lock:
+            found = next(
+                ((psid, m) for psid, ms in self._conversations.items() for m in ms
+                 if m["id"] == mid and m["direction"] == "out"),
+                None,
+            )
+            if found is None:
+                raise bad_param(f"the Page sent no message {mid}")
+            psid, ours = found
+            button = next((q for q in ours.get("quick_replies") or [] if q.get("payload") == payload), None)
+            if button is None:
+                raise bad_param("that message has no quick reply with this payload")
+            user = self._by_psid[psid]
+            ts = time.time()
+            event = self._inbound_dm(user, str(button["title"]), None, ts, [])
+            event["body"]["message"]["quick_reply"] = {"payload": payload}
+        self._emit([event], push=push)
+        return dict(event["body"])
+
     def _inbound_comment(
         self, user: _User, text: str, in_reply_to: str | None, ts: float, post_id: str | None
     ) -> dict[str, Any]:
@@ -1395,17 +1443,18 @@ class FakeMeta(FakeServer):
             if "comment_id" in recipient:
                 raise bad_param("A private reply takes message[text] only in this fake")
             upload = self._attachment_of(attachment, params.get("filedata"))
-            return self._deliver(recipient, params, text="", upload=upload)
+            return self._deliver(recipient, params, text="", upload=upload, quick_replies=None)
         text = message.get("text")
         if not isinstance(text, str) or not text:
             raise bad_param("Param message[text] must be a non-empty UTF-8 encoded string", subcode=2018034)
         self._check_dm_length(text)
+        quick_replies = check_quick_replies(message.get("quick_replies"))
         if "comment_id" in recipient:
             return self._private_reply(str(recipient["comment_id"]), text)
-        return self._deliver(recipient, params, text=text, upload=None)
+        return self._deliver(recipient, params, text=text, upload=None, quick_replies=quick_replies)
 
     def _deliver(self, recipient: dict[str, Any], params: dict[str, Any], *, text: str,
-                 upload: _Upload | None) -> dict[str, Any]:
+                 upload: _Upload | None, quick_replies: list[dict[str, Any]] | None) -> dict[str, Any]:
         """A message (text, or one attachment) to the person who wrote to the Page."""
         psid = str(recipient.get("id") or "")
         user = self._by_psid.get(psid)
@@ -1431,12 +1480,13 @@ class FakeMeta(FakeServer):
         mid = self._new_mid()
         ts = time.time()
         self._conversations.setdefault(psid, []).append(
-            {"id": mid, "text": text, "from_id": self.account_id, "created": ts, "direction": "out"}
+            {"id": mid, "text": text, "from_id": self.account_id, "created": ts, "direction": "out",
+             "quick_replies": quick_replies}
         )
         record: dict[str, Any] = {
             "id": mid, "kind": "dm", "platform": "instagram" if self.instagram else "messenger",
             "recipient_id": psid, "comment_id": None, "messaging_type": messaging_type, "tag": tag,
-            "text": text, "created_time": graph_time(ts),
+            "text": text, "quick_replies": quick_replies, "created_time": graph_time(ts),
         }
         if upload is not None:
             record["attachment"] = upload.summary()
@@ -1779,6 +1829,9 @@ class FakeMeta(FakeServer):
             ("POST", "/_fake/remove"): post(lambda data: (201, {"data": self.remove_comment(str(data["comment_id"]))})),
             ("POST", "/_fake/unsend"): post(lambda data: (201, {"data": self.unsend(str(data["mid"]))})),
             ("POST", "/_fake/read"): post(lambda data: (201, {"data": self.read(data.get("author"))})),
+            ("POST", "/_fake/press"): post(
+                lambda data: (201, {"data": self.press(str(data.get("mid") or ""), str(data.get("payload") or ""))})
+            ),
             ("POST", "/_fake/block"): post(self._control_block),
             ("POST", "/_fake/fail"): post(self._control_fail),
             ("POST", "/_fake/redeliver"): post(self._control_redeliver),

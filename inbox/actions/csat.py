@@ -27,6 +27,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from channels.registry import UnknownPlatform, get_connector
+from channels.types import NormalizedMessage
 
 from .. import events, signals
 from ..enums import DeliveryStatus, Direction, OutboundStatus, TicketStatus
@@ -51,6 +52,8 @@ EMAIL_TEXTS = {
     "bg": "Как се справихме? Моля, оценете отговора ни от 1 (лошо) до 5 (отлично) с едно щракване:\n"
     "{link}\n\n{brand}",
 }
+# What the customer sees as the platform's notice after pressing a rating button (Telegram).
+THANKS = {"en": "Thank you!", "cs": "Děkujeme!", "pl": "Dziękujemy!", "bg": "Благодарим!"}
 REVIEW_TEXTS = {
     "en": "Thank you! If you have a moment, would you tell others about us? {link} {brand}",
     "cs": "Děkujeme! Pokud máte chvilku, řeknete o nás i ostatním? {link} {brand}",
@@ -248,6 +251,20 @@ def csat_reply_in_flight(*, survey_id: int) -> bool:
     ).exists()
 
 
+def csat_reply_settled(*, message: Message) -> None:
+    """An agent's reply got to its end (sent, or failed for good), inside that transaction:
+    the question of its solved conversation, if it waits, is queued again after commit
+    (csat_ask asks once nothing of the conversation is on its way any more)."""
+    if message.author_user_id is None:
+        return
+    ids = list(
+        CsatSurvey.objects.filter(ticket_id=message.ticket_id, asked_at__isnull=True, rating__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        transaction.on_commit(lambda: signals.csat_surveys_opened.send(sender=CsatSurvey, survey_ids=ids))
+
+
 def csat_survey_ask(*, survey_id: int) -> int | None:
     """Queue the question of one survey (idempotent: asked once); returns the outbox row's id
     to deliver after this commit, or None (asked already, turned off meanwhile, no one to ask)."""
@@ -406,6 +423,47 @@ def csat_button_answer(*, payload: str, customer_external_id: str, account_id: i
     if survey is None:
         return None
     return rating, csat_answer(survey_id=survey.pk, rating=rating, via="button")
+
+
+def csat_presses_apply(*, account_id: int, presses: Sequence[NormalizedMessage]) -> list[NormalizedMessage]:
+    """Button presses (NormalizedMessage.press), inside ingest's transaction. A press of one
+    of our rating buttons answers its survey (csat_button_answer: once; a press on a survey
+    answered already, unknown, or not the presser's changes nothing) and is never a
+    message: a solved conversation stays solved. Returns the presses that are not ours (a
+    button another app of the brand's sent) and carry words: ingested as the messages they
+    also are. Presses the platform waits for an answer to (ButtonPress.ack) are answered
+    after commit, with a thank-you in the survey's language when ours."""
+    not_ours: list[NormalizedMessage] = []
+    acks: list[tuple[str, str]] = []
+    for incoming in presses:
+        press = incoming.press
+        if press is None:
+            continue
+        thanks = ""
+        if not press.payload.startswith(BUTTON_PREFIX):
+            if incoming.text or incoming.attachments:
+                not_ours.append(incoming)
+        else:
+            parsed = parse_button(press.payload)
+            language = csat_language(incoming.language)
+            if parsed is not None:
+                language = (
+                    CsatSurvey.objects.filter(pk=parsed[0]).values_list("language", flat=True).first() or language
+                )
+                try:
+                    csat_button_answer(
+                        payload=press.payload, customer_external_id=incoming.author.external_id, account_id=account_id
+                    )
+                except CsatError:
+                    pass  # a survey never asked: nothing to answer, nothing to reopen
+            thanks = THANKS[language]
+        if press.ack:
+            acks.append((press.ack, thanks))
+    if acks:
+        transaction.on_commit(
+            partial(signals.button_presses_handled.send, sender=CsatSurvey, account_id=account_id, acks=acks)
+        )
+    return not_ours
 
 
 # --- the public review invitation -------------------------------------------------------------

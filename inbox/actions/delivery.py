@@ -29,6 +29,7 @@ from ..outbox import (
     outbox_request,
     outbox_reschedule,
 )
+from .csat import csat_reply_settled
 from .sla import ticket_sla_refresh
 from .state import ticket_status_change
 
@@ -75,6 +76,7 @@ def reply_mark_sent(*, outbound: OutboundMessage, platform_id: str) -> None:
     )
     message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
     events.reply_sent(ticket=message.ticket, message=message, platform_id=platform_id)
+    csat_reply_settled(message=message)  # a satisfaction question waiting for this reply
     bump_on_commit(tickets=[message.ticket])
 
 
@@ -84,6 +86,7 @@ def reply_mark_failed(*, outbound: OutboundMessage, error: str) -> None:
         return
     message = Message.objects.select_related("ticket").get(pk=outbound.message_id)
     _reply_failed(message=message, error=error)
+    csat_reply_settled(message=message)  # asked only if the conversation is still solved
     bump_on_commit(tickets=[message.ticket])
 
 

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -15,11 +16,12 @@ from django.urls import reverse
 
 from channels.models import Brand
 from channels.services import brand_account_connect
-from channels.types import NormalizedAuthor, NormalizedMessage
+from channels.types import ButtonPress, NormalizedAuthor, NormalizedMessage
 from inbox.actions.csat import (
     EMAIL_TEXTS,
     csat_answer,
     csat_link,
+    csat_presses_apply,
     csat_question_text,
     csat_setting_for,
     csat_setting_set,
@@ -29,6 +31,7 @@ from inbox.actions.csat import (
     parse_rating,
     review_link,
 )
+from inbox.actions.delivery import reply_deliver
 from inbox.actions.notes import ticket_note_add
 from inbox.actions.replies import ticket_reply
 from inbox.actions.tickets import ticket_ingest_message, ticket_set_status
@@ -114,6 +117,53 @@ def test_an_agents_solve_asks_once_in_the_customers_channel(
         ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
     assert CsatSurvey.objects.filter(ticket=ticket).count() == 1
     assert len(questions(ticket)) == 1
+
+
+def test_the_question_waits_for_the_solving_reply_and_follows_its_sending(
+    x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any, fake_x: Any
+) -> None:
+    ticket, _tweet = make_ticket(fake_x, x_account, "anna_k", "Anna Kowalska", "@AcmeCare my parcel is late")
+    with mock.patch("inbox.tasks.deliver_outbound.delay"), django_capture_on_commit_callbacks(execute=True):
+        reply = ticket_reply(ticket=ticket, agent=agent, text="Sorry, it is on its way now.")
+    with django_capture_on_commit_callbacks() as queued:
+        ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
+    survey = CsatSurvey.objects.get(ticket=ticket)
+    from inbox.tasks import CSAT_STUCK_SECONDS, csat_ask
+
+    # The reply is still on its way: no question yet; one check in five minutes, no polling.
+    assert queued  # the solve's commit would queue csat_ask: run here as the worker would
+    with mock.patch("inbox.tasks.csat_ask.apply_async") as later:
+        csat_ask(survey.pk)
+    survey.refresh_from_db()
+    assert survey.asked_at is None and questions(ticket) == []
+    later.assert_called_once_with((survey.pk, 1), countdown=CSAT_STUCK_SECONDS)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_deliver(outbound_id=OutboundMessage.objects.get(message=reply).pk)  # sent: the question follows
+    survey.refresh_from_db()
+    (question,) = questions(ticket)
+    assert survey.asked_at is not None and survey.message_id == question.pk
+    assert OutboundMessage.objects.get(message=question).status == "sent"
+    texts = [t["text"] for t in fake_x.outbound()]  # the answer first, then the question
+    assert len(texts) == 2 and "on its way now" in texts[0] and "How did we do?" in texts[1]
+    csat_ask(survey.pk, 1)  # the check five minutes on finds it asked: nothing more
+    assert len(questions(ticket)) == 1
+
+
+def test_a_reply_stuck_for_five_minutes_does_not_hold_the_question_back(
+    x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from inbox.tasks import csat_ask
+
+    ticket = say(x_account, "@AcmeCare my parcel is late").ticket
+    with mock.patch("inbox.tasks.deliver_outbound.delay"), django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, agent=agent, text="Sorry, it is on its way now.")
+    with mock.patch("inbox.tasks.csat_ask.apply_async"), django_capture_on_commit_callbacks(execute=True):
+        ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
+    survey = CsatSurvey.objects.get(ticket=ticket)
+    assert survey.asked_at is None
+    with mock.patch("inbox.tasks.deliver_outbound.delay"):
+        csat_ask(survey.pk, 1)
+    assert CsatSurvey.objects.get(pk=survey.pk).asked_at is not None and len(questions(ticket)) == 1
 
 
 def test_asked_in_the_customers_language(x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any) -> None:
@@ -225,6 +275,48 @@ def test_another_customers_number_answers_nothing(
     boris = NormalizedAuthor(external_id="999", handle="@boris", display_name="Boris")
     say(x_account, "1", author=boris)
     assert CsatSurvey.objects.get(ticket=ticket).rating is None
+
+
+def pressed(payload: str, *, author: NormalizedAuthor = ANNA, text: str = "", ack: str = "") -> NormalizedMessage:
+    return NormalizedMessage(
+        platform_id=f"press:{next(_ids)}", author=author, text=text, sent_at=datetime.now(UTC), kind="dm",
+        press=ButtonPress(payload=payload, ack=ack),
+    )
+
+
+def test_a_press_answers_once_and_only_the_surveys_customer(
+    x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = answered_and_solved(x_account, agent, django_capture_on_commit_callbacks)
+    survey = CsatSurvey.objects.get(ticket=ticket)
+    boris = NormalizedAuthor(external_id="999", handle="@boris", display_name="Boris")
+    mine = f"csat:{survey.pk}:4"
+    # Someone else, a survey that does not exist, a payload of ours that makes no sense:
+    # consumed (never a message), nothing answered, nothing raised.
+    for press in (pressed(mine, author=boris), pressed("csat:999999:4"), pressed("csat:x:y", text="5")):
+        assert csat_presses_apply(account_id=x_account.pk, presses=[press]) == []
+    assert CsatSurvey.objects.get(pk=survey.pk).rating is None
+    assert csat_presses_apply(account_id=x_account.pk, presses=[pressed(mine), pressed(f"csat:{survey.pk}:1")]) == []
+    survey.refresh_from_db()
+    assert (survey.rating, survey.answered_via) == (4, "button")
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.SOLVED
+    assert list(TicketEvent.objects.filter(ticket=ticket, type=TicketEventType.CSAT_ANSWERED)) != []
+
+
+def test_a_press_not_ours_is_a_message_when_it_carries_words(x_account: Any) -> None:
+    worded, bare = pressed("TRACK_ORDER", text="Track my order"), pressed("rating:5")
+    assert csat_presses_apply(account_id=x_account.pk, presses=[worded, bare]) == [worded]
+
+
+def test_a_press_the_platform_waits_on_is_answered_after_commit_in_the_surveys_language(
+    x_account: Any, agent: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = answered_and_solved(x_account, agent, django_capture_on_commit_callbacks, language="pl")
+    survey = CsatSurvey.objects.get(ticket=ticket)
+    presses = [pressed(f"csat:{survey.pk}:5", ack="q1"), pressed("other", ack="q2"), pressed("csat:1:9")]
+    with mock.patch("inbox.triggers.acknowledge_press.delay") as ack, django_capture_on_commit_callbacks(execute=True):
+        csat_presses_apply(account_id=x_account.pk, presses=presses)
+    assert [c.args for c in ack.call_args_list] == [(x_account.pk, "q1", "Dziękujemy!"), (x_account.pk, "q2", "")]
 
 
 def test_the_email_question_carries_a_one_time_link(

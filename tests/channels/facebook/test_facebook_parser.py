@@ -22,7 +22,14 @@ from channels.facebook.parser import (
 )
 from channels.meta.events import split_delivery
 from channels.parsing import MalformedPayload, UnsupportedEventType
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus, RawEvent
+from channels.types import (
+    Attachment,
+    ButtonPress,
+    NormalizedAuthor,
+    NormalizedMessage,
+    NormalizedStatus,
+    RawEvent,
+)
 from tests.channels.parsing_support import skipped
 
 FIXTURES = Path(__file__).resolve().parents[3] / "channels" / "facebook" / "fixtures"
@@ -61,7 +68,7 @@ def millis(value: str) -> int:
 
 def dm(
     mid: str, sender: str, text: str, at: str, *, in_reply_to: str = "", attachments: tuple[Attachment, ...] = (),
-    extra: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None, press: ButtonPress | None = None,
 ) -> NormalizedMessage:
     return NormalizedMessage(
         platform_id=mid,
@@ -74,6 +81,7 @@ def dm(
         attachments=attachments,
         public=False,
         extra={"timestamp": millis(at), **(extra or {})},
+        press=press,
     )
 
 
@@ -154,7 +162,10 @@ EXPECTED: dict[str, list[tuple[str, Outcome]] | type[Exception]] = {
         "Yes, that's the one \u2013 order #4411.", "2026-11-20T09:20:55.001", in_reply_to=OURS1)])],
     "messages__quick_reply": [("message", [dm(
         "m_Qu1ckR3plyQ4wE8rT2yU6iO0pA4sD8fG2hJ6kL0zX4cV8bN2mQ6wE0rT4yU8iO2pA6sD0fG4hJ8kL2zX6cV0bw", JANA,
-        "Track my order", "2026-11-20T09:25:00.000", extra={"quick_reply_payload": "TRACK_ORDER"})])],
+        "Track my order", "2026-11-20T09:25:00.000", press=ButtonPress(payload="TRACK_ORDER"))])],
+    "messages__quick_reply_csat": [("message", [dm(
+        "m_CsatQu1ckR3plyZ9yX8wV7uT6sR5qP4oN3mL2kJ1iH0gF9eD8cB7aZ6yX5wV4uT3sR2qP1oN0mL9kJ8iH7gF6eDw", JANA,
+        "5", "2026-11-20T10:30:00.000", press=ButtonPress(payload="csat:42:5"))])],
     "messages__image_attachment": [("message", [dm(
         "m_Im4geAtt4chm3ntX9yZ2bC5dE8fG1hJ4kL7mN0pQ3rS6tU9vW2xY5zA8bC1dE4fG7hJ0kL3mN6pQ9rS2tU5vWQ", PETR,
         "Takhle krabice dorazila 😞", "2026-11-20T12:01:17.444",

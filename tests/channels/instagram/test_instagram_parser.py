@@ -15,7 +15,14 @@ from channels.instagram.connector import connector
 from channels.instagram.parser import EVENT_HANDLERS, IGNORED_EVENTS, classify_change, parse
 from channels.meta.events import split_delivery
 from channels.parsing import MalformedPayload, UnsupportedEventType
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus, RawEvent
+from channels.types import (
+    Attachment,
+    ButtonPress,
+    NormalizedAuthor,
+    NormalizedMessage,
+    NormalizedStatus,
+    RawEvent,
+)
 from tests.channels.parsing_support import skipped
 
 FIXTURES = Path(__file__).resolve().parents[3] / "channels" / "instagram" / "fixtures"
@@ -48,7 +55,7 @@ def at(value: str) -> datetime:
 
 def dm(
     n: int, sender: str, text: str, when: str, *, in_reply_to: str = "",
-    attachments: tuple[Attachment, ...] = (), extra: dict[str, Any] | None = None,
+    attachments: tuple[Attachment, ...] = (), extra: dict[str, Any] | None = None, press: ButtonPress | None = None,
 ) -> NormalizedMessage:
     return NormalizedMessage(
         platform_id=igmid(n),
@@ -61,6 +68,7 @@ def dm(
         attachments=attachments,
         public=False,
         extra={"timestamp": int(at(when).timestamp() * 1000), **(extra or {})},
+        press=press,
     )
 
 
@@ -91,6 +99,10 @@ Outcome = list[NormalizedMessage | NormalizedStatus] | str | type[Exception]
 EXPECTED: dict[str, list[tuple[str, Outcome]] | type[Exception]] = {
     "messages__text": [
         ("message", [dm(1, KATERINA, "Hi! Do you ship to Prague? I'd like to order the blue hoodie.", T)]),
+    ],
+    # A tapped quick reply of the satisfaction question: its title as text, its payload the press.
+    "messages__quick_reply_csat": [
+        ("message", [dm(40, KATERINA, "5", "2026-11-20T15:40:12.345", press=ButtonPress(payload="csat:42:5"))]),
     ],
     "messages__cyrillic_emoji": [("message", [dm(
         2, IVAN, "Здравейте! Кога ще имате отново размер S? 😍🔥", "2026-11-20T15:30:17.345")])],

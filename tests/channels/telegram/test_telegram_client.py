@@ -151,9 +151,10 @@ def test_set_webhook_registers_url_secret_and_allowed_updates(fake_telegram: Any
     url = f"https://hovor.example.com/webhooks/telegram/{account.pk}/"
     assert connector.set_webhook(account, url) is True
     call = [r for r in fake_telegram.requests_log() if r["method"] == "setWebhook"][-1]["params"]
-    assert call == {"url": url, "secret_token": WEBHOOK_SECRET, "allowed_updates": ["message", "edited_message"]}
+    allowed = ["message", "edited_message", "callback_query"]
+    assert call == {"url": url, "secret_token": WEBHOOK_SECRET, "allowed_updates": allowed}
     info = TelegramClient(base_url=fake_telegram.base_url, token=BOT_TOKEN).get_webhook_info()
-    assert info["url"] == url and info["allowed_updates"] == ["message", "edited_message"]
+    assert info["url"] == url and info["allowed_updates"] == allowed
     update = fake_telegram.inbound("@jnovakova", "Jana", "hi")
     body, headers = fake_telegram.delivery(update)
     assert headers["X-Telegram-Bot-Api-Secret-Token"] == WEBHOOK_SECRET

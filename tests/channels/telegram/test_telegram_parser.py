@@ -19,7 +19,7 @@ from channels.telegram.parser import (
     split_message_id,
     update_event,
 )
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage
+from channels.types import Attachment, ButtonPress, NormalizedAuthor, NormalizedMessage
 from tests.channels.parsing_support import skipped
 
 FIXTURES = Path(__file__).resolve().parents[3] / "channels" / "telegram" / "fixtures"
@@ -183,7 +183,21 @@ EXPECTED: dict[str, list[NormalizedMessage] | str | type[Exception]] = {
             edit_date=1763631260, text="@AcmeCareBot máte dnes otevřeno i na Florenci? A do kolika?",
         )
     ],
-    "callback_query__button": IGNORED,
+    # A press of an inline button: the payload and the query to answer; no words in the chat.
+    "callback_query__button": [
+        NormalizedMessage(
+            platform_id="callback:4382bfdwdsb323b2d9", author=JIRI, text="", sent_at=at(1763629800),
+            kind="message", thread_key=str(JIRI_CHAT), in_reply_to=f"{JIRI_CHAT}:18", language="cs", public=False,
+            press=ButtonPress(payload="rating:5", ack="4382bfdwdsb323b2d9"),
+        )
+    ],
+    "callback_query__csat_rating": [
+        NormalizedMessage(
+            platform_id="callback:4382bfdwdsb323b2e1", author=JIRI, text="", sent_at=at(1763630400),
+            kind="message", thread_key=str(JIRI_CHAT), in_reply_to=f"{JIRI_CHAT}:19", language="cs", public=False,
+            press=ButtonPress(payload="csat:42:5", ack="4382bfdwdsb323b2e1"),
+        )
+    ],
     "my_chat_member__blocked": IGNORED,
     "channel_post__announcement": IGNORED,
     "poll__closed": IGNORED,

@@ -37,7 +37,7 @@ def test_poll_brings_a_message_into_a_ticket(fake_telegram: Any, telegram_accoun
     assert message.author_identity is not None and message.author_identity.handle == "@jnovakova"
     call = get_updates_calls(fake_telegram)[0]["params"]
     assert call["limit"] == 100 and call["timeout"] == 0
-    assert call["allowed_updates"] == ["message", "edited_message"]
+    assert call["allowed_updates"] == ["message", "edited_message", "callback_query"]
     assert "offset" not in call  # nothing recorded yet
 
 
@@ -108,7 +108,10 @@ def test_edit_and_unsupported_updates_by_polling(fake_telegram: Any, telegram_ac
     account_poll(account_id=telegram_account.pk)
     original, edited = Message.objects.order_by("id")
     assert edited.kind == "message_edit" and edited.ticket_id == original.ticket_id
-    assert InboundEvent.objects.get(platform_id=f"update:{callback['update_id']}").status == InboundEventStatus.IGNORED
+    # A press of a button that is not Hovor's: answered on the platform, never a message.
+    pressed = InboundEvent.objects.get(platform_id=f"update:{callback['update_id']}")
+    assert pressed.status == InboundEventStatus.PROCESSED
+    assert Message.objects.count() == 2
     assert cursor_of(telegram_account)["offset"] == edit["update_id"] + 1
 
 

@@ -191,7 +191,7 @@ def test_fixture_delivery_as_telegram_sent_it(client: Client, telegram_webhook_a
 
 
 @pytest.mark.parametrize(
-    "name", ["callback_query__button.json", "my_chat_member__blocked.json", "message__new_chat_members.json"]
+    "name", ["my_chat_member__blocked.json", "message__new_chat_members.json"]
 )
 def test_unsupported_updates_are_accepted_and_ignored(client: Client, telegram_webhook_account: Any, name: str) -> None:
     body = fixture_bytes("telegram", name)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from channels.parsing import MalformedPayload, SkippedEvent, UnsupportedEventType
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
+from channels.types import Attachment, ButtonPress, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 from channels.viber.connector import connector
 from channels.viber.parser import EVENT_HANDLERS, IGNORED_EVENTS, parse, raw_event, storable
 from tests.channels.parsing_support import skipped
@@ -29,6 +29,7 @@ JANA = NormalizedAuthor(
 )
 ANON = NormalizedAuthor(external_id="Zx8vB1nM3qW5eR7tY9uI0o==")
 SKIPPED = "skipped"
+CSAT_TRACKING = '{"hovor_buttons":{"1":"csat:42:1","2":"csat:42:2","3":"csat:42:3","4":"csat:42:4","5":"csat:42:5"}}'
 MEDIA = "https://dl-media.viber.com/"
 
 
@@ -37,13 +38,14 @@ def at(ms: int) -> datetime:
 
 
 def msg(token: int, ms: int, author: NormalizedAuthor, text: str, mtype: str, *,
-        attachments: tuple[Attachment, ...] = ()) -> NormalizedMessage:
+        attachments: tuple[Attachment, ...] = (), tracking: str = "", press: str = "") -> NormalizedMessage:
     lang = {"Иван Петров": ("bg", "BG"), "Jana Nováková": ("cs", "CZ")}.get(author.display_name, ("pl", "PL"))
     return NormalizedMessage(
         platform_id=str(token), author=author, text=text, sent_at=at(ms), kind="message",
         thread_key=author.external_id, attachments=attachments, public=False,
         extra={"sender_id": author.external_id, "message_type": mtype, "timestamp": ms,
-               "language": lang[0], "country": lang[1]},
+               "language": lang[0], "country": lang[1], **({"tracking_data": tracking} if tracking else {})},
+        press=ButtonPress(payload=press) if press else None,
     )
 
 
@@ -52,6 +54,9 @@ EXPECTED: dict[str, Any] = {
                                    "Здравейте! Поръчка 4521 още не е пристигнала 😟", "text"),
     "message__text_czech": msg(5741311803571721088, 1764651660456, JANA,
                                "Dobrý den, kde je můj balík? Příliš žluťoučký kůň 📦", "text"),
+    # A reply button of our keyboard: its label back as text, the payload from tracking_data.
+    "message__keyboard_reply_csat": msg(5741311803571721188, 1764652260456, JANA, "5", "text",
+                                        tracking=CSAT_TRACKING, press="csat:42:5"),
     "message__text_no_name": msg(5741311803571721089, 1764651720789, ANON,
                                  "Dzień dobry, czy mogę zwrócić zamówienie?", "text"),
     "message__picture": msg(

@@ -14,7 +14,7 @@ import pytest
 
 from channels.base import MalformedWebhook
 from channels.parsing import MalformedPayload, SkippedEvent, UnsupportedEventType
-from channels.types import Attachment, NormalizedAuthor, NormalizedMessage, NormalizedStatus
+from channels.types import Attachment, ButtonPress, NormalizedAuthor, NormalizedMessage, NormalizedStatus
 from channels.whatsapp.connector import split_delivery, validate_events
 from channels.whatsapp.limits import Template, templates_from, window_closed, window_closed_message
 from channels.whatsapp.parser import EVENT_HANDLERS, IGNORED_EVENTS, parse
@@ -46,6 +46,7 @@ def message(
     *,
     in_reply_to: str = "",
     attachments: tuple[Attachment, ...] = (),
+    press: str = "",
     **extra: Any,
 ) -> NormalizedMessage:
     wa_id, name = who
@@ -61,6 +62,7 @@ def message(
         attachments=attachments,
         public=False,
         extra={"timestamp": int(when.timestamp()), **extra},
+        press=ButtonPress(payload=press) if press else None,
     )
 
 
@@ -176,19 +178,27 @@ EXPECTED: dict[str, Parsed | type[Exception]] = {
     "messages__interactive_button_reply": [
         message(
             WAMID + "E2NTA1NTUxMjM0OkIzQzRENUU2RjdBOEI5QzBEMUUy", SHEENA, "2026-11-20T16:01:05", "Track my order",
-            in_reply_to=OUR2, reply={"type": "button_reply", "id": "track-order"},
+            in_reply_to=OUR2, reply={"type": "button_reply", "id": "track-order"}, press="track-order",
         )
     ],
     "messages__interactive_list_reply": [
         message(
             WAMID + "QyMDYwMTIzNDU2NzpDM0Q0RTVGNkE3QjhDOUQwRTFGMg==", JANA, "2026-11-20T16:03:40", "Vrácení peněz",
-            in_reply_to=OUR1, reply={"type": "list_reply", "id": "refund"},
+            in_reply_to=OUR1, reply={"type": "list_reply", "id": "refund"}, press="refund",
+        )
+    ],
+    # A row of the satisfaction question's list: its title as text, its id the press.
+    "messages__interactive_list_reply_csat": [
+        message(
+            WAMID + "QyMDYwMTIzNDU2NzpDc2F0TGlzdFJlcGx5NUFCQ0RFRg==", JANA, "2026-11-20T16:30:00", "5",
+            in_reply_to=OUR1, reply={"type": "list_reply", "id": "csat:42:5"}, press="csat:42:5",
         )
     ],
     "messages__button_template_quick_reply": [
         message(
             WAMID + "E2NTA1NTUxMjM0OkQzRTRGNUE2QjdDOEQ5RTBGMUEy", SHEENA, "2026-11-21T08:00:12",
             "Yes, still need help", in_reply_to=OUR2, reply={"type": "button", "id": "STILL_NEED_HELP"},
+            press="STILL_NEED_HELP",
         )
     ],
     "messages__contacts": [

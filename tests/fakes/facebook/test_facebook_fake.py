@@ -329,3 +329,24 @@ def test_in_process_push_to_hovor(live_server: Any, brand: Any, agent: Any) -> N
         ]
     finally:
         fake.stop()
+
+
+def test_quick_replies_are_checked_recorded_and_can_be_tapped(fake: FakeMeta) -> None:
+    item = ctl(fake, "POST", "/_fake/inbound", {"author": "jana", "text": "hi", "push": False}).json()["data"]
+    psid = item["sender"]["id"]
+    replies = [{"content_type": "text", "title": str(n), "payload": f"csat:1:{n}"} for n in range(1, 6)]
+    sent = send(fake, psid, "Rate us", message={"text": "Rate us", "quick_replies": replies})
+    assert sent.status_code == 200, sent.text
+    assert fake.outbound()[-1]["quick_replies"] == replies
+    too_many = [{"content_type": "text", "title": "x", "payload": "p"}] * 14
+    assert send(fake, psid, message={"text": "?", "quick_replies": too_many}).status_code == 400
+    long_title = [{"content_type": "text", "title": "x" * 21, "payload": "p"}]
+    assert send(fake, psid, message={"text": "?", "quick_replies": long_title}).status_code == 400
+
+    mid = sent.json()["message_id"]
+    assert ctl(fake, "POST", "/_fake/press", {"mid": mid, "payload": "nope"}).status_code == 400
+    tapped = ctl(fake, "POST", "/_fake/press", {"mid": mid, "payload": "csat:1:5"}).json()["data"]
+    assert tapped["sender"]["id"] == psid
+    assert tapped["message"]["text"] == "5" and tapped["message"]["quick_reply"] == {"payload": "csat:1:5"}
+    delivered = json.loads(fake.last_delivery.body)
+    assert delivered["entry"][0]["messaging"][0]["message"]["quick_reply"] == {"payload": "csat:1:5"}

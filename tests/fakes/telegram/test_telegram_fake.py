@@ -365,3 +365,33 @@ def test_standalone_fake_pushes_to_the_webhook_given(receiver: Receiver) -> None
         proc.terminate()
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+# --- inline keyboards and callback queries -------------------------------------------------
+def test_inline_keyboard_press_and_answer(fake: FakeTelegram) -> None:
+    update = fake.inbound("@jana", "Jana", "hi")
+    chat = update["message"]["chat"]["id"]
+    markup = {"inline_keyboard": [[{"text": str(n), "callback_data": f"csat:1:{n}"} for n in range(1, 6)]]}
+    sent = api(fake, "sendMessage", chat_id=chat, text="Rate us", reply_markup=markup).json()["result"]
+    assert sent["reply_markup"] == markup and fake.outbound()[-1]["reply_markup"] == markup
+    too_long = {"inline_keyboard": [[{"text": "1", "callback_data": "x" * 65}]]}
+    assert api(fake, "sendMessage", chat_id=chat, text="?", reply_markup=too_long).status_code == 400
+    no_action = {"inline_keyboard": [[{"text": "1"}]]}
+    assert api(fake, "sendMessage", chat_id=chat, text="?", reply_markup=no_action).status_code == 400
+
+    platform_id = f"{chat}:{sent['message_id']}"
+    assert ctl(fake, "POST", "/_fake/press", {"platform_id": platform_id, "data": "nope"}).status_code == 400
+    pressed = ctl(fake, "POST", "/_fake/press", {"platform_id": platform_id, "data": "csat:1:4"}).json()["result"]
+    query = pressed["callback_query"]
+    assert query["data"] == "csat:1:4" and query["from"]["id"] == chat
+    assert query["message"]["message_id"] == sent["message_id"] and query["message"]["reply_markup"] == markup
+    assert "chat_instance" in query
+    offset = update["update_id"] + 1
+    assert [u["update_id"] for u in api(fake, "getUpdates", offset=offset).json()["result"]] == [pressed["update_id"]]
+
+    answer = api(fake, "answerCallbackQuery", callback_query_id=query["id"], text="Děkujeme!")
+    assert answer.json() == {"ok": True, "result": True}
+    again = api(fake, "answerCallbackQuery", callback_query_id=query["id"])  # once only, as Telegram
+    assert again.status_code == 400 and "query is too old" in again.json()["description"]
+    answers = ctl(fake, "GET", "/_fake/callback_answers").json()["result"]
+    assert [(a["callback_query_id"], a["text"], a["data"]) for a in answers] == [(query["id"], "Děkujeme!", "csat:1:4")]

@@ -358,3 +358,28 @@ def test_the_crowd_writes_on_viber_in_bulgarian_and_czech(receiver: Receiver) ->
     assert texts and set(texts) <= lines
     names = {c["sender"]["name"] for c in callbacks}
     assert names <= {name for _, name, language in crowd.CUSTOMERS if language in ("bg", "cs")}
+
+
+def test_keyboard_is_checked_recorded_and_a_tap_comes_back_as_text() -> None:
+    with FakeViber(auth_token=AUTH_TOKEN, push=False) as fake:
+        fake.set_webhook("http://127.0.0.1:9/hook")  # callbacks wait: nothing is pushed
+        keyboard_round_trip(fake)
+
+
+def keyboard_round_trip(fake: FakeViber) -> None:
+    user = ctl(fake, "POST", "/_fake/inbound", {"author": "@jana", "text": "hi"}).json()["data"]["sender"]["id"]
+    keyboard = {"Type": "keyboard", "Buttons": [
+        {"Columns": 1, "Rows": 1, "ActionType": "reply", "ActionBody": str(n), "Text": str(n)} for n in range(1, 6)
+    ]}
+    sent = api(fake, "send_message", receiver=user, type="text", sender={"name": "Acme"}, text="Rate us",
+               keyboard=keyboard, tracking_data='{"hovor_buttons":{"4":"csat:1:4"}}').json()
+    assert sent["status"] == 0 and fake.outbound()[-1]["keyboard"] == keyboard
+    bad = api(fake, "send_message", receiver=user, type="text", sender={"name": "Acme"}, text="?",
+              keyboard={"Type": "keyboard", "Buttons": [{"Columns": 7, "ActionBody": "x"}]}).json()
+    assert bad["status"] == 3
+
+    token = sent["message_token"]
+    assert ctl(fake, "POST", "/_fake/press", {"message_token": token, "action_body": "9"}).status_code == 400
+    tapped = ctl(fake, "POST", "/_fake/press", {"message_token": token, "action_body": "4"}).json()["data"]
+    assert tapped["event"] == "message" and tapped["sender"]["id"] == user
+    assert tapped["message"] == {"type": "text", "text": "4", "tracking_data": '{"hovor_buttons":{"4":"csat:1:4"}}'}

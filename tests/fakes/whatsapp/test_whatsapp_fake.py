@@ -454,3 +454,31 @@ def test_fake_pushes_into_hovors_webhook(live_server: Any, brand: Any, agent: An
         assert wait_for(lambda: [d.pushed for d in fake.deliveries()] == [[200]] * 4, timeout=10)
     finally:
         fake.stop()
+
+
+def test_interactive_list_is_checked_recorded_and_can_be_picked(fake: FakeWhatsApp) -> None:
+    fake.inbound(WA_ID, "hi")
+    rows = [{"id": f"csat:1:{n}", "title": str(n)} for n in range(1, 6)]
+    body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": WA_ID, "type": "interactive",
+            "interactive": {"type": "list", "body": {"text": "Rate us"},
+                            "action": {"button": "⭐ 1–5", "sections": [{"rows": rows}]}}}
+    sent = api(fake, body)
+    assert sent.status_code == 200, sent.text
+    assert [r["id"] for r in fake.outbound()[-1]["rows"]] == [r["id"] for r in rows]
+    eleven = [{"id": f"r{n}", "title": "x"} for n in range(11)]
+    bad = json.loads(json.dumps(body))
+    bad["interactive"]["action"]["sections"] = [{"rows": eleven}]
+    assert api(fake, bad).status_code == 400
+    bad["interactive"]["action"] = {"button": "x" * 21, "sections": [{"rows": rows}]}
+    assert api(fake, bad).status_code == 400
+
+    wamid = sent.json()["messages"][0]["id"]
+    fake.take_deliveries()
+    assert ctl(fake, "POST", "/_fake/press", {"wamid": wamid, "id": "nope"}).status_code == 400
+    picked = ctl(fake, "POST", "/_fake/press", {"wamid": wamid, "id": "csat:1:3"}).json()["data"]
+    assert picked["type"] == "interactive" and picked["context"]["id"] == wamid
+    assert picked["interactive"] == {"type": "list_reply", "list_reply": {"id": "csat:1:3", "title": "3"}}
+    [delivery] = fake.take_deliveries()
+    assert delivery.payload["entry"][0]["changes"][0]["value"]["messages"][0]["interactive"]["list_reply"]["id"] == (
+        "csat:1:3"
+    )
