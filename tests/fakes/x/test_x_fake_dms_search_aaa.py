@@ -116,7 +116,7 @@ def test_conversation_lookup_and_create_dm(fake: FakeX, client: tweepy.Client) -
     assert out == {
         "kind": "dm", "id": created["data"]["dm_event_id"], "dm_event_id": created["data"]["dm_event_id"],
         "dm_conversation_id": f"{BRAND_ID}-{jana}", "participant_id": jana, "text": "Dobrý den 😀",
-        "created_at": out["created_at"], "auth": "oauth1",
+        "created_at": out["created_at"], "auth": "oauth1", "media": [],
     }
 
 
