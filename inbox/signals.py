@@ -43,3 +43,7 @@ csat_surveys_opened = Signal()
 # A customer gave a rating (sent after commit). Arguments: survey_id (int), rating (int).
 # The inbox's trigger invites a delighted customer to a public review where the brand wants it.
 csat_answered = Signal()
+# A brand's satisfaction question was changed (Settings → Satisfaction), inside the change's
+# transaction. Arguments: brand (Brand), details (dict: the fields changed, the new toggles
+# and review page; never a customer's data).
+csat_setting_changed = Signal()
