@@ -91,8 +91,9 @@ def test_admin_words_the_question_with_a_live_preview_and_saves_it(
     expect(page.locator("#csat-preview-too-long")).to_be_hidden()
     # By email the rating page's link is added at the end.
     page.select_option("#csat-preview-channel", "email")
-    expect(preview).to_contain_text("Jak jsme to zvládli, Acme? Napište číslo 1–5.\nhttp")
     expect(preview).to_contain_text("/csat/")
+    by_email = preview.text_content() or ""
+    assert by_email.startswith("Jak jsme to zvládli, Acme? Napište číslo 1–5.\nhttp") and by_email.endswith("/csat/…/")
     page.select_option("#csat-preview-channel", "message")
     # Longer than a post on X: the preview warns (saving is still allowed).
     page.fill("#csat-text-bg", "Как се справихме? " * 20 + "{brand}")

@@ -110,7 +110,7 @@ def test_a_review_page_that_is_not_http_is_refused(client: Client, acme: Brand, 
 
 def test_the_invitation_needs_a_review_page(client: Client, acme: Brand) -> None:
     response = client.post(f"/settings/csat/{acme.pk}/", _form(review_enabled="on"))
-    assert response.status_code == 400 and "review page's address" in response.content.decode()
+    assert response.status_code == 400 and "address to invite customers to it" in response.content.decode()
 
 
 def test_a_text_too_long_is_refused(client: Client, acme: Brand) -> None:
