@@ -113,17 +113,15 @@ def csat_setting_set(
         if text and text != DEFAULT_TEXTS[lang]:
             cleaned[lang] = text
     setting, _created = CsatSetting.objects.select_for_update().get_or_create(brand_id=brand_id)
-    before = {
-        "enabled": setting.enabled, "texts": dict(setting.texts), "review_enabled": setting.review_enabled,
-        "review_url": setting.review_url,
-    }
+    before_texts: dict[str, str] = dict(setting.texts)
+    before = {"enabled": setting.enabled, "review_enabled": setting.review_enabled, "review_url": setting.review_url}
     setting.enabled = enabled
     setting.texts = cleaned
     setting.review_url = url
     setting.review_enabled = review_enabled and bool(url)
     setting.save()
     changed = [key for key in ("enabled", "review_enabled", "review_url") if before[key] != getattr(setting, key)]
-    languages = sorted(lang for lang in LANGUAGES if before["texts"].get(lang) != cleaned.get(lang))
+    languages = sorted(lang for lang in LANGUAGES if before_texts.get(lang) != cleaned.get(lang))
     if changed or languages:
         brand = Brand.objects.get(pk=brand_id)
         signals.csat_setting_changed.send(
