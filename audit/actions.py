@@ -27,6 +27,7 @@ ACTIONS: dict[str, tuple[Promise, Promise | None]] = {
     "account.disconnected": (_("Account disconnected"), None),
     "settings.hours_changed": (_("Staffed hours changed"), _("%(periods)s periods, time zone %(timezone)s")),
     "settings.hours_cleared": (_("Staffed hours removed"), None),
+    "settings.csat_changed": (_("Satisfaction question changed"), _("Changed: %(fields)s")),
     "settings.retention_changed": (_("Retention changed"), _("%(old)s → %(new)s days")),
     "customer.exported": (_("Customer data exported"), _("%(tickets)s conversations, %(messages)s messages")),
     "customer.erased": (_("Customer erased"), _("%(messages)s messages and %(identities)s identities erased")),

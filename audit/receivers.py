@@ -50,6 +50,10 @@ def on_retention(sender: Any, brand: Any, change: str, details: dict[str, Any], 
     audit_record(action=action, target=brand, details=details)
 
 
+def on_csat_setting_changed(sender: Any, brand: Any, details: dict[str, Any], **kwargs: Any) -> None:
+    audit_record(action="settings.csat_changed", target=brand, details=details)
+
+
 def on_hours_changed(sender: Any, brand: Any, change: str, details: dict[str, Any], **kwargs: Any) -> None:
     audit_record(action=f"settings.{change}", target=brand, details=details)
 
@@ -88,7 +92,7 @@ _security_receivers: dict[str, Any] = {}
 
 def connect() -> None:
     from channels.signals import account_changed
-    from inbox.signals import customer_data_handled, people_changed, retention_changed
+    from inbox.signals import csat_setting_changed, customer_data_handled, people_changed, retention_changed
     from shifts.signals import hours_changed
 
     user_logged_in.connect(on_logged_in, dispatch_uid="audit.login")
@@ -99,6 +103,7 @@ def connect() -> None:
     customer_data_handled.connect(on_customer_data, dispatch_uid="audit.customer")
     retention_changed.connect(on_retention, dispatch_uid="audit.retention")
     hours_changed.connect(on_hours_changed, dispatch_uid="audit.hours")
+    csat_setting_changed.connect(on_csat_setting_changed, dispatch_uid="audit.csat_setting")
 
     from accounts import signals as security
 

@@ -496,6 +496,28 @@ def customer_csat(*, ticket: Ticket) -> CustomerCsat:
     return CustomerCsat(current=current, ratings=ratings)
 
 
+@dataclass(frozen=True)
+class ProfileCsat:
+    """The profile page's ratings: each conversation's question (ticket id -> survey) and the
+    answers among them, newest first."""
+
+    by_ticket: dict[int, CsatSurvey]
+    ratings: list[int]
+
+    @property
+    def average(self) -> float | None:
+        return sum(self.ratings) / len(self.ratings) if self.ratings else None
+
+
+def customer_profile_csat(*, customer: Customer) -> ProfileCsat:
+    # By the conversations, not the survey's customer: a merged-in customer's conversations
+    # (and their ratings) are this customer's now.
+    surveys = list(CsatSurvey.objects.filter(ticket__customer=customer).order_by("-created_at", "-pk"))
+    return ProfileCsat(
+        by_ticket={s.ticket_id: s for s in surveys}, ratings=[s.rating for s in surveys if s.rating is not None]
+    )
+
+
 def customers_list(*, user: User) -> QuerySet[Customer]:
     return (
         customers_visible_to(user=user)

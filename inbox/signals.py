@@ -46,3 +46,8 @@ csat_answered = Signal()
 # Customers' button presses were handled (sent after commit); the platform waits for an
 # answer to each (Telegram's spinner). Arguments: account_id (int), acks (list of (ack, text)).
 button_presses_handled = Signal()
+
+# A brand's satisfaction question was changed (Settings → Satisfaction), inside the change's
+# transaction. Arguments: brand (Brand), details (dict: the fields changed, the new toggles
+# and review page; never a customer's data).
+csat_setting_changed = Signal()

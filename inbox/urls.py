@@ -7,6 +7,7 @@ from .views import (
     canned,
     chat,
     csat,
+    csat_settings,
     customers,
     drafts,
     live,
@@ -90,6 +91,8 @@ urlpatterns = [
     path("drafts/mine/", drafts.my_drafts_page, name="my_drafts"),
     path("drafts/<int:draft_id>/approve/", drafts.draft_approve_view, name="draft_approve"),
     path("drafts/<int:draft_id>/return/", drafts.draft_return_view, name="draft_return"),
+    path("settings/csat/", csat_settings.csat_settings_page, name="csat_settings"),
+    path("settings/csat/<int:brand_id>/", csat_settings.csat_settings_save_view, name="csat_settings_save"),
     path("settings/privacy/", privacy.privacy_page, name="privacy"),
     path("settings/privacy/<int:brand_id>/", privacy.retention_save_view, name="retention_save"),
 ]

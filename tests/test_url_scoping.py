@@ -56,6 +56,7 @@ SETTINGS = {
     "inbox:sla_policies", "inbox:sla_policy_new", "inbox:sla_policy_delete",
     "inbox:reply_tools", "inbox:robot_phrase_new", "inbox:robot_phrase_delete", "inbox:brand_signature",
     "inbox:brand_acknowledgement",
+    "inbox:csat_settings", "inbox:csat_settings_save",
     "agent-list", "agent-detail", "team-list", "team-detail",
     "accounts:security", "accounts:security_policy", "accounts:security_unlock",
     "routing:skills_save",

@@ -20,12 +20,16 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from channels.models import Brand
 from channels.registry import UnknownPlatform, get_connector
 from channels.types import NormalizedMessage
 
@@ -77,16 +81,61 @@ def csat_setting_for(*, brand_id: int) -> CsatSetting:
     return CsatSetting.objects.filter(brand_id=brand_id).first() or CsatSetting(brand_id=brand_id)
 
 
+TEXT_MAX = 1000  # per language; the question must also fit the channel (X: 280)
+_review_url_ok = URLValidator(schemes=("http", "https"))
+
+
+def csat_review_url_check(url: str) -> str:
+    """The review page as the customer will be sent to it: an http(s) address, else CsatError
+    (never javascript:, data: or a bare word in a redirect Hovor serves)."""
+    url = url.strip()
+    if not url:
+        return ""
+    try:
+        if len(url) > 1000:
+            raise ValidationError("too long")
+        _review_url_ok(url)
+    except ValidationError as exc:
+        raise CsatError(_("The review page must be a web address starting with https:// or http://.")) from exc
+    return url
+
+
 @transaction.atomic
 def csat_setting_set(
     *, brand_id: int, enabled: bool, texts: dict[str, str], review_enabled: bool, review_url: str
 ) -> CsatSetting:
-    setting, _ = CsatSetting.objects.select_for_update().get_or_create(brand_id=brand_id)
+    """Set a brand's question: on or off, its own wording per language (empty, or Hovor's own
+    text: the built-in one, which follows Hovor's updates), and the review invitation. Checked
+    first (CsatError, nothing written); a change is told to the audit log."""
+    url = csat_review_url_check(review_url)
+    if review_enabled and not url:
+        raise CsatError(_("Give the review page's address to invite customers to it."))
+    cleaned: dict[str, str] = {}
+    for lang in LANGUAGES:
+        text = (texts.get(lang) or "").strip().replace("\r\n", "\n")
+        if len(text) > TEXT_MAX:
+            raise CsatError(_("A question is %(max)s characters at most.") % {"max": TEXT_MAX})
+        if text and text != DEFAULT_TEXTS[lang]:
+            cleaned[lang] = text
+    setting, _created = CsatSetting.objects.select_for_update().get_or_create(brand_id=brand_id)
+    before_texts: dict[str, str] = dict(setting.texts)
+    before = {"enabled": setting.enabled, "review_enabled": setting.review_enabled, "review_url": setting.review_url}
     setting.enabled = enabled
-    setting.texts = {lang: text.strip() for lang, text in texts.items() if lang in LANGUAGES and text.strip()}
-    setting.review_url = review_url.strip()
-    setting.review_enabled = review_enabled and bool(setting.review_url)
+    setting.texts = cleaned
+    setting.review_url = url
+    setting.review_enabled = review_enabled and bool(url)
     setting.save()
+    changed = [key for key in ("enabled", "review_enabled", "review_url") if before[key] != getattr(setting, key)]
+    languages = sorted(lang for lang in LANGUAGES if before_texts.get(lang) != cleaned.get(lang))
+    if changed or languages:
+        brand = Brand.objects.get(pk=brand_id)
+        signals.csat_setting_changed.send(
+            sender=CsatSetting, brand=brand,
+            details={
+                "fields": changed + [f"text {lang}" for lang in languages], "enabled": setting.enabled,
+                "review_enabled": setting.review_enabled, "review_url": setting.review_url,
+            },
+        )
     return setting
 
 
@@ -202,16 +251,34 @@ def _is_email(platform: str) -> bool:
         return False
 
 
-def csat_question_text(*, survey: CsatSurvey, setting: CsatSetting, brand_name: str) -> str:
-    custom = setting.texts.get(survey.language, "")
-    if _is_email(survey.platform):
-        template = custom or EMAIL_TEXTS[survey.language]
+def csat_render_question(*, custom: str, language: str, email: bool, brand_name: str, link: str) -> str:
+    """The question as the customer reads it: the brand's own wording (else Hovor's) with
+    {brand} filled in; by email {link} becomes the rating page (added at the end when the
+    wording lacks it), elsewhere the number is written back and {link} is left out. The
+    settings page's preview shows this too (static/hovor/csat_settings.js mirrors it)."""
+    language = language if language in LANGUAGES else "en"
+    if email:
+        template = custom or EMAIL_TEXTS[language]
         if "{link}" not in template:
             template = template + "\n{link}"
-        template = template.replace("{link}", csat_link(survey))
+        template = template.replace("{link}", link)
     else:
-        template = (custom or DEFAULT_TEXTS[survey.language]).replace("{link}", "")
+        template = (custom or DEFAULT_TEXTS[language]).replace("{link}", "")
     return template.replace("{brand}", brand_name).strip()
+
+
+def csat_render_review(*, language: str, brand_name: str, link: str) -> str:
+    """The invitation to a public review, sent after a 5 where the brand wants it."""
+    template = REVIEW_TEXTS[language if language in LANGUAGES else "en"]
+    return template.replace("{link}", link).replace("{brand}", brand_name).strip()
+
+
+def csat_question_text(*, survey: CsatSurvey, setting: CsatSetting, brand_name: str) -> str:
+    email = _is_email(survey.platform)
+    return csat_render_question(
+        custom=setting.texts.get(survey.language, ""), language=survey.language, email=email,
+        brand_name=brand_name, link=csat_link(survey) if email else "",
+    )
 
 
 def _send_to_customer(*, ticket: Ticket, text: str, choices: list[list[str]]) -> tuple[Message, int] | None:
@@ -487,9 +554,7 @@ def csat_review_invite(*, survey_id: int) -> int | None:
         if CsatSurvey.objects.filter(customer_id=survey.customer_id, review_invited_at__isnull=False).exists():
             return None
         ticket = survey.ticket
-        text = (
-            REVIEW_TEXTS[survey.language].replace("{link}", review_link(survey)).replace("{brand}", ticket.brand.name)
-        )
+        text = csat_render_review(language=survey.language, brand_name=ticket.brand.name, link=review_link(survey))
         sent = _send_to_customer(ticket=ticket, text=text, choices=[])
         if sent is None:
             return None

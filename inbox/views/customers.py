@@ -16,7 +16,13 @@ from ..actions.customers import CustomerChanges, customer_update, customers_merg
 from ..actions.tickets import TicketActionError
 from ..models import Customer, CustomerMerge, Message, TicketMerge
 from ..permissions import access_agent, access_customer_profile, access_ticket
-from ..selectors import customer_history, customer_merges, merge_suggestions, tickets_visible_to
+from ..selectors import (
+    customer_history,
+    customer_merges,
+    customer_profile_csat,
+    merge_suggestions,
+    tickets_visible_to,
+)
 from ._common import redirect_back
 
 
@@ -26,10 +32,13 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = access_customer_profile(request.user, customer_id)
     if customer.merged_into_id is not None:
         return redirect("inbox:customer", customer_id=customer.merged_into_id)
+    conversations = list(customer_history(customer=customer)[:200])
+    csat = customer_profile_csat(customer=customer)
     context = {
         "customer": customer,
         "identities": customer.identities.order_by("platform", "id"),
-        "conversations": customer_history(customer=customer)[:200],
+        "conversations": [(t, csat.by_ticket.get(t.pk)) for t in conversations],
+        "csat": csat,
         "merge_suggestions": merge_suggestions(customer=customer),
         "merges": customer_merges(customer=customer),
         "tags": ", ".join(customer.tags.values_list("name", flat=True)),
