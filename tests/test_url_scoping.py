@@ -162,7 +162,7 @@ def _kwargs(name: str, params: list[str], world: TwoBrands) -> dict[str, Any]:
         "canned_id": _canned_of(world.brand_b, world.admin).pk,
         "attachment_id": _attachment_of_b(world).pk if "attachment_id" in params else 0,
         "token": "not-a-signed-token",  # the satisfaction pages' key (a bad one: refused plainly)
-        "filename": "file.png",
+        "filename": "file.png", "seq": 1, "index": 0,
         "tag_id": _tag().pk, "policy_id": _sla_policy().pk, "view_id": _saved_view_of(world.agent_b, world.team_b).pk,
     }
     values.update(_accounts_ids(name, world))
