@@ -309,6 +309,11 @@ def test_widget_works_under_a_strict_csp(
     expect(panel.locator(".msg.visitor:not(.pending)")).to_have_count(1)
     shot(visitor, "strict_csp")
     assert violations == [], violations
+    # The widget shows the message once the chat stored it; the conversation is made by
+    # ingest just after (in the live server's thread): wait for it, up to ten seconds.
+    deadline = time.monotonic() + 10
+    while not Ticket.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert Ticket.objects.get().messages.get().text == "Funguje to i tady? ✅"
     problems.assert_clean()
 
