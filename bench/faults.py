@@ -59,6 +59,7 @@ def main() -> int:
     print(f"RESULT replies_sent_twice {report.replies_sent_twice}")
     print(f"RESULT replies_twice_no_lookup {report.replies_twice_no_lookup}")
     print(f"RESULT replies_missing {report.replies_missing}")
+    print(f"RESULT replies_beyond_unknown_outcomes {report.replies_beyond_unknown_outcomes}")
     print(f"# WhatsApp and Telegram unknown outcomes: {report.chaos['whatsapp'].get('lost', 0)} + "
           f"{report.chaos['telegram'].get('lost', 0)} lost answers, "
           f"{report.whatsapp_in_flight_at_kill} sending when the worker was killed")

@@ -114,7 +114,7 @@ class FakeHandler(BaseHTTPRequestHandler):
             status, payload = self.fake.handle_control(self.command, self.control_path(split.path), body)
             self._send_json(status, payload)
             return
-        storm = self.fake.chaos.draw(split.path)
+        storm = self.fake.chaos.draw(split.path, body)
         if storm is None:
             self.route(split, body)
         elif storm.mode == "error":
@@ -278,15 +278,19 @@ class Chaos:
     "seconds": N, "times": N, "delay": s, "retry_after": s, "path": prefix}`` arms one storm
     (`rate` of the calls that match, until `seconds` pass or `times` calls were hit, each
     optional); ``{"mode": "off"}`` calms everything. ``GET /_fake/chaos`` counts what was
-    done: errors by status, timeouts, lost answers."""
+    done: errors by status, timeouts, lost answers; and lists, under ``unanswered``, the bodies
+    of the calls the platform acted on without the client learning it (timeouts and lost
+    answers: the calls a client without a lookup may rightly send again)."""
 
     MODES = ("error", "timeout", "lost")
+    UNANSWERED_KEPT = 10_000
 
     def __init__(self, seed: int | None = None) -> None:
         self._storms: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._random = random.Random(seed)  # noqa: S311 (fault injection, not security)
         self.counts: dict[str, int] = {}
+        self.unanswered: list[str] = []
 
     def arm(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         mode = str(spec.get("mode", "error"))
@@ -313,7 +317,7 @@ class Chaos:
         status = storm["storm"].status
         return {"mode": mode, "status": status, "rate": rate, "seconds": seconds, "times": storm["times"]}
 
-    def draw(self, path: str) -> Storm | None:
+    def draw(self, path: str, body: bytes = b"") -> Storm | None:
         """The storm this call meets, if any (and counted)."""
         if not self._storms:
             return None
@@ -330,12 +334,14 @@ class Chaos:
                 hit: Storm = storm["storm"]
                 key = f"error_{hit.status}" if hit.mode == "error" else hit.mode
                 self.counts[key] = self.counts.get(key, 0) + 1
+                if hit.mode != "error" and len(self.unanswered) < self.UNANSWERED_KEPT:
+                    self.unanswered.append(body.decode("utf-8", "replace"))
                 return hit
         return None
 
     def report(self) -> dict[str, Any]:
         with self._lock:
-            return {"armed": len(self._storms), "counts": dict(self.counts)}
+            return {"armed": len(self._storms), "counts": dict(self.counts), "unanswered": list(self.unanswered)}
 
 
 class FakeServer:

@@ -38,7 +38,7 @@ def test_a_429_storm_answers_in_the_platforms_shape_and_is_counted(fake: FakeTel
     assert first.json()["parameters"] == {"retry_after": 3}
     assert third.status_code == 200  # the storm is over after `times`
     report = requests.get(f"{fake.base_url}/_fake/chaos", timeout=5).json()
-    assert report == {"armed": 0, "counts": {"error_429": 2}}
+    assert report == {"armed": 0, "counts": {"error_429": 2}, "unanswered": []}  # a 429 did not act
 
 
 def test_a_lost_answer_acts_but_the_client_hears_nothing(fake: FakeTelegram) -> None:
@@ -49,6 +49,9 @@ def test_a_lost_answer_acts_but_the_client_hears_nothing(fake: FakeTelegram) -> 
         requests.post(f"{fake.base_url}/bot{TOKEN}/sendMessage", json={"chat_id": chat_id, "text": "Dobrý den"},
                       timeout=5)
     assert [m["text"] for m in fake.outbound()] == ["Dobrý den"]  # it went out all the same
+    # The call is listed as acted on unanswered: a client without a lookup may send it again.
+    unanswered = requests.get(f"{fake.base_url}/_fake/chaos", timeout=5).json()["unanswered"]
+    assert [json.loads(body)["text"] for body in unanswered] == ["Dobrý den"]
 
 
 def test_a_timeout_acts_after_the_client_gave_up(fake: FakeTelegram) -> None:
