@@ -100,7 +100,7 @@ def ticket_acknowledge(*, ticket: Ticket, agent: User, client_token: str | None 
         existing = Message.objects.filter(client_token=client_token, ticket_id=ticket.pk).first()
         if existing is not None:  # the same form sent twice
             return existing
-    ticket = Ticket.objects.select_for_update().select_related("account", "brand", "customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",), no_key=True).select_related("account", "brand", "customer").get(pk=ticket.pk)
     problem = _not_needed(ticket=ticket, answered=answered_message(ticket))
     if problem:
         raise AcknowledgementError(problem)

@@ -135,7 +135,7 @@ def canned_response_update(
 ) -> CannedResponse:
     """Change what is given; `variants` is the whole set (a language left out or empty is
     removed). Its use count stays."""
-    canned = CannedResponse.objects.select_for_update().select_related("brand").get(pk=canned.pk)
+    canned = CannedResponse.objects.select_for_update(of=("self",)).select_related("brand").get(pk=canned.pk)
     if not can_edit_canned(actor, canned):
         raise CannedOutOfScope("You may not change this canned response.")
     texts = _variants(variants) if variants is not None else None

@@ -471,7 +471,7 @@ def csat_survey_from_token(*, token: str) -> CsatSurvey:
 @transaction.atomic
 def csat_answer(*, survey_id: int, rating: int, via: str) -> bool:
     """An answer from the emailed page or a button: once only (False the second time)."""
-    survey = CsatSurvey.objects.select_for_update().select_related("ticket").filter(pk=survey_id).first()
+    survey = CsatSurvey.objects.select_for_update(of=("self",)).select_related("ticket").filter(pk=survey_id).first()
     if survey is None or survey.asked_at is None:
         raise CsatError("No such question.")
     return csat_answer_record(survey=survey, rating=rating, via=via)
@@ -572,7 +572,7 @@ def csat_review_accept(*, token: str) -> str:
         survey_id = signing.loads(token, salt=REVIEW_SALT)
     except signing.BadSignature as exc:
         raise CsatError("This link is not valid.") from exc
-    survey = CsatSurvey.objects.select_for_update().select_related("ticket").filter(pk=survey_id).first()
+    survey = CsatSurvey.objects.select_for_update(of=("self",)).select_related("ticket").filter(pk=survey_id).first()
     if survey is None or survey.review_invited_at is None:
         raise CsatError("This link is not valid.")
     setting = csat_setting_for(brand_id=survey.brand_id)

@@ -98,7 +98,7 @@ def _submitted(draft: ReplyDraft) -> ReplyDraft:
 
 def _waiting(draft: ReplyDraft) -> ReplyDraft:
     """The draft, locked: of two leads deciding at once, the second finds it decided."""
-    locked = ReplyDraft.objects.select_for_update().select_related("ticket", "author").get(pk=draft.pk)
+    locked = ReplyDraft.objects.select_for_update(of=("self",)).select_related("ticket", "author").get(pk=draft.pk)
     if locked.status != DraftStatus.WAITING:
         raise DraftError("This draft has been decided already.")
     return locked

@@ -142,7 +142,11 @@ def _follow_customer_merges(*, identities: dict[str, Identity], lock: bool) -> l
     while pending:
         rows = Customer.objects.filter(pk__in=pending).order_by("pk")
         if lock:
-            rows = rows.select_for_update()
+            # FOR NO KEY UPDATE: it serialises two workers threading one customer, but not a
+            # reply's or a survey's insert that only references the customer (FOR KEY SHARE),
+            # which would otherwise wait here while holding its ticket: a deadlock with this
+            # worker, which locks the ticket next.
+            rows = rows.select_for_update(no_key=True)
         seen |= pending
         step = dict(rows.values_list("pk", "merged_into_id"))
         pending = set()

@@ -75,7 +75,7 @@ def identity_profile_fetch(*, identity_id: int, account_id: int) -> bool:
 def identity_profile_apply(*, identity_id: int, name: str, handle: str, avatar_url: str) -> bool:
     """Cache what the platform said on the identity (with the time) and name the customer
     from it, unless the customer has a name already (an agent's or another channel's)."""
-    identity = Identity.objects.select_for_update().select_related("customer").get(pk=identity_id)
+    identity = Identity.objects.select_for_update(of=("self",)).select_related("customer").get(pk=identity_id)
     identity.profile_fetched_at = timezone.now()
     fields = ["profile_fetched_at"]
     for key, value in (("display_name", name), ("handle", handle), ("avatar_url", avatar_url)):

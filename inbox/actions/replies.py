@@ -263,7 +263,7 @@ def ticket_reply(
             if existing.ticket_id != ticket.pk:
                 raise ReplyError("This reply token belongs to another conversation.")
             return existing
-    ticket = Ticket.objects.select_for_update().select_related("account", "brand", "customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",), no_key=True).select_related("account", "brand", "customer").get(pk=ticket.pk)
     if seen_message_id is not None:
         newer = colleague_message_since(ticket=ticket, agent=agent, seen_message_id=seen_message_id)
         if newer is not None:

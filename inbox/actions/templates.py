@@ -127,7 +127,7 @@ def ticket_send_template(
             if existing.ticket_id != ticket.pk:
                 raise ReplyError("This reply token belongs to another conversation.")
             return existing
-    ticket = Ticket.objects.select_for_update().select_related("account", "brand", "customer").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",), no_key=True).select_related("account", "brand", "customer").get(pk=ticket.pk)
     composed = template_compose(ticket=ticket, agent=agent, key=key, inputs=inputs)
     if not composed.ok or composed.template is None:
         raise ReplyError(composed.error)

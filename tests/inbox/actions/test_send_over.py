@@ -146,3 +146,40 @@ def test_two_agents_sending_at_once_one_goes_out_the_other_is_asked(
     ), outcomes
     assert len(fake_x.outbound()) == 1
     assert ticket.messages.filter(direction=Direction.OUT).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_a_reply_does_not_wait_on_the_customer_row_a_worker_threading_their_message_holds(
+    ticket: Ticket, agent: User, fake_x: Any
+) -> None:
+    """Ingest locks the customer, then the ticket; a reply locks the ticket only (it used
+    to lock the customer too, through its joins, and the two deadlocked in the care day)."""
+    from django.db import connections, transaction
+
+    from inbox.actions.ingest import _follow_customer_merges
+    from inbox.models import Identity
+
+    held, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        try:
+            with transaction.atomic():
+                identities = {i.external_id: i for i in Identity.objects.filter(customer_id=ticket.customer_id)}
+                _follow_customer_merges(identities=identities, lock=True)
+                held.set()
+                release.wait(timeout=20)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert held.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            ticket_reply(ticket=ticket, agent=agent, text="Hned to prověřím.")
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert [t["text"] for t in fake_x.outbound()] == ["Hned to prověřím. ^JD"]
