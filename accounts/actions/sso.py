@@ -80,7 +80,10 @@ def sso_sign_in(*, issuer: str, claims: dict[str, Any], request: HttpRequest | N
         raise SsoNotAllowed(_("None of your groups may use Hovor."))
     subject = str(claims["sub"])
     identity = (
-        SsoIdentity.objects.select_for_update(of=("self",)).select_related("user").filter(issuer=issuer, subject=subject).first()
+        SsoIdentity.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(issuer=issuer, subject=subject)
+        .first()
     )
     created = identity is None
     if identity is None:

@@ -20,7 +20,7 @@ from ..enums import Direction, DraftStatus, TicketStatus
 from ..models import BrandAcknowledgement, Message, ReplyDraft, Ticket
 from .csat import LANGUAGES, csat_language
 from .drafts import draft_create
-from .replies import ReplyError, answered_message, is_newcomer, reply_compose, ticket_reply
+from .replies import ReplyError, answered_message, is_newcomer, reply_compose, ticket_locked_to_answer, ticket_reply
 
 # Message.extra key: the thread shows the reply was the one-key acknowledgement.
 ACKNOWLEDGEMENT = "acknowledgement"
@@ -100,7 +100,7 @@ def ticket_acknowledge(*, ticket: Ticket, agent: User, client_token: str | None 
         existing = Message.objects.filter(client_token=client_token, ticket_id=ticket.pk).first()
         if existing is not None:  # the same form sent twice
             return existing
-    ticket = Ticket.objects.select_for_update(of=("self",), no_key=True).select_related("account", "brand", "customer").get(pk=ticket.pk)
+    ticket = ticket_locked_to_answer(ticket.pk)
     problem = _not_needed(ticket=ticket, answered=answered_message(ticket))
     if problem:
         raise AcknowledgementError(problem)

@@ -230,6 +230,18 @@ def reply_compose(*, ticket: Ticket, agent: User, text: str, mode: str = "") -> 
     )
 
 
+def ticket_locked_to_answer(ticket_id: int) -> Ticket:
+    """The ticket, its row locked for an answer (two agents answering at once queue here),
+    with what composing needs. The lock takes the ticket's row only, FOR NO KEY UPDATE: not
+    the customer joined in (ingest locks the customer, then the ticket) and not against
+    rows that merely reference the ticket."""
+    return (
+        Ticket.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("account", "brand", "customer")
+        .get(pk=ticket_id)
+    )
+
+
 @transaction.atomic
 def ticket_reply(
     *,
@@ -263,7 +275,7 @@ def ticket_reply(
             if existing.ticket_id != ticket.pk:
                 raise ReplyError("This reply token belongs to another conversation.")
             return existing
-    ticket = Ticket.objects.select_for_update(of=("self",), no_key=True).select_related("account", "brand", "customer").get(pk=ticket.pk)
+    ticket = ticket_locked_to_answer(ticket.pk)
     if seen_message_id is not None:
         newer = colleague_message_since(ticket=ticket, agent=agent, seen_message_id=seen_message_id)
         if newer is not None:

@@ -21,7 +21,15 @@ from channels.types import TEMPLATE, MessageTemplate
 from ..enums import TicketStatus
 from ..models import Message, Ticket
 from ..variables import MissingValue, UnknownVariable, render_variables
-from .replies import NeedsApproval, ReplyError, answered_message, is_newcomer, reply_enqueue, reply_variables
+from .replies import (
+    NeedsApproval,
+    ReplyError,
+    answered_message,
+    is_newcomer,
+    reply_enqueue,
+    reply_variables,
+    ticket_locked_to_answer,
+)
 
 # What each parameter starts as, by position: the greeting's name, then the request's number.
 # Agents change them freely; a variable with no value blocks Send (never "Hi , …").
@@ -127,7 +135,7 @@ def ticket_send_template(
             if existing.ticket_id != ticket.pk:
                 raise ReplyError("This reply token belongs to another conversation.")
             return existing
-    ticket = Ticket.objects.select_for_update(of=("self",), no_key=True).select_related("account", "brand", "customer").get(pk=ticket.pk)
+    ticket = ticket_locked_to_answer(ticket.pk)
     composed = template_compose(ticket=ticket, agent=agent, key=key, inputs=inputs)
     if not composed.ok or composed.template is None:
         raise ReplyError(composed.error)
