@@ -35,7 +35,16 @@ class ReplyError(TicketActionError):
 
 def is_newcomer(user: User) -> bool:
     """Anyone invited to help: their public replies are drafts until a lead approves them."""
+    # Read from the database each time, never from a profile cached on the user object: this
+    # decides whether a reply may reach the customer.
     return AgentProfile.objects.filter(user_id=user.pk, role=Role.NEWCOMER).exists()
+
+
+def agent_profile(user: User) -> AgentProfile | None:
+    """The person's profile for their name and signature, read once per user object (Django
+    keeps a one-to-one on the instance; a request's user is loaded fresh, so one page asks
+    once). Whether they are a newcomer is never taken from it (is_newcomer)."""
+    return getattr(user, "agent_profile", None)
 
 
 class NeedsApproval(ReplyError):
@@ -101,7 +110,7 @@ def agent_signature(agent: User, *, brand_id: int | None = None, platform: str =
     2. the agent's own signature (their profile page);
     3. "^" and the initials of their name (X style, short enough for any budget).
     A brand's template wins over the agent's own: the brand chose how it signs on that channel."""
-    profile = AgentProfile.objects.filter(user=agent).first()
+    profile = agent_profile(agent)
     name = _agent_name(agent, profile)
     if brand_id is not None and platform:
         brand_signature = (
@@ -133,9 +142,11 @@ def _is_handle(name: str, handle: str) -> bool:
 
 
 def reply_variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
-    profile = AgentProfile.objects.filter(user=agent).first()
+    profile = agent_profile(agent)
     agent_name = profile.display_name if profile else agent.get_username()
-    identity = ticket.customer.identities.filter(platform=ticket.account.platform).first()
+    # The customer's identities as loaded with the conversation (ticket_detail), if they were.
+    identity = min((i for i in ticket.customer.identities.all() if i.platform == ticket.account.platform),
+                   key=lambda i: i.pk, default=None)
     handle = identity.handle if identity else ""
     # A handle is never taken for a name: no name means the variable has no value.
     name = "" if _is_handle(ticket.customer.name or "", handle) else (ticket.customer.name or "").strip()
@@ -153,6 +164,13 @@ def reply_variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
 def answered_message(ticket: Ticket) -> Message | None:
     """The customer message a reply answers: the newest one the platform knows that a
     person wrote (an out-of-office or a bounce is never what the agent answers)."""
+    loaded = getattr(ticket, "_prefetched_objects_cache", {}).get("messages")
+    if loaded is not None:  # the thread the conversation page loaded (ticket_detail)
+        newest = sorted(
+            (m for m in loaded if m.direction == Direction.IN and m.platform_id is not None),
+            key=lambda m: (m.sent_at, m.pk), reverse=True,
+        )
+        return next((m for m in newest if m.automated is None), newest[0] if newest else None)
     known = ticket.messages.filter(direction=Direction.IN, platform_id__isnull=False).select_related(
         "author_identity", "account"
     )
