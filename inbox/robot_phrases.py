@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .models import RobotPhrase
 
@@ -36,6 +37,7 @@ def fold(text: str) -> str:
     return "".join(" " if c.isspace() else c for c in out)
 
 
+@lru_cache(maxsize=2048)  # a phrase's pattern never changes; the list is read fresh each time
 def _pattern(phrase: str) -> re.Pattern[str] | None:
     words = fold(phrase.strip(_EDGES)).split()
     if not words:

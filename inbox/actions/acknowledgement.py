@@ -78,16 +78,19 @@ def _waiting_draft(*, ticket: Ticket, agent: User) -> bool:
     return ReplyDraft.objects.filter(ticket=ticket, author=agent, status=DraftStatus.WAITING).exists()
 
 
-def acknowledgement_preview(*, ticket: Ticket, agent: User) -> AcknowledgementPreview:
+def acknowledgement_preview(*, ticket: Ticket, agent: User, newcomer: bool | None = None) -> AcknowledgementPreview:
     """For the conversation page's button: the signed text, or the reason it cannot go
-    (a closed WhatsApp window, a draft already waiting…). Pure."""
+    (a closed WhatsApp window, a draft already waiting…). Pure. `newcomer`: is_newcomer's
+    answer, when the page has it already."""
     language, text = acknowledgement_text(ticket=ticket)
     answered = answered_message(ticket)
     if _not_needed(ticket=ticket, answered=answered):
         return AcknowledgementPreview(language=language, text=text, needed=False)
     composed = reply_compose(ticket=ticket, agent=agent, text=text)
     error = composed.error
-    if not error and is_newcomer(agent) and _waiting_draft(ticket=ticket, agent=agent):
+    if newcomer is None:
+        newcomer = is_newcomer(agent)
+    if not error and newcomer and _waiting_draft(ticket=ticket, agent=agent):
         error = _("Your reply already waits for a lead's approval.")
     return AcknowledgementPreview(language=language, text=composed.text, needed=True, error=error)
 

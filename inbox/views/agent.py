@@ -67,7 +67,9 @@ def _not_modified(request: HttpRequest, etag: str) -> bool:
     return request.headers.get("If-None-Match") == etag
 
 
-def _inbox_context(request: HttpRequest, *, rows: bool = True, counts: bool = True) -> dict[str, Any]:
+def _inbox_context(
+    request: HttpRequest, *, rows: bool = True, counts: bool = True, newcomer: bool | None = None
+) -> dict[str, Any]:
     """The list's context: the view, its filters and search (all kept in the URL), one page
     of rows after `?cursor=` (`rows`), and the views' counts (`counts`)."""
     view = request.GET.get("view", "waiting")
@@ -89,7 +91,7 @@ def _inbox_context(request: HttpRequest, *, rows: bool = True, counts: bool = Tr
         "searching": bool(search),
         "words": search.words,
         # The rows' "I'm looking into it" says a newcomer's goes to a lead first.
-        "is_newcomer": is_newcomer(agent),
+        "is_newcomer": is_newcomer(agent) if newcomer is None else newcomer,
     }
     if rows:
         cursor = request.GET.get("cursor") or None
@@ -168,12 +170,14 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         connector = None
         answered = None
     agents = agents_for_brand(brand_id=ticket.brand_id)
+    agent = access_agent(request.user)
+    newcomer = is_newcomer(agent)
     # Free text may not go out (WhatsApp after 24 hours): the approved templates instead.
     templates = ticket_templates(ticket=ticket) if answered is not None else []
     return {
         "ticket": ticket,
         "templates": templates,
-        "template": template_compose(ticket=ticket, agent=access_agent(request.user), key=templates[0].key)
+        "template": template_compose(ticket=ticket, agent=agent, key=templates[0].key)
         if templates else None,
         "thread": thread,
         # The newest message the agent has seen when they start a draft: Send asks before
@@ -209,14 +213,14 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "answered_kind": answered.kind if answered else "",
         "can_handle_customer_data": can_handle_customer_data(request.user),
         # A newcomer's Send makes a draft for a lead (inbox/actions/drafts.py).
-        "is_newcomer": is_newcomer(access_agent(request.user)),
+        "is_newcomer": newcomer,
         "can_review_drafts": can_review_drafts(request.user),
         "drafts": ticket_drafts(ticket=ticket),
         # The one-key "I'm looking into it": what it sends, or why it cannot now.
-        "ack": acknowledgement_preview(ticket=ticket, agent=access_agent(request.user))
+        "ack": acknowledgement_preview(ticket=ticket, agent=agent, newcomer=newcomer)
         if answered is not None else None,
         "ack_client_token": uuid.uuid4().hex,
-        **ticket_triage_context(ticket=ticket, agent=access_agent(request.user)),
+        **ticket_triage_context(ticket=ticket, agent=agent),
     }
 
 
@@ -231,7 +235,7 @@ def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket_opened(ticket=context["ticket"])
     # The list beside the thread and the view counts load by htmx from inbox_list: opening
     # a conversation never runs an inbox query of its own.
-    context.update(_inbox_context(request, rows=False, counts=False))
+    context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
     context.update(live)
     return render(request, "inbox/ticket.html", context)
 
@@ -292,7 +296,7 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         # Keep the agent's draft: show the page again with the reason, nothing lost.
         flash.error(request, str(exc))
         context = _ticket_context(request, ticket_id, draft=text)
-        context.update(_inbox_context(request, rows=False, counts=False))
+        context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
         return render(request, "inbox/ticket.html", context, status=400)
     message.refresh_from_db()
     if message.delivery_status == DeliveryStatus.SENT:
@@ -356,7 +360,7 @@ def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 ticket=ticket, agent=access_agent(request.user), key=request.POST.get("template", ""),
                 inputs=_template_inputs(request),
             )
-        context.update(_inbox_context(request, rows=False, counts=False))
+        context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
         return render(request, "inbox/ticket.html", context, status=400)
     if newcomer:
         flash.success(request, _("Sent for approval: a lead reviews your reply before it goes out."))
@@ -410,7 +414,7 @@ def _draft_submit(request: HttpRequest, *, ticket_id: int, text: str, then_statu
     except TicketActionError as exc:
         flash.error(request, str(exc))
         context = _ticket_context(request, ticket_id, draft=text)
-        context.update(_inbox_context(request, rows=False, counts=False))
+        context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
         return render(request, "inbox/ticket.html", context, status=400)
     flash.success(request, _("Sent for approval: a lead reviews your reply before it goes out."))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
