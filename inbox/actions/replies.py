@@ -40,13 +40,6 @@ def is_newcomer(user: User) -> bool:
     return AgentProfile.objects.filter(user_id=user.pk, role=Role.NEWCOMER).exists()
 
 
-def agent_profile(user: User) -> AgentProfile | None:
-    """The person's profile for their name and signature, read once per user object (Django
-    keeps a one-to-one on the instance; a request's user is loaded fresh, so one page asks
-    once). Whether they are a newcomer is never taken from it (is_newcomer)."""
-    return getattr(user, "agent_profile", None)
-
-
 class NeedsApproval(ReplyError):
     pass
 
@@ -110,7 +103,7 @@ def agent_signature(agent: User, *, brand_id: int | None = None, platform: str =
     2. the agent's own signature (their profile page);
     3. "^" and the initials of their name (X style, short enough for any budget).
     A brand's template wins over the agent's own: the brand chose how it signs on that channel."""
-    profile = agent_profile(agent)
+    profile = AgentProfile.objects.filter(user=agent).first()  # fresh: it signs what goes out
     name = _agent_name(agent, profile)
     if brand_id is not None and platform:
         brand_signature = (
@@ -142,7 +135,7 @@ def _is_handle(name: str, handle: str) -> bool:
 
 
 def reply_variables(*, ticket: Ticket, agent: User) -> dict[str, str]:
-    profile = agent_profile(agent)
+    profile = AgentProfile.objects.filter(user=agent).first()  # fresh: it signs what goes out
     agent_name = profile.display_name if profile else agent.get_username()
     # The customer's identities as loaded with the conversation (ticket_detail), if they were.
     identity = min((i for i in ticket.customer.identities.all() if i.platform == ticket.account.platform),

@@ -123,5 +123,17 @@
   });
   document.addEventListener("click", function (e) {
     if (e.target.matches && e.target.matches("input.copy")) e.target.select();
+    // A menu of the top bar (Settings) closes when one clicks elsewhere.
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(e.target)) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.open = false;
+      var summary = menu.querySelector("summary");
+      if (summary && menu.contains(document.activeElement)) summary.focus();
+    });
   });
 })();

@@ -66,6 +66,14 @@ def page(browser: Browser, problems: PageProblems) -> Iterator[Page]:
     assert not problems.csp_violations, f"the Content-Security-Policy refused: {problems.csp_violations}"
 
 
+def settings_menu(page: Page, link: str) -> None:
+    """Open the top bar's Settings menu (admins) and follow one of its links: its text, or
+    a selector starting with #."""
+    page.click("#settings-menu > summary")
+    items = page.locator("#settings-menu .menu-items")
+    (items.locator(link) if link.startswith("#") else items.get_by_role("link", name=link, exact=True)).click()
+
+
 def shot(page: Page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"

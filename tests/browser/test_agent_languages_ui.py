@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from channels.inbound import account_poll
-from tests.browser.conftest import VIEWPORT, shot
+from tests.browser.conftest import VIEWPORT, settings_menu, shot
 from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,13 +61,13 @@ def test_a_polish_admin_reads_the_settings_in_polish(live_server: Any, browser: 
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         log_in(page, live_server.url, "ola", "pw-ola-12345")
-        page.click(".topbar >> text=Konta")
+        settings_menu(page, "Konta")
         expect(page.locator("h1")).to_have_text("Połączone konta")
         page.click(f"a[href='/settings/accounts/{x_account.pk}/']")
         expect(page.locator("h2").first).to_have_text("Stan")
         expect(page.locator("#register-webhook")).to_have_text("Zarejestruj webhook")
         shot(page, "account_pl")
-        page.click(".topbar >> text=Godziny pracy")
+        settings_menu(page, "Godziny pracy")
         expect(page.locator("h1")).to_have_text("Godziny pracy")
         expect(page.locator("table.hours-table tbody tr").first).to_contain_text("poniedziałek")
         shot(page, "hours_pl")

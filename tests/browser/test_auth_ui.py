@@ -17,7 +17,7 @@ from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 
 from inbox.actions.people import agent_create, team_create
-from tests.browser.conftest import VIEWPORT, shot
+from tests.browser.conftest import VIEWPORT, settings_menu, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -198,7 +198,7 @@ def test_an_admin_lifts_a_lockout_and_requires_two_factor_in_czech(
         settings.AXES_ENABLED = False  # the admin logs in from the same (locked) address
         log_in(page, live_server.url, "sefka", "Sefka-pw-2026!")
         page.wait_for_url(live_server.url + "/")
-        page.click("text=Zabezpečení")
+        settings_menu(page, "Zabezpečení")
         expect(page.locator("#lockouts")).to_contain_text("jana")
         shot(page, "auth-security-cs")
         page.locator("#lockouts tr", has_text="jana").locator("button").click()

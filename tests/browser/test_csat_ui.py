@@ -20,7 +20,7 @@ from channels.models import Brand
 from inbox.actions.csat import DEFAULT_TEXTS, REVIEW_TEXTS, csat_setting_for
 from inbox.actions.people import agent_create, team_create
 from inbox.models import CsatSurvey, Ticket
-from tests.browser.conftest import PageProblems, shot
+from tests.browser.conftest import PageProblems, settings_menu, shot
 from tests.channels.telegram.telegram_support import BOT_TOKEN, WEBHOOK_SECRET, connect
 from tests.support import log_in, wait_for
 
@@ -72,7 +72,7 @@ def test_admin_words_the_question_with_a_live_preview_and_saves_it(
     base = live_server.url
     log_in(page, base, "eva", PASSWORD)
     speak(page, language)
-    page.click("#csat-settings-link")
+    settings_menu(page, "#csat-settings-link")
     page.wait_for_url(f"{base}/settings/csat/")
     expect(page.locator(".csat-brands a[aria-current=page]")).to_have_text("Acme")
     for lang in ("en", "cs", "pl", "bg"):
@@ -142,7 +142,7 @@ def test_the_question_is_answered_in_telegram_and_the_rating_shows_everywhere(
     log_in(page, base, "eva", PASSWORD)
 
     # The admin turns the review invitation on, from the settings page.
-    page.click("#csat-settings-link")
+    settings_menu(page, "#csat-settings-link")
     page.check("#csat-review-enabled")
     page.fill("#csat-review-url", REVIEW_URL)
     with page.expect_navigation():

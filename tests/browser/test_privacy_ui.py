@@ -21,7 +21,7 @@ from channels.models import Brand, BrandAccount
 from inbox.actions.people import agent_create, team_create
 from inbox.enums import Direction
 from inbox.models import Customer, Identity, Message, Ticket
-from tests.browser.conftest import VIEWPORT, PageProblems, shot
+from tests.browser.conftest import VIEWPORT, PageProblems, settings_menu, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +60,7 @@ def test_admin_filters_the_audit_log_and_downloads_it(
     expect(page.locator(".errors")).to_be_visible()
     login(page, live_server.url)
     page.wait_for_url(live_server.url + "/")
-    page.click(".topbar >> text=Audit")
+    settings_menu(page, "Audit")
     expect(page.locator("h1")).to_have_text("Audit log")
     rows = page.locator(".audit-table tbody tr")
     expect(rows.filter(has_text="Logged in")).to_have_count(1)

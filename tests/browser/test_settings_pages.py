@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from channels.models import Brand, BrandAccount
 from shifts.selectors import hours_for_brand
-from tests.browser.conftest import PageProblems, shot
+from tests.browser.conftest import PageProblems, settings_menu, shot
 from tests.support import X_CREDENTIALS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,7 +42,7 @@ def test_lead_sets_staffed_hours(live_server: Any, page: Page, problems: PagePro
     acme = Brand.objects.create(name="Acme")
     Brand.objects.create(name="Żabka Care")
     login_admin(page, live_server.url)
-    page.click(".topbar >> text=Hours")
+    settings_menu(page, "Hours")
     expect(page.locator("h1")).to_have_text("Staffed hours")
     card = page.locator(f"#brand-{acme.pk}")
     expect(card.locator(".badge")).to_have_text("always staffed")
@@ -75,7 +75,7 @@ def test_admin_connects_x_through_its_consent_page_and_registers_the_webhook(
     live_server: Any, page: Page, problems: PageProblems, admin: User, fake_x: Any
 ) -> None:
     login_admin(page, live_server.url)
-    page.click(".topbar >> text=Accounts")
+    settings_menu(page, "Accounts")
     page.click("a.button >> text=X")
     fill_connect_form(page, "X", X_CREDENTIALS["consumer_key"], X_CREDENTIALS["consumer_secret"], fake_x.base_url)
     shot(page, "connect_x_form")
