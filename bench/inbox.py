@@ -218,8 +218,11 @@ def measure(client: Any, paths: list[str], requests: int) -> tuple[float, float,
 def run_size(objects: dict[str, Any], size: int, suffix: str, requests: int) -> None:
     from django.test import Client
 
+    from helpdesk.heap import freeze_loaded_heap
     from inbox.models import Ticket
 
+    # As a web worker does once its application is loaded (helpdesk/wsgi.py).
+    freeze_loaded_heap()
     client = Client()
     client.force_login(objects["agent"])
     brand = objects["brands"][0]
