@@ -381,9 +381,8 @@ def _ingest(account: BrandAccount, items: list[IncomingItem]) -> BatchResult:
     continued_ids = {t.pk for _, _, t in talking if t.pk not in new_ids}
     log.extend(_follow_sentiment(tickets=[tickets[pk] for pk in continued_ids if pk in tickets]))
     events.record(log)
-    for survey, rating, message in answers:
-        via = "button" if message.extra.get("button_payload") else "message"
-        csat_answer_record(survey=survey, rating=rating, via=via, message=message)
+    for survey, rating, message in answers:  # a number written back (a press comes as a ButtonPress)
+        csat_answer_record(survey=survey, rating=rating, via="message", message=message)
     search_refresh(ticket_ids={t.pk for _, _, t in placed})
     if earliest:
         _continue_tickets(

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 from ..attachment_urls import LinkRefused, attachment_from_public_token
-from .attachments import SAFE_HEADERS
+from .attachments import serve_attachment
 
 
 @require_GET
@@ -17,15 +17,7 @@ def attachment_public_view(request: HttpRequest, token: str, filename: str) -> F
         attachment = attachment_from_public_token(token)
     except LinkRefused as exc:
         raise Http404("No such file") from exc
-    image = bool(attachment.thumbnail) and attachment.content_type.startswith("image/")
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not image,
-        filename=attachment.filename,
-        content_type=attachment.content_type if image else "application/octet-stream",
-    )
-    for key, value in SAFE_HEADERS.items():
-        response[key] = value
+    response = serve_attachment(attachment)
     # Fetched by the platform's servers (or the visitor's browser), not by Hovor's own pages.
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     response["Cache-Control"] = "private, max-age=300"
