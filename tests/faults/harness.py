@@ -88,6 +88,15 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
+def unused_port_run(length: int, low: int = 20000, high: int = 32000) -> int:
+    """The first of `length` consecutive ports nothing listens on, below the ephemeral range
+    (a client connection of another process never takes one of them meanwhile)."""
+    while True:
+        start = random.randint(low, high - length)  # noqa: S311 (not a secret)
+        if all(_port_is_free(port) for port in range(start, start + length)):
+            return start
+
+
 def _unused_ports(count: int, low: int = 20000, high: int = 32000) -> list[int]:
     chosen: list[int] = []
     while len(chosen) < count:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,31 +16,10 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.conftest import skip_or_fail
-from tests.faults.harness import PrivateRedis, missing_tools
+from tests.faults.harness import PrivateRedis, missing_tools, unused_port_run
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_run(length: int) -> int:
-    """The first port of `length` consecutive free ones."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        base = int(s.getsockname()[1])
-    for start in range(base, base + 2000):
-        try:
-            socks = []
-            for port in range(start, start + length):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", port))
-                socks.append(sock)
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-        return start
-    raise RuntimeError("no free ports")
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +29,13 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         skip_or_fail("the simulated day needs PostgreSQL and redis-server")
     root = tmp_path_factory.mktemp("care_day")
     (root / "logs").mkdir()
-    broker = PrivateRedis(root, _free_run(1))
+    broker = PrivateRedis(root, unused_port_run(1))
     broker.start()
     parts = urlparse(url)
     db = parts._replace(path=f"/{parts.path.lstrip('/')}_careday_tiny").geturl()
     out = root / "day.json"
     env = {**os.environ, "DATABASE_URL": db, "REDIS_URL": broker.url, "HOVOR_VAR_DIR": str(root)}
-    ports = _free_run(14)
+    ports = unused_port_run(14)
     try:
         done = subprocess.run(
             [sys.executable, "bench/care_day.py", "--tiny", "--json", str(out), "--web-port", str(ports),
