@@ -317,7 +317,7 @@ class Chaos:
         status = storm["storm"].status
         return {"mode": mode, "status": status, "rate": rate, "seconds": seconds, "times": storm["times"]}
 
-    def draw(self, path: str, body: bytes = b"") -> Storm | None:
+    def draw(self, path: str, body: bytes) -> Storm | None:
         """The storm this call meets, if any (and counted)."""
         if not self._storms:
             return None

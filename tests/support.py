@@ -24,6 +24,29 @@ def make_ticket(fake_x: Any, account: Any, author: str, name: str, text: str) ->
     return message.ticket, tweet
 
 
+def whatsapp_ticket_past_its_window(brand: Any, platform_id: str) -> Any:
+    """A WhatsApp conversation whose customer wrote 30 hours ago: the 24-hour window for free
+    text is closed (nothing is sent: the account points at a closed port)."""
+    from datetime import UTC, datetime, timedelta
+
+    from channels.services import brand_account_connect
+    from channels.types import NormalizedAuthor, NormalizedMessage
+    from inbox.actions.tickets import ticket_ingest_message
+    from inbox.models import Ticket
+
+    account = brand_account_connect(
+        brand=brand, platform="whatsapp", handle="+15550783881", base_url="http://127.0.0.1:9",
+        credentials={"phone_number_id": "106540352242922", "access_token": "t", "app_secret": "s",
+                     "verify_token": "v"},
+    )
+    incoming = NormalizedMessage(
+        platform_id=platform_id, author=NormalizedAuthor(external_id="420601998877", handle="+420601998877",
+                                                         display_name="Jana Nováková"),
+        text="Dobrý den, kde je objednávka?", sent_at=datetime.now(UTC) - timedelta(hours=30), kind="message",
+    )
+    return Ticket.objects.get(pk=ticket_ingest_message(account=account, incoming=incoming).message.ticket_id)
+
+
 def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
     """Poll until predicate() is truthy (for work a separate worker process does)."""
     deadline = time.time() + timeout

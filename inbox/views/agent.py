@@ -27,10 +27,19 @@ from ..actions.attachments import ReplyFile
 from ..actions.customers import customers_merge
 from ..actions.drafts import draft_create, draft_create_template
 from ..actions.opening import ticket_opened
-from ..actions.replies import RepliedSince, ReplyError, is_newcomer, reply_compose, reply_retry, ticket_reply
+from ..actions.replies import (
+    RepliedSince,
+    ReplyError,
+    answered_message,
+    is_newcomer,
+    reply_account,
+    reply_compose,
+    reply_retry,
+    ticket_reply,
+)
 from ..actions.templates import template_compose, ticket_send_template, ticket_templates
 from ..actions.tickets import TicketActionError, ticket_assign, ticket_set_status
-from ..enums import DeliveryStatus, Direction, TicketStatus
+from ..enums import DeliveryStatus, TicketStatus
 from ..live import versions
 from ..models import Customer, Message
 from ..paging import InvalidCursor
@@ -155,16 +164,12 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") -> dict[str, Any]:
     ticket = access_ticket(request.user, ticket_id)
     thread = list(ticket.messages.all())
-    # The newest customer message with a platform id, from the thread already loaded; a
-    # reply goes out on its account (a merged conversation holds several channels).
-    answered = max(
-        (m for m in thread if m.direction == Direction.IN and m.platform_id is not None),
-        key=lambda m: m.sent_at,
-        default=None,
-    )
-    reply_account = answered.account if answered is not None else ticket.account
+    # What a reply answers, from the thread already loaded, and the account it goes out on
+    # (a merged conversation holds several channels): the same choice ticket_reply makes.
+    answered = answered_message(ticket)
+    account = reply_account(ticket=ticket, answered=answered)
     try:
-        connector = get_connector(reply_account.platform)
+        connector = get_connector(account.platform)
     except UnknownPlatform:
         # The conversation stays readable; answering needs the platform's package back.
         connector = None
@@ -186,7 +191,7 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
         "identities": ticket.customer.identities.all(),
         "history": customer_history(customer=ticket.customer, exclude_ticket_id=ticket.pk)[:10],
         "moves": ticket_moves(ticket=ticket),
-        "reply_account": reply_account,
+        "reply_account": account,
         "csat": customer_csat(ticket=ticket),
         "merge_suggestions": merge_suggestions(customer=ticket.customer),
         "events": ticket_events(ticket=ticket),
@@ -224,20 +229,24 @@ def _ticket_context(request: HttpRequest, ticket_id: int, *, draft: str = "") ->
     }
 
 
+def _conversation_page(request: HttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """The conversation page for a `_ticket_context` (shown again after a refused action,
+    with the draft kept). The list beside the thread and the view counts load by htmx from
+    inbox_list: a conversation page never runs an inbox query of its own."""
+    context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
+    context.update(live_context(request, ticket_id=context["ticket"].pk))
+    return render(request, "inbox/ticket.html", context, status=status)
+
+
 @login_required
 @require_GET
 def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    live = live_context(request, ticket_id=ticket_id)  # only cache reads; access is checked next
     context = _ticket_context(request, ticket_id)
     if context["ticket"].merged_into_id is not None:  # its messages are in the one kept
         return redirect("inbox:ticket", ticket_id=context["ticket"].merged_into_id)
     # The customer sees their message was read (WhatsApp's blue ticks), once per message.
     ticket_opened(ticket=context["ticket"])
-    # The list beside the thread and the view counts load by htmx from inbox_list: opening
-    # a conversation never runs an inbox query of its own.
-    context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
-    context.update(live)
-    return render(request, "inbox/ticket.html", context)
+    return _conversation_page(request, context)
 
 
 @login_required
@@ -288,16 +297,12 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except RepliedSince as exc:
         # A colleague answered after this draft began: ask before sending over it.
         context = _ticket_context(request, ticket_id, draft=text)
-        context.update(_inbox_context(request))
-        context.update(live_context(request, ticket_id=ticket_id))
         context["send_over"] = exc
-        return render(request, "inbox/ticket.html", context, status=409)
+        return _conversation_page(request, context, status=409)
     except TicketActionError as exc:
         # Keep the agent's draft: show the page again with the reason, nothing lost.
         flash.error(request, str(exc))
-        context = _ticket_context(request, ticket_id, draft=text)
-        context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
-        return render(request, "inbox/ticket.html", context, status=400)
+        return _conversation_page(request, _ticket_context(request, ticket_id, draft=text), status=400)
     message.refresh_from_db()
     if message.delivery_status == DeliveryStatus.SENT:
         flash.success(request, _("Reply sent."))
@@ -360,8 +365,7 @@ def ticket_template_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 ticket=ticket, agent=access_agent(request.user), key=request.POST.get("template", ""),
                 inputs=_template_inputs(request),
             )
-        context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
-        return render(request, "inbox/ticket.html", context, status=400)
+        return _conversation_page(request, context, status=400)
     if newcomer:
         flash.success(request, _("Sent for approval: a lead reviews your reply before it goes out."))
         return redirect("inbox:ticket", ticket_id=ticket.pk)
@@ -413,9 +417,7 @@ def _draft_submit(request: HttpRequest, *, ticket_id: int, text: str, then_statu
         )
     except TicketActionError as exc:
         flash.error(request, str(exc))
-        context = _ticket_context(request, ticket_id, draft=text)
-        context.update(_inbox_context(request, rows=False, counts=False, newcomer=context["is_newcomer"]))
-        return render(request, "inbox/ticket.html", context, status=400)
+        return _conversation_page(request, _ticket_context(request, ticket_id, draft=text), status=400)
     flash.success(request, _("Sent for approval: a lead reviews your reply before it goes out."))
     return redirect("inbox:ticket", ticket_id=ticket.pk)
 

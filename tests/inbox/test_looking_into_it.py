@@ -4,7 +4,7 @@ response for SLAs and reports, sent once however often the key is pressed; refus
 reason where the channel cannot take it; a newcomer's waits for a lead as a draft."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,8 +12,6 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from channels.inbound import account_poll
-from channels.services import brand_account_connect
-from channels.types import NormalizedAuthor, NormalizedMessage
 from inbox.actions.acknowledgement import (
     ACKNOWLEDGEMENT,
     DEFAULT_TEXTS,
@@ -25,11 +23,10 @@ from inbox.actions.drafts import draft_approve
 from inbox.actions.people import agent_create, team_create
 from inbox.actions.replies import ReplyError, ticket_reply
 from inbox.actions.reply_tools import ReplyToolsError, brand_acknowledgement_set
-from inbox.actions.tickets import ticket_ingest_message
 from inbox.enums import DeliveryStatus, Direction, DraftStatus, TicketEventType, TicketStatus
 from inbox.models import Message, OutboundMessage, ReplyDraft, Ticket
 from reports.selectors import ReportScope, conversations_in
-from tests.support import make_ticket
+from tests.support import make_ticket, whatsapp_ticket_past_its_window
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -123,17 +120,7 @@ def test_the_brands_own_wording(fake_x: Any, ticket: Ticket, agent: User) -> Non
 
 
 def test_a_closed_whatsapp_window_is_refused_with_the_reason(brand: Any, agent: User) -> None:
-    account = brand_account_connect(
-        brand=brand, platform="whatsapp", handle="+15550783881", base_url="http://127.0.0.1:9",
-        credentials={"phone_number_id": "106540352242922", "access_token": "t", "app_secret": "s",
-                     "verify_token": "v"},
-    )
-    incoming = NormalizedMessage(
-        platform_id="wamid.ACK1", author=NormalizedAuthor(external_id="420601998877", handle="+420601998877",
-                                                         display_name="Jana Nováková"),
-        text="Dobrý den, kde je objednávka?", sent_at=datetime.now(UTC) - timedelta(hours=30), kind="message",
-    )
-    ticket = Ticket.objects.get(pk=ticket_ingest_message(account=account, incoming=incoming).message.ticket_id)
+    ticket = whatsapp_ticket_past_its_window(brand, "wamid.ACK1")
     preview = acknowledgement_preview(ticket=ticket, agent=agent)
     assert preview.needed and not preview.ok and "24 hours" in preview.error
     with pytest.raises(ReplyError, match="24 hours"):

@@ -4,21 +4,17 @@ reason shown where nothing can go (a closed WhatsApp window); a newcomer's goes 
 admins word it per brand and language on the reply tools page."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from channels.services import brand_account_connect
-from channels.types import NormalizedAuthor, NormalizedMessage
 from inbox.actions.acknowledgement import DEFAULT_TEXTS
 from inbox.actions.people import agent_create, team_create
-from inbox.actions.tickets import ticket_ingest_message
 from inbox.enums import Direction
 from inbox.models import BrandAcknowledgement, Message, OutboundMessage, ReplyDraft, Ticket
-from tests.support import make_ticket
+from tests.support import make_ticket, whatsapp_ticket_past_its_window
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,17 +73,7 @@ def test_from_the_conversation(agent_client: Client, fake_x: Any, ticket: Ticket
 
 
 def test_a_closed_whatsapp_window_says_why(agent_client: Client, brand: Any) -> None:
-    account = brand_account_connect(
-        brand=brand, platform="whatsapp", handle="+15550783881", base_url="http://127.0.0.1:9",
-        credentials={"phone_number_id": "106540352242922", "access_token": "t", "app_secret": "s",
-                     "verify_token": "v"},
-    )
-    incoming = NormalizedMessage(
-        platform_id="wamid.ACK2", author=NormalizedAuthor(external_id="420601998877", handle="+420601998877",
-                                                         display_name="Jana Nováková"),
-        text="Dobrý den, kde je objednávka?", sent_at=datetime.now(UTC) - timedelta(hours=30), kind="message",
-    )
-    ticket_id = ticket_ingest_message(account=account, incoming=incoming).message.ticket_id
+    ticket_id = whatsapp_ticket_past_its_window(brand, "wamid.ACK2").pk
     html = agent_client.get(f"/tickets/{ticket_id}/").content.decode()
     button = html.split('id="ack-send"')[1].split(">")[0]
     assert "disabled" in button
